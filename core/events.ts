@@ -1,0 +1,67 @@
+// Everything a run reports, as one discriminated union: each renderer must handle every kind.
+
+/** A file a module changed or would change; null means the file is (or will be) absent. */
+export interface FileChange {
+  path: string;
+  before: string | null;
+  after: string | null;
+}
+
+export type ModuleStatus = 'ok' | 'changed' | 'skipped' | 'failed';
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: number;
+}
+
+export type RunEvent =
+  | { kind: 'run-start'; playbook: string; name: string; hosts: string[]; check: boolean }
+  | { kind: 'phase-start'; phase: string; hosts: string[] }
+  | { kind: 'phase-end'; phase: string; ms: number }
+  | { kind: 'module-start'; host: string; module: string; title: string; callsite?: string }
+  | { kind: 'module-progress'; host: string; module: string; line: string }
+  | {
+      kind: 'module-end';
+      host: string;
+      module: string;
+      title: string;
+      status: ModuleStatus;
+      ms: number;
+      callsite?: string;
+      /** One line: what changed, why it was skipped, or what failed. */
+      message?: string;
+      changes?: FileChange[];
+      /** Extra detail shown with --diff (an emerge plan, a command's output). */
+      detail?: string;
+    }
+  | { kind: 'host-failed'; host: string; phase: string; message: string }
+  | { kind: 'host-unreachable'; host: string; phase: string; message: string }
+  | { kind: 'warning'; host?: string; message: string }
+  | { kind: 'play-stopped'; reason: string }
+  | { kind: 'recap'; stats: Record<string, HostStats>; ms: number; check: boolean; interrupted: boolean };
+
+export type EventKind = RunEvent['kind'];
+
+/** Receives events; renderers implement it. */
+export interface EventSink {
+  emit(event: RunEvent): void;
+  /** Called once after the recap; resolves when output is flushed. */
+  end(): Promise<void>;
+}
+
+/** Fans one event stream out to several sinks (a renderer and the runner's own bookkeeping). */
+export class EventBus implements EventSink {
+  private sinks: EventSink[] = [];
+  add(sink: EventSink): void {
+    this.sinks.push(sink);
+  }
+  emit(event: RunEvent): void {
+    for (const s of this.sinks) s.emit(event);
+  }
+  async end(): Promise<void> {
+    for (const s of this.sinks) await s.end();
+  }
+}

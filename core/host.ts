@@ -1,0 +1,183 @@
+// The handle a playbook and its modules hold for one host: vars, check mode, and exec over its transport.
+import { CheckModeViolation, CommandError } from './errors.ts';
+import type { EventSink } from './events.ts';
+import { redact, type Secret } from './secret.ts';
+import { ShellCommand } from './sh.ts';
+import type { Transport } from './transport.ts';
+
+export interface ExecOptions {
+  /** Bytes or text for the command's stdin (file content travels here, never in argv). */
+  stdin?: string | Uint8Array;
+  /** The command only reads state: it also runs in --check mode. Without it, --check refuses to run it. */
+  readOnly?: boolean;
+  /** Exit codes that count as success (default [0]). Others throw a CommandError. */
+  okCodes?: readonly number[];
+  /** Never throw on the exit code; the caller inspects `code`. */
+  allowFail?: boolean;
+  /** Stream output lines to the progress view (long emerges). */
+  progress?: boolean;
+}
+
+export interface ExecResult {
+  code: number;
+  /** stdout decoded as UTF-8 (use stdoutBytes for exact bytes). */
+  stdout: string;
+  stderr: string;
+  stdoutBytes: Buffer;
+  /** The command as it may be shown (secrets masked). */
+  command: string;
+}
+
+/** What a play and its modules see of one host. V is the typed host vars. */
+export interface Host<V = Record<string, unknown>> {
+  /** Inventory name. */
+  readonly name: string;
+  /** Merged vars (see README: precedence). */
+  readonly vars: V;
+  readonly groups: readonly string[];
+  /** --check: modules must report what they would change and change nothing. */
+  readonly check: boolean;
+  /** --diff was asked for (modules always compute changes; renderers decide what to show). */
+  readonly diff: boolean;
+  /** Runs one command in the host's shell (one round trip, no new SSH session). */
+  exec(cmd: ShellCommand, options?: ExecOptions): Promise<ExecResult>;
+  /** A progress line for the host's line in the progress view. */
+  log(line: string): void;
+  /**
+   * Registers a handler (Ansible's notify): runs once at the end of the current phase for this host,
+   * however many times it is notified. Returns nothing; the handler's result is reported as a module.
+   */
+  notify(key: string, handler: () => Promise<unknown>): void;
+  /** Per-host memo for modules (init system, OS facts): computed once per run. */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+}
+
+/** Internal per-host runtime that modules' helper reaches through `runtimeOf`. */
+export interface HostRuntime {
+  events: EventSink;
+  secrets: Secret[];
+  /** Set while a module runs: nested module calls do not emit their own events. */
+  moduleDepth: number;
+  currentModule?: string;
+  handlers: Map<string, () => Promise<unknown>>;
+}
+
+const runtimes = new WeakMap<object, HostRuntime>();
+
+export function runtimeOf(host: Host<unknown>): HostRuntime | undefined {
+  return runtimes.get(host);
+}
+
+export interface HostInit<V> {
+  name: string;
+  vars: V;
+  groups: readonly string[];
+  check: boolean;
+  diff: boolean;
+  transport: () => Promise<Transport>;
+  events: EventSink;
+  secrets?: Secret[];
+}
+
+/** The one implementation of Host: everything goes through a lazily opened Transport. */
+export class RunHost<V> implements Host<V> {
+  readonly name: string;
+  readonly vars: V;
+  readonly groups: readonly string[];
+  readonly check: boolean;
+  readonly diff: boolean;
+  private transportP?: Promise<Transport>;
+  private readonly openTransport: () => Promise<Transport>;
+  private readonly memos = new Map<string, Promise<unknown>>();
+  private readonly rt: HostRuntime;
+
+  constructor(init: HostInit<V>) {
+    this.name = init.name;
+    this.vars = init.vars;
+    this.groups = init.groups;
+    this.check = init.check;
+    this.diff = init.diff;
+    this.openTransport = init.transport;
+    this.rt = { events: init.events, secrets: init.secrets ?? [], moduleDepth: 0, handlers: new Map() };
+    runtimes.set(this, this.rt);
+  }
+
+  /** Opens the connection (once); a failure rejects with UnreachableError. */
+  connect(): Promise<Transport> {
+    this.transportP ??= this.openTransport();
+    return this.transportP;
+  }
+
+  async close(): Promise<void> {
+    if (!this.transportP) return;
+    try {
+      await (await this.transportP).close();
+    } catch {
+      // a host that never connected has nothing to close
+    }
+  }
+
+  async exec(cmd: ShellCommand, options: ExecOptions = {}): Promise<ExecResult> {
+    if (!(cmd instanceof ShellCommand)) throw new TypeError('host.exec takes a command built with sh`...`');
+    if (this.check && !options.readOnly) {
+      throw new CheckModeViolation(
+        `${this.rt.currentModule ?? 'a module'} tried to run a changing command in --check mode: ${cmd.display}`,
+      );
+    }
+    const secrets = [...this.rt.secrets, ...cmd.secrets];
+    const transport = await this.connect();
+    const stdin =
+      options.stdin === undefined
+        ? undefined
+        : typeof options.stdin === 'string'
+          ? Buffer.from(options.stdin, 'utf8')
+          : Buffer.from(options.stdin);
+    let partial = '';
+    const onOutput = options.progress
+      ? (chunk: Buffer) => {
+          partial += chunk.toString('utf8');
+          const lines = partial.split('\n');
+          partial = lines.pop() ?? '';
+          for (const l of lines) if (l.trim()) this.log(redact(l, secrets));
+        }
+      : undefined;
+    const raw = await transport.run(cmd.text, { stdin, onOutput });
+    const result: ExecResult = {
+      code: raw.code,
+      stdout: raw.stdout.toString('utf8'),
+      stderr: raw.stderr.toString('utf8'),
+      stdoutBytes: raw.stdout,
+      command: cmd.display,
+    };
+    const ok = options.allowFail || (options.okCodes ?? [0]).includes(raw.code);
+    if (!ok) {
+      throw new CommandError(this.name, cmd.display, raw.code, redact(result.stdout, secrets), redact(result.stderr, secrets));
+    }
+    return result;
+  }
+
+  log(line: string): void {
+    this.rt.events.emit({ kind: 'module-progress', host: this.name, module: this.rt.currentModule ?? '', line });
+  }
+
+  notify(key: string, handler: () => Promise<unknown>): void {
+    if (!this.rt.handlers.has(key)) this.rt.handlers.set(key, handler);
+  }
+
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let p = this.memos.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = compute();
+      this.memos.set(key, p);
+      p.catch(() => this.memos.delete(key));
+    }
+    return p;
+  }
+
+  /** Runs and clears the handlers notified during a phase, in the order they were first notified. */
+  async flushHandlers(): Promise<void> {
+    const pending = [...this.rt.handlers.values()];
+    this.rt.handlers.clear();
+    for (const h of pending) await h();
+  }
+}

@@ -1,0 +1,8 @@
+// drover's public API: what a playbook imports from 'drover'.
+export { playbook, type Play, type Playbook, type PlaybookMeta } from './playbook.ts';
+export type { Host, ExecOptions, ExecResult } from './host.ts';
+export { defineModule, changed, type Result, type ModuleFn, type ModuleSpec } from './module.ts';
+export { sh, quote, ShellCommand, type ShellValue } from './sh.ts';
+export { Secret, secret } from './secret.ts';
+export type { FileChange, RunEvent } from './events.ts';
+export { CommandError, ModuleError, UnreachableError, HostKeyError } from './errors.ts';

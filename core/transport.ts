@@ -1,0 +1,72 @@
+// The contract between a host and the thing that runs its commands (SSH shell, local shell).
+
+/** What one command produced, byte for byte. */
+export interface RawResult {
+  code: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export interface RunOptions {
+  /** Bytes for the command's stdin (file content); without it the command reads /dev/null. */
+  stdin?: Buffer;
+  /** Called with output as it arrives (progress of long commands); never with framing bytes. */
+  onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+}
+
+/**
+ * Runs sh command text on one host. Commands on one transport run one at a time, in order,
+ * in a fresh subshell each (no `cd` or variable leaks between them).
+ * A lost connection rejects the pending and all later calls with an UnreachableError.
+ */
+export interface Transport {
+  readonly kind: 'ssh' | 'local';
+  run(script: string, options?: RunOptions): Promise<RawResult>;
+  close(): Promise<void>;
+}
+
+/** How to reach one host: resolved from the inventory (and ~/.ssh/config) before connecting. */
+export interface ConnectionSpec {
+  /** 'local' runs commands on this machine without SSH. */
+  kind: 'ssh' | 'local';
+  /** Address or DNS name to connect to (after ~/.ssh/config HostName). */
+  address: string;
+  port: number;
+  user: string;
+  /** Private key files to try, in order (inventory key first, then ~/.ssh/config IdentityFile). */
+  keyFiles: string[];
+  /** Use ssh-agent when SSH_AUTH_SOCK is set. */
+  agent: boolean;
+  /** Run the shell through sudo. */
+  become: boolean;
+  /** Name of an environment variable holding the sudo password, or 'prompt'. Without it: `sudo -n`. */
+  becomePassword?: { env: string } | { prompt: true };
+  /** Seconds to wait for the TCP connect + handshake. */
+  connectTimeout: number;
+}
+
+/** How host keys are checked. */
+export interface HostKeyPolicy {
+  /** known_hosts files to read; the first one is where new keys are recorded. */
+  knownHostsFiles: string[];
+  /** Record unknown keys instead of refusing them (a CHANGED key is still refused). */
+  acceptNew: boolean;
+}
+
+/** Connection settings a host's inventory vars give (Ansible names mapped by the inventory loader). */
+export interface InventoryConnection {
+  /** 'local' for localhost / connection: local / ansible_connection=local. */
+  connection?: 'ssh' | 'local';
+  /** ansible_host: address to connect to instead of the inventory name. */
+  address?: string;
+  /** ansible_port */
+  port?: number;
+  /** ansible_user */
+  user?: string;
+  /** ansible_ssh_private_key_file */
+  keyFile?: string;
+  /** ansible_become */
+  become?: boolean;
+  /** ansible_become_password_env (drover): name of an env var holding the sudo password; 'prompt' asks once. */
+  becomePassword?: { env: string } | { prompt: true };
+}
