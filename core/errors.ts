@@ -67,3 +67,10 @@ export class ModuleError extends Error {
 export class Interrupted extends Error {
   override name = 'Interrupted';
 }
+
+/** The error under any ModuleError wrappers: tells an unreachable host from a failed command. */
+export function rootCause(err: unknown): unknown {
+  let e = err;
+  while (e instanceof ModuleError) e = e.cause;
+  return e;
+}

@@ -7,7 +7,8 @@ export interface FileChange {
   after: string | null;
 }
 
-export type ModuleStatus = 'ok' | 'changed' | 'skipped' | 'failed';
+/** 'unreachable' and 'interrupted': the module stopped because the connection dropped or Ctrl-C came. */
+export type ModuleStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable' | 'interrupted';
 
 export interface HostStats {
   ok: number;
@@ -21,6 +22,8 @@ export type RunEvent =
   | { kind: 'run-start'; playbook: string; name: string; hosts: string[]; check: boolean }
   | { kind: 'phase-start'; phase: string; hosts: string[] }
   | { kind: 'phase-end'; phase: string; ms: number }
+  /** One host finished its part of a phase (the others may still be at work). */
+  | { kind: 'phase-host-end'; phase: string; host: string; status: 'ok' | 'failed' | 'unreachable' | 'interrupted' }
   | { kind: 'module-start'; host: string; module: string; title: string; callsite?: string }
   | { kind: 'module-progress'; host: string; module: string; line: string }
   | {

@@ -1,5 +1,5 @@
 // The handle a playbook and its modules hold for one host: vars, check mode, and exec over its transport.
-import { CheckModeViolation, CommandError } from './errors.ts';
+import { CheckModeViolation, CommandError, Interrupted } from './errors.ts';
 import type { EventSink } from './events.ts';
 import { redact, type Secret } from './secret.ts';
 import { ShellCommand } from './sh.ts';
@@ -50,6 +50,12 @@ export interface Host<V = Record<string, unknown>> {
   notify(key: string, handler: () => Promise<unknown>): void;
   /** Per-host memo for modules (init system, OS facts): computed once per run. */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /**
+   * Records `keys` (OpenSSH public key lines, "ssh-ed25519 AAAA...") as the known host keys of the
+   * inventory host `target`, replacing the ones drover knew. Only for steps that replace a host's SSH
+   * keys on purpose (gnt-node add gives a node the cluster's keys); never a way to skip verification.
+   */
+  trustHostKeys(target: string, keys: readonly string[]): Promise<void>;
 }
 
 /** Internal per-host runtime that modules' helper reaches through `runtimeOf`. */
@@ -77,6 +83,10 @@ export interface HostInit<V> {
   transport: () => Promise<Transport>;
   events: EventSink;
   secrets?: Secret[];
+  /** Implements Host.trustHostKeys (the runner passes one bound to its known_hosts file). */
+  trustHostKeys?: (target: string, keys: readonly string[]) => Promise<void>;
+  /** Aborted on Ctrl-C: commands not yet sent are refused, the one in flight finishes. */
+  signal?: AbortSignal;
 }
 
 /** The one implementation of Host: everything goes through a lazily opened Transport. */
@@ -90,8 +100,12 @@ export class RunHost<V> implements Host<V> {
   private readonly openTransport: () => Promise<Transport>;
   private readonly memos = new Map<string, Promise<unknown>>();
   private readonly rt: HostRuntime;
+  private readonly trust?: (target: string, keys: readonly string[]) => Promise<void>;
+  private readonly signal?: AbortSignal;
 
   constructor(init: HostInit<V>) {
+    this.trust = init.trustHostKeys;
+    this.signal = init.signal;
     this.name = init.name;
     this.vars = init.vars;
     this.groups = init.groups;
@@ -124,6 +138,7 @@ export class RunHost<V> implements Host<V> {
         `${this.rt.currentModule ?? 'a module'} tried to run a changing command in --check mode: ${cmd.display}`,
       );
     }
+    if (this.signal?.aborted) throw new Interrupted(`interrupted before: ${cmd.display}`);
     const secrets = [...this.rt.secrets, ...cmd.secrets];
     const transport = await this.connect();
     const stdin =
@@ -172,6 +187,16 @@ export class RunHost<V> implements Host<V> {
       p.catch(() => this.memos.delete(key));
     }
     return p;
+  }
+
+  async trustHostKeys(target: string, keys: readonly string[]): Promise<void> {
+    if (!this.trust) throw new Error(`${this.name}: this run cannot update known host keys (no known_hosts file in use)`);
+    await this.trust(target, keys);
+  }
+
+  /** A host that failed does not run its handlers (as in Ansible without force_handlers). */
+  dropHandlers(): void {
+    this.rt.handlers.clear();
   }
 
   /** Runs and clears the handlers notified during a phase, in the order they were first notified. */

@@ -6,3 +6,4 @@ export { sh, quote, ShellCommand, type ShellValue } from './sh.ts';
 export { Secret, secret } from './secret.ts';
 export type { FileChange, RunEvent } from './events.ts';
 export { CommandError, ModuleError, UnreachableError, HostKeyError } from './errors.ts';
+export { inventory } from './inventory/define.ts';

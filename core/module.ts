@@ -1,7 +1,7 @@
 // defineModule: the one way to write a module, adding title, events, timing, nesting and error context.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { callerLocation } from './callsite.ts';
-import { ModuleError } from './errors.ts';
+import { Interrupted, ModuleError, rootCause, UnreachableError } from './errors.ts';
 import type { FileChange } from './events.ts';
 import { redact } from './secret.ts';
 import { runtimeOf, type Host } from './host.ts';
@@ -80,12 +80,13 @@ export function defineModule<P, R extends Result>(spec: ModuleSpec<P, R>): Modul
       return result;
     } catch (err) {
       const wrapped = err instanceof ModuleError ? err : new ModuleError(host.name, spec.name, callsite, err);
+      const cause = rootCause(wrapped);
       rt.events.emit({
         kind: 'module-end',
         host: host.name,
         module: spec.name,
         title,
-        status: 'failed',
+        status: cause instanceof UnreachableError ? 'unreachable' : cause instanceof Interrupted ? 'interrupted' : 'failed',
         ms: performance.now() - started,
         callsite,
         message: redact(wrapped.message, rt.secrets),

@@ -1,0 +1,135 @@
+// The Play a playbook body drives: phases across hosts in parallel (bounded by --forks), hosts leaving on failure.
+import pLimit from 'p-limit';
+import { callerLocation } from './callsite.ts';
+import { Interrupted, ModuleError, rootCause, UnreachableError } from './errors.ts';
+import type { EventSink } from './events.ts';
+import type { Host, RunHost } from './host.ts';
+import type { Play } from './playbook.ts';
+
+/** Thrown out of the body when a phase the rest depends on (`play.on`) cannot go on. */
+export class PlayStopped extends Error {
+  override name = 'PlayStopped';
+}
+
+export interface PlayInit<H, P> {
+  name: string;
+  check: boolean;
+  vars: P;
+  hosts: RunHost<H>[];
+  forks: number;
+  events: EventSink;
+  signal: AbortSignal;
+}
+
+export class PlayRunner<H, P> implements Play<H, P> {
+  readonly name: string;
+  readonly check: boolean;
+  readonly vars: P;
+  /** Hosts still in the play. */
+  private readonly active: Set<string>;
+  private readonly all: RunHost<H>[];
+  /** Set once any phase has started: errors after that are host-touching failures, not usage errors. */
+  phasesStarted = 0;
+
+  constructor(private readonly init: PlayInit<H, P>) {
+    this.name = init.name;
+    this.check = init.check;
+    this.vars = init.vars;
+    this.all = init.hosts;
+    this.active = new Set(init.hosts.map((h) => h.name));
+  }
+
+  get hosts(): readonly Host<H>[] {
+    return this.all.filter((h) => this.active.has(h.name));
+  }
+
+  host(name: string): Host<H> {
+    const h = this.all.find((x) => x.name === name);
+    if (!h) {
+      throw new Error(`play.host(${JSON.stringify(name)}): no such host in this play (selected: ${this.all.map((x) => x.name).join(', ') || 'none'})`);
+    }
+    return h;
+  }
+
+  each<T>(name: string, fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>> {
+    return this.phase(name, this.all.filter((h) => this.active.has(h.name)), fn);
+  }
+
+  async onEach<T>(targets: readonly (Host<H> | string)[], name: string, fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>> {
+    const chosen = targets.map((t) => this.resolve(t));
+    for (const h of chosen) {
+      if (!this.active.has(h.name)) this.init.events.emit({ kind: 'warning', host: h.name, message: `left the play earlier; not running "${name}" there` });
+    }
+    return this.phase(name, chosen.filter((h) => this.active.has(h.name)), fn);
+  }
+
+  async on<T>(target: Host<H> | string, name: string, fn: (host: Host<H>) => Promise<T>): Promise<T> {
+    const h = this.resolve(target);
+    if (!this.active.has(h.name)) return this.stop(`"${name}" needs ${h.name}, which left the play earlier`);
+    const results = await this.phase(name, [h], fn);
+    if (!results.has(h.name)) return this.stop(`"${name}" failed on ${h.name}; later phases depend on it`);
+    return results.get(h.name) as T;
+  }
+
+  private resolve(t: Host<H> | string): RunHost<H> {
+    return this.host(typeof t === 'string' ? t : t.name) as RunHost<H>;
+  }
+
+  private stop(reason: string): never {
+    this.init.events.emit({ kind: 'play-stopped', reason });
+    throw new PlayStopped(reason);
+  }
+
+  private async phase<T>(name: string, hosts: RunHost<H>[], fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>> {
+    const { events, signal } = this.init;
+    if (signal.aborted) throw new Interrupted('interrupted');
+    this.phasesStarted++;
+    const started = performance.now();
+    events.emit({ kind: 'phase-start', phase: name, hosts: hosts.map((h) => h.name) });
+    const limit = pLimit(Math.max(1, this.init.forks));
+    const results = new Map<string, T>();
+    await Promise.all(
+      hosts.map((h) =>
+        limit(async () => {
+          if (signal.aborted) {
+            events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'interrupted' });
+            return;
+          }
+          try {
+            await h.connect();
+            const value = await fn(h);
+            await h.flushHandlers();
+            results.set(h.name, value);
+            events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'ok' });
+          } catch (err) {
+            h.dropHandlers();
+            const cause = rootCause(err);
+            const message = err instanceof Error ? err.message : String(err);
+            if (cause instanceof Interrupted) {
+              events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'interrupted' });
+              return;
+            }
+            this.active.delete(h.name);
+            if (cause instanceof UnreachableError) {
+              events.emit({ kind: 'host-unreachable', host: h.name, phase: name, message });
+              events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'unreachable' });
+            } else {
+              events.emit({ kind: 'host-failed', host: h.name, phase: name, message: withLocation(err, message) });
+              events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'failed' });
+            }
+          }
+        }),
+      ),
+    );
+    events.emit({ kind: 'phase-end', phase: name, ms: performance.now() - started });
+    if (signal.aborted) throw new Interrupted('interrupted');
+    return results;
+  }
+}
+
+/** An error thrown by playbook code itself (not a module) gets the playbook line it came from. */
+function withLocation(err: unknown, message: string): string {
+  if (!(err instanceof Error) || err instanceof ModuleError) return message;
+  const where = callerLocation(err.stack);
+  return where ? `${message} (${where})` : message;
+}

@@ -1,0 +1,48 @@
+// Turns a FileChange into a unified diff (3 lines of context), optionally coloured for a terminal.
+import { structuredPatch } from 'diff';
+import pc from 'picocolors';
+import type { FileChange } from '../events.ts';
+
+export interface DiffOptions {
+  color?: boolean;
+  /** Lines of context around each change (default 3, as `diff -u`). */
+  context?: number;
+}
+
+const identity = (s: string) => s;
+
+/**
+ * The unified diff of one file change, or '' when before and after are identical.
+ * An absent side is shown as /dev/null, as `diff -u` and git do; a NUL byte marks binary content.
+ */
+export function unifiedDiff(change: FileChange, options: DiffOptions = {}): string {
+  const { before, after, path } = change;
+  if (before === after) return '';
+  const paint = options.color
+    ? { add: pc.green, del: pc.red, hunk: pc.cyan, head: pc.bold }
+    : { add: identity, del: identity, hunk: identity, head: identity };
+  const oldName = before === null ? '/dev/null' : `${path}\t(before)`;
+  const newName = after === null ? '/dev/null' : `${path}\t(after)`;
+  const head = [paint.head(`--- ${oldName}`), paint.head(`+++ ${newName}`)];
+  if ((before ?? '').includes('\0') || (after ?? '').includes('\0')) {
+    return [...head, 'Binary content differs'].join('\n') + '\n';
+  }
+  const patch = structuredPatch(path, path, before ?? '', after ?? '', undefined, undefined, {
+    context: options.context ?? 3,
+  });
+  if (patch.hunks.length === 0) {
+    // Same text, different presence: an empty file created or removed.
+    return [...head, before === null ? '(empty file created)' : '(empty file removed)'].join('\n') + '\n';
+  }
+  const out = [...head];
+  for (const h of patch.hunks) {
+    // An empty side starts at line 0, as GNU diff prints it.
+    const oldStart = h.oldLines === 0 ? h.oldStart - 1 : h.oldStart;
+    const newStart = h.newLines === 0 ? h.newStart - 1 : h.newStart;
+    out.push(paint.hunk(`@@ -${oldStart},${h.oldLines} +${newStart},${h.newLines} @@`));
+    for (const line of h.lines) {
+      out.push(line.startsWith('+') ? paint.add(line) : line.startsWith('-') ? paint.del(line) : line);
+    }
+  }
+  return out.join('\n') + '\n';
+}

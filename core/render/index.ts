@@ -1,0 +1,25 @@
+// Picks the renderer for this run: listr2 on a terminal, plain lines otherwise, JSON on request.
+import type { EventSink } from '../events.ts';
+import { JsonRenderer } from './json.ts';
+import { ListrRenderer } from './listr.ts';
+import { PlainRenderer } from './plain.ts';
+
+export type RendererKind = 'listr' | 'plain' | 'json';
+
+export interface RendererOptions {
+  kind?: RendererKind;
+  diff: boolean;
+  verbose: boolean;
+  /** Defaults to process.stdout. */
+  write?: (text: string) => void;
+  isTTY?: boolean;
+}
+
+export function createRenderer(o: RendererOptions): EventSink {
+  const write = o.write ?? ((t: string) => void process.stdout.write(t));
+  const tty = o.isTTY ?? Boolean(process.stdout.isTTY);
+  const kind = o.kind ?? (tty && !process.env.CI ? 'listr' : 'plain');
+  if (kind === 'json') return new JsonRenderer(write);
+  if (kind === 'listr') return new ListrRenderer({ write, diff: o.diff, verbose: o.verbose });
+  return new PlainRenderer({ write, color: tty && !process.env.NO_COLOR, diff: o.diff, verbose: o.verbose });
+}

@@ -1,0 +1,154 @@
+// TTY progress view: a listr2 task per phase, a line per host showing the module at work.
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import pc from 'picocolors';
+import type { EventSink, RunEvent } from '../events.ts';
+import { PhaseDiffs } from './phase-diffs.ts';
+import { formatRecap } from './recap.ts';
+
+export interface ListrOptions {
+  write: (text: string) => void;
+  diff: boolean;
+  verbose: boolean;
+}
+
+interface HostLine {
+  done: (error?: Error) => void;
+  task?: ListrTaskWrapper<unknown, never, never>;
+  counts: { ok: number; changed: number; skipped: number };
+  failures: string[];
+}
+
+/**
+ * Phases are only known as the playbook reaches them, so each phase gets its own Listr run. Events
+ * arrive synchronously while Listr renders asynchronously: per-host promises are created at once, and
+ * output that must follow a phase (diffs, recap) is chained after that phase's Listr finishes.
+ */
+export class ListrRenderer implements EventSink {
+  private chain: Promise<void> = Promise.resolve();
+  private hosts = new Map<string, HostLine>();
+  private diffs = new PhaseDiffs();
+
+  constructor(private readonly o: ListrOptions) {}
+
+  private then(step: () => void | Promise<void>): void {
+    this.chain = this.chain.then(step).catch(() => undefined);
+  }
+
+  emit(e: RunEvent): void {
+    switch (e.kind) {
+      case 'run-start':
+        this.then(() => this.o.write(pc.bold(`${e.name}`) + pc.dim(` · ${e.hosts.length} hosts${e.check ? ' · check mode: nothing will change' : ''}`) + '\n'));
+        break;
+      case 'phase-start': {
+        const lines = e.hosts.map((name) => {
+          let done!: (error?: Error) => void;
+          const finished = new Promise<void>((resolve, reject) => {
+            done = (error) => (error ? reject(error) : resolve());
+          });
+          const line: HostLine = { done, counts: { ok: 0, changed: 0, skipped: 0 }, failures: [] };
+          this.hosts.set(name, line);
+          return { name, line, finished };
+        });
+        const list = new Listr(
+          [
+            {
+              title: e.phase,
+              task: (_ctx, phase) =>
+                phase.newListr(
+                  lines.map(({ name, line, finished }) => ({
+                    title: name,
+                    task: async (_c, task) => {
+                      line.task = task as unknown as ListrTaskWrapper<unknown, never, never>;
+                      await finished;
+                    },
+                  })),
+                  { concurrent: true, exitOnError: false },
+                ),
+            },
+          ],
+          {
+            concurrent: false,
+            exitOnError: false,
+            registerSignalListeners: false,
+            fallbackRenderer: 'simple',
+            rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true },
+          },
+        );
+        this.then(() => list.run().then(() => undefined));
+        break;
+      }
+      case 'module-start': {
+        const t = this.hosts.get(e.host)?.task;
+        if (t) t.output = e.title;
+        break;
+      }
+      case 'module-progress': {
+        const t = this.hosts.get(e.host)?.task;
+        if (t) t.output = `${e.module}: ${e.line}`;
+        break;
+      }
+      case 'module-end': {
+        const h = this.hosts.get(e.host);
+        if (h) {
+          if (e.status === 'ok') h.counts.ok++;
+          else if (e.status === 'changed') h.counts.changed++;
+          else if (e.status === 'skipped') h.counts.skipped++;
+          if (h.task) {
+            const mark = e.status === 'changed' ? pc.yellow('changed') : e.status === 'ok' ? pc.green('✔') : e.status === 'skipped' ? pc.cyan('skipped') : pc.red('✖');
+            h.task.output = `${mark} ${e.title}${e.message && e.status !== 'ok' ? ` — ${e.message.split('\n')[0]}` : ''}`;
+            h.task.title = `${e.host}  ${summary(h)}`;
+          }
+        }
+        if (this.o.diff) this.diffs.add(e);
+        break;
+      }
+      case 'phase-host-end': {
+        const h = this.hosts.get(e.host);
+        if (!h) break;
+        if (h.task) h.task.title = `${e.host}  ${summary(h)}`;
+        if (e.status === 'ok') h.done();
+        else h.done(new Error(h.failures.join('; ') || e.status));
+        break;
+      }
+      case 'host-failed':
+      case 'host-unreachable': {
+        const h = this.hosts.get(e.host);
+        if (h) h.failures.push(`${e.kind === 'host-unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${e.message}`);
+        break;
+      }
+      case 'phase-end': {
+        this.then(() => {
+          const text = this.diffs.take(true);
+          if (text) this.o.write(text + '\n');
+        });
+        break;
+      }
+      case 'warning':
+        this.then(() => this.o.write(pc.yellow(`${e.host ? e.host + ': ' : ''}warning: ${e.message}`) + '\n'));
+        break;
+      case 'play-stopped':
+        this.then(() => this.o.write(pc.red(`PLAY STOPPED: ${e.reason}`) + '\n'));
+        break;
+      case 'recap':
+        // Any host still waiting (Ctrl-C) must let its phase's Listr end.
+        for (const h of this.hosts.values()) h.done(new Error('interrupted'));
+        this.then(() =>
+          this.o.write(
+            '\n' + pc.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + pc.dim(` ${(e.ms / 1000).toFixed(2)} s`) + '\n' + formatRecap(e.stats, { color: true }) + '\n',
+          ),
+        );
+        break;
+    }
+  }
+
+  async end(): Promise<void> {
+    await this.chain;
+  }
+}
+
+function summary(h: HostLine): string {
+  const parts = [`${h.counts.ok} ok`];
+  if (h.counts.changed) parts.push(pc.yellow(`${h.counts.changed} changed`));
+  if (h.counts.skipped) parts.push(pc.cyan(`${h.counts.skipped} skipped`));
+  return pc.dim(parts.join(', '));
+}

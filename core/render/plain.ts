@@ -1,0 +1,77 @@
+// Line-per-event output for logs and pipes: every line starts with the host it is about.
+import pc from 'picocolors';
+import type { EventSink, RunEvent } from '../events.ts';
+import { PhaseDiffs } from './phase-diffs.ts';
+import { formatRecap } from './recap.ts';
+
+export interface PlainOptions {
+  write: (text: string) => void;
+  color: boolean;
+  diff: boolean;
+  verbose: boolean;
+}
+
+export class PlainRenderer implements EventSink {
+  private diffs = new PhaseDiffs();
+  private readonly c;
+  constructor(private readonly o: PlainOptions) {
+    this.c = o.color ? pc : pc.createColors(false);
+  }
+
+  private line(text: string): void {
+    this.o.write(text + '\n');
+  }
+
+  emit(e: RunEvent): void {
+    const c = this.c;
+    switch (e.kind) {
+      case 'run-start':
+        this.line(c.bold(`PLAY ${e.name} [${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}]${e.check ? ' (check mode: nothing will change)' : ''}`));
+        break;
+      case 'phase-start':
+        this.line(c.bold(`PHASE ${e.phase}`) + c.dim(` [${e.hosts.join(', ')}]`));
+        break;
+      case 'module-start':
+        if (this.o.verbose) this.line(c.dim(`${e.host} | start | ${e.title}`));
+        break;
+      case 'module-progress':
+        if (this.o.verbose) this.line(c.dim(`${e.host} | ${e.module} | ${e.line}`));
+        break;
+      case 'module-end': {
+        const paint =
+          e.status === 'changed' ? c.yellow : e.status === 'ok' ? c.green : e.status === 'skipped' ? c.cyan : c.red;
+        const where = e.callsite ? ` ${c.dim(e.callsite)}` : '';
+        const ms = this.o.verbose ? c.dim(` ${Math.round(e.ms)} ms`) : '';
+        const msg = e.message ? `: ${e.message.split('\n').join('\n  ')}` : '';
+        this.line(`${e.host} | ${paint(e.status)} | ${e.title}${msg}${where}${ms}`);
+        if (this.o.diff) this.diffs.add(e);
+        break;
+      }
+      case 'phase-host-end':
+        break;
+      case 'phase-end': {
+        const text = this.diffs.take(this.o.color);
+        if (text) this.o.write(text + '\n');
+        break;
+      }
+      case 'host-failed':
+        this.line(c.red(`${e.host} | FAILED in phase "${e.phase}": ${e.message}`));
+        break;
+      case 'host-unreachable':
+        this.line(c.red(`${e.host} | UNREACHABLE in phase "${e.phase}": ${e.message}`));
+        break;
+      case 'warning':
+        this.line(c.yellow(`${e.host ? e.host + ' | ' : ''}warning: ${e.message}`));
+        break;
+      case 'play-stopped':
+        this.line(c.red(`PLAY STOPPED: ${e.reason}`));
+        break;
+      case 'recap':
+        this.line(c.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + c.dim(` ${(e.ms / 1000).toFixed(2)} s`));
+        this.line(formatRecap(e.stats, { color: this.o.color }));
+        break;
+    }
+  }
+
+  async end(): Promise<void> {}
+}

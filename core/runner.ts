@@ -1,0 +1,170 @@
+// One run from start to recap: type-check, inventory, host selection, var checks, the play, exit code.
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { openTransport, resolveConnection } from './connection.ts';
+import { Interrupted, rootCause, UsageError } from './errors.ts';
+import { EventBus, type EventSink, type HostStats } from './events.ts';
+import { RunHost } from './host.ts';
+import { loadInventory, missingVars, playVars, selectHosts, type Inventory, type InventoryHost } from './inventory/index.ts';
+import { PlayRunner, PlayStopped } from './play-runner.ts';
+import { isPlaybook, type Playbook } from './playbook.ts';
+import { createRenderer, type RendererKind } from './render/index.ts';
+import { StatsCollector } from './render/recap.ts';
+import type { Secret } from './secret.ts';
+import { replaceKnownHostKeys } from './ssh/known-hosts.ts';
+import { formatDiagnostic, typecheckPlaybook } from './typecheck/index.ts';
+
+export interface RunOptions {
+  playbook: string;
+  inventory: string;
+  check?: boolean;
+  diff?: boolean;
+  /** --limit pattern, intersected with the playbook's hosts. */
+  limit?: string;
+  forks?: number;
+  /** -e vars: override every other source. */
+  extraVars?: Record<string, unknown>;
+  acceptNewHostKeys?: boolean;
+  /** false with --no-typecheck. */
+  typecheck?: boolean;
+  verbose?: boolean;
+  renderer?: RendererKind;
+  /** Where output goes (default stdout); tests capture it. */
+  write?: (text: string) => void;
+  /** An extra sink (tests collect events). */
+  sink?: EventSink;
+  /** Aborted by Ctrl-C. */
+  signal?: AbortSignal;
+  /** sudo password asked at the prompt, for hosts whose become password is 'prompt'. */
+  becomePassword?: Secret;
+  cwd?: string;
+}
+
+export const EXIT = { ok: 0, usage: 1, failed: 2, unreachable: 4, interrupted: 130 } as const;
+
+/** Everything that can go wrong before a host is contacted; throws UsageError (exit 1). */
+export async function prepareRun(o: RunOptions) {
+  const cwd = o.cwd ?? process.cwd();
+  const file = path.resolve(cwd, o.playbook);
+  let required = { host: [] as string[], play: [] as string[] };
+  if (o.typecheck !== false) {
+    const tc = await typecheckPlaybook(file, {});
+    if (!tc.ok) {
+      throw new UsageError(
+        `type errors in ${path.relative(cwd, file)} — no host was contacted:\n\n` + tc.diagnostics.map(formatDiagnostic).join('\n\n'),
+      );
+    }
+    required = { host: tc.requiredHostVars, play: tc.requiredPlayVars };
+  }
+  const inventory = await loadInventory(o.inventory, { cwd, extraVars: o.extraVars });
+  const book = await importPlaybook(file);
+  const selected = selectHosts(inventory, book.meta.hosts, o.limit);
+  if (selected.length === 0) {
+    throw new UsageError(
+      `no hosts selected: hosts "${book.meta.hosts}"${o.limit ? ` with --limit "${o.limit}"` : ''} matched nothing in ${o.inventory}`,
+    );
+  }
+  const hosts = selected;
+  const vars = playVars(inventory, book.meta.hosts);
+  const problems: string[] = [];
+  for (const h of hosts) {
+    const missing = missingVars(h, required.host);
+    if (missing.length) problems.push(`host ${h.name} lacks ${missing.join(', ')}`);
+  }
+  const missingPlay = required.play.filter((k) => vars[k] === undefined || vars[k] === null);
+  if (missingPlay.length) problems.push(`play vars lack ${missingPlay.join(', ')} (set them in the inventory's vars or with -e)`);
+  if (problems.length) {
+    throw new UsageError(`${path.relative(cwd, file)} requires vars the inventory does not give:\n  ${problems.join('\n  ')}`);
+  }
+  return { file, book, inventory, hosts, vars };
+}
+
+async function importPlaybook(file: string): Promise<Playbook<Record<string, unknown>, Record<string, unknown>>> {
+  let mod: { default?: unknown };
+  try {
+    mod = await import(pathToFileURL(file).href);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && (err as Error).message.includes(file)) throw new UsageError(`playbook not found: ${file}`);
+    throw new UsageError(`cannot load playbook ${file}: ${(err as Error).message}`);
+  }
+  if (!isPlaybook(mod.default)) {
+    throw new UsageError(`${file}: the default export must be playbook({ name, hosts }, async (play) => { ... })`);
+  }
+  return mod.default as Playbook<Record<string, unknown>, Record<string, unknown>>;
+}
+
+/** Runs a playbook; resolves to the exit code (0 ok, 2 a host failed, 4 a host unreachable, 130 interrupted). */
+export async function runPlaybook(o: RunOptions): Promise<number> {
+  const { book, inventory, hosts, vars } = await prepareRun(o);
+  const signal = o.signal ?? new AbortController().signal;
+  const bus = new EventBus();
+  const stats = new StatsCollector();
+  bus.add(stats);
+  bus.add(createRenderer({ kind: o.renderer, diff: Boolean(o.diff), verbose: Boolean(o.verbose), write: o.write }));
+  if (o.sink) bus.add(o.sink);
+
+  const secrets = o.becomePassword ? [o.becomePassword] : [];
+  const runHosts = hosts.map(
+    (h) =>
+      new RunHost<Record<string, unknown>>({
+        name: h.name,
+        vars: h.vars,
+        groups: h.groups,
+        check: Boolean(o.check),
+        diff: Boolean(o.diff),
+        events: bus,
+        secrets,
+        signal,
+        transport: () => connect(h, o),
+        trustHostKeys: (target, keys) => trustKeys(inventory, h, target, keys),
+      }),
+  );
+  const started = performance.now();
+  bus.emit({ kind: 'run-start', playbook: o.playbook, name: book.meta.name, hosts: runHosts.map((h) => h.name), check: Boolean(o.check) });
+  const play = new PlayRunner({ name: book.meta.name, check: Boolean(o.check), vars, hosts: runHosts, forks: o.forks ?? 10, events: bus, signal });
+  let bodyError: unknown;
+  try {
+    await book.body(play);
+  } catch (err) {
+    if (!(err instanceof PlayStopped) && !(rootCause(err) instanceof Interrupted)) bodyError = err;
+  }
+  if (bodyError !== undefined) {
+    const message = bodyError instanceof Error ? bodyError.message : String(bodyError);
+    bus.emit({ kind: 'play-stopped', reason: `playbook error: ${message}` });
+  }
+  await Promise.all(runHosts.map((h) => h.close()));
+  bus.emit({ kind: 'recap', stats: stats.stats, ms: performance.now() - started, check: Boolean(o.check), interrupted: signal.aborted });
+  await bus.end();
+  return exitCode(stats.stats, signal.aborted, bodyError !== undefined, play.phasesStarted > 0);
+}
+
+/** ansible-playbook's codes: unreachable (4) outranks failed (2). */
+export function exitCode(stats: Record<string, HostStats>, interrupted: boolean, bodyFailed: boolean, touched: boolean): number {
+  if (interrupted) return EXIT.interrupted;
+  const all = Object.values(stats);
+  if (all.some((s) => s.unreachable > 0)) return EXIT.unreachable;
+  if (all.some((s) => s.failed > 0)) return EXIT.failed;
+  if (bodyFailed) return touched ? EXIT.failed : EXIT.usage;
+  return EXIT.ok;
+}
+
+function knownHostsFile(h: InventoryHost): string {
+  return h.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
+}
+
+function connect(h: InventoryHost, o: RunOptions) {
+  const spec = resolveConnection(h.name, h.connection);
+  const policy = { knownHostsFiles: [knownHostsFile(h)], acceptNew: Boolean(o.acceptNewHostKeys) };
+  return openTransport(spec, policy, { becomePassword: o.becomePassword, name: h.name });
+}
+
+/** Host.trustHostKeys: replace what known_hosts says about `target` (an inventory host) on purpose. */
+async function trustKeys(inventory: Inventory, from: InventoryHost, target: string, keys: readonly string[]): Promise<void> {
+  const t = selectHosts(inventory, target)[0];
+  if (!t || t.name !== target) throw new Error(`trustHostKeys: ${target} is not an inventory host`);
+  const spec = resolveConnection(t.name, t.connection);
+  if (spec.kind === 'local') return;
+  await replaceKnownHostKeys(knownHostsFile(t ?? from), spec.address, spec.port, [...keys]);
+}
