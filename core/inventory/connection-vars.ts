@@ -1,0 +1,89 @@
+// Maps a host's Ansible connection vars (ansible_host, ansible_port, ...) to drover's InventoryConnection.
+import { homedir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import type { InventoryConnection } from '../transport.ts';
+import { InventoryError, type Vars } from './model.ts';
+
+/** Ansible's boolean strings (yes/no/true/false/on/off/1/0, any case) and real booleans. */
+export function parseBool(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 1 || value === 0) return value === 1;
+  if (typeof value !== 'string') return undefined;
+  const v = value.trim().toLowerCase();
+  if (['yes', 'y', 'true', 't', 'on', '1'].includes(v)) return true;
+  if (['no', 'n', 'false', 'f', 'off', '0'].includes(v)) return false;
+  return undefined;
+}
+
+/** `~` and `~/x` → home directory; a relative path → relative to `baseDir`. */
+export function resolveUserPath(path: string, baseDir: string): string {
+  if (path === '~') return homedir();
+  if (path.startsWith('~/')) return resolve(homedir(), path.slice(2));
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/** First of several alias names that is set (Ansible's older ansible_ssh_* names come second). */
+function first(vars: Vars, names: string[]): [string, unknown] | undefined {
+  for (const n of names) if (vars[n] !== undefined && vars[n] !== null) return [n, vars[n]];
+  return undefined;
+}
+
+/**
+ * Reads the connection vars of host `name` from its merged vars. Bad values throw an
+ * InventoryError naming the host, the var and the value.
+ */
+export function connectionFromVars(name: string, vars: Vars, baseDir: string): { connection: InventoryConnection; knownHostsFile?: string } {
+  const bad = (key: string, value: unknown, expected: string): never => {
+    throw new InventoryError(`host ${name}: ${key} must be ${expected}, got ${JSON.stringify(value)}`);
+  };
+  const str = (key: string, value: unknown): string => {
+    if (typeof value === 'string' && value.trim()) return value.trim();
+    if (typeof value === 'number') return String(value);
+    return bad(key, value, 'a non-empty string');
+  };
+  const connection: InventoryConnection = {};
+
+  const conn = first(vars, ['ansible_connection']);
+  if (conn) {
+    const v = conn[1];
+    if (v === 'local') connection.connection = 'local';
+    else if (v === 'ssh' || v === 'smart' || v === 'paramiko') connection.connection = 'ssh';
+    else bad(conn[0], v, "'ssh' or 'local' (drover has no other connection types)");
+  }
+  const host = first(vars, ['ansible_host', 'ansible_ssh_host']);
+  if (host) connection.address = str(host[0], host[1]);
+  // An inventory host named localhost that nothing points elsewhere runs locally, as in Ansible.
+  if (!conn && !host && name === 'localhost') connection.connection = 'local';
+
+  const port = first(vars, ['ansible_port', 'ansible_ssh_port']);
+  if (port) {
+    const n = typeof port[1] === 'string' && /^\s*\d+\s*$/.test(port[1]) ? Number(port[1]) : port[1];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) bad(port[0], port[1], 'a port number (1-65535)');
+    connection.port = n as number;
+  }
+  const user = first(vars, ['ansible_user', 'ansible_ssh_user']);
+  if (user) connection.user = str(user[0], user[1]);
+
+  const key = first(vars, ['ansible_ssh_private_key_file', 'ansible_private_key_file']);
+  if (key) connection.keyFile = resolveUserPath(str(key[0], key[1]), baseDir);
+
+  const become = first(vars, ['ansible_become']);
+  if (become) {
+    const b = parseBool(become[1]);
+    if (b === undefined) bad(become[0], become[1], 'a boolean (true/false/yes/no)');
+    connection.become = b;
+  }
+  const method = first(vars, ['ansible_become_method']);
+  if (method && method[1] !== 'sudo') bad(method[0], method[1], "'sudo' (the only become method drover has)");
+
+  const pw = first(vars, ['ansible_become_password_env']);
+  if (pw) {
+    const env = str(pw[0], pw[1]);
+    if (env === 'prompt') connection.becomePassword = { prompt: true };
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) connection.becomePassword = { env };
+    else bad(pw[0], pw[1], "the name of an environment variable or 'prompt'");
+  }
+
+  const kh = first(vars, ['known_hosts_file']);
+  return { connection, knownHostsFile: kh ? resolveUserPath(str(kh[0], kh[1]), baseDir) : undefined };
+}

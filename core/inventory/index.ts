@@ -1,0 +1,138 @@
+// Loads an inventory from a file, a directory or a comma-separated host list, and selects hosts from it.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { looksLikeHostList, parseHostList } from './comma.ts';
+import { resolveUserPath } from './connection-vars.ts';
+import { parseIni } from './ini.ts';
+import { InventoryBuilder, InventoryError, refusePlaintextSecret, type Inventory, type Vars } from './model.ts';
+import { resolveInventory } from './resolve.ts';
+import { loadTsInventory } from './typescript.ts';
+import { applyVarsDirs } from './vars-dirs.ts';
+import { parseYamlInventory } from './yaml.ts';
+
+export { selectHosts, matchPattern, splitPattern, type PatternMatch } from './patterns.ts';
+export { missingVars, groupVars, InventoryError, type Inventory, type InventoryHost, type InventoryGroup, type Vars } from './model.ts';
+export { inventory, type InventorySpec, type GroupSpec, type HostVars, type ConnectionVars } from './define.ts';
+export { parseExtraVars } from './extra-vars.ts';
+export { inventoryJson, hostJson, type InventoryJson } from './describe.ts';
+export { playVars } from './resolve.ts';
+
+export interface LoadInventoryOptions {
+  /** Directory relative sources are resolved against (default: process.cwd()). */
+  cwd?: string;
+  /** -e extra vars: they win over every inventory var (see parseExtraVars). */
+  extraVars?: Vars;
+}
+
+type Format = 'ini' | 'yaml' | 'ts';
+
+/** The parser a file's name calls for; undefined for files an inventory directory skips. */
+export function formatOf(file: string): Format | undefined {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.yml' || ext === '.yaml' || ext === '.json') return 'yaml';
+  if (ext === '.ts' || ext === '.mts' || ext === '.js' || ext === '.mjs') return 'ts';
+  if (ext === '.ini' || ext === '.cfg' || ext === '') return 'ini';
+  return undefined;
+}
+
+/**
+ * Files an inventory directory ignores: docs, examples, dotfiles, editor and package-manager leftovers,
+ * and the SSH files that often sit beside an inventory (known_hosts, ssh_config, keys), which have no
+ * extension and would otherwise be read as INI.
+ */
+function ignoredInDirectory(name: string): boolean {
+  return (
+    name.startsWith('.') ||
+    /^(known_hosts.*|ssh_config|authorized_keys|id_[a-z0-9_-]+)$/.test(name) ||
+    /\.(pub|pem|key|crt)$/i.test(name) ||
+    /^readme/i.test(name) ||
+    /\.md$/i.test(name) ||
+    /\.example(\.|$)/i.test(name) ||
+    name === 'ansible.cfg' ||
+    /(~|\.orig|\.bak|\.retry|\.swp|\.rpmnew|\.rpmsave|\.dpkg-[a-z]+|\.d\.ts)$/i.test(name)
+  );
+}
+
+async function parseFile(file: string, format: Format, builder: InventoryBuilder): Promise<void> {
+  if (format === 'ts') {
+    await loadTsInventory(file, builder);
+    return;
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new InventoryError(`cannot read inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+  }
+  if (format === 'yaml') parseYamlInventory(text, file, builder);
+  else parseIni(text, file, builder);
+}
+
+/** Inventory files inside a directory, sorted by name, recursing into subdirectories (not group_vars/host_vars). */
+async function directorySources(dir: string): Promise<{ file: string; format: Format }[]> {
+  const out: { file: string; format: Format }[] = [];
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (ignoredInDirectory(e.name)) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'group_vars' && e.name !== 'host_vars') out.push(...(await directorySources(p)));
+      continue;
+    }
+    const format = formatOf(e.name);
+    if (format) out.push({ file: p, format });
+  }
+  return out;
+}
+
+async function statOrUndefined(path: string) {
+  try {
+    return await stat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads `source` (the -i argument):
+ * - a file: .ini/.cfg/no extension → INI; .yml/.yaml/.json → YAML; .ts/.mts/.js/.mjs → module whose
+ *   default export is an inventory({...}) spec;
+ * - a directory: its index.ts (or index.mts/index.js) if there is one, else every inventory file in it
+ *   (README*, *.md, *.example.*, dotfiles skipped), in name order;
+ * - a comma list `node1,node2,` (contains a comma and is not an existing path): hosts in `ungrouped`.
+ * group_vars/ and host_vars/ beside the file (or inside the directory) are merged in.
+ */
+export async function loadInventory(source: string, opts: LoadInventoryOptions = {}): Promise<Inventory> {
+  const cwd = opts.cwd ?? process.cwd();
+  const extraVars = opts.extraVars ?? {};
+  for (const k of Object.keys(extraVars)) refusePlaintextSecret(k, { label: '-e' });
+  if (!source.trim()) throw new InventoryError('no inventory given (-i FILE, DIRECTORY or host1,host2,)');
+  const path = resolveUserPath(source, cwd);
+  const st = await statOrUndefined(path);
+  const builder = new InventoryBuilder();
+  if (!st) {
+    if (looksLikeHostList(source)) return resolveInventory(parseHostList(source, builder), source, cwd, extraVars);
+    throw new InventoryError(`inventory ${source} not found (looked for ${path})`);
+  }
+  let baseDir: string;
+  if (st.isDirectory()) {
+    baseDir = path;
+    let index: string | undefined;
+    for (const name of ['index.ts', 'index.mts', 'index.js']) {
+      if ((await statOrUndefined(join(path, name)))?.isFile()) {
+        index = join(path, name);
+        break;
+      }
+    }
+    const sources = index ? [{ file: index, format: 'ts' as const }] : await directorySources(path);
+    if (sources.length === 0) throw new InventoryError(`inventory directory ${source} holds no inventory files (.ini, .yml, .yaml, .ts, or no extension)`);
+    for (const s of sources) await parseFile(s.file, s.format, builder);
+  } else {
+    baseDir = dirname(path);
+    const format = formatOf(basename(path));
+    if (!format) throw new InventoryError(`unknown inventory format (expected .ini, .cfg, .yml, .yaml, .json, .ts, .mts, .js or no extension)`, path);
+    await parseFile(path, format, builder);
+  }
+  await applyVarsDirs(builder, baseDir);
+  return resolveInventory(builder, source, baseDir, extraVars);
+}

@@ -1,0 +1,97 @@
+// Parser for Ansible's YAML inventory format: groups with hosts / vars / children, starting at `all`.
+import { isMap, isScalar, type YAMLMap } from 'yaml';
+import { InventoryBuilder, InventoryError, refusePlaintextSecret } from './model.ts';
+import { expandHostEntry } from './ranges.ts';
+import { keyLines, readYaml, toValue, type YamlSource } from './yaml-doc.ts';
+
+/**
+ * Parses YAML inventory text into `builder`. Like Ansible: top-level keys are groups (normally just
+ * `all`); a group has `hosts` (name → vars or null), `vars` and `children` (name → group or null).
+ * Unlike Ansible, which only warns, unexpected keys and wrong shapes are errors with file:line.
+ */
+export function parseYamlInventory(text: string, file: string, builder: InventoryBuilder = new InventoryBuilder()): InventoryBuilder {
+  const src = readYaml(text, file);
+  const root = src.doc.contents;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
+    throw new InventoryError('empty YAML inventory (expected `all:` with hosts, vars or children)', file);
+  }
+  if (!isMap(root)) throw new InventoryError('a YAML inventory must be a mapping of group names (start with `all:`)', file, src.lineOf(root));
+  if (root.items.some((p) => keyOf(src, p.key) === 'plugin')) {
+    throw new InventoryError('this is an inventory plugin configuration (plugin:), which drover does not run', file, src.lineOf(root));
+  }
+  for (const pair of root.items) parseGroup(src, builder, keyOf(src, pair.key), pair.value, src.lineOf(pair.key));
+  return builder;
+}
+
+function keyOf(src: YamlSource, key: unknown): string {
+  const v = toValue(src, key);
+  if (v === null || typeof v === 'object') {
+    throw new InventoryError('keys must be plain names', src.file, src.lineOf(key));
+  }
+  return String(v);
+}
+
+function parseGroup(src: YamlSource, b: InventoryBuilder, name: string, node: unknown, line: number | undefined): void {
+  const { file } = src;
+  b.group(name, { file, line });
+  if (node === null || node === undefined || (isScalar(node) && node.value === null)) return;
+  if (!isMap(node)) throw new InventoryError(`group ${name} must be a mapping with hosts, vars or children`, file, src.lineOf(node) ?? line);
+  for (const pair of (node as YAMLMap).items) {
+    const section = keyOf(src, pair.key);
+    const sectionLine = src.lineOf(pair.key);
+    const value = pair.value;
+    if (value === null || (isScalar(value) && value.value === null)) continue;
+    if (section !== 'hosts' && section !== 'vars' && section !== 'children') {
+      throw new InventoryError(`unexpected key '${section}' in group ${name}: only hosts, vars and children are allowed`, file, sectionLine);
+    }
+    // Ansible accepts `hosts: name` (a single string) as `hosts: {name: null}`.
+    if (isScalar(value) && typeof value.value === 'string' && section !== 'vars') {
+      const hostOrGroup = value.value;
+      if (section === 'hosts') addHostEntry(src, b, name, hostOrGroup, null, src.lineOf(value));
+      else {
+        parseGroup(src, b, hostOrGroup, null, src.lineOf(value));
+        b.addChild(name, hostOrGroup, { file, line: src.lineOf(value) });
+      }
+      continue;
+    }
+    if (!isMap(value)) {
+      throw new InventoryError(`'${section}' of group ${name} must be a mapping`, file, src.lineOf(value) ?? sectionLine);
+    }
+    if (section === 'vars') {
+      // The whole mapping at once, so `<<: *anchor` merge keys are resolved.
+      const lines = keyLines(src, value as YAMLMap);
+      for (const [k, v] of Object.entries(toValue(src, value) as Record<string, unknown>)) b.setGroupVar(name, k, v, { file, line: lines.get(k) });
+      continue;
+    }
+    for (const item of (value as YAMLMap).items) {
+      const key = keyOf(src, item.key);
+      const keyLine = src.lineOf(item.key);
+      if (section === 'children') {
+        parseGroup(src, b, key, item.value, keyLine);
+        b.addChild(name, key, { file, line: keyLine });
+      } else addHostEntry(src, b, name, key, item.value, keyLine);
+    }
+  }
+}
+
+function addHostEntry(src: YamlSource, b: InventoryBuilder, group: string, entry: string, node: unknown, line: number | undefined): void {
+  const { file } = src;
+  let expanded: ReturnType<typeof expandHostEntry>;
+  try {
+    expanded = expandHostEntry(entry);
+  } catch (e) {
+    throw new InventoryError((e as Error).message, file, line);
+  }
+  const value = toValue(src, node);
+  if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+    throw new InventoryError(`host ${entry} in group ${group}: expected a mapping of vars or nothing, got ${JSON.stringify(value)}`, file, line);
+  }
+  const vars = { ...((value as Record<string, unknown> | null) ?? {}) };
+  if (expanded.port !== undefined) vars.ansible_port = expanded.port;
+  // Per-var lines make a refused plain-text password point at its own line.
+  if (isMap(node)) {
+    const lines = keyLines(src, node);
+    for (const k of Object.keys(vars)) refusePlaintextSecret(k, { file, line: lines.get(k) ?? line, label: `host ${entry}` });
+  }
+  for (const name of expanded.names) b.host(name, group, vars, { file, line });
+}

@@ -1,0 +1,102 @@
+import test from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectionFromVars, parseBool, resolveUserPath } from '../../../core/inventory/connection-vars.ts';
+import { loadInventory } from '../../../core/inventory/index.ts';
+import { InventoryError } from '../../../core/inventory/model.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/inventory/${name}`, import.meta.url));
+
+test('Ansible connection vars map to InventoryConnection', (t) => {
+  const { connection, knownHostsFile } = connectionFromVars(
+    'node1',
+    {
+      ansible_host: '10.0.0.1',
+      ansible_port: '2222',
+      ansible_user: 'root',
+      ansible_ssh_private_key_file: 'keys/id',
+      ansible_become: 'yes',
+      ansible_become_password_env: 'SUDO_PW',
+      ansible_connection: 'ssh',
+      known_hosts_file: '../kh',
+    },
+    '/srv/inv',
+  );
+  t.deepEqual(connection, {
+    connection: 'ssh',
+    address: '10.0.0.1',
+    port: 2222,
+    user: 'root',
+    keyFile: '/srv/inv/keys/id',
+    become: true,
+    becomePassword: { env: 'SUDO_PW' },
+  });
+  t.is(knownHostsFile, '/srv/kh');
+});
+
+test('older ansible_ssh_* names, ~ expansion, prompt for the sudo password', (t) => {
+  const { connection } = connectionFromVars(
+    'n',
+    { ansible_ssh_host: 'h', ansible_ssh_port: 22, ansible_ssh_user: 'u', ansible_private_key_file: '~/.ssh/id', ansible_become_password_env: 'prompt' },
+    '/x',
+  );
+  t.deepEqual(connection, { address: 'h', port: 22, user: 'u', keyFile: `${homedir()}/.ssh/id`, becomePassword: { prompt: true } });
+  t.is(resolveUserPath('~', '/x'), homedir());
+  t.is(resolveUserPath('/abs/key', '/x'), '/abs/key');
+});
+
+test('localhost is local unless something points it elsewhere', (t) => {
+  t.deepEqual(connectionFromVars('localhost', {}, '/').connection, { connection: 'local' });
+  t.deepEqual(connectionFromVars('localhost', { ansible_host: '10.0.0.9' }, '/').connection, { address: '10.0.0.9' });
+  t.deepEqual(connectionFromVars('localhost', { ansible_connection: 'ssh' }, '/').connection, { connection: 'ssh' });
+  t.deepEqual(connectionFromVars('box', { ansible_connection: 'local' }, '/').connection, { connection: 'local' });
+});
+
+test('ansible_become accepts booleans and yes/no/true/false strings', (t) => {
+  for (const v of [true, 'yes', 'Yes', 'true', 'True', 'on', '1', 1]) t.true(parseBool(v), String(v));
+  for (const v of [false, 'no', 'NO', 'false', 'False', 'off', '0', 0]) t.false(parseBool(v), String(v));
+  t.is(parseBool('maybe'), undefined);
+  t.false(connectionFromVars('n', { ansible_become: 'no' }, '/').connection.become);
+});
+
+test('bad connection values name the host, the var and the value', (t) => {
+  const bad = (vars: Record<string, unknown>) => t.throws(() => connectionFromVars('node1', vars, '/'), { instanceOf: InventoryError })!.message;
+  t.is(bad({ ansible_port: 'ssh' }), 'host node1: ansible_port must be a port number (1-65535), got "ssh"');
+  t.regex(bad({ ansible_port: 70000 }), /ansible_port must be a port number/);
+  t.regex(bad({ ansible_become: 'maybe' }), /host node1: ansible_become must be a boolean/);
+  t.regex(bad({ ansible_connection: 'winrm' }), /ansible_connection must be 'ssh' or 'local'/);
+  t.regex(bad({ ansible_become_method: 'su' }), /ansible_become_method must be 'sudo'/);
+  t.regex(bad({ ansible_become_password_env: 'not a name' }), /ansible_become_password_env must be the name of an environment variable/);
+  t.regex(bad({ ansible_user: ['x'] }), /ansible_user must be a non-empty string/);
+});
+
+test('a plain-text become password is refused, pointing at ansible_become_password_env', async (t) => {
+  const ini = await t.throwsAsync(loadInventory(fixture('secrets.ini')), { instanceOf: InventoryError });
+  t.regex(ini!.message, /secrets\.ini:3: host web2\.example\.org: ansible_become_password holds a plain-text password, which drover refuses in inventories; use ansible_become_password_env/);
+  const yml = await t.throwsAsync(loadInventory(fixture('secrets.yml')), { instanceOf: InventoryError });
+  t.regex(yml!.message, /secrets\.yml:5: host web1\.example\.org: ansible_become_password holds a plain-text password/);
+  for (const e of [ini!, yml!]) t.notRegex(e.message, /hunter2/);
+  for (const key of ['ansible_password', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass']) {
+    await t.throwsAsync(loadInventory('h1,', { extraVars: { [key]: 'x' } }), { instanceOf: InventoryError, message: new RegExp(`${key} holds a plain-text password`) });
+  }
+});
+
+test('the lab-style YAML inventory: key and known_hosts from all.vars, resolved against the inventory directory', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drover-inv-conn-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(
+    join(dir, 'inventory.yml'),
+    'all:\n  vars:\n    known_hosts_file: known_hosts\n  children:\n    lab:\n      hosts:\n        node1.example.org:\n          ansible_host: 10.77.0.11\n          ansible_user: root\n          ansible_ssh_private_key_file: id_ed25519\n',
+  );
+  const inv = await loadInventory(join(dir, 'inventory.yml'));
+  t.deepEqual(inv.hosts[0].connection, { address: '10.77.0.11', user: 'root', keyFile: join(dir, 'id_ed25519') });
+  t.is(inv.hosts[0].knownHostsFile, join(dir, 'known_hosts'));
+});
+
+test('extra vars can set connection vars too', async (t) => {
+  const inv = await loadInventory('node1,', { extraVars: { ansible_user: 'admin', known_hosts_file: '/run/lab/known_hosts' } });
+  t.deepEqual(inv.hosts[0].connection, { user: 'admin' });
+  t.is(inv.hosts[0].knownHostsFile, '/run/lab/known_hosts');
+});

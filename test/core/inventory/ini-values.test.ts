@@ -1,0 +1,70 @@
+import test from 'ava';
+import { iniValue, pythonLiteral, shlexSplit } from '../../../core/inventory/ini-values.ts';
+
+// Expected values recorded from Python 3.11 shlex.split(line, comments=True).
+test('shlexSplit splits like Python shlex with comments', (t) => {
+  t.deepEqual(shlexSplit('h a=#fff b=1'), ['h', 'a=']);
+  t.deepEqual(shlexSplit('h a=x#y c=2'), ['h', 'a=x']);
+  t.deepEqual(shlexSplit('h a="x # y" b'), ['h', 'a=x # y', 'b']);
+  t.deepEqual(shlexSplit('h a=\\" b'), ['h', 'a="', 'b']);
+  t.deepEqual(shlexSplit('h a="it\\"s"'), ['h', 'a=it"s']);
+  t.deepEqual(shlexSplit("h a='x\\y'"), ['h', 'a=x\\y']);
+  t.deepEqual(shlexSplit('h a=b\\ c'), ['h', 'a=b c']);
+  t.deepEqual(shlexSplit(`tomcat3 mysecret="'03#pa33w0rd'" # proper quoting`), ['tomcat3', "mysecret='03#pa33w0rd'"]);
+  t.deepEqual(shlexSplit('   '), []);
+});
+
+test('shlexSplit refuses an unclosed quote', (t) => {
+  t.throws(() => shlexSplit('h a="x'), { message: /no closing quotation/ });
+  t.throws(() => shlexSplit("h a='x"), { message: /no closing quotation/ });
+  t.throws(() => shlexSplit('h a=\\'), { message: /no escaped character/ });
+});
+
+// Expected values recorded from ansible-inventory 2.14 (ast.literal_eval on inline host vars).
+test('iniValue types values like ast.literal_eval, else keeps the text', (t) => {
+  const cases: [string, unknown][] = [
+    ['1', 1],
+    ['yes', 'yes'],
+    ['True', true],
+    ['False', false],
+    ['None', null],
+    ['x y', 'x y'],
+    ['[1,2]', [1, 2]],
+    ['0x10', 16],
+    ['0o17', 15],
+    ['0b101', 5],
+    ['1_000', 1000],
+    ['1.5', 1.5],
+    ['.5', 0.5],
+    ["'03'", '03'],
+    ['01', '01'],
+    ['00', 0],
+    ['1e3', 1000],
+    ['-3', -3],
+    ['+4', 4],
+    ['{a:1}', '{a:1}'],
+    ["{'a': 1, 'b': [True, None]}", { a: 1, b: [true, null] }],
+    ['(1, 2)', [1, 2]],
+    ['(1,)', [1]],
+    ['(1)', 1],
+    ['()', []],
+    ['"a" "b"', 'ab'],
+    ["'tab\\there'", 'tab\there'],
+    ["u'x'", 'x'],
+    ["r'a\\n'", 'a\\n'],
+    ['1 # comment', 1],
+    ['inf', 'inf'],
+    ['1.2.3', '1.2.3'],
+    ['10.0.0.1', '10.0.0.1'],
+    ['/usr/bin/python3', '/usr/bin/python3'],
+    ['', ''],
+    ['[1,', '[1,'],
+  ];
+  for (const [input, expected] of cases) t.deepEqual(iniValue(input), expected, input);
+});
+
+test('pythonLiteral says when text is not a literal', (t) => {
+  t.deepEqual(pythonLiteral('abc'), { ok: false });
+  t.deepEqual(pythonLiteral('[1, 2]'), { ok: true, value: [1, 2] });
+  t.deepEqual(pythonLiteral('{[1]: 2}'), { ok: false });
+});
