@@ -1,0 +1,276 @@
+// outlinePlaybook: the phases of a playbook and the module calls in each, read from the source (nothing runs).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CallExpression, Node, SourceFile } from 'ts-morph';
+import { UsageError } from '../errors.ts';
+import { createPlaybookProject, isUnderNodeModules, loadTsMorph } from './project.ts';
+
+export interface ModuleCallOutline {
+  kind: 'module-call';
+  /** The module's name (`defineModule({ name })`), else the callee as written. */
+  module: string;
+  /** Short description from literal params (`/etc/hosts`, atoms); '' when none is literal. */
+  title: string;
+  file: string;
+  line: number;
+  /** Under if/else, ?:, &&/||/??, switch, a loop, catch or a nested callback: may run zero or many times. */
+  conditional: boolean;
+  /** Reached through a local helper function: its name and the line that calls it. */
+  via: { fn: string; file: string; line: number } | null;
+  /** Name of the enclosing phase; null for a module call outside any phase (worth a warning). */
+  phase: string | null;
+}
+
+export interface PhaseOutline {
+  kind: 'phase';
+  method: 'each' | 'on' | 'onEach';
+  /** The phase name: the string literal's value, else its source text. */
+  name: string;
+  /** Source text of on/onEach's target(s); null for each. */
+  target: string | null;
+  file: string;
+  line: number;
+  /** The phase itself sits under a condition or in a loop. */
+  conditional: boolean;
+  calls: ModuleCallOutline[];
+}
+
+/** In source order: phases, and module calls made outside any phase. */
+export type OutlineItem = PhaseOutline | ModuleCallOutline;
+
+const PHASE_METHODS = { each: 0, on: 1, onEach: 1 } as const;
+/** Param keys that best say what a module call is about, in order of preference. */
+const TITLE_KEYS = ['path', 'atoms', 'name', 'names', 'package', 'service', 'dest', 'device', 'vg', 'lv', 'user', 'group', 'command', 'cmd', 'url', 'key'];
+const TITLE_MAX = 60;
+
+interface Walk {
+  cwd: string;
+  phase: PhaseOutline | null;
+  /** Conditions are measured up to this node (the phase callback, the helper, or the playbook body). */
+  root: Node;
+  via: ModuleCallOutline['via'];
+  /** The helper call itself was conditional. */
+  baseConditional: boolean;
+  items: OutlineItem[];
+  /** The playbook body's first parameter (whatever it is named). */
+  playSymbol: unknown;
+}
+
+const where = (node: Node, cwd: string): { file: string; line: number } => {
+  const rel = path.relative(cwd, node.getSourceFile().getFilePath());
+  return { file: rel.startsWith('..') ? node.getSourceFile().getFilePath() : rel, line: node.getStartLineNumber() };
+};
+
+const clip = (s: string): string => (s.length > TITLE_MAX ? `${s.slice(0, TITLE_MAX - 1)}…` : s);
+
+/** True when `node` may run zero or several times relative to `root`. */
+export function isConditional(node: Node, root: Node): boolean {
+  const { Node: N, SyntaxKind } = loadTsMorph();
+  let child = node;
+  for (let parent = node.getParent(); parent && child !== root; child = parent, parent = parent.getParent()) {
+    if (parent === root) break;
+    if (N.isIfStatement(parent) && child !== parent.getExpression()) return true;
+    if (N.isConditionalExpression(parent) && child !== parent.getCondition()) return true;
+    if (N.isBinaryExpression(parent) && child === parent.getRight()) {
+      const op = parent.getOperatorToken().getKind();
+      const shortCircuit = [
+        SyntaxKind.AmpersandAmpersandToken,
+        SyntaxKind.BarBarToken,
+        SyntaxKind.QuestionQuestionToken,
+        SyntaxKind.AmpersandAmpersandEqualsToken,
+        SyntaxKind.BarBarEqualsToken,
+        SyntaxKind.QuestionQuestionEqualsToken,
+      ];
+      if (shortCircuit.includes(op)) return true;
+    }
+    if (N.isCaseClause(parent) || N.isDefaultClause(parent) || N.isCatchClause(parent)) return true;
+    if ((N.isForOfStatement(parent) || N.isForInStatement(parent)) && child !== parent.getExpression()) return true;
+    if (N.isForStatement(parent) && child !== parent.getInitializer()) return true;
+    if (N.isWhileStatement(parent) || N.isDoStatement(parent)) return true;
+    // A nested callback (map, forEach, notify handler): the outline cannot know how often it runs.
+    if (N.isArrowFunction(parent) || N.isFunctionExpression(parent) || N.isFunctionDeclaration(parent) || N.isMethodDeclaration(parent)) return true;
+  }
+  return false;
+}
+
+/** The callee resolved through import aliases. */
+function calleeDeclaration(call: CallExpression): Node | undefined {
+  const symbol = call.getExpression().getSymbol();
+  const target = symbol?.isAlias() ? symbol.getAliasedSymbol() : symbol;
+  return target?.getDeclarations()[0];
+}
+
+/** `defineModule({ name: 'x' })` behind the callee, through variables and `{ a, b }` namespace objects. */
+function moduleNameOf(call: CallExpression): string {
+  const { Node: N } = loadTsMorph();
+  let decl = calleeDeclaration(call);
+  if (decl && N.isShorthandPropertyAssignment(decl)) decl = decl.getValueSymbol()?.getDeclarations()[0];
+  const init = decl && (N.isVariableDeclaration(decl) || N.isPropertyAssignment(decl)) ? decl.getInitializer() : undefined;
+  if (init && N.isCallExpression(init)) {
+    const spec = init.getArguments()[0];
+    const name = spec && N.isObjectLiteralExpression(spec) ? spec.getProperty('name') : undefined;
+    const value = name && N.isPropertyAssignment(name) ? name.getInitializer() : undefined;
+    if (value && (N.isStringLiteral(value) || N.isNoSubstitutionTemplateLiteral(value))) return value.getLiteralValue();
+  }
+  return call.getExpression().getText();
+}
+
+/** A literal-ish rendering of a param value, or undefined when it is computed. */
+function literalText(value: Node | undefined): string | undefined {
+  const { Node: N } = loadTsMorph();
+  if (!value) return undefined;
+  if (N.isStringLiteral(value) || N.isNoSubstitutionTemplateLiteral(value)) return value.getLiteralValue();
+  if (N.isTemplateExpression(value)) return value.getText().slice(1, -1);
+  if (N.isNumericLiteral(value)) return value.getText();
+  // sh`...` params (command's cmd): the command as written is the best title there is.
+  if (N.isTaggedTemplateExpression(value)) return value.getTemplate().getText().slice(1, -1);
+  if (N.isArrayLiteralExpression(value)) {
+    const parts = value.getElements().map(literalText);
+    return parts.every((p) => p !== undefined) ? parts.join(' ') : undefined;
+  }
+  if (N.isAsExpression(value) || N.isSatisfiesExpression(value)) return literalText(value.getExpression());
+  return undefined;
+}
+
+/** Title from the first object-literal argument (its most telling key, if literal), or a tagged template (sh`...`). */
+function titleOf(call: CallExpression): string {
+  const { Node: N } = loadTsMorph();
+  for (const arg of call.getArguments()) {
+    if (N.isObjectLiteralExpression(arg)) {
+      const props = arg.getProperties().flatMap((p) => (N.isPropertyAssignment(p) ? [{ key: p.getName().replace(/^['"]|['"]$/g, ''), value: literalText(p.getInitializer()) }] : []));
+      // The most telling key decides, even when computed (then no title): `mode: '0600'` must not pass for a path.
+      const preferred = TITLE_KEYS.map((k) => props.find((p) => p.key === k)).find((p) => p !== undefined);
+      const best = preferred ?? props.find((p) => p.value !== undefined && p.value !== '');
+      return best?.value ? clip(best.value) : '';
+    }
+    if (N.isTaggedTemplateExpression(arg)) return clip(literalText(arg)!);
+  }
+  return '';
+}
+
+/** The callee's type carries `moduleName`: a function made by defineModule. */
+function isModuleCall(call: CallExpression): boolean {
+  return call.getExpression().getType().getProperty('moduleName') !== undefined;
+}
+
+type FunctionLike = import('ts-morph').FunctionDeclaration | import('ts-morph').ArrowFunction | import('ts-morph').FunctionExpression;
+
+/** A function with a body declared in the project (not node_modules, not a .d.ts) that `node` refers to. */
+function localFunction(node: Node): FunctionLike | undefined {
+  const { Node: N } = loadTsMorph();
+  const symbol = node.getSymbol();
+  let decl = (symbol?.isAlias() ? symbol.getAliasedSymbol() : symbol)?.getDeclarations()[0];
+  if (decl && N.isVariableDeclaration(decl)) decl = decl.getInitializer();
+  if (!decl || !(N.isFunctionDeclaration(decl) || N.isArrowFunction(decl) || N.isFunctionExpression(decl))) return undefined;
+  const sf = decl.getSourceFile();
+  if (sf.isDeclarationFile() || isUnderNodeModules(sf.getFilePath()) || !decl.getBody()) return undefined;
+  return decl;
+}
+
+function phaseCall(call: CallExpression, w: Walk): 'each' | 'on' | 'onEach' | undefined {
+  const { Node: N } = loadTsMorph();
+  const callee = call.getExpression();
+  if (!N.isPropertyAccessExpression(callee) || w.via !== null) return undefined;
+  const method = callee.getName();
+  if (!(method in PHASE_METHODS)) return undefined;
+  const receiver = callee.getExpression();
+  return N.isIdentifier(receiver) && receiver.getSymbol() === w.playSymbol ? (method as keyof typeof PHASE_METHODS) : undefined;
+}
+
+function visitPhase(call: CallExpression, method: 'each' | 'on' | 'onEach', w: Walk): void {
+  const { Node: N } = loadTsMorph();
+  const args = call.getArguments();
+  const nameArg = args[PHASE_METHODS[method]];
+  const name = nameArg && (N.isStringLiteral(nameArg) || N.isNoSubstitutionTemplateLiteral(nameArg)) ? nameArg.getLiteralValue() : (nameArg?.getText() ?? '');
+  const phase: PhaseOutline = {
+    kind: 'phase',
+    method,
+    name,
+    target: method === 'each' ? null : (args[0]?.getText() ?? null),
+    ...where(call, w.cwd),
+    conditional: isConditional(call, w.root),
+    calls: [],
+  };
+  w.items.push(phase);
+  const fnArg = args[args.length - 1];
+  for (const arg of args.slice(0, -1)) visit(arg, w);
+  if (!fnArg) return;
+  if (N.isArrowFunction(fnArg) || N.isFunctionExpression(fnArg)) {
+    visit(fnArg.getBody(), { ...w, phase, root: fnArg, baseConditional: false });
+    return;
+  }
+  // `play.each('X', prepareHost)`: the phase body is a named local function.
+  const fn = localFunction(fnArg);
+  if (fn) visit(fn.getBody()!, { ...w, phase, root: fn, baseConditional: false, via: { fn: fnArg.getText(), ...where(fnArg, w.cwd) } });
+}
+
+function visit(node: Node, w: Walk): void {
+  const { Node: N } = loadTsMorph();
+  // Declared functions run when called: they are followed from their call sites instead.
+  if (N.isFunctionDeclaration(node)) return;
+  if ((N.isArrowFunction(node) || N.isFunctionExpression(node)) && N.isVariableDeclaration(node.getParent())) return;
+  if (N.isCallExpression(node)) {
+    const method = phaseCall(node, w);
+    if (method) return visitPhase(node, method, w);
+    if (isModuleCall(node)) {
+      const call: ModuleCallOutline = {
+        kind: 'module-call',
+        module: moduleNameOf(node),
+        title: titleOf(node),
+        ...where(node, w.cwd),
+        conditional: w.baseConditional || isConditional(node, w.root),
+        via: w.via,
+        phase: w.phase?.name ?? null,
+      };
+      (w.phase ? w.phase.calls : w.items).push(call);
+    } else if (w.via === null) {
+      // One level into local helpers: enough for `prepareNode(host)`, and no risk of runaway recursion.
+      const fn = localFunction(node.getExpression());
+      if (fn && fn !== w.root) {
+        visit(fn.getBody()!, {
+          ...w,
+          root: fn,
+          baseConditional: w.baseConditional || isConditional(node, w.root),
+          via: { fn: node.getExpression().getText(), ...where(node, w.cwd) },
+        });
+      }
+    }
+  }
+  node.forEachChild((child) => visit(child, w));
+}
+
+/** Bodies of the playbook(...) calls in the file: calls whose result is a drover Playbook. */
+function playbookBodies(sf: SourceFile): FunctionLike[] {
+  const { Node: N, SyntaxKind } = loadTsMorph();
+  const bodies: FunctionLike[] = [];
+  for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const kind = call.getReturnType().getProperty('kind');
+    if (!kind || kind.getTypeAtLocation(call).getLiteralValue() !== 'drover-playbook') continue;
+    const last = call.getArguments().at(-1);
+    if (last && (N.isArrowFunction(last) || N.isFunctionExpression(last))) bodies.push(last);
+    else if (last) {
+      const fn = localFunction(last);
+      if (fn) bodies.push(fn);
+    }
+  }
+  return bodies;
+}
+
+/**
+ * The playbook's phases (play.each / play.on / play.onEach on the body's first parameter) in source
+ * order, each with the module calls its callback makes, following local helpers one level deep;
+ * plus module calls outside any phase. Static: the playbook is parsed and type-checked, never run.
+ */
+export function outlinePlaybook(file: string, opts: { cwd?: string } = {}): OutlineItem[] {
+  const cwd = opts.cwd ?? process.cwd();
+  const abs = path.resolve(cwd, file);
+  if (!fs.statSync(abs, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`playbook not found: ${file} (looked at ${abs})`);
+  const { playbook } = createPlaybookProject(abs);
+  const items: OutlineItem[] = [];
+  for (const body of playbookBodies(playbook)) {
+    const playParam = body.getParameters()[0];
+    const walk: Walk = { cwd, phase: null, root: body, via: null, baseConditional: false, items, playSymbol: playParam?.getNameNode().getSymbol() };
+    visit(body.getBody()!, walk);
+  }
+  return items;
+}
