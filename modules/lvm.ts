@@ -1,0 +1,304 @@
+// lvm modules: physical volumes on blank devices only, volume groups and logical volumes that grow but never shrink, lvm.conf's filter.
+import type { Host } from '../core/host.ts';
+import { defineModule, type Result } from '../core/module.ts';
+import { sh, ShellCommand } from '../core/sh.ts';
+import { ensureGlobalFilter } from './lvm-filter.ts';
+import {
+  humanBytes,
+  LV_FIELDS,
+  parseBlkid,
+  parseLvs,
+  parseLvSize,
+  parsePvs,
+  parseVgs,
+  PV_FIELDS,
+  REPORT_OPTS,
+  roundToExtents,
+  VG_FIELDS,
+  type PvRow,
+  type Signature,
+} from './lvm-report.ts';
+
+/** Splits a probe's output into sections: lines `@@NAME rc` close the section started by `@@NAME`. */
+function sections(out: string): Map<string, { text: string; code: number }> {
+  const res = new Map<string, { text: string; code: number }>();
+  let name: string | undefined;
+  let buf: string[] = [];
+  for (const line of out.split('\n')) {
+    const open = /^@@([A-Z0-9_:/.-]+)$/.exec(line);
+    const close = /^@@([A-Z0-9_:/.-]+) rc=(\d+)$/.exec(line);
+    if (close && close[1] === name) {
+      res.set(name, { text: buf.join('\n'), code: Number(close[2]) });
+      name = undefined;
+      buf = [];
+    } else if (open && name === undefined) {
+      name = open[1];
+      buf = [];
+    } else if (name !== undefined) buf.push(line);
+  }
+  return res;
+}
+
+/** Probe of one device: its canonical path, whether it is a block device, its signature and its PV row. */
+function deviceProbe(device: string, key: string): ShellCommand {
+  return sh`d=${device}
+echo @@${'REAL' + key}; readlink -f "$d"; [ -b "$d" ]; echo @@${'REAL' + key} rc=$?
+echo @@${'BLKID' + key}; blkid -p -o export "$d"; echo @@${'BLKID' + key} rc=$?`;
+}
+
+const allPvs = sh`echo @@PVS; pvs ${REPORT_OPTS} -o ${PV_FIELDS} 2>/dev/null; echo @@PVS rc=$?`;
+
+interface DeviceState {
+  device: string;
+  real: string;
+  isBlock: boolean;
+  signature?: Signature;
+  pv?: PvRow;
+}
+
+function deviceState(s: Map<string, { text: string; code: number }>, device: string, key: string, pvs: PvRow[]): DeviceState {
+  const real = s.get('REAL' + key);
+  if (!real) throw new Error(`lvm: probe of ${device} returned nothing`);
+  const realPath = real.text.trim() || device;
+  const pv = pvs.find((p) => p.name === device || p.name === realPath);
+  const isBlock = real.code === 0;
+  const b = s.get('BLKID' + key);
+  let signature: Signature | undefined;
+  if (isBlock && b) {
+    if (b.code !== 0 && b.code !== 2) throw new Error(`lvm: blkid -p ${device} exited with ${b.code}; cannot tell whether it is blank`);
+    signature = parseBlkid(b.text, b.code);
+  }
+  return { device, real: realPath, isBlock, signature, pv };
+}
+
+/** Why a device may not become a PV, or undefined when it is blank. */
+function notBlank(d: DeviceState): string | undefined {
+  if (!d.isBlock) return `${d.device} is not a block device`;
+  if (!d.signature || d.signature.blank) return undefined;
+  const f = d.signature.fields;
+  const what =
+    d.signature.type === 'LVM2_member'
+      ? 'an LVM physical volume label (of a VG this host does not show, or filtered out)'
+      : `a ${d.signature.type ?? 'unknown'} ${d.signature.usage ?? 'signature'}`;
+  return `${d.device} holds ${what} (blkid -p: ${Object.entries(f).filter(([k]) => ['TYPE', 'UUID', 'LABEL', 'PTTYPE', 'USAGE'].includes(k)).map(([k, v]) => `${k}=${v}`).join(' ')})`;
+}
+
+export interface PvParams {
+  device: string;
+  /** Wipe whatever signature the device holds. Never implied. */
+  force?: boolean;
+}
+export interface PvResult extends Result {
+  /** VG the PV belongs to, null when none. */
+  vg: string | null;
+  size: number | null;
+}
+
+const pv = defineModule<PvParams, PvResult>({
+  name: 'lvm.pv',
+  title: (p) => `lvm pv ${p.device}`,
+  async run(host, p) {
+    if (!p.device.startsWith('/dev/')) throw new Error(`lvm.pv: device must be a /dev path, got "${p.device}"`);
+    const res = await host.exec(ShellCommand.join([deviceProbe(p.device, '0'), allPvs]), { readOnly: true });
+    const s = sections(res.stdout);
+    const pvs = parsePvs(s.get('PVS')?.text ?? '');
+    const d = deviceState(s, p.device, '0', pvs);
+    if (d.pv) return { changed: false, vg: d.pv.vg, size: d.pv.size };
+    const why = notBlank(d);
+    if (why && (!p.force || !d.isBlock)) {
+      throw new Error(`refusing to create a physical volume: ${why}.${d.isBlock ? ' Pass force: true to wipe it.' : ''}`);
+    }
+    const message = `pvcreate ${p.device}${why ? ' (forced: wiping its signature)' : ''}`;
+    if (host.check) return { changed: true, message, vg: null, size: null };
+    await host.exec(why ? sh`pvcreate -ff -y -- ${p.device}` : sh`pvcreate -- ${p.device}`);
+    const after = await host.exec(sh`pvs ${REPORT_OPTS} -o ${PV_FIELDS} -- ${p.device}`, { readOnly: true });
+    const row = parsePvs(after.stdout)[0];
+    return { changed: true, message, vg: null, size: row?.size ?? null };
+  },
+});
+
+export interface VgParams {
+  name: string;
+  devices: string[];
+  /** absent removes the VG (only when it holds no LV); never implied. */
+  state?: 'present' | 'absent';
+}
+export interface VgResult extends Result {
+  size: number | null;
+  free: number | null;
+  pvs: string[];
+}
+
+function vgProbe(name: string, devices: string[]): ShellCommand {
+  return ShellCommand.join([
+    sh`echo @@VGS; vgs ${REPORT_OPTS} -o ${VG_FIELDS} -- ${name} 2>/dev/null; echo @@VGS rc=$?`,
+    allPvs,
+    ...devices.map((d, i) => deviceProbe(d, String(i))),
+  ]);
+}
+
+const vg = defineModule<VgParams, VgResult>({
+  name: 'lvm.vg',
+  title: (p) => `lvm vg ${p.name}${p.state === 'absent' ? ' (absent)' : ''}`,
+  async run(host, p) {
+    if (!/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/.test(p.name)) throw new Error(`lvm.vg: "${p.name}" is not a valid VG name`);
+    const devices = p.devices ?? [];
+    const state = p.state ?? 'present';
+    if (state === 'present' && devices.length === 0) throw new Error('lvm.vg: devices must list at least one device');
+    const probe = async () => {
+      const s = sections((await host.exec(vgProbe(p.name, devices), { readOnly: true })).stdout);
+      const pvs = parsePvs(s.get('PVS')?.text ?? '');
+      const vgRow = parseVgs(s.get('VGS')?.text ?? '').find((v) => v.name === p.name);
+      return { vgRow, pvs, devs: devices.map((d, i) => deviceState(s, d, String(i), pvs)) };
+    };
+    const { vgRow, pvs, devs } = await probe();
+    const members = pvs.filter((x) => x.vg === p.name).map((x) => x.name);
+
+    if (state === 'absent') {
+      if (!vgRow) return { changed: false, size: null, free: null, pvs: [] };
+      if (vgRow.lvCount > 0) throw new Error(`lvm.vg: ${p.name} still holds ${vgRow.lvCount} logical volume(s); remove them first`);
+      if (host.check) return { changed: true, message: `vgremove ${p.name}`, size: null, free: null, pvs: [] };
+      await host.exec(sh`vgremove -- ${p.name}`);
+      return { changed: true, message: `vgremove ${p.name}`, size: null, free: null, pvs: [] };
+    }
+
+    const toAdd: DeviceState[] = [];
+    for (const d of devs) {
+      if (d.pv?.vg === p.name) continue;
+      if (d.pv?.vg) throw new Error(`lvm.vg: ${d.device} already belongs to volume group ${d.pv.vg}; refusing to move it into ${p.name}`);
+      if (!d.pv) {
+        const why = notBlank(d);
+        if (why) throw new Error(`lvm.vg: refusing to use ${why}. Make it a PV first with lvm.pv (force: true to wipe)`);
+      }
+      toAdd.push(d);
+    }
+    const notListed = members.filter((m) => !devs.some((d) => d.real === m || d.device === m));
+    const note = notListed.length ? ` (also holds ${notListed.join(', ')}, kept: never shrunk implicitly)` : '';
+    if (toAdd.length === 0) {
+      return { changed: false, size: vgRow?.size ?? null, free: vgRow?.free ?? null, pvs: members, message: note ? note.trim() : undefined };
+    }
+    const names = toAdd.map((d) => d.device);
+    const message = vgRow ? `vgextend ${p.name} ${names.join(' ')}` : `vgcreate ${p.name} ${names.join(' ')}`;
+    if (host.check) return { changed: true, message: message + note, size: vgRow?.size ?? null, free: vgRow?.free ?? null, pvs: members };
+    await host.exec(vgRow ? sh`vgextend -- ${p.name} ${names}` : sh`vgcreate -- ${p.name} ${names}`);
+    const after = await probe();
+    if (!after.vgRow) throw new Error(`lvm.vg: ${message} succeeded but vgs does not show ${p.name}`);
+    return {
+      changed: true,
+      message: `${message}: ${humanBytes(after.vgRow.size)}, ${humanBytes(after.vgRow.free)} free${note}`,
+      size: after.vgRow.size,
+      free: after.vgRow.free,
+      pvs: after.pvs.filter((x) => x.vg === p.name).map((x) => x.name),
+    };
+  },
+});
+
+export interface LvParams {
+  vg: string;
+  name: string;
+  /** "1G", "512M" (binary units; grows an existing LV, never shrinks it) or "50%FREE" (used only when creating). */
+  size: string;
+}
+export interface LvResult extends Result {
+  size: number | null;
+}
+
+const lv = defineModule<LvParams, LvResult>({
+  name: 'lvm.lv',
+  title: (p) => `lvm lv ${p.vg}/${p.name} ${p.size}`,
+  async run(host, p) {
+    for (const [what, v] of [['vg', p.vg], ['name', p.name]] as const) {
+      if (!/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/.test(v)) throw new Error(`lvm.lv: ${what} "${v}" is not a valid LVM name`);
+    }
+    const size = parseLvSize(p.size);
+    const probe = async () => {
+      const s = sections(
+        (
+          await host.exec(
+            sh`echo @@VGS; vgs ${REPORT_OPTS} -o ${VG_FIELDS} -- ${p.vg} 2>/dev/null; echo @@VGS rc=$?
+echo @@LVS; lvs ${REPORT_OPTS} -o ${LV_FIELDS} -- ${p.vg} 2>/dev/null; echo @@LVS rc=$?`,
+            { readOnly: true },
+          )
+        ).stdout,
+      );
+      return {
+        vgRow: parseVgs(s.get('VGS')?.text ?? '').find((v) => v.name === p.vg),
+        lvRow: parseLvs(s.get('LVS')?.text ?? '').find((l) => l.vg === p.vg && l.name === p.name),
+      };
+    };
+    const { vgRow, lvRow } = await probe();
+    if (!vgRow) throw new Error(`lvm.lv: volume group ${p.vg} does not exist`);
+    const target = 'bytes' in size ? roundToExtents(size.bytes, vgRow.extentSize) : undefined;
+    if (lvRow) {
+      if (target === undefined || lvRow.size >= target) {
+        const note =
+          target === undefined
+            ? `exists (${humanBytes(lvRow.size)}); a percentage size is only used when creating`
+            : lvRow.size > target
+              ? `is ${humanBytes(lvRow.size)}, larger than ${p.size}: never shrunk`
+              : undefined;
+        return { changed: false, size: lvRow.size, message: note ? `${p.vg}/${p.name} ${note}` : undefined };
+      }
+      if (target - lvRow.size > vgRow.free) {
+        throw new Error(`lvm.lv: growing ${p.vg}/${p.name} to ${p.size} needs ${humanBytes(target - lvRow.size)}, ${p.vg} has ${humanBytes(vgRow.free)} free`);
+      }
+      const message = `lvextend ${p.vg}/${p.name} ${humanBytes(lvRow.size)} -> ${humanBytes(target)}`;
+      if (host.check) return { changed: true, message, size: target };
+      await host.exec(sh`lvextend -L ${`${target}b`} -- ${`${p.vg}/${p.name}`}`);
+      const after = await probe();
+      return { changed: true, message, size: after.lvRow?.size ?? null };
+    }
+    if (target !== undefined && target > vgRow.free) {
+      throw new Error(`lvm.lv: ${p.vg} has ${humanBytes(vgRow.free)} free, ${p.vg}/${p.name} needs ${humanBytes(target)}`);
+    }
+    const message = `lvcreate ${p.vg}/${p.name} ${target !== undefined ? humanBytes(target) : size.text}`;
+    if (host.check) return { changed: true, message, size: target ?? null };
+    await host.exec(
+      target !== undefined
+        ? sh`lvcreate --yes -n ${p.name} -L ${`${target}b`} -- ${p.vg}`
+        : sh`lvcreate --yes -n ${p.name} -l ${size.text} -- ${p.vg}`,
+    );
+    const after = await probe();
+    if (!after.lvRow) throw new Error(`lvm.lv: lvcreate succeeded but lvs does not show ${p.vg}/${p.name}`);
+    return { changed: true, message: `${message}`, size: after.lvRow.size };
+  },
+});
+
+export interface FilterParams {
+  /** Regexes of devices LVM must never scan, e.g. '^/dev/drbd[0-9]+$'. */
+  reject: string[];
+  /** Default /etc/lvm/lvm.conf. */
+  file?: string;
+}
+
+const filter = defineModule<FilterParams, Result>({
+  name: 'lvm.filter',
+  title: (p) => `lvm filter ${p.file ?? '/etc/lvm/lvm.conf'}`,
+  async run(host, p) {
+    const file = p.file ?? '/etc/lvm/lvm.conf';
+    const res = await host.exec(sh`if [ -f ${file} ]; then echo present; cat ${file}; else echo absent; fi`, { readOnly: true });
+    const nl = res.stdout.indexOf('\n');
+    const present = res.stdout.slice(0, nl) === 'present';
+    const before = present ? res.stdout.slice(nl + 1) : null;
+    const after = ensureGlobalFilter(before ?? '', p.reject);
+    if (before !== null && after === before) return { changed: false };
+    const changes = [{ path: file, before, after }];
+    const message = `global_filter rejects ${p.reject.join(', ')}`;
+    if (host.check) return { changed: true, changes, message };
+    await writeAtomic(host, file, after);
+    return { changed: true, changes, message };
+  },
+});
+
+/** Same-directory temp file keeping mode/owner, synced, renamed over the target. */
+async function writeAtomic(host: Host<unknown>, path: string, content: string): Promise<void> {
+  const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+  await host.exec(
+    sh`set -e; umask 022; tmp=$(mktemp ${dir + '/.drover.XXXXXX'})
+if [ -e ${path} ]; then cp -p ${path} "$tmp"; fi
+cat > "$tmp"; sync "$tmp" 2>/dev/null || sync; mv -f "$tmp" ${path}`,
+    { stdin: content },
+  );
+}
+
+export const lvm = { pv, vg, lv, filter };

@@ -1,0 +1,159 @@
+// emerge module against a lab host (gentoo profile: the Portage stand-in, package.use a directory, accept_keywords a file).
+import test from 'ava';
+import { labExec } from '../../core/lab/index.ts';
+import type { RunHost } from '../../core/host.ts';
+import { emerge } from '../../modules/emerge.ts';
+import { labHost, labSerialTest, useLab } from '../support/lab.ts';
+import type { TestHost } from '../support/host.ts';
+
+const lab = useLab(test, { name: 'emerge', hosts: 1, profile: 'gentoo' });
+const labTest = labSerialTest(test);
+const opened: TestHost[] = [];
+test.after.always(async () => {
+  for (const h of opened) await h.close();
+});
+
+function host(opts: { check?: boolean } = {}): TestHost {
+  const h = labHost(lab(), 0, opts);
+  opened.push(h);
+  return h;
+}
+
+/** Counts host.exec round trips. */
+function counted(h: RunHost<Record<string, unknown>>): { n: number } {
+  const c = { n: 0 };
+  const orig = h.exec.bind(h);
+  h.exec = (cmd, o) => {
+    c.n++;
+    return orig(cmd, o);
+  };
+  return c;
+}
+
+async function read(path: string): Promise<string | null> {
+  const r = await labExec(lab(), 'node1', ['cat', path]);
+  return r.code === 0 ? r.stdout : null;
+}
+
+/** What --check must not change: config files, vdb, world, log. */
+async function snapshot(): Promise<string> {
+  const r = await labExec(lab(), 'node1', ['sh', '-c', 'cat /etc/portage/package.accept_keywords; ls -R /etc/portage/package.use /var/db/pkg; cat /etc/portage/package.use/* /var/lib/portage/world /var/log/emerge.log 2>/dev/null; cat /var/db/pkg/*/*/USE']);
+  return r.stdout;
+}
+
+const KW = { 'app-emulation/ganeti': '~amd64', 'sys-cluster/drbd-utils': '~amd64' };
+
+labTest('a package masked by ~amd64 fails with Portage\'s reason and writes nothing', async (t) => {
+  const before = await snapshot();
+  const { host: h } = host();
+  const err = await t.throwsAsync(emerge(h, { atoms: 'app-emulation/ganeti', use: ['kvm'] }));
+  t.regex(err!.message, /- app-emulation\/ganeti-3\.0\.2::gentoo \(masked by: ~amd64 keyword\)/);
+  t.regex(err!.message, /All ebuilds that could satisfy "app-emulation\/ganeti" have been masked/);
+  t.is(await snapshot(), before);
+});
+
+labTest('REQUIRED_USE violation is quoted', async (t) => {
+  const { host: h } = host({ check: true });
+  const err = await t.throwsAsync(emerge(h, { atoms: 'app-emulation/ganeti', keywords: KW, use: ['-kvm'] }));
+  t.regex(err!.message, /any-of \( kvm xen lxc \)/);
+});
+
+labTest('--check shows the plan and changes nothing', async (t) => {
+  const before = await snapshot();
+  const { host: h } = host({ check: true });
+  const r = await emerge(h, { atoms: 'app-emulation/ganeti', keywords: KW, use: ['kvm', 'drbd'] });
+  t.true(r.changed);
+  t.regex(r.detail!, /^\+ sys-cluster\/drbd-utils-9\.27\.0 \(new\)/m);
+  t.regex(r.detail!, /^\+ app-emulation\/ganeti-3\.0\.2 \(new\) USE drbd ipv6 kvm$/m);
+  t.is(r.plan!.entries.filter((e) => e.action === 'new').length, 7);
+  t.deepEqual(r.changes!.map((c) => c.path).sort(), ['/etc/portage/package.accept_keywords', '/etc/portage/package.use/drover']);
+  t.is(r.versions['app-emulation/ganeti'], null);
+  t.is(await snapshot(), before);
+});
+
+labTest('keywords + USE + install, then a second run is one round trip and changes nothing', async (t) => {
+  const { host: h, events } = host();
+  const r = await emerge(h, { atoms: 'app-emulation/ganeti', keywords: KW, use: ['kvm', 'drbd'] });
+  t.true(r.changed);
+  t.is(r.versions['app-emulation/ganeti'], '3.0.2');
+  t.regex((await read('/var/db/pkg/app-emulation/ganeti-3.0.2/USE'))!, /\bdrbd\b.*\bkvm\b/);
+  t.is(await read('/var/lib/portage/world'), 'app-emulation/ganeti\n');
+  t.regex((await read('/etc/portage/package.use/drover'))!, /\napp-emulation\/ganeti kvm drbd\n$/);
+  const kw = (await read('/etc/portage/package.accept_keywords'))!;
+  t.regex(kw, /^# drover Portage stand-in.*\napp-emulation\/ganeti ~amd64\nsys-cluster\/drbd-utils ~amd64\n$/s);
+  t.true(events.some((e) => e.kind === 'module-progress' && /Emerging \(\d of 7\) app-emulation\/ganeti/.test(e.line)), 'progress streamed');
+
+  const again = host();
+  const trips = counted(again.host);
+  const r2 = await emerge(again.host, { atoms: 'app-emulation/ganeti', keywords: KW, use: ['kvm', 'drbd'] });
+  t.false(r2.changed);
+  t.is(trips.n, 1);
+  t.is(await read('/etc/portage/package.accept_keywords'), kw);
+});
+
+labTest('a USE change rebuilds exactly once and says which flags changed; --check first changes nothing', async (t) => {
+  const completed = async () => ((await read('/var/log/emerge.log')) ?? '').match(/::: completed emerge \(\d+ of \d+\) app-emulation\/ganeti-/g)?.length ?? 0;
+  const n0 = await completed();
+  const before = await snapshot();
+  const chk = await emerge(host({ check: true }).host, { atoms: 'app-emulation/ganeti', use: ['kvm', '-drbd'] });
+  t.true(chk.changed);
+  t.regex(chk.message!, /rebuild app-emulation\/ganeti-3\.0\.2 USE -drbd/);
+  t.regex(chk.detail!, /^~ app-emulation\/ganeti-3\.0\.2 \(rebuild\) USE -drbd$/m);
+  t.is(await snapshot(), before);
+
+  const r = await emerge(host().host, { atoms: 'app-emulation/ganeti', use: ['kvm', '-drbd'] });
+  t.true(r.changed);
+  t.regex(r.message!, /USE -drbd/);
+  t.is(await completed(), n0 + 1);
+  t.notRegex((await read('/var/db/pkg/app-emulation/ganeti-3.0.2/USE'))!, /\bdrbd\b/);
+  t.regex((await read('/etc/portage/package.use/drover'))!, /\napp-emulation\/ganeti kvm -drbd\n$/);
+  const r2 = await emerge(host().host, { atoms: 'app-emulation/ganeti', use: ['kvm', '-drbd'] });
+  t.false(r2.changed);
+  t.is(await completed(), n0 + 1);
+});
+
+labTest('a line for the same atom elsewhere that contradicts is an error naming it', async (t) => {
+  await labExec(lab(), 'node1', ['sh', '-c', 'echo "app-misc/screen -multiuser" > /etc/portage/package.use/zz-admin']);
+  const err = await t.throwsAsync(emerge(host().host, { atoms: 'app-misc/screen', use: ['multiuser'] }));
+  t.regex(err!.message, /package\.use\/zz-admin:1 sets "app-misc\/screen -multiuser"/);
+  await labExec(lab(), 'node1', ['rm', '/etc/portage/package.use/zz-admin']);
+});
+
+labTest('state absent removes only the named atom', async (t) => {
+  const { host: h } = host();
+  t.true((await emerge(h, { atoms: 'app-misc/screen' })).changed);
+  t.not(await read('/var/db/pkg/app-misc/screen-4.9.1/USE'), null);
+  const chk = await emerge(host({ check: true }).host, { atoms: 'app-misc/screen', state: 'absent' });
+  t.true(chk.changed);
+  t.not(await read('/var/db/pkg/app-misc/screen-4.9.1/USE'), null);
+  const r = await emerge(h, { atoms: 'app-misc/screen', state: 'absent' });
+  t.true(r.changed);
+  t.is(await read('/var/db/pkg/app-misc/screen-4.9.1/USE'), null);
+  t.not(await read('/var/db/pkg/app-emulation/ganeti-3.0.2/USE'), null);
+  t.false((await emerge(h, { atoms: 'app-misc/screen', state: 'absent' })).changed);
+});
+
+labTest('bad input is refused before touching the host', async (t) => {
+  const { host: h } = host();
+  await t.throwsAsync(emerge(h, { atoms: 'ganeti' }), { message: /not a valid package atom: "ganeti"/ });
+  await t.throwsAsync(emerge(h, { atoms: 'app-misc/screen', use: ['kvm;rm'] }), { message: /is not a USE flag/ });
+  await t.throwsAsync(emerge(h, { atoms: 'app-emulation/ganeti', use: ['kvmm'] }), { message: /"kvmm" is not in IUSE of app-emulation\/ganeti-3\.0\.2/ });
+  const before = await snapshot();
+  await t.throwsAsync(emerge(h, { atoms: 'app-containers/lxc', use: ['capz'] }), { message: /"capz" is not in IUSE of app-containers\/lxc-6\.0\.0 \(emerge shows: caps / });
+  t.is(await snapshot(), before, 'a typo in a flag of a package not yet installed is caught before writing');
+});
+
+labTest('sync is opt-in, runs emerge --sync and is not a change by itself', async (t) => {
+  const r = await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true });
+  t.false(r.changed);
+  t.regex((await read('/var/log/emerge.log'))!, /=== Sync completed for gentoo/);
+});
+
+labTest('an installed atom missing from the world file is recorded there', async (t) => {
+  await labExec(lab(), 'node1', ['sh', '-c', ': > /var/lib/portage/world']);
+  const r = await emerge(host().host, { atoms: 'app-emulation/ganeti' });
+  t.true(r.changed);
+  t.regex(r.message!, /add app-emulation\/ganeti to world/);
+  t.is(await read('/var/lib/portage/world'), 'app-emulation/ganeti\n');
+  t.false((await emerge(host().host, { atoms: 'app-emulation/ganeti' })).changed);
+});
