@@ -6,10 +6,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { labCut, labExec, labHeal, type LabState } from '../../core/lab/index.ts';
-import { useLab } from '../support/lab.ts';
+import { labSerialTest, useLab } from '../support/lab.ts';
 
 const BIN = path.resolve('core/bin.js');
 const lab = useLab(test, { name: 'runner', hosts: 3, profile: 'base' });
+const labTest = labSerialTest(test);
 
 interface Outcome {
   code: number;
@@ -52,7 +53,7 @@ async function cleanHosts(state: LabState): Promise<void> {
   for (const h of state.hosts) await labExec(state, h.short, ['rm', '-rf', '/tmp/drover-runner']);
 }
 
-test.serial('a 3-host run changes each host once; a second run changes nothing', async (t) => {
+labTest('a 3-host run changes each host once; a second run changes nothing', async (t) => {
   const state = lab();
   await cleanHosts(state);
   const inv = inventory(state, state.knownHostsFile);
@@ -71,7 +72,7 @@ test.serial('a 3-host run changes each host once; a second run changes nothing',
   for (const h of state.hosts) t.is(recap(second)[h.name].changed, 0, h.name);
 });
 
-test.serial('--check runs nothing that changes a host', async (t) => {
+labTest('--check runs nothing that changes a host', async (t) => {
   const state = lab();
   await cleanHosts(state);
   const inv = inventory(state, state.knownHostsFile);
@@ -83,7 +84,7 @@ test.serial('--check runs nothing that changes a host', async (t) => {
   t.not(gone.code, 0, 'check mode created nothing');
 });
 
-test.serial('an unknown host key is refused; --accept-new-host-keys records it', async (t) => {
+labTest('an unknown host key is refused; --accept-new-host-keys records it', async (t) => {
   const state = lab();
   const known = path.join(mkdtempSync(path.join(tmpdir(), 'drover-kh-')), 'known_hosts');
   writeFileSync(known, '');
@@ -99,7 +100,7 @@ test.serial('an unknown host key is refused; --accept-new-host-keys records it',
   t.is(again.code, 0, 'the recorded key is trusted next time');
 });
 
-test.serial('a changed host key is always refused, naming host, fingerprint and known_hosts line', async (t) => {
+labTest('a changed host key is always refused, naming host, fingerprint and known_hosts line', async (t) => {
   const state = lab();
   const known = path.join(mkdtempSync(path.join(tmpdir(), 'drover-kh-')), 'known_hosts');
   // node1's address with node2's keys: what a man in the middle would look like.
@@ -118,7 +119,7 @@ test.serial('a changed host key is always refused, naming host, fingerprint and 
   t.is(readFileSync(known, 'utf8').split('\n').filter(Boolean).length, node2Keys.length + 1, 'known_hosts untouched');
 });
 
-test.serial('one host cut off: it is unreachable (exit 4), the others finish', async (t) => {
+labTest('one host cut off: it is unreachable (exit 4), the others finish', async (t) => {
   const state = lab();
   await cleanHosts(state);
   const inv = inventory(state, state.knownHostsFile);
