@@ -1,2 +1,9 @@
 // drover's modules: what a playbook imports from 'drover/modules'.
 export { command, type CommandParams, type CommandResult } from './command.ts';
+export { sysfile, type SysfileParams, type SysfileResult } from './sysfile.ts';
+export { service, notifyRestart, type ServiceParams, type ServiceResult } from './service.ts';
+export { hostname, type HostnameParams, type HostnameResult } from './hostname.ts';
+export { kmod, type KmodParams, type KmodResult } from './kmod.ts';
+export { emerge, type EmergeParams, type EmergeResult } from './emerge.ts';
+export { lvm } from './lvm.ts';
+export { gnt } from './gnt.ts';

@@ -33,6 +33,9 @@ export function writeNodeFiles(rec: LabRecord, h: LabHostState, files: { etcHost
   mkdirSync(path.join(nodeDir(rec, h.short), 'mnt'), { recursive: true });
   file('etc/hostname', h.name + '\n', 0o644);
   file('etc/hosts', files.etcHosts, 0o644);
+  // Lab hosts have no DNS: the machine's resolver (copied in by debootstrap) is unreachable from
+  // here and made every name lookup that misses /etc/hosts wait for its timeout (~20 s).
+  file('etc/resolv.conf', '# drover lab: no DNS; names come from /etc/hosts\noptions timeout:1 attempts:1\n', 0o644);
   file('etc/ssh/ssh_known_hosts', files.knownHosts, 0o644);
   for (const t of hostKeyTypes) {
     copyFileSync(path.join(hostKeyDir(h.short), `ssh_host_${t}_key`), path.join(top, `etc/ssh/ssh_host_${t}_key`));

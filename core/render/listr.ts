@@ -15,6 +15,8 @@ interface HostLine {
   done: (error?: Error) => void;
   task?: ListrTaskWrapper<unknown, never, never>;
   counts: { ok: number; changed: number; skipped: number };
+  /** The last module line, for the host's output row. */
+  last?: string;
   failures: string[];
 }
 
@@ -57,9 +59,15 @@ export class ListrRenderer implements EventSink {
                 phase.newListr(
                   lines.map(({ name, line, finished }) => ({
                     title: name,
+                    // Keep each host's last module line once the phase is done: the phase reads as a log.
+                    rendererOptions: { persistentOutput: true },
                     task: async (_c, task) => {
+                      // Fast hosts may finish before Listr starts this task: show what already happened.
                       line.task = task as unknown as ListrTaskWrapper<unknown, never, never>;
+                      task.title = `${name}  ${summary(line)}`;
+                      if (line.last) task.output = line.last;
                       await finished;
+                      task.title = `${name}  ${summary(line)}`;
                     },
                   })),
                   { concurrent: true, exitOnError: false },
@@ -93,9 +101,10 @@ export class ListrRenderer implements EventSink {
           if (e.status === 'ok') h.counts.ok++;
           else if (e.status === 'changed') h.counts.changed++;
           else if (e.status === 'skipped') h.counts.skipped++;
+          const mark = e.status === 'changed' ? pc.yellow('changed') : e.status === 'ok' ? pc.green('✔') : e.status === 'skipped' ? pc.cyan('skipped') : pc.red('✖');
+          h.last = `${mark} ${e.title}${e.message && e.status !== 'ok' ? ` — ${e.message.split('\n')[0]}` : ''}`;
           if (h.task) {
-            const mark = e.status === 'changed' ? pc.yellow('changed') : e.status === 'ok' ? pc.green('✔') : e.status === 'skipped' ? pc.cyan('skipped') : pc.red('✖');
-            h.task.output = `${mark} ${e.title}${e.message && e.status !== 'ok' ? ` — ${e.message.split('\n')[0]}` : ''}`;
+            h.task.output = h.last;
             h.task.title = `${e.host}  ${summary(h)}`;
           }
         }
@@ -105,7 +114,6 @@ export class ListrRenderer implements EventSink {
       case 'phase-host-end': {
         const h = this.hosts.get(e.host);
         if (!h) break;
-        if (h.task) h.task.title = `${e.host}  ${summary(h)}`;
         if (e.status === 'ok') h.done();
         else h.done(new Error(h.failures.join('; ') || e.status));
         break;

@@ -1,0 +1,98 @@
+// hostname against a lab host (gentoo profile, OpenRC): files, live name, /etc/hosts lines, verification; twice and --check.
+import test from 'ava';
+import { sh } from '../../core/sh.ts';
+import type { RunHost } from '../../core/host.ts';
+import { editEtcHosts, hostname } from '../../modules/hostname.ts';
+import { labHost, labSerialTest, useLab } from '../support/lab.ts';
+import type { TestHost } from '../support/host.ts';
+
+const lab = useLab(test, { name: 'hostnm', hosts: 1, profile: 'gentoo' });
+const labTest = labSerialTest(test);
+
+const opened: TestHost[] = [];
+test.after.always(async () => {
+  for (const t of opened) await t.close();
+});
+function host(opts: { check?: boolean } = {}): RunHost<Record<string, unknown>> {
+  const t = labHost(lab(), 0, opts);
+  opened.push(t);
+  return t.host;
+}
+let main: RunHost<Record<string, unknown>> | undefined;
+const h = () => (main ??= host());
+const out = async (c: ReturnType<typeof sh>) => (await h().exec(c)).stdout;
+
+test('editEtcHosts: one line per address, names moved off other lines, 127.0.1.1 alias dropped, rest kept', (t) => {
+  const before = '127.0.0.1\tlocalhost\n127.0.1.1\tnode1.example.org node1\n# comment\n10.0.0.5 old.example.org node1 # note\n::1 localhost ip6-localhost\n';
+  const after = editEtcHosts(before, { '10.0.0.11': ['node1.example.org', 'node1'], '10.0.0.99': ['cluster.example.org'] });
+  t.is(after, '127.0.0.1\tlocalhost\n# comment\n10.0.0.5\told.example.org # note\n::1 localhost ip6-localhost\n10.0.0.11\tnode1.example.org node1\n10.0.0.99\tcluster.example.org\n');
+  t.is(editEtcHosts(after, { '10.0.0.11': ['node1.example.org', 'node1'], '10.0.0.99': ['cluster.example.org'] }), after);
+  t.is(editEtcHosts('10.0.0.11 a\n10.0.0.11 b\n', { '10.0.0.11': ['c'] }), '10.0.0.11\tc\n');
+  t.is(editEtcHosts('x y', { '1.2.3.4': ['z'] }), 'x y\n1.2.3.4\tz\n');
+});
+
+labTest('no change when the name is already right: one round trip, changed:false, verified', async (t) => {
+  const name = lab().hosts[0].name;
+  // first call converges the files the lab may not have written (/etc/conf.d/hostname)
+  const t0 = Date.now();
+  await hostname(h(), { name });
+  t.log(`first call ${Date.now() - t0} ms`);
+  const orig = h().exec.bind(h());
+  let calls = 0;
+  h().exec = (c, o) => (calls++, orig(c, o));
+  try {
+    const r = await hostname(h(), { name });
+    t.false(r.changed);
+    t.is(r.fqdn, name);
+    t.true(r.addresses!.length > 0);
+    t.is(calls, 1);
+  } finally {
+    h().exec = orig;
+  }
+});
+
+labTest('rename with /etc/hosts entries: --check first, then apply, then again unchanged', async (t) => {
+  const addr = lab().hosts[0].address;
+  const oldName = lab().hosts[0].name;
+  await h().exec(sh`printf '127.0.1.1\tnodex.example.org nodex\n' >> /etc/hosts`);
+  const p = { name: 'nodex.example.org', hosts: { [addr]: ['nodex.example.org', 'nodex', oldName, lab().hosts[0].short] } };
+  const hostsBefore = await out(sh`cat /etc/hosts`);
+  const c = await hostname(host({ check: true }), p);
+  t.true(c.changed);
+  t.true(c.changes.some((x) => x.path === '/etc/hostname' && x.after === 'nodex.example.org\n'));
+  t.is((await out(sh`hostname`)).trim(), oldName);
+  t.is(await out(sh`cat /etc/hosts`), hostsBefore);
+
+  const r = await hostname(h(), p);
+  t.true(r.changed);
+  t.regex(r.message!, /live name .* → nodex\.example\.org/);
+  t.is((await out(sh`hostname`)).trim(), 'nodex.example.org');
+  t.is((await out(sh`hostname -f`)).trim(), 'nodex.example.org');
+  t.is(await out(sh`cat /etc/hostname`), 'nodex.example.org\n');
+  t.regex(await out(sh`cat /etc/conf.d/hostname`), /^hostname="nodex\.example\.org"$/m);
+  const hosts = await out(sh`cat /etc/hosts`);
+  t.notRegex(hosts, /^127\.0\.1\.1/m);
+  t.regex(hosts, new RegExp(`^${addr.replace(/\./g, '\\.')}\\tnodex\\.example\\.org nodex `, 'm'));
+  t.is(r.fqdn, 'nodex.example.org');
+  t.deepEqual(r.addresses, [addr]);
+
+  const again = await hostname(h(), p);
+  t.false(again.changed);
+  t.deepEqual(again.changes, []);
+
+  // back to the lab's own name: the canonical (first) name on the address's line must be the FQDN again
+  t.true((await hostname(h(), { name: oldName, hosts: { [addr]: [oldName, lab().hosts[0].short] } })).changed);
+  t.is((await out(sh`hostname`)).trim(), oldName);
+});
+
+labTest('verification failure says what hostname -f and getent printed', async (t) => {
+  const addr = lab().hosts[0].address;
+  const { name: oldName, short } = lab().hosts[0];
+  // the address's first name (the canonical one `hostname -f` prints) is not the name being set
+  const err = await t.throwsAsync(hostname(h(), { name: 'nodey.example.org', hosts: { [addr]: ['alias.example.org', 'nodey.example.org'] } }));
+  t.regex(err!.message, /names do not agree: `hostname -f` printed "alias\.example\.org"/);
+  t.regex(err!.message, new RegExp(`getent ahosts nodey\\.example\\.org\` gave ${addr.replace(/\./g, '\\.')}`));
+  await hostname(h(), { name: oldName, hosts: { [addr]: [oldName, short] } });
+  t.is((await out(sh`hostname -f`)).trim(), oldName);
+  await t.throwsAsync(hostname(h(), { name: 'bad name' }), { message: /not a valid host name/ });
+});

@@ -1,0 +1,137 @@
+// service against real OpenRC in a lab host (gentoo profile): start/stop/enable twice each, --check, crashed, reload, notifyRestart.
+import test from 'ava';
+import { sh } from '../../core/sh.ts';
+import type { RunHost } from '../../core/host.ts';
+import { notifyRestart, parseServiceProbe, planService, service } from '../../modules/service.ts';
+import { sysfile } from '../../modules/sysfile.ts';
+import { labHost, labSerialTest, useLab } from '../support/lab.ts';
+import type { TestHost } from '../support/host.ts';
+
+const lab = useLab(test, { name: 'svc', hosts: 1, profile: 'gentoo' });
+const labTest = labSerialTest(test);
+
+const opened: TestHost[] = [];
+test.after.always(async () => {
+  for (const t of opened) await t.close();
+});
+function host(opts: { check?: boolean } = {}): RunHost<Record<string, unknown>> {
+  const t = labHost(lab(), 0, opts);
+  opened.push(t);
+  return t.host;
+}
+let main: RunHost<Record<string, unknown>> | undefined;
+const h = () => (main ??= host());
+
+// A tiny OpenRC service: a background sleep with a pidfile, and a reload that counts.
+const SCRIPT = `#!/sbin/openrc-run
+description="drover test service"
+command=/bin/sleep
+command_args=100000
+command_background=true
+pidfile=/run/drovertest.pid
+extra_started_commands="reload"
+# Debian's OpenRC runs dpkg's start-stop-daemon, which records no daemon state, so OpenRC's own
+# crashed detection cannot work in the lab: this status() reports what Gentoo's would (exit 32).
+status() {
+  if service_started; then
+    if kill -0 "$(cat /run/drovertest.pid 2>/dev/null)" 2>/dev/null; then einfo "status: started"; return 0; fi
+    eerror "status: crashed"; return 32
+  fi
+  einfo "status: stopped"; return 3
+}
+reload() {
+  ebegin "Reloading drovertest"
+  echo x >> /run/drovertest.reloads
+  eend 0
+}
+`;
+
+async function status(): Promise<number> {
+  return (await h().exec(sh`rc-service drovertest status`, { allowFail: true })).code;
+}
+async function inDefault(): Promise<boolean> {
+  return (await h().exec(sh`test -L /etc/runlevels/default/drovertest`, { allowFail: true })).code === 0;
+}
+
+test('parse and plan: OpenRC exit codes, crashed restarts, stopped is a no-op', (t) => {
+  const f = parseServiceProbe('init=openrc\nexists=1\ncode=32\nenabled=0\n');
+  t.deepEqual(f, { init: 'openrc', exists: true, status: 'crashed', enabled: false });
+  t.deepEqual(planService({ name: 'x', state: 'started' }, f), { actions: ['zap', 'start'], enable: undefined, messages: ['restarted (was crashed)'] });
+  t.deepEqual(planService({ name: 'x', state: 'stopped' }, f).actions, ['zap']);
+  const stopped = parseServiceProbe('init=openrc\nexists=1\ncode=3\nenabled=1\n');
+  t.deepEqual(planService({ name: 'x', state: 'stopped', enabled: true }, stopped).actions, []);
+  t.is(parseServiceProbe('init=unknown\n').init, 'unknown');
+  const sd = parseServiceProbe('init=systemd\nLoadState=loaded\nActiveState=failed\nUnitFileState=enabled\n');
+  t.deepEqual(sd, { init: 'systemd', exists: true, status: 'failed', enabled: true });
+});
+
+labTest('install the test service (sysfile, mode 0755)', async (t) => {
+  const r = await sysfile(h(), { path: '/etc/init.d/drovertest', content: SCRIPT, mode: '0755' });
+  t.true(r.changed);
+  t.is(await status(), 3);
+});
+
+labTest('started + enabled: --check reports, then applies, then second run is a no-op', async (t) => {
+  const c = await service(host({ check: true }), { name: 'drovertest', state: 'started', enabled: true });
+  t.true(c.changed);
+  t.is(c.before, 'stopped');
+  t.is(c.message, 'started, enabled in runlevel default');
+  t.is(await status(), 3);
+  t.false(await inDefault());
+  const r1 = await service(h(), { name: 'drovertest', state: 'started', enabled: true });
+  t.true(r1.changed);
+  t.is(r1.init, 'openrc');
+  t.is(await status(), 0);
+  t.true(await inDefault());
+  const r2 = await service(h(), { name: 'drovertest', state: 'started', enabled: true });
+  t.false(r2.changed);
+  t.is(r2.before, 'started');
+});
+
+labTest('a crashed service (status 32) is restarted, and the message says so', async (t) => {
+  await h().exec(sh`kill "$(cat /run/drovertest.pid)"; sleep 0.2`);
+  t.is(await status(), 32);
+  const r = await service(h(), { name: 'drovertest', state: 'started' });
+  t.true(r.changed);
+  t.is(r.message, 'restarted (was crashed)');
+  t.is(await status(), 0);
+});
+
+labTest('reloaded and restarted always act', async (t) => {
+  await h().exec(sh`rm -f /run/drovertest.reloads`);
+  const r = await service(h(), { name: 'drovertest', state: 'reloaded' });
+  t.true(r.changed);
+  t.is((await h().exec(sh`cat /run/drovertest.reloads`)).stdout, 'x\n');
+  const pid1 = (await h().exec(sh`cat /run/drovertest.pid`)).stdout;
+  t.true((await service(h(), { name: 'drovertest', state: 'restarted' })).changed);
+  const pid2 = (await h().exec(sh`cat /run/drovertest.pid`)).stdout;
+  t.not(pid1, pid2);
+});
+
+labTest('notifyRestart: restarts once at flush, only when something changed', async (t) => {
+  const hh = host();
+  const pid1 = (await hh.exec(sh`cat /run/drovertest.pid`)).stdout;
+  const a = await sysfile(hh, { path: '/etc/conf.d/drovertest', content: 'opt=1\n', createParents: true });
+  const b = await sysfile(hh, { path: '/etc/conf.d/drovertest', content: 'opt=1\n', createParents: true });
+  t.true(notifyRestart(hh, 'drovertest', a, b));
+  t.true(notifyRestart(hh, 'drovertest', a));
+  t.false(notifyRestart(hh, 'drovertest', b));
+  await hh.flushHandlers();
+  const pid2 = (await hh.exec(sh`cat /run/drovertest.pid`)).stdout;
+  t.not(pid1, pid2);
+  await hh.flushHandlers(); // nothing left
+  t.is((await hh.exec(sh`cat /run/drovertest.pid`)).stdout, pid2);
+});
+
+labTest('stopped + disabled, twice; a missing service is fine to stop/disable, an error to start', async (t) => {
+  const r1 = await service(h(), { name: 'drovertest', state: 'stopped', enabled: false });
+  t.true(r1.changed);
+  t.is(r1.message, 'stopped, disabled');
+  t.is(await status(), 3);
+  t.false(await inDefault());
+  t.false((await service(h(), { name: 'drovertest', state: 'stopped', enabled: false })).changed);
+  const missing = await service(h(), { name: 'drbd', enabled: false });
+  t.false(missing.changed);
+  await t.throwsAsync(service(h(), { name: 'nosuchsvc', state: 'started' }), { message: /does not exist.*\/etc\/init\.d\/nosuchsvc/ });
+  await t.throwsAsync(service(h(), { name: '-x', state: 'started' }), { message: /bad name/ });
+});
