@@ -1,36 +1,14 @@
 // The runner end to end through the CLI, against real sshd on three lab hosts.
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { labCut, labExec, labHeal, type LabState } from '../../core/lab/index.ts';
 import { labSerialTest, useLab } from '../support/lab.ts';
+import { drover, recap } from '../support/cli.ts';
 
-const BIN = path.resolve('core/bin.js');
 const lab = useLab(test, { name: 'runner', hosts: 3, profile: 'base' });
 const labTest = labSerialTest(test);
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-  events: Record<string, unknown>[];
-}
-
-async function drover(args: string[]): Promise<Outcome> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = await once(child, 'exit');
-  const events = args.includes('--json')
-    ? stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
-    : [];
-  return { code: code as number, stdout, stderr, events };
-}
 
 /** An INI inventory for the lab hosts with a known_hosts file of the test's choosing. */
 function inventory(state: LabState, knownHosts: string): string {
@@ -41,12 +19,6 @@ function inventory(state: LabState, knownHosts: string): string {
   const file = path.join(dir, 'hosts.ini');
   writeFileSync(file, `[lab]\n${lines.join('\n')}\n\n[all:vars]\nknown_hosts_file=${knownHosts}\n`);
   return file;
-}
-
-function recap(o: Outcome): Record<string, { ok: number; changed: number; failed: number; unreachable: number; skipped: number }> {
-  const r = o.events.find((e) => e.kind === 'recap');
-  if (!r) throw new Error(`no recap in output:\n${o.stdout}\n${o.stderr}`);
-  return r.stats as ReturnType<typeof recap>;
 }
 
 async function cleanHosts(state: LabState): Promise<void> {

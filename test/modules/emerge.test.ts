@@ -1,34 +1,16 @@
 // emerge module against a lab host (gentoo profile: the Portage stand-in, package.use a directory, accept_keywords a file).
 import test from 'ava';
 import { labExec } from '../../core/lab/index.ts';
-import type { RunHost } from '../../core/host.ts';
 import { emerge } from '../../modules/emerge.ts';
-import { labHost, labSerialTest, useLab } from '../support/lab.ts';
-import type { TestHost } from '../support/host.ts';
+import { labHostOpener, labSerialTest, useLab } from '../support/lab.ts';
+import { countExecs } from '../support/host.ts';
 
 const lab = useLab(test, { name: 'emerge', hosts: 1, profile: 'gentoo' });
 const labTest = labSerialTest(test);
-const opened: TestHost[] = [];
-test.after.always(async () => {
-  for (const h of opened) await h.close();
-});
+const openHost = labHostOpener(test, lab);
+const host = (opts: { check?: boolean } = {}) => openHost(opts);
 
-function host(opts: { check?: boolean } = {}): TestHost {
-  const h = labHost(lab(), 0, opts);
-  opened.push(h);
-  return h;
-}
-
-/** Counts host.exec round trips. */
-function counted(h: RunHost<Record<string, unknown>>): { n: number } {
-  const c = { n: 0 };
-  const orig = h.exec.bind(h);
-  h.exec = (cmd, o) => {
-    c.n++;
-    return orig(cmd, o);
-  };
-  return c;
-}
+const counted = countExecs;
 
 async function read(path: string): Promise<string | null> {
   const r = await labExec(lab(), 'node1', ['cat', path]);

@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { labExec, type LabState } from '../../core/lab/index.ts';
 import { sh, type ShellCommand } from '../../core/sh.ts';
 import { gnt } from '../../modules/gnt.ts';
-import { labHost, useLab } from '../support/lab.ts';
+import { labHost, labSerialTest, useLab } from '../support/lab.ts';
 
 const lab = useLab(test, { name: 'gnt', hosts: 3, profile: 'ganeti' });
+const labTest = labSerialTest(test);
 
 const FILE_DIR = '/srv/ganeti/file-storage';
 
@@ -37,7 +38,7 @@ function counted(state: LabState, i: number, opts: { check?: boolean } = {}) {
   return { ...th, calls };
 }
 
-test.serial('check mode before init: says what would run, changes nothing', async (t) => {
+labTest('check mode before init: says what would run, changes nothing', async (t) => {
   const state = lab();
   // What the playbook prepares on every node (ava runs before-hooks concurrently with useLab's, so here).
   for (let i = 0; i < state.hosts.length; i++) {
@@ -60,7 +61,7 @@ test.serial('check mode before init: says what would run, changes nothing', asyn
   t.is((await inside(state, 0, 'test -e /var/lib/ganeti/config.data; echo $?')).stdout.trim(), '1');
 });
 
-test.serial('node and verify before init: clear errors', async (t) => {
+labTest('node and verify before init: clear errors', async (t) => {
   const state = lab();
   const m = labHost(state, 0);
   t.teardown(() => m.close());
@@ -68,7 +69,7 @@ test.serial('node and verify before init: clear errors', async (t) => {
   await t.throwsAsync(gnt.verify(m.host, {}), { message: /not initialised/ });
 });
 
-test.serial('cluster: init, then no change in one probe; drift is reported and converged', async (t) => {
+labTest('cluster: init, then no change in one probe; drift is reported and converged', async (t) => {
   const state = lab();
   const m = counted(state, 0);
   t.teardown(() => m.close());
@@ -103,7 +104,7 @@ test.serial('cluster: init, then no change in one probe; drift is reported and c
   await t.throwsAsync(gnt.cluster(m.host, { ...want(state), clusterName: 'other.example.org' }), { message: /master of another cluster.*cluster\.example\.org, want other\.example\.org/ });
 });
 
-test.serial('node: join from the master, trust the cluster host key, then no change', async (t) => {
+labTest('node: join from the master, trust the cluster host key, then no change', async (t) => {
   const state = lab();
   // The playbook distributes the master's new root key before joining.
   const key = (await inside(state, 0, 'cat /root/.ssh/id_rsa.pub')).stdout.trim();
@@ -142,7 +143,7 @@ test.serial('node: join from the master, trust the cluster host key, then no cha
   t.is((await inside(state, 0, 'gnt-node list --no-headers -o name')).stdout.trim().split('\n').length, 3);
 });
 
-test.serial('verify: fails naming the error; passes when the code is ignored', async (t) => {
+labTest('verify: fails naming the error; passes when the code is ignored', async (t) => {
   const state = lab();
   const m = counted(state, 0);
   t.teardown(() => m.close());
@@ -157,7 +158,7 @@ test.serial('verify: fails naming the error; passes when the code is ignored', a
   t.is(m.calls.length, 1);
 });
 
-test.serial('instance: added on the fake hypervisor, then no change', async (t) => {
+labTest('instance: added on the fake hypervisor, then no change', async (t) => {
   const state = lab();
   const m = counted(state, 0);
   t.teardown(() => m.close());
@@ -182,7 +183,7 @@ test.serial('instance: added on the fake hypervisor, then no change', async (t) 
   t.regex(other.message ?? '', /exists with template file \(want diskless\): not recreated/);
 });
 
-test.serial('errors: not the master; half-initialised cluster is never re-initialised', async (t) => {
+labTest('errors: not the master; half-initialised cluster is never re-initialised', async (t) => {
   const state = lab();
   const n2 = labHost(state, 1);
   t.teardown(() => n2.close());

@@ -3,21 +3,13 @@ import test from 'ava';
 import { sh } from '../../core/sh.ts';
 import type { RunHost } from '../../core/host.ts';
 import { editEtcHosts, hostname } from '../../modules/hostname.ts';
-import { labHost, labSerialTest, useLab } from '../support/lab.ts';
-import type { TestHost } from '../support/host.ts';
+import { labHostOpener, labSerialTest, useLab } from '../support/lab.ts';
 
 const lab = useLab(test, { name: 'hostnm', hosts: 1, profile: 'gentoo' });
 const labTest = labSerialTest(test);
 
-const opened: TestHost[] = [];
-test.after.always(async () => {
-  for (const t of opened) await t.close();
-});
-function host(opts: { check?: boolean } = {}): RunHost<Record<string, unknown>> {
-  const t = labHost(lab(), 0, opts);
-  opened.push(t);
-  return t.host;
-}
+const openHost = labHostOpener(test, lab);
+const host = (opts: { check?: boolean } = {}) => openHost(opts).host;
 let main: RunHost<Record<string, unknown>> | undefined;
 const h = () => (main ??= host());
 const out = async (c: ReturnType<typeof sh>) => (await h().exec(c)).stdout;

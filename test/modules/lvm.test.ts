@@ -6,33 +6,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { labDisk, labExec } from '../../core/lab/index.ts';
 import { diskRoot } from '../../core/lab/paths.ts';
-import type { RunHost } from '../../core/host.ts';
 import { lvm } from '../../modules/lvm.ts';
-import { labHost, labSerialTest, useLab } from '../support/lab.ts';
-import type { TestHost } from '../support/host.ts';
+import { labHostOpener, labSerialTest, useLab } from '../support/lab.ts';
+import { countExecs } from '../support/host.ts';
 
 const lab = useLab(test, { name: 'lvm', hosts: 1, profile: 'gentoo' });
 const labTest = labSerialTest(test);
-const opened: TestHost[] = [];
-test.after.always(async () => {
-  for (const h of opened) await h.close();
-});
+const openHost = labHostOpener(test, lab);
+const host = (opts: { check?: boolean } = {}) => openHost(opts).host;
 
-function host(opts: { check?: boolean } = {}): RunHost<Record<string, unknown>> {
-  const h = labHost(lab(), 0, opts);
-  opened.push(h);
-  return h.host;
-}
-
-function counted(h: RunHost<Record<string, unknown>>): { n: number } {
-  const c = { n: 0 };
-  const orig = h.exec.bind(h);
-  h.exec = (cmd, o) => {
-    c.n++;
-    return orig(cmd, o);
-  };
-  return c;
-}
+const counted = countExecs;
 
 async function sh(script: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return labExec(lab(), 'node1', ['sh', '-c', script]);

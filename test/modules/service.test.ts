@@ -4,21 +4,13 @@ import { sh } from '../../core/sh.ts';
 import type { RunHost } from '../../core/host.ts';
 import { notifyRestart, parseServiceProbe, planService, service } from '../../modules/service.ts';
 import { sysfile } from '../../modules/sysfile.ts';
-import { labHost, labSerialTest, useLab } from '../support/lab.ts';
-import type { TestHost } from '../support/host.ts';
+import { labHostOpener, labSerialTest, useLab } from '../support/lab.ts';
 
 const lab = useLab(test, { name: 'svc', hosts: 1, profile: 'gentoo' });
 const labTest = labSerialTest(test);
 
-const opened: TestHost[] = [];
-test.after.always(async () => {
-  for (const t of opened) await t.close();
-});
-function host(opts: { check?: boolean } = {}): RunHost<Record<string, unknown>> {
-  const t = labHost(lab(), 0, opts);
-  opened.push(t);
-  return t.host;
-}
+const openHost = labHostOpener(test, lab);
+const host = (opts: { check?: boolean } = {}) => openHost(opts).host;
 let main: RunHost<Record<string, unknown>> | undefined;
 const h = () => (main ??= host());
 

@@ -1,38 +1,15 @@
 // playbooks/ganeti.ts end to end through the CLI on a fresh 3-node ganeti lab: --check, run, rerun and --check with 0 changed.
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { labExec, type LabState } from '../../core/lab/index.ts';
-import { useLab } from '../support/lab.ts';
+import { labSerialTest, useLab } from '../support/lab.ts';
+import { drover, recap, REPO, type Outcome } from '../support/cli.ts';
 
-const REPO = path.resolve('.');
-const BIN = path.join(REPO, 'core/bin.js');
 // 'ganeti', not 'lab': never collides with a lab the user has up.
 const lab = useLab(test, { name: 'ganeti', hosts: 3, profile: 'ganeti' });
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-  events: Record<string, any>[];
-}
-
-async function drover(args: string[]): Promise<Outcome> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = await once(child, 'exit');
-  const events = stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, any>);
-  return { code: code as number, stdout, stderr, events };
-}
+const labTest = labSerialTest(test);
 
 /** An inventory file for this lab: the same builder as inventory/index.ts, pointed at lab 'ganeti'. */
 function writeInventory(dir: string, state: LabState): string {
@@ -46,12 +23,6 @@ function writeInventory(dir: string, state: LabState): string {
 
 async function inHost(state: LabState, node: string, cmd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return labExec(state, node, ['sh', '-c', cmd]);
-}
-
-function recap(o: Outcome): Record<string, { ok: number; changed: number; failed: number; skipped: number; unreachable: number }> {
-  const r = o.events.find((e) => e.kind === 'recap');
-  if (!r) throw new Error(`no recap event; exit ${o.code}\n${o.stderr.slice(-3000)}\n${o.stdout.slice(-3000)}`);
-  return r.stats;
 }
 
 function why(o: Outcome): string {
@@ -71,7 +42,7 @@ async function snapshot(state: LabState): Promise<string[]> {
   );
 }
 
-test.serial('--check, real run, second run: the cluster verifies and the rerun changes nothing', async (t) => {
+labTest('--check, real run, second run: the cluster verifies and the rerun changes nothing', async (t) => {
   const state = lab();
   const dir = mkdtempSync(path.join(tmpdir(), 'drover-ganeti-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,28 +1,11 @@
 // The README's example playbook against three lab hosts: --check, a real run with diffs, a second run changing nothing.
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import path from 'node:path';
 import { labExec } from '../../core/lab/index.ts';
 import { labSerialTest, useLab } from '../support/lab.ts';
+import { drover, recap } from '../support/cli.ts';
 
 const lab = useLab(test, { name: 'hello', hosts: 3, profile: 'base' });
 const labTest = labSerialTest(test);
-
-async function drover(args: string[]) {
-  const child = spawn(process.execPath, [path.resolve('core/bin.js'), ...args], { env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = await once(child, 'exit');
-  return { code: code as number, stdout, stderr };
-}
-
-function recap(stdout: string): Record<string, { ok: number; changed: number; failed: number }> {
-  const e = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((x) => x.kind === 'recap');
-  return e.stats;
-}
 
 labTest('--check shows the diffs and changes nothing', async (t) => {
   const state = lab();
@@ -42,7 +25,7 @@ labTest('a real run converges every host; the second run changes nothing', async
   const first = await drover(['run', 'playbooks/hello.ts', '-i', state.inventoryFile, '--json', '-e', 'motd=Hello from drover']);
   t.is(first.code, 0, first.stdout + first.stderr);
   for (const h of state.hosts) {
-    t.is(recap(first.stdout)[h.name].changed, 3, h.name);
+    t.is(recap(first)[h.name].changed, 3, h.name);
     t.is((await labExec(state, h.short, ['cat', '/etc/motd'])).stdout, 'Hello from drover\nManaged by drover.\n');
     t.regex((await labExec(state, h.short, ['cat', '/etc/ssh/sshd_config'])).stdout, /^PrintMotd yes$/m);
   }
@@ -50,7 +33,7 @@ labTest('a real run converges every host; the second run changes nothing', async
   t.is((await labExec(state, 'node3', ['cat', '/etc/drover-kernel'])).stdout, kernel, 'a value from one host reached the others');
   const second = await drover(['run', 'playbooks/hello.ts', '-i', state.inventoryFile, '--json', '-e', 'motd=Hello from drover']);
   t.is(second.code, 0, second.stdout + second.stderr);
-  for (const h of state.hosts) t.is(recap(second.stdout)[h.name].changed, 0, h.name);
+  for (const h of state.hosts) t.is(recap(second)[h.name].changed, 0, h.name);
 });
 
 labTest('a host lacking a var the playbook requires is named before anything runs', async (t) => {

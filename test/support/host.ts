@@ -74,3 +74,14 @@ export function localHost(opts: { check?: boolean; vars?: Record<string, unknown
   });
   return { host, events, close: () => host.close() };
 }
+
+/** Counts the round trips a host makes from now on: modules must make one when nothing changes. */
+export function countExecs(host: RunHost<Record<string, unknown>>): { n: number } {
+  const c = { n: 0 };
+  const orig = host.exec.bind(host);
+  host.exec = (cmd, o) => {
+    c.n++;
+    return orig(cmd, o);
+  };
+  return c;
+}

@@ -57,3 +57,19 @@ export function labHost(lab: LabState, index: number, opts: { check?: boolean; d
   if (!h) throw new Error(`lab ${lab.name} has no host with index ${index} (it has ${lab.hosts.length})`);
   return connectHost({ address: h.address, user: 'root', keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, name: h.name }, opts);
 }
+
+/**
+ * Opens connections to one lab host for a test file and closes them all after it:
+ * `const open = labHostOpener(test, lab); const { host } = open({ check: true })`.
+ */
+export function labHostOpener<C>(test: TestFn<C>, lab: () => LabState, index = 0): (opts?: { check?: boolean; diff?: boolean; vars?: Record<string, unknown> }) => TestHost {
+  const opened: TestHost[] = [];
+  test.after.always(async () => {
+    for (const t of opened) await t.close();
+  });
+  return (opts = {}) => {
+    const t = labHost(lab(), index, opts);
+    opened.push(t);
+    return t;
+  };
+}
