@@ -114,6 +114,7 @@ async function cmdRun(args: string[], signal: AbortSignal): Promise<number> {
     verbose: v.verbose,
     renderer: v.json ? 'json' : undefined,
     becomePassword,
+    askBecomePassword: async () => new Secret(await askHidden('BECOME password: ')),
     signal,
   });
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labExec, labState, labUp, type LabState } from './lab/index.ts';
+import { missingLabPackages } from './lab/preflight.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,6 +23,22 @@ function runPlaybook(args: string[]): Promise<number> {
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)));
+  });
+}
+
+/**
+ * The demo is the one-command start on a fresh Debian machine: it installs the lab's Debian
+ * packages when they are missing (saying so), where `drover lab up` only names them.
+ */
+function installLabPackages(): Promise<boolean> {
+  const pkgs = missingLabPackages();
+  if (pkgs.length === 0) return Promise.resolve(true);
+  console.log(`Installing what the lab needs: apt-get install ${pkgs.join(' ')}`);
+  const sh = `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${pkgs.join(' ')}`;
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', sh], { stdio: 'inherit' });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
   });
 }
 
@@ -50,6 +67,10 @@ export async function runDemo(argv: string[]): Promise<number> {
     return 1;
   }
   const t0 = performance.now();
+  if (!(await installLabPackages())) {
+    console.error(`drover demo: could not install ${missingLabPackages().join(' ')} with apt-get; install them and run it again.`);
+    return 1;
+  }
   const lab = await ganetiLab();
   if (!lab) return 1;
   const master = lab.hosts[0];

@@ -36,8 +36,10 @@ export interface RunOptions {
   sink?: EventSink;
   /** Aborted by Ctrl-C. */
   signal?: AbortSignal;
-  /** sudo password asked at the prompt, for hosts whose become password is 'prompt'. */
+  /** sudo password asked at the prompt (-K), for hosts whose become password is 'prompt'. */
   becomePassword?: Secret;
+  /** Asks for it when a selected host's become password is 'prompt' and none was given. */
+  askBecomePassword?: () => Promise<Secret>;
   cwd?: string;
 }
 
@@ -98,6 +100,9 @@ async function importPlaybook(file: string): Promise<Playbook<Record<string, unk
 /** Runs a playbook; resolves to the exit code (0 ok, 2 a host failed, 4 a host unreachable, 130 interrupted). */
 export async function runPlaybook(o: RunOptions): Promise<number> {
   const { book, inventory, hosts, vars } = await prepareRun(o);
+  if (!o.becomePassword && o.askBecomePassword && hosts.some((h) => h.connection.becomePassword && 'prompt' in h.connection.becomePassword)) {
+    o = { ...o, becomePassword: await o.askBecomePassword() };
+  }
   const signal = o.signal ?? new AbortController().signal;
   const bus = new EventBus();
   const stats = new StatsCollector();

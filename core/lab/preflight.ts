@@ -46,6 +46,11 @@ export function labUnavailableReason(need: readonly string[] = Object.keys(tools
   return undefined;
 }
 
+/** Debian packages that hold the lab's missing tools (empty when nothing is missing). */
+export function missingLabPackages(need: readonly string[] = Object.keys(tools)): string[] {
+  return [...new Set(need.filter((t) => !onPath(t)).map((t) => tools[t] ?? t))];
+}
+
 export function assertLabAvailable(need?: readonly string[]): void {
   const why = labUnavailableReason(need);
   if (why) throw new Error(why);
