@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.ts';
-import { prepareRun, runPlaybook } from './runner.ts';
 import { Secret } from './secret.ts';
 import { askHidden } from './prompt.ts';
+
+// Commands import what they need when they run: --help, --version and `lab` do not pay for the
+// runner, ssh2, yaml and the renderers (module loading through tsx is most of drover's start-up).
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -101,6 +103,7 @@ async function cmdRun(args: string[], signal: AbortSignal): Promise<number> {
   if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`drover run: --forks must be a whole number >= 1, got ${v.forks}`);
   const { parseExtraVars } = await import('./inventory/extra-vars.ts');
   const becomePassword = v['ask-become-pass'] ? new Secret(await askHidden('BECOME password: ')) : undefined;
+  const { runPlaybook } = await import('./runner.ts');
   return runPlaybook({
     playbook,
     inventory,
@@ -136,6 +139,7 @@ async function cmdCheck(args: string[]): Promise<number> {
   process.stdout.write(`${playbook}: types ok (${tc.cached ? 'cached' : 'checked'}, ${ms} ms)\n`);
   if (v.inventory) {
     const { parseExtraVars } = await import('./inventory/extra-vars.ts');
+    const { prepareRun } = await import('./runner.ts');
     const { hosts } = await prepareRun({ playbook, inventory: v.inventory, limit: v.limit, extraVars: parseExtraVars(v['extra-vars'] ?? []) });
     process.stdout.write(`${v.inventory}: ${hosts.length} host(s) selected, every required var present\n`);
   }

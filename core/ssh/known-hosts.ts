@@ -69,6 +69,16 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${re}$`, 'i');
 }
 
+// Every connection checks every known_hosts name: plain names compare as strings and wildcard
+// patterns compile once, so 50 hosts do not compile thousands of RegExps (bench/analysis.md).
+const compiledGlobs = new Map<string, RegExp>();
+function globMatches(pattern: string, name: string): boolean {
+  if (!/[*?]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase();
+  let re = compiledGlobs.get(pattern);
+  if (!re) compiledGlobs.set(pattern, (re = globToRegExp(pattern)));
+  return re.test(name);
+}
+
 /** Whether an entry's host field names `host`:`port` (hashed names, wildcards and `!negations` included). */
 export function hostFieldMatches(field: string, host: string, port: number): boolean {
   const name = knownHostName(host, port);
@@ -82,7 +92,7 @@ export function hostFieldMatches(field: string, host: string, port: number): boo
   for (const p of field.split(',')) {
     const negated = p.startsWith('!');
     const pattern = negated ? p.slice(1) : p;
-    if (globToRegExp(pattern).test(name)) {
+    if (globMatches(pattern, name)) {
       if (negated) return false;
       matched = true;
     }
