@@ -1,0 +1,119 @@
+// Parses `npm run bench -- [options]` into the list of scenarios to run (pure: no I/O).
+import { parseArgs } from 'node:util';
+
+export type Workload = 'ten' | 'forty';
+export type Runner = 'drover' | 'ansible';
+
+/** One measured configuration: a workload on N hosts, with or without the lab's added delay. */
+export interface Scenario {
+  workload: Workload;
+  hosts: number;
+  /** Added one-way delay per host, ms (0 = none). */
+  delayMs: number;
+}
+
+export interface BenchOptions {
+  scenarios: Scenario[];
+  runners: Runner[];
+  /** Measured rounds per runner (each round: reset, first run, second run). */
+  runs: number;
+  /** Rounds for Ansible when fewer are affordable (it takes ~20-50x longer); default = runs. */
+  ansibleRuns: number;
+  /** Floor measurements per scenario. */
+  floorRuns: number;
+  keepLab: boolean;
+  /** Add this invocation's rounds to the stored ones of the same scenarios instead of replacing them. */
+  append: boolean;
+  /** Lab instance name (default 'bench'). */
+  lab: string;
+  /** Only regenerate RESULTS.md and the plot from bench/out/results. */
+  reportOnly: boolean;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --quick              smoke test: ten tasks on 1 and 5 hosts, 1 run each, no delay scenario
+  --hosts 1,5,20,50    host counts (default 1,5,20,50)
+  --workloads ten,forty
+                       task sets (default ten,forty)
+  --delay-hosts N      also run ten tasks on N hosts with --delay-ms added each way (default 20; 0 = skip)
+  --delay-ms MS        the added one-way delay (default 25)
+  --runs N             measured rounds per runner and scenario (default 3)
+  --ansible-runs N     rounds for Ansible (default: --runs)
+  --runners drover,ansible
+  --keep-lab           leave the lab up afterwards
+  --lab NAME           lab instance to use (default bench)
+  --append             add this invocation's rounds to the stored results of the same scenarios (more rounds)
+  --report-only        rebuild bench/RESULTS.md and the plot from bench/out/results/*.json`;
+
+function numberList(flag: string, text: string): number[] {
+  const xs = text.split(',').map((s) => Number(s.trim()));
+  for (const x of xs) if (!Number.isInteger(x) || x < 1 || x > 50) throw new Error(`${flag}: host counts are whole numbers from 1 to 50, got "${text}"`);
+  return xs;
+}
+
+function positive(flag: string, text: string | undefined, fallback: number, min = 1): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${flag}: expected a whole number >= ${min}, got "${text}"`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      quick: { type: 'boolean' },
+      hosts: { type: 'string' },
+      workloads: { type: 'string' },
+      'delay-hosts': { type: 'string' },
+      'delay-ms': { type: 'string' },
+      runs: { type: 'string' },
+      'ansible-runs': { type: 'string' },
+      runners: { type: 'string' },
+      'keep-lab': { type: 'boolean' },
+      lab: { type: 'string' },
+      append: { type: 'boolean' },
+      'report-only': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const quick = v.quick ?? false;
+  const hosts = v.hosts ? numberList('--hosts', v.hosts) : quick ? [1, 5] : [1, 5, 20, 50];
+  const workloads = (v.workloads ?? (quick ? 'ten' : 'ten,forty')).split(',').map((w) => w.trim());
+  for (const w of workloads) if (w !== 'ten' && w !== 'forty') throw new Error(`--workloads: unknown workload "${w}" (ten, forty)`);
+  const runners = (v.runners ?? 'drover,ansible').split(',').map((r) => r.trim());
+  for (const r of runners) if (r !== 'drover' && r !== 'ansible') throw new Error(`--runners: unknown runner "${r}" (drover, ansible)`);
+  const delayHosts = positive('--delay-hosts', v['delay-hosts'], quick ? 0 : 20, 0);
+  if (delayHosts > 50) throw new Error(`--delay-hosts: at most 50, got ${delayHosts}`);
+  const delayMs = positive('--delay-ms', v['delay-ms'], 25);
+  const runs = positive('--runs', v.runs, quick ? 1 : 3);
+  if (v.lab !== undefined && !/^[a-z0-9]{1,8}$/.test(v.lab)) throw new Error(`--lab: a lab name is 1-8 characters [a-z0-9], got "${v.lab}"`);
+
+  const scenarios: Scenario[] = [];
+  for (const workload of workloads as Workload[]) for (const n of hosts) scenarios.push({ workload, hosts: n, delayMs: 0 });
+  if (delayHosts > 0) scenarios.push({ workload: 'ten', hosts: delayHosts, delayMs });
+  return {
+    scenarios,
+    runners: runners as Runner[],
+    runs,
+    ansibleRuns: positive('--ansible-runs', v['ansible-runs'], runs),
+    floorRuns: 3,
+    keepLab: v['keep-lab'] ?? false,
+    lab: v.lab ?? 'bench',
+    append: v.append ?? false,
+    reportOnly: v['report-only'] ?? false,
+    help: v.help ?? false,
+  };
+}
+
+/** File-name key of a scenario: ten-20h, ten-20h-d25. */
+export function scenarioKey(s: Scenario): string {
+  return `${s.workload}-${s.hosts}h${s.delayMs ? `-d${s.delayMs}` : ''}`;
+}
+
+export function tasksOf(workload: Workload): number {
+  return workload === 'ten' ? 10 : 40;
+}

@@ -1,0 +1,105 @@
+// Writes bench/RESULTS.md from the scenario summaries: machine, commands, a table per workload, ratios, targets (pure).
+import type { Environment } from './environment.ts';
+import type { Measurement } from './runners.ts';
+import { checkTargets, median, ratio, type PassSummary, type ScenarioSummary } from './stats.ts';
+
+const s1 = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? '–' : (ms / 1000).toFixed(2));
+const mb = (kb: number | undefined) => (kb === undefined ? '–' : (kb / 1024).toFixed(0));
+const x = (r: number | undefined, d = 1) => (r === undefined || Number.isNaN(r) ? '–' : `${r.toFixed(d)}x`);
+
+function passCells(p: PassSummary | undefined, withPlay = false): string[] {
+  if (!p) return withPlay ? ['–', '–', '–', '–'] : ['–', '–', '–'];
+  const flag = p.errors ? ` ⚠${p.errors} failed` : '';
+  const wall = [`${s1(p.wallMs)}${flag}`, ...(withPlay ? [s1(p.playMs)] : [])];
+  return [...wall, s1(p.cpuMs), `${mb(p.peakTreeRssKb)} (${mb(p.maxRssKb)})`];
+}
+
+function table(rows: readonly ScenarioSummary[]): string[] {
+  const out = [
+    '| hosts | run | drover wall s | drover play s | drover CPU s | drover RSS MB | Ansible wall s | Ansible CPU s | Ansible RSS MB | Ansible/drover wall | Ansible/drover CPU | floor s | drover/floor | changed (d / A) | runs (d / A) | load (d / A) |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
+  ];
+  for (const s of rows) {
+    for (const pass of ['first', 'second'] as const) {
+      const d = s.runners.drover?.[pass];
+      const a = s.runners.ansible?.[pass];
+      const hosts = `${s.scenario.hosts}${s.scenario.delayMs ? ` (+${s.scenario.delayMs} ms)` : ''}`;
+      out.push(
+        `| ${hosts} | ${pass} | ${passCells(d, true).join(' | ')} | ${passCells(a).join(' | ')} | ${x(ratio(a?.wallMs, d?.wallMs))} | ${x(ratio(a?.cpuMs, d?.cpuMs))} | ` +
+          `${pass === 'second' ? s1(s.floorMs) : '–'} | ${pass === 'second' ? x(ratio(d?.wallMs, s.floorMs), 2) : '–'} | ` +
+          `${d?.changed ?? '–'} / ${a?.changed ?? '–'} | ${d?.runs ?? 0} / ${a?.runs ?? 0}${s.alternated === undefined ? '' : s.alternated ? ' alt.' : ' sep.'} | ${d ? d.load1.toFixed(1) : '–'} / ${a ? a.load1.toFixed(1) : '–'} |`,
+      );
+    }
+  }
+  return out;
+}
+
+export interface ReportInput {
+  env: Environment;
+  summaries: ScenarioSummary[];
+  /** Start-up commands (no host involved) and their measurements. */
+  startup: Record<string, Measurement[]>;
+  /** bench: the invocations, already formatted as markdown. */
+  commands: { bench: string; drover: string; ansible: string; floor: string };
+  notes: string[];
+}
+
+export function renderResults(input: ReportInput): string {
+  const { env, summaries } = input;
+  const byWorkload = (w: string, delayed: boolean) =>
+    summaries.filter((s) => s.scenario.workload === w && (s.scenario.delayMs > 0) === delayed).sort((a, b) => a.scenario.hosts - b.scenario.hosts);
+  const lines: string[] = [
+    '# drover vs Ansible: benchmark results',
+    '',
+    `Produced by bench/run.ts: ${input.commands.bench}. Each invocation keeps the stored results of scenarios it does not run (and, with --runners, of the other runner); raw JSON per scenario in \`bench/out/results/\` (not in git).`,
+    '',
+    '![wall time against host count](hosts-vs-time.svg)',
+    '',
+    '## Machine and versions',
+    '',
+    `- ${env.os}, kernel ${env.kernel}, ${env.cores} cores (${env.cpu}), ${env.memGiB} GiB RAM — shared with other jobs; the 1-minute load at the start of each run is in the tables (load avg at the end: ${env.load})`,
+    `- drover ${env.drover} (git ${env.commit} + working tree), Node ${env.node}`,
+    `- ${env.ansible}, ${env.python} on the targets and the runner`,
+    `- ${env.openssh}; lab hosts: network namespaces with OpenSSH 9.2 (drover lab, profile base)`,
+    '',
+    '## What was run',
+    '',
+    `- drover: \`${input.commands.drover}\``,
+    `- Ansible: \`${input.commands.ansible}\` with \`ANSIBLE_CONFIG=bench/out/ansible.cfg\`: pipelining on, \`gathering = explicit\` (no facts), forks = hosts, \`interpreter_python = /usr/bin/python3\` (no discovery), Ansible's default \`ssh_args\` (ControlMaster, ControlPersist=60s) with a fresh control directory per run; the same key and known_hosts as drover (\`-o UserKnownHostsFile=<lab known_hosts> -o StrictHostKeyChecking=yes\` from the inventory)`,
+    `- floor: \`${input.commands.floor}\` — ssh2, all hosts in parallel: open one connection and one \`sh\` channel per host, then per task write \`true; echo marker\` and wait for the marker`,
+    '- Workloads: bench/workloads/ten.yml / ten.ts — file (directory), copy (small content), copy (3 KiB file), lineinfile (regexp, creating the file), lineinfile (append a line), command (creates=), shell (creates=), stat, template, symlink; forty = the ten four times on different directories. drover does the same with `sysfile` and `command`, and a read-only `host.exec(sh`stat …`)`.',
+    '- Each round: reset the hosts (rm -rf /srv/bench via nsenter, not timed), **first** run (everything changes), **second** run (nothing changes). Rounds alternate which runner goes first. Wall = median over rounds; CPU = user+sys of the runner\'s whole process tree (Ansible\'s forks, its ssh clients and ControlMaster processes included: bench/measure.py is a child subreaper and stops the masters before reading RUSAGE_CHILDREN); RSS = peak of the summed process tree, sampled every 200 ms (in brackets: the largest single process). "drover play" = run-start to recap as drover\'s own `RECAP … s` line reports it, i.e. without process start-up.',
+    '',
+  ];
+  for (const w of ['ten', 'forty']) {
+    const rows = byWorkload(w, false);
+    if (!rows.length) continue;
+    lines.push(`## ${w === 'ten' ? '10' : '40'} tasks`, '', ...table(rows), '');
+  }
+  const delayed = summaries.filter((s) => s.scenario.delayMs > 0);
+  if (delayed.length) {
+    lines.push(`## With added network delay (user-space NFQUEUE delay on each host, each way)`, '', ...table(delayed), '');
+    for (const d of delayed) {
+      lines.push(
+        `Floor at ${d.scenario.hosts} hosts with ${d.scenario.delayMs} ms each way: connect ${d.floorConnectMs.toFixed(0)} ms (median per host) + ${d.scenario.workload === 'ten' ? 10 : 40} × ${d.floorRoundTripMs.toFixed(1)} ms round trip = ${s1(d.floorMs)} s measured end to end.`,
+        '',
+      );
+    }
+  }
+  lines.push('## The floor', '');
+  lines.push('| workload | hosts | floor s (in process) | connect ms (median host) | round trip ms | floor as a process s (node start included) |', '|---|---:|---:|---:|---:|---:|');
+  for (const s of [...summaries].sort((a, b) => a.key.localeCompare(b.key))) {
+    lines.push(`| ${s.scenario.workload}${s.scenario.delayMs ? ` +${s.scenario.delayMs} ms` : ''} | ${s.scenario.hosts} | ${s1(s.floorMs)} | ${s.floorConnectMs.toFixed(0)} | ${s.floorRoundTripMs.toFixed(2)} | ${s1(s.floorProcessMs)} |`);
+  }
+  if (Object.keys(input.startup).length) {
+    lines.push('', '## Start-up costs (no host contacted)', '', '| command | wall s | CPU s | max RSS MB |', '|---|---:|---:|---:|');
+    for (const [label, ms] of Object.entries(input.startup)) {
+      lines.push(`| \`${label}\` | ${s1(median(ms.map((m) => m.wallMs)))} | ${s1(median(ms.map((m) => m.cpuMs)))} | ${mb(Math.max(...ms.map((m) => m.maxRssKb)))} |`);
+    }
+  }
+  lines.push('', '## Targets (issue 7)', '', '| target | measured | met |', '|---|---|---|');
+  for (const t of checkTargets(summaries)) lines.push(`| ${t.target} | ${t.measured} | ${t.met === undefined ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+  lines.push('');
+  if (input.notes.length) lines.push('## Notes', '', ...input.notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
