@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { defineModule, type Result } from '../core/module.ts';
 import type { Host } from '../core/host.ts';
 import type { FileChange } from '../core/events.ts';
-import { blockInFile, droverMarker, lineAbsent, lineInFile, type EditResult } from './file-edit.ts';
+import { blockInFile, droverMarker, lineAbsent, lineInFile, type EditResult, type LinePresentOptions } from './file-edit.ts';
 import {
   checkPath,
   makeDirectory,
@@ -58,18 +58,9 @@ export interface ContentParams extends WriteOptions {
  * exact line is already there. `backrefs`: the line is a template (`\1`, `\g<name>`) and no match = no change.
  * `state: 'absent'` removes every line matching regexp / containing searchString / equal to line.
  */
-export interface LineParams extends WriteOptions {
+export interface LineParams extends WriteOptions, Omit<LinePresentOptions, 'line'> {
+  /** The line (without its newline); with state 'absent' lines equal to it are removed. */
   line?: string;
-  /** A JS RegExp or its source; matched against each line without its newline. */
-  regexp?: string | RegExp;
-  /** A literal substring instead of regexp. */
-  searchString?: string;
-  backrefs?: boolean;
-  /** A regexp, or 'EOF' / 'BOF'. */
-  insertAfter?: string | RegExp;
-  /** A regexp, or 'BOF'. */
-  insertBefore?: string | RegExp;
-  firstMatch?: boolean;
   state?: 'present' | 'absent';
   /** Create the file when missing (default false, as Ansible: a missing file is an error). */
   create?: boolean;
