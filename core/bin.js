@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `drover` executable: loads TypeScript through tsx (playbooks and drover itself ship as .ts), then runs the CLI.
-import { register } from 'tsx/esm/api';
+// The `drover` executable: runs the CLI compiled into dist/ (compiling it first when the sources are
+// newer, see compile.js); without a writable dist/ it loads the .ts sources through tsx instead.
 
 // `drover ... | head` closes the pipe early: stop quietly, as other command-line tools do.
 process.stdout.on('error', (err) => {
@@ -8,6 +8,14 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 
-register();
-const { main } = await import('./cli.ts');
+const { compiledCli } = await import('./compile.js');
+const compiled = await compiledCli();
+let main;
+if (compiled) {
+  ({ main } = await import(compiled));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('./cli.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));

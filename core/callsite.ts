@@ -1,10 +1,7 @@
 // Finds the playbook line that called a module, so every event and error can name it.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** drover's own source directories: frames inside them are never "the caller". */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const OWN = [path.join(ROOT, 'core') + path.sep, path.join(ROOT, 'modules') + path.sep];
+import { OWN_DIRS as OWN } from './self.ts';
 
 /** Parses one V8 stack frame into file, line and column. */
 export function parseFrame(frame: string): { file: string; line: number; col: number } | undefined {

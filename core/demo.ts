@@ -1,11 +1,9 @@
 // `npm run demo` / `drover demo`: 3-node Ganeti lab up, playbooks/ganeti.ts run on it, verify shown.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { labExec, labState, labUp, type LabState } from './lab/index.ts';
 import { missingLabPackages } from './lab/preflight.ts';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { DROVER_ROOT as REPO } from './self.ts';
 
 const HELP = `Usage: drover demo [--check] [--diff] [--keep-going]
 

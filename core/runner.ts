@@ -1,7 +1,7 @@
 // One run from start to recap: type-check, inventory, host selection, var checks, the play, exit code.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { openTransport, resolveConnection } from './connection.ts';
 import { Interrupted, rootCause, UsageError } from './errors.ts';
 import { EventBus, type EventSink, type HostStats } from './events.ts';
@@ -13,6 +13,7 @@ import { createRenderer, type RendererKind } from './render/index.ts';
 import { StatsCollector } from './render/recap.ts';
 import type { Secret } from './secret.ts';
 import { replaceKnownHostKeys } from './ssh/known-hosts.ts';
+import { importTypeScript } from './ts-import.ts';
 import { formatDiagnostic, typecheckPlaybook } from './typecheck/index.ts';
 
 export interface RunOptions {
@@ -51,7 +52,7 @@ export async function prepareRun(o: RunOptions) {
   const file = path.resolve(cwd, o.playbook);
   let required = { host: [] as string[], play: [] as string[] };
   if (o.typecheck !== false) {
-    const tc = await typecheckPlaybook(file, {});
+    const tc = await typecheckPlaybook(file, { isolate: true });
     if (!tc.ok) {
       throw new UsageError(
         `type errors in ${path.relative(cwd, file)} — no host was contacted:\n\n` + tc.diagnostics.map(formatDiagnostic).join('\n\n'),
@@ -83,12 +84,11 @@ export async function prepareRun(o: RunOptions) {
 }
 
 async function importPlaybook(file: string): Promise<Playbook<Record<string, unknown>, Record<string, unknown>>> {
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`playbook not found: ${file}`);
   let mod: { default?: unknown };
   try {
-    mod = await import(pathToFileURL(file).href);
+    mod = await importTypeScript(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && (err as Error).message.includes(file)) throw new UsageError(`playbook not found: ${file}`);
     throw new UsageError(`cannot load playbook ${file}: ${(err as Error).message}`);
   }
   if (!isPlaybook(mod.default)) {

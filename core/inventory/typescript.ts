@@ -1,14 +1,14 @@
 // Loads a TypeScript/JavaScript inventory module (default export: inventory({...})) into the builder.
-import { pathToFileURL } from 'node:url';
+import { importTypeScript } from '../ts-import.ts';
 import { isInventorySpec } from './define.ts';
 import { InventoryBuilder, InventoryError } from './model.ts';
 import { expandHostEntry } from './ranges.ts';
 
-/** Imports `file` (the process runs under tsx, so .ts works) and adds its default export. */
+/** Imports `file` (bundled by esbuild, see core/ts-import.ts) and adds its default export. */
 export async function loadTsInventory(file: string, builder: InventoryBuilder = new InventoryBuilder()): Promise<InventoryBuilder> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = await importTypeScript(file);
   } catch (e) {
     throw new InventoryError(`cannot load TypeScript inventory: ${(e as Error).message}`, file);
   }

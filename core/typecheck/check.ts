@@ -9,6 +9,7 @@ import { fromTsDiagnostic, relativeTo, type Diagnostic } from './diagnostics.ts'
 import { hashFile, walkImports } from './import-graph.ts';
 import { createPlaybookProject, isUnderNodeModules, loadTsMorph } from './project.ts';
 import { requiredVars } from './required-vars.ts';
+import { checkInChild } from './child-process.ts';
 
 type TsDiagnostic = ts.Diagnostic;
 
@@ -19,6 +20,11 @@ export interface TypecheckOptions {
   cache?: boolean;
   /** Diagnostic paths are relative to this (default process.cwd()). */
   cwd?: string;
+  /**
+   * Build the TypeScript Program in a child process, so the ~150 MB it takes
+   * is returned to the system before the caller connects to hosts. The runner sets it.
+   */
+  isolate?: boolean;
 }
 
 export interface TypecheckResult {
@@ -34,7 +40,13 @@ export interface TypecheckResult {
 /** drover's own check: the default export must be a Playbook, or the runner has nothing to run. */
 const NOT_A_PLAYBOOK = 'DROVER1';
 
-function checkWithTypeScript(abs: string): { outcome: CheckOutcome; files: Record<string, string> } {
+export interface FreshCheck {
+  outcome: CheckOutcome;
+  files: Record<string, string>;
+}
+
+/** Builds the Program and checks it here, in this process (core/typecheck/child.ts calls it too). */
+export function checkWithTypeScript(abs: string): FreshCheck {
   const { ts } = loadTsMorph();
   const { playbook, program } = createPlaybookProject(abs);
   const raw: TsDiagnostic[] = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
@@ -101,7 +113,7 @@ export async function typecheckPlaybook(file: string, opts: TypecheckOptions = {
     const entry = readEntry(cacheDir, abs);
     if (entry && isFresh(entry, key, graph.files)) return result(entry.outcome, true);
   }
-  const { outcome, files } = checkWithTypeScript(abs);
+  const { outcome, files } = opts.isolate ? await checkInChild(abs) : checkWithTypeScript(abs);
   if (useCache) {
     try {
       writeEntry(cacheDir, { key, playbook: abs, files, outcome });

@@ -1,10 +1,9 @@
 // The compiler options drover checks every playbook with: the repo's tsconfig.json, fixed, plus where @types/node lives.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DROVER_ROOT } from '../self.ts';
 
-/** drover's package root (core/typecheck/ → ../..), wherever drover is installed. */
-export const DROVER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { DROVER_ROOT };
 
 /**
  * tsconfig.json form of the options. A site's own tsconfig.json is deliberately not read: a site may

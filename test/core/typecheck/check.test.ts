@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../../core/errors.ts';
 import { defaultCacheDir, isFresh, readEntry } from '../../../core/typecheck/cache.ts';
 import { hashFile } from '../../../core/typecheck/import-graph.ts';
+import { checkInChild } from '../../../core/typecheck/child-process.ts';
 import { formatDiagnostic, typecheckPlaybook } from '../../../core/typecheck/index.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -180,4 +181,21 @@ test('the default cache directory follows XDG_CACHE_HOME', (t) => {
   t.is(defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/x' }), '/var/cache/x/drover/typecheck');
   t.is(defaultCacheDir({}), path.join(os.homedir(), '.cache', 'drover', 'typecheck'));
   t.is(defaultCacheDir({ XDG_CACHE_HOME: 'relative' }), path.join(os.homedir(), '.cache', 'drover', 'typecheck'));
+});
+
+test('isolate: the Program is built in a child process, with the same answer as in-process', async (t) => {
+  const { dir, cacheDir } = makeSite(t);
+  const inProcess = await typecheckPlaybook('playbooks/type-error.ts', { cache: false, cwd: dir });
+  const isolated = await typecheckPlaybook('playbooks/type-error.ts', { cacheDir, cwd: dir, isolate: true });
+  t.deepEqual(isolated, inProcess);
+  t.false(isolated.ok);
+  // The child's answer is cached like an in-process one.
+  t.true((await typecheckPlaybook('playbooks/type-error.ts', { cacheDir, cwd: dir, isolate: true })).cached);
+});
+
+test('isolate: a child that cannot check says which file, how it ended, and what it printed', async (t) => {
+  const missing = path.join(os.tmpdir(), 'drover-no-such-playbook.ts');
+  const err = await t.throwsAsync(checkInChild(missing));
+  t.true(err!.message.startsWith(`the type-check process for ${missing} failed (exit code 1):`), err!.message);
+  t.regex(err!.message, /drover-no-such-playbook\.ts/);
 });

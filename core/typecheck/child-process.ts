@@ -1,0 +1,38 @@
+// Runs checkWithTypeScript in a short-lived child process and returns its result.
+//
+// Why: a cold check loads ts-morph and builds a Program (~150 MB, ~2 s); in the runner's own process
+// that memory stays with it for the whole run. A child gives it back before the first host is contacted.
+import { spawn } from 'node:child_process';
+import { COMPILED, DROVER_ROOT, ownModulePath } from '../self.ts';
+import type { FreshCheck } from './check.ts';
+
+/** The last lines of a text, for an error message. */
+function tail(text: string, lines = 15): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export function checkInChild(abs: string): Promise<FreshCheck> {
+  return new Promise((resolve, reject) => {
+    // From the .ts sources (tests, the tsx fallback) the child needs tsx too; cwd lets `--import tsx` resolve.
+    const args = [...(COMPILED ? [] : ['--import', 'tsx']), ownModulePath('core/typecheck/child.ts'), abs];
+    const child = spawn(process.execPath, args, { cwd: DROVER_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const stdout = Buffer.concat(out).toString('utf8');
+      if (code === 0) {
+        try {
+          resolve(JSON.parse(stdout) as FreshCheck);
+          return;
+        } catch {
+          // fall through: report what the child printed
+        }
+      }
+      const why = signal ? `killed by ${signal}` : `exit code ${code}`;
+      reject(new Error(`the type-check process for ${abs} failed (${why}):\n${tail(Buffer.concat(err).toString('utf8') || stdout)}`));
+    });
+  });
+}
