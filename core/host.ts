@@ -156,7 +156,7 @@ export class RunHost<V> implements Host<V> {
           for (const l of lines) if (l.trim()) this.log(redact(l, secrets));
         }
       : undefined;
-    const raw = await transport.run(cmd.text, { stdin, onOutput });
+    const raw = await transport.run(cmd.text, { stdin, onOutput, functions: cmd.functions });
     const result: ExecResult = {
       code: raw.code,
       stdout: raw.stdout.toString('utf8'),

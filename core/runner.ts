@@ -107,7 +107,7 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
   const bus = new EventBus();
   const stats = new StatsCollector();
   bus.add(stats);
-  bus.add(createRenderer({ kind: o.renderer, diff: Boolean(o.diff), verbose: Boolean(o.verbose), write: o.write }));
+  bus.add(await createRenderer({ kind: o.renderer, diff: Boolean(o.diff), verbose: Boolean(o.verbose), write: o.write }));
   if (o.sink) bus.add(o.sink);
 
   const secrets = o.becomePassword ? [o.becomePassword] : [];

@@ -1,4 +1,5 @@
 // The contract between a host and the thing that runs its commands (SSH shell, local shell).
+import type { ShellFunction } from './sh.ts';
 
 /** What one command produced, byte for byte. */
 export interface RawResult {
@@ -12,6 +13,8 @@ export interface RunOptions {
   stdin?: Buffer;
   /** Called with output as it arrives (progress of long commands); never with framing bytes. */
   onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** Functions the script calls: defined in the session's shell before it runs, unless already defined there. */
+  functions?: readonly ShellFunction[];
 }
 
 /**

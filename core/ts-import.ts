@@ -2,19 +2,21 @@
 //
 // Why not tsx: its register() starts Node's off-thread loader, ~0.1 s per run before the first
 // import, and every later import pays a round trip to that thread (bench/RESULTS.md). Here esbuild
-// bundles the file with the site's own imports into one ESM file, which Node imports directly:
+// bundles the file with the site's own imports into one ESM file (cached), which Node imports directly:
 // - `drover`, `drover/modules` and any of drover's own sources resolve to the modules this process
 //   already runs (dist/ or .ts), so the playbook and the runner share one instance of each;
 // - packages stay external, resolved from the importing file to an absolute URL (as Node would);
 // - each bundled file keeps its own `import.meta.url`, `import.meta.filename` and `import.meta.dirname`;
 // - an inline source map, with source maps enabled, keeps stack traces — and so the file:line drover
 //   reports for every module call — pointing at the site's .ts lines.
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Loader, Message, Plugin } from 'esbuild';
+import { droverCacheDir } from './cache-dir.ts';
 import { DROVER_ROOT, ownModulePath } from './self.ts';
 
 /** Bare specifiers that name drover itself, and the source each one means. */
@@ -95,43 +97,123 @@ function describe(messages: readonly Message[], cwd: string): string {
     .join('\n');
 }
 
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** What a cached bundle was built from: valid while every input has the same content and every external exists. */
+interface BundleMeta {
+  format: number;
+  /** Bundled files (the site's own), absolute path -> sha256. */
+  inputs: Record<string, string>;
+  /** Imports left to Node: file: URLs must still exist. */
+  externals: string[];
+  /** sha256 of the bundle, also the import URL's query (a rebuilt bundle is a new module). */
+  hash: string;
+}
+const META_FORMAT = 1;
+
+function readFresh(metaFile: string, codeFile: string): BundleMeta | undefined {
+  let meta: BundleMeta;
+  try {
+    meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as BundleMeta;
+  } catch {
+    return undefined;
+  }
+  if (meta.format !== META_FORMAT || !fs.existsSync(codeFile)) return undefined;
+  for (const [file, hash] of Object.entries(meta.inputs)) {
+    let content: Buffer;
+    try {
+      content = fs.readFileSync(file);
+    } catch {
+      return undefined;
+    }
+    if (sha256(content) !== hash) return undefined;
+  }
+  for (const ext of meta.externals) if (ext.startsWith('file:') && !fs.existsSync(new URL(ext))) return undefined;
+  return meta;
+}
+
+function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+async function build(file: string, outfile: string): Promise<{ code: Uint8Array; meta: BundleMeta }> {
+  const esbuild: Esbuild = await import('esbuild');
+  let result;
+  try {
+    result = await esbuild.build({
+      entryPoints: [file],
+      outfile,
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'inline',
+      sourcesContent: false,
+      logLevel: 'silent',
+      absWorkingDir: path.dirname(file),
+      // The site's files run as written: an import without `type` is meant to run (verbatimModuleSyntax).
+      tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
+      plugins: [sitePlugin(esbuild)],
+    });
+  } catch (err) {
+    const errors = (err as { errors?: Message[] }).errors;
+    if (errors?.length) throw new TsImportError(describe(errors, process.cwd()), file);
+    throw err;
+  }
+  const code = result.outputFiles[0].contents;
+  const inputs: Record<string, string> = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const abs = path.resolve(path.dirname(file), input);
+    inputs[abs] = sha256(fs.readFileSync(abs));
+  }
+  const externals = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  return { code, meta: { format: META_FORMAT, inputs, externals, hash: sha256(Buffer.from(code)) } };
+}
+
 /**
  * Imports `file` (absolute; .ts, .mts, .js, ...) and returns its module namespace. Throws
  * TsImportError naming file:line:col when the file or one of its imports cannot be read or parsed.
- * The bundle goes to a fresh directory under `opts.tmpDir` (default the OS temp dir), removed after.
+ *
+ * The bundle is cached in `opts.cacheDir` (default `$XDG_CACHE_HOME/drover/bundles`), one per
+ * playbook path and drover install, and reused while every bundled file has the same content: a
+ * repeated run does not start esbuild at all. Without a writable cache dir it goes to a temp dir.
  */
-export async function importTypeScript(file: string, opts: { tmpDir?: string } = {}): Promise<Record<string, unknown>> {
-  const esbuild: Esbuild = await import('esbuild');
-  const dir = fs.mkdtempSync(path.join(opts.tmpDir ?? os.tmpdir(), 'drover-import-'));
-  const outfile = path.join(dir, `${path.basename(file).replace(/\.[^.]+$/, '')}.mjs`);
+export async function importTypeScript(file: string, opts: { cacheDir?: string } = {}): Promise<Record<string, unknown>> {
+  return (await loadBundle(file, opts)).namespace;
+}
+
+/** importTypeScript, also saying whether the cached bundle was used (for tests). */
+export async function loadBundle(file: string, opts: { cacheDir?: string } = {}): Promise<{ namespace: Record<string, unknown>; cached: boolean }> {
+  let dir = opts.cacheDir ?? droverCacheDir('bundles');
+  let temp: string | undefined;
   try {
-    let result;
-    try {
-      result = await esbuild.build({
-        entryPoints: [file],
-        outfile,
-        bundle: true,
-        write: false,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        sourcemap: 'inline',
-        sourcesContent: false,
-        logLevel: 'silent',
-        // The site's files run as written: an import without `type` is meant to run (verbatimModuleSyntax).
-        tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
-        plugins: [sitePlugin(esbuild)],
-      });
-    } catch (err) {
-      const errors = (err as { errors?: Message[] }).errors;
-      if (errors?.length) throw new TsImportError(describe(errors, process.cwd()), file);
-      throw err;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    dir = temp = fs.mkdtempSync(path.join(os.tmpdir(), 'drover-import-'));
+  }
+  try {
+    // One entry per playbook and per drover install (a bundle imports that install's modules by path).
+    const id = sha256(`${file}\0${ownModulePath('core/index.ts')}`).slice(0, 32);
+    const codeFile = path.join(dir, `${path.basename(file).replace(/\.[^.]+$/, '').replace(/[^\w.-]/g, '_')}-${id}.mjs`);
+    const metaFile = codeFile.replace(/\.mjs$/, '.json');
+    let meta = readFresh(metaFile, codeFile);
+    const cached = meta !== undefined;
+    if (!meta) {
+      const built = await build(file, codeFile);
+      writeAtomic(codeFile, built.code);
+      writeAtomic(metaFile, JSON.stringify(built.meta));
+      meta = built.meta;
     }
-    fs.writeFileSync(outfile, result.outputFiles[0].contents);
     // Stack traces through the bundle name the site's .ts lines (callsite.ts reads them).
     process.setSourceMapsEnabled(true);
-    return (await import(pathToFileURL(outfile).href)) as Record<string, unknown>;
+    const namespace = (await import(`${pathToFileURL(codeFile).href}?${meta.hash.slice(0, 16)}`)) as Record<string, unknown>;
+    return { namespace, cached };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (temp) fs.rmSync(temp, { recursive: true, force: true });
   }
 }

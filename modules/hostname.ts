@@ -4,7 +4,7 @@ import type { FileChange } from '../core/events.ts';
 import { sh, ShellCommand } from '../core/sh.ts';
 import { applyPlan, planSysfile, type Plan, type SysfileParams } from './sysfile.ts';
 import { splitLinesKeepEnds } from './file-edit.ts';
-import { parseFileProbes, probeCall, probeFunction } from './remote-file.ts';
+import { parseFileProbes, probeCall } from './remote-file.ts';
 
 export interface HostnameParams {
   /** The FQDN: 'node1.example.org'. `hostname` will print exactly this. */
@@ -128,7 +128,7 @@ export const hostname = defineModule<HostnameParams, HostnameResult>({
       { path: '/etc/hostname', params: { path: '/etc/hostname', content: `${p.name}\n` } },
       { path: '/etc/conf.d/hostname', params: { path: '/etc/conf.d/hostname', line: `hostname="${p.name}"`, regexp: '^\\s*hostname=', create: true, createParents: true } },
     ];
-    const probe = ShellCommand.join([probeFunction(), ...files.map((f) => probeCall(f.path, { content: true, follow: true })), probeCall('/etc/hosts', { content: true, follow: true }), verifyScript(p.name)], '\n');
+    const probe = ShellCommand.join([...files.map((f) => probeCall(f.path, { content: true, follow: true })), probeCall('/etc/hosts', { content: true, follow: true }), verifyScript(p.name)], '\n');
     const r = await host.exec(probe, { readOnly: true });
     const { files: states, rest } = parseFileProbes(r.stdoutBytes, [...files.map((f) => f.path), '/etc/hosts']);
     const facts = parseFacts(rest);

@@ -3,7 +3,7 @@ import { defineModule, type Result } from '../core/module.ts';
 import type { FileChange } from '../core/events.ts';
 import { sh, ShellCommand } from '../core/sh.ts';
 import { applyPlan, planSysfile, type Plan, type SysfileParams } from './sysfile.ts';
-import { parseFileProbes, probeCall, probeFunction } from './remote-file.ts';
+import { parseFileProbes, probeCall } from './remote-file.ts';
 
 export interface KmodParams {
   /** Module name: 'drbd', 'vhost_net'. */
@@ -174,7 +174,7 @@ export const kmod = defineModule<KmodParams, KmodResult>({
     const onBoot = p.onBoot !== false;
     const confPath = `/etc/modprobe.d/${p.name}.conf`;
     const bootPath = `/etc/modules-load.d/${p.name}.conf`;
-    const probe = ShellCommand.join([probeFunction(), probeCall(confPath, { content: true, follow: true }), probeCall(bootPath, { content: true, follow: true }), factsScript(p.name)], '\n');
+    const probe = ShellCommand.join([probeCall(confPath, { content: true, follow: true }), probeCall(bootPath, { content: true, follow: true }), factsScript(p.name)], '\n');
     const r = await host.exec(probe, { readOnly: true });
     const { files, rest } = parseFileProbes(r.stdoutBytes, [confPath, bootPath]);
     const f = parseKmodFacts(rest);

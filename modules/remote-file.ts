@@ -2,13 +2,14 @@
 //
 // API for module authors (stable):
 //   probeFile(path, opts) / probeFiles(list)  -> ShellCommand printing self-delimited sections
+//   probeCall(path, opts)                     -> one probe, to combine with your own checks in one script
 //   parseFileProbes(stdout)                   -> { files: FileState[], rest: string[] } (rest: your own lines)
 //   writeFileAtomic(path, opts)               -> ShellCommand; content on stdin (exact bytes)
 //   writeFile(host, path, content, opts)      -> runs writeFileAtomic and turns failures into clear errors
 //   removePath / makeDirectory / makeSymlink / setAttributes -> small ShellCommands for the other states
 import { randomBytes } from 'node:crypto';
 import type { Host } from '../core/host.ts';
-import { sh, ShellCommand } from '../core/sh.ts';
+import { sh, shellFunction, ShellCommand, withFunction } from '../core/sh.ts';
 
 /** What a probe saw at one path. */
 export interface FileState {
@@ -53,9 +54,11 @@ export function checkPath(path: string, what = 'path'): void {
   if (/[\n\r\0]/.test(path)) throw new Error(`${what} contains a newline or NUL: ${JSON.stringify(path)}`);
 }
 
-// One function, defined once per script. Sections: "@drover-file" .. "@end"; base64 never starts with '@'.
-const PROBE_FN = sh`drover_probe() {
-  p=$1
+// One function, defined once per shell session (see shellFunction). Sections: "@drover-file" .. "@end";
+// base64 never starts with '@'. Each $(...) of an external command is a fork+exec on the host: keep them few.
+const PROBE = shellFunction(
+  'drover_probe',
+  sh`p=$1
   printf '@drover-file\\n'
   if [ -L "$p" ]; then
     printf '@link %s\\n' "$(readlink -- "$p")"
@@ -73,26 +76,23 @@ const PROBE_FN = sh`drover_probe() {
   fi
   printf '@state %s %s\\n' "$k" "$(stat -c '%u %g %a %U %G' -- "$p")"
   if [ "$3" = 1 ] && [ "$k" = file ]; then
-    if [ -n "$4" ] && [ "$(sha256sum < "$p" 2>/dev/null | cut -d' ' -f1)" = "$4" ]; then
+    h=
+    if [ -n "$4" ]; then h=$(sha256sum < "$p" 2>/dev/null); fi
+    if [ -n "$4" ] && [ "\${h%% *}" = "$4" ]; then
       printf '@same\\n'
     else
       printf '@content\\n'
       base64 < "$p" 2>/dev/null || printf '@unreadable\\n'
     fi
   fi
-  printf '@end\\n'
-}`;
+  printf '@end\\n'`,
+);
 
-/** The probe function definition, for scripts that combine file probes with their own checks. */
-export function probeFunction(): ShellCommand {
-  return PROBE_FN;
-}
-
-/** One call of the probe function (needs `probeFunction()` earlier in the same script). */
+/** One call of the probe function; the command carries the function's definition for the host to send once. */
 export function probeCall(path: string, opts: ProbeOptions = {}): ShellCommand {
   checkPath(path);
   if (opts.unlessSha256 !== undefined && !/^[0-9a-f]{64}$/.test(opts.unlessSha256)) throw new Error('unlessSha256 must be 64 lowercase hex digits');
-  return sh`drover_probe ${path} ${opts.follow ? 1 : 0} ${opts.content ? 1 : 0} ${opts.unlessSha256 ?? ''}`;
+  return withFunction(PROBE, sh`drover_probe ${path} ${opts.follow ? 1 : 0} ${opts.content ? 1 : 0} ${opts.unlessSha256 ?? ''}`);
 }
 
 /** A complete read-only script probing one path. */
@@ -102,7 +102,7 @@ export function probeFile(path: string, opts: ProbeOptions = {}): ShellCommand {
 
 /** A complete read-only script probing several paths in one round trip (sections in the same order). */
 export function probeFiles(list: readonly ({ path: string } & ProbeOptions)[]): ShellCommand {
-  return ShellCommand.join([PROBE_FN, ...list.map((f) => probeCall(f.path, f))], '\n');
+  return ShellCommand.join(list.map((f) => probeCall(f.path, f)), '\n');
 }
 
 /**

@@ -23,17 +23,22 @@ export function endTag(nonce: string): string {
   return `:drover-end:${nonce}`;
 }
 
-/** The sh text that runs `command` with `stdin` (or /dev/null) and then prints both end markers. */
-export function frameCommand(command: string, nonce: string, stdin?: Buffer): string {
-  if (command.includes('\0')) throw new Error('a shell command cannot contain a NUL byte');
+/**
+ * The sh text that runs `command` with `stdin` (or /dev/null) and then prints both end markers.
+ * `definitions` (function definitions only, see shellFunction) run first in the session's own shell,
+ * so they stay defined for later commands; defining a function runs none of its body.
+ */
+export function frameCommand(command: string, nonce: string, stdin?: Buffer, definitions = ''): string {
+  if (command.includes('\0') || definitions.includes('\0')) throw new Error('a shell command cannot contain a NUL byte');
   const tag = endTag(nonce);
+  const prelude = definitions ? `${definitions}\n` : '';
   const run = `( eval ${quote(command)} )`;
   const end = `; printf '%s %s\\n' ${tag} "$?"; printf '%s\\n' ${tag} >&2\n`;
-  if (stdin === undefined) return `${run} </dev/null${end}`;
+  if (stdin === undefined) return `${prelude}${run} </dev/null${end}`;
   const delim = `DROVER_IN_${nonce}`;
   // base64 never contains '_', so no payload line can equal the delimiter.
   const b64 = stdin.toString('base64').replace(/.{1,76}/g, '$&\n');
-  return `base64 -d <<'${delim}' 2>/dev/null | ${run}${end}${b64}${delim}\n`;
+  return `${prelude}base64 -d <<'${delim}' 2>/dev/null | ${run}${end}${b64}${delim}\n`;
 }
 
 /**

@@ -42,6 +42,8 @@ export class ShellSession {
   private starting?: { opts: ReadyOptions; out: Buffer; err: Buffer; seenOut: boolean; seenErr: boolean; prompts: number; resolve(): void; reject(e: unknown): void };
   /** Stderr seen before the shell was ready: the reason when sudo or the login shell fails. */
   private startErr = '';
+  /** Shell functions defined in this shell so far: name -> definition. */
+  private readonly defined = new Map<string, string>();
   /** Output that arrived before start() was called: replayed into it. */
   private early: [StreamName, Buffer][] | undefined = [];
 
@@ -140,7 +142,10 @@ export class ShellSession {
   private runNow(script: string, options: RunOptions): Promise<RawResult> {
     if (this.dead) return Promise.reject(this.dead);
     const nonce = newNonce();
-    const text = frameCommand(script, nonce, options.stdin);
+    // Functions not yet defined in this shell (or defined differently) are defined now, in front of the command.
+    const missing = (options.functions ?? []).filter((f) => this.defined.get(f.name) !== f.definition);
+    for (const f of missing) this.defined.set(f.name, f.definition);
+    const text = frameCommand(script, nonce, options.stdin, missing.map((f) => f.definition).join('\n'));
     return new Promise<RawResult>((resolve, reject) => {
       this.running = { reader: new FrameReader(nonce), onOutput: options.onOutput, resolve, reject };
       const carried = this.carry;

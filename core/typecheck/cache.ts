@@ -2,8 +2,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
+import { droverCacheDir } from '../cache-dir.ts';
 import { DROVER_ROOT } from './compiler-options.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { hashFile, type ImportGraph } from './import-graph.ts';
@@ -30,8 +30,7 @@ export interface CacheEntry {
 
 /** `$XDG_CACHE_HOME/drover/typecheck`, else `~/.cache/drover/typecheck`: nothing written into the site's tree. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-  return path.join(base, 'drover', 'typecheck');
+  return droverCacheDir('typecheck', env);
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');

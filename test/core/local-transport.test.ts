@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import test from 'ava';
 import { openLocalTransport } from '../../core/local-transport.ts';
+import { sh, shellFunction } from '../../core/sh.ts';
 import type { Transport } from '../../core/transport.ts';
 import { hostileTests, withTimeout } from './ssh/hostile.ts';
 
@@ -33,4 +34,17 @@ test('become: the shell runs through sudo -n', async (t) => {
   const r = await tr.run('id -u; ps -o comm= -p $PPID');
   t.is(r.stdout.toString(), '0\nsudo\n', 'uid 0, and the parent of the shell is sudo');
   await tr.close();
+});
+
+test('shell functions are defined once in the session shell and stay defined for later commands', async (t) => {
+  const tr = await openLocalTransport();
+  t.teardown(() => tr.close());
+  const greet = shellFunction('drover_test_greet', sh`printf 'hello %s\n' "$1"`);
+  t.is((await tr.run('drover_test_greet one', { functions: [greet] })).stdout.toString(), 'hello one\n');
+  // Not sent again: the definition lives in the session's shell, and each command's subshell inherits it.
+  t.is((await tr.run('drover_test_greet two; exit 3')).code, 3);
+  t.is((await tr.run('drover_test_greet three')).stdout.toString(), 'hello three\n');
+  // A different definition under the same name replaces it.
+  const shout = shellFunction('drover_test_greet', sh`printf 'HELLO %s\n' "$1"`);
+  t.is((await tr.run('drover_test_greet four', { functions: [shout] })).stdout.toString(), 'HELLO four\n');
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { Secret } from '../../core/secret.ts';
-import { quote, sh, ShellCommand } from '../../core/sh.ts';
+import { quote, sh, shellFunction, ShellCommand, withFunction } from '../../core/sh.ts';
 
 // Every interpolated value must reach the program as exactly one argument with exactly its bytes,
 // checked against the real shells drover meets: dash (Debian's sh) and bash (Gentoo's sh).
@@ -109,4 +109,32 @@ test('quote: safe words stay bare, everything else single-quoted', (t) => {
 test('values sh cannot quote are refused', (t) => {
   t.throws(() => sh`echo ${null as unknown as string}`, { instanceOf: TypeError, message: /null/ });
   t.throws(() => sh`echo ${{} as unknown as string}`, { instanceOf: TypeError, message: /object/ });
+});
+
+test('shell functions: a command carries the functions it calls through sh`` and join, once each', (t) => {
+  const f = shellFunction('drover_f', sh`echo f "$1"`);
+  const g = shellFunction('drover_g', sh`echo g`);
+  t.is(f.definition, 'drover_f() {\necho f "$1"\n}');
+  const a = withFunction(f, sh`drover_f ${'x y'}`);
+  const b = withFunction(g, sh`drover_g`);
+  const both = ShellCommand.join([a, b, withFunction(f, sh`drover_f z`)], '; ');
+  t.deepEqual(both.functions.map((x) => x.name), ['drover_f', 'drover_g']);
+  t.is(both.text, "drover_f 'x y'; drover_g; drover_f z");
+  t.deepEqual(sh`if ${a}; then :; fi`.functions, [f]);
+  t.deepEqual(sh`true`.functions, []);
+});
+
+test('shell functions: bad names, secrets in a body and two definitions under one name are refused', (t) => {
+  t.throws(() => shellFunction('bad name', sh`true`), { message: /not a valid function name/ });
+  t.throws(() => shellFunction('x;rm', sh`true`), { message: /not a valid function name/ });
+  t.throws(() => shellFunction('drover_s', sh`echo ${new Secret('pw')}`), { message: /cannot hold secrets/ });
+  const one = withFunction(shellFunction('drover_h', sh`echo 1`), sh`drover_h`);
+  const two = withFunction(shellFunction('drover_h', sh`echo 2`), sh`drover_h`);
+  t.throws(() => ShellCommand.join([one, two]), { message: /two different shell functions named drover_h/ });
+});
+
+test('shell functions: run by a real sh, defined in front of the framed command', (t) => {
+  const f = shellFunction('drover_twice', sh`printf '%s%s\n' "$1" "$1"`);
+  const script = `${f.definition}\ndrover_twice ab`;
+  t.is(execFileSync('sh', ['-c', script], { encoding: 'utf8' }), 'abab\n');
 });

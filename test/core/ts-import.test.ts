@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import * as drover from '../../core/index.ts';
 import * as modules from '../../modules/index.ts';
 import { isPlaybook } from '../../core/playbook.ts';
-import { importTypeScript, TsImportError } from '../../core/ts-import.ts';
+import { importTypeScript, loadBundle, TsImportError } from '../../core/ts-import.ts';
 
 const FIXTURES = path.resolve('test/fixtures/ts-import');
 
@@ -47,11 +47,35 @@ test('an import that does not resolve names the importing file and line', async 
   t.regex(err!.message, /missing-import\.ts:2:\d+: Could not resolve "\.\/not-here\.ts"/);
 });
 
-test('the bundle is written to a private temp directory and removed after the import', async (t) => {
-  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drover-ts-import-root-'));
-  t.teardown(() => fs.rmSync(tmpDir, { recursive: true, force: true }));
-  await importTypeScript(path.join(FIXTURES, 'playbook.ts'), { tmpDir });
-  t.deepEqual(fs.readdirSync(tmpDir), []);
-  await t.throwsAsync(importTypeScript(path.join(FIXTURES, 'no-such.ts'), { tmpDir }), { instanceOf: TsImportError });
-  t.deepEqual(fs.readdirSync(tmpDir), []);
+test('the bundle is cached: reused while the files are unchanged, rebuilt when one changes', async (t) => {
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drover-ts-import-cache-'));
+  const site = fs.mkdtempSync(path.join(os.tmpdir(), 'drover-ts-import-site-'));
+  t.teardown(() => {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+    fs.rmSync(site, { recursive: true, force: true });
+  });
+  fs.writeFileSync(path.join(site, 'book.ts'), `import { value } from './lib.ts';\nexport const got: number = value;\n`);
+  fs.writeFileSync(path.join(site, 'lib.ts'), `export const value: number = 1;\n`);
+  const book = path.join(site, 'book.ts');
+
+  const first = await loadBundle(book, { cacheDir });
+  t.false(first.cached);
+  t.is(first.namespace.got, 1);
+  t.deepEqual(fs.readdirSync(cacheDir).map((f) => path.extname(f)).sort(), ['.json', '.mjs']);
+  const again = await loadBundle(book, { cacheDir });
+  t.true(again.cached);
+  t.is(again.namespace, first.namespace, 'same bundle, same module');
+
+  fs.writeFileSync(path.join(site, 'lib.ts'), `export const value: number = 2;\n`);
+  const edited = await loadBundle(book, { cacheDir });
+  t.false(edited.cached, 'an imported file changed');
+  t.is(edited.namespace.got, 2);
+  t.is(fs.readdirSync(cacheDir).length, 2, 'one entry per playbook, replaced');
+});
+
+test('a failed build writes nothing to the cache', async (t) => {
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drover-ts-import-cache-'));
+  t.teardown(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+  await t.throwsAsync(loadBundle(path.join(FIXTURES, 'no-such.ts'), { cacheDir }), { instanceOf: TsImportError });
+  t.deepEqual(fs.readdirSync(cacheDir), []);
 });

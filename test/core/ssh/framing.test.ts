@@ -102,3 +102,13 @@ test('frameCommand: command as one quoted word, stdin as base64 here-doc delimit
   t.deepEqual(Buffer.from(lines.slice(1, -2).join(''), 'base64'), payload);
   t.throws(() => frameCommand('echo a\0b', NONCE), { message: /NUL/ });
 });
+
+test('frameCommand: function definitions go first, outside the subshell, with or without stdin', (t) => {
+  const defs = 'drover_f() {\necho f\n}';
+  const plain = frameCommand('drover_f', NONCE, undefined, defs);
+  t.true(plain.startsWith(`${defs}\n( eval drover_f ) </dev/null;`));
+  const withIn = frameCommand('drover_f', NONCE, Buffer.from('x'), defs);
+  t.true(withIn.startsWith(`${defs}\nbase64 -d <<'DROVER_IN_${NONCE}'`));
+  t.is(frameCommand('true', NONCE, undefined, ''), frameCommand('true', NONCE));
+  t.throws(() => frameCommand('true', NONCE, undefined, 'f() {\0}'), { message: /NUL/ });
+});
