@@ -14,7 +14,8 @@ function tail(text: string, lines = 15): string {
 export function checkInChild(abs: string): Promise<FreshCheck> {
   return new Promise((resolve, reject) => {
     // From the .ts sources (tests, the tsx fallback) the child needs tsx too; cwd lets `--import tsx` resolve.
-    const args = [...(COMPILED ? [] : ['--import', 'tsx']), ownModulePath('core/typecheck/child.ts'), abs];
+    // A small young generation: measured 212 -> 185 MB peak RSS for a check, at no cost in time.
+    const args = ['--max-semi-space-size=2', ...(COMPILED ? [] : ['--import', 'tsx']), ownModulePath('core/typecheck/child.ts'), abs];
     const child = spawn(process.execPath, args, { cwd: DROVER_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
