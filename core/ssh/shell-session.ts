@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { tail, UnreachableError } from '../errors.ts';
 import { redact, type Secret } from '../secret.ts';
 import type { RawResult, RunOptions } from '../transport.ts';
+import { quote } from '../sh.ts';
 import { FrameReader, frameCommand, newNonce, type StreamName } from './framing.ts';
 
 export interface ShellStreams {
@@ -145,7 +146,10 @@ export class ShellSession {
     // Functions not yet defined in this shell (or defined differently) are defined now, in front of the command.
     const missing = (options.functions ?? []).filter((f) => this.defined.get(f.name) !== f.definition);
     for (const f of missing) this.defined.set(f.name, f.definition);
-    const text = frameCommand(script, nonce, options.stdin, missing.map((f) => f.definition).join('\n'));
+    // Each definition is tried in a subshell first: a syntax error there would otherwise end this shell
+    // (and the connection); this way it only fails the command that needed it, with sh's message.
+    const defs = missing.map((f) => `( eval ${quote(f.definition)} ) && eval ${quote(f.definition)}`).join('\n');
+    const text = frameCommand(script, nonce, options.stdin, defs);
     return new Promise<RawResult>((resolve, reject) => {
       this.running = { reader: new FrameReader(nonce), onOutput: options.onOutput, resolve, reject };
       const carried = this.carry;

@@ -48,3 +48,13 @@ test('shell functions are defined once in the session shell and stay defined for
   const shout = shellFunction('drover_test_greet', sh`printf 'HELLO %s\n' "$1"`);
   t.is((await tr.run('drover_test_greet four', { functions: [shout] })).stdout.toString(), 'HELLO four\n');
 });
+
+test('a shell function with a syntax error fails only the command that needs it, not the session', async (t) => {
+  const tr = await openLocalTransport();
+  t.teardown(() => tr.close());
+  const broken = shellFunction('drover_test_broken', sh`if then fi`);
+  const r = await tr.run('drover_test_broken', { functions: [broken] });
+  t.is(r.code, 127, 'not defined, so not found');
+  t.regex(r.stderr.toString(), /syntax error/i);
+  t.is((await tr.run('echo still here')).stdout.toString(), 'still here\n');
+});
