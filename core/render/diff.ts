@@ -1,7 +1,12 @@
 // Turns a FileChange into a unified diff (3 lines of context), optionally coloured for a terminal.
-import { structuredPatch } from 'diff';
+import type * as Diff from 'diff';
+import { createRequire } from 'node:module';
 import pc from 'picocolors';
 import type { FileChange } from '../events.ts';
+
+let diffLib: typeof Diff | undefined;
+/** 'diff' (~20 module files) is loaded by the first diff: a run that changes nothing never pays for it. */
+const diff = (): typeof Diff => (diffLib ??= createRequire(import.meta.url)('diff') as typeof Diff);
 
 export interface DiffOptions {
   color?: boolean;
@@ -27,7 +32,7 @@ export function unifiedDiff(change: FileChange, options: DiffOptions = {}): stri
   if ((before ?? '').includes('\0') || (after ?? '').includes('\0')) {
     return [...head, 'Binary content differs'].join('\n') + '\n';
   }
-  const patch = structuredPatch(path, path, before ?? '', after ?? '', undefined, undefined, {
+  const patch = diff().structuredPatch(path, path, before ?? '', after ?? '', undefined, undefined, {
     context: options.context ?? 3,
   });
   if (patch.hunks.length === 0) {
