@@ -1,6 +1,6 @@
 // Where drover's own code is running from: compiled dist/ (the CLI) or the .ts sources (tests, tsx fallback).
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 declare const __DROVER_COMPILED__: boolean | undefined;
 
@@ -20,8 +20,4 @@ export const OWN_DIRS: readonly string[] = ['core', 'modules', 'dist'].map((d) =
  */
 export function ownModulePath(sourceRel: string): string {
   return COMPILED ? path.join(DROVER_ROOT, 'dist', sourceRel.replace(/\.ts$/, '.js')) : path.join(DROVER_ROOT, sourceRel);
-}
-
-export function ownModuleUrl(sourceRel: string): string {
-  return pathToFileURL(ownModulePath(sourceRel)).href;
 }

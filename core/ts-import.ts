@@ -9,7 +9,7 @@
 // - each bundled file keeps its own `import.meta.url`, `import.meta.filename` and `import.meta.dirname`;
 // - an inline source map, with source maps enabled, keeps stack traces — and so the file:line drover
 //   reports for every module call — pointing at the site's .ts lines.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import os from 'node:os';
@@ -18,6 +18,8 @@ import { pathToFileURL } from 'node:url';
 import type { Loader, Message, Plugin } from 'esbuild';
 import { droverCacheDir } from './cache-dir.ts';
 import { DROVER_ROOT, ownModulePath } from './self.ts';
+import { hashFile } from './typecheck/import-graph.ts';
+import { writeFileAtomicSync } from './write-atomic.ts';
 
 /** Bare specifiers that name drover itself, and the source each one means. */
 const DROVER_ENTRIES: Record<string, string> = { drover: 'core/index.ts', 'drover/modules': 'modules/index.ts' };
@@ -119,23 +121,9 @@ function readFresh(metaFile: string, codeFile: string): BundleMeta | undefined {
     return undefined;
   }
   if (meta.format !== META_FORMAT || !fs.existsSync(codeFile)) return undefined;
-  for (const [file, hash] of Object.entries(meta.inputs)) {
-    let content: Buffer;
-    try {
-      content = fs.readFileSync(file);
-    } catch {
-      return undefined;
-    }
-    if (sha256(content) !== hash) return undefined;
-  }
+  for (const [file, hash] of Object.entries(meta.inputs)) if (hashFile(file) !== hash) return undefined;
   for (const ext of meta.externals) if (ext.startsWith('file:') && !fs.existsSync(new URL(ext))) return undefined;
   return meta;
-}
-
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }
 
 async function build(file: string, outfile: string): Promise<{ code: Uint8Array; meta: BundleMeta }> {
@@ -168,7 +156,7 @@ async function build(file: string, outfile: string): Promise<{ code: Uint8Array;
   const inputs: Record<string, string> = {};
   for (const input of Object.keys(result.metafile.inputs)) {
     const abs = path.resolve(path.dirname(file), input);
-    inputs[abs] = sha256(fs.readFileSync(abs));
+    inputs[abs] = hashFile(abs) ?? '';
   }
   const externals = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
   return { code, meta: { format: META_FORMAT, inputs, externals, hash: sha256(Buffer.from(code)) } };
@@ -205,8 +193,8 @@ export async function loadBundle(file: string, opts: { cacheDir?: string } = {})
     const cached = meta !== undefined;
     if (!meta) {
       const built = await build(file, codeFile);
-      writeAtomic(codeFile, built.code);
-      writeAtomic(metaFile, JSON.stringify(built.meta));
+      writeFileAtomicSync(codeFile, built.code);
+      writeFileAtomicSync(metaFile, JSON.stringify(built.meta));
       meta = built.meta;
     }
     // Stack traces through the bundle name the site's .ts lines (callsite.ts reads them).

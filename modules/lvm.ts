@@ -1,8 +1,8 @@
 // lvm modules: physical volumes on blank devices only, volume groups and logical volumes that grow but never shrink, lvm.conf's filter.
-import type { Host } from '../core/host.ts';
 import { defineModule, type Result } from '../core/module.ts';
 import { sh, ShellCommand } from '../core/sh.ts';
 import { ensureGlobalFilter } from './lvm-filter.ts';
+import { parseFileProbes, probeFile, writeFile } from './remote-file.ts';
 import {
   humanBytes,
   LV_FIELDS,
@@ -276,29 +276,18 @@ const filter = defineModule<FilterParams, Result>({
   title: (p) => `lvm filter ${p.file ?? '/etc/lvm/lvm.conf'}`,
   async run(host, p) {
     const file = p.file ?? '/etc/lvm/lvm.conf';
-    const res = await host.exec(sh`if [ -f ${file} ]; then echo present; cat ${file}; else echo absent; fi`, { readOnly: true });
-    const nl = res.stdout.indexOf('\n');
-    const present = res.stdout.slice(0, nl) === 'present';
-    const before = present ? res.stdout.slice(nl + 1) : null;
+    const res = await host.exec(probeFile(file, { content: true, follow: true }), { readOnly: true });
+    const [st] = parseFileProbes(res.stdoutBytes, [file]).files;
+    const before = st.kind === 'file' ? (st.content ?? Buffer.alloc(0)).toString('utf8') : null;
     const after = ensureGlobalFilter(before ?? '', p.reject);
     if (before !== null && after === before) return { changed: false };
     const changes = [{ path: file, before, after }];
     const message = `global_filter rejects ${p.reject.join(', ')}`;
     if (host.check) return { changed: true, changes, message };
-    await writeAtomic(host, file, after);
+    // An existing lvm.conf keeps its mode and owner; a new one is private to root, as before.
+    await writeFile(host, file, after, before === null ? { mode: '0600' } : { mode: st.mode ?? '0600', owner: st.uid, group: st.gid });
     return { changed: true, changes, message };
   },
 });
-
-/** Same-directory temp file keeping mode/owner, synced, renamed over the target. */
-async function writeAtomic(host: Host<unknown>, path: string, content: string): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf('/')) || '/';
-  await host.exec(
-    sh`set -e; umask 022; tmp=$(mktemp ${dir + '/.drover.XXXXXX'})
-if [ -e ${path} ]; then cp -p ${path} "$tmp"; fi
-cat > "$tmp"; sync "$tmp" 2>/dev/null || sync; mv -f "$tmp" ${path}`,
-    { stdin: content },
-  );
-}
 
 export const lvm = { pv, vg, lv, filter };

@@ -1,6 +1,7 @@
 // Reads and writes an instance's state.json (atomically) and hands out per-instance /24 subnets.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '../write-atomic.ts';
 import { instanceDir, stateRoot } from './paths.ts';
 import type { LabRecord } from './types.ts';
 
@@ -21,10 +22,7 @@ export function readRecord(name: string): LabRecord | undefined {
 /** Written before each resource is created, so `down` after a crash knows every name to delete. */
 export function writeRecord(rec: LabRecord): void {
   mkdirSync(rec.dir, { recursive: true, mode: 0o700 });
-  const file = statePath(rec.name);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(rec, null, 2) + '\n', { mode: 0o644 });
-  renameSync(tmp, file);
+  writeFileAtomicSync(statePath(rec.name), JSON.stringify(rec, null, 2) + '\n', 0o644);
 }
 
 /** Names of instances with a state dir. */

@@ -1,7 +1,8 @@
 // OpenSSH known_hosts: parse (hashed names, [host]:port, patterns, @revoked), verify a host key, record keys.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { parsedFileCache } from './parsed-file.ts';
 
 export interface KnownHostEntry {
   file: string;
@@ -136,28 +137,17 @@ export function hostKeyAlgorithms(entries: readonly KnownHostEntry[], host: stri
 }
 
 /** Reads known_hosts files in order; a missing file is empty. */
-/** Parsed files while unchanged (size, mtime, inode): parallel connections share one parse; an append re-reads. */
-const parsedFiles = new Map<string, { stamp: string; entries: KnownHostEntry[] }>();
+const parsedKnownHosts = parsedFileCache((data, file) => parseKnownHosts(data.toString('utf8'), file));
 
 export async function loadKnownHosts(files: readonly string[]): Promise<KnownHostEntry[]> {
   const all: KnownHostEntry[] = [];
   for (const f of files) {
-    let entries: KnownHostEntry[];
     try {
-      const st = await stat(f);
-      const stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
-      const hit = parsedFiles.get(f);
-      if (hit?.stamp === stamp) {
-        entries = hit.entries;
-      } else {
-        entries = parseKnownHosts(await readFile(f, 'utf8'), f);
-        parsedFiles.set(f, { stamp, entries });
-      }
+      all.push(...(await parsedKnownHosts(f)));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw e;
     }
-    all.push(...entries);
   }
   return all;
 }

@@ -1,5 +1,4 @@
 // One SSH connection per host (node-ssh/ssh2): known_hosts checked, keys then agent, one channel running `sh`.
-import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { NodeSSH } from 'node-ssh';
 import { HostKeyError, UnreachableError } from '../errors.ts';
@@ -7,6 +6,7 @@ import type { Secret } from '../secret.ts';
 import type { ConnectionSpec, HostKeyPolicy, RawResult, RunOptions, Transport } from '../transport.ts';
 import { shellLauncher } from './become.ts';
 import { appendKnownHost, fingerprint, hostKeyAlgorithms, keyBlobType, loadKnownHosts, verifyHostKey } from './known-hosts.ts';
+import { parsedFileCache } from './parsed-file.ts';
 import { ShellSession } from './shell-session.ts';
 
 export interface SshOpenOptions {
@@ -32,21 +32,8 @@ const ssh2 = createRequire(import.meta.url)('ssh2') as { utils: { parseKey(key: 
 
 type AuthMethod = { type: 'publickey'; username: string; key: unknown } | { type: 'agent'; username: string; agent: string };
 
-/**
- * Parsed keys by file, while the file is unchanged: hosts connect in parallel with the same key, and
- * parsing it (with ssh2 parsing it again) for each one was measurable at 20-50 hosts.
- */
-const parsedKeys = new Map<string, { stamp: string; parsed: unknown }>();
-
-async function parsedKey(file: string): Promise<unknown> {
-  const st = await stat(file);
-  const stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
-  const hit = parsedKeys.get(file);
-  if (hit?.stamp === stamp) return hit.parsed;
-  const parsed = ssh2.utils.parseKey(await readFile(file));
-  parsedKeys.set(file, { stamp, parsed });
-  return parsed;
-}
+/** Each key file is parsed once per run (ssh2 takes the parsed key as it is), not once per host. */
+const parsedKey = parsedFileCache((data) => ssh2.utils.parseKey(data));
 
 /** Key files in order, then the agent; notes what could not be used, for the error message. */
 async function authMethods(spec: ConnectionSpec): Promise<{ methods: AuthMethod[]; tried: string[] }> {

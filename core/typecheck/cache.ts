@@ -1,9 +1,10 @@
 // The type-check cache: one small JSON per playbook, valid while every file it was checked against is unchanged.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { droverCacheDir } from '../cache-dir.ts';
+import { writeFileAtomicSync } from '../write-atomic.ts';
 import { DROVER_ROOT } from './compiler-options.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { hashFile, type ImportGraph } from './import-graph.ts';
@@ -84,8 +85,5 @@ export function isFresh(entry: CacheEntry, key: string, known: ReadonlyMap<strin
 /** Atomic write (temp + rename): a concurrent reader sees the old entry or the new one. */
 export function writeEntry(cacheDir: string, entry: Omit<CacheEntry, 'format'>): void {
   fs.mkdirSync(cacheDir, { recursive: true });
-  const target = entryPath(cacheDir, entry.playbook);
-  const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ format: FORMAT, ...entry } satisfies CacheEntry));
-  fs.renameSync(tmp, target);
+  writeFileAtomicSync(entryPath(cacheDir, entry.playbook), JSON.stringify({ format: FORMAT, ...entry } satisfies CacheEntry));
 }

@@ -3,13 +3,9 @@
 // Why: a cold check loads ts-morph and builds a Program (~150 MB, ~2 s); in the runner's own process
 // that memory stays with it for the whole run. A child gives it back before the first host is contacted.
 import { spawn } from 'node:child_process';
+import { tail } from '../errors.ts';
 import { COMPILED, DROVER_ROOT, ownModulePath } from '../self.ts';
 import type { FreshCheck } from './check.ts';
-
-/** The last lines of a text, for an error message. */
-function tail(text: string, lines = 15): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
 
 export function checkInChild(abs: string): Promise<FreshCheck> {
   return new Promise((resolve, reject) => {
@@ -33,7 +29,7 @@ export function checkInChild(abs: string): Promise<FreshCheck> {
         }
       }
       const why = signal ? `killed by ${signal}` : `exit code ${code}`;
-      reject(new Error(`the type-check process for ${abs} failed (${why}):\n${tail(Buffer.concat(err).toString('utf8') || stdout)}`));
+      reject(new Error(`the type-check process for ${abs} failed (${why}):\n${tail(Buffer.concat(err).toString('utf8') || stdout, 15)}`));
     });
   });
 }
