@@ -73,11 +73,22 @@ function unionFunctions(lists: readonly (readonly ShellFunction[])[]): readonly 
 /** A value `sh` accepts: each becomes one quoted word; arrays become several words; a ShellCommand is inserted as is. */
 export type ShellValue = string | number | bigint | boolean | Secret | ShellCommand | readonly ShellValue[];
 
-/** Quotes one word for POSIX sh: the result is always a single word with the exact bytes of `s`. */
+/**
+ * Words that are safe bare only if nothing else makes them special: the reserved words of POSIX sh
+ * and of bash (Gentoo's sh). Bare in command position they are syntax (`if`, `time`), not a program.
+ */
+const RESERVED = new Set(['case', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'if', 'in', 'then', 'until', 'while', 'function', 'select', 'time', 'coproc']);
+
+/**
+ * Quotes one word for POSIX sh: the result is always a single word with the exact bytes of `s`, in any
+ * position: a value first in a command is a program name, never an assignment (`a=b`, bash's `a+=b`)
+ * or a reserved word (`if`, `time`).
+ */
 export function quote(s: string): string {
   if (s === '') return "''";
   // Quoting cannot stop a word starting with '-' being read as an option: callers put `--` first where that matters.
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  // Nor can it stop bash reading a command name starting with '%' as a job (`%1` runs fg), quoted or not.
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) && !/^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(s) && !RESERVED.has(s)) return s;
   return "'" + s.replace(/'/g, `'\\''`) + "'";
 }
 
@@ -108,6 +119,8 @@ function render(v: ShellValue, secrets: Secret[], functions: ShellFunction[][]):
  * the literal parts are trusted code written in the source file.
  */
 export function sh(strings: TemplateStringsArray, ...values: ShellValue[]): ShellCommand {
+  const bad = strings.findIndex((s) => s === undefined);
+  if (bad >= 0) throw new SyntaxError(invalidEscapeMessage(strings.raw[bad]));
   let text = strings[0];
   let display = strings[0];
   const secrets: Secret[] = [];
@@ -118,4 +131,42 @@ export function sh(strings: TemplateStringsArray, ...values: ShellValue[]): Shel
     display += r.display + strings[i + 1];
   });
   return new ShellCommand(text, display, secrets, unionFunctions(functions));
+}
+
+/**
+ * Why sh refuses a literal with an escape JavaScript cannot read (`\033`, `\1`, `\x`, `\u`): a tagged
+ * template gets `undefined` for such a part (ES2018), which would become the text "undefined" or a
+ * TypeError far from the cause. The raw text is not a fallback: every other literal is read cooked
+ * (`\\n` reaches the shell as `\n`), so one raw part would mean something else than it says.
+ */
+function invalidEscapeMessage(raw: string): string {
+  const esc = invalidEscape(raw);
+  const shown = raw.length > 200 ? raw.slice(0, 200) + '…' : raw;
+  const how = esc
+    ? `${esc} is not a JavaScript escape: write \\\\${esc.slice(1)} (two backslashes) for the shell to receive ${esc}` +
+      (/^\\\d/.test(esc) ? ' (printf and tr read octal escapes themselves)' : '')
+    : 'it holds an escape JavaScript cannot read: double the backslash for the shell to receive one';
+  return `sh: cannot build a command from the literal text \`${shown}\`: ${how}`;
+}
+
+/** The first escape in a template's raw text that has no cooked value, e.g. `\033`. */
+export function invalidEscape(raw: string): string | undefined {
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] !== '\\') continue;
+    const rest = raw.slice(i + 1);
+    const digits = /^[0-9]+/.exec(rest)?.[0];
+    if (digits !== undefined) {
+      // `\0` alone is NUL; `\0` followed by a digit, or `\1`..`\9`, is a legacy octal escape templates forbid.
+      if (digits !== '0') return '\\' + digits.slice(0, 3);
+    } else if (rest[0] === 'x') {
+      const x = /^x[0-9A-Fa-f]{0,2}/.exec(rest)![0];
+      if (x.length !== 3) return '\\' + x;
+    } else if (rest[0] === 'u') {
+      const u = /^u(?:\{([0-9A-Fa-f]*)\}?|[0-9A-Fa-f]{0,4})/.exec(rest)!;
+      const braced = u[1] !== undefined && u[0].endsWith('}') && u[1] !== '' && parseInt(u[1], 16) <= 0x10ffff;
+      if (!braced && !/^u[0-9A-Fa-f]{4}$/.test(u[0])) return '\\' + u[0];
+    }
+    i++;
+  }
+  return undefined;
 }

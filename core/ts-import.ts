@@ -17,6 +17,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Loader, Message, Plugin } from 'esbuild';
 import { droverCacheDir } from './cache-dir.ts';
+import { locatedMessage } from './callsite.ts';
 import { DROVER_ROOT, ownModulePath } from './self.ts';
 import { hashFile } from './typecheck/import-graph.ts';
 import { writeFileAtomicSync } from './write-atomic.ts';
@@ -28,13 +29,14 @@ const NESTED = Symbol('drover nested resolve');
 
 type Esbuild = typeof import('esbuild');
 
-/** A bundling failure, with the file:line:col esbuild points at. */
+/** A bundling failure, with the file:line:col esbuild points at; or the file's top level threw, with the line that threw. */
 export class TsImportError extends Error {
   constructor(
     message: string,
     readonly file: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'TsImportError';
   }
 }
@@ -164,7 +166,8 @@ async function build(file: string, outfile: string): Promise<{ code: Uint8Array;
 
 /**
  * Imports `file` (absolute; .ts, .mts, .js, ...) and returns its module namespace. Throws
- * TsImportError naming file:line:col when the file or one of its imports cannot be read or parsed.
+ * TsImportError naming file:line:col when the file or one of its imports cannot be read or parsed,
+ * and naming file:line when its top level throws.
  *
  * The bundle is cached in `opts.cacheDir` (default `$XDG_CACHE_HOME/drover/bundles`), one per
  * playbook path and drover install, and reused while every bundled file has the same content: a
@@ -199,7 +202,15 @@ export async function loadBundle(file: string, opts: { cacheDir?: string } = {})
     }
     // Stack traces through the bundle name the site's .ts lines (callsite.ts reads them).
     process.setSourceMapsEnabled(true);
-    const namespace = (await import(`${pathToFileURL(codeFile).href}?${meta.hash.slice(0, 16)}`)) as Record<string, unknown>;
+    let namespace: Record<string, unknown>;
+    try {
+      namespace = (await import(`${pathToFileURL(codeFile).href}?${meta.hash.slice(0, 16)}`)) as Record<string, unknown>;
+    } catch (err) {
+      // The site's code threw while it was evaluated (its top level): name the line that threw.
+      const located = locatedMessage(err);
+      if (err instanceof Error && located !== err.message) throw new TsImportError(located, file, { cause: err });
+      throw err;
+    }
     return { namespace, cached };
   } finally {
     if (temp) fs.rmSync(temp, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -52,11 +52,49 @@ const hostile = [
   '%s%d',
   "'\"'\"'",
   'end with backslash \\',
+  // Words that are syntax, not text, when bare in command position (see 'in command position' below).
+  'if',
+  'then',
+  'fi',
+  'time',
+  'function',
+  'coproc',
+  'a+=b',
+  'PATH=/x',
+  '{',
+  '}',
+  '[[',
+  '%1',
 ];
 
-function argsSeen(shell: string, cmd: ShellCommand): string[] {
+// Each becomes an executable of that name (no '/': a name with one is a path, never looked up); bare in command position, each would be an assignment,
+// a reserved word, a glob or an expansion instead of the program's name.
+const commandNames = [
+  'a=b',
+  'PATH=x',
+  'a+=b',
+  'x=$(id)',
+  '--x=y',
+  ...['!', '{', '}', '[[', ']]', 'case', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'if', 'in', 'then', 'until', 'while'],
+  ...['function', 'select', 'time', 'coproc'],
+  '~',
+  '~root',
+  '#comment',
+  '*',
+  'x y',
+  "it's",
+  '$HOME',
+];
+const binDir = join(cwd, 'bin');
+mkdirSync(binDir);
+for (const name of commandNames) {
+  // Prints its own name and its arguments, each followed by a NUL (as argsSeen reads them).
+  writeFileSync(join(binDir, name), `#!/bin/sh\nprintf '%s\\0' "\${0##*/}" "$@"\n`, { mode: 0o755 });
+}
+
+function argsSeen(shell: string, cmd: ShellCommand, path = process.env.PATH): string[] {
   const [bin, ...flags] = shell.split(' ');
-  const out = execFileSync(bin, [...flags, '-c', cmd.text], { cwd, env: { PATH: process.env.PATH, HOME: '/home/nobody' } });
+  const out = execFileSync(bin, [...flags, '-c', cmd.text], { cwd, env: { PATH: path, HOME: '/home/nobody' } });
   // Each argument is printed followed by a NUL: that keeps newlines inside arguments visible.
   const parts = out.toString('utf8').split('\0');
   parts.pop();
@@ -69,6 +107,13 @@ for (const shell of shells) {
       t.deepEqual(argsSeen(shell, sh`printf '%s\\0' ${v}`), [v], JSON.stringify(v));
     }
     t.throws(() => execFileSync('ls', [join(cwd, 'pwned')], { stdio: 'ignore' }), undefined, 'no command ran');
+  });
+
+  test(`${shell}: a value in command position is the program's name, never an assignment or a keyword`, (t) => {
+    for (const name of commandNames) {
+      // `:;` first: `sh -c '-...'` would read a leading '-' as an option to sh itself.
+      t.deepEqual(argsSeen(shell, sh`:; ${name} ${'arg'}`, `${binDir}:${process.env.PATH}`), [name, 'arg'], JSON.stringify(name));
+    }
   });
 
   test(`${shell}: arrays become several words, nested arrays flatten, empty array nothing`, (t) => {
@@ -101,9 +146,31 @@ test('Secret: real value in the text, *** in display, toString and JSON', (t) =>
 
 test('quote: safe words stay bare, everything else single-quoted', (t) => {
   t.is(quote('abc-1.2_x/y:z,w@h%+='), 'abc-1.2_x/y:z,w@h%+=');
+  t.is(quote('--prefix=/usr'), '--prefix=/usr', 'an = after a non-name is no assignment');
   t.is(quote(''), "''");
   t.is(quote("it's"), `'it'\\''s'`);
   t.is(quote('a b'), "'a b'");
+  t.is(quote('a=b'), "'a=b'");
+  t.is(quote('PATH=/x'), "'PATH=/x'");
+  t.is(quote('_x1+=y'), "'_x1+=y'");
+  t.is(quote('if'), "'if'");
+  t.is(quote('time'), "'time'");
+  t.is(quote('iffy'), 'iffy');
+});
+
+test('a literal part with an escape JavaScript cannot read is refused when the command is built', (t) => {
+  const x = 'hi';
+  // Cooked, these parts are undefined: the command would have been `printf undefinedhi`.
+  const esc = t.throws(() => sh`printf '\033[1m%s' ${x}`, { instanceOf: SyntaxError });
+  t.true(esc.message.includes("literal text `printf '\\033[1m%s' `"), esc.message);
+  t.true(esc.message.includes('write \\\\033 (two backslashes) for the shell to receive \\033'), esc.message);
+  t.throws(() => sh`tr '\000' x`, { instanceOf: SyntaxError, message: /literal text `tr '\\000' x`.*write \\\\000/ });
+  t.throws(() => sh`echo ${x} \x1 ${x}`, { instanceOf: SyntaxError, message: /literal text ` \\x1 `: \\x1 is not a JavaScript escape/ });
+  t.throws(() => sh`echo \u{110000}`, { instanceOf: SyntaxError, message: /\\u\{110000\} is not a JavaScript escape/ });
+  // Written as the message says, the shell receives the escape and printf reads it.
+  t.deepEqual(argsSeen('/bin/sh', sh`printf '\\033[1m%s\\0' ${x}`), ['\x1b[1mhi']);
+  // Valid escapes are still read by JavaScript, as everywhere else in drover.
+  t.is(sh`printf '\x41\u0042\u{43}\t\\n'`.text, "printf 'ABC\t\\n'");
 });
 
 test('values sh cannot quote are refused', (t) => {
