@@ -1,4 +1,5 @@
 // Pure text edits for sysfile: Ansible lineinfile/blockinfile semantics ported line for line, no I/O.
+import { compileLineRegExp, expandTemplate, type LineRegExp } from './python-regex.ts';
 
 /** What an edit produced: the new content (null = the file stays absent) and Ansible's message. */
 export interface EditResult {
@@ -14,6 +15,9 @@ export interface EditResult {
  * line is inserted per insertAfter/insertBefore (EOF by default), unless it is already present
  * somewhere exactly. With `backrefs` the line is a replacement template (`\1`, `\g<name>`) and no
  * match means no change.
+ * Patterns (regexp, insertAfter, insertBefore): a string is read in Python's syntax as Ansible does
+ * (`(?P<name>…)`, `(?i)`, `\Z`), a RegExp in JavaScript's; either way `.`, `$` and `^` answer as
+ * Python's on each line with its terminator (see python-regex.ts).
  */
 export interface LinePresentOptions {
   line: string;
@@ -28,7 +32,10 @@ export interface LinePresentOptions {
   firstMatch?: boolean;
 }
 
-/** Remove every line matching `regexp`, containing `searchString`, or equal to `line` (state=absent). */
+/**
+ * Remove every line matching `regexp`, else containing `searchString`, else equal to `line` (state=absent).
+ * `line` given with `regexp` or `searchString` is not used (Ansible's precedence).
+ */
 export interface LineAbsentOptions {
   line?: string;
   regexp?: string | RegExp;
@@ -85,74 +92,8 @@ function endsWithEol(line: string): boolean {
   return line.endsWith('\n') || line.endsWith('\r');
 }
 
-/**
- * Compiles a user regexp. Python's `$` also matches before a final newline; JS's does not, so
- * lines are matched without their terminator (see `matchLine`), which gives the same answers
- * for the patterns people write.
- */
-export function compileRegExp(re: string | RegExp, what: string): RegExp {
-  if (re instanceof RegExp) return new RegExp(re.source, re.flags.replace(/[gy]/g, ''));
-  try {
-    return new RegExp(re);
-  } catch (err) {
-    throw new Error(`${what}: invalid regular expression ${JSON.stringify(re)}: ${(err as Error).message}`);
-  }
-}
-
-function matchLine(re: RegExp, line: string): RegExpExecArray | null {
-  // Only the '\n' goes: Python's `$` matches before a final '\n' but not before '\r\n'.
-  return re.exec(line.endsWith('\n') ? line.slice(0, -1) : line);
-}
-
-/**
- * Expands a Python `match.expand` template: `\1`..`\99`, `\g<1>`, `\g<name>`, `\\`, `\n`, `\t`, `\r`.
- * Unmatched groups give ''. An unknown escape of a letter is an error, as in Python.
- */
-export function expandBackrefs(template: string, m: RegExpExecArray): string {
-  let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i];
-    if (c !== '\\' || i + 1 >= template.length) {
-      out += c;
-      continue;
-    }
-    const n = template[i + 1];
-    if (/[0-9]/.test(n)) {
-      let digits = n;
-      if (i + 2 < template.length && /[0-9]/.test(template[i + 2])) digits += template[i + 2];
-      const idx = Number(digits);
-      if (idx >= m.length) throw new Error(`backrefs: the line refers to group ${idx}, the regexp has ${m.length - 1}`);
-      out += m[idx] ?? '';
-      i += digits.length;
-    } else if (n === 'g') {
-      const close = template.indexOf('>', i + 3);
-      if (template[i + 2] !== '<' || close < 0) throw new Error(`backrefs: bad \\g reference at offset ${i} in the line`);
-      const ref = template.slice(i + 3, close);
-      let val: string | undefined;
-      if (/^[0-9]+$/.test(ref)) {
-        const idx = Number(ref);
-        if (idx >= m.length) throw new Error(`backrefs: the line refers to group ${idx}, the regexp has ${m.length - 1}`);
-        val = m[idx];
-      } else {
-        if (!m.groups || !(ref in m.groups)) throw new Error(`backrefs: the line refers to unknown group name ${JSON.stringify(ref)}`);
-        val = m.groups[ref];
-      }
-      out += val ?? '';
-      i = close;
-    } else if (n === '\\') {
-      out += '\\';
-      i++;
-    } else if (n === 'n' || n === 't' || n === 'r' || n === 'f' || n === 'v' || n === 'a' || n === 'b') {
-      out += ({ n: '\n', t: '\t', r: '\r', f: '\f', v: '\v', a: '\x07', b: '\b' } as Record<string, string>)[n];
-      i++;
-    } else if (/[A-Za-z]/.test(n)) {
-      throw new Error(`backrefs: bad escape \\${n} in the line`);
-    } else {
-      out += c; // Python keeps unknown non-letter escapes as written
-    }
-  }
-  return out;
-}
+// Patterns match like Ansible's: `re.search` on each line WITH its terminator (`readlines()` keeps it),
+// translated so that `.`, `$` and `^` answer as Python's do (see python-regex.ts).
 
 function isSpecial(v: string | RegExp | undefined, ...names: string[]): boolean {
   return typeof v === 'string' && names.includes(v);
@@ -166,12 +107,12 @@ export function lineInFile(content: string | null, o: LinePresentOptions): EditR
   const lines = content === null ? [] : splitLinesKeepEnds(content);
   const line = o.line;
   const sep = '\n';
-  const reM = o.regexp !== undefined ? compileRegExp(o.regexp, 'regexp') : undefined;
-  let reIns: RegExp | undefined;
+  const reM = o.regexp !== undefined ? compileLineRegExp(o.regexp, 'regexp') : undefined;
+  let reIns: LineRegExp | undefined;
   const insertAfter = o.insertAfter;
   const insertBefore = o.insertBefore;
-  if (insertAfter !== undefined && !isSpecial(insertAfter, 'BOF', 'EOF')) reIns = compileRegExp(insertAfter, 'insertAfter');
-  else if (insertBefore !== undefined && !isSpecial(insertBefore, 'BOF')) reIns = compileRegExp(insertBefore, 'insertBefore');
+  if (insertAfter !== undefined && !isSpecial(insertAfter, 'BOF', 'EOF')) reIns = compileLineRegExp(insertAfter, 'insertAfter');
+  else if (insertBefore !== undefined && !isSpecial(insertBefore, 'BOF')) reIns = compileLineRegExp(insertBefore, 'insertBefore');
 
   // index[0]: line matched by regexp/searchString/exact line; index[1]: insertion point.
   const index = [-1, -1];
@@ -180,7 +121,7 @@ export function lineInFile(content: string | null, o: LinePresentOptions): EditR
 
   if (reM) {
     for (let i = 0; i < lines.length; i++) {
-      const m = matchLine(reM, lines[i]);
+      const m = reM.exec(lines[i]);
       if (m) {
         index[0] = i;
         match = m;
@@ -202,12 +143,13 @@ export function lineInFile(content: string | null, o: LinePresentOptions): EditR
       if (line === stripEol(lines[i])) {
         index[0] = i;
         exactLineMatch = true;
-      } else if (reIns && matchLine(reIns, lines[i])) {
-        if (insertAfter !== undefined) {
+      } else if (reIns && reIns.exec(lines[i])) {
+        // Python truthiness, as Ansible: an empty insertAfter/insertBefore places nothing
+        if (insertAfter) {
           index[1] = i + 1;
           if (o.firstMatch) break;
         }
-        if (insertBefore !== undefined) {
+        if (insertBefore) {
           index[1] = i;
           if (o.firstMatch) break;
         }
@@ -219,7 +161,7 @@ export function lineInFile(content: string | null, o: LinePresentOptions): EditR
   let changed = false;
   const withSep = (l: string) => l + sep;
   if (index[0] !== -1) {
-    let newLine = o.backrefs && match && match !== true ? expandBackrefs(line, match) : line;
+    let newLine = o.backrefs && reM && match && match !== true ? expandTemplate(line, match, reM.groups) : line;
     if (!newLine.endsWith(sep)) newLine += sep;
     if (o.regexp === undefined && o.searchString === undefined && !match && !exactLineMatch) {
       // unreachable in practice (index[0] is only set by a match), kept to mirror Ansible's structure
@@ -239,7 +181,7 @@ export function lineInFile(content: string | null, o: LinePresentOptions): EditR
     lines.push(withSep(line));
     msg = 'line added';
     changed = true;
-  } else if (insertAfter !== undefined && index[1] !== -1) {
+  } else if (insertAfter && index[1] !== -1) {
     if (lines.length === index[1]) {
       if (stripEol(lines[index[1] - 1]) !== line) {
         // Ansible appends right after a last line that may lack its newline; keep that exact behaviour
@@ -265,13 +207,14 @@ export function lineInFile(content: string | null, o: LinePresentOptions): EditR
 
 /** Ansible lineinfile state=absent: removes every matching line. A missing file stays missing. */
 export function lineAbsent(content: string | null, o: LineAbsentOptions): EditResult & { removed: number } {
-  const given = [o.line, o.regexp, o.searchString].filter((x) => x !== undefined).length;
-  if (given !== 1) throw new Error('lineinfile absent: give exactly one of line, regexp, searchString');
+  // As Ansible: regexp wins over searchString, which wins over line (line may come along unused).
+  if (o.regexp !== undefined && o.searchString !== undefined) throw new Error('lineinfile absent: regexp and searchString are mutually exclusive');
+  if (o.line === undefined && o.regexp === undefined && o.searchString === undefined) throw new Error('lineinfile absent: give one of line, regexp, searchString');
   if (content === null) return { content: null, changed: false, message: 'file not present', removed: 0 };
-  const re = o.regexp !== undefined ? compileRegExp(o.regexp, 'regexp') : undefined;
+  const re = o.regexp !== undefined ? compileLineRegExp(o.regexp, 'regexp') : undefined;
   const lines = splitLinesKeepEnds(content);
   const kept = lines.filter((l) => {
-    if (re) return !matchLine(re, l);
+    if (re) return !re.exec(l);
     if (o.searchString !== undefined) return !l.includes(o.searchString);
     return o.line !== stripEol(l);
   });
@@ -296,9 +239,9 @@ export function blockInFile(content: string | null, o: BlockOptions): EditResult
   let insertAfter = o.insertAfter;
   const insertBefore = o.insertBefore;
   if (insertBefore === undefined && insertAfter === undefined) insertAfter = 'EOF';
-  let insertRe: RegExp | undefined;
-  if (insertAfter !== undefined && !isSpecial(insertAfter, 'EOF')) insertRe = compileRegExp(insertAfter, 'insertAfter');
-  else if (insertBefore !== undefined && !isSpecial(insertBefore, 'BOF')) insertRe = compileRegExp(insertBefore, 'insertBefore');
+  let insertRe: LineRegExp | undefined;
+  if (insertAfter !== undefined && !isSpecial(insertAfter, 'EOF')) insertRe = compileLineRegExp(insertAfter, 'insertAfter');
+  else if (insertBefore !== undefined && !isSpecial(insertBefore, 'BOF')) insertRe = compileLineRegExp(insertBefore, 'insertBefore');
 
   const marker0 = o.marker.split('{mark}').join(o.markerBegin ?? 'BEGIN') + sep;
   const marker1 = o.marker.split('{mark}').join(o.markerEnd ?? 'END') + sep;
@@ -321,14 +264,14 @@ export function blockInFile(content: string | null, o: BlockOptions): EditResult
     if (insertRe) {
       if (insertRe.multiline) {
         const text = original ?? '';
-        const m = new RegExp(insertRe.source, insertRe.flags).exec(text);
+        const m = insertRe.exec(text);
         if (m) {
           const upto = insertAfter !== undefined ? m.index + m[0].length : m.index;
           n0 = (text.slice(0, upto).match(/\n/g) ?? []).length;
         }
       } else {
         lines.forEach((l, i) => {
-          if (matchLine(insertRe!, l)) n0 = i;
+          if (insertRe!.exec(l)) n0 = i;
         });
       }
       if (n0 === null) n0 = lines.length;

@@ -2,7 +2,8 @@
 // each asserting Ansible's own SHA-1 of the resulting file plus the literal content.
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { blockInFile, droverMarker, expandBackrefs, lineAbsent, lineInFile, splitLinesKeepEnds } from '../../modules/file-edit.ts';
+import { blockInFile, droverMarker, lineAbsent, lineInFile, splitLinesKeepEnds } from '../../modules/file-edit.ts';
+import { compileLineRegExp, expandTemplate } from '../../modules/python-regex.ts';
 
 const sha1 = (s: string | null) => createHash('sha1').update(s ?? '').digest('hex');
 
@@ -277,14 +278,15 @@ test('bad input names what is wrong', (t) => {
   t.throws(() => lineInFile('', { line: 'x', regexp: '(' }), { message: /regexp: invalid regular expression/ });
   t.throws(() => lineInFile('', { line: 'x', insertAfter: 'a', insertBefore: 'b' }), { message: /mutually exclusive/ });
   t.throws(() => lineInFile('', { line: 'x', backrefs: true }), { message: /backrefs needs a regexp/ });
-  t.throws(() => lineAbsent('', {}), { message: /exactly one/ });
+  t.throws(() => lineAbsent('', {}), { message: /give one of line, regexp, searchString/ });
 });
 
-test('expandBackrefs: \\N, \\g<name>, escapes, unmatched group', (t) => {
-  const m = /^(?<k>\w+)=(\d+)?(x)?$/.exec('key=12')!;
-  t.is(expandBackrefs('\\g<k> is \\2\\3\\\\\\t', m), 'key is 12\\\t');
-  t.throws(() => expandBackrefs('\\q', m), { message: /bad escape/ });
-  t.is(expandBackrefs('$1 stays', m), '$1 stays');
+test('expandTemplate: \\N, \\g<name>, escapes, unmatched group', (t) => {
+  const re = compileLineRegExp('^(?P<k>\\w+)=(\\d+)?(x)?$', 'regexp');
+  const m = re.exec('key=12\n')!;
+  t.is(expandTemplate('\\g<k> is \\2\\3\\\\\\t', m, re.groups), 'key is 12\\\t');
+  t.throws(() => expandTemplate('\\q', m, re.groups), { message: /bad escape \\q/ });
+  t.is(expandTemplate('$1 stays', m, re.groups), '$1 stays');
 });
 
 test('splitLinesKeepEnds keeps terminators and a final partial line', (t) => {
@@ -395,4 +397,29 @@ test('blockinfile: custom marker prefix; marker without {mark} is refused', (t) 
   const r = blockInFile('', { marker: droverMarker('x', ';'), block: 'k=v' });
   t.is(r.content, '; BEGIN drover x\nk=v\n; END drover x\n');
   t.throws(() => blockInFile('', { marker: '# no mark', block: 'x' }), { message: /must contain \{mark\}/ });
+});
+
+// ---- issue 18 items 11-13 (the differential test against Ansible covers more; these need no Ansible) ----
+
+test('CRLF: . matches the \\r as in Python, so ^beta=.*$ replaces the line (not a second one)', (t) => {
+  const r = lineInFile('beta=old\r\n', { regexp: '^beta=.*$', line: 'beta=new' });
+  t.is(r.message, 'line replaced');
+  t.is(r.content, 'beta=new\n');
+  // Python's $ is never before a \r: ^beta=old$ does not match a CRLF line, so the line is added
+  t.is(lineInFile('beta=old\r\n', { regexp: '^beta=old$', line: 'beta=new' }).content, 'beta=old\r\nbeta=new\n');
+  t.is(lineInFile('a=1\r\nb=2\r\n', { line: 'new', insertAfter: '^a=.*$' }).content, 'a=1\r\nnew\nb=2\r\n');
+  t.is(lineAbsent('a=1\r\nb=2\r\n', { regexp: '^a=.*$' }).content, 'b=2\r\n');
+  t.is(blockInFile('a=1\r\nb=2\r\n', { marker: '# {mark} x', block: 'B', insertAfter: '^a=.*$' }).content, 'a=1\r\n# BEGIN x\nB\n# END x\nb=2\r\n');
+});
+
+test('backrefs: \\0 and three-digit octal escapes as in Python, not group references', (t) => {
+  t.is(lineInFile('k=v\n', { regexp: '^k=v$', line: '[\\0]', backrefs: true }).content, '[\0]\n');
+  t.is(lineInFile('alpha=v1\n', { regexp: '^(alpha)=(v1)$', line: '\\1\\012\\2', backrefs: true }).content, 'alpha\nv1\n');
+});
+
+test('state absent with line and regexp: the regexp decides (Ansible precedence)', (t) => {
+  const r = lineAbsent('a=1\nb=2\nzzz\n', { line: 'zzz', regexp: '^a=' });
+  t.is(r.content, 'b=2\nzzz\n');
+  t.is(lineAbsent('a=1\nb=2\nzzz\n', { line: 'zzz', searchString: 'b=' }).content, 'a=1\nzzz\n');
+  t.throws(() => lineAbsent('a\n', { regexp: 'a', searchString: 'a' }), { message: /regexp and searchString are mutually exclusive/ });
 });
