@@ -33,6 +33,7 @@ Options:
       --check                dry run: change nothing, report what would change (with --diff: how)
       --diff                 show a unified diff of every file changed or that would change
   -l, --limit PATTERN        only hosts matching PATTERN (group, web*, a:b, a:&b, a:!b)
+      --list-hosts           print the hosts the play would run on (in order), run nothing
   -f, --forks N              hosts worked on in parallel (default 10)
   -e, --extra-vars K=V       set a var (JSON values are typed: -e port=22 -e 'flags=["a"]'); repeatable; wins over all
       --json                 one JSON event per line on stdout
@@ -51,9 +52,10 @@ inventory, selects the hosts and checks every var the playbook's types require. 
 
 Prints the playbook's phases and the module calls in each, with file:line, read from the source
 (nothing runs). Calls inside if/?:/&&/loops are marked (conditional).`,
-  inventory: `Usage: drover inventory -i INVENTORY [--host NAME]
+  inventory: `Usage: drover inventory -i INVENTORY [-l PATTERN] [--host PATTERN]
 
-Prints the inventory as JSON in ansible-inventory --list shape, or one host's merged vars.`,
+Prints the inventory as JSON in ansible-inventory --list shape (with -l: only the hosts PATTERN
+selects), or with --host the merged vars of the one host PATTERN selects. Secret values print as ***.`,
 };
 
 type Opts = ParseArgsConfig['options'];
@@ -63,6 +65,7 @@ const RUN_OPTIONS = {
   check: { type: 'boolean' },
   diff: { type: 'boolean' },
   limit: { type: 'string', short: 'l' },
+  'list-hosts': { type: 'boolean' },
   forks: { type: 'string', short: 'f' },
   'extra-vars': { type: 'string', short: 'e', multiple: true },
   json: { type: 'boolean' },
@@ -102,6 +105,7 @@ async function cmdRun(args: string[], signal: AbortSignal): Promise<number> {
   const forks = v.forks === undefined ? 10 : Number(v.forks);
   if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`drover run: --forks must be a whole number >= 1, got ${v.forks}`);
   const { parseExtraVars } = await import('./inventory/extra-vars.ts');
+  if (v['list-hosts']) return listHosts({ playbook, inventory, limit: v.limit, extraVars: parseExtraVars(v['extra-vars'] ?? []), json: v.json });
   const becomePassword = v['ask-become-pass'] ? new Secret(await askHidden('BECOME password: ')) : undefined;
   const { runPlaybook } = await import('./runner.ts');
   return runPlaybook({
@@ -140,7 +144,8 @@ async function cmdCheck(args: string[]): Promise<number> {
   if (v.inventory) {
     const { parseExtraVars } = await import('./inventory/extra-vars.ts');
     const { prepareRun } = await import('./runner.ts');
-    const { hosts } = await prepareRun({ playbook, inventory: v.inventory, limit: v.limit, extraVars: parseExtraVars(v['extra-vars'] ?? []) });
+    const { hosts, unmatched } = await prepareRun({ playbook, inventory: v.inventory, limit: v.limit, extraVars: parseExtraVars(v['extra-vars'] ?? []) });
+    warnUnmatched(unmatched);
     process.stdout.write(`${v.inventory}: ${hosts.length} host(s) selected, every required var present\n`);
   }
   return 0;
@@ -155,14 +160,48 @@ async function cmdList(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Ansible's wording, on stderr: a term of a pattern or --limit that named no group and no host. */
+function warnUnmatched(terms: readonly string[]): void {
+  for (const t of terms) process.stderr.write(`drover: warning: Could not match supplied host pattern, ignoring: ${t}\n`);
+}
+
+/** `drover run --list-hosts`: the hosts the play would run on, in order (like ansible-playbook --list-hosts); touches nothing. */
+async function listHosts(o: { playbook: string; inventory: string; limit?: string; extraVars: Record<string, unknown>; json?: boolean }): Promise<number> {
+  const { prepareRun } = await import('./runner.ts');
+  // No type check: only the play's `hosts` pattern is needed (required vars are checked by run and check).
+  const { book, hosts, unmatched } = await prepareRun({ ...o, typecheck: false });
+  warnUnmatched(unmatched);
+  const names = hosts.map((h) => h.name);
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ playbook: o.playbook, play: book.meta.name, pattern: book.meta.hosts, limit: o.limit ?? null, hosts: names, unmatched }) + '\n');
+    return 0;
+  }
+  const lines = [`playbook: ${o.playbook}`, '', `  play: ${book.meta.name}`, `    pattern: ${book.meta.hosts}${o.limit ? ` (--limit ${o.limit})` : ''}`, `    hosts (${names.length}):`, ...names.map((n) => `      ${n}`)];
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
 async function cmdInventory(args: string[]): Promise<number> {
-  const { values: v } = parse('inventory', args, { inventory: { type: 'string', short: 'i' }, host: { type: 'string' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 0);
+  const { values: v } = parse(
+    'inventory',
+    args,
+    { inventory: { type: 'string', short: 'i' }, host: { type: 'string' }, limit: { type: 'string', short: 'l' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    0,
+  );
   if (v.help) return help('inventory');
   const source = needFile('inventory', '-i INVENTORY', v.inventory);
-  const { loadInventory } = await import('./inventory/index.ts');
+  if (v.host && v.limit) throw new UsageError('drover inventory: --host and -l/--limit do not go together (--host takes a pattern itself)');
+  const { loadInventory, selectHostsReport } = await import('./inventory/index.ts');
   const { inventoryJson, hostJson } = await import('./inventory/describe.ts');
   const inv = await loadInventory(source, { cwd: process.cwd() });
-  const out = v.host ? hostJson(inv, v.host) : inventoryJson(inv);
+  let out: unknown;
+  if (v.host) out = hostJson(inv, v.host);
+  else if (v.limit !== undefined) {
+    const { hosts, unmatched } = selectHostsReport(inv, 'all', v.limit, { cwd: process.cwd() });
+    warnUnmatched(unmatched);
+    out = inventoryJson(inv, hosts);
+  } else out = inventoryJson(inv);
+  // Secret values print as *** (Secret.toJSON): the output may be pasted anywhere.
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   return 0;
 }

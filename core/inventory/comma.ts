@@ -14,7 +14,7 @@ export function parseHostList(source: string, builder: InventoryBuilder = new In
     if (/\s/.test(item)) throw new InventoryError(`host list item '${item}' contains whitespace`, undefined, undefined);
     const { host, port } = splitPort(item);
     if (!host) throw new InventoryError(`host list item '${item}' has no host name`);
-    builder.host(host, 'ungrouped', port === undefined ? {} : { ansible_port: port }, { label: `host list, ${host}` });
+    builder.host(host, 'ungrouped', {}, { label: `host list, ${host}` }, port);
   }
   if (builder.hosts.size === 0) throw new InventoryError(`host list '${source}' names no hosts`);
   return builder;

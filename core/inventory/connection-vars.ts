@@ -2,7 +2,8 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { InventoryConnection } from '../transport.ts';
-import { InventoryError, type Vars } from './model.ts';
+import { isSecret } from '../secret.ts';
+import { InventoryError, type Origin, type Vars } from './model.ts';
 
 /** Ansible's boolean strings (yes/no/true/false/on/off/1/0, any case) and real booleans. */
 export function parseBool(value: unknown): boolean | undefined {
@@ -32,11 +33,21 @@ function first(vars: Vars, names: string[]): [string, unknown] | undefined {
  * Reads the connection vars of host `name` from its merged vars. Bad values throw an
  * InventoryError naming the host, the var and the value.
  */
-export function connectionFromVars(name: string, vars: Vars, baseDir: string): { connection: InventoryConnection; knownHostsFile?: string } {
+export function connectionFromVars(
+  name: string,
+  vars: Vars,
+  baseDir: string,
+  originOf: (key: string) => Origin | undefined = () => undefined,
+): { connection: InventoryConnection; knownHostsFile?: string } {
+  // The error points at the file:line that set the var (which may be a group's, or group_vars/).
   const bad = (key: string, value: unknown, expected: string): never => {
-    throw new InventoryError(`host ${name}: ${key} must be ${expected}, got ${JSON.stringify(value)}`);
+    const at = originOf(key);
+    const where = at?.file ? '' : at?.label ? ` (set by ${at.label})` : '';
+    throw new InventoryError(`host ${name}: ${key} must be ${expected}, got ${JSON.stringify(value)}${where}`, at?.file, at?.line);
   };
   const str = (key: string, value: unknown): string => {
+    // A value marked secret still connects: only its printing is masked.
+    if (isSecret(value)) value = value.reveal();
     if (typeof value === 'string' && value.trim()) return value.trim();
     if (typeof value === 'number') return String(value);
     return bad(key, value, 'a non-empty string');

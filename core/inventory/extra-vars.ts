@@ -1,7 +1,7 @@
 // Parses -e / --extra-vars items: key=value (JSON-typed when the value is JSON), @file.yml|json, or a JSON object.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InventoryError, refusePlaintextSecret, type Vars } from './model.ts';
+import { InventoryError, putVar, refusePlaintextSecret, type Vars } from './model.ts';
 import { readVarsYaml } from './yaml-doc.ts';
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -21,7 +21,7 @@ export function parseExtraVars(items: readonly string[], opts: { cwd?: string } 
     const put = (key: string, value: unknown, file?: string, line?: number) => {
       // The label leaves out the item: it holds the password.
       refusePlaintextSecret(key, file ? { file, line } : { label: '-e' });
-      out[key] = value;
+      putVar(out, key, value, file ? { file, line } : { label: '-e' });
     };
     if (item.startsWith('@')) {
       const file = resolve(opts.cwd ?? process.cwd(), item.slice(1));

@@ -10,7 +10,7 @@ import { loadTsInventory } from './typescript.ts';
 import { applyVarsDirs } from './vars-dirs.ts';
 import { parseYamlInventory } from './yaml.ts';
 
-export { selectHosts, matchPattern, splitPattern, type PatternMatch } from './patterns.ts';
+export { selectHosts, selectHostsReport, matchPattern, splitPattern, type PatternMatch } from './patterns.ts';
 export { missingVars, groupVars, InventoryError, type Inventory, type InventoryHost, type InventoryGroup, type Vars } from './model.ts';
 export { inventory, type InventorySpec, type GroupSpec, type HostVars, type ConnectionVars } from './define.ts';
 export { parseExtraVars } from './extra-vars.ts';
@@ -65,7 +65,29 @@ async function parseFile(file: string, format: Format, builder: InventoryBuilder
     throw new InventoryError(`cannot read inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
   }
   if (format === 'yaml') parseYamlInventory(text, file, builder);
-  else parseIni(text, file, builder);
+  else {
+    if (text.startsWith('#!')) throw new InventoryError(SCRIPT_REFUSED, file, 1);
+    parseIni(text, file, builder);
+  }
+}
+
+// Ansible runs a file that starts with #! (or is executable) as a dynamic inventory script.
+const SCRIPT_REFUSED =
+  'this looks like a dynamic inventory script (it starts with #!), which Ansible would run and drover does not: convert its output once (ansible-inventory -i SCRIPT --list --yaml --export > hosts.yml), or remove the #! line if it is a static INI inventory';
+
+/** A file of no format drover reads, that Ansible would still read: TOML, or a script it would run. */
+async function refuseUnreadable(file: string): Promise<void> {
+  if (/\.toml$/i.test(file)) throw new InventoryError('Ansible reads TOML inventories (its toml plugin), drover does not: convert it to YAML or INI', file);
+  const st = await stat(file);
+  let head = '';
+  try {
+    head = (await readFile(file, 'utf8')).slice(0, 2);
+  } catch {
+    return;
+  }
+  if (head === '#!' || (st.mode & 0o111) !== 0) {
+    throw new InventoryError('Ansible would run this file as a dynamic inventory script (it is executable or starts with #!), and drover does not run inventory scripts: move it out of the inventory directory, or convert its output once (ansible-inventory -i SCRIPT --list --yaml --export > hosts.yml)', file);
+  }
 }
 
 /** Inventory files inside a directory, sorted by name, recursing into subdirectories (not group_vars/host_vars). */
@@ -79,8 +101,17 @@ async function directorySources(dir: string): Promise<{ file: string; format: Fo
       if (e.name !== 'group_vars' && e.name !== 'host_vars') out.push(...(await directorySources(p)));
       continue;
     }
+    // Ansible's INVENTORY_IGNORE_EXTS skips *.ini and *.cfg inside an inventory directory: reading
+    // them would silently give drover hosts that Ansible does not have, so refuse and say why.
+    if (/\.(ini|cfg)$/i.test(e.name)) {
+      throw new InventoryError(
+        `Ansible ignores *${extname(e.name)} files inside an inventory directory (its INVENTORY_IGNORE_EXTS), so drover refuses rather than read hosts Ansible would not: rename it without the extension (still read as INI), or pass the file itself with -i`,
+        p,
+      );
+    }
     const format = formatOf(e.name);
     if (format) out.push({ file: p, format });
+    else if (e.isFile()) await refuseUnreadable(p);
   }
   return out;
 }

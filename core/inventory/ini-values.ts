@@ -258,7 +258,8 @@ class LiteralParser {
       let key = first;
       for (;;) {
         if (typeof key === 'object' && key !== null) this.fail(); // unhashable in Python
-        out[String(key)] = this.expression();
+        // defineProperty: a `__proto__` key stays a key.
+        Object.defineProperty(out, String(key), { value: this.expression(), writable: true, enumerable: true, configurable: true });
         if (this.eat('}')) return out;
         if (!this.eat(',')) this.fail();
         if (this.eat('}')) return out;

@@ -1,6 +1,6 @@
 // Parser for Ansible's INI inventory format: [group], [group:vars], [group:children], inline host vars, ranges.
 import { iniValue, shlexSplit } from './ini-values.ts';
-import { InventoryBuilder, InventoryError, type Origin } from './model.ts';
+import { InventoryBuilder, InventoryError, putVar, type Origin } from './model.ts';
 import { expandHostEntry } from './ranges.ts';
 
 type SectionKind = 'hosts' | 'vars' | 'children';
@@ -94,11 +94,10 @@ export function parseIni(text: string, file: string, builder: InventoryBuilder =
       for (const w of words.slice(1)) {
         const eq = w.indexOf('=');
         if (eq <= 0) fail(`expected key=value host variable, got '${masked(w)}'`);
-        vars[w.slice(0, eq)] = iniValue(w.slice(eq + 1));
+        putVar(vars, w.slice(0, eq), iniValue(w.slice(eq + 1)));
       }
-      if (entry.port !== undefined) vars.ansible_port = entry.port;
       declared.add(group);
-      for (const name of entry.names) builder.host(name, group, vars, origin);
+      for (const name of entry.names) builder.host(name, group, vars, origin, entry.port);
     } else if (state === 'vars') {
       const eq = line.indexOf('=');
       if (eq < 0) fail(`expected key=value in [${group}:vars], got '${masked(line)}'`);

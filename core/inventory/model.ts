@@ -20,7 +20,7 @@ export interface InventoryHost {
 
 export interface InventoryGroup {
   name: string;
-  /** Hosts listed in the group itself (not through children), in inventory order. */
+  /** Hosts listed in the group itself (not through children), in inventory order (for `all`: hosts written directly under it). */
   hosts: string[];
   children: string[];
   parents: string[];
@@ -59,11 +59,47 @@ export class InventoryError extends UsageError {
   }
 }
 
+/**
+ * Sets `obj[key] = value` as an own data property. Var, host and group names come from files and
+ * -e, and a plain assignment of `__proto__` would replace the object's prototype instead.
+ */
+export function putVar(obj: Vars, key: string, value: unknown, origin?: Origin): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  if (origin) originsOf(obj).set(key, origin);
+}
+
+/** Where each var of a vars object was written (file:line), kept beside it for error messages. */
+const origins = new WeakMap<Vars, Map<string, Origin>>();
+function originsOf(obj: Vars): Map<string, Origin> {
+  let m = origins.get(obj);
+  if (!m) origins.set(obj, (m = new Map()));
+  return m;
+}
+
+/** Where var `key` of `vars` was written, when known. */
+export function originOf(vars: Vars, key: string): Origin | undefined {
+  return origins.get(vars)?.get(key);
+}
+
+/** Object.assign without its `__proto__` setter hazard: copies each own key of each source (and where it was written), later wins. */
+export function mergeVars(target: Vars, ...sources: Vars[]): Vars {
+  for (const src of sources) {
+    const from = origins.get(src);
+    for (const k of Object.keys(src)) {
+      putVar(target, k, src[k]);
+      const o = from?.get(k);
+      if (o) originsOf(target).set(k, o);
+      else origins.get(target)?.delete(k);
+    }
+  }
+  return target;
+}
+
 /** A group's own vars: inventory vars, then group_vars/ files. */
 export function groupVars(inv: Inventory, name: string): Vars {
   const g = inv.groups.get(name);
   if (!g) throw new InventoryError(`no group named ${name} in inventory ${inv.source}`);
-  return { ...g.inventoryVars, ...g.fileVars };
+  return mergeVars({}, g.inventoryVars, g.fileVars);
 }
 
 /** Names of the vars in `required` that the host lacks (absent, undefined or null). */
@@ -86,7 +122,8 @@ const PLAINTEXT_SECRETS: Record<string, string> = {
 
 /** Throws when `key` is a plain-text password var; `where` says where it was set (file:line, -e). */
 export function refusePlaintextSecret(key: string, where: { file?: string; line?: number; label?: string }): void {
-  const instead = PLAINTEXT_SECRETS[key];
+  // Own keys only: `constructor` or `toString` must not find Object.prototype's functions.
+  const instead = Object.hasOwn(PLAINTEXT_SECRETS, key) ? PLAINTEXT_SECRETS[key] : undefined;
   if (!instead) return;
   throw new InventoryError(
     `${where.label ? `${where.label}: ` : ''}${key} holds a plain-text password, which drover refuses in inventories; ${instead}`,
@@ -133,26 +170,33 @@ export class InventoryBuilder {
     return g;
   }
 
-  /** Adds a host (idempotent) to a group, merging vars over any it already had. */
-  host(name: string, group: string, vars: Vars, origin?: Origin): RawHost {
+  /**
+   * Adds a host (idempotent) to a group, merging vars over any it already had. `port` (from
+   * `host:port`) counts only where the host first appears and any ansible_port var beats it, as in
+   * Ansible's add_host: `h1:2222 ansible_port=3333` is 3333, and a later `h1:2201` changes nothing.
+   */
+  host(name: string, group: string, vars: Vars, origin?: Origin, port?: number): RawHost {
     if (!name) throw new InventoryError('empty host name', origin?.file, origin?.line);
     let h = this.hosts.get(name);
     if (!h) {
       h = { name, vars: {}, fileVars: {} };
+      if (port !== undefined) putVar(h.vars, 'ansible_port', port, origin);
       this.hosts.set(name, h);
     }
     for (const [k, v] of Object.entries(vars)) {
-      refusePlaintextSecret(k, { ...origin, label: origin?.label ?? `host ${name}` });
-      h.vars[k] = v;
+      const at = originOf(vars, k) ?? origin;
+      refusePlaintextSecret(k, { ...at, label: at?.label ?? `host ${name}` });
+      putVar(h.vars, k, v, at);
     }
     const g = this.group(group, origin);
-    if (group !== 'all' && !g.hosts.includes(name)) g.hosts.push(name);
+    // `all` keeps the hosts set on it directly too: Ansible lists them first among all's hosts.
+    if (!g.hosts.includes(name)) g.hosts.push(name);
     return h;
   }
 
   setGroupVar(group: string, key: string, value: unknown, origin?: Origin): void {
     refusePlaintextSecret(key, { ...origin, label: origin?.label ?? `group ${group}` });
-    this.group(group, origin).inventoryVars[key] = value;
+    putVar(this.group(group, origin).inventoryVars, key, value, origin);
   }
 
   /** Makes `child` a child group of `parent`; refuses loops (a group would contain itself). */

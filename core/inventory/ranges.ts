@@ -70,3 +70,49 @@ export function expandHostEntry(entry: string): { names: string[]; port?: number
   }
   return { names: expandRanges(host), port };
 }
+
+// Ansible's parse_address patterns (ansible/parsing/utils/addresses.py), used by split_host_pattern:
+// a whole pattern that reads as one address (`2001:db8::1`, `h1:2222`, `web[1:3]`) is one term,
+// not a colon-separated list.
+const NUMERIC_RANGE = String.raw`\[(?:[0-9]+:[0-9]+)(?::[0-9]+)?\]`;
+const HEX_RANGE = String.raw`\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\]`;
+const ALNUM_RANGE = String.raw`\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\]`;
+const V6 = `(?:[0-9a-f]{1,4}|${HEX_RANGE})`;
+const V4 = `(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|${NUMERIC_RANGE})`;
+const LABEL = String.raw`(?:[\p{L}\p{N}_]|${ALNUM_RANGE})(?:[\p{L}\p{N}_-]|${ALNUM_RANGE})*(?<![_-])`;
+const BRACKETED_HOSTPORT = /^\[(.+)\]:([0-9]+)$/;
+const HOSTPORT = /^((?:[^:[\]]|\[[^\]]*\])*):([0-9]+)$/;
+const IPV4 = new RegExp(`^(?:${V4}\\.){3}${V4}$`, 'i');
+// As in Ansible, only the last alternative is anchored at the end (its `^...$` wraps no group):
+// the others need only match a prefix.
+const IPV6 = new RegExp(
+  '^(?:' +
+    [
+      `(?:${V6}:){7}${V6}`,
+      `(?:${V6}:){1,6}:`,
+      `(?:${V6}:)(?::${V6}){1,6}`,
+      `(?:${V6}:){2}(?::${V6}){1,5}`,
+      `(?:${V6}:){3}(?::${V6}){1,4}`,
+      `(?:${V6}:){4}(?::${V6}){1,3}`,
+      `(?:${V6}:){5}(?::${V6}){1,2}`,
+      `(?:${V6}:){6}(?::${V6})`,
+      `:(?::${V6}){1,6}`,
+      `${V6}?::`,
+      `(?:0:){6}(?:${V6}\\.){3}${V6}`,
+      `::(?:ffff:)?(?:${V6}\\.){3}${V6}`,
+      `(?:0:){5}ffff:(?:${V6}\\.){3}${V6}$`,
+    ].join('|') +
+    ')',
+  'i',
+);
+const HOSTNAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`, 'iu');
+
+/** Whether Ansible's parse_address(text, allow_ranges=True) accepts `text` (a host, IP or range, with an optional port). */
+export function isAnsibleAddress(text: string): boolean {
+  let address = text;
+  for (const re of [BRACKETED_HOSTPORT, HOSTPORT]) {
+    const m = re.exec(address);
+    if (m) address = m[1];
+  }
+  return IPV4.test(address) || IPV6.test(address) || HOSTNAME.test(address);
+}

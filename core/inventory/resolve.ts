@@ -1,7 +1,8 @@
 // Turns what the parsers built into an Inventory: implicit groups, depths, each host's groups and merged vars.
 import { connectionFromVars } from './connection-vars.ts';
+import { markSecretVars } from './secret-vars.ts';
 import { splitPattern } from './patterns.ts';
-import { groupVars, InventoryError, type Inventory, type InventoryBuilder, type InventoryGroup, type InventoryHost, type Vars } from './model.ts';
+import { groupVars, InventoryError, mergeVars, originOf, type Inventory, type InventoryBuilder, type InventoryGroup, type InventoryHost, type Vars } from './model.ts';
 
 /** Ansible's merge order for groups: shallow first, then lower ansible_group_priority, then name. */
 export function compareGroups(a: InventoryGroup, b: InventoryGroup): number {
@@ -48,10 +49,11 @@ export function finishGroups(b: InventoryBuilder): void {
   }
 }
 
-/** Each host's direct groups (the groups that list it themselves). */
+/** Each host's direct groups (the groups that list it themselves; `all` does not count). */
 export function directGroups(b: Pick<InventoryBuilder, 'groups'>): Map<string, string[]> {
   const direct = new Map<string, string[]>();
   for (const g of b.groups.values()) {
+    if (g.name === 'all') continue;
     for (const h of g.hosts) {
       const list = direct.get(h);
       if (list) list.push(g.name);
@@ -81,9 +83,9 @@ export function groupsOfHost(b: Pick<InventoryBuilder, 'groups'>, direct: readon
  */
 export function mergeHostVars(groups: InventoryGroup[], hostVars: Vars, hostFileVars: Vars, extraVars: Vars): Vars {
   const out: Vars = {};
-  for (const g of groups) Object.assign(out, g.inventoryVars);
-  for (const g of groups) Object.assign(out, g.fileVars);
-  return Object.assign(out, hostVars, hostFileVars, extraVars);
+  for (const g of groups) mergeVars(out, g.inventoryVars);
+  for (const g of groups) mergeVars(out, g.fileVars);
+  return mergeVars(out, hostVars, hostFileVars, extraVars);
 }
 
 /** Builds the final Inventory (the builder must be complete: all sources and vars dirs applied). */
@@ -94,7 +96,8 @@ export function resolveInventory(b: InventoryBuilder, source: string, baseDir: s
   for (const raw of b.hosts.values()) {
     const groups = groupsOfHost(b, direct.get(raw.name) ?? []);
     const vars = mergeHostVars(groups, raw.vars, raw.fileVars, extraVars);
-    const { connection, knownHostsFile } = connectionFromVars(raw.name, vars, baseDir);
+    markSecretVars(`host ${raw.name}`, vars);
+    const { connection, knownHostsFile } = connectionFromVars(raw.name, vars, baseDir, (k) => originOf(vars, k));
     const host: InventoryHost = { name: raw.name, groups: groups.map((g) => g.name), vars, connection };
     if (knownHostsFile) host.knownHostsFile = knownHostsFile;
     hosts.push(host);
@@ -114,6 +117,8 @@ export function playVars(inv: Inventory, pattern: string): Vars {
     .map((t) => inv.groups.get(t)!)
     .sort(compareGroups);
   const out: Vars = groupVars(inv, 'all');
-  for (const g of named) Object.assign(out, groupVars(inv, g.name));
-  return Object.assign(out, inv.extraVars);
+  for (const g of named) mergeVars(out, groupVars(inv, g.name));
+  mergeVars(out, inv.extraVars);
+  markSecretVars('play vars', out);
+  return out;
 }

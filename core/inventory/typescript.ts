@@ -56,8 +56,7 @@ function addGroup(b: InventoryBuilder, file: string, name: string, spec: unknown
         throw new InventoryError(`group ${name}: ${(e as Error).message}`, file);
       }
       const v = { ...((vars as Record<string, unknown> | null) ?? {}) };
-      if (expanded.port !== undefined) v.ansible_port = expanded.port;
-      for (const h of expanded.names) b.host(h, name, v, { file, label: `host ${h}` });
+      for (const h of expanded.names) b.host(h, name, v, { file, label: `host ${h}` }, expanded.port);
     }
   }
   if (spec.children != null) {

@@ -1,6 +1,6 @@
 // Parser for Ansible's YAML inventory format: groups with hosts / vars / children, starting at `all`.
 import { isMap, isScalar, type YAMLMap } from 'yaml';
-import { InventoryBuilder, InventoryError, refusePlaintextSecret } from './model.ts';
+import { InventoryBuilder, InventoryError, putVar, refusePlaintextSecret } from './model.ts';
 import { expandHostEntry } from './ranges.ts';
 import { keyLines, readYaml, toValue, type YamlSource } from './yaml-doc.ts';
 
@@ -19,16 +19,24 @@ export function parseYamlInventory(text: string, file: string, builder: Inventor
   if (root.items.some((p) => keyOf(src, p.key) === 'plugin')) {
     throw new InventoryError('this is an inventory plugin configuration (plugin:), which drover does not run', file, src.lineOf(root));
   }
-  for (const pair of root.items) parseGroup(src, builder, keyOf(src, pair.key), pair.value, src.lineOf(pair.key));
+  for (const pair of root.items) parseGroup(src, builder, keyOf(src, pair.key, 'group name'), pair.value, src.lineOf(pair.key));
   return builder;
 }
 
-function keyOf(src: YamlSource, key: unknown): string {
+/**
+ * A group or host name: it must be a string once YAML has typed it. Ansible refuses the source when
+ * YAML reads a name as a number or boolean (`0777:` is 511, `yes:` is True); drover says so with file:line.
+ */
+function keyOf(src: YamlSource, key: unknown, what = 'key'): string {
   const v = toValue(src, key);
   if (v === null || typeof v === 'object') {
     throw new InventoryError('keys must be plain names', src.file, src.lineOf(key));
   }
-  return String(v);
+  if (typeof v !== 'string') {
+    const written = isScalar(key) && typeof key.source === 'string' ? key.source : String(v);
+    throw new InventoryError(`${what} ${written} is read by YAML as the ${typeof v} ${String(v)}, not a name (Ansible refuses it too): quote it, '${written}'`, src.file, src.lineOf(key));
+  }
+  return v;
 }
 
 function parseGroup(src: YamlSource, b: InventoryBuilder, name: string, node: unknown, line: number | undefined): void {
@@ -64,7 +72,7 @@ function parseGroup(src: YamlSource, b: InventoryBuilder, name: string, node: un
       continue;
     }
     for (const item of (value as YAMLMap).items) {
-      const key = keyOf(src, item.key);
+      const key = keyOf(src, item.key, section === 'children' ? 'group name' : 'host name');
       const keyLine = src.lineOf(item.key);
       if (section === 'children') {
         parseGroup(src, b, key, item.value, keyLine);
@@ -86,12 +94,10 @@ function addHostEntry(src: YamlSource, b: InventoryBuilder, group: string, entry
   if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
     throw new InventoryError(`host ${entry} in group ${group}: expected a mapping of vars or nothing, got ${JSON.stringify(value)}`, file, line);
   }
-  const vars = { ...((value as Record<string, unknown> | null) ?? {}) };
-  if (expanded.port !== undefined) vars.ansible_port = expanded.port;
+  const vars: Record<string, unknown> = {};
+  const lines = isMap(node) ? keyLines(src, node) : new Map<string, number>();
+  for (const [k, v] of Object.entries((value as Record<string, unknown> | null) ?? {})) putVar(vars, k, v, { file, line: lines.get(k) ?? line });
   // Per-var lines make a refused plain-text password point at its own line.
-  if (isMap(node)) {
-    const lines = keyLines(src, node);
-    for (const k of Object.keys(vars)) refusePlaintextSecret(k, { file, line: lines.get(k) ?? line, label: `host ${entry}` });
-  }
-  for (const name of expanded.names) b.host(name, group, vars, { file, line });
+  for (const k of Object.keys(vars)) refusePlaintextSecret(k, { file, line: lines.get(k) ?? line, label: `host ${entry}` });
+  for (const name of expanded.names) b.host(name, group, vars, { file, line }, expanded.port);
 }

@@ -3,7 +3,10 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { hostJson, inventoryJson } from '../../../core/inventory/describe.ts';
-import { loadInventory } from '../../../core/inventory/index.ts';
+import { loadInventory, selectHostsReport } from '../../../core/inventory/index.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InventoryError } from '../../../core/inventory/model.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/inventory/${name}`, import.meta.url));
@@ -19,13 +22,9 @@ async function ansibleInventory(args: string[]): Promise<Record<string, unknown>
   }
 }
 
-/** Our --list without what ansible-inventory leaves out: group vars (it folds them into hostvars) and hosts with no vars. */
+/** Our --list without what differs deliberately for these fixtures: [g:vars] values (strings in drover, see README). */
 function comparable(json: Record<string, unknown>): Record<string, unknown> {
-  const out = structuredClone(json) as Record<string, Record<string, unknown>>;
-  for (const [name, g] of Object.entries(out)) if (name !== '_meta') delete g.vars;
-  const hv = out._meta.hostvars as Record<string, Record<string, unknown>>;
-  for (const [h, v] of Object.entries(hv)) if (Object.keys(v).length === 0) delete hv[h];
-  return out;
+  return structuredClone(json);
 }
 
 // Where drover follows Ansible's documentation instead of ansible-core 2.14 ([g:vars] values are strings),
@@ -48,13 +47,41 @@ test('--host matches ansible-inventory --host for the precedence fixture', async
   }
 });
 
-test('--list shape: _meta.hostvars, groups with hosts, children and their own vars', async (t) => {
+test('--list shape is ansible-inventory\'s: merged hostvars (var-less hosts left out), no group vars, empty groups left out', async (t) => {
   const json = inventoryJson(await loadInventory(fixture('docs/ini-plugin-example1.ini')));
-  t.deepEqual(json.all, { children: ['ungrouped', 'web'], vars: { has_java: 'False' } });
-  t.deepEqual(json.web, { hosts: ['host1', 'host2'], children: ['apache', 'nginx'], vars: { http_port: '8080', myvar: '23' } });
+  t.deepEqual(json.all, { children: ['ungrouped', 'web'] });
+  t.deepEqual(json.web, { hosts: ['host1', 'host2'], children: ['apache', 'nginx'] });
   t.false('ungrouped' in json, 'an empty ungrouped group is left out, as Ansible does');
   t.deepEqual(json._meta.hostvars.tomcat2, { has_java: 'False', http_port: '8080', myvar: 34 });
   t.deepEqual(Object.keys(json._meta.hostvars), ['host1', 'host2', 'tomcat1', 'tomcat2', 'tomcat3', 'jenkins1']);
+  const dir = await mkdtemp(join(tmpdir(), 'drover-describe-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'h.ini'), '[web]\nw1 a=1\nw2\n[onlyvars]\n[onlyvars:vars]\nx=1\n');
+  const j2 = inventoryJson(await loadInventory(join(dir, 'h.ini')));
+  t.false('onlyvars' in j2, 'a group with only vars is left out (all still names it)');
+  t.deepEqual(j2.all, { children: ['ungrouped', 'web', 'onlyvars'] });
+  t.deepEqual(j2._meta.hostvars, { w1: { a: 1 } }, 'a host without vars has no hostvars entry');
+});
+
+test('-l: only the selected hosts, in the pattern\'s order; groups left empty are left out', async (t) => {
+  const inv = await loadInventory(fixture('docs/guide-groups.yml'));
+  const { hosts } = selectHostsReport(inv, 'all', 'west:mail.example.com');
+  const json = inventoryJson(inv, hosts);
+  t.deepEqual(json.ungrouped, { hosts: ['mail.example.com'] });
+  t.deepEqual(json.west, { hosts: ['bar.example.com', 'three.example.com'] });
+  t.false('east' in json);
+  t.deepEqual(json.prod, { children: ['east'] }, 'a parent still names an emptied child, as ansible-inventory does');
+  t.deepEqual(json.test, { children: ['west'] });
+});
+
+test('--host takes a pattern that must select exactly one host, as ansible-inventory --host does', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drover-describe-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'h.ini'), '[web]\nw1 a=1\n[db]\nd1 b=2\nd2 b=3\n');
+  const inv = await loadInventory(join(dir, 'h.ini'));
+  t.deepEqual(hostJson(inv, 'web'), { a: 1 }, 'a group of one host');
+  t.deepEqual(hostJson(inv, 'db[1]'), { b: 3 });
+  t.throws(() => hostJson(inv, 'db'), { instanceOf: InventoryError, message: /--host needs a single host, but 'db' selects 2 hosts .*\(d1, d2\)/ });
 });
 
 test('--host NAME gives merged vars; an unknown host is a clear error', async (t) => {

@@ -42,3 +42,11 @@ test('plain-text passwords are refused in -e too, without echoing them', (t) => 
   t.notRegex(err!.message, /s3cret/);
   t.notRegex(t.throws(() => parseExtraVars(['{"ansible_password": "s3cret"}']))!.message, /s3cret/);
 });
+
+test('-e @file.yml reads scalars as Ansible does (issue 18: e1, 09, 1e5 stay strings) and !secret makes a Secret', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drover-inv-extra-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'vars.yml'), 'e1: e3\nv: 1e5\ny: 09\nz: 1.5e3\no: 0777\ntoken: !secret abc\n');
+  const vars = parseExtraVars(['@vars.yml'], { cwd: dir });
+  t.is(JSON.stringify(vars), '{"e1":"e3","v":"1e5","y":"09","z":"1.5e3","o":511,"token":"***"}');
+});

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,7 @@ test('missing source, unknown extension and an empty directory are clear errors'
 test('an error inside one file of a directory names that file and line', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drover-inv-index-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'a.ini'), '[g]\nh1\n');
+  await writeFile(join(dir, 'a'), '[g]\nh1\n');
   await writeFile(join(dir, 'b.yml'), 'all:\n  children:\n    g:\n      hosts: 3\n');
   const err = await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError });
   t.is(err!.file, join(dir, 'b.yml'));
@@ -71,4 +71,56 @@ test('in a directory, [g:vars] and [p:children] may refer to groups an earlier f
   t.deepEqual(inv.hosts[0].groups, ['all', 'front', 'web']);
   await writeFile(join(dir, '20-vars'), '[db:vars]\nport=80\n');
   await t.throwsAsync(loadInventory(dir), { message: /20-vars:1: section \[db:vars\] is for group db, which is never defined/ });
+});
+
+test('an inventory directory holding *.ini or *.cfg is refused, naming the file: Ansible would skip it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drover-inv-index-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'a'), '[g]\nh1\n');
+  await writeFile(join(dir, 'b.ini'), '[g]\nh2\n');
+  const err = await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError });
+  t.is(err!.file, join(dir, 'b.ini'));
+  t.regex(err!.message, /Ansible ignores \*\.ini files inside an inventory directory \(its INVENTORY_IGNORE_EXTS\).*rename it/);
+  await rm(join(dir, 'b.ini'));
+  await writeFile(join(dir, 'c.CFG'), '[g]\nh3\n');
+  await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError, message: /c\.CFG: Ansible ignores \*\.CFG files/ });
+  // The same file given as -i itself is read.
+  t.deepEqual((await loadInventory(join(dir, 'c.CFG'))).hosts.map((h) => h.name), ['h3']);
+});
+
+test('a bad connection var names the file and line that set it, and the host', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drover-inv-index-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'a.yml'), 'all:\n  children:\n    web:\n      hosts:\n        w1:\n          x: 1\n          ansible_port: [1, 2]\n');
+  const err = await t.throwsAsync(loadInventory(join(dir, 'a.yml')), { instanceOf: InventoryError });
+  t.is(err!.message, `${join(dir, 'a.yml')}:7: host w1: ansible_port must be a port number (1-65535), got [1,2]`);
+  await writeFile(join(dir, 'b.ini'), '[web]\nw1\nw2\n[web:vars]\nansible_connection=telnet\n');
+  const err2 = await t.throwsAsync(loadInventory(join(dir, 'b.ini')), { instanceOf: InventoryError });
+  t.regex(err2!.message, /b\.ini:5: host w1: ansible_connection must be 'ssh' or 'local'.*got "telnet"$/);
+  await mkdir(join(dir, 'host_vars'));
+  await writeFile(join(dir, 'host_vars', 'w2.yml'), '# comment\nansible_become: maybe\n');
+  await writeFile(join(dir, 'c.ini'), '[web]\nw1\nw2\n');
+  const err3 = await t.throwsAsync(loadInventory(join(dir, 'c.ini')), { instanceOf: InventoryError });
+  t.is(err3!.file, join(dir, 'host_vars', 'w2.yml'));
+  t.is(err3!.line, 2);
+  t.regex(err3!.message, /host w2: ansible_become must be a boolean/);
+  const err4 = await t.throwsAsync(loadInventory(join(dir, 'c.ini'), { extraVars: { ansible_port: 0 } }), { instanceOf: InventoryError });
+  t.regex(err4!.message, /^host w1: ansible_port must be a port number \(1-65535\), got 0$/);
+});
+
+test('files Ansible would read but drover cannot are refused, not skipped: scripts (#! or executable), TOML', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drover-inv-index-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'hosts'), '#!/usr/bin/env python3\nimport json\nprint(json.dumps({}))\n');
+  await t.throwsAsync(loadInventory(join(dir, 'hosts')), { instanceOf: InventoryError, message: /hosts:1: this looks like a dynamic inventory script \(it starts with #!\)/ });
+  await rm(join(dir, 'hosts'));
+  await writeFile(join(dir, 'a'), '[g]\nh1\n');
+  await writeFile(join(dir, 'ec2.py'), 'print("{}")\n', { mode: 0o755 });
+  await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError, message: /ec2\.py: Ansible would run this file as a dynamic inventory script/ });
+  await rm(join(dir, 'ec2.py'));
+  await writeFile(join(dir, 'hosts.toml'), '[g.hosts.h2]\n');
+  await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError, message: /hosts\.toml: Ansible reads TOML inventories/ });
+  await rm(join(dir, 'hosts.toml'));
+  await writeFile(join(dir, 'notes.txt'), 'not an inventory\n');
+  t.deepEqual((await loadInventory(dir)).hosts.map((h) => h.name), ['h1'], 'a plain file of another extension is still skipped');
 });

@@ -130,3 +130,11 @@ test('a broken line holding a password does not echo the password', (t) => {
   t.regex(err!.message, /^inline\.ini:2: cannot parse host line 'h1 ansible_become_password=\*\*\*'/);
   t.notRegex(err!.message, /s3cret/);
 });
+
+test('host:port is the port only where the host first appears, and an ansible_port var beats it (as Ansible)', (t) => {
+  const b = parseIni('h1:2222 ansible_port=3333\n[a]\nh2:2200\nh3 ansible_port=1\n[b]\nh2:2201\nh3:2202\nh4:2203\n[c]\nh4 ansible_port=2204\n', 'p.ini');
+  t.is(b.hosts.get('h1')!.vars.ansible_port, 3333);
+  t.is(b.hosts.get('h2')!.vars.ansible_port, 2200, 'a later h2:2201 changes nothing');
+  t.is(b.hosts.get('h3')!.vars.ansible_port, 1);
+  t.is(b.hosts.get('h4')!.vars.ansible_port, 2204);
+});

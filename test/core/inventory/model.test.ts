@@ -46,3 +46,28 @@ test('playVars: all vars < named groups (by depth, then name) < extra vars', asy
   const lab = await loadInventory('n1,', { extraVars: { master: 'n1' } });
   t.deepEqual(playVars(lab, 'all'), { master: 'n1' });
 });
+
+// Issue 12: names that are Object.prototype properties must be plain names, not prototype lookups.
+test('constructor, toString and __proto__ as var, host and group names are ordinary names', async (t) => {
+  const { parseIni } = await import('../../../core/inventory/ini.ts');
+  const { parseYamlInventory } = await import('../../../core/inventory/yaml.ts');
+  const { resolveInventory } = await import('../../../core/inventory/resolve.ts');
+  const { parseExtraVars } = await import('../../../core/inventory/extra-vars.ts');
+  const { inventoryJson } = await import('../../../core/inventory/describe.ts');
+  const extra = parseExtraVars(['constructor=1', '__proto__=2']);
+  t.deepEqual(Object.keys(extra), ['constructor', '__proto__']);
+  t.is(Object.getPrototypeOf(extra), Object.prototype);
+  const ini = resolveInventory(parseIni('[__proto__]\n__proto__ constructor=1 __proto__=2 toString=3\n[g]\nh1 constructor=1\n[g:vars]\n__proto__=gv\n', 'h.ini'), 'h.ini', '/', extra);
+  const proto = ini.hosts.find((h) => h.name === '__proto__')!;
+  t.deepEqual(Object.entries(proto.vars), [['constructor', 1], ['__proto__', 2], ['toString', 3]]);
+  t.is(Object.getPrototypeOf(proto.vars), Object.prototype, 'the vars object keeps its prototype');
+  const h1 = ini.hosts.find((h) => h.name === 'h1')!;
+  t.deepEqual(Object.entries(h1.vars), [['__proto__', 2], ['constructor', 1]], '[g:vars] __proto__ then -e wins');
+  t.deepEqual(ini.groups.get('__proto__')!.hosts, ['__proto__']);
+  const json = inventoryJson(ini);
+  t.true(Object.hasOwn(json, '__proto__'), 'a group named __proto__ is an own key of the output');
+  t.true(Object.hasOwn(json._meta.hostvars, '__proto__'));
+  const yaml = resolveInventory(parseYamlInventory('all:\n  hosts:\n    h2: {toString: x, valueOf: y, __proto__: {a: 1}}\n  children:\n    constructor:\n      hosts: {h3: }\n', 'i.yml'), 'i.yml', '/', {});
+  t.deepEqual(Object.entries(yaml.hosts[0].vars), [['toString', 'x'], ['valueOf', 'y'], ['__proto__', { a: 1 }]]);
+  t.deepEqual(yaml.hosts[1].groups, ['all', 'constructor']);
+});

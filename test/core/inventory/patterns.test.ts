@@ -57,18 +57,18 @@ test('globs match group names and host names (fnmatch)', (t) => {
   t.deepEqual(names('web*'), ['web1', 'web2', 'web3']);
   t.deepEqual(names('*1'), ['web1', 'db1']);
   t.deepEqual(names('db?'), ['db1', 'db2']);
-  t.deepEqual(names('w?st'), ['web2', 'web3', 'db2'], 'the group west');
-  t.deepEqual(names('[ld]*'), ['lone', 'db1', 'db2'], 'the group db and the host lone');
-  t.deepEqual(names('s*'), ['web2', 'web3', 'db2'], 'the group staging');
+  t.deepEqual(names('w?st'), ['web2', 'db2', 'web3'], 'the group west, in its own order (as `ansible --list-hosts` prints it)');
+  t.deepEqual(names('[ld]*'), ['db1', 'db2', 'lone'], 'the group db, then the host lone (groups first, as Ansible)');
+  t.deepEqual(names('s*'), ['web2', 'db2', 'web3'], 'the group staging (its child west, in west\'s order)');
   // As in ansible-core 2.14 (checked with `ansible -i ... '[!wdl]*' --list-hosts`): globs also match `all` and `ungrouped`.
   t.deepEqual(names('[!wdl]*'), ['lone', 'web1', 'web2', 'web3', 'db1', 'db2']);
   t.deepEqual(names('ungr*'), ['lone']);
 });
 
-test('union: a:b and a,b, results in inventory order without duplicates', (t) => {
-  t.deepEqual(names('db:web'), ['web1', 'web2', 'web3', 'db1', 'db2']);
-  t.deepEqual(names('db,web,web1'), ['web1', 'web2', 'web3', 'db1', 'db2']);
-  t.deepEqual(names(' db1 , lone '), ['lone', 'db1']);
+test('union: a:b and a,b, in the order the terms give them (as Ansible), without duplicates', (t) => {
+  t.deepEqual(names('db:web'), ['db1', 'db2', 'web1', 'web2', 'web3']);
+  t.deepEqual(names('db,web,web1'), ['db1', 'db2', 'web1', 'web2', 'web3']);
+  t.deepEqual(names(' db1 , lone '), ['db1', 'lone']);
 });
 
 test('intersection a:&b and exclusion a:!b', (t) => {
@@ -147,4 +147,28 @@ test('globToRegExp: fnmatch translation', (t) => {
   t.true(globToRegExp('[!x]y').test('ay'));
   t.false(globToRegExp('[!x]y').test('xy'));
   t.true(globToRegExp('a[').test('a['));
+});
+
+// Issue 18 items 2, 3 and 8, without ansible-core at hand (ansible-diff.test.ts checks the same against it).
+test('a whole pattern that reads as one address is one term: IPv6 literals, and host:port (which then matches nothing)', (t) => {
+  t.deepEqual(splitPattern('2001:db8::1'), ['2001:db8::1']);
+  t.deepEqual(splitPattern('[2001:db8::1]:22'), ['[2001:db8::1]:22']);
+  t.deepEqual(splitPattern('h1:2222'), ['h1:2222']);
+  t.deepEqual(splitPattern('web:db'), ['web', 'db']);
+  const v6 = resolveInventory(parseIni('[v6]\n2001:db8::1\nh1:2222\n', 'v6.ini'), 'v6.ini', '/', {});
+  t.deepEqual(matchPattern(v6, '2001:db8::1').hosts.map((h) => h.name), ['2001:db8::1']);
+  t.deepEqual(matchPattern(v6, 'h1:2222'), { hosts: [], unmatched: ['h1:2222'] });
+});
+
+test('subscripts count in group-tree order; & and ! terms mean groups even when a host has the name', (t) => {
+  const tree = resolveInventory(parseIni('[c]\nc1\nc2\n[p]\np1\n[p:children]\nc\n', 't.ini'), 't.ini', '/', {});
+  const pick = (p: string) => matchPattern(tree, p).hosts.map((h) => h.name);
+  t.deepEqual(pick('p[0]'), ['p1']);
+  t.deepEqual(pick('p[1:]'), ['c1', 'c2']);
+  t.deepEqual(pick('all[0]'), ['p1']);
+  const named = resolveInventory(parseIni('[db]\nweb\nd1\n[web]\nw1\nw2\n', 'n.ini'), 'n.ini', '/', {});
+  const sel = (p: string) => matchPattern(named, p).hosts.map((h) => h.name);
+  t.deepEqual(sel('db:&web'), []);
+  t.deepEqual(sel('all:!web'), ['web', 'd1']);
+  t.deepEqual(sel('web'), ['web'], 'a plain term naming a host is that host');
 });

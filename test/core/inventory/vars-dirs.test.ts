@@ -74,3 +74,25 @@ test('a plain-text password in group_vars is refused with file:line', async (t) 
   t.regex(err!.message, /group_vars\/all\.yml:2: ansible_become_password holds a plain-text password.*ansible_become_password_env/);
   t.notRegex(err!.message, /hunter2/);
 });
+
+test('as Ansible: only the first of NAME, NAME.yml, NAME.yaml, NAME.json is read; NAME/ reads extension-less files too', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drover-inv-vd-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const gv = join(dir, 'group_vars');
+  await mkdir(join(gv, 'web', 'sub'), { recursive: true });
+  await writeFile(join(gv, 'web', 'vars'), 'from: web/vars\na: 1\n');
+  await writeFile(join(gv, 'web', 'x.yml'), 'b: 2\n');
+  await writeFile(join(gv, 'web', 'sub', 'z'), 'from: web/sub/z\n');
+  await writeFile(join(gv, 'web', 'notes.txt'), 'c: 3\n');
+  await writeFile(join(gv, 'web', 'old~'), 'd: 4\n');
+  await writeFile(join(gv, 'web.yml'), 'from: web.yml\n');
+  await writeFile(join(gv, 'app'), 'from: app\n');
+  await writeFile(join(gv, 'app.yml'), 'from: app.yml\nextra: 1\n');
+  await writeFile(join(gv, 'cache.yaml'), 'from: cache.yaml\n');
+  await writeFile(join(gv, 'cache.json'), '{"from": "cache.json", "j": 1}');
+  const web = await readNamedVars(gv, 'web');
+  t.deepEqual(web.vars, { from: 'web/vars', a: 1, b: 2 }, 'web/ wins over web.yml; sub/z comes before vars (name order), notes.txt and old~ are skipped');
+  t.deepEqual(web.files, [join(gv, 'web', 'sub', 'z'), join(gv, 'web', 'vars'), join(gv, 'web', 'x.yml')]);
+  t.deepEqual((await readNamedVars(gv, 'app')).vars, { from: 'app' });
+  t.deepEqual((await readNamedVars(gv, 'cache')).vars, { from: 'cache.yaml' });
+});
