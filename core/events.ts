@@ -1,4 +1,5 @@
 // Everything a run reports, as one discriminated union: each renderer must handle every kind.
+import type { SecretSet } from './secret.ts';
 
 /** A file a module changed or would change; null means the file is (or will be) absent. */
 export interface FileChange {
@@ -67,4 +68,27 @@ export class EventBus implements EventSink {
   async end(): Promise<void> {
     for (const s of this.sinks) await s.end();
   }
+}
+
+/**
+ * The one place secrets are masked: every string of every event (messages, titles, diffs, command
+ * output, errors) is redacted with the run's current secrets before any sink sees it. Renderers and
+ * modules need not remember to redact, and a secret registered late still masks everything after.
+ */
+export class RedactingSink implements EventSink {
+  constructor(
+    readonly inner: EventSink,
+    readonly secrets: SecretSet,
+  ) {}
+  emit(event: RunEvent): void {
+    this.inner.emit(this.secrets.redactDeep(event));
+  }
+  end(): Promise<void> {
+    return this.inner.end();
+  }
+}
+
+/** `sink` behind redaction with `secrets` (itself when it already is). */
+export function redacting(sink: EventSink, secrets: SecretSet): RedactingSink {
+  return sink instanceof RedactingSink && sink.secrets === secrets ? sink : new RedactingSink(sink, secrets);
 }

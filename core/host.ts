@@ -1,13 +1,13 @@
 // The handle a playbook and its modules hold for one host: vars, check mode, and exec over its transport.
 import { CheckModeViolation, CommandError, Interrupted } from './errors.ts';
-import type { EventSink } from './events.ts';
-import { redact, type Secret } from './secret.ts';
+import { redacting, type EventSink } from './events.ts';
+import { isSecret, SecretSet, type Secret, type SecretText } from './secret.ts';
 import { ShellCommand } from './sh.ts';
 import type { Transport } from './transport.ts';
 
 export interface ExecOptions {
-  /** Bytes or text for the command's stdin (file content travels here, never in argv). */
-  stdin?: string | Uint8Array;
+  /** Bytes or text for the command's stdin (file content travels here, never in argv). A Secret is sent revealed and masked in all output. */
+  stdin?: string | Uint8Array | Secret;
   /** The command only reads state: it also runs in --check mode. Without it, --check refuses to run it. */
   readOnly?: boolean;
   /** Exit codes that count as success (default [0]). Others throw a CommandError. */
@@ -60,8 +60,10 @@ export interface Host<V = Record<string, unknown>> {
 
 /** Internal per-host runtime that modules' helper reaches through `runtimeOf`. */
 export interface HostRuntime {
+  /** Behind redaction with `secrets`: nothing a host emits shows a secret. */
   events: EventSink;
-  secrets: Secret[];
+  /** The run's secrets (shared by all its hosts): grows as commands holding Secrets run. */
+  secrets: SecretSet;
   /** Set while a module runs: nested module calls do not emit their own events. */
   moduleDepth: number;
   currentModule?: string;
@@ -74,6 +76,14 @@ export function runtimeOf(host: Host<unknown>): HostRuntime | undefined {
   return runtimes.get(host);
 }
 
+/**
+ * Adds secrets a module is about to use (a file body it writes) to the run's set, so output that
+ * echoes them is masked from then on. Secrets interpolated in sh`` are registered by exec itself.
+ */
+export function registerSecrets(host: Host<unknown>, secrets: Iterable<Secret | SecretText>): void {
+  runtimeOf(host)?.secrets.add(...secrets);
+}
+
 export interface HostInit<V> {
   name: string;
   vars: V;
@@ -82,7 +92,8 @@ export interface HostInit<V> {
   diff: boolean;
   transport: () => Promise<Transport>;
   events: EventSink;
-  secrets?: Secret[];
+  /** The run's secrets (default: a set of its own). Events this host emits are redacted with it. */
+  secrets?: SecretSet;
   /** Implements Host.trustHostKeys (the runner passes one bound to its known_hosts file). */
   trustHostKeys?: (target: string, keys: readonly string[]) => Promise<void>;
   /** Aborted on Ctrl-C: commands not yet sent are refused, the one in flight finishes. */
@@ -112,7 +123,8 @@ export class RunHost<V> implements Host<V> {
     this.check = init.check;
     this.diff = init.diff;
     this.openTransport = init.transport;
-    this.rt = { events: init.events, secrets: init.secrets ?? [], moduleDepth: 0, handlers: new Map() };
+    const secrets = init.secrets ?? new SecretSet();
+    this.rt = { events: redacting(init.events, secrets), secrets, moduleDepth: 0, handlers: new Map() };
     runtimes.set(this, this.rt);
   }
 
@@ -139,21 +151,26 @@ export class RunHost<V> implements Host<V> {
       );
     }
     if (this.signal?.aborted) throw new Interrupted(`interrupted before: ${cmd.display}`);
-    const secrets = [...this.rt.secrets, ...cmd.secrets];
+    // Registered before it runs: output echoing one of them is masked in every event from now on.
+    const secrets = this.rt.secrets;
+    secrets.add(...cmd.secrets);
+    if (isSecret(options.stdin)) secrets.add(options.stdin);
     const transport = await this.connect();
     const stdin =
       options.stdin === undefined
         ? undefined
-        : typeof options.stdin === 'string'
-          ? Buffer.from(options.stdin, 'utf8')
-          : Buffer.from(options.stdin);
+        : isSecret(options.stdin)
+          ? Buffer.from(options.stdin.reveal(), 'utf8')
+          : typeof options.stdin === 'string'
+            ? Buffer.from(options.stdin, 'utf8')
+            : Buffer.from(options.stdin);
     let partial = '';
     const onOutput = options.progress
       ? (chunk: Buffer) => {
           partial += chunk.toString('utf8');
           const lines = partial.split('\n');
           partial = lines.pop() ?? '';
-          for (const l of lines) if (l.trim()) this.log(redact(l, secrets));
+          for (const l of lines) if (l.trim()) this.log(l);
         }
       : undefined;
     const raw = await transport.run(cmd.text, { stdin, onOutput, functions: cmd.functions });
@@ -166,7 +183,8 @@ export class RunHost<V> implements Host<V> {
     };
     const ok = options.allowFail || (options.okCodes ?? [0]).includes(raw.code);
     if (!ok) {
-      throw new CommandError(this.name, cmd.display, raw.code, redact(result.stdout, secrets), redact(result.stderr, secrets));
+      // Masked in the error itself too: a playbook may catch it and print it.
+      throw new CommandError(this.name, cmd.display, raw.code, secrets.redact(result.stdout), secrets.redact(result.stderr));
     }
     return result;
   }

@@ -3,7 +3,7 @@ export { playbook, type Play, type Playbook, type PlaybookMeta } from './playboo
 export type { Host, ExecOptions, ExecResult } from './host.ts';
 export { defineModule, changed, type Result, type ModuleFn, type ModuleSpec } from './module.ts';
 export { sh, quote, ShellCommand, type ShellValue } from './sh.ts';
-export { Secret, secret } from './secret.ts';
+export { Secret, secret, SecretText, secretText } from './secret.ts';
 export type { FileChange, RunEvent } from './events.ts';
 export { CommandError, ModuleError, UnreachableError, HostKeyError } from './errors.ts';
 export { inventory } from './inventory/define.ts';

@@ -3,7 +3,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { callerLocation } from './callsite.ts';
 import { Interrupted, ModuleError, rootCause, UnreachableError } from './errors.ts';
 import type { FileChange } from './events.ts';
-import { redact } from './secret.ts';
 import { runtimeOf, type Host } from './host.ts';
 
 /** What every module call returns. Modules extend it with their own typed facts. */
@@ -69,17 +68,19 @@ export function defineModule<P, R extends Result>(spec: ModuleSpec<P, R>): Modul
         status,
         ms: performance.now() - started,
         callsite,
+        // No redaction here: rt.events masks secrets in every event (see RedactingSink).
         message: result.skipped !== undefined ? `skipped: ${result.skipped}` : result.message,
-        changes: result.changes?.map((c) => ({
-          path: c.path,
-          before: c.before === null ? null : redact(c.before, rt.secrets),
-          after: c.after === null ? null : redact(c.after, rt.secrets),
-        })),
-        detail: result.detail === undefined ? undefined : redact(result.detail, rt.secrets),
+        changes: result.changes?.map((c) => ({ path: c.path, before: c.before, after: c.after })),
+        detail: result.detail,
       });
       return result;
     } catch (err) {
       const wrapped = err instanceof ModuleError ? err : new ModuleError(host.name, spec.name, callsite, err);
+      // Masked in the error itself too (and its causes): the playbook may catch and print it.
+      for (let e: unknown = wrapped, depth = 0; e instanceof Error && depth < 20; e = e.cause, depth++) {
+        e.message = rt.secrets.redact(e.message);
+        if (e.stack) e.stack = rt.secrets.redact(e.stack);
+      }
       const cause = rootCause(wrapped);
       rt.events.emit({
         kind: 'module-end',
@@ -89,7 +90,7 @@ export function defineModule<P, R extends Result>(spec: ModuleSpec<P, R>): Modul
         status: cause instanceof UnreachableError ? 'unreachable' : cause instanceof Interrupted ? 'interrupted' : 'failed',
         ms: performance.now() - started,
         callsite,
-        message: redact(wrapped.message, rt.secrets),
+        message: wrapped.message,
       });
       throw wrapped;
     } finally {

@@ -2,16 +2,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { locatedMessage } from './callsite.ts';
 import { openTransport, resolveConnection } from './connection.ts';
 import { Interrupted, rootCause, UsageError } from './errors.ts';
-import { EventBus, type EventSink, type HostStats } from './events.ts';
+import { EventBus, RedactingSink, type EventSink, type HostStats } from './events.ts';
 import { RunHost } from './host.ts';
-import { loadInventory, missingVars, playVars, selectHosts, type Inventory, type InventoryHost } from './inventory/index.ts';
+import { loadInventory, missingVars, playVars, selectHosts, selectHostsReport, type Inventory, type InventoryHost } from './inventory/index.ts';
 import { PlayRunner, PlayStopped } from './play-runner.ts';
 import { isPlaybook, type Playbook } from './playbook.ts';
 import { createRenderer, type RendererKind } from './render/index.ts';
 import { StatsCollector } from './render/recap.ts';
-import type { Secret } from './secret.ts';
+import { Secret, SecretSet, secretsIn } from './secret.ts';
 import { replaceKnownHostKeys } from './ssh/known-hosts.ts';
 import { importTypeScript } from './ts-import.ts';
 import { formatDiagnostic, typecheckPlaybook } from './typecheck/index.ts';
@@ -62,10 +63,11 @@ export async function prepareRun(o: RunOptions) {
   }
   const inventory = await loadInventory(o.inventory, { cwd, extraVars: o.extraVars });
   const book = await importPlaybook(file);
-  const selected = selectHosts(inventory, book.meta.hosts, o.limit);
+  // Terms that matched no group and no host are warned about, as Ansible does (inventory helper).
+  const { hosts: selected, unmatched } = selectHostsReport(inventory, book.meta.hosts, o.limit, { cwd });
   if (selected.length === 0) {
     throw new UsageError(
-      `no hosts selected: hosts "${book.meta.hosts}"${o.limit ? ` with --limit "${o.limit}"` : ''} matched nothing in ${o.inventory}`,
+      `no hosts selected: hosts "${book.meta.hosts}"${o.limit ? ` with --limit "${o.limit}"` : ''} matched nothing in ${o.inventory}${unmatched.length ? ` (no group or host named ${unmatched.join(', ')})` : ''}`,
     );
   }
   const hosts = selected;
@@ -80,7 +82,7 @@ export async function prepareRun(o: RunOptions) {
   if (problems.length) {
     throw new UsageError(`${path.relative(cwd, file)} requires vars the inventory does not give:\n  ${problems.join('\n  ')}`);
   }
-  return { file, book, inventory, hosts, vars };
+  return { file, book, inventory, hosts, vars, unmatched };
 }
 
 async function importPlaybook(file: string): Promise<Playbook<Record<string, unknown>, Record<string, unknown>>> {
@@ -99,7 +101,7 @@ async function importPlaybook(file: string): Promise<Playbook<Record<string, unk
 
 /** Runs a playbook; resolves to the exit code (0 ok, 2 a host failed, 4 a host unreachable, 130 interrupted). */
 export async function runPlaybook(o: RunOptions): Promise<number> {
-  const { book, inventory, hosts, vars } = await prepareRun(o);
+  const { book, inventory, hosts, vars, unmatched } = await prepareRun(o);
   if (!o.becomePassword && o.askBecomePassword && hosts.some((h) => h.connection.becomePassword && 'prompt' in h.connection.becomePassword)) {
     o = { ...o, becomePassword: await o.askBecomePassword() };
   }
@@ -109,8 +111,9 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
   bus.add(stats);
   bus.add(await createRenderer({ kind: o.renderer, diff: Boolean(o.diff), verbose: Boolean(o.verbose), write: o.write }));
   if (o.sink) bus.add(o.sink);
-
-  const secrets = o.becomePassword ? [o.becomePassword] : [];
+  const secrets = runSecrets(o, hosts, vars);
+  // Every event below goes through `events`: secrets are masked before any renderer or sink sees them.
+  const events = new RedactingSink(bus, secrets);
   const runHosts = hosts.map(
     (h) =>
       new RunHost<Record<string, unknown>>({
@@ -119,16 +122,17 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
         groups: h.groups,
         check: Boolean(o.check),
         diff: Boolean(o.diff),
-        events: bus,
+        events,
         secrets,
         signal,
         transport: () => connect(h, o),
         trustHostKeys: (target, keys) => trustKeys(inventory, h, target, keys),
       }),
   );
+  for (const term of unmatched) events.emit({ kind: 'warning', message: `Could not match supplied host pattern, ignoring: ${term}` });
   const started = performance.now();
-  bus.emit({ kind: 'run-start', playbook: o.playbook, name: book.meta.name, hosts: runHosts.map((h) => h.name), check: Boolean(o.check) });
-  const play = new PlayRunner({ name: book.meta.name, check: Boolean(o.check), vars, hosts: runHosts, forks: o.forks ?? 10, events: bus, signal });
+  events.emit({ kind: 'run-start', playbook: o.playbook, name: book.meta.name, hosts: runHosts.map((h) => h.name), check: Boolean(o.check) });
+  const play = new PlayRunner({ name: book.meta.name, check: Boolean(o.check), vars, hosts: runHosts, forks: o.forks ?? 10, events, signal });
   let bodyError: unknown;
   try {
     await book.body(play);
@@ -136,13 +140,29 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
     if (!(err instanceof PlayStopped) && !(rootCause(err) instanceof Interrupted)) bodyError = err;
   }
   if (bodyError !== undefined) {
-    const message = bodyError instanceof Error ? bodyError.message : String(bodyError);
-    bus.emit({ kind: 'play-stopped', reason: `playbook error: ${message}` });
+    const message = locatedMessage(bodyError, o.cwd);
+    events.emit({ kind: 'play-stopped', reason: `playbook error: ${message}` });
   }
   await Promise.all(runHosts.map((h) => h.close()));
-  bus.emit({ kind: 'recap', stats: stats.stats, ms: performance.now() - started, check: Boolean(o.check), interrupted: signal.aborted });
-  await bus.end();
+  events.emit({ kind: 'recap', stats: stats.stats, ms: performance.now() - started, check: Boolean(o.check), interrupted: signal.aborted });
+  await events.end();
   return exitCode(stats.stats, signal.aborted, bodyError !== undefined, play.phasesStarted > 0);
+}
+
+/**
+ * The secrets known before anything runs: the -K password, each selected host's
+ * ansible_become_password_env value, and every Secret in the hosts' and the play's vars.
+ * Secrets in commands and file bodies join as modules use them (host.exec, registerSecrets).
+ */
+function runSecrets(o: RunOptions, hosts: readonly InventoryHost[], vars: Record<string, unknown>): SecretSet {
+  const set = new SecretSet(secretsIn([hosts.map((h) => h.vars), vars]));
+  if (o.becomePassword) set.add(o.becomePassword);
+  for (const h of hosts) {
+    const bp = h.connection.becomePassword;
+    const value = bp && 'env' in bp ? process.env[bp.env] : undefined;
+    if (value) set.add(new Secret(value));
+  }
+  return set;
 }
 
 /** ansible-playbook's codes: unreachable (4) outranks failed (2). */

@@ -1,6 +1,7 @@
 // command: run a shell command, guarded by creates/removes/unless so a rerun changes nothing.
 import type { ExecResult } from '../core/host.ts';
 import { defineModule, type Result } from '../core/module.ts';
+import type { Secret } from '../core/secret.ts';
 import { sh, type ShellCommand } from '../core/sh.ts';
 
 export interface CommandParams {
@@ -23,8 +24,8 @@ export interface CommandParams {
   changedWhen?: (result: ExecResult) => boolean;
   /** Stream the command's output lines to the progress view. */
   progress?: boolean;
-  /** Text for the command's stdin. */
-  stdin?: string;
+  /** Text for the command's stdin; a Secret is sent as is and masked in all output (a password for `chpasswd`). */
+  stdin?: string | Secret;
 }
 
 export interface CommandResult extends Result {
