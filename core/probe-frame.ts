@@ -85,8 +85,22 @@ export class ProbeFrame {
   }
 
   /**
+   * The wire bytes of an answer holding `sections` (name, content, status), exactly as `section` and a
+   * shell function print them: for fixtures built from the format, and tests of hostile content.
+   */
+  render(sections: readonly (readonly [name: string, content: string | Buffer, status?: number])[]): Buffer {
+    return Buffer.concat(
+      sections.flatMap(([name, content, status = 0]) => {
+        checkName(name);
+        return [Buffer.from(`@${this.nonce} ${name}\n`), Buffer.from(content), Buffer.from(`\n@${this.nonce} ${name} rc=${status}\n`)];
+      }),
+    );
+  }
+
+  /**
    * Splits the answer into its sections. `expected`, when given, lists every name the answer must hold
-   * (and no other). Throws ProbeFormatError on anything the probe did not frame.
+   * (and no other); a name ending in `?` may be absent (a probe that prints a section only when it
+   * applies: a symlink's target). Throws ProbeFormatError on anything the probe did not frame.
    */
   parse(stdout: Buffer | string, expected?: readonly string[]): ProbeSections {
     const buf = typeof stdout === 'string' ? Buffer.from(stdout, 'utf8') : stdout;
@@ -117,14 +131,17 @@ export class ProbeFrame {
       pos = rcEnd + 1;
     }
     if (expected) {
-      for (const n of expected) if (!byName.has(n)) throw new ProbeFormatError(`section ${n} is missing`);
-      for (const n of byName.keys()) if (!expected.includes(n)) throw new ProbeFormatError(`unexpected section ${n}`);
+      const required = expected.filter((n) => !n.endsWith('?'));
+      const allowed = new Set(expected.map((n) => (n.endsWith('?') ? n.slice(0, -1) : n)));
+      for (const n of required) if (!byName.has(n)) throw new ProbeFormatError(`section ${n} is missing`);
+      for (const n of byName.keys()) if (!allowed.has(n)) throw new ProbeFormatError(`unexpected section ${n}`);
     }
     return new ProbeSections(byName);
   }
 }
 
-function checkName(name: string): void {
+/** Throws unless `name` can name a section (letters, digits, `_.:/-`, at most 64). */
+export function checkName(name: string): void {
   if (!NAME.test(name)) throw new Error(`probe section name must match ${NAME}: ${JSON.stringify(name)}`);
 }
 

@@ -1,18 +1,18 @@
 // emerge module: Gentoo packages installed (or removed) with their USE flags and keywords, idempotently.
-import { randomBytes } from 'node:crypto';
 import { CommandError } from '../core/errors.ts';
 import type { FileChange } from '../core/events.ts';
 import type { Host } from '../core/host.ts';
 import { defineModule, type Result } from '../core/module.ts';
+import { ProbeFrame } from '../core/probe-frame.ts';
 import { sh, ShellCommand } from '../core/sh.ts';
 import { emergeFailureReason, parseEmergePlan, renderPlan, type EmergePlan } from './emerge-plan.ts';
+import { KW_DIR, KW_OLD, parseProbe, PORTAGE, probeScript, USE_DIR, type InstalledPkg, type Probe } from './emerge-probe.ts';
 import {
   atomMatches,
   ensureAtomLine,
   locationLines,
   oppositeFlag,
   parseAtom,
-  vercmp,
   type ConfigEdit,
   type ConfigLocation,
   type ParsedAtom,
@@ -44,82 +44,6 @@ export interface EmergeResult extends Result {
   plan?: EmergePlan;
 }
 
-const PORTAGE = '/etc/portage';
-const USE_DIR = `${PORTAGE}/package.use`;
-const KW_DIR = `${PORTAGE}/package.accept_keywords`;
-const KW_OLD = `${PORTAGE}/package.keywords`;
-
-interface InstalledPkg {
-  cpv: string;
-  version: string;
-  slot: string;
-  use: string[];
-  iuse: string[];
-}
-
-interface Probe {
-  locations: Record<string, ConfigLocation>;
-  installed: Record<string, InstalledPkg[]>;
-  world: string[];
-  hasEmerge: boolean;
-}
-
-/** One shell script that prints the config files, the vdb entries of the atoms and the world file. */
-function probeScript(marker: string, cps: string[]): ShellCommand {
-  return sh`m=${marker}
-show() { if [ -d "$1" ]; then echo "$m DIR $1"; find -L "$1" -type f ! -name '.*' ! -name '*~' | LC_ALL=C sort | while IFS= read -r f; do echo "$m FILE $f"; cat "$f"; echo "$m END"; done
-  elif [ -f "$1" ]; then echo "$m FILE $1"; cat "$1"; echo "$m END"; else echo "$m ABSENT $1"; fi; }
-show ${USE_DIR}; show ${KW_DIR}; show ${KW_OLD}
-for cp in ${cps}; do for d in /var/db/pkg/$cp-[0-9]*; do [ -d "$d" ] || continue
-  echo "$m PKG $cp \${d#/var/db/pkg/}"; echo "$m SLOT $(cat "$d/SLOT" 2>/dev/null)"; echo "$m USE $(cat "$d/USE" 2>/dev/null)"; echo "$m IUSE $(cat "$d/IUSE" 2>/dev/null)"; done; done
-echo "$m WORLD"; cat /var/lib/portage/world 2>/dev/null; echo "$m END"
-command -v emerge >/dev/null 2>&1 || echo "$m NOEMERGE"`;
-}
-
-/** Parses the probe's output (pure; exported for tests). */
-export function parseProbe(out: string, marker: string): Probe {
-  const locations: Record<string, ConfigLocation> = {};
-  const installed: Record<string, InstalledPkg[]> = {};
-  let world: string[] = [];
-  let hasEmerge = true;
-  let pos = 0;
-  let current: InstalledPkg | undefined;
-  const endTag = `${marker} END\n`;
-  while (pos < out.length) {
-    const nl = out.indexOf('\n', pos);
-    const line = out.slice(pos, nl < 0 ? out.length : nl);
-    pos = nl < 0 ? out.length : nl + 1;
-    if (!line.startsWith(marker + ' ')) continue;
-    const rest = line.slice(marker.length + 1);
-    const sp = rest.indexOf(' ');
-    const tag = sp < 0 ? rest : rest.slice(0, sp);
-    const arg = sp < 0 ? '' : rest.slice(sp + 1);
-    if (tag === 'DIR') locations[arg] = { kind: 'dir', path: arg, files: [] };
-    else if (tag === 'ABSENT') locations[arg] = { kind: 'absent', path: arg };
-    else if (tag === 'FILE' || tag === 'WORLD') {
-      const end = out.indexOf(endTag, pos);
-      if (end < 0) throw new Error('emerge probe output is truncated');
-      const content = out.slice(pos, end);
-      pos = end + endTag.length;
-      if (tag === 'WORLD') {
-        world = content.split('\n').map((l) => l.trim()).filter(Boolean);
-        continue;
-      }
-      const dir = Object.values(locations).find((l) => l.kind === 'dir' && arg.startsWith(l.path + '/'));
-      if (dir && dir.kind === 'dir') dir.files.push({ path: arg, content });
-      else locations[arg] = { kind: 'file', path: arg, content };
-    } else if (tag === 'PKG') {
-      const [cp, cpv] = arg.split(' ');
-      current = { cpv, version: cpv.slice(cp.length + 1), slot: '0', use: [], iuse: [] };
-      (installed[cp] ??= []).push(current);
-    } else if (tag === 'SLOT' && current) current.slot = arg.trim() || '0';
-    else if (tag === 'USE' && current) current.use = arg.split(/\s+/).filter(Boolean);
-    else if (tag === 'IUSE' && current) current.iuse = arg.split(/\s+/).filter(Boolean).map((f) => f.replace(/^[+-]/, ''));
-    else if (tag === 'NOEMERGE') hasEmerge = false;
-  }
-  for (const list of Object.values(installed)) list.sort((a, b) => vercmp(b.version, a.version));
-  return { locations, installed, world, hasEmerge };
-}
 
 /** The installed package an atom refers to (highest matching version), or undefined. */
 function installedFor(p: Probe, atom: ParsedAtom): InstalledPkg | undefined {
@@ -276,9 +200,9 @@ async function pretend(host: Host<unknown>, atoms: string[], edits: ConfigEdit[]
 }
 
 async function probe(host: Host<unknown>, cps: string[]): Promise<Probe> {
-  const marker = `@@drover-${randomBytes(6).toString('hex')}`;
-  const res = await host.exec(probeScript(marker, cps), { readOnly: true });
-  return parseProbe(res.stdout, marker);
+  const frame = new ProbeFrame();
+  const res = await host.exec(probeScript(frame, cps), { readOnly: true });
+  return parseProbe(frame.parse(res.stdoutBytes), cps);
 }
 
 function versionsOf(p: Probe, parsed: ParsedAtom[], atoms: string[]): Record<string, string | null> {

@@ -304,25 +304,7 @@ export function initArgs(want: WantedCluster & { secondaryIp?: string; noEtcHost
   if (want.nicParams && Object.keys(want.nicParams).length) args.push('-N', paramList(want.nicParams, 'nicParams'));
   if (want.backendParams && Object.keys(want.backendParams).length) args.push('-B', paramList(want.backendParams, 'backendParams'));
   if (want.noEtcHosts) args.push('--no-etc-hosts');
-  args.push(want.clusterName);
+  // `--` ends Ganeti's (optparse) options: the name is never read as one.
+  args.push('--', want.clusterName);
   return args;
-}
-
-/** Splits a probe script's output into sections printed as "@@name" header lines. */
-export function sections(output: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let name: string | undefined;
-  let buf: string[] = [];
-  for (const line of output.split('\n')) {
-    const m = /^@@([a-z0-9-]+)(?:=(.*))?$/.exec(line);
-    if (m) {
-      if (name !== undefined) out.set(name, buf.join('\n'));
-      name = m[1];
-      buf = m[2] !== undefined ? [m[2]] : [];
-      continue;
-    }
-    if (name !== undefined) buf.push(line);
-  }
-  if (name !== undefined) out.set(name, buf.join('\n'));
-  return out;
 }

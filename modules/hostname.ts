@@ -1,10 +1,12 @@
 // hostname: the FQDN in /etc/hostname and /etc/conf.d/hostname (OpenRC), applied live, /etc/hosts entries, then checked.
 import { defineModule, type Result } from '../core/module.ts';
 import type { FileChange } from '../core/events.ts';
+import { ProbeFormatError, ProbeFrame, type ProbeSections } from '../core/probe-frame.ts';
 import { sh, ShellCommand } from '../core/sh.ts';
 import { applyPlan, planSysfile, type Plan, type SysfileParams } from './sysfile.ts';
+import { checkDnsName, isDnsName } from './dns-name.ts';
 import { splitLinesKeepEnds } from './file-edit.ts';
-import { parseFileProbes, probeCall } from './remote-file.ts';
+import { fileSections, probeCall, readFileProbe } from './remote-file.ts';
 
 export interface HostnameParams {
   /** The FQDN: 'node1.example.org'. `hostname` will print exactly this. */
@@ -31,7 +33,7 @@ export interface HostnameResult extends Result {
   addresses?: string[];
 }
 
-const NAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
 
 /**
  * Rewrites /etc/hosts text (pure): each address in `entries` ends up on exactly one line (its first
@@ -74,26 +76,44 @@ export function editEtcHosts(content: string, entries: Record<string, readonly s
   return text;
 }
 
+/** The sections verifyProbe prints. */
+export const VERIFY_SECTIONS = ['live', 'fqdn', 'getent', 'openrc'] as const;
+
 // `getent ahosts` (getaddrinfo, as Ganeti resolves) rather than `getent hosts`: the latter asks for an
 // IPv6 address first and falls through to DNS even when /etc/hosts has the IPv4 one (20 s per call
 // with an unreachable resolver).
-function verifyScript(name: string): ShellCommand {
+/**
+ * Sections of `frame`: live (`hostname`), fqdn (`hostname -f`; rc 2 when not asked), getent (one address
+ * a line), openrc (rc 0 when OpenRC is the init). Each value in its own section: a name read from the
+ * host cannot pass for another fact.
+ */
+export function verifyProbe(frame: ProbeFrame, name: string): ShellCommand {
+  checkDnsName(name, 'hostname: name');
   // Resolution is only asked when the live name is already right: a name not yet in /etc/hosts would
   // wait for DNS, and after a change the apply step asks again anyway.
-  return sh`l=$(hostname); printf 'live=%s\\n' "$l"; if [ "$l" = ${name} ]; then printf 'fqdn=%s\\n' "$(hostname -f 2>/dev/null)"; printf 'getent=%s\\n' "$(getent ahosts ${name} | awk '!seen[$1]++ {print $1}' | tr '\\n' ' ')"; fi; if command -v rc-service >/dev/null 2>&1 || [ -x /sbin/openrc-run ]; then echo openrc=1; fi`;
+  return ShellCommand.join([
+    sh`l=$(hostname)`,
+    frame.section('live', sh`printf '%s' "$l"`),
+    frame.section('fqdn', sh`if [ "$l" = ${name} ]; then hostname -f 2>/dev/null; else (exit 2); fi`),
+    frame.section('getent', sh`if [ "$l" = ${name} ]; then getent ahosts ${name} | awk '!seen[$1]++ {print $1}'; fi`),
+    frame.section('openrc', sh`command -v rc-service >/dev/null 2>&1 || [ -x /sbin/openrc-run ]`),
+  ]);
 }
 
-function parseFacts(rest: string[]): { live: string; fqdn: string; addresses: string[]; openrc: boolean } {
-  const kv = new Map<string, string>();
-  for (const l of rest) {
-    const i = l.indexOf('=');
-    if (i > 0) kv.set(l.slice(0, i), l.slice(i + 1));
-  }
+/** Facts from verifyProbe's sections (strict). */
+export function parseFacts(s: ProbeSections): { live: string; fqdn: string; addresses: string[]; openrc: boolean } {
+  const fqdn = s.get('fqdn');
+  const line = (text: string, what: string) => {
+    if (text !== '' && !/^[^\n]*\n$/.test(text)) throw new ProbeFormatError(`hostname: ${what} printed more than one line: ${JSON.stringify(text.slice(0, 80))}`);
+    return text.replace(/\n$/, '');
+  };
+  const addresses = s.text('getent').split('\n').filter(Boolean);
+  if (addresses.some((a) => !/^[0-9A-Fa-f.:]+$/.test(a))) throw new ProbeFormatError(`hostname: getent printed ${JSON.stringify(s.text('getent').slice(0, 80))}`);
   return {
-    live: kv.get('live') ?? '',
-    fqdn: kv.get('fqdn') ?? '',
-    addresses: (kv.get('getent') ?? '').trim().split(/\s+/).filter(Boolean),
-    openrc: kv.get('openrc') === '1',
+    live: s.text('live'),
+    fqdn: fqdn.status === 0 ? line(fqdn.text, 'hostname -f') : '',
+    addresses,
+    openrc: s.status('openrc') === 0,
   };
 }
 
@@ -119,19 +139,22 @@ export const hostname = defineModule<HostnameParams, HostnameResult>({
   name: 'hostname',
   title: (p) => `hostname ${p.name}`,
   run: async (host, p) => {
-    if (!NAME_RE.test(p.name)) throw new Error(`hostname: ${JSON.stringify(p.name)} is not a valid host name`);
+    checkDnsName(p.name, 'hostname: name');
     for (const [addr, names] of Object.entries(p.hosts ?? {})) {
       if (!/^[0-9A-Fa-f.:]+$/.test(addr)) throw new Error(`hostname: hosts key ${JSON.stringify(addr)} is not an IP address`);
-      if (!names.length || names.some((n) => !NAME_RE.test(n))) throw new Error(`hostname: hosts[${addr}] must be a non-empty list of host names`);
+      if (!names.length || names.some((n) => !isDnsName(n))) throw new Error(`hostname: hosts[${addr}] must be a non-empty list of host names`);
     }
     const files: { path: string; params: SysfileParams }[] = [
       { path: '/etc/hostname', params: { path: '/etc/hostname', content: `${p.name}\n` } },
       { path: '/etc/conf.d/hostname', params: { path: '/etc/conf.d/hostname', line: `hostname="${p.name}"`, regexp: '^\\s*hostname=', create: true, createParents: true } },
     ];
-    const probe = ShellCommand.join([...files.map((f) => probeCall(f.path, { content: true, follow: true })), probeCall('/etc/hosts', { content: true, follow: true }), verifyScript(p.name)], '\n');
+    const frame = new ProbeFrame();
+    const paths = [...files.map((f) => f.path), '/etc/hosts'];
+    const probe = ShellCommand.join([...paths.map((path, i) => probeCall(frame, `f${i}`, path, { content: true, follow: true })), verifyProbe(frame, p.name)]);
     const r = await host.exec(probe, { readOnly: true });
-    const { files: states, rest } = parseFileProbes(r.stdoutBytes, [...files.map((f) => f.path), '/etc/hosts']);
-    const facts = parseFacts(rest);
+    const sections = frame.parse(r.stdoutBytes, [...paths.flatMap((_, i) => fileSections(`f${i}`)), ...VERIFY_SECTIONS]);
+    const states = paths.map((path, i) => readFileProbe(sections, `f${i}`, path));
+    const facts = parseFacts(sections);
 
     const plans: Plan[] = [];
     plans.push(planSysfile(files[0].params, states[0]));
@@ -158,8 +181,10 @@ export const hostname = defineModule<HostnameParams, HostnameResult>({
     }
     if (host.check) return result;
     for (const pl of fileChanges) await applyPlan(host, pl);
-    const after = await host.exec(ShellCommand.join([applyLive ? sh`hostname ${p.name}` : sh`:`, verifyScript(p.name)], ' && '));
-    const f2 = parseFacts(after.stdout.split('\n'));
+    const frame2 = new ProbeFrame();
+    // a failing `hostname NAME` stops here: its exit code and stderr make the CommandError
+    const after = await host.exec(ShellCommand.join([applyLive ? sh`hostname ${p.name} >&2 || exit` : sh`:`, verifyProbe(frame2, p.name)]));
+    const f2 = parseFacts(frame2.parse(after.stdoutBytes, VERIFY_SECTIONS));
     result.fqdn = f2.fqdn;
     result.addresses = f2.addresses;
     if (p.verify !== false) verifyOrThrow(p.name, host.name, f2);

@@ -1,9 +1,10 @@
 // kmod: a kernel module's options (modprobe.d), autoload (modules-load.d), loading now, and a check of the loaded parameters.
 import { defineModule, type Result } from '../core/module.ts';
 import type { FileChange } from '../core/events.ts';
+import { ProbeFormatError, ProbeFrame, type ProbeSections } from '../core/probe-frame.ts';
 import { sh, ShellCommand } from '../core/sh.ts';
 import { applyPlan, planSysfile, type Plan, type SysfileParams } from './sysfile.ts';
-import { parseFileProbes, probeCall } from './remote-file.ts';
+import { fileSections, probeCall, readFileProbe } from './remote-file.ts';
 
 export interface KmodParams {
   /** Module name: 'drbd', 'vhost_net'. */
@@ -45,7 +46,15 @@ export interface KmodFacts {
   drbdMinors?: number;
 }
 
-const NAME_RE = /^[A-Za-z0-9_-]+$/;
+// The kernel's module names: no leading '-' (it would be an option), at most 55 bytes (MODULE_NAME_LEN - 1 - 8 in older kernels; 55 fits all).
+const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,54}$/;
+
+/** Refuses what cannot be a kernel module name (`--help`, `a b`, a path). */
+export function checkModuleName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !NAME_RE.test(name)) {
+    throw new Error(`kmod: name must be a kernel module name (letters, digits, '_' and '-', not starting with '-'), got ${JSON.stringify(name)}`);
+  }
+}
 
 /** Parses the options param into ordered key/value pairs. */
 export function parseOptions(o: KmodParams['options'], where: string): [string, string][] {
@@ -74,36 +83,61 @@ function sysName(name: string): string {
   return name.replace(/-/g, '_');
 }
 
-function factsScript(name: string): ShellCommand {
+/** The sections factsProbe prints. */
+export const FACT_SECTIONS = ['kernel', 'moddir', 'available', 'module', 'refcnt', 'params', 'drbd'] as const;
+
+/**
+ * Sections of `frame` with the module's state: each fact in its own section (its exit status or exact
+ * output), so a parameter value read from /sys cannot pass for another fact.
+ *   module: rc 0 loaded as a module (has initstate), 1 built in, 2 not loaded
+ *   params: NAME NUL VALUE NUL ... (values as $(cat) gives them, without trailing newlines)
+ *   drbd:   the number of configured DRBD minors, rc != 0 without /proc/drbd
+ */
+export function factsProbe(frame: ProbeFrame, name: string): ShellCommand {
+  checkModuleName(name);
   const m = `/sys/module/${sysName(name)}`;
-  return sh`m=${m}
-echo kernel="$(uname -r)"
-if [ -d "/lib/modules/$(uname -r)" ]; then echo moddir=1; fi
-if modinfo ${name} >/dev/null 2>&1; then echo available=1; fi
-if [ -d "$m" ]; then
-  if [ -e "$m/initstate" ]; then echo loaded=1; echo "refcnt=$(cat "$m/refcnt" 2>/dev/null)"; else echo loaded=1; echo builtin=1; fi
-  for f in "$m"/parameters/*; do [ -r "$f" ] && printf 'param.%s=%s\\n' "\${f##*/}" "$(cat "$f" 2>/dev/null)"; done
-fi
-if [ -r /proc/drbd ]; then echo "drbdminors=$(grep -c '^ *[0-9][0-9]*: cs:' /proc/drbd)"; fi
-true`;
+  return ShellCommand.join([
+    sh`m=${m}`,
+    frame.section('kernel', sh`uname -r`),
+    frame.section('moddir', sh`test -d "/lib/modules/$(uname -r)"`),
+    frame.section('available', sh`modinfo -- ${name} >/dev/null 2>&1`),
+    frame.section('module', sh`if [ -e "$m/initstate" ]; then true; elif [ -d "$m" ]; then (exit 1); else (exit 2); fi`),
+    frame.section('refcnt', sh`cat "$m/refcnt" 2>/dev/null`),
+    frame.section('params', sh`for f in "$m"/parameters/*; do [ -r "$f" ] && printf '%s\\0%s\\0' "\${f##*/}" "$(cat "$f" 2>/dev/null)"; done; true`),
+    frame.section('drbd', sh`if [ -r /proc/drbd ]; then grep -c '^ *[0-9][0-9]*: cs:' /proc/drbd; true; else false; fi`),
+  ]);
 }
 
-export function parseKmodFacts(rest: string[]): KmodFacts {
-  const f: KmodFacts = { loaded: false, builtin: false, params: {}, available: false, kernel: '', moduleDir: false };
-  for (const l of rest) {
-    const i = l.indexOf('=');
-    if (i <= 0) continue;
-    const k = l.slice(0, i);
-    const v = l.slice(i + 1);
-    if (k === 'kernel') f.kernel = v;
-    else if (k === 'moddir') f.moduleDir = true;
-    else if (k === 'available') f.available = true;
-    else if (k === 'loaded') f.loaded = true;
-    else if (k === 'builtin') f.builtin = true;
-    else if (k === 'refcnt' && v !== '') f.refcnt = Number(v);
-    else if (k === 'drbdminors') f.drbdMinors = Number(v);
-    else if (k.startsWith('param.')) f.params[k.slice(6)] = v;
+/** A number printed on one line, or undefined when the section printed nothing. */
+function count(s: ProbeSections, name: string): number | undefined {
+  const t = s.text(name);
+  if (t === '') return undefined;
+  if (!/^\d+\n$/.test(t)) throw new ProbeFormatError(`kmod: ${name} is not a number: ${JSON.stringify(t.slice(0, 80))}`);
+  return Number(t);
+}
+
+/** Facts from factsProbe's sections (strict: anything else is a ProbeFormatError). */
+export function parseKmodFacts(s: ProbeSections): KmodFacts {
+  const kernel = s.text('kernel');
+  if (s.status('kernel') !== 0 || !/^[^\n]+\n$/.test(kernel)) throw new ProbeFormatError(`kmod: uname -r printed ${JSON.stringify(kernel.slice(0, 80))}`);
+  const state = s.status('module');
+  if (state > 2) throw new ProbeFormatError(`kmod: module state ${state}`);
+  const f: KmodFacts = {
+    kernel: kernel.slice(0, -1),
+    moduleDir: s.status('moddir') === 0,
+    available: s.status('available') === 0,
+    loaded: state !== 2,
+    builtin: state === 1,
+    params: {},
+  };
+  if (f.loaded && !f.builtin) f.refcnt = count(s, 'refcnt');
+  const fields = s.text('params').split('\0');
+  if (fields.pop() !== '' || fields.length % 2 !== 0) throw new ProbeFormatError('kmod: the parameter list is not NAME NUL VALUE NUL pairs');
+  for (let i = 0; i < fields.length; i += 2) {
+    if (!/^[A-Za-z0-9_]+$/.test(fields[i]) || fields[i] in f.params) throw new ProbeFormatError(`kmod: bad parameter name ${JSON.stringify(fields[i])}`);
+    f.params[fields[i]] = fields[i + 1];
   }
+  if (s.status('drbd') === 0) f.drbdMinors = count(s, 'drbd');
   // a built-in or already loaded module is available whatever modinfo said
   if (f.loaded) f.available = true;
   return f;
@@ -168,16 +202,22 @@ export const kmod = defineModule<KmodParams, KmodResult>({
   title: (p) => `kmod ${p.name}`,
   run: async (host, p) => {
     const where = `kmod ${p.name}`;
-    if (!NAME_RE.test(p.name ?? '')) throw new Error(`kmod: bad module name ${JSON.stringify(p.name)}`);
+    checkModuleName(p.name);
     const pairs = parseOptions(p.options, where);
     const load = p.load !== false;
     const onBoot = p.onBoot !== false;
     const confPath = `/etc/modprobe.d/${p.name}.conf`;
     const bootPath = `/etc/modules-load.d/${p.name}.conf`;
-    const probe = ShellCommand.join([probeCall(confPath, { content: true, follow: true }), probeCall(bootPath, { content: true, follow: true }), factsScript(p.name)], '\n');
+    const frame = new ProbeFrame();
+    const probe = ShellCommand.join([
+      probeCall(frame, 'conf', confPath, { content: true, follow: true }),
+      probeCall(frame, 'boot', bootPath, { content: true, follow: true }),
+      factsProbe(frame, p.name),
+    ]);
     const r = await host.exec(probe, { readOnly: true });
-    const { files, rest } = parseFileProbes(r.stdoutBytes, [confPath, bootPath]);
-    const f = parseKmodFacts(rest);
+    const sections = frame.parse(r.stdoutBytes, [...fileSections('conf'), ...fileSections('boot'), ...FACT_SECTIONS]);
+    const files = [readFileProbe(sections, 'conf', confPath), readFileProbe(sections, 'boot', bootPath)];
+    const f = parseKmodFacts(sections);
 
     const plans: Plan[] = [];
     if (p.options !== undefined) {
@@ -202,8 +242,9 @@ export const kmod = defineModule<KmodParams, KmodResult>({
     if (doLoad || doReload) {
       const cmd = doReload ? sh`modprobe -r -- ${p.name} && modprobe -- ${p.name}` : sh`modprobe -- ${p.name}`;
       await host.exec(cmd);
-      const after = await host.exec(factsScript(p.name), { readOnly: true });
-      const f2 = parseKmodFacts(after.stdout.split('\n'));
+      const frame2 = new ProbeFrame();
+      const after = await host.exec(factsProbe(frame2, p.name), { readOnly: true });
+      const f2 = parseKmodFacts(frame2.parse(after.stdoutBytes, FACT_SECTIONS));
       result.loaded = f2.loaded;
       mismatched = mismatchedParams(pairs, f2.params);
       result.mismatched = mismatched;

@@ -1,75 +1,24 @@
 // lvm modules: physical volumes on blank devices only, volume groups and logical volumes that grow but never shrink, lvm.conf's filter.
 import { defineModule, type Result } from '../core/module.ts';
+import { ProbeFrame } from '../core/probe-frame.ts';
 import { sh, ShellCommand } from '../core/sh.ts';
 import { ensureGlobalFilter } from './lvm-filter.ts';
-import { parseFileProbes, probeFile, writeFile } from './remote-file.ts';
 import {
-  humanBytes,
-  LV_FIELDS,
-  parseBlkid,
-  parseLvs,
-  parseLvSize,
-  parsePvs,
-  parseVgs,
-  PV_FIELDS,
-  REPORT_OPTS,
-  roundToExtents,
-  VG_FIELDS,
-  type PvRow,
-  type Signature,
-} from './lvm-report.ts';
-
-/** Splits a probe's output into sections: lines `@@NAME rc` close the section started by `@@NAME`. */
-function sections(out: string): Map<string, { text: string; code: number }> {
-  const res = new Map<string, { text: string; code: number }>();
-  let name: string | undefined;
-  let buf: string[] = [];
-  for (const line of out.split('\n')) {
-    const open = /^@@([A-Z0-9_:/.-]+)$/.exec(line);
-    const close = /^@@([A-Z0-9_:/.-]+) rc=(\d+)$/.exec(line);
-    if (close && close[1] === name) {
-      res.set(name, { text: buf.join('\n'), code: Number(close[2]) });
-      name = undefined;
-      buf = [];
-    } else if (open && name === undefined) {
-      name = open[1];
-      buf = [];
-    } else if (name !== undefined) buf.push(line);
-  }
-  return res;
-}
-
-/** Probe of one device: its canonical path, whether it is a block device, its signature and its PV row. */
-function deviceProbe(device: string, key: string): ShellCommand {
-  return sh`d=${device}
-echo @@${'REAL' + key}; readlink -f "$d"; [ -b "$d" ]; echo @@${'REAL' + key} rc=$?
-echo @@${'BLKID' + key}; blkid -p -o export "$d"; echo @@${'BLKID' + key} rc=$?`;
-}
-
-const allPvs = sh`echo @@PVS; pvs ${REPORT_OPTS} -o ${PV_FIELDS} 2>/dev/null; echo @@PVS rc=$?`;
-
-interface DeviceState {
-  device: string;
-  real: string;
-  isBlock: boolean;
-  signature?: Signature;
-  pv?: PvRow;
-}
-
-function deviceState(s: Map<string, { text: string; code: number }>, device: string, key: string, pvs: PvRow[]): DeviceState {
-  const real = s.get('REAL' + key);
-  if (!real) throw new Error(`lvm: probe of ${device} returned nothing`);
-  const realPath = real.text.trim() || device;
-  const pv = pvs.find((p) => p.name === device || p.name === realPath);
-  const isBlock = real.code === 0;
-  const b = s.get('BLKID' + key);
-  let signature: Signature | undefined;
-  if (isBlock && b) {
-    if (b.code !== 0 && b.code !== 2) throw new Error(`lvm: blkid -p ${device} exited with ${b.code}; cannot tell whether it is blank`);
-    signature = parseBlkid(b.text, b.code);
-  }
-  return { device, real: realPath, isBlock, signature, pv };
-}
+  checkDevice,
+  checkLvmName,
+  deviceProbe,
+  deviceSections,
+  deviceState,
+  lvRow as lvRowOf,
+  lvsSection,
+  pvRows,
+  pvsSection,
+  vgRow as vgRowOf,
+  vgsSection,
+  type DeviceState,
+} from './lvm-probe.ts';
+import { fileSections, probeCall, readFileProbe, writeFile } from './remote-file.ts';
+import { humanBytes, parseLvSize, parsePvs, PV_FIELDS, REPORT_OPTS, roundToExtents } from './lvm-report.ts';
 
 /** Why a device may not become a PV, or undefined when it is blank. */
 function notBlank(d: DeviceState): string | undefined {
@@ -98,11 +47,11 @@ const pv = defineModule<PvParams, PvResult>({
   name: 'lvm.pv',
   title: (p) => `lvm pv ${p.device}`,
   async run(host, p) {
-    if (!p.device.startsWith('/dev/')) throw new Error(`lvm.pv: device must be a /dev path, got "${p.device}"`);
-    const res = await host.exec(ShellCommand.join([deviceProbe(p.device, '0'), allPvs]), { readOnly: true });
-    const s = sections(res.stdout);
-    const pvs = parsePvs(s.get('PVS')?.text ?? '');
-    const d = deviceState(s, p.device, '0', pvs);
+    checkDevice(p.device, 'lvm.pv');
+    const frame = new ProbeFrame();
+    const res = await host.exec(ShellCommand.join([deviceProbe(frame, p.device, '0'), pvsSection(frame)]), { readOnly: true });
+    const s = frame.parse(res.stdoutBytes, [...deviceSections(1), 'PVS']);
+    const d = deviceState(s, p.device, '0', pvRows(s));
     if (d.pv) return { changed: false, vg: d.pv.vg, size: d.pv.size };
     const why = notBlank(d);
     if (why && (!p.force || !d.isBlock)) {
@@ -129,27 +78,21 @@ export interface VgResult extends Result {
   pvs: string[];
 }
 
-function vgProbe(name: string, devices: string[]): ShellCommand {
-  return ShellCommand.join([
-    sh`echo @@VGS; vgs ${REPORT_OPTS} -o ${VG_FIELDS} -- ${name} 2>/dev/null; echo @@VGS rc=$?`,
-    allPvs,
-    ...devices.map((d, i) => deviceProbe(d, String(i))),
-  ]);
-}
-
 const vg = defineModule<VgParams, VgResult>({
   name: 'lvm.vg',
   title: (p) => `lvm vg ${p.name}${p.state === 'absent' ? ' (absent)' : ''}`,
   async run(host, p) {
-    if (!/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/.test(p.name)) throw new Error(`lvm.vg: "${p.name}" is not a valid VG name`);
+    checkLvmName(p.name, 'lvm.vg', 'name');
     const devices = p.devices ?? [];
+    devices.forEach((d, i) => checkDevice(d, `lvm.vg ${p.name}: devices[${i}]`));
     const state = p.state ?? 'present';
     if (state === 'present' && devices.length === 0) throw new Error('lvm.vg: devices must list at least one device');
     const probe = async () => {
-      const s = sections((await host.exec(vgProbe(p.name, devices), { readOnly: true })).stdout);
-      const pvs = parsePvs(s.get('PVS')?.text ?? '');
-      const vgRow = parseVgs(s.get('VGS')?.text ?? '').find((v) => v.name === p.name);
-      return { vgRow, pvs, devs: devices.map((d, i) => deviceState(s, d, String(i), pvs)) };
+      const frame = new ProbeFrame();
+      const cmd = ShellCommand.join([vgsSection(frame, p.name), pvsSection(frame), ...devices.map((d, i) => deviceProbe(frame, d, String(i)))]);
+      const s = frame.parse((await host.exec(cmd, { readOnly: true })).stdoutBytes, ['VGS', 'PVS', ...deviceSections(devices.length)]);
+      const pvs = pvRows(s);
+      return { vgRow: vgRowOf(s, p.name), pvs, devs: devices.map((d, i) => deviceState(s, d, String(i), pvs)) };
     };
     const { vgRow, pvs, devs } = await probe();
     const members = pvs.filter((x) => x.vg === p.name).map((x) => x.name);
@@ -207,24 +150,14 @@ const lv = defineModule<LvParams, LvResult>({
   name: 'lvm.lv',
   title: (p) => `lvm lv ${p.vg}/${p.name} ${p.size}`,
   async run(host, p) {
-    for (const [what, v] of [['vg', p.vg], ['name', p.name]] as const) {
-      if (!/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/.test(v)) throw new Error(`lvm.lv: ${what} "${v}" is not a valid LVM name`);
-    }
+    checkLvmName(p.vg, 'lvm.lv', 'vg');
+    checkLvmName(p.name, 'lvm.lv', 'name');
     const size = parseLvSize(p.size);
     const probe = async () => {
-      const s = sections(
-        (
-          await host.exec(
-            sh`echo @@VGS; vgs ${REPORT_OPTS} -o ${VG_FIELDS} -- ${p.vg} 2>/dev/null; echo @@VGS rc=$?
-echo @@LVS; lvs ${REPORT_OPTS} -o ${LV_FIELDS} -- ${p.vg} 2>/dev/null; echo @@LVS rc=$?`,
-            { readOnly: true },
-          )
-        ).stdout,
-      );
-      return {
-        vgRow: parseVgs(s.get('VGS')?.text ?? '').find((v) => v.name === p.vg),
-        lvRow: parseLvs(s.get('LVS')?.text ?? '').find((l) => l.vg === p.vg && l.name === p.name),
-      };
+      const frame = new ProbeFrame();
+      const res = await host.exec(ShellCommand.join([vgsSection(frame, p.vg), lvsSection(frame, p.vg)]), { readOnly: true });
+      const s = frame.parse(res.stdoutBytes, ['VGS', 'LVS']);
+      return { vgRow: vgRowOf(s, p.vg), lvRow: lvRowOf(s, p.vg, p.name) };
     };
     const { vgRow, lvRow } = await probe();
     if (!vgRow) throw new Error(`lvm.lv: volume group ${p.vg} does not exist`);
@@ -276,8 +209,9 @@ const filter = defineModule<FilterParams, Result>({
   title: (p) => `lvm filter ${p.file ?? '/etc/lvm/lvm.conf'}`,
   async run(host, p) {
     const file = p.file ?? '/etc/lvm/lvm.conf';
-    const res = await host.exec(probeFile(file, { content: true, follow: true }), { readOnly: true });
-    const [st] = parseFileProbes(res.stdoutBytes, [file]).files;
+    const frame = new ProbeFrame();
+    const res = await host.exec(probeCall(frame, 'conf', file, { content: true, follow: true }), { readOnly: true });
+    const st = readFileProbe(frame.parse(res.stdoutBytes, fileSections('conf')), 'conf', file);
     const before = st.kind === 'file' ? (st.content ?? Buffer.alloc(0)).toString('utf8') : null;
     const after = ensureGlobalFilter(before ?? '', p.reject);
     if (before !== null && after === before) return { changed: false };

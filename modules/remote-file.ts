@@ -1,14 +1,16 @@
 // Remote-side POSIX sh snippets for files: one-round-trip probes and atomic writes, plus their parsers.
 //
 // API for module authors (stable):
-//   probeFile(path, opts) / probeFiles(list)  -> ShellCommand printing self-delimited sections
-//   probeCall(path, opts)                     -> one probe, to combine with your own checks in one script
-//   parseFileProbes(stdout)                   -> { files: FileState[], rest: string[] } (rest: your own lines)
+//   probePath(host, path, opts)               -> FileState of one path, in one round trip
+//   probeCall(frame, name, path, opts)        -> one probe printing sections of `frame`, to combine with your own sections
+//   fileSections(name)                        -> the section names probeCall prints (for frame.parse's expected list)
+//   readFileProbe(sections, name, path)       -> FileState from a parsed answer
 //   writeFileAtomic(path, opts)               -> ShellCommand; content on stdin (exact bytes)
 //   writeFile(host, path, content, opts)      -> runs writeFileAtomic and turns failures into clear errors
 //   removePath / makeDirectory / makeSymlink / setAttributes -> small ShellCommands for the other states
 import { randomBytes } from 'node:crypto';
 import type { Host } from '../core/host.ts';
+import { checkName, ProbeFormatError, ProbeFrame, type ProbeSections } from '../core/probe-frame.ts';
 import { sh, shellFunction, ShellCommand, withFunction } from '../core/sh.ts';
 
 /** What a probe saw at one path. */
@@ -36,7 +38,7 @@ export interface FileState {
 }
 
 export interface ProbeOptions {
-  /** Return the content (base64 on the wire, so any bytes survive). Default false. */
+  /** Return the content (raw bytes inside a framed section: any bytes survive exactly). Default false. */
   content?: boolean;
   /**
    * With `content`: the SHA-256 (hex) of the content the caller expects. When the file matches, the
@@ -47,114 +49,116 @@ export interface ProbeOptions {
   follow?: boolean;
 }
 
-/** Refuses paths no probe or write can carry safely (newlines would break the line protocol). */
+/** Refuses paths that are not absolute or hold a newline or NUL (no tool reads such a path reliably). */
 export function checkPath(path: string, what = 'path'): void {
   if (typeof path !== 'string' || path === '') throw new Error(`${what} must be a non-empty string`);
   if (!path.startsWith('/')) throw new Error(`${what} must be absolute: ${JSON.stringify(path)}`);
   if (/[\n\r\0]/.test(path)) throw new Error(`${what} contains a newline or NUL: ${JSON.stringify(path)}`);
 }
 
-// One function, defined once per shell session (see shellFunction). Sections: "@drover-file" .. "@end";
-// base64 never starts with '@'. Each $(...) of an external command is a fork+exec on the host: keep them few.
+// One function, defined once per shell session (see shellFunction). It prints sections of the caller's
+// ProbeFrame (nonce $1) under the name $2 (see fileSections), so the file's own bytes travel raw and
+// exact: no content, link target or owner name can open, close or forge a section. Each $(...) of an
+// external command is a fork+exec on the host: keep them few.
+//   $2.link  when the path is a symlink: its target (readlink's output)
+//   $2.real  when following a symlink: where it ends (empty when it cannot be resolved: absent)
+//   $2       "absent", or "KIND UID GID MODE OWNER GROUP"; rc=2 when the content matched $6 (not sent)
+//   $2.data  with content asked, of a regular file: its bytes; rc != 0 when it could not be read
 const PROBE = shellFunction(
   'drover_probe',
-  sh`p=$1
-  printf '@drover-file\\n'
+  sh`n=$1 s=$2 p=$3
   if [ -L "$p" ]; then
-    printf '@link %s\\n' "$(readlink -- "$p")"
-    if [ "$2" = 1 ]; then
-      p=$(readlink -f -- "$p") || p=
-      printf '@real %s\\n' "$p"
-      if [ -z "$p" ]; then printf '@state absent\\n@end\\n'; return 0; fi
+    printf '@%s %s.link\\n' "$n" "$s"; readlink -- "$p"; printf '\\n@%s %s.link rc=%s\\n' "$n" "$s" "$?"
+    if [ "$4" = 1 ]; then
+      p=$(readlink -f -- "$p" && echo .) || p=
+      p=\${p%??}
+      printf '@%s %s.real\\n%s\\n@%s %s.real rc=0\\n' "$n" "$s" "$p" "$n" "$s"
+      if [ -z "$p" ]; then printf '@%s %s\\nabsent\\n@%s %s rc=0\\n' "$n" "$s" "$n" "$s"; return 0; fi
     fi
   fi
   if [ -L "$p" ]; then k=link
   elif [ -d "$p" ]; then k=directory
   elif [ -f "$p" ]; then k=file
   elif [ -e "$p" ]; then k=other
-  else printf '@state absent\\n@end\\n'; return 0
+  else printf '@%s %s\\nabsent\\n@%s %s rc=0\\n' "$n" "$s" "$n" "$s"; return 0
   fi
-  printf '@state %s %s\\n' "$k" "$(stat -c '%u %g %a %U %G' -- "$p")"
-  if [ "$3" = 1 ] && [ "$k" = file ]; then
-    h=
-    if [ -n "$4" ]; then h=$(sha256sum < "$p" 2>/dev/null); fi
-    if [ -n "$4" ] && [ "\${h%% *}" = "$4" ]; then
-      printf '@same\\n'
-    else
-      printf '@content\\n'
-      base64 < "$p" 2>/dev/null || printf '@unreadable\\n'
-    fi
+  printf '@%s %s\\n%s ' "$n" "$s" "$k"; stat -c '%u %g %a %U %G' -- "$p" 2>/dev/null
+  r=0
+  if [ "$5" = 1 ] && [ "$k" = file ] && [ -n "$6" ]; then
+    h=$(sha256sum < "$p" 2>/dev/null)
+    if [ "\${h%% *}" = "$6" ]; then r=2; fi
   fi
-  printf '@end\\n'`,
+  printf '\\n@%s %s rc=%s\\n' "$n" "$s" "$r"
+  if [ "$5" = 1 ] && [ "$k" = file ] && [ "$r" = 0 ]; then
+    printf '@%s %s.data\\n' "$n" "$s"; cat -- "$p" 2>/dev/null; printf '\\n@%s %s.data rc=%s\\n' "$n" "$s" "$?"
+  fi`,
 );
 
-/** One call of the probe function; the command carries the function's definition for the host to send once. */
-export function probeCall(path: string, opts: ProbeOptions = {}): ShellCommand {
-  checkPath(path);
-  if (opts.unlessSha256 !== undefined && !/^[0-9a-f]{64}$/.test(opts.unlessSha256)) throw new Error('unlessSha256 must be 64 lowercase hex digits');
-  return withFunction(PROBE, sh`drover_probe ${path} ${opts.follow ? 1 : 0} ${opts.content ? 1 : 0} ${opts.unlessSha256 ?? ''}`);
-}
-
-/** A complete read-only script probing one path. */
-export function probeFile(path: string, opts: ProbeOptions = {}): ShellCommand {
-  return probeFiles([{ path, ...opts }]);
-}
-
-/** A complete read-only script probing several paths in one round trip (sections in the same order). */
-export function probeFiles(list: readonly ({ path: string } & ProbeOptions)[]): ShellCommand {
-  return ShellCommand.join(list.map((f) => probeCall(f.path, f)), '\n');
+/** The section names a probeCall under `name` may print, for ProbeFrame.parse's expected list. */
+export function fileSections(name: string): string[] {
+  return [name, `${name}.link?`, `${name}.real?`, `${name}.data?`];
 }
 
 /**
- * Parses the sections printed by probe calls (in order). Lines outside sections are returned in
- * `rest`, so a module can print its own facts in the same script.
+ * One call of the probe function, printing sections of `frame` under `name` (a section name: letters,
+ * digits, `_.:/-`); the command carries the function's definition for the host to send once.
  */
-export function parseFileProbes(stdout: string | Buffer, paths?: readonly string[]): { files: FileState[]; rest: string[] } {
-  const text = typeof stdout === 'string' ? stdout : stdout.toString('latin1'); // base64 and paths are ASCII-safe here
-  const lines = text.split('\n');
-  const files: FileState[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i] !== '@drover-file') {
-      if (lines[i] !== '' || i < lines.length - 1) rest.push(typeof stdout === 'string' ? lines[i] : Buffer.from(lines[i], 'latin1').toString('utf8'));
-      continue;
-    }
-    const path = paths?.[files.length] ?? '';
-    const st: FileState = { path, realPath: path, kind: 'absent' };
-    let b64: string[] | undefined;
-    for (i++; i < lines.length && lines[i] !== '@end'; i++) {
-      const l = lines[i];
-      if (b64 && !l.startsWith('@')) {
-        b64.push(l);
-      } else if (l.startsWith('@link ')) {
-        st.linkTarget = Buffer.from(l.slice(6), 'latin1').toString('utf8');
-      } else if (l.startsWith('@real ')) {
-        st.realPath = Buffer.from(l.slice(6), 'latin1').toString('utf8');
-      } else if (l.startsWith('@state ')) {
-        const f = l.slice(7).split(' ');
-        st.kind = f[0] as FileState['kind'];
-        if (st.kind !== 'absent') {
-          if (f.length < 6 || !/^[0-7]+$/.test(f[3])) throw new Error(`cannot stat ${st.realPath || 'a probed path'} (probe said: ${l})`);
-          st.uid = Number(f[1]);
-          st.gid = Number(f[2]);
-          st.mode = f[3].padStart(4, '0');
-          st.owner = f[4];
-          st.group = f[5];
-        }
-      } else if (l === '@same') {
-        st.sameAsExpected = true;
-      } else if (l === '@content') {
-        b64 = [];
-      } else if (l === '@unreadable') {
-        st.unreadable = true;
-        b64 = undefined;
-      }
-    }
-    if (b64 && !st.unreadable) st.content = Buffer.from(b64.join(''), 'base64');
-    files.push(st);
+export function probeCall(frame: ProbeFrame, name: string, path: string, opts: ProbeOptions = {}): ShellCommand {
+  checkPath(path);
+  if (opts.unlessSha256 !== undefined && !/^[0-9a-f]{64}$/.test(opts.unlessSha256)) throw new Error('unlessSha256 must be 64 lowercase hex digits');
+  checkName(`${name}.data`); // with its longest suffix
+  return withFunction(PROBE, sh`drover_probe ${frame.nonce} ${name} ${path} ${opts.follow ? 1 : 0} ${opts.content ? 1 : 0} ${opts.unlessSha256 ?? ''}`);
+}
+
+const STAT = /^(link|directory|file|other) (\d+) (\d+) ([0-7]{1,4}) (\S+) (\S+)\n$/;
+
+/** Drops exactly the one newline a command (readlink) printed after its word. */
+function oneLine(text: string, what: string): string {
+  if (!text.endsWith('\n')) throw new ProbeFormatError(`${what} does not end with a newline`);
+  return text.slice(0, -1);
+}
+
+/** The FileState of the probe printed under `name` for `path` (strict: anything else is a ProbeFormatError). */
+export function readFileProbe(s: ProbeSections, name: string, path: string): FileState {
+  const st: FileState = { path, realPath: path, kind: 'absent' };
+  if (s.has(`${name}.link`)) {
+    const l = s.get(`${name}.link`);
+    if (l.status !== 0) throw new Error(`cannot read the symlink ${path} (readlink exited ${l.status})`);
+    st.linkTarget = oneLine(l.text, `the link target of ${path}`);
   }
-  if (paths && files.length !== paths.length) throw new Error(`file probe returned ${files.length} answers for ${paths.length} paths`);
-  return { files, rest };
+  if (s.has(`${name}.real`)) {
+    if (st.linkTarget === undefined) throw new ProbeFormatError(`${path}: a resolved path without a symlink`);
+    st.realPath = s.text(`${name}.real`); // printed without a newline; empty: it cannot be resolved
+  }
+  const main = s.get(name);
+  if (main.text === 'absent') {
+    if (s.has(`${name}.data`) || main.status !== 0) throw new ProbeFormatError(`${path}: an absent path with content`);
+    return st;
+  }
+  const m = STAT.exec(main.text);
+  if (!m) throw new Error(`cannot stat ${st.realPath || path} (probe said: ${JSON.stringify(main.text.slice(0, 200))})`);
+  st.kind = m[1] as FileState['kind'];
+  st.uid = Number(m[2]);
+  st.gid = Number(m[3]);
+  st.mode = m[4].padStart(4, '0');
+  st.owner = m[5];
+  st.group = m[6];
+  if (main.status === 2) st.sameAsExpected = true;
+  else if (main.status !== 0) throw new ProbeFormatError(`${path}: status ${main.status}`);
+  if (s.has(`${name}.data`)) {
+    if (st.kind !== 'file' || st.sameAsExpected) throw new ProbeFormatError(`${path}: content sent for a ${st.kind}`);
+    const d = s.get(`${name}.data`);
+    if (d.status === 0) st.content = d.bytes;
+    else st.unreadable = true;
+  }
+  return st;
+}
+
+/** The state of one path, in one read-only round trip. */
+export async function probePath<V>(host: Host<V>, path: string, opts: ProbeOptions = {}): Promise<FileState> {
+  const f = new ProbeFrame();
+  const r = await host.exec(probeCall(f, 'f', path, opts), { readOnly: true });
+  return readFileProbe(f.parse(r.stdoutBytes, fileSections('f')), 'f', path);
 }
 
 /** The directory part of an absolute path ('/etc/x' -> '/etc', '/x' -> '/'). */
@@ -283,9 +287,27 @@ ${ShellCommand.join(steps, '\n')}
 )`;
 }
 
+// A user or group name as shadow's useradd/groupadd accept it (plus a trailing $ for machine accounts):
+// never empty, '.', a ':' (chown's separator) or a leading '-' (an option).
+const ID_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\$?$/;
+
+/**
+ * Refuses an owner or group chown cannot take as one user/group: ':' or '.' would be read as a
+ * separator (chown ':' changes nothing, so the file would report changed forever), '-x' as an option.
+ * Numbers are ids (0 to 2^32-2).
+ */
+export function checkOwnership(o: { owner?: string | number; group?: string | number }, where = 'chown'): void {
+  for (const [what, v] of [['owner', o.owner], ['group', o.group]] as const) {
+    if (v === undefined) continue;
+    const ok = typeof v === 'number' ? Number.isInteger(v) && v >= 0 && v < 0xffffffff : typeof v === 'string' && ID_NAME.test(v);
+    if (!ok) throw new Error(`${where}: ${what} must be a ${what === 'owner' ? 'user' : 'group'} name or a numeric id, got ${JSON.stringify(v)}`);
+  }
+}
+
 /** chown's argument: 'user', ':group' or 'user:group' ('user:' would also set user's login group). */
 export function chownSpec(o: { owner?: string | number; group?: string | number }): string | undefined {
   if (o.owner === undefined && o.group === undefined) return undefined;
+  checkOwnership(o);
   if (o.group === undefined) return String(o.owner);
   return `${o.owner ?? ''}:${o.group}`;
 }

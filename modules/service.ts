@@ -1,6 +1,7 @@
 // service: start/stop/restart/reload a service and enable it at boot — OpenRC first, systemd when that is the init.
 import { defineModule, type Result } from '../core/module.ts';
 import type { Host } from '../core/host.ts';
+import { ProbeFormatError, ProbeFrame, type ProbeSections } from '../core/probe-frame.ts';
 import { sh, ShellCommand } from '../core/sh.ts';
 
 export interface ServiceParams {
@@ -40,38 +41,51 @@ function checkName(name: string, what: string): void {
   if (!/^[A-Za-z0-9_@:+][A-Za-z0-9_.@:+-]*$/.test(name)) throw new Error(`service: bad ${what} ${JSON.stringify(name)}`);
 }
 
-/** One read-only script: init system, existence, status and runlevel/enablement. */
-export function serviceProbe(name: string, runlevel: string): ShellCommand {
-  return sh`if command -v rc-service >/dev/null 2>&1 || [ -x /sbin/openrc-run ]; then
-  echo init=openrc
-  if [ -e /etc/init.d/${name} ]; then echo exists=1; else echo exists=0; fi
-  rc-service ${name} status >/dev/null 2>&1; echo code=$?
-  if [ -L /etc/runlevels/${runlevel}/${name} ]; then echo enabled=1; else echo enabled=0; fi
-elif [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-  echo init=systemd
-  systemctl show -p LoadState -p ActiveState -p UnitFileState -- ${name} 2>/dev/null
-else
-  echo init=unknown
-fi`;
+/** The sections serviceProbe prints. */
+export const SERVICE_SECTIONS = ['init', 'exists', 'status', 'enabled', 'systemd'] as const;
+
+/**
+ * Sections of `frame`: init (openrc, systemd or unknown); for OpenRC exists / status / enabled as exit
+ * statuses (`rc-service NAME status`'s own code in status); for systemd the `systemctl show` lines.
+ */
+export function serviceProbe(frame: ProbeFrame, name: string, runlevel: string): ShellCommand {
+  checkName(name, 'name');
+  checkName(runlevel, 'runlevel');
+  return ShellCommand.join([
+    sh`if command -v rc-service >/dev/null 2>&1 || [ -x /sbin/openrc-run ]; then i=openrc
+elif [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then i=systemd
+else i=unknown; fi`,
+    frame.section('init', sh`printf '%s' "$i"`),
+    frame.section('exists', sh`[ "$i" = openrc ] && [ -e /etc/init.d/${name} ]`),
+    frame.section('status', sh`if [ "$i" = openrc ]; then rc-service ${name} status >/dev/null 2>&1; fi`),
+    frame.section('enabled', sh`[ "$i" = openrc ] && [ -L /etc/runlevels/${runlevel}/${name} ]`),
+    frame.section('systemd', sh`if [ "$i" = systemd ]; then systemctl show -p LoadState -p ActiveState -p UnitFileState -- ${name} 2>/dev/null; fi`),
+  ]);
 }
 
-/** Parses serviceProbe's output. */
-export function parseServiceProbe(out: string): ServiceFacts {
-  const kv = new Map<string, string>();
-  for (const l of out.split('\n')) {
-    const i = l.indexOf('=');
-    if (i > 0) kv.set(l.slice(0, i), l.slice(i + 1).trim());
-  }
-  const init = kv.get('init');
+const SYSTEMD_KEYS = new Set(['LoadState', 'ActiveState', 'UnitFileState']);
+
+/** Facts from serviceProbe's sections (strict: unknown or repeated systemd keys are a ProbeFormatError). */
+export function parseServiceProbe(s: ProbeSections): ServiceFacts {
+  const init = s.text('init');
   if (init === 'openrc') {
-    const code = Number(kv.get('code'));
-    return { init, exists: kv.get('exists') === '1', status: OPENRC_STATUS[code] ?? `exit ${code}`, enabled: kv.get('enabled') === '1' };
+    const code = s.status('status');
+    return { init, exists: s.status('exists') === 0, status: OPENRC_STATUS[code] ?? `exit ${code}`, enabled: s.status('enabled') === 0 };
   }
   if (init === 'systemd') {
+    const kv = new Map<string, string>();
+    for (const l of s.text('systemd').split('\n')) {
+      if (l === '') continue;
+      const i = l.indexOf('=');
+      const k = l.slice(0, i);
+      if (i < 0 || !SYSTEMD_KEYS.has(k) || kv.has(k)) throw new ProbeFormatError(`service: systemctl show printed ${JSON.stringify(l.slice(0, 80))}`);
+      kv.set(k, l.slice(i + 1).trim());
+    }
     const load = kv.get('LoadState') ?? 'not-found';
     const ufs = kv.get('UnitFileState') ?? '';
     return { init, exists: load !== 'not-found', status: kv.get('ActiveState') ?? 'unknown', enabled: ufs === 'enabled' || ufs === 'enabled-runtime' || ufs === 'alias' };
   }
+  if (init !== 'unknown') throw new ProbeFormatError(`service: init system ${JSON.stringify(init.slice(0, 80))}`);
   return { init: 'unknown', exists: false, status: 'unknown', enabled: false };
 }
 
@@ -165,8 +179,9 @@ export const service = defineModule<ServiceParams, ServiceResult>({
     const runlevel = p.runlevel ?? 'default';
     checkName(runlevel, 'runlevel');
     if (p.state === undefined && p.enabled === undefined) throw new Error(`service ${p.name}: give state and/or enabled`);
-    const probe = await host.exec(serviceProbe(p.name, runlevel), { readOnly: true });
-    const f = parseServiceProbe(probe.stdout);
+    const frame = new ProbeFrame();
+    const probe = await host.exec(serviceProbe(frame, p.name, runlevel), { readOnly: true });
+    const f = parseServiceProbe(frame.parse(probe.stdoutBytes, SERVICE_SECTIONS));
     if (f.init === 'unknown') throw new Error(`service ${p.name}: unsupported init system (neither OpenRC's rc-service nor a running systemd found)`);
     const init = f.init;
     if (!f.exists) {

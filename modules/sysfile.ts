@@ -1,15 +1,17 @@
 // sysfile: a file's content, lines or managed block, owner and mode; or a directory, a symlink, an absence.
 import { createHash } from 'node:crypto';
 import { defineModule, type Result } from '../core/module.ts';
-import type { Host } from '../core/host.ts';
+import { registerSecrets, type Host } from '../core/host.ts';
 import type { FileChange } from '../core/events.ts';
+import type { Secret, SecretText } from '../core/secret.ts';
+import { asSecretText, maskFileChange, revealText, type MaybeSecretText } from './file-secrets.ts';
 import { blockInFile, droverMarker, lineAbsent, lineInFile, type EditResult, type LinePresentOptions } from './file-edit.ts';
 import {
+  checkOwnership,
   checkPath,
   makeDirectory,
   makeSymlink,
-  parseFileProbes,
-  probeFile,
+  probePath,
   removePath,
   setAttributes,
   writeFile,
@@ -43,9 +45,13 @@ interface WriteOptions extends Attributes {
   createParents?: boolean;
 }
 
-/** Whole content. `content` may be a function of the host's vars (template literals are our templates). */
+/**
+ * Whole content. `content` may be a function of the host's vars (template literals are our templates).
+ * A Secret, or secretText`...${secret}...` for text with secret parts (a template literal would write
+ * `***`), is written as is and shown in diffs as `<secret>`.
+ */
 export interface ContentParams extends WriteOptions {
-  content: string | Uint8Array | ((vars: Readonly<Record<string, any>>) => string);
+  content: string | Uint8Array | Secret | SecretText | ((vars: Readonly<Record<string, any>>) => string | Secret | SecretText);
   state?: 'present';
   line?: never;
   regexp?: never;
@@ -59,8 +65,8 @@ export interface ContentParams extends WriteOptions {
  * `state: 'absent'` removes every line matching regexp / containing searchString / equal to line.
  */
 export interface LineParams extends WriteOptions, Omit<LinePresentOptions, 'line'> {
-  /** The line (without its newline); with state 'absent' lines equal to it are removed. */
-  line?: string;
+  /** The line (without its newline); with state 'absent' lines equal to it are removed. A Secret or secretText`...` is shown as `<secret>`. */
+  line?: MaybeSecretText;
   state?: 'present' | 'absent';
   /** Create the file when missing (default false, as Ansible: a missing file is an error). */
   create?: boolean;
@@ -74,8 +80,8 @@ export interface LineParams extends WriteOptions, Omit<LinePresentOptions, 'line
  */
 export interface BlockParams extends WriteOptions {
   blockName: string;
-  /** The block text (a final newline is added when missing). */
-  block?: string;
+  /** The block text (a final newline is added when missing). A Secret or secretText`...` is shown as `<secret>`. */
+  block?: MaybeSecretText;
   /** Comment prefix of the marker lines (default '#'). */
   markerPrefix?: string;
   /** Where a new block goes: a regexp (a RegExp with the m flag searches the whole file), or 'EOF'. */
@@ -218,16 +224,45 @@ function decodeText(st: FileState, path: string): string | null {
   return s;
 }
 
-/** The bytes `content` asks for (calling it with the vars when it is a function). */
+/** The bytes `content` asks for (calling it with the vars when it is a function; a Secret's real value). */
 export function contentBytes(p: ContentParams, vars: Readonly<Record<string, any>>): Buffer {
   const c = p.content;
-  const v = typeof c === 'function' ? c(vars) : c;
-  if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw new Error(`sysfile ${p.path}: content must be a string or bytes`);
+  const v = revealText(typeof c === 'function' ? c(vars) : c);
+  if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw new Error(`sysfile ${p.path}: content must be a string, bytes, a Secret or a secretText`);
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v);
+}
+
+/**
+ * Params with their secrets revealed (the content function called once), and the secret texts they
+ * held: the bytes written are the real ones, the diffs shown mask what `texts` holds.
+ */
+export function revealSecrets(p: SysfileParams, vars: Readonly<Record<string, any>>): { params: SysfileParams; texts: SecretText[] } {
+  const texts: SecretText[] = [];
+  const take = <T>(v: T | Secret | SecretText): T | string => {
+    const t = asSecretText(v);
+    if (t) texts.push(t);
+    return revealText(v);
+  };
+  const out = { ...p } as Record<string, unknown>;
+  if ('content' in p && p.content !== undefined) out.content = take(typeof p.content === 'function' ? p.content(vars) : p.content);
+  if ('line' in p && p.line !== undefined) out.line = take(p.line);
+  if ('block' in p && p.block !== undefined) out.block = take(p.block);
+  return { params: out as unknown as SysfileParams, texts };
 }
 
 /** Decides from one probe what sysfile must do: pure, so tests can feed recorded probes. */
 export function planSysfile(p: SysfileParams, st: FileState, vars: Readonly<Record<string, any>> = {}): Plan {
+  const { params, texts } = revealSecrets(p, vars);
+  return planRevealed(params, texts, st, vars);
+}
+
+/** planSysfile for params whose secrets are revealed: the changes shown mask them. */
+function planRevealed(p: SysfileParams, texts: readonly SecretText[], st: FileState, vars: Readonly<Record<string, any>>): Plan {
+  const plan = planPlain(p, st, vars);
+  return texts.length ? { ...plan, changes: plan.changes.map((c) => maskFileChange(c, texts)) } : plan;
+}
+
+function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string, any>>): Plan {
   const mode = modeOf(p);
   const path = st.realPath || p.path;
   const where = `sysfile ${p.path}`;
@@ -261,6 +296,7 @@ export function planSysfile(p: SysfileParams, st: FileState, vars: Readonly<Reco
     };
   }
 
+  checkOwnership(p as Attributes, where);
   const want = { owner: (p as Attributes).owner, group: (p as Attributes).group, mode: normaliseMode((p as Attributes).mode, where) };
 
   if (mode === 'directory') {
@@ -297,16 +333,16 @@ export function planSysfile(p: SysfileParams, st: FileState, vars: Readonly<Reco
     if (mode === 'line') {
       const lp = p as LineParams;
       if ((lp.state ?? 'present') === 'absent') {
-        r = lineAbsent(text, { line: lp.line, regexp: lp.regexp, searchString: lp.searchString });
+        r = lineAbsent(text, { line: lp.line as string | undefined, regexp: lp.regexp, searchString: lp.searchString });
       } else {
         if (lp.line === undefined) throw new Error(`${where}: line mode with state 'present' needs line`);
         if (text === null && !create) throw new Error(`${where} does not exist (set create: true to create it)`);
-        r = lineInFile(text, { line: lp.line, regexp: lp.regexp, searchString: lp.searchString, backrefs: lp.backrefs, insertAfter: lp.insertAfter, insertBefore: lp.insertBefore, firstMatch: lp.firstMatch });
+        r = lineInFile(text, { line: lp.line as string, regexp: lp.regexp, searchString: lp.searchString, backrefs: lp.backrefs, insertAfter: lp.insertAfter, insertBefore: lp.insertBefore, firstMatch: lp.firstMatch });
       }
     } else {
       const bp = p as BlockParams;
       if (text === null && (bp.state ?? 'present') === 'present' && !create) throw new Error(`${where} does not exist (set create: true to create it)`);
-      r = blockInFile(text, { marker: droverMarker(bp.blockName, bp.markerPrefix), block: bp.block, state: bp.state, insertAfter: bp.insertAfter, insertBefore: bp.insertBefore });
+      r = blockInFile(text, { marker: droverMarker(bp.blockName, bp.markerPrefix), block: bp.block as string | undefined, state: bp.state, insertAfter: bp.insertAfter, insertBefore: bp.insertBefore });
     }
     after = r.content === null ? null : Buffer.from(r.content, 'utf8');
     editMsg = r.changed ? (text === null ? `created (${r.message})` : r.message) : '';
@@ -402,15 +438,21 @@ export const sysfile = defineModule<SysfileParams, SysfileResult>({
   title: (p) => `sysfile ${p.path}`,
   run: async (host, p) => {
     checkPath(p.path);
+    // validate becomes a command line, which cannot carry a NUL byte: say which parameter holds it.
+    const validate = (p as WriteOptions).validate;
+    if (typeof validate === 'string' && validate.includes('\0')) throw new Error(`sysfile ${p.path}: validate contains a NUL byte`);
     modeOf(p); // fail on unclear params before touching the host
     const vars = (host.vars ?? {}) as Record<string, any>;
+    const { params, texts } = revealSecrets(p, vars);
+    // Before anything runs: an error or output that quotes them (a validate command's) is masked.
+    registerSecrets(host, texts);
     // Whole content: send its hash so an unchanged file is not sent back (cheap no-ops on big files).
-    const want = 'content' in p && p.content !== undefined ? contentBytes(p as ContentParams, vars) : undefined;
-    const opts = { ...probeOptionsFor(p), unlessSha256: want && createHash('sha256').update(want).digest('hex') };
-    const r = await host.exec(probeFile(p.path, opts), { readOnly: true });
-    const st = parseFileProbes(r.stdoutBytes, [p.path]).files[0];
+    // Not for secret content: the hash would be shown with the command, and a weak secret guessed from it.
+    const want = 'content' in params && params.content !== undefined ? contentBytes(params as ContentParams, vars) : undefined;
+    const opts = { ...probeOptionsFor(p), unlessSha256: want && !texts.length ? createHash('sha256').update(want).digest('hex') : undefined };
+    const st = await probePath(host, p.path, opts);
     if (st.sameAsExpected && want) st.content = want;
-    const plan = planSysfile(p, st, vars);
+    const plan = planRevealed(params, texts, st, vars);
     const changed = plan.action.kind !== 'none';
     const result: SysfileResult = { changed, changes: plan.changes, path: plan.path };
     if (plan.messages.length) result.message = plan.messages.join(', ');

@@ -89,3 +89,20 @@ test('section names and nonces are validated at construction', (t) => {
   t.throws(() => new ProbeFrame('not-hex'), { message: /nonce/ });
   t.not(new ProbeFrame().nonce, new ProbeFrame().nonce);
 });
+
+test('a name ending in ? in the expected list may be absent, but nothing unlisted may appear', (t) => {
+  const f = new ProbeFrame();
+  const one = run('dash', f.section('A', sh`echo a`));
+  t.is(f.parse(one, ['A', 'A.link?']).text('A'), 'a\n');
+  const both = run('dash', ShellCommand.join([f.section('A', sh`:`), f.section('A.link', sh`echo t`)]));
+  t.is(f.parse(both, ['A', 'A.link?']).text('A.link'), 't\n');
+  t.throws(() => f.parse(both, ['A']), { message: /unexpected section A.link/ });
+  t.throws(() => f.parse(run('dash', f.section('A.link', sh`:`)), ['A', 'A.link?']), { message: /section A is missing/ });
+});
+
+test('render builds exactly the bytes a shell prints for the same sections', (t) => {
+  const f = new ProbeFrame();
+  const printed = run('dash', ShellCommand.join([f.section('A', sh`printf 'x\n@end'`), f.section('B', sh`(exit 7)`)]));
+  t.deepEqual(f.render([['A', 'x\n@end'], ['B', '', 7]]), printed);
+  t.throws(() => f.render([['bad name', '']]), { message: /section name/ });
+});

@@ -1,7 +1,7 @@
 // Pure planning of the gnt module: init/modify/add arguments and drift, without a cluster.
 import test from 'ava';
 import { instanceAddArgs, publicKeyLines } from '../../modules/gnt.ts';
-import { initArgs, normaliseParam, paramList, planClusterDrift, sections, toMiB, type ClusterFacts, type WantedCluster } from '../../modules/gnt-parse.ts';
+import { initArgs, normaliseParam, paramList, planClusterDrift, toMiB, type ClusterFacts, type WantedCluster } from '../../modules/gnt-parse.ts';
 
 const want: WantedCluster = {
   clusterName: 'ganeti.example.org',
@@ -42,11 +42,12 @@ test('initArgs: the recipe of ganeti-gentoo.md step 10, with --vg-name (Ganeti 3
     'mode=bridged,link=br0',
     '-B',
     'vcpus=2,maxmem=512M,minmem=512M',
+    '--',
     'ganeti.example.org',
   ]);
   t.false(initArgs(want).includes('-g'));
   const lab = initArgs({ clusterName: 'c.example.org', masterNetdev: 'eth0', enabledHypervisors: ['fake'], enabledDiskTemplates: ['file', 'diskless'], noEtcHosts: true, fileStorageDir: '/srv/f' });
-  t.deepEqual(lab, ['--master-netdev=eth0', '--enabled-hypervisors=fake', '--enabled-disk-templates=file,diskless', '--file-storage-dir=/srv/f', '--no-etc-hosts', 'c.example.org']);
+  t.deepEqual(lab, ['--master-netdev=eth0', '--enabled-hypervisors=fake', '--enabled-disk-templates=file,diskless', '--file-storage-dir=/srv/f', '--no-etc-hosts', '--', 'c.example.org']);
 });
 
 test('planClusterDrift: nothing to do when info matches (memory in MiB, extra params ignored)', (t) => {
@@ -99,24 +100,15 @@ test('normaliseParam and toMiB compare values the way gnt-cluster info prints th
   t.throws(() => paramList({ kernel_args: 'a,b' }, 'hypervisorParams.kvm'), { message: /hypervisorParams\.kvm: parameter kernel_args=a,b/ });
 });
 
-test('sections splits a probe answer by @@ headers, with inline values', (t) => {
-  const s = sections('noise\n@@state=up\n@@master=node1\n@@info\nCluster name: x\n  a: b\n@@rc=0\n');
-  t.is(s.get('state'), 'up');
-  t.is(s.get('master'), 'node1');
-  t.is(s.get('info'), 'Cluster name: x\n  a: b');
-  t.is(s.get('rc'), '0\n');
-  t.false(s.has('noise'));
-});
-
 test('instanceAddArgs: template, OS, disks, NIC, node, no name check', (t) => {
   t.deepEqual(instanceAddArgs({ name: 'inst1', os: 'noop', template: 'file', disks: ['1G'], node: 'node2.example.org', nameCheck: false }), [
-    '-t', 'file', '-o', 'noop', '--disk', '0:size=1G', '--net', '0', '-n', 'node2.example.org', '--no-name-check', '--no-ip-check', 'inst1',
+    '-t', 'file', '-o', 'noop', '--disk', '0:size=1G', '--net', '0', '-n', 'node2.example.org', '--no-name-check', '--no-ip-check', '--', 'inst1',
   ]);
   t.deepEqual(
     instanceAddArgs({ name: 'vm', os: 'debootstrap+default', template: 'drbd', disks: ['10G', '2G'], nics: [{ link: 'br0' }], node: 'a', secondaryNode: 'b', start: false }),
-    ['-t', 'drbd', '-o', 'debootstrap+default', '--disk', '0:size=10G', '--disk', '1:size=2G', '--net', '0:link=br0', '-n', 'a:b', '--no-start', 'vm'],
+    ['-t', 'drbd', '-o', 'debootstrap+default', '--disk', '0:size=10G', '--disk', '1:size=2G', '--net', '0:link=br0', '-n', 'a:b', '--no-start', '--', 'vm'],
   );
-  t.deepEqual(instanceAddArgs({ name: 'd', os: 'noop', template: 'diskless', nics: [] }), ['-t', 'diskless', '-o', 'noop', '--no-nics', 'd']);
+  t.deepEqual(instanceAddArgs({ name: 'd', os: 'noop', template: 'diskless', nics: [] }), ['-t', 'diskless', '-o', 'noop', '--no-nics', '--', 'd']);
   t.throws(() => instanceAddArgs({ name: 'x', os: 'noop', template: 'plain' }), { message: /template plain needs at least one disk/ });
 });
 

@@ -2,7 +2,10 @@
 import test from 'ava';
 import { sh } from '../../core/sh.ts';
 import type { RunHost } from '../../core/host.ts';
-import { editEtcHosts, hostname } from '../../modules/hostname.ts';
+import { editEtcHosts, hostname, parseFacts, verifyProbe, VERIFY_SECTIONS } from '../../modules/hostname.ts';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { ProbeFormatError, ProbeFrame } from '../../core/probe-frame.ts';
+import { localHost } from '../support/host.ts';
 import { labHostOpener, labSerialTest, useLab } from '../support/lab.ts';
 
 const lab = useLab(test, { name: 'hostnm', hosts: 1, profile: 'gentoo' });
@@ -21,6 +24,48 @@ test('editEtcHosts: one line per address, names moved off other lines, 127.0.1.1
   t.is(editEtcHosts(after, { '10.0.0.11': ['node1.example.org', 'node1'], '10.0.0.99': ['cluster.example.org'] }), after);
   t.is(editEtcHosts('10.0.0.11 a\n10.0.0.11 b\n', { '10.0.0.11': ['c'] }), '10.0.0.11\tc\n');
   t.is(editEtcHosts('x y', { '1.2.3.4': ['z'] }), 'x y\n1.2.3.4\tz\n');
+});
+
+/** Runs the verify probe in dash inside a new UTS namespace whose kernel host name is `live` (any bytes, as sethostname allows). */
+function probeWithLiveName(live: string, name: string): { frame: ProbeFrame; out: Buffer } {
+  const frame = new ProbeFrame();
+  const py = 'import os, socket, sys; socket.sethostname(sys.argv[1]); os.execvp("dash", ["dash", "-c", sys.argv[2]])';
+  const out = execFileSync('unshare', ['--uts', 'python3', '-c', py, live, verifyProbe(frame, name).text]);
+  return { frame, out };
+}
+const canUnshare = spawnSync('unshare', ['--uts', 'true']).status === 0;
+
+test('a live host name holding newlines and old key=value lines cannot forge fqdn or openrc', (t) => {
+  if (!canUnshare) return t.pass('no unshare --uts here');
+  const forged = 'x\nfqdn=node1.example.org\ngetent=10.0.0.1\nopenrc=1';
+  const { frame, out } = probeWithLiveName(forged, 'node1.example.org');
+  const f = parseFacts(frame.parse(out, VERIFY_SECTIONS));
+  t.is(f.live, forged);
+  t.is(f.fqdn, '');
+  t.deepEqual(f.addresses, []);
+  const right = probeWithLiveName('localhost', 'localhost');
+  const g = parseFacts(right.frame.parse(right.out, VERIFY_SECTIONS));
+  t.is(g.live, 'localhost');
+  t.true(g.addresses.includes('127.0.0.1'), g.addresses.join(' '));
+});
+
+test('verify answers: unframed, truncated or multi-line values are refused', (t) => {
+  const frame = new ProbeFrame();
+  const good = frame.render([['live', 'n1'], ['fqdn', 'n1.example.org\n'], ['getent', '10.0.0.1\n'], ['openrc', '', 1]]);
+  t.deepEqual(parseFacts(frame.parse(good, VERIFY_SECTIONS)), { live: 'n1', fqdn: 'n1.example.org', addresses: ['10.0.0.1'], openrc: false });
+  for (const bad of [Buffer.concat([Buffer.from('live=n1.example.org\n'), good]), Buffer.concat([good, Buffer.from('openrc=1\n')]), good.subarray(0, good.length - 4)]) {
+    t.throws(() => parseFacts(frame.parse(bad, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError });
+  }
+  const twoLines = frame.render([['live', 'n1'], ['fqdn', 'a\nb\n'], ['getent', ''], ['openrc', '']]);
+  t.throws(() => parseFacts(frame.parse(twoLines, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError, message: /more than one line/ });
+  const notAnAddress = frame.render([['live', 'n1'], ['fqdn', '', 2], ['getent', '10.0.0.1\nopenrc=1\n'], ['openrc', '', 1]]);
+  t.throws(() => parseFacts(frame.parse(notAnAddress, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError });
+});
+
+test('names starting with a dash or holding spaces are refused before touching the host', async (t) => {
+  for (const bad of ['-h', '--help', 'a b', 'x\nfqdn=y', '']) {
+    await t.throwsAsync(hostname(localHost({ check: true }).host, { name: bad }), { message: /is not a valid host name/ }, JSON.stringify(bad));
+  }
 });
 
 labTest('no change when the name is already right: one round trip, changed:false, verified', async (t) => {

@@ -2,7 +2,11 @@
 import test from 'ava';
 import { sh } from '../../core/sh.ts';
 import type { RunHost } from '../../core/host.ts';
-import { decideLoad, kmod, mismatchedParams, modprobeConf, parseKmodFacts, parseOptions, type KmodFacts } from '../../modules/kmod.ts';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { ProbeFormatError, ProbeFrame } from '../../core/probe-frame.ts';
+import { checkModuleName, decideLoad, factsProbe, FACT_SECTIONS, kmod, mismatchedParams, modprobeConf, parseKmodFacts, parseOptions, type KmodFacts } from '../../modules/kmod.ts';
+import { localHost } from '../support/host.ts';
 import { labHostOpener, labSerialTest, useLab } from '../support/lab.ts';
 
 const lab = useLab(test, { name: 'kmod', hosts: 1, profile: 'gentoo' });
@@ -22,13 +26,61 @@ test('options: record and string forms give the same modprobe.d line; bad values
   t.throws(() => parseOptions({ x: 'a b' }, 'kmod drbd'), { message: /cannot carry unquoted/ });
 });
 
+/** The sections of a drbd host, built from the probe's format: module loaded, two parameters, /proc/drbd with no minor. */
+function drbdAnswer(frame: ProbeFrame, params = 'minor_count\x00128\x00usermode_helper\x00/sbin/drbdadm\x00'): Buffer {
+  return frame.render([
+    ['kernel', '6.1.0-28-amd64\n'],
+    ['moddir', ''],
+    ['available', ''],
+    ['module', ''],
+    ['refcnt', '0\n'],
+    ['params', params],
+    ['drbd', '0\n'],
+  ]);
+}
+
 test('parse /sys facts and compare parameters (Y/N booleans)', (t) => {
-  const f = parseKmodFacts(['kernel=6.1.0-28-amd64', 'moddir=1', 'available=1', 'loaded=1', 'refcnt=0', 'param.minor_count=128', 'param.usermode_helper=/sbin/drbdadm', 'drbdminors=0']);
+  const frame = new ProbeFrame();
+  const f = parseKmodFacts(frame.parse(drbdAnswer(frame), FACT_SECTIONS));
   t.deepEqual(f, { kernel: '6.1.0-28-amd64', moduleDir: true, available: true, loaded: true, builtin: false, refcnt: 0, params: { minor_count: '128', usermode_helper: '/sbin/drbdadm' }, drbdMinors: 0 });
   t.deepEqual(mismatchedParams(parseOptions(DRBD, ''), f.params), { usermode_helper: { have: '/sbin/drbdadm', want: '/bin/true' } });
   t.deepEqual(mismatchedParams([['enable', 'Y']], { enable: 'Y' }), {});
   t.deepEqual(mismatchedParams([['enable', 'true']], { enable: 'Y' }), {});
   t.deepEqual(mismatchedParams([['x', '1']], {}), { x: { have: undefined, want: '1' } });
+});
+
+test('a parameter value holding newlines and old key=value lines stays that value; unframed or truncated answers are refused', (t) => {
+  const frame = new ProbeFrame();
+  const forged = 'x\nloaded=1\nbuiltin=1\nparam.minor_count=1\n@@END';
+  const f = parseKmodFacts(frame.parse(drbdAnswer(frame, `usermode_helper\0${forged}\0`), FACT_SECTIONS));
+  t.deepEqual(f.params, { usermode_helper: forged });
+  t.false(f.builtin);
+  const good = drbdAnswer(frame);
+  for (const bad of [Buffer.concat([Buffer.from('loaded=1\n'), good]), Buffer.concat([good, Buffer.from('builtin=1\n')]), good.subarray(0, good.length - 5)]) {
+    t.throws(() => parseKmodFacts(frame.parse(bad, FACT_SECTIONS)), { instanceOf: ProbeFormatError });
+  }
+  t.throws(() => parseKmodFacts(frame.parse(drbdAnswer(frame, 'odd\0'), FACT_SECTIONS)), { instanceOf: ProbeFormatError, message: /pairs/ });
+  t.throws(() => parseKmodFacts(frame.parse(drbdAnswer(frame, 'a b\0v\0'), FACT_SECTIONS)), { instanceOf: ProbeFormatError, message: /parameter name/ });
+});
+
+test('the facts probe run by dash on this machine: a built-in module with parameters, and a missing one', (t) => {
+  for (const [name, loaded] of [['8250', true], ['drover_no_such_module', false]] as const) {
+    if (loaded && !existsSync('/sys/module/8250/parameters')) continue;
+    const frame = new ProbeFrame();
+    const f = parseKmodFacts(frame.parse(execFileSync('dash', ['-c', factsProbe(frame, name).text]), FACT_SECTIONS));
+    t.is(f.loaded, loaded, name);
+    t.is(f.kernel, execFileSync('uname', ['-r']).toString().trim());
+    if (loaded) t.true(Object.keys(f.params).length > 0);
+    else t.deepEqual(f.params, {});
+  }
+});
+
+test('kernel module names: no leading dash (an option to modinfo/modprobe), no spaces or paths', async (t) => {
+  for (const bad of ['--help', '-r', '', 'a b', '../x', 'x/y', 'x\n', 'a'.repeat(56)]) {
+    t.throws(() => checkModuleName(bad), { message: /kmod: name must be a kernel module name/ }, JSON.stringify(bad));
+    await t.throwsAsync(kmod(localHost({ check: true }).host, { name: bad }), { message: /name must be a kernel module name/ });
+  }
+  for (const good of ['drbd', 'vhost_net', 'snd-hda-intel', '8250', 'a'.repeat(55)]) t.notThrows(() => checkModuleName(good));
 });
 
 const loadedWrong: KmodFacts = { kernel: 'k', moduleDir: true, available: true, loaded: true, builtin: false, refcnt: 0, params: { minor_count: '128', usermode_helper: '/sbin/drbdadm' } };
@@ -87,5 +139,5 @@ labTest('drbd in the lab: files written, load skipped honestly; twice; --check c
 });
 
 labTest('bad module name refused before touching the host', async (t) => {
-  await t.throwsAsync(kmod(h(), { name: 'drbd; reboot' }), { message: /bad module name/ });
+  await t.throwsAsync(kmod(h(), { name: 'drbd; reboot' }), { message: /name must be a kernel module name/ });
 });

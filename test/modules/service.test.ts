@@ -2,7 +2,9 @@
 import test from 'ava';
 import { sh } from '../../core/sh.ts';
 import type { RunHost } from '../../core/host.ts';
-import { notifyRestart, parseServiceProbe, planService, service } from '../../modules/service.ts';
+import { notifyRestart, parseServiceProbe, planService, service, serviceProbe, SERVICE_SECTIONS } from '../../modules/service.ts';
+import { execFileSync } from 'node:child_process';
+import { ProbeFormatError, ProbeFrame } from '../../core/probe-frame.ts';
 import { sysfile } from '../../modules/sysfile.ts';
 import { labHostOpener, labSerialTest, useLab } from '../support/lab.ts';
 
@@ -45,16 +47,49 @@ async function inDefault(): Promise<boolean> {
   return (await h().exec(sh`test -L /etc/runlevels/default/drovertest`, { allowFail: true })).code === 0;
 }
 
+/** An answer built from the probe's format. */
+function answer(frame: ProbeFrame, init: string, o: { exists?: number; status?: number; enabled?: number; systemd?: string } = {}): Buffer {
+  return frame.render([['init', init], ['exists', '', o.exists ?? 1], ['status', '', o.status ?? 0], ['enabled', '', o.enabled ?? 1], ['systemd', o.systemd ?? '']]);
+}
+const facts = (init: string, o: Parameters<typeof answer>[2] = {}) => {
+  const frame = new ProbeFrame();
+  return parseServiceProbe(frame.parse(answer(frame, init, o), SERVICE_SECTIONS));
+};
+
 test('parse and plan: OpenRC exit codes, crashed restarts, stopped is a no-op', (t) => {
-  const f = parseServiceProbe('init=openrc\nexists=1\ncode=32\nenabled=0\n');
+  const f = facts('openrc', { exists: 0, status: 32, enabled: 1 });
   t.deepEqual(f, { init: 'openrc', exists: true, status: 'crashed', enabled: false });
   t.deepEqual(planService({ name: 'x', state: 'started' }, f), { actions: ['zap', 'start'], enable: undefined, messages: ['restarted (was crashed)'] });
   t.deepEqual(planService({ name: 'x', state: 'stopped' }, f).actions, ['zap']);
-  const stopped = parseServiceProbe('init=openrc\nexists=1\ncode=3\nenabled=1\n');
+  const stopped = facts('openrc', { exists: 0, status: 3, enabled: 0 });
   t.deepEqual(planService({ name: 'x', state: 'stopped', enabled: true }, stopped).actions, []);
-  t.is(parseServiceProbe('init=unknown\n').init, 'unknown');
-  const sd = parseServiceProbe('init=systemd\nLoadState=loaded\nActiveState=failed\nUnitFileState=enabled\n');
+  t.is(facts('unknown').init, 'unknown');
+  const sd = facts('systemd', { systemd: 'LoadState=loaded\nActiveState=failed\nUnitFileState=enabled\n' });
   t.deepEqual(sd, { init: 'systemd', exists: true, status: 'failed', enabled: true });
+});
+
+test('hostile answers: old key=value lines around the sections, forged or repeated systemd keys, truncation', (t) => {
+  const frame = new ProbeFrame();
+  const good = answer(frame, 'openrc', { exists: 0, status: 3, enabled: 1 });
+  for (const bad of [
+    Buffer.concat([Buffer.from('init=openrc\ncode=0\n'), good]),
+    Buffer.concat([good, Buffer.from('enabled=1\n')]),
+    good.subarray(0, good.length - 2),
+    answer(frame, 'systemd', { systemd: 'LoadState=loaded\nActiveState=failed\nActiveState=active\n' }),
+    answer(frame, 'systemd', { systemd: 'LoadState=loaded\ninit=openrc\n' }),
+    answer(frame, 'openrc\ncode=0'),
+  ]) {
+    t.throws(() => parseServiceProbe(frame.parse(bad, SERVICE_SECTIONS)), { instanceOf: ProbeFormatError });
+  }
+});
+
+test('the probe run by dash on this machine parses (whatever its init system)', (t) => {
+  const frame = new ProbeFrame();
+  const out = execFileSync('dash', ['-c', serviceProbe(frame, 'drover-no-such-service', 'default').text]);
+  const f = parseServiceProbe(frame.parse(out, SERVICE_SECTIONS));
+  t.false(f.exists);
+  t.throws(() => serviceProbe(frame, '--help', 'default'), { message: /service: bad name "--help"/ });
+  t.throws(() => serviceProbe(frame, 'sshd', '-x'), { message: /service: bad runlevel "-x"/ });
 });
 
 labTest('install the test service (sysfile, mode 0755)', async (t) => {

@@ -1,7 +1,7 @@
-// sysfile's pure parts: probe parsing (recorded output), planning from a FileState, validate word splitting, write script shape.
+// sysfile's pure parts: planning from a FileState, validate word splitting, write script shape.
 import test from 'ava';
 import { backupPathFor, modeOf, normaliseMode, planSysfile } from '../../modules/sysfile.ts';
-import { chownSpec, dirOf, parseFileProbes, splitWords, writeFileAtomic, type FileState } from '../../modules/remote-file.ts';
+import { chownSpec, dirOf, splitWords, writeFileAtomic, type FileState } from '../../modules/remote-file.ts';
 
 const file = (content: string, extra: Partial<FileState> = {}): FileState => ({
   path: '/etc/x.conf',
@@ -17,54 +17,7 @@ const file = (content: string, extra: Partial<FileState> = {}): FileState => ({
 });
 const absent: FileState = { path: '/etc/x.conf', realPath: '/etc/x.conf', kind: 'absent' };
 
-test('parseFileProbes: recorded output with a followed link, an absent path, own lines between sections', (t) => {
-  const out = Buffer.from(
-    [
-      '@drover-file',
-      '@link ../real.conf',
-      '@real /etc/real.conf',
-      '@state file 0 4 640 root adm',
-      '@content',
-      Buffer.from('a\u00e9\0b').toString('base64'),
-      '@end',
-      'live=node1',
-      '@drover-file',
-      '@state absent',
-      '@end',
-      '',
-    ].join('\n'),
-  );
-  const { files, rest } = parseFileProbes(out, ['/etc/link.conf', '/etc/none']);
-  t.deepEqual(files[0], {
-    path: '/etc/link.conf',
-    realPath: '/etc/real.conf',
-    kind: 'file',
-    linkTarget: '../real.conf',
-    uid: 0,
-    gid: 4,
-    owner: 'root',
-    group: 'adm',
-    mode: '0640',
-    content: Buffer.from('a\u00e9\0b'),
-  });
-  t.deepEqual(files[1], { path: '/etc/none', realPath: '/etc/none', kind: 'absent' });
-  t.deepEqual(rest, ['live=node1']);
-  t.throws(() => parseFileProbes(out, ['/only/one']), { message: /2 answers for 1 paths/ });
-  t.throws(() => parseFileProbes(Buffer.from('@drover-file\n@state file \n@end\n'), ['/p']), { message: /cannot stat/ });
-});
-
-test('parseFileProbes: an empty file has empty content; an unreadable one is flagged', (t) => {
-  const { files } = parseFileProbes(Buffer.from('@drover-file\n@state file 0 0 600 root root\n@content\n@end\n@drover-file\n@state file 0 0 0 root root\n@content\n@unreadable\n@end\n'));
-  t.deepEqual(files[0].content, Buffer.alloc(0));
-  t.true(files[1].unreadable);
-  t.is(files[1].content, undefined);
-});
-
-test('parseFileProbes: @same means the content matched the expected hash and was not sent', (t) => {
-  const { files } = parseFileProbes(Buffer.from('@drover-file\n@state file 0 0 644 root root\n@same\n@end\n'));
-  t.true(files[0].sameAsExpected);
-  t.is(files[0].content, undefined);
-});
+// The probe's wire format and its parser are tested on real files in remote-file.test.ts.
 
 test('modeOf and normaliseMode', (t) => {
   t.is(modeOf({ path: '/a', content: '' }), 'content');
