@@ -1,9 +1,11 @@
-// defineModule: the one way to write a module, adding title, events, timing, nesting and error context.
+// defineModule: the one module contract (facts → pure plan → apply, check mode owned here), with title, events, timing, nesting and error context.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { callerLocation } from './callsite.ts';
 import { Interrupted, ModuleError, rootCause, UnreachableError } from './errors.ts';
 import type { FileChange } from './events.ts';
-import { runtimeOf, type Host } from './host.ts';
+import { runtimeOf, type ExecOptions, type ExecResult, type Host } from './host.ts';
+import { ProbeFrame, type ProbeSections } from './probe-frame.ts';
+import type { ShellCommand } from './sh.ts';
 
 /** What every module call returns. Modules extend it with their own typed facts. */
 export interface Result {
@@ -19,16 +21,84 @@ export interface Result {
   detail?: string;
 }
 
-export interface ModuleSpec<P, R extends Result> {
+/** What a module's pure plan sees of the host: its name and vars (sysfile content may be a function of them). */
+export interface HostInfo {
+  readonly name: string;
+  readonly vars: unknown;
+}
+
+/** The read-only view of a host a module's facts step gets: every command it runs is read-only. */
+export interface HostReader extends HostInfo {
+  exec(cmd: ShellCommand, options?: Omit<ExecOptions, 'readOnly'>): Promise<ExecResult>;
+  /** Progress line for the host's line in the progress view. */
+  log(line: string): void;
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+}
+
+/** Changes a module makes when its plan says so, never in --check (the wrapper decides). */
+export type Apply<R extends Result> = (host: Host<unknown>) => Promise<Partial<R> | void>;
+
+/** A module's decision: what it reports, and how to make the change. */
+export interface Plan<R extends Result> {
+  /** The report. In --check it is returned as is: what would change, with the diffs and the message. */
+  result: R;
+  /**
+   * How to change the host when `result.changed` (required then): one command, run in one round trip
+   * (with `applyOptions`: stdin payload, progress, okCodes), or a function for a change that needs
+   * several steps. What the function returns is merged into the result.
+   */
+  apply?: ShellCommand | Apply<R>;
+  applyOptions?: Omit<ExecOptions, 'readOnly'>;
+}
+
+/**
+ * One module: facts (read-only; one round trip through `probe(...)`) → plan (pure) → apply.
+ * The wrapper runs it: in --check it returns the plan's result and never applies; otherwise it applies
+ * and reports. A module never looks at check mode itself.
+ */
+export interface ModuleSpec<P, F, R extends Result> {
   /** Short name shown in output: "sysfile", "emerge". */
   name: string;
   /** Title of one call, from its params: "sysfile /etc/hosts". Must not reveal secrets (Secret renders ***). */
   title: (params: P) => string;
-  /** Probes (one round trip when nothing changes) and, unless host.check, applies. */
-  run: (host: Host<unknown>, params: P) => Promise<R>;
+  /** Pure check of the params before the host is touched: throw an Error saying which param is wrong and why. */
+  validate?: (params: P) => void;
+  /** Reads the host's state. Every command it runs is read-only (and so also runs in --check). */
+  facts: (host: HostReader, params: P) => Promise<F>;
+  /** Pure: params + facts → what would change. Nothing to change = `result.changed: false` and no apply. */
+  plan: (params: P, facts: F, host: HostInfo) => Plan<R>;
 }
 
-export type ModuleFn<P, R extends Result> = (<V>(host: Host<V>, params: P) => Promise<R>) & { readonly moduleName: string };
+/** A facts step made by `probe`: it keeps its parts, so a fixture test can feed a recorded answer to `parse`. */
+export interface ProbeFacts<P, F> {
+  (host: HostReader, params: P): Promise<F>;
+  readonly build: (params: P, frame: ProbeFrame) => ShellCommand;
+  readonly parse: (sections: ProbeSections, params: P) => F;
+  readonly sections?: (params: P) => readonly string[];
+}
+
+/**
+ * The usual facts step: one read-only command printing sections of a fresh ProbeFrame, parsed strictly
+ * (`sections`: the names the answer must hold; a name ending in `?` may be absent).
+ */
+export function probe<P, F>(
+  build: (params: P, frame: ProbeFrame) => ShellCommand,
+  parse: (sections: ProbeSections, params: P) => F,
+  sections?: (params: P) => readonly string[],
+): ProbeFacts<P, F> {
+  const facts = async (host: HostReader, params: P): Promise<F> => {
+    const frame = new ProbeFrame();
+    const r = await host.exec(build(params, frame));
+    return parse(frame.parse(r.stdoutBytes, sections?.(params)), params);
+  };
+  return Object.assign(facts, { build, parse, sections });
+}
+
+export type ModuleFn<P, R extends Result> = (<V>(host: Host<V>, params: P) => Promise<R>) & {
+  readonly moduleName: string;
+  /** The contract behind the function (for fixture tests: plan a recorded probe answer without a host). */
+  readonly spec?: ModuleSpec<P, any, R>;
+};
 
 const nesting = new AsyncLocalStorage<{ host: string; module: string }>();
 
@@ -38,7 +108,18 @@ const nesting = new AsyncLocalStorage<{ host: string; module: string }>();
  * the outer module reports them. Any error is rethrown as a ModuleError naming host, module and the
  * playbook line that made the call.
  */
-export function defineModule<P, R extends Result>(spec: ModuleSpec<P, R>): ModuleFn<P, R> {
+/** @deprecated TRANSITION ONLY (removed once every module is on the contract). */
+export interface LegacyModuleSpec<P, R extends Result> {
+  name: string;
+  title: (params: P) => string;
+  run: (host: Host<unknown>, params: P) => Promise<R>;
+}
+
+export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>): ModuleFn<P, R>;
+/** @deprecated TRANSITION ONLY */
+export function defineModule<P, R extends Result>(spec: LegacyModuleSpec<P, R>): ModuleFn<P, R>;
+export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R> | LegacyModuleSpec<P, R>): ModuleFn<P, R> {
+  const run = (host: Host<unknown>, params: P) => ('run' in spec ? spec.run(host, params) : runContract(spec, host, params));
   const fn = async <V>(host: Host<V>, params: P): Promise<R> => {
     const callsite = callerLocation(new Error().stack);
     const rt = runtimeOf(host as Host<unknown>);
@@ -51,14 +132,14 @@ export function defineModule<P, R extends Result>(spec: ModuleSpec<P, R>): Modul
       title = spec.name;
     }
     if (nested || !rt) {
-      return spec.run(host as Host<unknown>, params);
+      return run(host as Host<unknown>, params);
     }
     const started = performance.now();
     rt.events.emit({ kind: 'module-start', host: host.name, module: spec.name, title, callsite });
     const previous = rt.currentModule;
     rt.currentModule = spec.name;
     try {
-      const result = await nesting.run({ host: host.name, module: spec.name }, () => spec.run(host as Host<unknown>, params));
+      const result = await nesting.run({ host: host.name, module: spec.name }, () => run(host as Host<unknown>, params));
       const status = result.skipped !== undefined ? 'skipped' : result.changed ? 'changed' : 'ok';
       rt.events.emit({
         kind: 'module-end',
@@ -97,7 +178,34 @@ export function defineModule<P, R extends Result>(spec: ModuleSpec<P, R>): Modul
       rt.currentModule = previous;
     }
   };
-  return Object.assign(fn, { moduleName: spec.name });
+  return Object.assign(fn, { moduleName: spec.name, spec: 'run' in spec ? undefined : spec });
+}
+
+/** facts → plan → (unless --check) apply. */
+async function runContract<P, F, R extends Result>(spec: ModuleSpec<P, F, R>, host: Host<unknown>, params: P): Promise<R> {
+  spec.validate?.(params);
+  const facts = await spec.facts(readerOf(host), params);
+  const plan = spec.plan(params, facts, { name: host.name, vars: host.vars });
+  const result = plan.result;
+  if (!result.changed || host.check) return result;
+  if (!plan.apply) throw new Error(`module ${spec.name}: its plan reports a change but has nothing to apply (a bug in the module)`);
+  if (typeof plan.apply === 'function') {
+    const more = await plan.apply(host);
+    return more ? { ...result, ...more } : result;
+  }
+  await host.exec(plan.apply, plan.applyOptions);
+  return result;
+}
+
+/** The host as a module's facts step sees it: commands are read-only, so they also run in --check. */
+function readerOf(host: Host<unknown>): HostReader {
+  return {
+    name: host.name,
+    vars: host.vars,
+    exec: (cmd, options) => host.exec(cmd, { ...options, readOnly: true }),
+    log: (line) => host.log(line),
+    memo: (key, compute) => host.memo(key, compute),
+  };
 }
 
 /** True when any of the results changed: `if (changed(a, b)) host.notify(...)`. */

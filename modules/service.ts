@@ -1,5 +1,5 @@
 // service: start/stop/restart/reload a service and enable it at boot — OpenRC first, systemd when that is the init.
-import { defineModule, type Result } from '../core/module.ts';
+import { defineModule, probe, type Plan, type Result } from '../core/module.ts';
 import type { Host } from '../core/host.ts';
 import { ProbeFormatError, ProbeFrame, type ProbeSections } from '../core/probe-frame.ts';
 import { sh, ShellCommand } from '../core/sh.ts';
@@ -38,7 +38,7 @@ export interface ServiceResult extends Result {
 const OPENRC_STATUS: Record<number, string> = { 0: 'started', 3: 'stopped', 4: 'starting/stopping', 16: 'inactive', 32: 'crashed' };
 
 function checkName(name: string, what: string): void {
-  if (!/^[A-Za-z0-9_@:+][A-Za-z0-9_.@:+-]*$/.test(name)) throw new Error(`service: bad ${what} ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9_@:+][A-Za-z0-9_.@:+-]*$/.test(name)) throw new Error(`bad ${what} ${JSON.stringify(name)}`);
 }
 
 /** The sections serviceProbe prints. */
@@ -171,33 +171,34 @@ function applyScript(init: InitSystem, name: string, runlevel: string, actions: 
  * const b = await sysfile(host, { path: '/etc/default/ganeti', content: env })
  * notifyRestart(host, 'ganeti', a, b)   // runs service(host, { name: 'ganeti', state: 'restarted' }) at the end of the phase
  */
-export const service = defineModule<ServiceParams, ServiceResult>({
+export const service = defineModule<ServiceParams, ServiceFacts, ServiceResult>({
   name: 'service',
   title: (p) => `service ${p.name}${p.state ? ` ${p.state}` : ''}${p.enabled === undefined ? '' : p.enabled ? ' enabled' : ' disabled'}`,
-  run: async (host, p) => {
+  validate: (p) => {
     checkName(p.name, 'name');
-    const runlevel = p.runlevel ?? 'default';
-    checkName(runlevel, 'runlevel');
-    if (p.state === undefined && p.enabled === undefined) throw new Error(`service ${p.name}: give state and/or enabled`);
-    const frame = new ProbeFrame();
-    const probe = await host.exec(serviceProbe(frame, p.name, runlevel), { readOnly: true });
-    const f = parseServiceProbe(frame.parse(probe.stdoutBytes, SERVICE_SECTIONS));
-    if (f.init === 'unknown') throw new Error(`service ${p.name}: unsupported init system (neither OpenRC's rc-service nor a running systemd found)`);
-    const init = f.init;
-    if (!f.exists) {
-      const wantsIt = p.state === 'started' || p.state === 'restarted' || p.state === 'reloaded' || p.enabled === true;
-      if (wantsIt) throw new Error(`service ${p.name} does not exist on ${host.name} (${init === 'openrc' ? `no /etc/init.d/${p.name}` : 'no such unit'})`);
-      return { changed: false, init, before: 'absent', message: 'no such service (nothing to stop or disable)' };
-    }
-    const plan = planService(p, f);
-    const changed = plan.actions.length > 0 || plan.enable !== undefined;
-    const result: ServiceResult = { changed, init, before: f.status };
-    if (plan.messages.length) result.message = plan.messages.join(', ');
-    if (!changed || host.check) return result;
-    await host.exec(applyScript(init, p.name, runlevel, plan.actions, plan.enable));
-    return result;
+    checkName(p.runlevel ?? 'default', 'runlevel');
+    if (p.state === undefined && p.enabled === undefined) throw new Error('give state and/or enabled');
   },
+  facts: probe((p, frame) => serviceProbe(frame, p.name, p.runlevel ?? 'default'), parseServiceProbe, () => SERVICE_SECTIONS),
+  plan: (p, f, host) => servicePlan(p, f, host.name),
 });
+
+/** The whole decision (pure): the report, and the one command that makes it true. */
+export function servicePlan(p: ServiceParams, f: ServiceFacts, hostName: string): Plan<ServiceResult> {
+  if (f.init === 'unknown') throw new Error(`unsupported init system (neither OpenRC's rc-service nor a running systemd found)`);
+  const init = f.init;
+  if (!f.exists) {
+    const wantsIt = p.state === 'started' || p.state === 'restarted' || p.state === 'reloaded' || p.enabled === true;
+    if (wantsIt) throw new Error(`service ${p.name} does not exist on ${hostName} (${init === 'openrc' ? `no /etc/init.d/${p.name}` : 'no such unit'})`);
+    return { result: { changed: false, init, before: 'absent', message: 'no such service (nothing to stop or disable)' } };
+  }
+  const plan = planService(p, f);
+  const changed = plan.actions.length > 0 || plan.enable !== undefined;
+  const result: ServiceResult = { changed, init, before: f.status };
+  if (plan.messages.length) result.message = plan.messages.join(', ');
+  if (!changed) return { result };
+  return { result, apply: applyScript(init, p.name, p.runlevel ?? 'default', plan.actions, plan.enable) };
+}
 
 /**
  * Restart `name` once at the end of the current phase if any of `results` changed (Ansible's notify +
