@@ -1,76 +1,116 @@
-// Reads the OpenSSH client config (~/.ssh/config) for one host: HostName, User, Port, IdentityFile, ConnectTimeout.
-import { readFileSync } from 'node:fs';
+// The OpenSSH client config for one host, as drover uses it: HostName, User, Port, IdentityFile,
+// ConnectTimeout (ssh-config-resolve.ts resolves as OpenSSH does). A directive that would change where,
+// as whom or how drover connects and that drover does not implement (ssh-directives.ts) is an error
+// naming file:line, raised before anything connects.
+import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import SSHConfig from 'ssh-config';
+import { UnreachableError } from '../errors.ts';
+import { connectionTokens, expandPath, readIfExists, resolveSshConfig, type Setting, type SshConfigEnv, type SshConfigResolution, type SshConfigSources } from './ssh-config-resolve.ts';
+import { SshConfigProblem as ConfigProblem } from './ssh-config-syntax.ts';
+import { refuses } from './ssh-directives.ts';
+
+export { connectionTokens, expandPath, expandTokens, resolveSshConfig } from './ssh-config-resolve.ts';
+export type { Setting, SshConfigEnv, SshConfigResolution, SshConfigSources } from './ssh-config-resolve.ts';
+export { SshConfigProblem } from './ssh-config-syntax.ts';
 
 export interface SshConfigHost {
   hostName?: string;
   user?: string;
   port?: number;
-  /** In file order, `~` and %d/%u/%h/%r expanded (%r only when User is set in the file). */
+  /** In file order, `~` and tokens (%d %h %r %u %p %n %C …) expanded; `none` dropped. */
   identityFiles: string[];
   connectTimeout?: number;
 }
 
-export interface SshConfigEnv {
-  home: string;
-  localUser: string;
+/** An ssh_config problem for one host: unreachable as configured, reported before connecting. */
+export class SshConfigError extends UnreachableError {
+  override name = 'SshConfigError';
 }
 
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
+/** Every obtained setting drover refuses (ssh-directives.ts), in file order. */
+export function refusals(res: SshConfigResolution): Setting[] {
+  const valueOf = (k: string) => res.settings.get(k)?.[0]?.args;
+  const out: Setting[] = [];
+  for (const list of res.settings.values()) for (const s of list) if (refuses(s.directive, s.args, valueOf)) out.push(s);
+  return out.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
 }
 
-function expandTokens(s: string, env: SshConfigEnv, host: string, user?: string): string {
-  return s.replace(/%([%dhur])/g, (m, c: string) =>
-    c === '%' ? '%' : c === 'd' ? env.home : c === 'h' ? host : c === 'u' ? env.localUser : (user ?? m),
-  );
+/** ssh_config time format (misc.c convtime): `30`, `1m30s`, … → seconds. */
+function convtime(s: string): number | undefined {
+  if (!/^(\d+[sSmMhHdDwW]?)+$/.test(s)) return undefined;
+  const mult: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  let total = 0;
+  for (const m of s.matchAll(/(\d+)([smhdw]?)/gi)) total += Number(m[1]) * (m[2] ? mult[m[2].toLowerCase()] : 1);
+  return total;
 }
 
-function expandPath(s: string, env: SshConfigEnv, host: string, user?: string): string {
-  const t = expandTokens(s, env, host, user);
-  return t === '~' ? env.home : t.startsWith('~/') ? join(env.home, t.slice(2)) : t;
-}
-
-/** What a config text says for `host` (the name given to ssh). `Match exec` is never run. */
-export function sshConfigFor(text: string, host: string, env: SshConfigEnv): SshConfigHost {
-  const c = SSHConfig.parse(text).compute(host, { matchExec: false, ignoreCase: true });
-  const user = first(c.user);
-  const hostName = first(c.hostname);
-  const portText = first(c.port);
-  const port = portText === undefined ? undefined : Number(portText);
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-    throw new Error(`ssh config: Port ${JSON.stringify(portText)} for ${host} is not a port number`);
+/** What drover uses from a resolution; throws ConfigProblem for refused directives and bad values. */
+function hostSettings(res: SshConfigResolution, env: SshConfigEnv): SshConfigHost {
+  const refused = refusals(res);
+  if (refused.length) {
+    throw new ConfigProblem(
+      `ssh config for ${res.originalHost} uses what drover does not implement (nothing was connected):\n` +
+        refused.map((s) => `  ${s.file}:${s.line}: ${s.directive.name} ${s.args.join(' ')} — ${s.directive.reason}`).join('\n'),
+    );
   }
-  const ids = c.identityfile === undefined ? [] : Array.isArray(c.identityfile) ? c.identityfile : [c.identityfile];
-  const timeout = first(c.connecttimeout);
+  const one = (k: string) => res.settings.get(k)?.[0];
+  const port = one('port');
+  const portNum = port ? Number(port.args[0]) : undefined;
+  if (port && !(/^\d+$/.test(port.args[0]) && portNum! > 0 && portNum! < 65536)) {
+    throw new ConfigProblem(`${port.file}:${port.line}: Port ${JSON.stringify(port.args[0])} for ${res.originalHost} is not a port number`);
+  }
+  const timeout = one('connecttimeout');
+  const seconds = timeout && timeout.args[0].toLowerCase() !== 'none' ? convtime(timeout.args[0]) : undefined;
+  if (timeout && timeout.args[0].toLowerCase() !== 'none' && seconds === undefined) {
+    throw new ConfigProblem(`${timeout.file}:${timeout.line}: ConnectTimeout ${JSON.stringify(timeout.args[0])} is not a time`);
+  }
+  const tokens = connectionTokens(res, env);
+  const ids = (res.settings.get('identityfile') ?? []).filter((s) => s.args[0].toLowerCase() !== 'none');
   return {
-    hostName: hostName === undefined ? undefined : expandTokens(hostName, env, host, user),
-    user,
-    port,
-    identityFiles: ids.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(f, env, host, user)),
-    connectTimeout: timeout === undefined || !/^\d+$/.test(timeout) ? undefined : Number(timeout),
+    hostName: one('hostname') ? res.host : undefined,
+    user: one('user')?.args[0],
+    port: portNum,
+    identityFiles: ids.map((s) => expandPath(s.args[0], tokens, env, `${s.file}:${s.line}: IdentityFile`)),
+    connectTimeout: seconds,
   };
+}
+
+const TEXT_FILE = '(ssh config)';
+
+/** What a config text says for `host` (the name given to ssh). Includes are read from disk. `Match exec` is never run. */
+export function sshConfigFor(text: string, host: string, env: SshConfigEnv, file = TEXT_FILE): SshConfigHost {
+  const read = (f: string) => (f === file ? text : readIfExists(f));
+  return hostSettings(resolveSshConfig(host, { userFile: file, env, read }), env);
 }
 
 export function defaultSshConfigFile(): string {
   return join(homedir(), '.ssh', 'config');
 }
 
-/** Reads `file` (default ~/.ssh/config; a missing default file is empty) and resolves `host`. */
-export function readSshConfigFor(host: string, file?: string): SshConfigHost {
+export const SYSTEM_SSH_CONFIG = '/etc/ssh/ssh_config';
+
+/**
+ * Resolves `host` as `ssh HOST` would: `file` alone when given (like `ssh -F FILE`, a missing one is an
+ * error), else ~/.ssh/config then /etc/ssh/ssh_config (missing ones are empty). A config problem or a
+ * refused directive is an SshConfigError (unreachable) naming file:line, raised before any connection.
+ */
+export function readSshConfigFor(host: string, file?: string, preset?: SshConfigSources['preset']): SshConfigHost {
   const env = { home: homedir(), localUser: userInfo().username };
-  let text: string;
   try {
-    text = readFileSync(file ?? defaultSshConfigFile(), 'utf8');
+    if (file !== undefined) statSync(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && file === undefined) return { identityFiles: [] };
-    throw new Error(`cannot read ssh config ${file}: ${(e as Error).message}`);
+    throw new SshConfigError(host, `cannot read ssh config ${file}: ${(e as Error).message}`);
   }
+  const src: SshConfigSources =
+    file !== undefined
+      ? { userFile: file, env, preset }
+      : { userFile: defaultSshConfigFile(), checkUserFilePerms: true, systemFile: SYSTEM_SSH_CONFIG, env, preset };
   try {
-    return sshConfigFor(text, host, env);
+    return hostSettings(resolveSshConfig(host, src), env);
   } catch (e) {
-    throw new Error(`${file ?? defaultSshConfigFile()}: ${(e as Error).message}`);
+    if (e instanceof ConfigProblem) throw new SshConfigError(host, e.message);
+    throw e;
   }
 }
+

@@ -1,8 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import test from 'ava';
-import { readSshConfigFor, sshConfigFor } from '../../../core/ssh/ssh-config.ts';
+import { UnreachableError } from '../../../core/errors.ts';
+import { readSshConfigFor, resolveSshConfig, sshConfigFor } from '../../../core/ssh/ssh-config.ts';
+import { DIRECTIVES, directive, directivesMarkdown } from '../../../core/ssh/ssh-directives.ts';
 
 const env = { home: '/home/me', localUser: 'me' };
 const text = `
@@ -21,8 +25,13 @@ Host *
   User admin
   IdentityFile ~/.ssh/default
   ConnectTimeout 4
-  Match exec "touch /tmp/drover-must-not-exist"
 `;
+
+function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'drover-sshcfg-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 test('HostName/Port/User/IdentityFile: first match wins, ~ and tokens expanded', (t) => {
   t.deepEqual(sshConfigFor(text, 'web1', env), {
@@ -41,13 +50,18 @@ test('HostName/Port/User/IdentityFile: first match wins, ~ and tokens expanded',
   });
 });
 
-test('a bad Port is an error naming the host', (t) => {
-  t.throws(() => sshConfigFor('Host x\n  Port abc\n', 'x', env), { message: /Port "abc" for x is not a port number/ });
+test('IdentityFile tokens use the final host, port and user (local user when none is set); `none` is dropped', (t) => {
+  const cfg = 'Host h\n  HostName H.Example.org\n  IdentityFile ~/k_%h_%p_%r_%n\n  IdentityFile none\n  ConnectTimeout 1m30s\n';
+  t.like(sshConfigFor(cfg, 'h', env), { identityFiles: ['/home/me/k_h.example.org_22_me_h'], connectTimeout: 90 });
+  t.throws(() => sshConfigFor('IdentityFile ~/%z\n', 'h', env), { message: /\(ssh config\):1: IdentityFile "~\/%z": unknown token %z/ });
 });
 
-test('readSshConfigFor reads a given file; a missing given file is an error', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'drover-sshcfg-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+test('a bad Port is an error naming file:line and the host', (t) => {
+  t.throws(() => sshConfigFor('Host x\n  Port abc\n', 'x', env), { message: /^\(ssh config\):2: Port "abc" for x is not a port number/ });
+});
+
+test('readSshConfigFor reads a given file; a missing given file is an unreachable error', (t) => {
+  const dir = tempDir(t);
   const file = join(dir, 'config');
   writeFileSync(file, 'Host lab\n  HostName 10.88.0.10\n  IdentityFile ~/k\n');
   t.deepEqual(readSshConfigFor('lab', file), {
@@ -57,5 +71,169 @@ test('readSshConfigFor reads a given file; a missing given file is an error', (t
     identityFiles: [join(homedir(), 'k')],
     connectTimeout: undefined,
   });
-  t.throws(() => readSshConfigFor('lab', join(dir, 'nope')), { message: /cannot read ssh config .*nope/ });
+  const e = t.throws(() => readSshConfigFor('lab', join(dir, 'nope')), { message: /cannot read ssh config .*nope/ });
+  t.true(e instanceof UnreachableError, 'a config problem is that host being unreachable, not a crash');
+});
+
+test('Match exec is never run: refused with file:line where OpenSSH would run it', (t) => {
+  const dir = tempDir(t);
+  const marker = join(dir, 'ran');
+  const cfg = `Host *\n  User u\nMatch host web* exec "touch ${marker}"\n  User ex\n`;
+  t.throws(() => sshConfigFor(cfg, 'web1', env), { message: /^\(ssh config\):3: Match exec "touch .*ran": drover never runs commands/ });
+  // OpenSSH skips exec once an earlier criterion failed: so does the refusal.
+  t.like(sshConfigFor(cfg, 'db1', env), { user: 'u' });
+  t.false(existsSync(marker));
+  // ... but evaluates Match lines even in an Include read under a non-matching Host (ssh runs exec there).
+  const inc = join(dir, 'inc.conf');
+  writeFileSync(inc, `Match exec "touch ${marker}"\n  User ex\n`);
+  t.throws(() => sshConfigFor(`Host other\n  Include ${inc}\n`, 'web1', env), { message: new RegExp(`^${inc}:1: Match exec`) });
+  t.false(existsSync(marker));
+});
+
+test('Match: unsupported criteria and `all` combined are errors naming file:line', (t) => {
+  t.throws(() => sshConfigFor('Match tagged x\n  User a\n', 'h', env), { message: /^\(ssh config\):1: unsupported Match attribute tagged/ });
+  t.throws(() => sshConfigFor('Match all host x\n', 'h', env), { message: /^\(ssh config\):1: Match 'all' cannot be combined/ });
+  t.throws(() => sshConfigFor('Match host\n', 'h', env), { message: /^\(ssh config\):1: Match host: missing criteria/ });
+});
+
+test('unknown directives are errors (as in OpenSSH) unless IgnoreUnknown names them', (t) => {
+  t.throws(() => sshConfigFor('Host *\n  UseKeychain yes\n', 'h', env), { message: /^\(ssh config\):2: Bad configuration option: usekeychain/ });
+  t.notThrows(() => sshConfigFor('IgnoreUnknown UseKeychain,AddKeys*\nHost *\n  UseKeychain yes\n', 'h', env));
+});
+
+test('Include: relative to ~/.ssh, globbed and sorted, nested; nested too deeply is an error', (t) => {
+  const home = tempDir(t);
+  mkdirSync(join(home, '.ssh', 'd'), { recursive: true });
+  writeFileSync(join(home, '.ssh', 'd', 'b.conf'), 'User from-b\nPort 2\n');
+  writeFileSync(join(home, '.ssh', 'd', 'a.conf'), 'Port 1\nInclude d/c.inc\n');
+  writeFileSync(join(home, '.ssh', 'd', 'c.inc'), 'IdentityFile ~/from-c\n');
+  const e = { home, localUser: 'me' };
+  t.like(sshConfigFor('Include d/*.conf\n', 'h', e), { user: 'from-b', port: 1, identityFiles: [join(home, 'from-c')] });
+  writeFileSync(join(home, '.ssh', 'loop'), 'Include loop\n');
+  t.throws(() => sshConfigFor('Include loop\n', 'h', e), { message: /loop:1: Include nested too deeply/ });
+  // the system config may not use ~ (readconf.c)
+  const sys = join(home, 'ssh_config');
+  writeFileSync(sys, 'Include ~/x\n');
+  t.throws(() => resolveSshConfig('h', { systemFile: sys, env: e }), { message: /ssh_config:1: Include ~\/x: tilde expansion not allowed/ });
+});
+
+// --- never silent: every refused directive, by file:line, only for the hosts it applies to
+
+/** A value each refused directive is refused for, and (where there is one) a value it is not. */
+const REFUSED_SAMPLES: Record<string, { bad: string; ok?: string }> = {
+  ProxyJump: { bad: 'bastion', ok: 'none' },
+  ProxyCommand: { bad: 'ssh -W %h:%p gw', ok: 'none' },
+  CanonicalizeHostname: { bad: 'yes', ok: 'no' },
+  AddressFamily: { bad: 'inet', ok: 'any' },
+  BindAddress: { bad: '192.0.2.1', ok: 'none' },
+  BindInterface: { bad: 'eth1', ok: 'none' },
+  CertificateFile: { bad: '~/.ssh/id_ed25519-cert.pub', ok: 'none' },
+  PKCS11Provider: { bad: '/usr/lib/opensc-pkcs11.so', ok: 'none' },
+  IdentityAgent: { bad: '~/.gnupg/S.gpg-agent.ssh', ok: 'SSH_AUTH_SOCK' },
+  PubkeyAuthentication: { bad: 'no', ok: 'yes' },
+  HostKeyAlias: { bad: 'other' },
+  UserKnownHostsFile: { bad: '/dev/null', ok: '~/.ssh/known_hosts' },
+  GlobalKnownHostsFile: { bad: '/etc/ssh/ssh_known_hosts.site' },
+  KnownHostsCommand: { bad: '/usr/local/bin/keys %H', ok: 'none' },
+  RevokedHostKeys: { bad: '/etc/ssh/revoked', ok: 'none' },
+  StrictHostKeyChecking: { bad: 'no', ok: 'accept-new' },
+  Ciphers: { bad: 'aes256-ctr', ok: '+aes128-cbc' },
+  MACs: { bad: '-hmac-sha1', ok: '^hmac-sha2-512' },
+  KexAlgorithms: { bad: 'curve25519-sha256', ok: '+diffie-hellman-group14-sha1' },
+  HostKeyAlgorithms: { bad: 'ssh-ed25519', ok: '+ssh-rsa' },
+  PubkeyAcceptedAlgorithms: { bad: 'ssh-ed25519', ok: '+ssh-rsa' },
+  RequiredRSASize: { bad: '3072' },
+  RemoteCommand: { bad: 'tmux attach', ok: 'none' },
+  LocalCommand: { bad: 'notify-send hi', ok: 'none' },
+};
+
+test('every refused directive has a sample here (so each one is tested)', (t) => {
+  const refused = DIRECTIVES.filter((d) => d.treatment === 'refused').map((d) => d.name);
+  t.deepEqual(refused.sort(), Object.keys(REFUSED_SAMPLES).sort());
+});
+
+for (const [name, { bad, ok }] of Object.entries(REFUSED_SAMPLES)) {
+  test(`refused: ${name} ${bad} → file:line for the hosts it applies to only${ok ? `; ${ok} is accepted` : ''}`, (t) => {
+    const extra = name === 'LocalCommand' ? '  PermitLocalCommand yes\n' : '';
+    const cfg = `Host *\n  ServerAliveInterval 30\n  ForwardAgent no\nHost target\n${extra}  ${name} ${bad}\n`;
+    const line = extra ? 6 : 5;
+    t.throws(() => sshConfigFor(cfg, 'target', env), {
+      message: new RegExp(`for target uses what drover does not implement.*\\n  \\(ssh config\\):${line}: ${name} ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} — `, 's'),
+    });
+    t.notThrows(() => sshConfigFor(cfg, 'elsewhere', env));
+    if (ok) t.notThrows(() => sshConfigFor(cfg.replace(`${name} ${bad}`, `${name} ${ok}`), 'target', env));
+  });
+}
+
+test('LocalCommand is refused only when PermitLocalCommand is yes (OpenSSH runs it only then)', (t) => {
+  t.notThrows(() => sshConfigFor('LocalCommand touch /tmp/x\n', 'h', env));
+  t.throws(() => sshConfigFor('PermitLocalCommand yes\nLocalCommand touch /tmp/x\n', 'h', env), { message: /:2: LocalCommand touch \/tmp\/x/ });
+});
+
+test('first obtained value wins for refusals too: an earlier `ProxyJump none` cancels a later ProxyJump', (t) => {
+  const cfg = 'Host direct\n  ProxyJump none\nHost *\n  ProxyJump bastion\n  UserKnownHostsFile /dev/null\n';
+  t.throws(() => sshConfigFor(cfg, 'direct', env), { message: /\n  \(ssh config\):5: UserKnownHostsFile \/dev\/null — [^\n]*$/ });
+  const e = t.throws(() => sshConfigFor(cfg, 'other', env));
+  t.regex(e.message, /:4: ProxyJump bastion — [^\n]*\n  \(ssh config\):5: UserKnownHostsFile/, 'every refusal listed, in file order');
+});
+
+test('common harmless defaults (Debian /etc/ssh/ssh_config, typical ~/.ssh/config) are accepted', (t) => {
+  const cfg = `Include /nonexistent/*.conf
+Host *
+  SendEnv LANG LC_*
+  HashKnownHosts yes
+  GSSAPIAuthentication yes
+  ServerAliveInterval 30
+  ServerAliveCountMax 3
+  AddKeysToAgent yes
+  ForwardAgent no
+  Compression yes
+  IdentitiesOnly yes
+  ControlMaster auto
+  ControlPath ~/.ssh/cm-%C
+  ControlPersist 10m
+  StrictHostKeyChecking accept-new
+  PubkeyAcceptedAlgorithms +ssh-rsa
+  ProxyJump none
+`;
+  t.notThrows(() => sshConfigFor(cfg, 'anything', env));
+});
+
+// --- the table itself
+
+test('the directive table covers every keyword of ssh_config(5) and each name is one OpenSSH knows', (t) => {
+  const man = '/usr/share/man/man5/ssh_config.5.gz';
+  if (!existsSync(man)) return t.fail(`${man} missing: install openssh-client's manual to check the table against it`);
+  const keywords = [...gunzipSync(readFileSync(man)).toString('utf8').matchAll(/^\.It Cm ([A-Z][A-Za-z0-9]+)$/gm)].map((m) => m[1]);
+  t.true(keywords.length > 90, `parsed ${keywords.length} keywords`);
+  t.deepEqual(keywords.filter((k) => !directive(k)), [], 'keywords in ssh_config(5) with no treatment');
+  // Every name and alias in the table is known to ssh: it would say "Bad configuration option" otherwise.
+  const dir = tempDir(t);
+  const names = DIRECTIVES.flatMap((d) => [d.name, ...(d.aliases ?? [])]).filter((n) => !/^(Host|Match|Include)$/.test(n));
+  const file = join(dir, 'all');
+  writeFileSync(file, `Host never-matches-anything\n${names.map((n) => `  ${n} x`).join('\n')}\n`);
+  const r = spawnSync('ssh', ['-G', '-F', file, 'h'], { encoding: 'utf8' });
+  t.deepEqual(r.stderr.split('\n').filter((l) => /Bad configuration option/.test(l)), []);
+});
+
+test('every directive has a reason; the README table lists each once', (t) => {
+  for (const d of DIRECTIVES) t.true(d.reason.length > 5, d.name);
+  const md = directivesMarkdown();
+  for (const d of DIRECTIVES) t.is(md.split(`| \`${d.name}\` |`).length, 2, d.name);
+  t.regex(md, /\| `ProxyJump` \| \*\*refused\*\* unless `none` \|/);
+});
+
+test('an Included file others could write is refused, as OpenSSH refuses it', (t) => {
+  const dir = tempDir(t);
+  const inc = join(dir, 'shared.conf');
+  writeFileSync(inc, 'User from-shared\n');
+  chmodSync(inc, 0o666);
+  const main = join(dir, 'config');
+  writeFileSync(main, `Include ${inc}\n`);
+  t.throws(() => readSshConfigFor('h', main), { message: new RegExp(`^${inc}: bad owner or permissions`) });
+  const ssh = spawnSync('ssh', ['-G', '-F', main, 'h'], { encoding: 'utf8' });
+  t.not(ssh.status, 0, 'ssh -G refuses it too');
+  t.regex(ssh.stderr, /Bad owner or permissions/);
+  chmodSync(inc, 0o644);
+  t.like(readSshConfigFor('h', main), { user: 'from-shared' });
 });
