@@ -1,231 +1,330 @@
-// Pure parsing of `emerge --pretend [--verbose]` output into a structured plan, and its diff-like rendering.
+// emerge's pure decisions: params + facts (the probe, Portage's own --pretend answer) → the report and the steps that make it true.
+import { tail } from '../core/errors.ts';
+import type { FileChange } from '../core/events.ts';
+import type { Result } from '../core/module.ts';
+import { sh, type ShellCommand } from '../core/sh.ts';
+import {
+  depcleanPretendCommand,
+  KW_DIR,
+  KW_OLD,
+  pretendCommand,
+  USE_DIR,
+  type CommandAnswer,
+  type EmergeFacts,
+  type InstalledPkg,
+  type Probe,
+} from './emerge-facts.ts';
+import { emergeFailureReason, parseEmergePlan, renderPlan, type EmergePlan } from './emerge-pretend.ts';
+import { atomMatches, ensureAtomLine, locationLines, oppositeFlag, parseAtom, type ConfigEdit, type ConfigLocation, type ParsedAtom } from './portage-config.ts';
 
-/** One USE flag as emerge shows it: `-drbd*`, `lxc%*`, `(-selinux)`, `{-test}`. */
-export interface UseFlag {
-  flag: string;
-  enabled: boolean;
-  /** `*`: switches on or off compared with the installed build. */
-  changed: boolean;
-  /** `%`: newly added to (or removed from) IUSE. */
-  iuseChanged: boolean;
-  /** `()` or `{}`: forced, masked, removed, or bound to FEATURES. */
-  forced: boolean;
+export interface EmergeParams {
+  /** Package atoms: "app-emulation/ganeti", ">=sys-fs/lvm2-2.03". */
+  atoms: string | string[];
+  /** present (default): installed with the wanted USE; absent: removed with `emerge --depclean ATOMS`. */
+  state?: 'present' | 'absent';
+  /**
+   * USE flags ("kvm", "-lxc") written to package.use: a list applies to every atom; a record gives them per
+   * atom (keys may also be dependencies not in `atoms`: their line is written, but only listed atoms are rebuilt).
+   * Flags not mentioned are left alone.
+   */
+  use?: string[] | Record<string, string[]>;
+  /** Keyword to accept ("~amd64") in package.accept_keywords: for every atom, or per atom (keys may be dependencies). */
+  keywords?: string | Record<string, string>;
+  /** File name drover writes inside a package.use / package.accept_keywords directory (default "drover"). */
+  configFile?: string;
+  /** Run `emerge --sync` first (opt-in). It changes the host (the repository), so the call reports a change; --check does not sync. */
+  sync?: boolean;
 }
 
-export type PlanAction = 'new' | 'new-slot' | 'update' | 'downgrade' | 'rebuild' | 'nomerge' | 'uninstall' | 'blocker';
-
-export interface PlanEntry {
-  action: PlanAction;
-  /** ebuild, binary, nomerge, uninstall, blocks. */
-  kind: string;
-  /** The raw attribute column, e.g. "  N   " or " rR   ". */
-  attrs: string;
-  /** category/name-version (for a blocker: the blocking atom). */
-  cpv: string;
-  cp: string;
-  version: string;
-  slot?: string;
-  repo?: string;
-  /** Installed versions being replaced, from `[1.0::gentoo]`. */
-  replaces: string[];
-  /** `r`: reinstalled because of a dependency (slot operator), not asked for. */
-  forceReinstall: boolean;
-  /** `~` keyword-masked, `#` package.mask'ed, `*` missing keyword (verbose only). */
-  mask?: string;
-  /** USE="..." and USE_EXPAND groups (ABI_X86="..."), in order. */
-  use: Record<string, UseFlag[]>;
-  /** "1,234 KiB" as printed (verbose only). */
-  size?: string;
-  /** Depth in --tree output (leading indentation). */
-  depth: number;
-  line: string;
+export interface EmergeResult extends Result {
+  /** Installed version per atom after the call (in --check: before it; null = absent). */
+  versions: Record<string, string | null>;
+  /** The parsed `emerge --pretend --verbose` plan, when emerge had work to do. */
+  plan?: EmergePlan;
 }
 
-export interface EmergePlan {
-  entries: PlanEntry[];
-  /** The "Total: ..." line when present. */
-  total?: string;
+/** The params made explicit and checked: atoms trimmed and parsed, flags and keywords per atom. */
+export interface EmergeRequest {
+  atoms: string[];
+  parsed: ParsedAtom[];
+  cps: string[];
+  state: 'present' | 'absent';
+  useMap: Map<string, string[]>;
+  kwMap: Map<string, string>;
+  configFile: string;
 }
 
-const LINE_RE = /^\[(ebuild|binary|nomerge|blocks|uninstall)([^\]]*)\](.*)$/;
+/** USE flags wanted per atom, from either form of `use`. */
+export function useByAtom(atoms: readonly string[], use: EmergeParams['use']): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  if (Array.isArray(use)) {
+    if (use.length) for (const a of atoms) m.set(a, [...use]);
+  } else if (use) for (const [a, flags] of Object.entries(use)) if (flags.length) m.set(a, [...flags]);
+  return m;
+}
 
-/** Splits `cat/pn-1.2-r1:0/1::gentoo` into its parts. */
-export function parsePackageString(s: string): { cpv: string; cp: string; version: string; slot?: string; repo?: string } {
-  let rest = s;
-  let repo: string | undefined;
-  const r = rest.indexOf('::');
-  if (r >= 0) {
-    repo = rest.slice(r + 2);
-    rest = rest.slice(0, r);
+/** Keyword wanted per atom, from either form of `keywords`. */
+export function keywordsByAtom(atoms: readonly string[], kw: EmergeParams['keywords']): Map<string, string> {
+  const m = new Map<string, string>();
+  if (typeof kw === 'string') for (const a of atoms) m.set(a, kw);
+  else if (kw) for (const [a, k] of Object.entries(kw)) m.set(a, k);
+  return m;
+}
+
+/** Checks the params (pure; throws naming the param and value) and makes them explicit. */
+export function emergeRequest(p: EmergeParams): EmergeRequest {
+  const atoms = (Array.isArray(p.atoms) ? p.atoms : [p.atoms]).map((a) => (typeof a === 'string' ? a.trim() : a));
+  if (atoms.length === 0 || atoms.some((a) => !a || typeof a !== 'string')) throw new Error('atoms must name at least one package');
+  const parsed = atoms.map(parseAtom);
+  const state = p.state ?? 'present';
+  if (state !== 'present' && state !== 'absent') throw new Error(`state must be "present" or "absent", got ${JSON.stringify(state)}`);
+  const useMap = useByAtom(atoms, p.use);
+  const kwMap = keywordsByAtom(atoms, p.keywords);
+  for (const [a, flags] of useMap) {
+    parseAtom(a);
+    for (const f of flags) if (!/^-?[A-Za-z0-9][A-Za-z0-9+_@-]*$/.test(f)) throw new Error(`"${f}" (for ${a}) is not a USE flag`);
   }
-  let slot: string | undefined;
-  const c = rest.indexOf(':');
-  if (c >= 0) {
-    slot = rest.slice(c + 1);
-    rest = rest.slice(0, c);
+  for (const [a, k] of kwMap) {
+    parseAtom(a);
+    if (!/^(~?[a-z0-9-]+|\*\*|~\*)$/.test(k)) throw new Error(`"${k}" (for ${a}) is not a keyword (expected e.g. "~amd64")`);
   }
-  const m = /^(.+?)-(\d[^-]*(?:-r\d+)?)$/.exec(rest);
-  return { cpv: rest, cp: m ? m[1] : rest, version: m ? m[2] : '', slot, repo };
+  const configFile = p.configFile ?? 'drover';
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(configFile)) throw new Error(`configFile must be a plain file name, got "${configFile}"`);
+  return { atoms, parsed, cps: [...new Set(parsed.map((a) => a.cp))], state, useMap, kwMap, configFile };
 }
 
-export function parseUseFlag(token: string): UseFlag {
-  let t = token;
-  let forced = false;
-  if ((t.startsWith('(') && t.endsWith(')')) || (t.startsWith('{') && t.endsWith('}'))) {
-    forced = true;
-    t = t.slice(1, -1);
-  }
-  let changed = false;
-  let iuseChanged = false;
-  while (t.endsWith('*') || t.endsWith('%')) {
-    if (t.endsWith('*')) changed = true;
-    else iuseChanged = true;
-    t = t.slice(0, -1);
-  }
-  const enabled = !t.startsWith('-');
-  return { flag: enabled ? t : t.slice(1), enabled, changed, iuseChanged, forced };
+/** The installed package an atom refers to (highest matching version), or undefined. */
+function installedFor(p: Probe, atom: ParsedAtom): InstalledPkg | undefined {
+  return (p.installed[atom.cp] ?? []).find((i) => atomMatches(atom, i.version, i.slot));
 }
 
-function actionOf(kind: string, attrs: string): PlanAction {
-  if (kind === 'nomerge') return 'nomerge';
-  if (kind === 'uninstall') return 'uninstall';
-  if (kind === 'blocks') return 'blocker';
-  const a = attrs.padEnd(6);
-  if (a[4] === 'U') return a[5] === 'D' ? 'downgrade' : 'update';
-  if (a[2] === 'R') return 'rebuild';
-  if (a[1] === 'N') return 'new';
-  if (a[2] === 'S') return 'new-slot';
-  return 'rebuild';
-}
-
-/** Parses emerge's stdout; lines that are not plan lines (headers, spinner, Total) are skipped. */
-export function parseEmergePlan(stdout: string): EmergePlan {
-  const entries: PlanEntry[] = [];
-  let total: string | undefined;
-  // eslint-disable-next-line no-control-regex
-  const clean = stdout.replace(/\x1b\[[0-9;]*m/g, '');
-  for (const raw of clean.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    if (line.startsWith('Total: ')) total = line.trim();
-    const m = LINE_RE.exec(line);
-    if (!m) continue;
-    const kind = m[1];
-    const inner = m[2];
-    let attrs = '';
-    let mask: string | undefined;
-    if (kind === 'ebuild' || kind === 'binary') {
-      // "[ebuild" + " " + six attribute columns + an optional mask column (absent with --quiet).
-      attrs = inner.slice(1, 7).padEnd(6);
-      const mk = inner.slice(7, 8);
-      if (mk && mk !== ' ') mask = mk;
-    } else {
-      attrs = inner.trim();
-    }
-    const after = m[3];
-    const body = after.replace(/^ /, '');
-    const depth = body.length - body.trimStart().length;
-    let rest = body.trim();
-    const first = /^(\S+)\s*(.*)$/.exec(rest);
-    if (!first) continue;
-    const pkg = parsePackageString(first[1]);
-    rest = first[2];
-    const replaces: string[] = [];
-    const old = /^\[([^\]"]+)\]\s*(.*)$/.exec(rest);
-    if (old && kind !== 'blocks') {
-      for (const v of old[1].split(',')) replaces.push(v.trim());
-      rest = old[2];
-    }
-    const use: Record<string, UseFlag[]> = {};
-    for (const g of rest.matchAll(/([A-Z][A-Z0-9_]*)="([^"]*)"/g)) {
-      use[g[1]] = g[2].split(/\s+/).filter(Boolean).map(parseUseFlag);
-    }
-    const size = /(\d[\d,.]*\s*[kKMG]i?B)\s*(?:\[[^\]]*\])?\s*$/.exec(rest)?.[1];
-    entries.push({
-      action: actionOf(kind, attrs),
-      kind,
-      attrs,
-      cpv: pkg.cpv,
-      cp: pkg.cp,
-      version: pkg.version,
-      slot: pkg.slot,
-      repo: pkg.repo,
-      replaces,
-      forceReinstall: (kind === 'ebuild' || kind === 'binary') && attrs[1] === 'r',
-      mask,
-      use,
-      size,
-      depth,
-      line,
-    });
-  }
-  return { entries, total };
-}
-
-/** The USE flags that switch in this entry ("+lxc", "-drbd"), from the `*` marks. */
-export function useChanges(entry: PlanEntry): string[] {
-  const out: string[] = [];
-  for (const [group, flags] of Object.entries(entry.use)) {
-    const prefix = group === 'USE' ? '' : `${group.toLowerCase()}_`;
-    for (const f of flags) if (f.changed) out.push(`${f.enabled ? '+' : '-'}${prefix}${f.flag}`);
-  }
+export function versionsOf(p: Probe, r: EmergeRequest): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  r.parsed.forEach((a, i) => (out[r.atoms[i]] = installedFor(p, a)?.version ?? null));
   return out;
 }
 
-const MARK: Record<PlanAction, string> = {
-  new: '+',
-  'new-slot': '+',
-  update: '^',
-  downgrade: 'v',
-  rebuild: '~',
-  nomerge: ' ',
-  uninstall: '-',
-  blocker: '!',
-};
-
-/** Renders a plan like a diff: one line per package, `+` new, `^` update, `v` downgrade, `~` rebuild, `-` removal, `!` blocker. */
-export function renderPlan(plan: EmergePlan): string {
-  const lines: string[] = [];
-  for (const e of plan.entries) {
-    if (e.action === 'nomerge') continue;
-    let s = `${MARK[e.action]} ${e.action === 'blocker' ? e.cpv : e.cp}`;
-    if (e.action === 'update' || e.action === 'downgrade') s += ` ${e.replaces.join(', ')} -> ${e.version}`;
-    else if (e.action !== 'blocker') s += `-${e.version}`;
-    s += ` (${e.action}${e.forceReinstall ? ', forced by a dependency' : ''})`;
-    const changes = useChanges(e);
-    if (e.action === 'rebuild' || e.action === 'update' || e.action === 'downgrade') {
-      if (changes.length) s += ` USE ${changes.join(' ')}`;
-    } else if (e.action !== 'blocker' && e.use.USE) {
-      const on = e.use.USE.filter((f) => f.enabled).map((f) => f.flag);
-      if (on.length) s += ` USE ${on.join(' ')}`;
+/** Flags whose installed state differs from the wanted one: ["+lxc", "-drbd"]. Throws on flags not in IUSE. */
+export function useDifference(pkg: InstalledPkg, wanted: readonly string[]): string[] {
+  const diff: string[] = [];
+  for (const w of wanted) {
+    const on = !w.startsWith('-');
+    const flag = on ? w : w.slice(1);
+    if (!pkg.iuse.includes(flag)) {
+      throw new Error(`USE flag "${flag}" is not in IUSE of ${pkg.cpv} (IUSE: ${pkg.iuse.join(' ') || 'none'})`);
     }
-    lines.push(s);
+    if (pkg.use.includes(flag) !== on) diff.push(`${on ? '+' : '-'}${flag}`);
   }
-  if (plan.total) lines.push(plan.total);
-  return lines.join('\n');
+  return diff;
+}
+
+/** Config edits for all atoms (pure): later atoms see earlier edits, so two atoms in one call share one file. */
+export function planConfigEdits(p: Probe, r: EmergeRequest): ConfigEdit[] {
+  const edits: ConfigEdit[] = [];
+  let useLoc = p.locations[USE_DIR] ?? { kind: 'absent', path: USE_DIR };
+  let kwLoc = p.locations[KW_DIR] ?? { kind: 'absent', path: KW_DIR };
+  const kwOld = locationLines(p.locations[KW_OLD] ?? { kind: 'absent', path: KW_OLD });
+  const withEdit = (loc: ConfigLocation, e: ConfigEdit): ConfigLocation => {
+    if (loc.kind === 'file') return { ...loc, content: e.after ?? '' };
+    const files = loc.kind === 'dir' ? loc.files.filter((f) => f.path !== e.path) : [];
+    return { kind: 'dir', path: loc.path, files: [...files, { path: e.path, content: e.after ?? '' }] };
+  };
+  const merge = (e: ConfigEdit | null): void => {
+    if (!e) return;
+    const prev = edits.find((x) => x.path === e.path);
+    if (prev) prev.after = e.after;
+    else edits.push(e);
+  };
+  for (const atom of [...new Set([...r.kwMap.keys(), ...r.useMap.keys()])]) {
+    const kw = r.kwMap.get(atom);
+    if (kw) {
+      const e = ensureAtomLine(kwLoc, atom, [kw], { configFile: r.configFile, what: 'package.accept_keywords', alsoRead: kwOld, noTokensMeans: '~amd64' });
+      merge(e);
+      if (e) kwLoc = withEdit(kwLoc, e);
+    }
+    const flags = r.useMap.get(atom);
+    if (flags?.length) {
+      const e = ensureAtomLine(useLoc, atom, flags, { configFile: r.configFile, what: 'package.use', opposite: oppositeFlag });
+      merge(e);
+      if (e) useLoc = withEdit(useLoc, e);
+    }
+  }
+  return edits;
+}
+
+/** What must change before Portage is asked: config edits, atoms to install, USE rebuilds, world entries. */
+export interface Needs {
+  edits: ConfigEdit[];
+  missing: string[];
+  /** "app-emulation/ganeti-3.0.2 USE -drbd" per installed atom whose USE differs. */
+  useChanged: string[];
+  notInWorld: string[];
+}
+
+export function needsOf(p: Probe, r: EmergeRequest): Needs {
+  const edits = planConfigEdits(p, r);
+  const missing = r.atoms.filter((_, i) => !installedFor(p, r.parsed[i]));
+  const useChanged: string[] = [];
+  r.atoms.forEach((a, i) => {
+    const inst = installedFor(p, r.parsed[i]);
+    const wanted = r.useMap.get(a);
+    if (!inst || !wanted?.length) return;
+    const d = useDifference(inst, wanted);
+    if (d.length) useChanged.push(`${inst.cpv} USE ${d.join(' ')}`);
+  });
+  const notInWorld = r.atoms.filter((a, i) => installedFor(p, r.parsed[i]) && !p.world.includes(a) && !p.world.includes(r.parsed[i].cp));
+  return { edits, missing, useChanged, notInWorld };
 }
 
 /**
- * The reason emerge gave for refusing (masked, REQUIRED_USE, no ebuilds, blockers), taken from its
- * output as printed: the `!!!` block and what follows up to the next blank line after it.
+ * The read-only question the facts step asks Portage after the probe, or undefined when there is none:
+ * `--pretend --depclean` for atoms to remove, `--pretend` (with the edits applied) for atoms to build.
+ * With `sync` nothing is asked: Portage's answer depends on the tree the sync fetches (the apply asks again).
  */
-export function emergeFailureReason(output: string): string | undefined {
-  const lines = output.replace(/\r/g, '').split('\n');
-  const start = lines.findIndex((l) => l.startsWith('!!! ') || l.startsWith('emerge: there are no ebuilds'));
-  if (start < 0) {
-    const blocker = lines.findIndex((l) => /^\[blocks B/.test(l));
-    return blocker >= 0 ? lines[blocker].trim() : undefined;
+export function pretendFor(r: EmergeRequest, p: Probe, sync: boolean): { command: ShellCommand; shown: string; stdin?: string } | undefined {
+  if (!p.hasEmerge || sync) return undefined;
+  if (r.state === 'absent') {
+    const present = r.atoms.filter((_, i) => installedFor(p, r.parsed[i]));
+    return present.length ? depcleanPretendCommand(present) : undefined;
   }
-  const out: string[] = [];
-  let blanks = 0;
-  for (const l of lines.slice(start)) {
-    if (l.trim() === '') {
-      blanks++;
-      if (blanks > 2) break;
-      out.push('');
-      continue;
+  const n = needsOf(p, r);
+  return n.missing.length || n.useChanged.length ? pretendCommand(r.atoms, n.edits, n.useChanged.length > 0) : undefined;
+}
+
+/** A config file write: `path` as planned (shown in the diff), `target` the file replaced (a symlink's end). */
+export interface ConfigWrite {
+  path: string;
+  target: string;
+  content: string;
+  /** An existing file's own mode and owner; a new file 0644 (and root's, the writer's). */
+  mode: string;
+  owner?: number;
+  group?: number;
+  /** The directory to create first (0755): package.use / package.accept_keywords did not exist. */
+  makeDir?: string;
+}
+
+/** How the apply makes the plan true. */
+export type EmergeSteps =
+  | { kind: 'sync' }
+  | { kind: 'install'; writes: ConfigWrite[]; emerge?: ShellCommand }
+  | { kind: 'remove'; depclean: ShellCommand };
+
+export interface EmergeDecision {
+  result: EmergeResult;
+  steps?: EmergeSteps;
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/'));
+}
+
+/** The write for one edit, keeping the existing file's mode and owner (issue 14: new files 0644, not mktemp's 0600). */
+export function configWrite(p: Probe, e: ConfigEdit): ConfigWrite {
+  const st = p.managed[e.path];
+  if (!st) throw new Error(`the probe did not stat ${e.path} (a bug in the emerge module)`);
+  const content = e.after ?? '';
+  if (st.kind === 'absent') return { path: e.path, target: e.path, content, mode: '0644', ...(e.createDir ? { makeDir: dirOf(e.path) } : {}) };
+  if (st.kind !== 'file') throw new Error(`${e.path}${st.realPath !== e.path ? ` (-> ${st.realPath})` : ''} is a ${st.kind}, not a file drover can write (configFile names drover's file)`);
+  const target = st.linkTarget !== undefined && st.realPath ? st.realPath : e.path;
+  return { path: e.path, target, content, mode: st.mode!, owner: st.uid, group: st.gid };
+}
+
+/** Portage's refusal, quoted: its own reason lines ("masked by", REQUIRED_USE, no ebuilds), else its stderr tail. */
+function refused(a: CommandAnswer): Error {
+  // stderr first: read after it, stdout's "These are the packages..." header would join the reason
+  const reason = emergeFailureReason(a.stderr) ?? emergeFailureReason(a.stdout) ?? (tail(a.stderr) || tail(a.stdout, 5));
+  return new Error(`${a.command} exited ${a.code}:\n${reason}`);
+}
+
+/** A wanted flag the package to be built does not have (a typo) fails before anything is written. */
+function checkFlagsKnown(plan: EmergePlan, r: EmergeRequest): void {
+  r.parsed.forEach((a, i) => {
+    const entry = plan.entries.find((e) => e.cp === a.cp && e.kind === 'ebuild');
+    const wanted = r.useMap.get(r.atoms[i]);
+    if (!entry || !wanted) return;
+    const known = new Set(Object.values(entry.use).flat().map((f) => f.flag));
+    for (const w of wanted) {
+      const flag = w.replace(/^-/, '');
+      if (!known.has(flag)) {
+        throw new Error(`USE flag "${flag}" is not in IUSE of ${entry.cpv} (emerge shows: ${(entry.use.USE ?? []).map((f) => f.flag).join(' ') || 'none'})`);
+      }
     }
-    if (/^For more information, see/.test(l)) break;
-    out.push(l);
+  });
+}
+
+/** The whole decision (pure): the report, and the steps that make it true. */
+export function planEmerge(params: EmergeParams, f: EmergeFacts): EmergeDecision {
+  const r = emergeRequest(params);
+  const p = f.probe;
+  if (!p.hasEmerge) throw new Error('no `emerge` command on this host (is it Gentoo?)');
+  if (params.sync) {
+    // The rest is planned again after the sync, against the fresh tree: this plan only says what is known now.
+    const rest = r.state === 'absent' ? planRemove(r, p, undefined) : planInstall(r, p, undefined);
+    const message = ['sync the Portage tree', rest.result.changed ? rest.result.message : undefined].filter(Boolean).join('; ');
+    return { result: { ...rest.result, changed: true, message }, steps: { kind: 'sync' } };
   }
-  return out.join('\n').replace(/\n+$/, '');
+  return r.state === 'absent' ? planRemove(r, p, f.pretend) : planInstall(r, p, f.pretend);
+}
+
+/** `pretend` undefined only under sync (Portage is asked after the sync). */
+function planRemove(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefined): EmergeDecision {
+  const present = r.atoms.filter((_, i) => installedFor(p, r.parsed[i]));
+  if (present.length === 0) return { result: { changed: false, versions: versionsOf(p, r) } };
+  let detail: string | undefined;
+  if (pretend) {
+    if (pretend.code !== 0) throw refused(pretend);
+    detail = pretend.stdout.trim();
+    // Portage keeps a package another one needs and says so: --check tells, rather than promising a removal.
+    const kept = [...pretend.stdout.matchAll(/^\s+(\S+) pulled in by:/gm)].map((m) => m[1]);
+    if (kept.length) throw new Error(`emerge --depclean would keep ${kept.join(' ')} (other packages need it):\n${detail}`);
+  }
+  return {
+    result: { changed: true, message: `remove ${present.join(' ')}`, detail, versions: Object.fromEntries(r.atoms.map((a) => [a, null])) },
+    steps: { kind: 'remove', depclean: sh`emerge --depclean -- ${present}` },
+  };
+}
+
+function planInstall(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefined): EmergeDecision {
+  const n = needsOf(p, r);
+  const versions = versionsOf(p, r);
+  if (!n.edits.length && !n.missing.length && !n.useChanged.length && !n.notInWorld.length) return { result: { changed: false, versions } };
+  const needEmerge = n.missing.length > 0 || n.useChanged.length > 0;
+  let plan: EmergePlan | undefined;
+  if (needEmerge && pretend) {
+    if (pretend.code !== 0) throw refused(pretend);
+    plan = parseEmergePlan(pretend.stdout);
+    const blocked = plan.entries.find((e) => e.action === 'blocker' && /\[blocks B/.test(e.line));
+    if (blocked) throw new Error(`${pretend.command}: unresolved blocker:\n${blocked.line}`);
+    checkFlagsKnown(plan, r);
+  }
+  const writes = n.edits.map((e) => configWrite(p, e));
+  const message = [
+    ...n.missing.map((a) => `install ${a}`),
+    ...n.useChanged.map((u) => `rebuild ${u}`),
+    ...n.notInWorld.map((a) => `add ${a} to world`),
+    ...n.edits.map((e) => `edit ${e.path}`),
+  ].join('; ');
+  const changes: FileChange[] = n.edits.map((e) => ({ path: e.path, before: e.before, after: e.after }));
+  const flags = ['--quiet', '--noreplace', ...(n.useChanged.length ? ['--changed-use'] : [])];
+  return {
+    result: { changed: true, message, changes, detail: plan ? renderPlan(plan) : undefined, plan, versions },
+    steps: { kind: 'install', writes, emerge: needEmerge || n.notInWorld.length ? sh`emerge ${flags} -- ${r.atoms}` : undefined },
+  };
+}
+
+/** After the emerge: every atom installed, with the wanted USE (pure; throws saying what is off). */
+export function checkInstalled(p: Probe, r: EmergeRequest): void {
+  r.atoms.forEach((a, i) => {
+    const inst = installedFor(p, r.parsed[i]);
+    if (!inst) throw new Error(`emerge reported success but ${a} is not installed`);
+    const wanted = r.useMap.get(a);
+    const d = wanted?.length ? useDifference(inst, wanted) : [];
+    if (d.length) throw new Error(`${inst.cpv} was built without the wanted USE (${d.join(' ')}): another package.use line or make.conf overrides drover's line`);
+  });
+}
+
+/** After a depclean: the atoms still installed. */
+export function stillInstalled(p: Probe, r: EmergeRequest): string[] {
+  return r.atoms.filter((_, i) => installedFor(p, r.parsed[i]));
 }

@@ -1,313 +1,99 @@
 // emerge module: Gentoo packages installed (or removed) with their USE flags and keywords, idempotently.
-import { CommandError } from '../core/errors.ts';
-import type { FileChange } from '../core/events.ts';
 import type { Host } from '../core/host.ts';
-import { defineModule, type Result } from '../core/module.ts';
+import { defineModule, type HostReader, type Plan } from '../core/module.ts';
 import { ProbeFrame } from '../core/probe-frame.ts';
-import { sh, ShellCommand } from '../core/sh.ts';
-import { emergeFailureReason, parseEmergePlan, renderPlan, type EmergePlan } from './emerge-plan.ts';
-import { KW_DIR, KW_OLD, parseProbe, PORTAGE, probeScript, USE_DIR, type InstalledPkg, type Probe } from './emerge-probe.ts';
+import { sh } from '../core/sh.ts';
+import { parseProbe, probeScript, type EmergeFacts, type Probe } from './emerge-facts.ts';
 import {
-  atomMatches,
-  ensureAtomLine,
-  locationLines,
-  oppositeFlag,
-  parseAtom,
-  type ConfigEdit,
-  type ConfigLocation,
-  type ParsedAtom,
-} from './portage-config.ts';
+  checkInstalled,
+  emergeRequest,
+  planEmerge,
+  pretendFor,
+  stillInstalled,
+  versionsOf,
+  type EmergeParams,
+  type EmergeRequest,
+  type EmergeResult,
+  type EmergeSteps,
+} from './emerge-plan.ts';
+import { makeDirectory, writeFile } from './remote-file.ts';
 
-export interface EmergeParams {
-  /** Package atoms: "app-emulation/ganeti", ">=sys-fs/lvm2-2.03". */
-  atoms: string | string[];
-  /** present (default): installed with the wanted USE; absent: removed with `emerge --depclean ATOMS`. */
-  state?: 'present' | 'absent';
-  /**
-   * USE flags ("kvm", "-lxc") written to package.use: a list applies to every atom; a record gives them per
-   * atom (keys may also be dependencies not in `atoms`: their line is written, but only listed atoms are rebuilt).
-   * Flags not mentioned are left alone.
-   */
-  use?: string[] | Record<string, string[]>;
-  /** Keyword to accept ("~amd64") in package.accept_keywords: for every atom, or per atom (keys may be dependencies). */
-  keywords?: string | Record<string, string>;
-  /** File name drover writes inside a package.use / package.accept_keywords directory (default "drover"). */
-  configFile?: string;
-  /** Run `emerge --sync` first (opt-in; it does not count as a change). */
-  sync?: boolean;
-}
+export type { EmergeParams, EmergeResult } from './emerge-plan.ts';
 
-export interface EmergeResult extends Result {
-  /** Installed version per atom after the call (or what would be after --check; null = absent). */
-  versions: Record<string, string | null>;
-  /** The parsed `emerge --pretend --verbose` plan, when emerge had work to do. */
-  plan?: EmergePlan;
-}
-
-
-/** The installed package an atom refers to (highest matching version), or undefined. */
-function installedFor(p: Probe, atom: ParsedAtom): InstalledPkg | undefined {
-  return (p.installed[atom.cp] ?? []).find((i) => atomMatches(atom, i.version, i.slot));
-}
-
-/** Flags whose installed state differs from the wanted one: ["+lxc", "-drbd"]. Throws on flags not in IUSE. */
-export function useDifference(pkg: InstalledPkg, wanted: readonly string[]): string[] {
-  const diff: string[] = [];
-  for (const w of wanted) {
-    const on = !w.startsWith('-');
-    const flag = on ? w : w.slice(1);
-    if (!pkg.iuse.includes(flag)) {
-      throw new Error(`USE flag "${flag}" is not in IUSE of ${pkg.cpv} (IUSE: ${pkg.iuse.join(' ') || 'none'})`);
-    }
-    if (pkg.use.includes(flag) !== on) diff.push(`${on ? '+' : '-'}${flag}`);
-  }
-  return diff;
-}
-
-/** USE flags wanted per atom, from either form of `use`. */
-export function useByAtom(atoms: readonly string[], use: EmergeParams['use']): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  if (Array.isArray(use)) {
-    if (use.length) for (const a of atoms) m.set(a, [...use]);
-  } else if (use) for (const [a, flags] of Object.entries(use)) if (flags.length) m.set(a, [...flags]);
-  return m;
-}
-
-/** Keyword wanted per atom, from either form of `keywords`. */
-export function keywordsByAtom(atoms: readonly string[], kw: EmergeParams['keywords']): Map<string, string> {
-  const m = new Map<string, string>();
-  if (typeof kw === 'string') for (const a of atoms) m.set(a, kw);
-  else if (kw) for (const [a, k] of Object.entries(kw)) m.set(a, k);
-  return m;
-}
-
-/** A wanted flag the package to be built does not have (a typo) fails before anything is written. */
-function checkFlagsKnown(plan: EmergePlan, parsed: ParsedAtom[], atoms: string[], useMap: Map<string, string[]>): void {
-  parsed.forEach((a, i) => {
-    const entry = plan.entries.find((e) => e.cp === a.cp && e.kind === 'ebuild');
-    const wanted = useMap.get(atoms[i]);
-    if (!entry || !wanted) return;
-    const known = new Set(Object.values(entry.use).flat().map((f) => f.flag).concat((entry.use.USE ?? []).map((f) => f.flag)));
-    for (const w of wanted) {
-      const flag = w.replace(/^-/, '');
-      if (!known.has(flag)) {
-        throw new Error(`USE flag "${flag}" is not in IUSE of ${entry.cpv} (emerge shows: ${(entry.use.USE ?? []).map((f) => f.flag).join(' ') || 'none'})`);
-      }
-    }
-  });
-}
-
-/** Config edits for all atoms (pure). */
-export function planConfigEdits(p: Probe, atoms: string[], params: EmergeParams): ConfigEdit[] {
-  const configFile = params.configFile ?? 'drover';
-  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(configFile)) throw new Error(`configFile must be a plain file name, got "${configFile}"`);
-  const edits: ConfigEdit[] = [];
-  let useLoc = p.locations[USE_DIR] ?? { kind: 'absent', path: USE_DIR };
-  let kwLoc = p.locations[KW_DIR] ?? { kind: 'absent', path: KW_DIR };
-  const kwOld = locationLines(p.locations[KW_OLD] ?? { kind: 'absent', path: KW_OLD });
-  const apply = (loc: ConfigLocation, e: ConfigEdit): ConfigLocation => {
-    // Later atoms see earlier edits, so two atoms in one call share one file.
-    if (loc.kind === 'file') return { ...loc, content: e.after ?? '' };
-    const files = loc.kind === 'dir' ? loc.files.filter((f) => f.path !== e.path) : [];
-    return { kind: 'dir', path: loc.path, files: [...files, { path: e.path, content: e.after ?? '' }] };
-  };
-  const merge = (e: ConfigEdit | null, set: (l: ConfigLocation) => void, loc: ConfigLocation) => {
-    if (!e) return;
-    const prev = edits.find((x) => x.path === e.path);
-    if (prev) prev.after = e.after;
-    else edits.push(e);
-    set(apply(loc, e));
-  };
-  const useMap = useByAtom(atoms, params.use);
-  const kwMap = keywordsByAtom(atoms, params.keywords);
-  for (const atom of [...new Set([...kwMap.keys(), ...useMap.keys()])]) {
-    const kw = kwMap.get(atom);
-    if (kw) {
-      const e = ensureAtomLine(kwLoc, atom, [kw], {
-        configFile,
-        what: 'package.accept_keywords',
-        alsoRead: kwOld,
-        noTokensMeans: '~amd64',
-      });
-      merge(e, (l) => (kwLoc = l), kwLoc);
-    }
-    const flags = useMap.get(atom);
-    if (flags?.length) {
-      const e = ensureAtomLine(useLoc, atom, flags, { configFile, what: 'package.use', opposite: oppositeFlag });
-      merge(e, (l) => (useLoc = l), useLoc);
-    }
-  }
-  return edits;
-}
-
-/** A throwaway PORTAGE_CONFIGROOT mirroring /etc/portage with the edits applied, so --pretend sees them before anything is written. */
-function overlayScript(edits: ConfigEdit[]): { script: ShellCommand; stdin: string } {
-  const parts: ShellCommand[] = [
-    sh`t=$(mktemp -d) || exit 1
-trap 'rm -rf "$t"' EXIT
-mkdir -p "$t/etc/portage"
-for e in /etc/portage/*; do [ -e "$e" ] || [ -L "$e" ] || continue; ln -s "$e" "$t/etc/portage/"; done`,
-  ];
-  let stdin = '';
-  for (const e of edits) {
-    const dir = e.path.slice(0, e.path.lastIndexOf('/'));
-    const rel = e.path.slice(PORTAGE.length);
-    const relDir = dir.slice(PORTAGE.length);
-    const bytes = Buffer.byteLength(e.after ?? '', 'utf8');
-    if (dir === PORTAGE) {
-      parts.push(sh`rm -f "$t/etc/portage"${rel}; dd bs=1 count=${bytes} of="$t/etc/portage"${rel} 2>/dev/null`);
-    } else {
-      parts.push(
-        sh`if [ -L "$t/etc/portage"${relDir} ]; then rm -f "$t/etc/portage"${relDir}; mkdir -p "$t/etc/portage"${relDir}; for f in ${dir}/*; do [ -e "$f" ] && ln -s "$f" "$t/etc/portage"${relDir}/; done; fi
-mkdir -p "$t/etc/portage"${relDir}; rm -f "$t/etc/portage"${rel}; dd bs=1 count=${bytes} of="$t/etc/portage"${rel} 2>/dev/null`,
-      );
-    }
-    stdin += e.after ?? '';
-  }
-  return { script: ShellCommand.join(parts, '\n'), stdin };
-}
-
-/** Writes one file atomically: temp file in the same directory (keeping mode and owner), sync, rename. */
-function writeFileScript(e: ConfigEdit): ShellCommand {
-  const dir = e.path.slice(0, e.path.lastIndexOf('/'));
-  return sh`set -e; mkdir -p ${dir}; umask 022; tmp=$(mktemp ${dir + '/.drover.XXXXXX'})
-if [ -e ${e.path} ]; then cp -p ${e.path} "$tmp"; fi
-cat > "$tmp"; sync "$tmp" 2>/dev/null || sync; mv -f "$tmp" ${e.path}`;
-}
-
-async function pretend(host: Host<unknown>, atoms: string[], edits: ConfigEdit[], changedUse: boolean): Promise<EmergePlan> {
-  const flags = ['--pretend', '--verbose', '--noreplace', ...(changedUse ? ['--changed-use'] : [])];
-  const shown = `emerge ${flags.join(' ')} ${atoms.join(' ')}`;
-  let res;
-  if (edits.length) {
-    const o = overlayScript(edits);
-    res = await host.exec(ShellCommand.join([o.script, sh`PORTAGE_CONFIGROOT="$t" emerge ${flags} -- ${atoms}`]), {
-      stdin: o.stdin,
-      readOnly: true,
-      allowFail: true,
-    });
-  } else {
-    res = await host.exec(sh`emerge ${flags} -- ${atoms}`, { readOnly: true, allowFail: true });
-  }
-  if (res.code !== 0) {
-    const reason = emergeFailureReason(`${res.stderr}\n${res.stdout}`) ?? res.stderr;
-    throw new CommandError(host.name, shown, res.code, res.stdout, reason);
-  }
-  const plan = parseEmergePlan(res.stdout);
-  const blocked = plan.entries.find((e) => e.action === 'blocker' && /\[blocks B/.test(e.line));
-  if (blocked) throw new CommandError(host.name, shown, 1, res.stdout, `unresolved blocker:\n${blocked.line}`);
-  return plan;
-}
-
-async function probe(host: Host<unknown>, cps: string[]): Promise<Probe> {
+/** The probe, read-only (also run after the emerge, to check what it did). */
+async function probeHost(host: Pick<HostReader, 'exec'>, r: EmergeRequest): Promise<Probe> {
   const frame = new ProbeFrame();
-  const res = await host.exec(probeScript(frame, cps), { readOnly: true });
-  return parseProbe(frame.parse(res.stdoutBytes), cps);
+  const res = await host.exec(probeScript(frame, r.cps, r.configFile));
+  return parseProbe(frame.parse(res.stdoutBytes), r.cps, r.configFile);
 }
 
-function versionsOf(p: Probe, parsed: ParsedAtom[], atoms: string[]): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
-  parsed.forEach((a, i) => (out[atoms[i]] = installedFor(p, a)?.version ?? null));
-  return out;
+/**
+ * Facts: one probe round trip; then, only when a package is to be built or removed, Portage's own plan
+ * (`emerge --pretend`, read-only, with the config edits applied in a throwaway config root) in a second.
+ * Its answer is kept whole: the pure plan decides what a refusal means.
+ */
+async function emergeFacts(host: HostReader, params: EmergeParams): Promise<EmergeFacts> {
+  const r = emergeRequest(params);
+  const probe = await probeHost(host, r);
+  const ask = pretendFor(r, probe, params.sync === true);
+  if (!ask) return { probe };
+  const res = await host.exec(ask.command, { stdin: ask.stdin, allowFail: true });
+  return { probe, pretend: { command: ask.shown, code: res.code, stdout: res.stdout, stderr: res.stderr } };
 }
 
-export const emerge = defineModule<EmergeParams, EmergeResult>({
+/** Makes the plan true: config writes (remote-file's atomic writer), the emerge, and a probe checking the outcome. */
+async function applySteps(host: Host<unknown>, params: EmergeParams, steps: EmergeSteps): Promise<Partial<EmergeResult>> {
+  const r = emergeRequest(params);
+  const asReader = { exec: (cmd: Parameters<HostReader['exec']>[0]) => host.exec(cmd, { readOnly: true }) };
+  if (steps.kind === 'sync') {
+    await host.exec(sh`emerge --sync`, { progress: true });
+    // Everything else is planned again against the synced tree (a nested call reports through this one).
+    const rest = await emerge(host, { ...params, sync: false });
+    return { ...rest, changed: true, message: ['sync the Portage tree', rest.changed ? rest.message : undefined].filter(Boolean).join('; ') };
+  }
+  if (steps.kind === 'remove') {
+    const out = await host.exec(steps.depclean, { progress: true });
+    const after = await probeHost(asReader, r);
+    const still = stillInstalled(after, r);
+    if (still.length) throw new Error(`emerge --depclean kept ${still.join(' ')} (other packages need it):\n${out.stdout.trim()}`);
+    const detail = out.stdout.trim();
+    return { ...(detail ? { detail } : {}), versions: versionsOf(after, r) };
+  }
+  for (const w of steps.writes) {
+    if (w.makeDir) await host.exec(makeDirectory(w.makeDir, { mode: '0755' }));
+    await writeFile(host, w.target, w.content, { mode: w.mode, owner: w.owner, group: w.group });
+  }
+  if (steps.emerge) await host.exec(steps.emerge, { progress: true });
+  const after = await probeHost(asReader, r);
+  checkInstalled(after, r);
+  return { versions: versionsOf(after, r) };
+}
+
+/**
+ * Installs (or removes) packages with their USE flags and keywords: one probe round trip when nothing
+ * changes. Config lines go to `package.use/<configFile>` and `package.accept_keywords/<configFile>`
+ * (or into those files when they are files), through remote-file's atomic writer: an existing file keeps
+ * its mode and owner, a new one is 0644. Portage is asked first (`emerge --pretend` against the edited
+ * config in a throwaway config root): a masked package, a REQUIRED_USE violation or an unknown package
+ * fails with Portage's own words before anything is written.
+ */
+export const emerge = defineModule<EmergeParams, EmergeFacts, EmergeResult>({
   name: 'emerge',
   title: (p) => {
     const atoms = Array.isArray(p.atoms) ? p.atoms : [p.atoms];
     const use = Array.isArray(p.use) && p.use.length ? ` USE="${p.use.join(' ')}"` : '';
     return `emerge ${atoms.join(' ')}${p.state === 'absent' ? ' (absent)' : ''}${use}`;
   },
-  async run(host, params) {
-    const atoms = (Array.isArray(params.atoms) ? params.atoms : [params.atoms]).map((a) => a.trim());
-    if (atoms.length === 0 || atoms.some((a) => !a)) throw new Error('emerge: atoms must name at least one package');
-    const parsed = atoms.map(parseAtom);
-    const useMap = useByAtom(atoms, params.use);
-    const kwMap = keywordsByAtom(atoms, params.keywords);
-    for (const [a, flags] of useMap) {
-      parseAtom(a);
-      for (const f of flags) if (!/^-?[A-Za-z0-9][A-Za-z0-9+_@-]*$/.test(f)) throw new Error(`emerge: "${f}" (for ${a}) is not a USE flag`);
-    }
-    for (const [a, k] of kwMap) {
-      parseAtom(a);
-      if (!/^(~?[a-z0-9-]+|\*\*|~\*)$/.test(k)) throw new Error(`emerge: "${k}" (for ${a}) is not a keyword (expected e.g. "~amd64")`);
-    }
-    const state = params.state ?? 'present';
-    const cps = [...new Set(parsed.map((a) => a.cp))];
-
-    if (params.sync && !host.check) {
-      await host.exec(sh`emerge --sync`, { progress: true });
-    }
-    const before = await probe(host, cps);
-    if (!before.hasEmerge) throw new Error('emerge: no `emerge` command on this host (is it Gentoo?)');
-
-    if (state === 'absent') {
-      const present = atoms.filter((_, i) => installedFor(before, parsed[i]));
-      if (present.length === 0) return { changed: false, versions: versionsOf(before, parsed, atoms) };
-      const message = `remove ${present.join(' ')}`;
-      if (host.check) {
-        const out = await host.exec(sh`emerge --pretend --depclean -- ${present}`, { readOnly: true });
-        return { changed: true, message, detail: out.stdout.trim(), versions: Object.fromEntries(atoms.map((a) => [a, null])) };
-      }
-      const out = await host.exec(sh`emerge --depclean -- ${present}`, { progress: true });
-      const after = await probe(host, cps);
-      const still = atoms.filter((_, i) => installedFor(after, parsed[i]));
-      if (still.length) {
-        throw new Error(`emerge --depclean kept ${still.join(' ')} (other packages need it):\n${out.stdout.trim()}`);
-      }
-      return { changed: true, message: `removed ${present.join(' ')}`, detail: out.stdout.trim(), versions: versionsOf(after, parsed, atoms) };
-    }
-
-    const edits = planConfigEdits(before, atoms, params);
-    const missing = atoms.filter((_, i) => !installedFor(before, parsed[i]));
-    const useChanged: string[] = [];
-    for (let i = 0; i < atoms.length; i++) {
-      const inst = installedFor(before, parsed[i]);
-      const wanted = useMap.get(atoms[i]);
-      if (inst && wanted?.length) {
-        const d = useDifference(inst, wanted);
-        if (d.length) useChanged.push(`${inst.cpv} USE ${d.join(' ')}`);
-      }
-    }
-    const notInWorld = atoms.filter((a, i) => installedFor(before, parsed[i]) && !before.world.includes(a) && !before.world.includes(parsed[i].cp));
-    const changes: FileChange[] = edits.map((e) => ({ path: e.path, before: e.before, after: e.after }));
-    if (!edits.length && !missing.length && !useChanged.length && !notInWorld.length) {
-      return { changed: false, versions: versionsOf(before, parsed, atoms) };
-    }
-
-    const needEmerge = missing.length > 0 || useChanged.length > 0;
-    const plan = needEmerge ? await pretend(host, atoms, edits, useChanged.length > 0) : undefined;
-    const what = [
-      ...missing.map((a) => `install ${a}`),
-      ...useChanged.map((u) => `rebuild ${u}`),
-      ...notInWorld.map((a) => `add ${a} to world`),
-      ...edits.map((e) => `edit ${e.path}`),
-    ].join('; ');
-    if (plan) checkFlagsKnown(plan, parsed, atoms, useMap);
-    const detail = plan ? renderPlan(plan) : undefined;
-    if (host.check) {
-      return { changed: true, message: what, changes, detail, plan, versions: versionsOf(before, parsed, atoms) };
-    }
-
-    for (const e of edits) await host.exec(writeFileScript(e), { stdin: e.after ?? '' });
-    if (needEmerge || notInWorld.length) {
-      const flags = ['--quiet', '--noreplace', ...(useChanged.length ? ['--changed-use'] : [])];
-      await host.exec(sh`emerge ${flags} -- ${atoms}`, { progress: true });
-    }
-    const after = await probe(host, cps);
-    for (let i = 0; i < atoms.length; i++) {
-      const inst = installedFor(after, parsed[i]);
-      if (!inst) throw new Error(`emerge reported success but ${atoms[i]} is not installed`);
-      const wanted = useMap.get(atoms[i]);
-      if (wanted?.length) {
-        const d = useDifference(inst, wanted);
-        if (d.length) {
-          throw new Error(
-            `${inst.cpv} was built without the wanted USE (${d.join(' ')}): another package.use line or make.conf overrides drover's line`,
-          );
-        }
-      }
-    }
-    return { changed: true, message: what, changes, detail, plan, versions: versionsOf(after, parsed, atoms) };
-  },
+  validate: (p) => void emergeRequest(p),
+  facts: emergeFacts,
+  plan: (p, f) => emergePlan(p, f),
 });
+
+/** The module's plan: the pure decision, with its steps as the apply. */
+export function emergePlan(p: EmergeParams, f: EmergeFacts): Plan<EmergeResult> {
+  const d = planEmerge(p, f);
+  const steps = d.steps;
+  return steps ? { result: d.result, apply: (host) => applySteps(host, p, steps) } : { result: d.result };
+}
+
+export default emerge;

@@ -61,6 +61,8 @@ labTest('keywords + USE + install, then a second run is one round trip and chang
   t.regex((await read('/var/db/pkg/app-emulation/ganeti-3.0.2/USE'))!, /\bdrbd\b.*\bkvm\b/);
   t.is(await read('/var/lib/portage/world'), 'app-emulation/ganeti\n');
   t.regex((await read('/etc/portage/package.use/drover'))!, /\napp-emulation\/ganeti kvm drbd\n$/);
+  // issue 14 defect 1: the old writer's mktemp left a new file 0600
+  t.is((await labExec(lab(), 'node1', ['stat', '-c', '%a %U', '/etc/portage/package.use/drover'])).stdout, '644 root\n');
   const kw = (await read('/etc/portage/package.accept_keywords'))!;
   t.regex(kw, /^# drover Portage stand-in.*\napp-emulation\/ganeti ~amd64\nsys-cluster\/drbd-utils ~amd64\n$/s);
   t.true(events.some((e) => e.kind === 'module-progress' && /Emerging \(\d of 7\) app-emulation\/ganeti/.test(e.line)), 'progress streamed');
@@ -125,10 +127,15 @@ labTest('bad input is refused before touching the host', async (t) => {
   t.is(await snapshot(), before, 'a typo in a flag of a package not yet installed is caught before writing');
 });
 
-labTest('sync is opt-in, runs emerge --sync and is not a change by itself', async (t) => {
+labTest('sync is opt-in, runs emerge --sync (a change: it updates the repository) and never in --check', async (t) => {
+  const syncs = async () => ((await read('/var/log/emerge.log')) ?? '').match(/=== Sync completed for gentoo/g)?.length ?? 0;
+  const n0 = await syncs();
+  const chk = await emerge(host({ check: true }).host, { atoms: 'app-emulation/ganeti', sync: true });
+  t.like(chk, { changed: true, message: 'sync the Portage tree' });
+  t.is(await syncs(), n0, '--check does not sync');
   const r = await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true });
-  t.false(r.changed);
-  t.regex((await read('/var/log/emerge.log'))!, /=== Sync completed for gentoo/);
+  t.like(r, { changed: true, message: 'sync the Portage tree', versions: { 'app-emulation/ganeti': '3.0.2' } });
+  t.is(await syncs(), n0 + 1);
 });
 
 labTest('an installed atom missing from the world file is recorded there', async (t) => {

@@ -1,0 +1,231 @@
+// Pure parsing of `emerge --pretend [--verbose]` output into a structured plan, its diff-like rendering, and emerge's failure reasons.
+
+/** One USE flag as emerge shows it: `-drbd*`, `lxc%*`, `(-selinux)`, `{-test}`. */
+export interface UseFlag {
+  flag: string;
+  enabled: boolean;
+  /** `*`: switches on or off compared with the installed build. */
+  changed: boolean;
+  /** `%`: newly added to (or removed from) IUSE. */
+  iuseChanged: boolean;
+  /** `()` or `{}`: forced, masked, removed, or bound to FEATURES. */
+  forced: boolean;
+}
+
+export type PlanAction = 'new' | 'new-slot' | 'update' | 'downgrade' | 'rebuild' | 'nomerge' | 'uninstall' | 'blocker';
+
+export interface PlanEntry {
+  action: PlanAction;
+  /** ebuild, binary, nomerge, uninstall, blocks. */
+  kind: string;
+  /** The raw attribute column, e.g. "  N   " or " rR   ". */
+  attrs: string;
+  /** category/name-version (for a blocker: the blocking atom). */
+  cpv: string;
+  cp: string;
+  version: string;
+  slot?: string;
+  repo?: string;
+  /** Installed versions being replaced, from `[1.0::gentoo]`. */
+  replaces: string[];
+  /** `r`: reinstalled because of a dependency (slot operator), not asked for. */
+  forceReinstall: boolean;
+  /** `~` keyword-masked, `#` package.mask'ed, `*` missing keyword (verbose only). */
+  mask?: string;
+  /** USE="..." and USE_EXPAND groups (ABI_X86="..."), in order. */
+  use: Record<string, UseFlag[]>;
+  /** "1,234 KiB" as printed (verbose only). */
+  size?: string;
+  /** Depth in --tree output (leading indentation). */
+  depth: number;
+  line: string;
+}
+
+export interface EmergePlan {
+  entries: PlanEntry[];
+  /** The "Total: ..." line when present. */
+  total?: string;
+}
+
+const LINE_RE = /^\[(ebuild|binary|nomerge|blocks|uninstall)([^\]]*)\](.*)$/;
+
+/** Splits `cat/pn-1.2-r1:0/1::gentoo` into its parts. */
+export function parsePackageString(s: string): { cpv: string; cp: string; version: string; slot?: string; repo?: string } {
+  let rest = s;
+  let repo: string | undefined;
+  const r = rest.indexOf('::');
+  if (r >= 0) {
+    repo = rest.slice(r + 2);
+    rest = rest.slice(0, r);
+  }
+  let slot: string | undefined;
+  const c = rest.indexOf(':');
+  if (c >= 0) {
+    slot = rest.slice(c + 1);
+    rest = rest.slice(0, c);
+  }
+  const m = /^(.+?)-(\d[^-]*(?:-r\d+)?)$/.exec(rest);
+  return { cpv: rest, cp: m ? m[1] : rest, version: m ? m[2] : '', slot, repo };
+}
+
+export function parseUseFlag(token: string): UseFlag {
+  let t = token;
+  let forced = false;
+  if ((t.startsWith('(') && t.endsWith(')')) || (t.startsWith('{') && t.endsWith('}'))) {
+    forced = true;
+    t = t.slice(1, -1);
+  }
+  let changed = false;
+  let iuseChanged = false;
+  while (t.endsWith('*') || t.endsWith('%')) {
+    if (t.endsWith('*')) changed = true;
+    else iuseChanged = true;
+    t = t.slice(0, -1);
+  }
+  const enabled = !t.startsWith('-');
+  return { flag: enabled ? t : t.slice(1), enabled, changed, iuseChanged, forced };
+}
+
+function actionOf(kind: string, attrs: string): PlanAction {
+  if (kind === 'nomerge') return 'nomerge';
+  if (kind === 'uninstall') return 'uninstall';
+  if (kind === 'blocks') return 'blocker';
+  const a = attrs.padEnd(6);
+  if (a[4] === 'U') return a[5] === 'D' ? 'downgrade' : 'update';
+  if (a[2] === 'R') return 'rebuild';
+  if (a[1] === 'N') return 'new';
+  if (a[2] === 'S') return 'new-slot';
+  return 'rebuild';
+}
+
+/** Parses emerge's stdout; lines that are not plan lines (headers, spinner, Total) are skipped. */
+export function parseEmergePlan(stdout: string): EmergePlan {
+  const entries: PlanEntry[] = [];
+  let total: string | undefined;
+  // eslint-disable-next-line no-control-regex
+  const clean = stdout.replace(/\x1b\[[0-9;]*m/g, '');
+  for (const raw of clean.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line.startsWith('Total: ')) total = line.trim();
+    const m = LINE_RE.exec(line);
+    if (!m) continue;
+    const kind = m[1];
+    const inner = m[2];
+    let attrs = '';
+    let mask: string | undefined;
+    if (kind === 'ebuild' || kind === 'binary') {
+      // "[ebuild" + " " + six attribute columns + an optional mask column (absent with --quiet).
+      attrs = inner.slice(1, 7).padEnd(6);
+      const mk = inner.slice(7, 8);
+      if (mk && mk !== ' ') mask = mk;
+    } else {
+      attrs = inner.trim();
+    }
+    const after = m[3];
+    const body = after.replace(/^ /, '');
+    const depth = body.length - body.trimStart().length;
+    let rest = body.trim();
+    const first = /^(\S+)\s*(.*)$/.exec(rest);
+    if (!first) continue;
+    const pkg = parsePackageString(first[1]);
+    rest = first[2];
+    const replaces: string[] = [];
+    const old = /^\[([^\]"]+)\]\s*(.*)$/.exec(rest);
+    if (old && kind !== 'blocks') {
+      for (const v of old[1].split(',')) replaces.push(v.trim());
+      rest = old[2];
+    }
+    const use: Record<string, UseFlag[]> = {};
+    for (const g of rest.matchAll(/([A-Z][A-Z0-9_]*)="([^"]*)"/g)) {
+      use[g[1]] = g[2].split(/\s+/).filter(Boolean).map(parseUseFlag);
+    }
+    const size = /(\d[\d,.]*\s*[kKMG]i?B)\s*(?:\[[^\]]*\])?\s*$/.exec(rest)?.[1];
+    entries.push({
+      action: actionOf(kind, attrs),
+      kind,
+      attrs,
+      cpv: pkg.cpv,
+      cp: pkg.cp,
+      version: pkg.version,
+      slot: pkg.slot,
+      repo: pkg.repo,
+      replaces,
+      forceReinstall: (kind === 'ebuild' || kind === 'binary') && attrs[1] === 'r',
+      mask,
+      use,
+      size,
+      depth,
+      line,
+    });
+  }
+  return { entries, total };
+}
+
+/** The USE flags that switch in this entry ("+lxc", "-drbd"), from the `*` marks. */
+export function useChanges(entry: PlanEntry): string[] {
+  const out: string[] = [];
+  for (const [group, flags] of Object.entries(entry.use)) {
+    const prefix = group === 'USE' ? '' : `${group.toLowerCase()}_`;
+    for (const f of flags) if (f.changed) out.push(`${f.enabled ? '+' : '-'}${prefix}${f.flag}`);
+  }
+  return out;
+}
+
+const MARK: Record<PlanAction, string> = {
+  new: '+',
+  'new-slot': '+',
+  update: '^',
+  downgrade: 'v',
+  rebuild: '~',
+  nomerge: ' ',
+  uninstall: '-',
+  blocker: '!',
+};
+
+/** Renders a plan like a diff: one line per package, `+` new, `^` update, `v` downgrade, `~` rebuild, `-` removal, `!` blocker. */
+export function renderPlan(plan: EmergePlan): string {
+  const lines: string[] = [];
+  for (const e of plan.entries) {
+    if (e.action === 'nomerge') continue;
+    let s = `${MARK[e.action]} ${e.action === 'blocker' ? e.cpv : e.cp}`;
+    if (e.action === 'update' || e.action === 'downgrade') s += ` ${e.replaces.join(', ')} -> ${e.version}`;
+    else if (e.action !== 'blocker') s += `-${e.version}`;
+    s += ` (${e.action}${e.forceReinstall ? ', forced by a dependency' : ''})`;
+    const changes = useChanges(e);
+    if (e.action === 'rebuild' || e.action === 'update' || e.action === 'downgrade') {
+      if (changes.length) s += ` USE ${changes.join(' ')}`;
+    } else if (e.action !== 'blocker' && e.use.USE) {
+      const on = e.use.USE.filter((f) => f.enabled).map((f) => f.flag);
+      if (on.length) s += ` USE ${on.join(' ')}`;
+    }
+    lines.push(s);
+  }
+  if (plan.total) lines.push(plan.total);
+  return lines.join('\n');
+}
+
+/**
+ * The reason emerge gave for refusing (masked, REQUIRED_USE, no ebuilds, blockers), taken from its
+ * output as printed: the `!!!` block and what follows up to the next blank line after it.
+ */
+export function emergeFailureReason(output: string): string | undefined {
+  const lines = output.replace(/\r/g, '').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('!!! ') || l.startsWith('emerge: there are no ebuilds'));
+  if (start < 0) {
+    const blocker = lines.findIndex((l) => /^\[blocks B/.test(l));
+    return blocker >= 0 ? lines[blocker].trim() : undefined;
+  }
+  const out: string[] = [];
+  let blanks = 0;
+  for (const l of lines.slice(start)) {
+    if (l.trim() === '') {
+      blanks++;
+      if (blanks > 2) break;
+      out.push('');
+      continue;
+    }
+    if (/^For more information, see/.test(l)) break;
+    out.push(l);
+  }
+  return out.join('\n').replace(/\n+$/, '');
+}
