@@ -184,7 +184,7 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R> |
 /** facts → plan → (unless --check) apply. */
 async function runContract<P, F, R extends Result>(spec: ModuleSpec<P, F, R>, host: Host<unknown>, params: P): Promise<R> {
   spec.validate?.(params);
-  const facts = await spec.facts(readerOf(host), params);
+  const facts = await spec.facts(readOnlyHost(host), params);
   const plan = spec.plan(params, facts, { name: host.name, vars: host.vars });
   const result = plan.result;
   if (!result.changed || host.check) return result;
@@ -197,8 +197,8 @@ async function runContract<P, F, R extends Result>(spec: ModuleSpec<P, F, R>, ho
   return result;
 }
 
-/** The host as a module's facts step sees it: commands are read-only, so they also run in --check. */
-function readerOf(host: Host<unknown>): HostReader {
+/** The host as a module's facts step sees it: commands are read-only, so they also run in --check (also for an apply step that re-reads facts). */
+export function readOnlyHost(host: Host<unknown>): HostReader {
   return {
     name: host.name,
     vars: host.vars,

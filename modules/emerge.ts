@@ -1,6 +1,6 @@
 // emerge module: Gentoo packages installed (or removed) with their USE flags and keywords, idempotently.
 import type { Host } from '../core/host.ts';
-import { defineModule, type HostReader, type Plan } from '../core/module.ts';
+import { defineModule, readOnlyHost, type HostReader, type Plan } from '../core/module.ts';
 import { ProbeFrame } from '../core/probe-frame.ts';
 import { sh } from '../core/sh.ts';
 import { parseProbe, probeScript, type EmergeFacts, type Probe } from './emerge-facts.ts';
@@ -44,7 +44,7 @@ async function emergeFacts(host: HostReader, params: EmergeParams): Promise<Emer
 /** Makes the plan true: config writes (remote-file's atomic writer), the emerge, and a probe checking the outcome. */
 async function applySteps(host: Host<unknown>, params: EmergeParams, steps: EmergeSteps): Promise<Partial<EmergeResult>> {
   const r = emergeRequest(params);
-  const asReader = { exec: (cmd: Parameters<HostReader['exec']>[0]) => host.exec(cmd, { readOnly: true }) };
+  const asReader = readOnlyHost(host);
   if (steps.kind === 'sync') {
     await host.exec(sh`emerge --sync`, { progress: true });
     // Everything else is planned again against the synced tree (a nested call reports through this one).
