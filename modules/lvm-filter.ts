@@ -81,9 +81,15 @@ export function findGlobalFilter(text: string): FilterSetting | undefined {
   return undefined;
 }
 
-/** `r|pattern|` for a regex; refuses a pattern that contains the delimiter. */
+/**
+ * `r|pattern|` for a regex. Refuses a pattern holding the delimiter, a quote or a control character
+ * (it would end the entry or break lvm.conf), and an empty one: `r||` matches every device, and LVM
+ * would then see no PV at all.
+ */
 export function rejectEntry(pattern: string): string {
+  if (typeof pattern !== 'string' || pattern === '') throw new Error(`filter pattern must be a non-empty regex, got ${JSON.stringify(pattern)}`);
   if (pattern.includes('|') || pattern.includes('"')) throw new Error(`filter pattern "${pattern}" must not contain | or "`);
+  if (/[\x00-\x1f\x7f]/.test(pattern)) throw new Error(`filter pattern ${JSON.stringify(pattern)} must not contain control characters`);
   return `r|${pattern}|`;
 }
 

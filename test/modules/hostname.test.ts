@@ -2,7 +2,9 @@
 import test from 'ava';
 import { sh } from '../../core/sh.ts';
 import type { RunHost } from '../../core/host.ts';
-import { editEtcHosts, hostname, parseFacts, verifyProbe, VERIFY_SECTIONS } from '../../modules/hostname.ts';
+import { parseVerify, verifyProbe, VERIFY_SECTIONS } from '../../modules/hostname-facts.ts';
+import { editEtcHosts } from '../../modules/hostname-plan.ts';
+import { hostname } from '../../modules/hostname.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { ProbeFormatError, ProbeFrame } from '../../core/probe-frame.ts';
 import { localHost } from '../support/host.ts';
@@ -39,12 +41,12 @@ test('a live host name holding newlines and old key=value lines cannot forge fqd
   if (!canUnshare) return t.pass('no unshare --uts here');
   const forged = 'x\nfqdn=node1.example.org\ngetent=10.0.0.1\nopenrc=1';
   const { frame, out } = probeWithLiveName(forged, 'node1.example.org');
-  const f = parseFacts(frame.parse(out, VERIFY_SECTIONS));
+  const f = parseVerify(frame.parse(out, VERIFY_SECTIONS));
   t.is(f.live, forged);
   t.is(f.fqdn, '');
   t.deepEqual(f.addresses, []);
   const right = probeWithLiveName('localhost', 'localhost');
-  const g = parseFacts(right.frame.parse(right.out, VERIFY_SECTIONS));
+  const g = parseVerify(right.frame.parse(right.out, VERIFY_SECTIONS));
   t.is(g.live, 'localhost');
   t.true(g.addresses.includes('127.0.0.1'), g.addresses.join(' '));
 });
@@ -52,14 +54,14 @@ test('a live host name holding newlines and old key=value lines cannot forge fqd
 test('verify answers: unframed, truncated or multi-line values are refused', (t) => {
   const frame = new ProbeFrame();
   const good = frame.render([['live', 'n1'], ['fqdn', 'n1.example.org\n'], ['getent', '10.0.0.1\n'], ['openrc', '', 1]]);
-  t.deepEqual(parseFacts(frame.parse(good, VERIFY_SECTIONS)), { live: 'n1', fqdn: 'n1.example.org', addresses: ['10.0.0.1'], openrc: false });
+  t.deepEqual(parseVerify(frame.parse(good, VERIFY_SECTIONS)), { live: 'n1', fqdn: 'n1.example.org', addresses: ['10.0.0.1'], openrc: false });
   for (const bad of [Buffer.concat([Buffer.from('live=n1.example.org\n'), good]), Buffer.concat([good, Buffer.from('openrc=1\n')]), good.subarray(0, good.length - 4)]) {
-    t.throws(() => parseFacts(frame.parse(bad, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError });
+    t.throws(() => parseVerify(frame.parse(bad, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError });
   }
   const twoLines = frame.render([['live', 'n1'], ['fqdn', 'a\nb\n'], ['getent', ''], ['openrc', '']]);
-  t.throws(() => parseFacts(frame.parse(twoLines, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError, message: /more than one line/ });
+  t.throws(() => parseVerify(frame.parse(twoLines, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError, message: /more than one line/ });
   const notAnAddress = frame.render([['live', 'n1'], ['fqdn', '', 2], ['getent', '10.0.0.1\nopenrc=1\n'], ['openrc', '', 1]]);
-  t.throws(() => parseFacts(frame.parse(notAnAddress, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError });
+  t.throws(() => parseVerify(frame.parse(notAnAddress, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError });
 });
 
 test('names starting with a dash or holding spaces are refused before touching the host', async (t) => {
@@ -127,7 +129,8 @@ labTest('verification failure says what hostname -f and getent printed', async (
   const { name: oldName, short } = lab().hosts[0];
   // the address's first name (the canonical one `hostname -f` prints) is not the name being set
   const err = await t.throwsAsync(hostname(h(), { name: 'nodey.example.org', hosts: { [addr]: ['alias.example.org', 'nodey.example.org'] } }));
-  t.regex(err!.message, /names do not agree: `hostname -f` printed "alias\.example\.org"/);
+  // The host is named once, by the wrapper: `hostname failed on HOST (file:line): the names do not agree: ...`
+  t.regex(err!.message, /^hostname failed on \S+ \([^)]*\): the names do not agree: `hostname -f` printed "alias\.example\.org"/);
   t.regex(err!.message, new RegExp(`getent ahosts nodey\\.example\\.org\` gave ${addr.replace(/\./g, '\\.')}`));
   await hostname(h(), { name: oldName, hosts: { [addr]: [oldName, short] } });
   t.is((await out(sh`hostname -f`)).trim(), oldName);

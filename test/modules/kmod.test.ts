@@ -5,7 +5,9 @@ import type { RunHost } from '../../core/host.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ProbeFormatError, ProbeFrame } from '../../core/probe-frame.ts';
-import { checkModuleName, decideLoad, factsProbe, FACT_SECTIONS, kmod, mismatchedParams, modprobeConf, parseKmodFacts, parseOptions, type KmodFacts } from '../../modules/kmod.ts';
+import { checkModuleName, factsProbe, FACT_SECTIONS, parseKmodFacts, type KmodState } from '../../modules/kmod-facts.ts';
+import { decideLoad, mismatchedParams, modprobeConf, parseOptions } from '../../modules/kmod-plan.ts';
+import { kmod } from '../../modules/kmod.ts';
 import { localHost } from '../support/host.ts';
 import { labHostOpener, labSerialTest, useLab } from '../support/lab.ts';
 
@@ -19,11 +21,11 @@ const h = () => (main ??= host());
 const DRBD = { minor_count: 128, usermode_helper: '/bin/true' };
 
 test('options: record and string forms give the same modprobe.d line; bad values refused', (t) => {
-  const a = parseOptions(DRBD, 'kmod drbd');
-  t.deepEqual(a, parseOptions('minor_count=128 usermode_helper=/bin/true', 'kmod drbd'));
+  const a = parseOptions(DRBD);
+  t.deepEqual(a, parseOptions('minor_count=128 usermode_helper=/bin/true'));
   t.is(modprobeConf('drbd', a), 'options drbd minor_count=128 usermode_helper=/bin/true\n');
-  t.throws(() => parseOptions('minor_count', 'kmod drbd'), { message: /not key=value/ });
-  t.throws(() => parseOptions({ x: 'a b' }, 'kmod drbd'), { message: /cannot carry unquoted/ });
+  t.throws(() => parseOptions('minor_count'), { message: /not key=value/ });
+  t.throws(() => parseOptions({ x: 'a b' }), { message: /cannot carry unquoted/ });
 });
 
 /** The sections of a drbd host, built from the probe's format: module loaded, two parameters, /proc/drbd with no minor. */
@@ -43,7 +45,7 @@ test('parse /sys facts and compare parameters (Y/N booleans)', (t) => {
   const frame = new ProbeFrame();
   const f = parseKmodFacts(frame.parse(drbdAnswer(frame), FACT_SECTIONS));
   t.deepEqual(f, { kernel: '6.1.0-28-amd64', moduleDir: true, available: true, loaded: true, builtin: false, refcnt: 0, params: { minor_count: '128', usermode_helper: '/sbin/drbdadm' }, drbdMinors: 0 });
-  t.deepEqual(mismatchedParams(parseOptions(DRBD, ''), f.params), { usermode_helper: { have: '/sbin/drbdadm', want: '/bin/true' } });
+  t.deepEqual(mismatchedParams(parseOptions(DRBD), f.params), { usermode_helper: { have: '/sbin/drbdadm', want: '/bin/true' } });
   t.deepEqual(mismatchedParams([['enable', 'Y']], { enable: 'Y' }), {});
   t.deepEqual(mismatchedParams([['enable', 'true']], { enable: 'Y' }), {});
   t.deepEqual(mismatchedParams([['x', '1']], {}), { x: { have: undefined, want: '1' } });
@@ -77,16 +79,16 @@ test('the facts probe run by dash on this machine: a built-in module with parame
 
 test('kernel module names: no leading dash (an option to modinfo/modprobe), no spaces or paths', async (t) => {
   for (const bad of ['--help', '-r', '', 'a b', '../x', 'x/y', 'x\n', 'a'.repeat(56)]) {
-    t.throws(() => checkModuleName(bad), { message: /kmod: name must be a kernel module name/ }, JSON.stringify(bad));
+    t.throws(() => checkModuleName(bad), { message: /^name must be a kernel module name/ }, JSON.stringify(bad));
     await t.throwsAsync(kmod(localHost({ check: true }).host, { name: bad }), { message: /name must be a kernel module name/ });
   }
   for (const good of ['drbd', 'vhost_net', 'snd-hda-intel', '8250', 'a'.repeat(55)]) t.notThrows(() => checkModuleName(good));
 });
 
-const loadedWrong: KmodFacts = { kernel: 'k', moduleDir: true, available: true, loaded: true, builtin: false, refcnt: 0, params: { minor_count: '128', usermode_helper: '/sbin/drbdadm' } };
+const loadedWrong: KmodState = { kernel: 'k', moduleDir: true, available: true, loaded: true, builtin: false, refcnt: 0, params: { minor_count: '128', usermode_helper: '/sbin/drbdadm' } };
 
 test('decideLoad: wrong helper while loaded is only reported unless reload; reload only when unused', (t) => {
-  const pairs = parseOptions(DRBD, '');
+  const pairs = parseOptions(DRBD);
   const report = decideLoad({ name: 'drbd', options: DRBD }, pairs, loadedWrong);
   t.false(report.doReload);
   t.deepEqual(report.messages, ['loaded with usermode_helper=/sbin/drbdadm (want /bin/true); not reloaded: pass reload: true to reload it']);

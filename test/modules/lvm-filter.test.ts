@@ -1,7 +1,11 @@
 // Tests of lvm.conf global_filter editing: only that setting changes, idempotently, on Debian's real lvm.conf.
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ensureGlobalFilter, findGlobalFilter, wantedEntries } from '../../modules/lvm-filter.ts';
+import { lvm } from '../../modules/lvm.ts';
+import { localHost } from '../support/host.ts';
 
 const debian = readFileSync(new URL('../fixtures/lvm/lvm.conf.debian12', import.meta.url), 'utf8');
 const DRBD = '^/dev/drbd[0-9]+$';
@@ -37,4 +41,22 @@ test('no devices section: one is appended', (t) => {
 test('a global_filter outside devices (or commented out) is not touched', (t) => {
   const conf = '# global_filter = [ "a|.*|" ]\nactivation {\n\tglobal_filter = [ "a|x|" ]\n}\ndevices {\n}\n';
   t.is(ensureGlobalFilter(conf, [DRBD]), '# global_filter = [ "a|.*|" ]\nactivation {\n\tglobal_filter = [ "a|x|" ]\n}\ndevices {\n\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]\n}\n');
+});
+
+test('on this machine: a symlinked lvm.conf is edited where it points and the link stays (it used to be replaced by a file)', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'drover-lvm-filter-'));
+  const { host, close } = localHost();
+  try {
+    writeFileSync(path.join(dir, 'real.conf'), 'devices {\n}\n', { mode: 0o640 });
+    symlinkSync('real.conf', path.join(dir, 'lvm.conf'));
+    const r = await lvm.filter(host, { reject: [DRBD], file: path.join(dir, 'lvm.conf') });
+    t.true(r.changed);
+    t.true(lstatSync(path.join(dir, 'lvm.conf')).isSymbolicLink());
+    t.is(readFileSync(path.join(dir, 'real.conf'), 'utf8'), 'devices {\n\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]\n}\n');
+    t.is(lstatSync(path.join(dir, 'real.conf')).mode & 0o777, 0o640, 'mode kept');
+    t.false((await lvm.filter(host, { reject: [DRBD], file: path.join(dir, 'lvm.conf') })).changed);
+  } finally {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -126,5 +126,8 @@ labTest('lv create, grow, never shrink; percentage on create; VG with LVs is not
   t.true(pct.changed);
   t.is(pct.size, 48 * 1024 * 1024);
   await t.throwsAsync(lvm.lv(host(), { vg: 'ganeti', name: 'huge', size: '1G' }), { message: /has 48 MiB free/ });
-  await t.throwsAsync(lvm.vg(host(), { name: 'ganeti', devices: [], state: 'absent' }), { message: /still holds 2 logical volume/ });
+  // Layered once: the wrapper says module, host and call site; the module only what is wrong.
+  await t.throwsAsync(lvm.vg(host(), { name: 'ganeti', devices: [], state: 'absent' }), {
+    message: /^lvm\.vg failed on \S+ \(.*lvm\.test\.ts:\d+(:\d+)?\): ganeti still holds 2 logical volume\(s\); remove them first$/,
+  });
 });
