@@ -3,7 +3,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { callerLocation } from './callsite.ts';
 import { Interrupted, ModuleError, rootCause, UnreachableError } from './errors.ts';
 import type { FileChange } from './events.ts';
-import { runtimeOf, type ExecOptions, type ExecResult, type Host } from './host.ts';
+import { registerSecrets, runtimeOf, type ExecOptions, type ExecResult, type Host } from './host.ts';
+import type { Secret, SecretText } from './secret.ts';
 import { ProbeFrame, type ProbeSections } from './probe-frame.ts';
 import type { ShellCommand } from './sh.ts';
 
@@ -63,6 +64,12 @@ export interface ModuleSpec<P, F, R extends Result> {
   title: (params: P) => string;
   /** Pure check of the params before the host is touched: throw an Error saying which param is wrong and why. */
   validate?: (params: P) => void;
+  /**
+   * The Secrets the params hold (file content a module writes). The wrapper adds them to the run's
+   * secrets before the facts step, so any output quoting them is masked from then on — in --check and
+   * when nothing changes too. (Secrets interpolated in sh`` are registered by exec itself.)
+   */
+  secrets?: (params: P) => Iterable<Secret | SecretText>;
   /** Reads the host's state. Every command it runs is read-only (and so also runs in --check). */
   facts: (host: HostReader, params: P) => Promise<F>;
   /** Pure: params + facts → what would change. Nothing to change = `result.changed: false` and no apply. */
@@ -184,6 +191,7 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R> |
 /** facts → plan → (unless --check) apply. */
 async function runContract<P, F, R extends Result>(spec: ModuleSpec<P, F, R>, host: Host<unknown>, params: P): Promise<R> {
   spec.validate?.(params);
+  if (spec.secrets) registerSecrets(host, spec.secrets(params));
   const facts = await spec.facts(readOnlyHost(host), params);
   const plan = spec.plan(params, facts, { name: host.name, vars: host.vars });
   const result = plan.result;

@@ -1,6 +1,6 @@
 // Secrets in file bodies: reveal them at the write, and show a diff that says a secret part changed without its value.
 import type { FileChange } from '../core/events.ts';
-import { isSecret, SecretText, type Secret } from '../core/secret.ts';
+import { isSecret, SecretSet, SecretText, type Secret } from '../core/secret.ts';
 
 /** A text param that may hold secrets: plain, a whole Secret, or a secretText`...` mixing both. */
 export type MaybeSecretText = string | Secret | SecretText;
@@ -15,6 +15,24 @@ export function asSecretText(v: unknown): SecretText | undefined {
 /** Plain text of a text param (the real value of its secrets). */
 export function revealText<T>(v: T | Secret | SecretText): T | string {
   return v instanceof SecretText || isSecret(v) ? v.reveal() : v;
+}
+
+/**
+ * Runs `fn` (a plan over revealed secret texts); an error it throws, and the errors that caused it, have
+ * `texts`' values masked (***): a backrefs template quoted in an error may hold one, and a plan error
+ * comes before the module has written anything (or registered the secrets with the run).
+ */
+export function maskingSecrets<T>(texts: readonly SecretText[], fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const set = new SecretSet(texts);
+    for (let e: unknown = err, depth = 0; e instanceof Error && depth < 20; e = e.cause, depth++) {
+      e.message = set.redact(e.message);
+      if (e.stack) e.stack = set.redact(e.stack);
+    }
+    throw err;
+  }
 }
 
 /** Text around a secret on its line: a line of the old file that starts and ends so held the old value. */

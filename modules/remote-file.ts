@@ -8,7 +8,9 @@
 //   writeFileAtomic(path, opts)               -> ShellCommand; content on stdin (exact bytes)
 //   writeFile(host, path, content, opts)      -> runs writeFileAtomic and turns failures into clear errors
 //   removePath / makeDirectory / makeSymlink / setAttributes -> small ShellCommands for the other states
+//   checkPath / checkOwnership / checkValidate -> pure param checks (before any host is touched)
 import { randomBytes } from 'node:crypto';
+import { tail } from '../core/errors.ts';
 import type { Host } from '../core/host.ts';
 import { checkName, ProbeFormatError, ProbeFrame, type ProbeSections } from '../core/probe-frame.ts';
 import { sh, shellFunction, ShellCommand, withFunction } from '../core/sh.ts';
@@ -214,12 +216,21 @@ export function splitWords(cmd: string): string[] {
  */
 export type Validate = string | ((tmpPath: string) => ShellCommand);
 
+/**
+ * Refuses a validate template that names no temp file or splits into no words (a pure check, before any
+ * host is touched); `where` (the file) starts the message.
+ */
+export function checkValidate(v: Validate, where?: string): void {
+  if (typeof v === 'function') return;
+  const at = where === undefined ? '' : `${where}: `;
+  if (!v.includes('%s')) throw new Error(`${at}validate must contain %s: ${v}`);
+  if (splitWords(v).length === 0) throw new Error(`${at}validate is empty`);
+}
+
 function validateCommand(v: Validate, tmp: string): ShellCommand {
   if (typeof v === 'function') return v(tmp);
-  if (!v.includes('%s')) throw new Error(`validate must contain %s: ${v}`);
-  const words = splitWords(v).map((w) => w.split('%s').join(tmp));
-  if (words.length === 0) throw new Error('validate is empty');
-  return sh`${words}`;
+  checkValidate(v);
+  return sh`${splitWords(v).map((w) => w.split('%s').join(tmp))}`;
 }
 
 export interface WriteOptions {
@@ -312,7 +323,10 @@ export function chownSpec(o: { owner?: string | number; group?: string | number 
   return `${o.owner ?? ''}:${o.group}`;
 }
 
-/** An error from the write script, with what the validator or the script said. */
+/**
+ * An error from the write script, with the last lines of what the validator or the script said. The
+ * host is a field, not in the message: the module's ModuleError names it (errors layered once).
+ */
 export class FileWriteError extends Error {
   override name = 'FileWriteError';
   constructor(
@@ -321,11 +335,11 @@ export class FileWriteError extends Error {
     readonly code: number,
     readonly stderr: string,
   ) {
-    const lines = stderr.replace(/\s+$/, '').split('\n').slice(-12).join('\n');
+    const lines = tail(stderr, 12);
     super(
       code === VALIDATE_FAILED
-        ? `validate rejected the new content of ${path} on ${host}; the old file is untouched:\n${lines}`
-        : `writing ${path} on ${host} failed (exit ${code}); the old file is untouched:\n${lines}`,
+        ? `validate rejected the new content of ${path}; the old file is untouched:\n${lines}`
+        : `writing ${path} failed (exit ${code}); the old file is untouched:\n${lines}`,
     );
   }
 }

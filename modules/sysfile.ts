@@ -1,397 +1,55 @@
 // sysfile: a file's content, lines or managed block, owner and mode; or a directory, a symlink, an absence.
-import { createHash } from 'node:crypto';
-import { defineModule, type Result } from '../core/module.ts';
+import { defineModule, probe, type Plan as ModulePlan } from '../core/module.ts';
 import { registerSecrets, type Host } from '../core/host.ts';
-import type { FileChange } from '../core/events.ts';
-import type { Secret, SecretText } from '../core/secret.ts';
-import { asSecretText, maskFileChange, revealText, type MaybeSecretText } from './file-secrets.ts';
-import { blockInFile, droverMarker, lineAbsent, lineInFile, type EditResult, type LinePresentOptions } from './file-edit.ts';
-import {
-  checkOwnership,
-  checkPath,
-  makeDirectory,
-  makeSymlink,
-  probePath,
-  removePath,
-  setAttributes,
-  writeFile,
-  type FileState,
-  type Validate,
-} from './remote-file.ts';
+import { checkOwnership, checkPath, checkValidate, makeDirectory, makeSymlink, removePath, setAttributes, writeFile, type FileState } from './remote-file.ts';
+import { paramSecrets, parseSysfileProbe, sysfileProbe, sysfileSections } from './sysfile-facts.ts';
+import { checkEditParams, modeOf, normaliseMode, planSysfile, type Plan, type SysfileParams, type SysfileResult, type WriteOptions } from './sysfile-plan.ts';
 
-/** Octal permission bits: '0644' (string) or 0o644 (number). */
-export type FileMode = string | number;
+export type {
+  AbsentParams,
+  Action,
+  BlockParams,
+  ContentParams,
+  DirectoryParams,
+  FileMode,
+  LineParams,
+  LinkParams,
+  Plan,
+  SysfileParams,
+  SysfileResult,
+} from './sysfile-plan.ts';
+// Used by modules that edit files as part of their work (hostname, kmod): plan with sysfile's rules, apply here.
+export { planSysfile } from './sysfile-plan.ts';
 
-interface Attributes {
-  /** Absolute path on the host. For content, line and block modes a symlink is followed: its target is edited. */
-  path: string;
-  /** User name or uid. Omitted: an existing file keeps its owner; a new one belongs to the connecting user. */
-  owner?: string | number;
-  /** Group name or gid. Omitted: kept / the connecting user's. */
-  group?: string | number;
-  /** '0644' or 0o644. Omitted: an existing file keeps its mode; new files get 0644, new directories 0755. */
-  mode?: FileMode;
-}
-
-interface WriteOptions extends Attributes {
-  /** Keep a copy of the old file as `<path>.drover-YYYYMMDDTHHMMSS.mmm~` before replacing it (path in the result). */
-  backup?: boolean;
-  /**
-   * Checks the new content before it replaces the old, e.g. 'visudo -cf %s' (`%s` = the temporary file,
-   * split into words and run without a shell). A non-zero exit fails the call and leaves the old file untouched.
-   */
-  validate?: Validate;
-  /** mkdir -p the parent directory when missing (default false). */
-  createParents?: boolean;
-}
-
-/**
- * Whole content. `content` may be a function of the host's vars (template literals are our templates).
- * A Secret, or secretText`...${secret}...` for text with secret parts (a template literal would write
- * `***`), is written as is and shown in diffs as `<secret>`.
- */
-export interface ContentParams extends WriteOptions {
-  content: string | Uint8Array | Secret | SecretText | ((vars: Readonly<Record<string, any>>) => string | Secret | SecretText);
-  state?: 'present';
-  line?: never;
-  regexp?: never;
-  blockName?: never;
-}
-
-/**
- * One line, with Ansible lineinfile semantics: `regexp` replaces the last matching line (`firstMatch`:
- * the first); with no match the line is inserted per insertAfter/insertBefore (default EOF) unless the
- * exact line is already there. `backrefs`: the line is a template (`\1`, `\g<name>`) and no match = no change.
- * `state: 'absent'` removes every line matching regexp / containing searchString / equal to line.
- */
-export interface LineParams extends WriteOptions, Omit<LinePresentOptions, 'line'> {
-  /** The line (without its newline); with state 'absent' lines equal to it are removed. A Secret or secretText`...` is shown as `<secret>`. */
-  line?: MaybeSecretText;
-  state?: 'present' | 'absent';
-  /** Create the file when missing (default false, as Ansible: a missing file is an error). */
-  create?: boolean;
-  content?: never;
-  blockName?: never;
-}
-
-/**
- * A managed block between `<prefix> BEGIN drover <blockName>` and `<prefix> END drover <blockName>`,
- * replaced as a unit (Ansible blockinfile); `state: 'absent'` (or an empty block) removes it.
- */
-export interface BlockParams extends WriteOptions {
-  blockName: string;
-  /** The block text (a final newline is added when missing). A Secret or secretText`...` is shown as `<secret>`. */
-  block?: MaybeSecretText;
-  /** Comment prefix of the marker lines (default '#'). */
-  markerPrefix?: string;
-  /** Where a new block goes: a regexp (a RegExp with the m flag searches the whole file), or 'EOF'. */
-  insertAfter?: string | RegExp;
-  /** A regexp or 'BOF'. */
-  insertBefore?: string | RegExp;
-  state?: 'present' | 'absent';
-  /** Create the file when missing (default false). */
-  create?: boolean;
-  content?: never;
-  line?: never;
-  regexp?: never;
-}
-
-/** No file, directory or link at `path`. A directory is only removed with `recursive: true`. */
-export interface AbsentParams {
-  path: string;
-  state: 'absent';
-  recursive?: boolean;
-  /** Keep a copy of a removed regular file. */
-  backup?: boolean;
-  content?: never;
-  line?: never;
-  regexp?: never;
-  blockName?: never;
-}
-
-/** A directory (mkdir -p unless `createParents: false`), with owner/group/mode when given. */
-export interface DirectoryParams extends Attributes {
-  state: 'directory';
-  createParents?: boolean;
-  content?: never;
-  line?: never;
-  regexp?: never;
-  blockName?: never;
-}
-
-/** A symbolic link `path` -> `target`. Replaces another link; a regular file only with `force`; never a directory. */
-export interface LinkParams {
-  path: string;
-  state: 'link';
-  target: string;
-  force?: boolean;
-  createParents?: boolean;
-  content?: never;
-  line?: never;
-  regexp?: never;
-  blockName?: never;
-}
-
-export type SysfileParams = ContentParams | LineParams | BlockParams | AbsentParams | DirectoryParams | LinkParams;
-
-export interface SysfileResult extends Result {
-  changes: FileChange[];
-  /** The path written (after following a symlink). */
-  path: string;
-  /** Where the old content was copied, when `backup` and something was replaced. */
-  backupPath?: string;
-}
-
-/** What to do, decided from the probe alone. */
-export type Action =
-  | { kind: 'none' }
-  | { kind: 'write'; content: Buffer; owner?: string | number; group?: string | number; mode: string; backup: boolean; validate?: Validate; createParents: boolean }
-  | { kind: 'attrs'; owner?: string | number; group?: string | number; mode?: string }
-  | { kind: 'remove'; recursive: boolean; backup: boolean }
-  | { kind: 'mkdir'; owner?: string | number; group?: string | number; mode?: string; createParents: boolean }
-  | { kind: 'link'; target: string; createParents: boolean };
-
-export interface Plan {
-  path: string;
-  action: Action;
-  changes: FileChange[];
-  messages: string[];
-}
-
-type Mode = 'content' | 'line' | 'block' | 'absent' | 'directory' | 'link';
-
-export function modeOf(p: SysfileParams): Mode {
-  if ('content' in p && p.content !== undefined) return 'content';
-  if ('blockName' in p && p.blockName !== undefined) return 'block';
-  if (('line' in p && p.line !== undefined) || ('regexp' in p && p.regexp !== undefined) || ('searchString' in p && p.searchString !== undefined))
-    return 'line';
-  if (p.state === 'absent') return 'absent';
-  if (p.state === 'directory') return 'directory';
-  if (p.state === 'link') return 'link';
-  throw new Error(`sysfile ${p.path}: say what to manage: content, line/regexp, blockName, or state 'absent' | 'directory' | 'link'`);
-}
-
-/** Normalises '644', '0644', 0o644 to '0644'; refuses anything else. */
-export function normaliseMode(m: FileMode | undefined, where: string): string | undefined {
-  if (m === undefined) return undefined;
-  const s = typeof m === 'number' ? m.toString(8) : m;
-  if (!/^[0-7]{3,4}$/.test(s) || (typeof m === 'number' && (m < 0 || m > 0o7777))) throw new Error(`${where}: mode must be octal like '0644' or 0o644, got ${String(m)}`);
-  return s.padStart(4, '0');
-}
-
-/** Content as text for a diff; binary or non-UTF-8 bytes get a placeholder. */
-export function displayContent(b: Buffer | undefined | null): string | null {
-  if (b === undefined || b === null) return null;
-  const s = b.toString('utf8');
-  if (!Buffer.from(s, 'utf8').equals(b) || s.includes('\0')) return `(binary content, ${b.length} bytes, sha1 ${sha1Short(b)})\n`;
-  return s;
-}
-
-function sha1Short(b: Buffer): string {
-  return createHash('sha1').update(b).digest('hex').slice(0, 12);
-}
-
-function idMatches(want: string | number | undefined, id: number | undefined, name: string | undefined): boolean {
-  if (want === undefined) return true;
-  if (typeof want === 'number' || /^[0-9]+$/.test(want)) return Number(want) === id;
-  return want === name;
-}
-
-/** Attribute differences as messages ("mode 0600 → 0644") and the chown/chmod to apply. */
-function attrDiff(st: FileState, p: { owner?: string | number; group?: string | number; mode?: string }): { msgs: string[]; attrs: { owner?: string | number; group?: string | number; mode?: string } } {
-  const msgs: string[] = [];
-  const attrs: { owner?: string | number; group?: string | number; mode?: string } = {};
-  if (!idMatches(p.owner, st.uid, st.owner)) {
-    msgs.push(`owner ${st.owner} → ${p.owner}`);
-    attrs.owner = p.owner;
-  }
-  if (!idMatches(p.group, st.gid, st.group)) {
-    msgs.push(`group ${st.group} → ${p.group}`);
-    attrs.group = p.group;
-  }
-  if (p.mode !== undefined && p.mode !== st.mode) {
-    msgs.push(`mode ${st.mode} → ${p.mode}`);
-    attrs.mode = p.mode;
-  }
-  return { msgs, attrs };
-}
-
-function decodeText(st: FileState, path: string): string | null {
-  if (st.kind === 'absent') return null;
-  if (st.content === undefined) throw new Error(`${path}: could not read the file`);
-  const s = st.content.toString('utf8');
-  if (!Buffer.from(s, 'utf8').equals(st.content)) throw new Error(`${path} is not valid UTF-8 text: line and block edits refuse to touch it (use content)`);
-  return s;
-}
-
-/** The bytes `content` asks for (calling it with the vars when it is a function; a Secret's real value). */
-export function contentBytes(p: ContentParams, vars: Readonly<Record<string, any>>): Buffer {
-  const c = p.content;
-  const v = revealText(typeof c === 'function' ? c(vars) : c);
-  if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw new Error(`sysfile ${p.path}: content must be a string, bytes, a Secret or a secretText`);
-  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v);
-}
-
-/**
- * Params with their secrets revealed (the content function called once), and the secret texts they
- * held: the bytes written are the real ones, the diffs shown mask what `texts` holds.
- */
-export function revealSecrets(p: SysfileParams, vars: Readonly<Record<string, any>>): { params: SysfileParams; texts: SecretText[] } {
-  const texts: SecretText[] = [];
-  const take = <T>(v: T | Secret | SecretText): T | string => {
-    const t = asSecretText(v);
-    if (t) texts.push(t);
-    return revealText(v);
-  };
-  const out = { ...p } as Record<string, unknown>;
-  if ('content' in p && p.content !== undefined) out.content = take(typeof p.content === 'function' ? p.content(vars) : p.content);
-  if ('line' in p && p.line !== undefined) out.line = take(p.line);
-  if ('block' in p && p.block !== undefined) out.block = take(p.block);
-  return { params: out as unknown as SysfileParams, texts };
-}
-
-/** Decides from one probe what sysfile must do: pure, so tests can feed recorded probes. */
-export function planSysfile(p: SysfileParams, st: FileState, vars: Readonly<Record<string, any>> = {}): Plan {
-  const { params, texts } = revealSecrets(p, vars);
-  return planRevealed(params, texts, st, vars);
-}
-
-/** planSysfile for params whose secrets are revealed: the changes shown mask them. */
-function planRevealed(p: SysfileParams, texts: readonly SecretText[], st: FileState, vars: Readonly<Record<string, any>>): Plan {
-  const plan = planPlain(p, st, vars);
-  return texts.length ? { ...plan, changes: plan.changes.map((c) => maskFileChange(c, texts)) } : plan;
-}
-
-function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string, any>>): Plan {
+/** Pure checks of the params, before the host is touched: each error names the path and the parameter. */
+export function checkSysfileParams(p: SysfileParams): void {
+  checkPath(p.path);
   const mode = modeOf(p);
-  const path = st.realPath || p.path;
-  const where = `sysfile ${p.path}`;
-  const none = (messages: string[] = []): Plan => ({ path, action: { kind: 'none' }, changes: [], messages });
-
-  if (mode === 'absent') {
-    const ap = p as AbsentParams;
-    if (st.kind === 'absent') return none();
-    if (st.kind === 'directory' && !ap.recursive) throw new Error(`${where} is a directory: state 'absent' removes it only with recursive: true`);
-    const before = st.kind === 'file' ? displayContent(st.content) : st.kind === 'link' ? `symlink -> ${st.linkTarget}\n` : `(${st.kind})\n`;
-    return {
-      path: p.path,
-      action: { kind: 'remove', recursive: st.kind === 'directory', backup: !!ap.backup && st.kind === 'file' },
-      changes: [{ path: p.path, before, after: null }],
-      messages: [`removed ${st.kind}`],
-    };
+  const validate = (p as WriteOptions).validate;
+  if (typeof validate === 'string') {
+    // validate becomes a command line, which cannot carry a NUL byte
+    if (validate.includes('\0')) throw new Error(`${p.path}: validate contains a NUL byte`);
+    checkValidate(validate, p.path);
   }
-
-  if (mode === 'link') {
-    const lp = p as LinkParams;
-    if (!lp.target) throw new Error(`${where}: state 'link' needs a target`);
-    if (st.kind === 'link' && st.linkTarget === lp.target) return none();
-    if (st.kind === 'directory') throw new Error(`${where} is a directory; refusing to replace it with a symlink`);
-    if ((st.kind === 'file' || st.kind === 'other') && !lp.force) throw new Error(`${where} is a ${st.kind}; set force: true to replace it with a symlink`);
-    const before = st.kind === 'absent' ? null : st.kind === 'link' ? `symlink -> ${st.linkTarget}\n` : displayContent(st.content) ?? `(${st.kind})\n`;
-    return {
-      path: p.path,
-      action: { kind: 'link', target: lp.target, createParents: !!lp.createParents },
-      changes: [{ path: p.path, before, after: `symlink -> ${lp.target}\n` }],
-      messages: [st.kind === 'absent' ? `link → ${lp.target}` : `link ${st.linkTarget ?? st.kind} → ${lp.target}`],
-    };
+  if (mode !== 'absent' && mode !== 'link') {
+    checkOwnership(p as WriteOptions, p.path);
+    normaliseMode((p as WriteOptions).mode, p.path);
   }
-
-  checkOwnership(p as Attributes, where);
-  const want = { owner: (p as Attributes).owner, group: (p as Attributes).group, mode: normaliseMode((p as Attributes).mode, where) };
-
-  if (mode === 'directory') {
-    const dp = p as DirectoryParams;
-    if (st.kind === 'absent') {
-      return {
-        path,
-        action: { kind: 'mkdir', ...want, mode: want.mode ?? '0755', createParents: dp.createParents !== false },
-        changes: [],
-        messages: ['directory created'],
-      };
-    }
-    if (st.kind !== 'directory') throw new Error(`${where} exists and is a ${st.kind}, not a directory`);
-    const d = attrDiff(st, want);
-    return d.msgs.length ? { path, action: { kind: 'attrs', ...d.attrs }, changes: [], messages: d.msgs } : none();
-  }
-
-  // content, line, block: a regular file (after following symlinks)
-  if (st.kind === 'directory') throw new Error(`${where} is a directory`);
-  if (st.kind === 'other') throw new Error(`${where} is not a regular file`);
-  if (st.unreadable) throw new Error(`${where}: the file exists but cannot be read`);
-  const wp = p as WriteOptions;
-  let after: Buffer | null;
-  let editMsg = '';
-  const beforeBytes = st.kind === 'file' ? (st.content ?? Buffer.alloc(0)) : null;
-  if (mode === 'content') {
-    after = contentBytes(p as ContentParams, vars);
-    if (beforeBytes === null) editMsg = 'created';
-    else if (!beforeBytes.equals(after)) editMsg = 'content changed';
-  } else {
-    const text = decodeText(st, path);
-    let r: EditResult;
-    const create = (p as LineParams | BlockParams).create;
-    if (mode === 'line') {
-      const lp = p as LineParams;
-      if ((lp.state ?? 'present') === 'absent') {
-        r = lineAbsent(text, { line: lp.line as string | undefined, regexp: lp.regexp, searchString: lp.searchString });
-      } else {
-        if (lp.line === undefined) throw new Error(`${where}: line mode with state 'present' needs line`);
-        if (text === null && !create) throw new Error(`${where} does not exist (set create: true to create it)`);
-        r = lineInFile(text, { line: lp.line as string, regexp: lp.regexp, searchString: lp.searchString, backrefs: lp.backrefs, insertAfter: lp.insertAfter, insertBefore: lp.insertBefore, firstMatch: lp.firstMatch });
-      }
-    } else {
-      const bp = p as BlockParams;
-      if (text === null && (bp.state ?? 'present') === 'present' && !create) throw new Error(`${where} does not exist (set create: true to create it)`);
-      r = blockInFile(text, { marker: droverMarker(bp.blockName, bp.markerPrefix), block: bp.block as string | undefined, state: bp.state, insertAfter: bp.insertAfter, insertBefore: bp.insertBefore });
-    }
-    after = r.content === null ? null : Buffer.from(r.content, 'utf8');
-    editMsg = r.changed ? (text === null ? `created (${r.message})` : r.message) : '';
-    if (after === null) {
-      // a line/block removal on a missing file: nothing to do, and no attributes to set either
-      return none();
-    }
-  }
-
-  if (st.kind === 'absent') {
-    return {
-      path,
-      action: { kind: 'write', content: after!, owner: want.owner, group: want.group, mode: want.mode ?? '0644', backup: false, validate: wp.validate, createParents: !!wp.createParents },
-      changes: [{ path, before: null, after: displayContent(after) }],
-      messages: [editMsg || 'created'],
-    };
-  }
-  const d = attrDiff(st, want);
-  if (editMsg) {
-    return {
-      path,
-      action: {
-        kind: 'write',
-        content: after!,
-        // keep what the file had unless told otherwise: the temp file is the writer's and 0600
-        owner: want.owner ?? st.uid,
-        group: want.group ?? st.gid,
-        mode: want.mode ?? st.mode!,
-        backup: !!wp.backup,
-        validate: wp.validate,
-        createParents: false,
-      },
-      changes: [{ path, before: displayContent(beforeBytes), after: displayContent(after) }],
-      messages: [editMsg, ...d.msgs],
-    };
-  }
-  return d.msgs.length ? { path, action: { kind: 'attrs', ...d.attrs }, changes: [], messages: d.msgs } : none();
+  checkEditParams(p);
 }
 
-/** Backup name for `path` at `now`: `<path>.drover-20261124T133700.123~`. */
+/** Backup name for `path` at `now` (taken when the write runs): `<path>.drover-20261124T133700.123~`. */
 export function backupPathFor(path: string, now = new Date()): string {
   const iso = now.toISOString(); // 2026-11-24T13:37:00.123Z
   const stamp = iso.slice(0, 19).replace(/[-:]/g, '') + '.' + iso.slice(20, 23);
   return `${path}.drover-${stamp}~`;
 }
 
-/** Carries out a plan (one round trip). Returns the backup path when one was made. */
+/** Carries out a sysfile plan (one round trip). Returns the backup path when one was made. */
 export async function applyPlan<V>(host: Host<V>, plan: Plan): Promise<string | undefined> {
   const a = plan.action;
+  // Before anything runs: an error or output that quotes them (a validate command's) is masked.
+  if (plan.secrets?.length) registerSecrets(host as Host<unknown>, plan.secrets);
   switch (a.kind) {
     case 'none':
       return undefined;
@@ -417,10 +75,19 @@ export async function applyPlan<V>(host: Host<V>, plan: Plan): Promise<string | 
   }
 }
 
-/** Probe options a mode needs: content for files, following symlinks except for link/absent. */
-export function probeOptionsFor(p: SysfileParams): { content: boolean; follow: boolean } {
-  const m = modeOf(p);
-  return { content: m !== 'directory', follow: m === 'content' || m === 'line' || m === 'block' };
+/** The module's plan: sysfile's decision as the report, and applyPlan to carry it out. */
+export function sysfileModulePlan(plan: Plan): ModulePlan<SysfileResult> {
+  const changed = plan.action.kind !== 'none';
+  const result: SysfileResult = { changed, changes: plan.changes, path: plan.path };
+  if (plan.messages.length) result.message = plan.messages.join(', ');
+  if (!changed) return { result };
+  return {
+    result,
+    apply: async (host) => {
+      const backupPath = await applyPlan(host, plan);
+      return backupPath ? { backupPath } : undefined;
+    },
+  };
 }
 
 /**
@@ -433,34 +100,14 @@ export function probeOptionsFor(p: SysfileParams): { content: boolean; follow: b
  * await sysfile(host, { path: '/etc/sudoers', line: '%wheel ALL=(ALL) ALL', regexp: '^%wheel', validate: 'visudo -cf %s' })
  * await sysfile(host, { path: '/etc/lvm/lvm.conf', blockName: 'ganeti', block: 'devices { ... }\n', insertAfter: '^devices' })
  */
-export const sysfile = defineModule<SysfileParams, SysfileResult>({
+export const sysfile = defineModule<SysfileParams, FileState, SysfileResult>({
   name: 'sysfile',
   title: (p) => `sysfile ${p.path}`,
-  run: async (host, p) => {
-    checkPath(p.path);
-    // validate becomes a command line, which cannot carry a NUL byte: say which parameter holds it.
-    const validate = (p as WriteOptions).validate;
-    if (typeof validate === 'string' && validate.includes('\0')) throw new Error(`sysfile ${p.path}: validate contains a NUL byte`);
-    modeOf(p); // fail on unclear params before touching the host
-    const vars = (host.vars ?? {}) as Record<string, any>;
-    const { params, texts } = revealSecrets(p, vars);
-    // Before anything runs: an error or output that quotes them (a validate command's) is masked.
-    registerSecrets(host, texts);
-    // Whole content: send its hash so an unchanged file is not sent back (cheap no-ops on big files).
-    // Not for secret content: the hash would be shown with the command, and a weak secret guessed from it.
-    const want = 'content' in params && params.content !== undefined ? contentBytes(params as ContentParams, vars) : undefined;
-    const opts = { ...probeOptionsFor(p), unlessSha256: want && !texts.length ? createHash('sha256').update(want).digest('hex') : undefined };
-    const st = await probePath(host, p.path, opts);
-    if (st.sameAsExpected && want) st.content = want;
-    const plan = planRevealed(params, texts, st, vars);
-    const changed = plan.action.kind !== 'none';
-    const result: SysfileResult = { changed, changes: plan.changes, path: plan.path };
-    if (plan.messages.length) result.message = plan.messages.join(', ');
-    if (!changed || host.check) return result;
-    const backupPath = await applyPlan(host, plan);
-    if (backupPath) result.backupPath = backupPath;
-    return result;
-  },
+  validate: checkSysfileParams,
+  // Registered before the probe: a later output quoting them (a `cat` of the file) is masked, in --check too.
+  secrets: paramSecrets,
+  facts: probe(sysfileProbe, parseSysfileProbe, sysfileSections),
+  plan: (p, st, host) => sysfileModulePlan(planSysfile(p, st, (host.vars ?? {}) as Record<string, any>)),
 });
 
 export default sysfile;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ProbeFormatError, ProbeFrame } from '../../core/probe-frame.ts';
 import { ShellCommand } from '../../core/sh.ts';
 import { checkOwnership, chownSpec, fileSections, probeCall, probePath, readFileProbe, type ProbeOptions } from '../../modules/remote-file.ts';
-import { planSysfile } from '../../modules/sysfile.ts';
+import { planSysfile } from '../../modules/sysfile-plan.ts';
 import { localHost } from '../support/host.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'drover-probe-'));
@@ -136,7 +136,7 @@ test('probePath over the local transport: one round trip, exact bytes', async (t
 test('owner and group must be one user/group name or a numeric id (":" or "." would report changed forever)', (t) => {
   const st = { path: '/etc/x', realPath: '/etc/x', kind: 'file' as const, uid: 0, gid: 0, owner: 'root', group: 'root', mode: '0644', content: Buffer.from('a\n') };
   for (const bad of [':', '.', '', '-h', '--reference=/etc/shadow', 'root:adm', 'a b', 'x\n', -1, 1.5]) {
-    t.throws(() => planSysfile({ path: '/etc/x', content: 'a\n', owner: bad as string }, st), { message: /sysfile \/etc\/x: owner must be a user name or a numeric id/ }, JSON.stringify(bad));
+    t.throws(() => planSysfile({ path: '/etc/x', content: 'a\n', owner: bad as string }, st), { message: /^\/etc\/x: owner must be a user name or a numeric id/ }, JSON.stringify(bad));
     t.throws(() => planSysfile({ path: '/etc/x', content: 'a\n', group: bad as string }, st), { message: /group must be a group name or a numeric id/ }, JSON.stringify(bad));
     t.throws(() => chownSpec({ owner: bad as string }), { message: /owner must be/ });
   }

@@ -88,8 +88,8 @@ test('the probe run by dash on this machine parses (whatever its init system)', 
   const out = execFileSync('dash', ['-c', serviceProbe(frame, 'drover-no-such-service', 'default').text]);
   const f = parseServiceProbe(frame.parse(out, SERVICE_SECTIONS));
   t.false(f.exists);
-  t.throws(() => serviceProbe(frame, '--help', 'default'), { message: /service: bad name "--help"/ });
-  t.throws(() => serviceProbe(frame, 'sshd', '-x'), { message: /service: bad runlevel "-x"/ });
+  t.throws(() => serviceProbe(frame, '--help', 'default'), { message: /bad name "--help"/ });
+  t.throws(() => serviceProbe(frame, 'sshd', '-x'), { message: /bad runlevel "-x"/ });
 });
 
 labTest('install the test service (sysfile, mode 0755)', async (t) => {

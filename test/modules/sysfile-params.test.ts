@@ -27,7 +27,7 @@ async function file(name: string, content: string): Promise<string> {
 test('a NUL byte in validate: the error names validate and the file; the file is untouched', async (t) => {
   const f = await file('validate', 'a=1\n');
   const err = await t.throwsAsync(sysfile(th!.host, { path: f, line: 'b=2', validate: 'true\0 %s' }));
-  t.regex(err!.message, new RegExp(`sysfile ${f}: validate contains a NUL byte$`));
+  t.regex(err!.message, new RegExp(`: ${f}: validate contains a NUL byte$`));
   t.is(await readFile(f, 'utf8'), 'a=1\n');
 });
 

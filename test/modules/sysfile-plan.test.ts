@@ -1,6 +1,7 @@
 // sysfile's pure parts: planning from a FileState, validate word splitting, write script shape.
 import test from 'ava';
-import { backupPathFor, modeOf, normaliseMode, planSysfile } from '../../modules/sysfile.ts';
+import { modeOf, normaliseMode, planSysfile } from '../../modules/sysfile-plan.ts';
+import { backupPathFor } from '../../modules/sysfile.ts';
 import { chownSpec, dirOf, splitWords, writeFileAtomic, type FileState } from '../../modules/remote-file.ts';
 
 const file = (content: string, extra: Partial<FileState> = {}): FileState => ({
@@ -62,7 +63,7 @@ test('plan: content as a function of vars; binary content shows a placeholder', 
 });
 
 test('plan: refusals name the path', (t) => {
-  t.throws(() => planSysfile({ path: '/etc/x.conf', content: 'a' }, { ...absent, kind: 'directory', mode: '0755' }), { message: /sysfile \/etc\/x\.conf is a directory/ });
+  t.throws(() => planSysfile({ path: '/etc/x.conf', content: 'a' }, { ...absent, kind: 'directory', mode: '0755' }), { message: /^\/etc\/x\.conf is a directory$/ });
   t.throws(() => planSysfile({ path: '/etc/x.conf', line: 'a' }, file('', { content: Buffer.from([0xff, 0xfe]) })), { message: /not valid UTF-8/ });
   t.throws(() => planSysfile({ path: '/d', state: 'absent' }, { ...absent, path: '/d', realPath: '/d', kind: 'directory' }), { message: /recursive: true/ });
   t.throws(() => planSysfile({ path: '/d', state: 'directory' }, file('x')), { message: /not a directory/ });

@@ -1,7 +1,7 @@
 // sysfile with Secrets, planned from recorded file states: the bytes to write are real, the changes shown never hold a secret.
 import test from 'ava';
 import type { FileState } from '../../modules/remote-file.ts';
-import { planSysfile } from '../../modules/sysfile.ts';
+import { planSysfile } from '../../modules/sysfile-plan.ts';
 import { unifiedDiff } from '../../core/render/diff.ts';
 import { secret, secretText } from '../../core/secret.ts';
 
@@ -73,4 +73,11 @@ test('block mode: a secret inside the block; an old multi-line secret shows as o
   const rotated = planSysfile({ path: '/etc/app.conf', content: secret(key('B')) }, file(key('A')));
   t.is(written(rotated), key('B'));
   t.deepEqual(rotated.changes[0], { path: '/etc/app.conf', before: '<old secret>\n', after: '<secret>\n' });
+});
+
+test('a plan error quoting a secret (a backrefs template) shows it masked, in the error and its causes', (t) => {
+  const params = { path: '/etc/app.conf', regexp: '^TOKEN=(.*)$', backrefs: true, line: secretText`TOKEN=${secret('tok-zzz-9')}\\9` };
+  const err = t.throws(() => planSysfile(params, file('TOKEN=old\n')));
+  t.regex(err!.message, /^\/etc\/app\.conf: line: invalid group reference 9 .*TOKEN=\*\*\*/);
+  for (let e: unknown = err; e instanceof Error; e = e.cause) t.false(e.message.includes('tok-zzz-9') || String(e.stack).includes('tok-zzz-9'), e.message);
 });

@@ -329,6 +329,6 @@ labTest('--check emits a module-end event whose changes render as the expected u
 
 labTest('bad params fail before touching the host, naming the path', async (t) => {
   await t.throwsAsync(sysfile(h(), { path: 'relative' } as never), { message: /must be absolute/ });
-  await t.throwsAsync(sysfile(h(), { path: '/tmp/x' } as never), { message: /sysfile \/tmp\/x: say what to manage/ });
+  await t.throwsAsync(sysfile(h(), { path: '/tmp/x' } as never), { message: /: \/tmp\/x: say what to manage/ });
   await t.throwsAsync(sysfile(h(), { path: '/tmp/x', content: 'a', mode: '0999' }), { message: /mode must be octal/ });
 });

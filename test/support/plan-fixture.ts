@@ -26,3 +26,14 @@ export function probeCommand<P, R extends Result>(mod: ModuleFn<P, R>, params: P
   if (!facts?.build) throw new Error(`${mod.moduleName}: its facts step is not a single probe`);
   return facts.build(params, new ProbeFrame('0123456789abcdef0123')).display;
 }
+
+/**
+ * What the module's facts parser makes of `answer` (for a module whose plan is a thin shell over a pure
+ * planner with more detail than the Plan shows, e.g. sysfile's action).
+ */
+export function factsFromAnswer<F = unknown>(mod: ModuleFn<any, any>, params: unknown, answer: Answer): F {
+  const facts = mod.spec?.facts as Partial<ProbeFacts<unknown, F>> | undefined;
+  if (!facts?.parse) throw new Error(`${mod.moduleName}: its facts step is not a single probe`);
+  const frame = new ProbeFrame();
+  return facts.parse(frame.parse(frame.render(answer), facts.sections?.(params)), params);
+}

@@ -1,0 +1,392 @@
+// sysfile's pure decisions: params + the probed FileState (+ the host's vars) → what changes, the diffs, and the action to apply.
+import { createHash } from 'node:crypto';
+import type { FileChange } from '../core/events.ts';
+import type { Result } from '../core/module.ts';
+import type { Secret, SecretText } from '../core/secret.ts';
+import { asSecretText, maskFileChange, maskingSecrets, revealText, type MaybeSecretText } from './file-secrets.ts';
+import { blockInFile, droverMarker, lineAbsent, lineInFile, type EditResult, type LinePresentOptions } from './file-edit.ts';
+import { checkOwnership, type FileState, type Validate } from './remote-file.ts';
+
+/** Octal permission bits: '0644' (string) or 0o644 (number). */
+export type FileMode = string | number;
+
+interface Attributes {
+  /** Absolute path on the host. For content, line and block modes a symlink is followed: its target is edited. */
+  path: string;
+  /** User name or uid. Omitted: an existing file keeps its owner; a new one belongs to the connecting user. */
+  owner?: string | number;
+  /** Group name or gid. Omitted: kept / the connecting user's. */
+  group?: string | number;
+  /** '0644' or 0o644. Omitted: an existing file keeps its mode; new files get 0644, new directories 0755. */
+  mode?: FileMode;
+}
+
+export interface WriteOptions extends Attributes {
+  /** Keep a copy of the old file as `<path>.drover-YYYYMMDDTHHMMSS.mmm~` before replacing it (path in the result). */
+  backup?: boolean;
+  /**
+   * Checks the new content before it replaces the old, e.g. 'visudo -cf %s' (`%s` = the temporary file,
+   * split into words and run without a shell). A non-zero exit fails the call and leaves the old file untouched.
+   */
+  validate?: Validate;
+  /** mkdir -p the parent directory when missing (default false). */
+  createParents?: boolean;
+}
+
+/**
+ * Whole content. `content` may be a function of the host's vars (template literals are our templates).
+ * A Secret, or secretText`...${secret}...` for text with secret parts (a template literal would write
+ * `***`), is written as is and shown in diffs as `<secret>`.
+ */
+export interface ContentParams extends WriteOptions {
+  content: string | Uint8Array | Secret | SecretText | ((vars: Readonly<Record<string, any>>) => string | Secret | SecretText);
+  state?: 'present';
+  line?: never;
+  regexp?: never;
+  blockName?: never;
+}
+
+/**
+ * One line, with Ansible lineinfile semantics: `regexp` replaces the last matching line (`firstMatch`:
+ * the first); with no match the line is inserted per insertAfter/insertBefore (default EOF) unless the
+ * exact line is already there. `backrefs`: the line is a template (`\1`, `\g<name>`) and no match = no change.
+ * `state: 'absent'` removes every line matching regexp / containing searchString / equal to line.
+ */
+export interface LineParams extends WriteOptions, Omit<LinePresentOptions, 'line'> {
+  /** The line (without its newline); with state 'absent' lines equal to it are removed. A Secret or secretText`...` is shown as `<secret>`. */
+  line?: MaybeSecretText;
+  state?: 'present' | 'absent';
+  /** Create the file when missing (default false, as Ansible: a missing file is an error). */
+  create?: boolean;
+  content?: never;
+  blockName?: never;
+}
+
+/**
+ * A managed block between `<prefix> BEGIN drover <blockName>` and `<prefix> END drover <blockName>`,
+ * replaced as a unit (Ansible blockinfile); `state: 'absent'` (or an empty block) removes it.
+ */
+export interface BlockParams extends WriteOptions {
+  blockName: string;
+  /** The block text (a final newline is added when missing). A Secret or secretText`...` is shown as `<secret>`. */
+  block?: MaybeSecretText;
+  /** Comment prefix of the marker lines (default '#'). */
+  markerPrefix?: string;
+  /** Where a new block goes: a regexp (a RegExp with the m flag searches the whole file), or 'EOF'. */
+  insertAfter?: string | RegExp;
+  /** A regexp or 'BOF'. */
+  insertBefore?: string | RegExp;
+  state?: 'present' | 'absent';
+  /** Create the file when missing (default false). */
+  create?: boolean;
+  content?: never;
+  line?: never;
+  regexp?: never;
+}
+
+/** No file, directory or link at `path`. A directory is only removed with `recursive: true`. */
+export interface AbsentParams {
+  path: string;
+  state: 'absent';
+  recursive?: boolean;
+  /** Keep a copy of a removed regular file. */
+  backup?: boolean;
+  content?: never;
+  line?: never;
+  regexp?: never;
+  blockName?: never;
+}
+
+/** A directory (mkdir -p unless `createParents: false`), with owner/group/mode when given. */
+export interface DirectoryParams extends Attributes {
+  state: 'directory';
+  createParents?: boolean;
+  content?: never;
+  line?: never;
+  regexp?: never;
+  blockName?: never;
+}
+
+/** A symbolic link `path` -> `target`. Replaces another link; a regular file only with `force`; never a directory. */
+export interface LinkParams {
+  path: string;
+  state: 'link';
+  target: string;
+  force?: boolean;
+  createParents?: boolean;
+  content?: never;
+  line?: never;
+  regexp?: never;
+  blockName?: never;
+}
+
+export type SysfileParams = ContentParams | LineParams | BlockParams | AbsentParams | DirectoryParams | LinkParams;
+
+export interface SysfileResult extends Result {
+  changes: FileChange[];
+  /** The path written (after following a symlink). */
+  path: string;
+  /** Where the old content was copied, when `backup` and something was replaced. */
+  backupPath?: string;
+}
+
+/** What to do, decided from the probe alone. */
+export type Action =
+  | { kind: 'none' }
+  | { kind: 'write'; content: Buffer; owner?: string | number; group?: string | number; mode: string; backup: boolean; validate?: Validate; createParents: boolean }
+  | { kind: 'attrs'; owner?: string | number; group?: string | number; mode?: string }
+  | { kind: 'remove'; recursive: boolean; backup: boolean }
+  | { kind: 'mkdir'; owner?: string | number; group?: string | number; mode?: string; createParents: boolean }
+  | { kind: 'link'; target: string; createParents: boolean };
+
+/** sysfile's decision for one path: the action, and the report (diffs masked where secrets are). */
+export interface Plan {
+  path: string;
+  action: Action;
+  changes: FileChange[];
+  messages: string[];
+  /** Secret texts the written bytes hold: registered with the run before the write, so output quoting them is masked. */
+  secrets?: readonly SecretText[];
+}
+
+type Mode = 'content' | 'line' | 'block' | 'absent' | 'directory' | 'link';
+
+export function modeOf(p: SysfileParams): Mode {
+  if ('content' in p && p.content !== undefined) return 'content';
+  if ('blockName' in p && p.blockName !== undefined) return 'block';
+  if (('line' in p && p.line !== undefined) || ('regexp' in p && p.regexp !== undefined) || ('searchString' in p && p.searchString !== undefined))
+    return 'line';
+  if (p.state === 'absent') return 'absent';
+  if (p.state === 'directory') return 'directory';
+  if (p.state === 'link') return 'link';
+  throw new Error(`${p.path}: say what to manage: content, line/regexp, blockName, or state 'absent' | 'directory' | 'link'`);
+}
+
+/** Normalises '644', '0644', 0o644 to '0644'; refuses anything else. */
+export function normaliseMode(m: FileMode | undefined, where: string): string | undefined {
+  if (m === undefined) return undefined;
+  const s = typeof m === 'number' ? m.toString(8) : m;
+  if (!/^[0-7]{3,4}$/.test(s) || (typeof m === 'number' && (m < 0 || m > 0o7777))) throw new Error(`${where}: mode must be octal like '0644' or 0o644, got ${String(m)}`);
+  return s.padStart(4, '0');
+}
+
+/** Content as text for a diff; binary or non-UTF-8 bytes get a placeholder. */
+export function displayContent(b: Buffer | undefined | null): string | null {
+  if (b === undefined || b === null) return null;
+  const s = b.toString('utf8');
+  if (!Buffer.from(s, 'utf8').equals(b) || s.includes('\0')) return `(binary content, ${b.length} bytes, sha1 ${sha1Short(b)})\n`;
+  return s;
+}
+
+function sha1Short(b: Buffer): string {
+  return createHash('sha1').update(b).digest('hex').slice(0, 12);
+}
+
+function idMatches(want: string | number | undefined, id: number | undefined, name: string | undefined): boolean {
+  if (want === undefined) return true;
+  if (typeof want === 'number' || /^[0-9]+$/.test(want)) return Number(want) === id;
+  return want === name;
+}
+
+type Ids = { owner?: string | number; group?: string | number; mode?: string };
+
+/** Attribute differences as messages ("mode 0600 → 0644") and the chown/chmod to apply. */
+function attrDiff(st: FileState, p: Ids): { msgs: string[]; attrs: Ids } {
+  const msgs: string[] = [];
+  const attrs: Ids = {};
+  if (!idMatches(p.owner, st.uid, st.owner)) {
+    msgs.push(`owner ${st.owner} → ${p.owner}`);
+    attrs.owner = p.owner;
+  }
+  if (!idMatches(p.group, st.gid, st.group)) {
+    msgs.push(`group ${st.group} → ${p.group}`);
+    attrs.group = p.group;
+  }
+  if (p.mode !== undefined && p.mode !== st.mode) {
+    msgs.push(`mode ${st.mode} → ${p.mode}`);
+    attrs.mode = p.mode;
+  }
+  return { msgs, attrs };
+}
+
+function decodeText(st: FileState, path: string): string | null {
+  if (st.kind === 'absent') return null;
+  if (st.content === undefined) throw new Error(`${path}: could not read the file`);
+  const s = st.content.toString('utf8');
+  if (!Buffer.from(s, 'utf8').equals(st.content)) throw new Error(`${path} is not valid UTF-8 text: line and block edits refuse to touch it (use content)`);
+  return s;
+}
+
+/** The bytes `content` asks for (calling it with the vars when it is a function; a Secret's real value). */
+export function contentBytes(p: ContentParams, vars: Readonly<Record<string, any>>): Buffer {
+  const c = p.content;
+  const v = revealText(typeof c === 'function' ? c(vars) : c);
+  if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw new Error(`${p.path}: content must be a string, bytes, a Secret or a secretText`);
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v);
+}
+
+/**
+ * Params with their secrets revealed (the content function called once), and the secret texts they
+ * held: the bytes written are the real ones, the diffs shown mask what `texts` holds.
+ */
+export function revealSecrets(p: SysfileParams, vars: Readonly<Record<string, any>>): { params: SysfileParams; texts: SecretText[] } {
+  const texts: SecretText[] = [];
+  const take = <T>(v: T | Secret | SecretText): T | string => {
+    const t = asSecretText(v);
+    if (t) texts.push(t);
+    return revealText(v);
+  };
+  const out = { ...p } as Record<string, unknown>;
+  if ('content' in p && p.content !== undefined) out.content = take(typeof p.content === 'function' ? p.content(vars) : p.content);
+  if ('line' in p && p.line !== undefined) out.line = take(p.line);
+  if ('block' in p && p.block !== undefined) out.block = take(p.block);
+  return { params: out as unknown as SysfileParams, texts };
+}
+
+/**
+ * Decides from one probe what sysfile must do: pure, so tests can feed recorded probes. The content
+ * function (if any) is called here, once, with `vars`. A probe that answered `sameAsExpected` (asked
+ * with the hash of static content, see sysfile-facts) stands for a file holding exactly that content.
+ */
+export function planSysfile(p: SysfileParams, st: FileState, vars: Readonly<Record<string, any>> = {}): Plan {
+  const { params, texts } = revealSecrets(p, vars);
+  const plan = maskingSecrets(texts, () => planPlain(params, st, vars));
+  if (!texts.length) return plan;
+  return { ...plan, changes: plan.changes.map((c) => maskFileChange(c, texts)), secrets: texts };
+}
+
+function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string, any>>): Plan {
+  const mode = modeOf(p);
+  const path = st.realPath || p.path;
+  const where = p.path;
+  const none = (messages: string[] = []): Plan => ({ path, action: { kind: 'none' }, changes: [], messages });
+
+  if (mode === 'absent') {
+    const ap = p as AbsentParams;
+    if (st.kind === 'absent') return none();
+    if (st.kind === 'directory' && !ap.recursive) throw new Error(`${where} is a directory: state 'absent' removes it only with recursive: true`);
+    const before = st.kind === 'file' ? displayContent(st.content) : st.kind === 'link' ? `symlink -> ${st.linkTarget}\n` : `(${st.kind})\n`;
+    return {
+      path: p.path,
+      action: { kind: 'remove', recursive: st.kind === 'directory', backup: !!ap.backup && st.kind === 'file' },
+      changes: [{ path: p.path, before, after: null }],
+      messages: [`removed ${st.kind}`],
+    };
+  }
+
+  if (mode === 'link') {
+    const lp = p as LinkParams;
+    if (!lp.target) throw new Error(`${where}: state 'link' needs a target`);
+    if (st.kind === 'link' && st.linkTarget === lp.target) return none();
+    if (st.kind === 'directory') throw new Error(`${where} is a directory; refusing to replace it with a symlink`);
+    if ((st.kind === 'file' || st.kind === 'other') && !lp.force) throw new Error(`${where} is a ${st.kind}; set force: true to replace it with a symlink`);
+    const before = st.kind === 'absent' ? null : st.kind === 'link' ? `symlink -> ${st.linkTarget}\n` : displayContent(st.content) ?? `(${st.kind})\n`;
+    return {
+      path: p.path,
+      action: { kind: 'link', target: lp.target, createParents: !!lp.createParents },
+      changes: [{ path: p.path, before, after: `symlink -> ${lp.target}\n` }],
+      messages: [st.kind === 'absent' ? `link → ${lp.target}` : `link ${st.linkTarget ?? st.kind} → ${lp.target}`],
+    };
+  }
+
+  checkOwnership(p as Attributes, where);
+  const want = { owner: (p as Attributes).owner, group: (p as Attributes).group, mode: normaliseMode((p as Attributes).mode, where) };
+
+  if (mode === 'directory') {
+    const dp = p as DirectoryParams;
+    if (st.kind === 'absent') {
+      return { path, action: { kind: 'mkdir', ...want, mode: want.mode ?? '0755', createParents: dp.createParents !== false }, changes: [], messages: ['directory created'] };
+    }
+    if (st.kind !== 'directory') throw new Error(`${where} exists and is a ${st.kind}, not a directory`);
+    const d = attrDiff(st, want);
+    return d.msgs.length ? { path, action: { kind: 'attrs', ...d.attrs }, changes: [], messages: d.msgs } : none();
+  }
+
+  // content, line, block: a regular file (after following symlinks)
+  if (st.kind === 'directory') throw new Error(`${where} is a directory`);
+  if (st.kind === 'other') throw new Error(`${where} is not a regular file`);
+  if (st.unreadable) throw new Error(`${where}: the file exists but cannot be read`);
+  const wp = p as WriteOptions;
+  let after: Buffer | null;
+  let editMsg = '';
+  let beforeBytes = st.kind === 'file' ? (st.content ?? Buffer.alloc(0)) : null;
+  if (mode === 'content') {
+    after = contentBytes(p as ContentParams, vars);
+    // the probe compared the file with this content's hash and did not send it: it is this content
+    if (st.sameAsExpected) beforeBytes = after;
+    if (beforeBytes === null) editMsg = 'created';
+    else if (!beforeBytes.equals(after)) editMsg = 'content changed';
+  } else {
+    if (st.sameAsExpected) throw new Error(`${where}: the probe answered "same as expected" to a ${mode} edit, which sends no hash (a bug)`);
+    const r = editText(p as LineParams | BlockParams, mode, decodeText(st, path), where);
+    after = r.content === null ? null : Buffer.from(r.content, 'utf8');
+    editMsg = r.changed ? (st.kind === 'absent' ? `created (${r.message})` : r.message) : '';
+    // a line/block removal on a missing file: nothing to do, and no attributes to set either
+    if (after === null) return none();
+  }
+
+  if (st.kind === 'absent') {
+    return {
+      path,
+      action: { kind: 'write', content: after, owner: want.owner, group: want.group, mode: want.mode ?? '0644', backup: false, validate: wp.validate, createParents: !!wp.createParents },
+      changes: [{ path, before: null, after: displayContent(after) }],
+      messages: [editMsg || 'created'],
+    };
+  }
+  const d = attrDiff(st, want);
+  if (editMsg) {
+    return {
+      path,
+      action: {
+        kind: 'write',
+        content: after,
+        // keep what the file had unless told otherwise: the temp file is the writer's and 0600
+        owner: want.owner ?? st.uid,
+        group: want.group ?? st.gid,
+        mode: want.mode ?? st.mode!,
+        backup: !!wp.backup,
+        validate: wp.validate,
+        createParents: false,
+      },
+      changes: [{ path, before: displayContent(beforeBytes), after: displayContent(after) }],
+      messages: [editMsg, ...d.msgs],
+    };
+  }
+  return d.msgs.length ? { path, action: { kind: 'attrs', ...d.attrs }, changes: [], messages: d.msgs } : none();
+}
+
+/** The line or block edit of `text` (null: no file); an error of the edit's own params names the path. */
+function editText(p: LineParams | BlockParams, mode: Mode, text: string | null, where: string): EditResult {
+  try {
+    return editUnchecked(p, mode, text, where);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message.startsWith(where)) throw e;
+    throw new Error(`${where}: ${message}`, { cause: e });
+  }
+}
+
+/**
+ * The checks a line or block edit makes of its params (exclusive options, regexps that compile), made
+ * on an empty file: pure, so they fail before the host is touched.
+ */
+export function checkEditParams(p: SysfileParams): void {
+  const mode = modeOf(p);
+  if (mode !== 'line' && mode !== 'block') return;
+  const { params, texts } = revealSecrets(p, {});
+  maskingSecrets(texts, () => editText(params as LineParams | BlockParams, mode, '', p.path));
+}
+
+function editUnchecked(p: LineParams | BlockParams, mode: Mode, text: string | null, where: string): EditResult {
+  const create = p.create;
+  if (mode === 'line') {
+    const lp = p as LineParams;
+    if ((lp.state ?? 'present') === 'absent') return lineAbsent(text, { line: lp.line as string | undefined, regexp: lp.regexp, searchString: lp.searchString });
+    if (lp.line === undefined) throw new Error(`${where}: line mode with state 'present' needs line`);
+    if (text === null && !create) throw new Error(`${where} does not exist (set create: true to create it)`);
+    return lineInFile(text, { line: lp.line as string, regexp: lp.regexp, searchString: lp.searchString, backrefs: lp.backrefs, insertAfter: lp.insertAfter, insertBefore: lp.insertBefore, firstMatch: lp.firstMatch });
+  }
+  const bp = p as BlockParams;
+  if (text === null && (bp.state ?? 'present') === 'present' && !create) throw new Error(`${where} does not exist (set create: true to create it)`);
+  return blockInFile(text, { marker: droverMarker(bp.blockName, bp.markerPrefix), block: bp.block as string | undefined, state: bp.state, insertAfter: bp.insertAfter, insertBefore: bp.insertBefore });
+}
