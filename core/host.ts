@@ -70,10 +70,16 @@ export interface HostRuntime {
   handlers: Map<string, () => Promise<unknown>>;
 }
 
-const runtimes = new WeakMap<object, HostRuntime>();
+/**
+ * Why a Symbol.for property and not a module-level WeakMap: a site may end up with a second copy of
+ * drover (its own node_modules, a .ts source beside its dist/ build). A WeakMap belongs to one copy, so
+ * modules from the other copy would find no runtime and run silently, losing their events. The
+ * registry symbol is shared by every copy in the process.
+ */
+const RUNTIME = Symbol.for('drover.host-runtime');
 
 export function runtimeOf(host: Host<unknown>): HostRuntime | undefined {
-  return runtimes.get(host);
+  return (host as unknown as { [RUNTIME]?: HostRuntime })[RUNTIME];
 }
 
 /**
@@ -125,7 +131,7 @@ export class RunHost<V> implements Host<V> {
     this.openTransport = init.transport;
     const secrets = init.secrets ?? new SecretSet();
     this.rt = { events: redacting(init.events, secrets), secrets, moduleDepth: 0, handlers: new Map() };
-    runtimes.set(this, this.rt);
+    Object.defineProperty(this, RUNTIME, { value: this.rt, enumerable: false });
   }
 
   /** Opens the connection (once); a failure rejects with UnreachableError. */

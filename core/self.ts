@@ -16,7 +16,7 @@ export const OWN_DIRS: readonly string[] = ['core', 'modules', 'dist'].map((d) =
 /**
  * The file to import for one of drover's sources (`core/index.ts`, relative to the root) in the form
  * this process runs: the dist/ .js when compiled, else the .ts itself. A playbook must get the very
- * module instances the runner uses (host runtimes live in a module-level WeakMap).
+ * module instances the runner uses (one nesting store, one Secret class, one set of error classes).
  */
 export function ownModulePath(sourceRel: string): string {
   return COMPILED ? path.join(DROVER_ROOT, 'dist', sourceRel.replace(/\.ts$/, '.js')) : path.join(DROVER_ROOT, sourceRel);
