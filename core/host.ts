@@ -37,8 +37,6 @@ export interface Host<V = Record<string, unknown>> {
   readonly groups: readonly string[];
   /** --check: modules must report what they would change and change nothing. */
   readonly check: boolean;
-  /** --diff was asked for (modules always compute changes; renderers decide what to show). */
-  readonly diff: boolean;
   /** Runs one command in the host's shell (one round trip, no new SSH session). */
   exec(cmd: ShellCommand, options?: ExecOptions): Promise<ExecResult>;
   /** A progress line for the host's line in the progress view. */
@@ -95,7 +93,6 @@ export interface HostInit<V> {
   vars: V;
   groups: readonly string[];
   check: boolean;
-  diff: boolean;
   transport: () => Promise<Transport>;
   events: EventSink;
   /** The run's secrets (default: a set of its own). Events this host emits are redacted with it. */
@@ -112,7 +109,6 @@ export class RunHost<V> implements Host<V> {
   readonly vars: V;
   readonly groups: readonly string[];
   readonly check: boolean;
-  readonly diff: boolean;
   private transportP?: Promise<Transport>;
   private readonly openTransport: () => Promise<Transport>;
   private readonly memos = new Map<string, Promise<unknown>>();
@@ -127,7 +123,6 @@ export class RunHost<V> implements Host<V> {
     this.vars = init.vars;
     this.groups = init.groups;
     this.check = init.check;
-    this.diff = init.diff;
     this.openTransport = init.transport;
     const secrets = init.secrets ?? new SecretSet();
     this.rt = { events: redacting(init.events, secrets), secrets, moduleDepth: 0, handlers: new Map() };

@@ -64,13 +64,12 @@ export async function prepareRun(o: RunOptions) {
   const inventory = await loadInventory(o.inventory, { cwd, extraVars: o.extraVars });
   const book = await importPlaybook(file);
   // Terms that matched no group and no host are warned about, as Ansible does (inventory helper).
-  const { hosts: selected, unmatched } = selectHostsReport(inventory, book.meta.hosts, o.limit, { cwd });
-  if (selected.length === 0) {
+  const { hosts, unmatched } = selectHostsReport(inventory, book.meta.hosts, o.limit, { cwd });
+  if (hosts.length === 0) {
     throw new UsageError(
       `no hosts selected: hosts "${book.meta.hosts}"${o.limit ? ` with --limit "${o.limit}"` : ''} matched nothing in ${o.inventory}${unmatched.length ? ` (no group or host named ${unmatched.join(', ')})` : ''}`,
     );
   }
-  const hosts = selected;
   const vars = playVars(inventory, book.meta.hosts);
   const problems: string[] = [];
   for (const h of hosts) {
@@ -121,12 +120,11 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
         vars: h.vars,
         groups: h.groups,
         check: Boolean(o.check),
-        diff: Boolean(o.diff),
         events,
         secrets,
         signal,
         transport: () => connect(h, o),
-        trustHostKeys: (target, keys) => trustKeys(inventory, h, target, keys),
+        trustHostKeys: (target, keys) => trustKeys(inventory, target, keys),
       }),
   );
   for (const term of unmatched) events.emit({ kind: 'warning', message: `Could not match supplied host pattern, ignoring: ${term}` });
@@ -186,10 +184,10 @@ function connect(h: InventoryHost, o: RunOptions) {
 }
 
 /** Host.trustHostKeys: replace what known_hosts says about `target` (an inventory host) on purpose. */
-async function trustKeys(inventory: Inventory, from: InventoryHost, target: string, keys: readonly string[]): Promise<void> {
+async function trustKeys(inventory: Inventory, target: string, keys: readonly string[]): Promise<void> {
   const t = selectHosts(inventory, target)[0];
   if (!t || t.name !== target) throw new Error(`trustHostKeys: ${target} is not an inventory host`);
   const spec = resolveConnection(t.name, t.connection);
   if (spec.kind === 'local') return;
-  await replaceKnownHostKeys(knownHostsFile(t ?? from), spec.address, spec.port, [...keys]);
+  await replaceKnownHostKeys(knownHostsFile(t), spec.address, spec.port, [...keys]);
 }

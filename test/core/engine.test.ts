@@ -37,7 +37,7 @@ function rig(names: string[], respond: (host: string, script: string) => Answer,
   const hosts = names.map((name) => {
     const t = new MemoryTransport((s) => respond(name, s), counter);
     transports.push(t);
-    return new RunHost<Record<string, unknown>>({ name, vars: {}, groups: [], check: o.check ?? false, diff: false, events: sink, secrets: o.secrets, transport: async () => t });
+    return new RunHost<Record<string, unknown>>({ name, vars: {}, groups: [], check: o.check ?? false, events: sink, secrets: o.secrets, transport: async () => t });
   });
   return { hosts, transports, events, counter };
 }
@@ -119,7 +119,10 @@ test('secrets are masked in every event, also when a command prints them encoded
   const m = defineModule<null, null, { changed: boolean }>({
     name: 'login',
     title: () => 'login',
-    facts: async (host) => void (await host.exec(sh`login ${pw}`)) ?? null,
+    facts: async (host) => {
+      await host.exec(sh`login ${pw}`);
+      return null;
+    },
     plan: () => ({ result: { changed: false } }),
   });
   await t.throwsAsync(m(r.hosts[0], null));

@@ -37,7 +37,6 @@ export function connectHost(
     vars: opts.vars ?? {},
     groups: [],
     check: opts.check ?? false,
-    diff: opts.diff ?? false,
     events: sink,
     transport: () =>
       openTransport(
@@ -68,7 +67,6 @@ export function localHost(opts: { check?: boolean; vars?: Record<string, unknown
     vars: opts.vars ?? {},
     groups: [],
     check: opts.check ?? false,
-    diff: false,
     events: sink,
     transport: () => openLocalTransport({ name: 'localhost' }),
   });

@@ -82,7 +82,6 @@ check('sudo -S with the right password; it appears in no error or event', async 
     vars: {},
     groups: [],
     check: false,
-    diff: false,
     events: { emit: (e) => void events.push(e), end: async () => undefined },
     transport: () => open(spec(PW), new Secret(password)),
   });
