@@ -7,3 +7,7 @@ export { Secret, secret, SecretText, secretText } from './secret.ts';
 export type { FileChange, RunEvent } from './events.ts';
 export { CommandError, ModuleError, UnreachableError, HostKeyError } from './errors.ts';
 export { inventory } from './inventory/define.ts';
+// Writing a module on the contract (facts → pure plan → apply), and typed inventories.
+export { probe, type Plan, type Apply, type HostInfo, type HostReader, type ProbeFacts } from './module.ts';
+export { ProbeFrame, ProbeFormatError, type ProbeSections } from './probe-frame.ts';
+export type { InventorySpec, GroupSpec, HostVars, ConnectionVars } from './inventory/define.ts';

@@ -23,7 +23,7 @@ import { hashFile } from './typecheck/import-graph.ts';
 import { writeFileAtomicSync } from './write-atomic.ts';
 
 /** Bare specifiers that name drover itself, and the source each one means. */
-const DROVER_ENTRIES: Record<string, string> = { drover: 'core/index.ts', 'drover/modules': 'modules/index.ts' };
+const DROVER_ENTRIES: Record<string, string> = { drover: 'core/index.ts', 'drover/modules': 'modules/index.ts', 'drover/lab': 'core/lab/index.ts' };
 const OWN_SOURCES = ['core', 'modules'].map((d) => path.join(DROVER_ROOT, d) + path.sep);
 const NESTED = Symbol('drover nested resolve');
 

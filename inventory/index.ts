@@ -4,4 +4,4 @@ import { labInventory, readLabState } from '../playbooks/ganeti/lab-inventory.ts
 
 export { labInventory, readLabState, type LabStateLike } from '../playbooks/ganeti/lab-inventory.ts';
 
-export default labInventory(readLabState(process.env.DROVER_LAB ?? 'lab'));
+export default labInventory(await readLabState(process.env.DROVER_LAB ?? 'lab'));

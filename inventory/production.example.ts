@@ -9,7 +9,7 @@
 //   DRBD    192.168.1.0/24 on eth1: disk replication only (gnt-node add -s, gnt-cluster init -s)
 // Storage: one blank disk per node (/dev/sdb) becomes the volume group `ganeti` (>= 20 GiB);
 // instances use drbd (replicated) or plain (local) disks on it.
-import { inventory } from '../core/inventory/define.ts';
+import { inventory } from 'drover';
 import type { ClusterVars, NodeVars } from '../playbooks/ganeti/vars.ts';
 
 // Fields every node shares: the bridge, its port, the DRBD interface, the VG's disk.

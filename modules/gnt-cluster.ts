@@ -1,11 +1,10 @@
 // gnt.cluster: gnt-cluster init on a host without a cluster, or converge what gnt-cluster modify can change.
-import { defineModule, type Result } from '../core/module.ts';
-import { sh } from '../core/sh.ts';
+import { defineModule, type Apply, type Plan, type Result } from '../core/module.ts';
+import { sh, type ShellCommand } from '../core/sh.ts';
 import { checkDnsName } from './dns-name.ts';
-import { checkIp, checkWord, halfInitialised, notInstalled, notMaster, probe } from './gnt-common.ts';
-import { clusterFacts, initArgs, parseClusterInfo, planClusterDrift, type ClusterFacts, type ParamValue } from './gnt-parse.ts';
-import { captureOrBroken } from './gnt-probe.ts';
-import { checkLvmName } from './lvm-probe.ts';
+import { captureOrBroken, clusterFacts, gntFacts, parseClusterInfo, type ClusterFacts, type GntFacts } from './gnt-facts.ts';
+import { checkIp, checkWord, halfInitialised, initArgs, notInstalled, notMaster, planClusterDrift, refuse, type ParamValue } from './gnt-plan.ts';
+import { checkLvmName } from './lvm-plan.ts';
 
 /** Wanted cluster settings for {@link gnt.cluster}. */
 export interface ClusterParams {
@@ -48,44 +47,50 @@ export interface ClusterResult extends Result {
 
 /** Refuses cluster params that could be read as options or break Ganeti's comma lists. */
 function checkClusterParams(p: ClusterParams): void {
-  checkDnsName(p.clusterName, 'gnt.cluster: clusterName');
-  checkIp(p.secondaryIp, 'gnt.cluster: secondaryIp');
-  checkWord(p.masterNetdev, 'gnt.cluster: masterNetdev');
-  p.enabledHypervisors.forEach((h, i) => checkWord(h, `gnt.cluster: enabledHypervisors[${i}]`));
-  p.enabledDiskTemplates.forEach((d, i) => checkWord(d, `gnt.cluster: enabledDiskTemplates[${i}]`));
-  if (p.vgName !== undefined) checkLvmName(p.vgName, 'gnt.cluster', 'vgName');
+  checkDnsName(p.clusterName, 'clusterName');
+  checkIp(p.secondaryIp, 'secondaryIp');
+  checkWord(p.masterNetdev, 'masterNetdev');
+  p.enabledHypervisors.forEach((h, i) => checkWord(h, `enabledHypervisors[${i}]`));
+  p.enabledDiskTemplates.forEach((d, i) => checkWord(d, `enabledDiskTemplates[${i}]`));
+  if (p.vgName !== undefined) checkLvmName(p.vgName, 'vgName');
+  initArgs(p); // -H/-N/-B values that would break Ganeti's comma lists
 }
 
-export const cluster = defineModule<ClusterParams, ClusterResult>({
+/** The whole decision (pure): init where there is no cluster, one modify for the drift, an error for what modify cannot fix. */
+export function clusterPlan(p: ClusterParams, f: GntFacts<ClusterFacts>, hostName: string): Plan<ClusterResult> {
+  if (f.state === 'broken') throw halfInitialised(f);
+  if (f.state === 'not-master') throw notMaster(f, 'gnt-cluster init/modify');
+  if (f.state === 'none' || f.state === 'not-installed') {
+    const init = sh`gnt-cluster init ${initArgs(p)}`;
+    // Not installed yet: in --check an earlier emerge would install it; a real run stops here.
+    const missing = f.state === 'not-installed';
+    const result: ClusterResult = { changed: true, initialised: true, master: '', drift: [], message: `would run: ${init.display}${missing ? ' (Ganeti is not installed yet)' : ''}`, detail: init.display };
+    return { result, apply: missing ? refuse(notInstalled('gnt-cluster init')) : run(init, { master: hostName, message: `initialised cluster ${p.clusterName}` }) };
+  }
+  const facts = f.found!;
+  const drift = planClusterDrift(p, facts);
+  if (drift.unfixable.length) throw new Error(`this host is the master of another cluster than the one wanted: ${drift.unfixable.join('; ')}`);
+  if (!drift.modifyArgs.length) return { result: { changed: false, initialised: false, master: facts.master, drift: [], facts } };
+  const modify = sh`gnt-cluster modify ${drift.modifyArgs}`;
+  const fixes = drift.fixable.join('\n');
+  return {
+    result: { changed: true, initialised: false, master: facts.master, drift: drift.fixable, facts, message: `would run: ${modify.display}`, detail: `${fixes}\nwould run: ${modify.display}` },
+    apply: run(modify, { message: `converged: ${drift.fixable.join('; ')}`, detail: `${fixes}\nran: ${modify.display}` }),
+  };
+}
+
+/** Runs a (long: a cluster job) gnt-* command with its progress shown, then reports what it did. */
+function run(cmd: ShellCommand, done: Partial<ClusterResult>): Apply<ClusterResult> {
+  return async (host) => {
+    await host.exec(cmd, { progress: true });
+    return done;
+  };
+}
+
+export const cluster = defineModule<ClusterParams, GntFacts<ClusterFacts>, ClusterResult>({
   name: 'gnt.cluster',
   title: (p) => `gnt cluster ${p.clusterName}`,
-  async run(host, p) {
-    checkClusterParams(p);
-    const probed = await probe(host, captureOrBroken(sh`gnt-cluster info`, 'gnt-cluster info'));
-    if (probed.state === 'broken') throw halfInitialised(host, probed);
-    if (probed.state === 'not-master') throw notMaster(host, probed, 'gnt.cluster');
-    if (probed.state === 'not-installed' && !host.check) throw notInstalled(host, 'gnt.cluster');
-    if (probed.state === 'none' || probed.state === 'not-installed') {
-      const init = sh`gnt-cluster init ${initArgs(p)}`;
-      if (host.check) {
-        const note = probed.state === 'not-installed' ? ' (Ganeti is not installed yet)' : '';
-        return { changed: true, initialised: true, master: '', drift: [], message: `would run: ${init.display}${note}`, detail: init.display };
-      }
-      await host.exec(init, { progress: true });
-      return { changed: true, initialised: true, master: host.name, drift: [], message: `initialised cluster ${p.clusterName}`, detail: init.display };
-    }
-    const facts = clusterFacts(parseClusterInfo(probed.out));
-    const drift = planClusterDrift(p, facts);
-    if (drift.unfixable.length) {
-      throw new Error(`${host.name}: this host is the master of another cluster than the one wanted: ${drift.unfixable.join('; ')}`);
-    }
-    if (!drift.modifyArgs.length) return { changed: false, initialised: false, master: facts.master, drift: [], facts };
-    const modify = sh`gnt-cluster modify ${drift.modifyArgs}`;
-    const detail = `${drift.fixable.join('\n')}\n${host.check ? 'would run' : 'ran'}: ${modify.display}`;
-    if (host.check) {
-      return { changed: true, initialised: false, master: facts.master, drift: drift.fixable, facts, message: `would run: ${modify.display}`, detail };
-    }
-    await host.exec(modify, { progress: true });
-    return { changed: true, initialised: false, master: facts.master, drift: drift.fixable, facts, message: `converged: ${drift.fixable.join('; ')}`, detail };
-  },
+  validate: checkClusterParams,
+  facts: gntFacts(() => captureOrBroken(sh`gnt-cluster info`, 'gnt-cluster info'), (probed) => clusterFacts(parseClusterInfo(probed.out))),
+  plan: (p, f, host) => clusterPlan(p, f, host.name),
 });

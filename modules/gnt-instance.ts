@@ -1,10 +1,8 @@
 // gnt.instance: an instance added once (gnt-instance add) on the master; an existing one is never rebuilt.
-import { defineModule, type Result } from '../core/module.ts';
-import { sh } from '../core/sh.ts';
-import { checkDnsName } from './dns-name.ts';
-import { checkWord, halfInitialised, notInitialised, notInstalled, notMaster, probe } from './gnt-common.ts';
-import { paramList, parseList, type ParamValue } from './gnt-parse.ts';
-import { captureOrBroken } from './gnt-probe.ts';
+import { defineModule, type Apply, type Plan, type Result } from '../core/module.ts';
+import { sh, type ShellCommand } from '../core/sh.ts';
+import { captureOrBroken, gntFacts, parseList, type GntFacts } from './gnt-facts.ts';
+import { instanceAddArgs, onMaster, refuse, type ParamValue } from './gnt-plan.ts';
 
 /** An instance to ensure, for {@link gnt.instance} (runs on the master). */
 export interface InstanceParams {
@@ -31,75 +29,57 @@ export interface InstanceParams {
   hypervisorParams?: Record<string, ParamValue>;
 }
 
+/** One instance as `gnt-instance list` shows it. */
+export interface InstanceInfo {
+  name: string;
+  pnode: string;
+  status: string;
+  template: string;
+  os: string;
+}
+
 export interface InstanceResult extends Result {
   /** The instance as `gnt-instance list` shows it (after creating it; absent in --check before creation). */
-  instance?: { name: string; pnode: string; status: string; template: string; os: string };
+  instance?: InstanceInfo;
 }
 
 const LIST_FIELDS = ['name', 'pnode', 'status', 'disk_template', 'os'] as const;
+const LIST = sh`gnt-instance list --no-headers --separator='|' -o ${LIST_FIELDS.join(',')}`;
 
-/** `gnt-instance add` arguments for the params: pure, so tests can check them. */
-export function instanceAddArgs(p: InstanceParams): string[] {
-  checkDnsName(p.name, 'gnt.instance: name');
-  checkWord(p.template, 'gnt.instance: template');
-  checkWord(p.os, 'gnt.instance: os');
-  if (p.node !== undefined) checkDnsName(p.node, 'gnt.instance: node');
-  if (p.secondaryNode !== undefined) checkDnsName(p.secondaryNode, 'gnt.instance: secondaryNode');
-  for (const [i, size] of (p.disks ?? []).entries()) {
-    if (!/^\d+(\.\d+)?[MGTmgt]?$/.test(String(size))) throw new Error(`gnt.instance: disks[${i}] ${JSON.stringify(size)} is not a size like '1G' or '512M'`);
-  }
-  const args = ['-t', p.template, '-o', p.os];
-  if (p.template !== 'diskless') {
-    const disks = p.disks ?? [];
-    if (!disks.length) throw new Error(`gnt.instance ${p.name}: template ${p.template} needs at least one disk size (disks: ['1G'])`);
-    disks.forEach((size, i) => args.push('--disk', `${i}:size=${size}`));
-  }
-  const nics = p.nics ?? [{}];
-  if (!nics.length) args.push('--no-nics');
-  nics.forEach((nic, i) => args.push('--net', Object.keys(nic).length ? `${i}:${paramList(nic, `nics[${i}]`)}` : String(i)));
-  if (p.node !== undefined) args.push('-n', p.secondaryNode !== undefined ? `${p.node}:${p.secondaryNode}` : p.node);
-  if (p.backendParams && Object.keys(p.backendParams).length) args.push('-B', paramList(p.backendParams, 'backendParams'));
-  if (p.hypervisorParams && Object.keys(p.hypervisorParams).length) args.push('-H', paramList(p.hypervisorParams, 'hypervisorParams'));
-  if (p.start === false) args.push('--no-start');
-  if (p.nameCheck === false) args.push('--no-name-check', '--no-ip-check');
-  // `--` ends Ganeti's (optparse) options: the name is never read as one.
-  args.push('--', p.name);
-  return args;
+/** The instances of `gnt-instance list` output (strict: a row with other fields is a ProbeFormatError). */
+export function readInstances(out: string): InstanceInfo[] {
+  return parseList(out, LIST_FIELDS).map((row) => ({ name: row.name, pnode: row.pnode, status: row.status, template: row.disk_template, os: row.os }));
 }
 
-export const instance = defineModule<InstanceParams, InstanceResult>({
+/** The whole decision (pure): an existing instance is reported (never rebuilt), a missing one added. */
+export function instancePlan(p: InstanceParams, f: GntFacts<InstanceInfo[]>): Plan<InstanceResult> {
+  const add = sh`gnt-instance add ${instanceAddArgs(p)}`;
+  const cannot = onMaster(f, `gnt-instance add ${p.name}`);
+  if (cannot) return { result: { changed: true, message: `would run: ${add.display} (the cluster is not initialised yet)` }, apply: refuse(cannot) };
+  const have = f.found!.find((i) => i.name === p.name);
+  if (have) {
+    // An existing instance is never rebuilt: a different template or OS is reported, not "fixed".
+    const differs = [have.template !== p.template ? `template ${have.template} (want ${p.template})` : '', have.os !== p.os ? `os ${have.os} (want ${p.os})` : '']
+      .filter(Boolean)
+      .join(', ');
+    return { result: { changed: false, instance: have, message: differs ? `exists with ${differs}: not recreated` : undefined } };
+  }
+  return { result: { changed: true, message: `would run: ${add.display}`, detail: add.display }, apply: addInstance(p.name, add) };
+}
+
+/** Adds the instance (a cluster job: progress shown), then reads back where it runs. */
+function addInstance(name: string, add: ShellCommand): Apply<InstanceResult> {
+  return async (host) => {
+    await host.exec(add, { progress: true });
+    const instance = readInstances((await host.exec(LIST, { readOnly: true })).stdout).find((x) => x.name === name);
+    return { instance, message: `added instance ${name}${instance ? ` on ${instance.pnode} (${instance.status})` : ''}` };
+  };
+}
+
+export const instance = defineModule<InstanceParams, GntFacts<InstanceInfo[]>, InstanceResult>({
   name: 'gnt.instance',
   title: (p) => `gnt instance ${p.name}`,
-  async run(host, p) {
-    const add = sh`gnt-instance add ${instanceAddArgs(p)}`;
-    const list = sh`gnt-instance list --no-headers --separator='|' -o ${LIST_FIELDS.join(',')}`;
-    const probed = await probe(host, captureOrBroken(list, 'gnt-instance list'));
-    if (probed.state === 'broken') throw halfInitialised(host, probed);
-    if (probed.state === 'not-master') throw notMaster(host, probed, `gnt-instance add ${p.name}`);
-    if (probed.state === 'none' || probed.state === 'not-installed') {
-      if (host.check) return { changed: true, message: `would run: ${add.display} (the cluster is not initialised yet)` };
-      throw probed.state === 'none' ? notInitialised(host, `gnt-instance add ${p.name}`) : notInstalled(host, 'gnt.instance');
-    }
-    const toInstance = (row: Record<(typeof LIST_FIELDS)[number], string>) => ({
-      name: row.name,
-      pnode: row.pnode,
-      status: row.status,
-      template: row.disk_template,
-      os: row.os,
-    });
-    const found = parseList(probed.out, LIST_FIELDS).find((row) => row.name === p.name);
-    if (found) {
-      const have = toInstance(found);
-      // An existing instance is never rebuilt: a different template or OS is reported, not "fixed".
-      const differs = [have.template !== p.template ? `template ${have.template} (want ${p.template})` : '', have.os !== p.os ? `os ${have.os} (want ${p.os})` : '']
-        .filter(Boolean)
-        .join(', ');
-      return { changed: false, instance: have, message: differs ? `exists with ${differs}: not recreated` : undefined };
-    }
-    if (host.check) return { changed: true, message: `would run: ${add.display}`, detail: add.display };
-    await host.exec(add, { progress: true });
-    const after = await host.exec(list, { readOnly: true });
-    const row = parseList(after.stdout, LIST_FIELDS).find((x) => x.name === p.name);
-    return { changed: true, instance: row ? toInstance(row) : undefined, message: `added instance ${p.name}${row ? ` on ${row.pnode} (${row.status})` : ''}`, detail: add.display };
-  },
+  validate: (p) => void instanceAddArgs(p),
+  facts: gntFacts(() => captureOrBroken(LIST, 'gnt-instance list'), (probed) => readInstances(probed.out)),
+  plan: instancePlan,
 });

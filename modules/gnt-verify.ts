@@ -1,11 +1,10 @@
-// gnt.verify: gnt-cluster verify on the master, retried while a fresh cluster settles, findings parsed.
+// gnt.verify: gnt-cluster verify on the master, retried while a fresh cluster settles, findings parsed; never changes anything.
 import { setTimeout as delay } from 'node:timers/promises';
-import { tail } from '../core/errors.ts';
-import { defineModule, type Result } from '../core/module.ts';
-import { sh } from '../core/sh.ts';
-import { halfInitialised, notInitialised, notInstalled, notMaster, probe } from './gnt-common.ts';
-import { formatFinding, parseVerify, type VerifyFinding } from './gnt-parse.ts';
-import { captureWithStatus } from './gnt-probe.ts';
+import { defineModule, type HostReader, type Plan, type ProbeFacts, type Result } from '../core/module.ts';
+import type { ProbeSections } from '../core/probe-frame.ts';
+import { sh, type ShellCommand } from '../core/sh.ts';
+import { captureWithStatus, formatFinding, gntFacts, parseVerify, type GntFacts, type VerifyFinding } from './gnt-facts.ts';
+import { judgeVerify, onMaster, refuse, type VerifyVerdict } from './gnt-plan.ts';
 
 /** Params of {@link gnt.verify} (runs on the master). */
 export interface VerifyParams {
@@ -24,42 +23,60 @@ export interface VerifyResult extends Result {
   attempts: number;
 }
 
-export const verify = defineModule<VerifyParams, VerifyResult>({
-  name: 'gnt.verify',
-  title: (p) => `gnt cluster verify${p.ignore?.length ? ` -I ${p.ignore.join(',')}` : ''}`,
-  async run(host, p) {
-    const ignore = p.ignore ?? [];
-    for (const c of ignore) if (!/^E[A-Z0-9_]+$/.test(c)) throw new Error(`gnt.verify: ignore ${JSON.stringify(c)} is not a Ganeti error code (ENODESETUP, ...)`);
-    const args = ignore.flatMap((c) => ['-I', c]);
-    const cmd = sh`gnt-cluster verify --error-codes ${args}`;
+/** What verify's facts step saw: the last attempt's verdict (on a working master) and how many attempts it took. */
+export type VerifyFacts = GntFacts<VerifyVerdict> & { attempts: number };
+
+export function verifyCommand(p: VerifyParams): ShellCommand {
+  return sh`gnt-cluster verify --error-codes ${(p.ignore ?? []).flatMap((c) => ['-I', c])}`;
+}
+
+const once: ProbeFacts<VerifyParams, GntFacts<VerifyVerdict>> = gntFacts(
+  (p) => captureWithStatus(verifyCommand(p)),
+  (probed, p) => judgeVerify(p.ignore ?? [], parseVerify(probed.out), probed.rc, probed.out),
+);
+
+/**
+ * One probe per attempt, read-only (so also in --check): right after init or a join the master IP and
+ * daemons take a few seconds to settle, so a failing verify is asked again `retries` times before the
+ * plan reports it. Keeps the single probe's parts, so fixtures plan one recorded attempt.
+ */
+const verifyFacts: ProbeFacts<VerifyParams, VerifyFacts> = Object.assign(
+  async (host: HostReader, p: VerifyParams): Promise<VerifyFacts> => {
     const retries = p.retries ?? 5;
-    let last = '';
     for (let attempt = 1; ; attempt++) {
-      const probed = await probe(host, captureWithStatus(cmd));
-      if (probed.state === 'broken') throw halfInitialised(host, probed);
-      if (probed.state === 'not-master') throw notMaster(host, probed, 'gnt-cluster verify');
-      if (probed.state === 'none' || probed.state === 'not-installed') {
-        if (host.check) return { changed: false, errors: [], warnings: [], attempts: attempt, skipped: `the cluster is not initialised yet (--check): would run ${cmd.display}` };
-        throw probed.state === 'none' ? notInitialised(host, 'gnt-cluster verify') : notInstalled(host, 'gnt.verify');
-      }
-      const { rc, out } = probed;
-      const report = parseVerify(out);
-      // Ganeti already downgrades -I codes; filtering here too keeps the ignore list authoritative.
-      const errors = report.errors.filter((f) => !ignore.includes(f.code));
-      const warnings = [...report.warnings, ...report.errors.filter((f) => ignore.includes(f.code))];
-      if (rc === 0 && errors.length === 0) {
-        const message = warnings.length ? `passed with ${warnings.length} warning(s): ${warnings.map((w) => w.code).join(', ')}` : 'passed';
-        return { changed: false, errors, warnings, attempts: attempt, message, detail: warnings.map(formatFinding).join('\n') || undefined };
-      }
-      last =
-        errors.length > 0
-          ? errors.map(formatFinding).join('\n')
-          : `exit ${rc}: ${tail([...report.other].join('\n') || out, 8)}`;
-      if (attempt > retries) {
-        throw new Error(`${host.name}: gnt-cluster verify failed after ${attempt} attempt(s):\n${last}`);
-      }
-      host.log(`verify failed (attempt ${attempt}), retrying: ${last.split('\n')[0]}`);
+      const f = await once(host, p);
+      if (!f.found || f.found.passed || attempt > retries) return { ...f, attempts: attempt };
+      host.log(`verify failed (attempt ${attempt}), retrying: ${f.found.why.split('\n')[0]}`);
       await delay(p.retryDelayMs ?? 3000);
     }
   },
+  { build: once.build, parse: (s: ProbeSections, p: VerifyParams): VerifyFacts => ({ ...once.parse(s, p), attempts: 1 }), sections: once.sections },
+);
+
+/** The whole decision (pure): passed (with its warnings) or an error quoting Ganeti's findings. */
+export function verifyPlan(p: VerifyParams, f: VerifyFacts): Plan<VerifyResult> {
+  const cannot = onMaster(f, 'gnt-cluster verify');
+  if (cannot) {
+    // Not a change: in --check an earlier gnt.cluster would have made the cluster, so it can only say
+    // what it would verify (shown as skipped); a real run stops here with `cannot`.
+    return {
+      result: { changed: true, errors: [], warnings: [], attempts: f.attempts, skipped: `the cluster is not initialised yet: would run ${verifyCommand(p).display}` },
+      apply: refuse(cannot),
+    };
+  }
+  const v = f.found!;
+  if (!v.passed) throw new Error(`gnt-cluster verify failed after ${f.attempts} attempt(s):\n${v.why}`);
+  const message = v.warnings.length ? `passed with ${v.warnings.length} warning(s): ${v.warnings.map((w) => w.code).join(', ')}` : 'passed';
+  return { result: { changed: false, errors: v.errors, warnings: v.warnings, attempts: f.attempts, message, detail: v.warnings.map(formatFinding).join('\n') || undefined } };
+}
+
+export const verify = defineModule<VerifyParams, VerifyFacts, VerifyResult>({
+  name: 'gnt.verify',
+  title: (p) => `gnt cluster verify${p.ignore?.length ? ` -I ${p.ignore.join(',')}` : ''}`,
+  validate: (p) => {
+    for (const c of p.ignore ?? []) if (!/^E[A-Z0-9_]+$/.test(c)) throw new Error(`ignore ${JSON.stringify(c)} is not a Ganeti error code (ENODESETUP, ...)`);
+    if (p.retries !== undefined && !(Number.isInteger(p.retries) && p.retries >= 0)) throw new Error(`retries ${p.retries} is not a whole number >= 0`);
+  },
+  facts: verifyFacts,
+  plan: verifyPlan,
 });

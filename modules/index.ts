@@ -7,3 +7,6 @@ export { kmod, type KmodParams, type KmodResult } from './kmod.ts';
 export { emerge, type EmergeParams, type EmergeResult } from './emerge.ts';
 export { lvm } from './lvm.ts';
 export { gnt } from './gnt.ts';
+// The param and result types a site's own vars and helpers are written with (playbooks/ganeti/vars.ts).
+export type { PvParams, PvResult, VgParams, VgResult, LvParams, LvResult, FilterParams } from './lvm.ts';
+export type { ParamValue, ClusterParams, ClusterResult, ClusterFacts, NodeParams, NodeResult, VerifyParams, VerifyResult, VerifyFinding, InstanceParams, InstanceResult, InstanceInfo } from './gnt.ts';

@@ -1,7 +1,6 @@
 // Flagship playbook: bare Gentoo/OpenRC nodes to a verified Ganeti cluster (ganeti-gentoo.md, every step).
-import { playbook } from '../core/playbook.ts';
-import { gnt } from '../modules/gnt.ts';
-import { sysfile } from '../modules/sysfile.ts';
+import { playbook } from 'drover';
+import { gnt, sysfile } from 'drover/modules';
 import { FILE_STORAGE_DEFAULT, hostsEntries } from './ganeti/plan.ts';
 import { prepareNode } from './ganeti/prepare.ts';
 import { rootKey } from './ganeti/ssh.ts';

@@ -23,9 +23,12 @@ test('a packed drover installs in a fresh directory and runs a playbook there', 
   writeFileSync(
     path.join(site, 'site.ts'),
     `import { playbook, sh } from 'drover';
-import { command } from 'drover/modules';
+import { command, type ClusterParams, type ParamValue } from 'drover/modules';
+import type { LabState } from 'drover/lab';
 
 interface Vars { greeting: string }
+// The types a site's own vars and inventories are written with resolve from the packed exports.
+export type SiteTypes = [ClusterParams['hypervisorParams'], ParamValue, LabState['hosts']];
 
 export default playbook<Vars>({ name: 'site', hosts: 'all' }, async (play) => {
   await play.each('Greet', async (host) => {
@@ -36,6 +39,10 @@ export default playbook<Vars>({ name: 'site', hosts: 'all' }, async (play) => {
   );
   const npx = (args: string[]) =>
     spawnSync('npx', ['--no-install', 'drover', ...args], { cwd: site, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+
+  // drover/lab, the lab's public API (what a lab inventory reads), loads from the package's dist.
+  const lab = spawnSync('node', ['--input-type=module', '-e', "const m = await import('drover/lab'); console.log(typeof m.labState, await m.labState('no-such-lab-for-package-test'))"], { cwd: site, encoding: 'utf8' });
+  t.is(lab.stdout.trim(), 'function undefined', lab.stderr);
 
   const check = npx(['check', 'site.ts']);
   t.is(check.status, 0, check.stdout + check.stderr);

@@ -1,29 +1,15 @@
-// Builds playbooks/ganeti's inventory for a local lab (core/lab) from its state.json: fake hypervisor, file/diskless.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { inventory, type HostVars, type InventorySpec } from '../../core/inventory/define.ts';
-import { instanceDir } from '../../core/lab/paths.ts';
+// Builds playbooks/ganeti's inventory for a local lab (drover/lab, the lab's public API) from its state: fake hypervisor, file/diskless.
+import { inventory, type HostVars, type InventorySpec } from 'drover';
+import { labState, type LabHostState, type LabState } from 'drover/lab';
 import type { ClusterVars, NodeVars } from './vars.ts';
 
-/** The parts of a lab's state.json (core/lab) this inventory reads. */
-export interface LabStateLike {
-  name: string;
-  profile: string;
-  keyFile: string;
-  knownHostsFile: string;
-  hosts: { name: string; short: string; address: string }[];
-  cluster?: { name: string; address: string };
-}
+/** The parts of a lab's state this inventory reads. */
+export type LabStateLike = Pick<LabState, 'name' | 'profile' | 'keyFile' | 'knownHostsFile' | 'cluster'> & { hosts: Pick<LabHostState, 'name' | 'short' | 'address'>[] };
 
-/** Reads /run/drover/lab/<name>/state.json; a clear error when that lab is not up. */
-export function readLabState(name = 'lab'): LabStateLike {
-  const file = path.join(instanceDir(name), 'state.json');
-  let state: LabStateLike;
-  try {
-    state = JSON.parse(readFileSync(file, 'utf8')) as LabStateLike;
-  } catch {
-    throw new Error(`no lab is up: run \`npx drover lab up --profile ganeti\` (no ${file})`);
-  }
+/** The state of lab `name` (what `drover lab up` recorded); a clear error when that lab is not up or not a ganeti lab. */
+export async function readLabState(name = 'lab'): Promise<LabState> {
+  const state = await labState(name);
+  if (!state) throw new Error(`no lab is up: run \`npx drover lab up --profile ganeti\` (lab '${name}' has no state)`);
   if (state.profile !== 'ganeti' || !state.cluster) {
     throw new Error(`lab '${name}' has profile ${state.profile}, not ganeti: run \`npx drover lab down\` then \`npx drover lab up --profile ganeti\``);
   }

@@ -1,6 +1,5 @@
 // Bridged networking for Ganeti nodes with netifrc: /etc/conf.d/net content and the net.* service links.
-import { defineModule, type Result } from '../../core/module.ts';
-import { sh, ShellCommand } from '../../core/sh.ts';
+import { defineModule, probe, ProbeFormatError, sh, ShellCommand, type Apply, type Plan, type ProbeFrame, type ProbeSections, type Result } from 'drover';
 import type { NodeVars } from './vars.ts';
 
 /**
@@ -41,12 +40,47 @@ export interface NetServicesResult extends Result {
   actions: string[];
 }
 
+/** What the probe saw: whether netifrc is there, and the "linked/enabled/started net.X" facts that hold. */
+export interface NetFacts {
+  netifrc: boolean;
+  facts: Set<string>;
+}
+
 const INITD = '/etc/init.d';
 const DEFAULT_RL = '/etc/runlevels/default';
+// Interface names as netifrc's net.* services take them: they end up in paths and service names.
+const IFACE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+const FACT = /^(linked|enabled|started) net\.[A-Za-z0-9_.-]+$/;
 
-/** The actions still needed, from the probe's "key value" lines: pure. */
-export function planNetServices(p: NetServicesParams, probe: string): string[] {
-  const facts = new Set(probe.split('\n').map((l) => l.trim()).filter(Boolean));
+/** Sections: netifrc (rc 0 when /etc/init.d/net.lo exists), facts ("linked net.br0" lines). */
+export function netProbe(p: NetServicesParams, frame: ProbeFrame): ShellCommand {
+  const ifaces = [p.bridge, ...(p.drbdInterface ? [p.drbdInterface] : []), p.port];
+  return ShellCommand.join([
+    frame.section('netifrc', sh`test -e ${INITD}/net.lo`),
+    frame.section(
+      'facts',
+      sh`if test -e ${INITD}/net.lo; then for i in ${ifaces}; do
+  test "$(readlink ${INITD}/net.$i 2>/dev/null)" = net.lo && echo "linked net.$i"
+  test -e ${DEFAULT_RL}/net.$i && echo "enabled net.$i"
+  rc-service net.$i status >/dev/null 2>&1 && echo "started net.$i"
+done; fi; true`,
+    ),
+  ]);
+}
+
+/** The probe's answer (strict: a line that is not one of the facts it prints is a ProbeFormatError). */
+export function readNetProbe(s: ProbeSections): NetFacts {
+  const facts = new Set<string>();
+  for (const line of s.text('facts').split('\n')) {
+    if (line === '') continue;
+    if (!FACT.test(line)) throw new ProbeFormatError(`netifrc: ${JSON.stringify(line.slice(0, 80))}`);
+    facts.add(line);
+  }
+  return { netifrc: s.status('netifrc') === 0, facts };
+}
+
+/** The actions still needed, from the facts that hold: pure. */
+export function planNetServices(p: NetServicesParams, facts: ReadonlySet<string>): string[] {
   const actions: string[] = [];
   for (const iface of [p.bridge, ...(p.drbdInterface ? [p.drbdInterface] : [])]) {
     if (!facts.has(`linked net.${iface}`)) actions.push(`link net.${iface}`);
@@ -57,37 +91,30 @@ export function planNetServices(p: NetServicesParams, probe: string): string[] {
   return actions;
 }
 
-/**
- * Links, enables and starts net.<bridge> (and the DRBD interface) and takes the bridge port out of the
- * default runlevel. On a host without netifrc (the lab: Debian) it does nothing and says so.
- * Starting the bridge moves the address off the port, which can cut this SSH session: the switch runs
- * as one detached command, and established TCP sessions continue once the bridge holds the address.
- */
-export const netServices = defineModule<NetServicesParams, NetServicesResult>({
-  name: 'netifrc',
-  title: (p) => `netifrc net.${p.bridge}${p.drbdInterface ? ` net.${p.drbdInterface}` : ''}`,
-  async run(host, p) {
-    const ifaces = [p.bridge, ...(p.drbdInterface ? [p.drbdInterface] : [])];
-    const r = await host.exec(
-      sh`if ! test -e ${INITD}/net.lo; then echo no-netifrc; exit 0; fi
-for i in ${ifaces} ${p.port}; do
-  test "$(readlink ${INITD}/net.$i 2>/dev/null)" = net.lo && echo "linked net.$i"
-  test -e ${DEFAULT_RL}/net.$i && echo "enabled net.$i"
-  rc-service net.$i status >/dev/null 2>&1 && echo "started net.$i"
-done
-exit 0`,
-      { readOnly: true },
-    );
-    if (r.stdout.includes('no-netifrc')) {
-      return {
+/** The whole decision (pure): nothing without netifrc (said as skipped), else the missing links, runlevel entries and starts. */
+export function netServicesPlan(p: NetServicesParams, f: NetFacts): Plan<NetServicesResult> {
+  const ifaces = [p.bridge, ...(p.drbdInterface ? [p.drbdInterface] : [])];
+  if (!f.netifrc) {
+    return {
+      result: {
         changed: false,
         actions: [],
         skipped: `netifrc is not installed (no ${INITD}/net.lo): /etc/conf.d/net is written, but net.${ifaces.join(', net.')} are not linked, enabled or started`,
-      };
-    }
-    const actions = planNetServices(p, r.stdout);
-    if (!actions.length) return { changed: false, actions };
-    if (host.check) return { changed: true, actions, message: `would ${actions.join(', ')}` };
+      },
+    };
+  }
+  const actions = planNetServices(p, f.facts);
+  if (!actions.length) return { result: { changed: false, actions } };
+  return { result: { changed: true, actions, message: actions.join(', ') }, apply: applyNet(p.bridge, actions) };
+}
+
+/**
+ * Links and runlevel changes in one command; the starts detached: starting the bridge moves the address
+ * off the port, which can stall this SSH session for a moment (established TCP sessions continue once
+ * the bridge holds the address). Then waits for the bridge: gnt-cluster init needs it (--master-netdev).
+ */
+function applyNet(bridge: string, actions: readonly string[]): Apply<NetServicesResult> {
+  return async (host) => {
     const cmds: ShellCommand[] = [];
     const starts: ShellCommand[] = [];
     for (const a of actions) {
@@ -99,15 +126,28 @@ exit 0`,
     }
     if (cmds.length) await host.exec(ShellCommand.join(cmds, ' && '));
     if (starts.length) {
-      // Detached: when the address moves from the port to the bridge, this session may stall briefly.
       await host.exec(sh`setsid sh -c ${ShellCommand.join(starts, '; ').text} </dev/null >/dev/null 2>&1 &`);
-      // gnt-cluster init needs the bridge up (--master-netdev): wait for it here, not in a later phase.
       const up = await host.exec(
-        sh`i=0; while test $i -lt 30; do rc-service ${`net.${p.bridge}`} status >/dev/null 2>&1 && exit 0; sleep 1; i=$((i+1)); done; exit 1`,
+        sh`i=0; while test $i -lt 30; do rc-service ${`net.${bridge}`} status >/dev/null 2>&1 && exit 0; sleep 1; i=$((i+1)); done; exit 1`,
         { allowFail: true },
       );
-      if (up.code !== 0) throw new Error(`${host.name}: net.${p.bridge} did not start within 30 s (check /etc/conf.d/net and the console)`);
+      if (up.code !== 0) throw new Error(`net.${bridge} did not start within 30 s (check /etc/conf.d/net and the console)`);
     }
-    return { changed: true, actions, message: actions.join(', ') };
+  };
+}
+
+/**
+ * Links, enables and starts net.<bridge> (and the DRBD interface) and takes the bridge port out of the
+ * default runlevel. On a host without netifrc (the lab: Debian) it does nothing and says so.
+ */
+export const netServices = defineModule<NetServicesParams, NetFacts, NetServicesResult>({
+  name: 'netifrc',
+  title: (p) => `netifrc net.${p.bridge}${p.drbdInterface ? ` net.${p.drbdInterface}` : ''}`,
+  validate: (p) => {
+    for (const [what, v] of [['bridge', p.bridge], ['port', p.port], ['drbdInterface', p.drbdInterface]] as const) {
+      if (v !== undefined && !IFACE.test(v)) throw new Error(`${what} ${JSON.stringify(v)} is not an interface name (letters, digits, '_.-', at most 15)`);
+    }
   },
+  facts: probe(netProbe, readNetProbe, () => ['netifrc', 'facts']),
+  plan: netServicesPlan,
 });

@@ -1,13 +1,6 @@
 // The "prepare nodes" phase of playbooks/ganeti.ts: steps 1-9 and 11 of ganeti-gentoo.md on one node.
-import type { Host } from '../../core/host.ts';
-import { sh } from '../../core/sh.ts';
-import { command } from '../../modules/command.ts';
-import { emerge } from '../../modules/emerge.ts';
-import { hostname } from '../../modules/hostname.ts';
-import { kmod } from '../../modules/kmod.ts';
-import { lvm } from '../../modules/lvm.ts';
-import { service } from '../../modules/service.ts';
-import { sysfile } from '../../modules/sysfile.ts';
+import { sh, type Host } from 'drover';
+import { command, emerge, hostname, kmod, lvm, service, sysfile } from 'drover/modules';
 import { confNet, netServices } from './network.ts';
 import { hostsMap, packageSteps, FILE_STORAGE_DEFAULT, type HostsEntry } from './plan.ts';
 import type { ClusterVars, NodeVars } from './vars.ts';

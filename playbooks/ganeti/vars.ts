@@ -1,5 +1,5 @@
 // The typed vars of playbooks/ganeti.ts: what an inventory must give per node and for the whole cluster.
-import type { ParamValue } from '../../modules/gnt-parse.ts';
+import type { ParamValue } from 'drover/modules';
 
 /** Per-node settings (host vars). The inventory host name is the node's FQDN. */
 export interface NodeVars {
@@ -33,7 +33,7 @@ export interface InstanceVars {
   /** Disk sizes, e.g. ['1G'] (Ganeti's default instance policy wants >= 1 GiB). */
   disks?: string[];
   /** NICs (`--net N:k=v`), default one NIC with the cluster's NIC params; routed NICs need an `ip`. */
-  nics?: Record<string, string | number | boolean>[];
+  nics?: Record<string, ParamValue>[];
   /** Primary node (inventory name); secondary for drbd. */
   node?: string;
   secondaryNode?: string;

@@ -1,8 +1,9 @@
-// gnt-parse on output recorded from Debian's Ganeti 3.0.2 in the lab (test/fixtures/ganeti/README.md).
+// gnt's parsers (gnt-facts.ts) and planners (gnt-plan.ts) on output recorded from Debian's Ganeti 3.0.2 in the lab (test/fixtures/ganeti/README.md).
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { joinErrorMessage } from '../../modules/gnt.ts';
-import { clusterFacts, commaList, parseClusterInfo, parseList, parseVerify, planClusterDrift, type WantedCluster } from '../../modules/gnt-parse.ts';
+import { ProbeFormatError } from '../../core/probe-frame.ts';
+import { clusterFacts, commaList, parseClusterInfo, parseList, parseVerify } from '../../modules/gnt-facts.ts';
+import { joinErrorMessage, planClusterDrift, type WantedCluster } from '../../modules/gnt-plan.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ganeti/${name}`, import.meta.url), 'utf8');
 
@@ -104,7 +105,7 @@ test('parseList: gnt-node list with one field and with a separator', (t) => {
     mc: 'Y',
     offline: 'N',
   });
-  t.throws(() => parseList('a|b', ['x', 'y', 'z'] as const), { message: /want 3 fields x,y,z/ });
+  t.throws(() => parseList('a|b', ['x', 'y', 'z'] as const), { instanceOf: ProbeFormatError, message: /want 3 fields x,y,z/ });
 });
 
 test('parseList: gnt-instance list row', (t) => {
@@ -121,9 +122,11 @@ test('commaList: Ganeti lists and their empty forms', (t) => {
 });
 
 test('joinErrorMessage: the recorded "already in the cluster" and Ganeti\'s version mismatch', (t) => {
-  t.regex(joinErrorMessage('node1', 'node2.example.org', fixture('node-add-twice.txt')) ?? '', /already in the cluster.*--readd/s);
+  t.regex(joinErrorMessage('node2.example.org', fixture('node-add-twice.txt')) ?? '', /^gnt-node add node2\.example\.org: Ganeti says the node is already in the cluster.*--readd/s);
   // Not recordable in the lab (one Ganeti version): the text LUNodeAdd raises, as gnt-node prints an OpPrereqError.
   const mismatch = 'Failure: prerequisites not met for this operation:\nerror type: environment_error, error details:\nVersion mismatch master version 3000000, node version 2160000';
-  t.regex(joinErrorMessage('node1', 'node2.example.org', mismatch) ?? '', /^node1: gnt-node add node2\.example\.org: Ganeti versions differ between the master and node2\.example\.org/);
-  t.is(joinErrorMessage('node1', 'node2', 'ssh: connect to host node2 port 22: Connection refused'), undefined);
+  // The module states what went wrong; ModuleError alone adds the host (the master) in front.
+  t.regex(joinErrorMessage('node2.example.org', mismatch) ?? '', /^gnt-node add node2\.example\.org: Ganeti versions differ between the master and node2\.example\.org/);
+  t.regex(joinErrorMessage('node2.example.org', fixture('not-initialised.txt')) ?? '', /^gnt-node add node2\.example\.org: the cluster is not initialised on this host; run gnt\.cluster here first:\n/);
+  t.is(joinErrorMessage('node2', 'ssh: connect to host node2 port 22: Connection refused'), undefined);
 });

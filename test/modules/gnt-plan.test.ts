@@ -1,7 +1,7 @@
 // Pure planning of the gnt module: init/modify/add arguments and drift, without a cluster.
 import test from 'ava';
-import { instanceAddArgs, publicKeyLines } from '../../modules/gnt.ts';
-import { initArgs, normaliseParam, paramList, planClusterDrift, toMiB, type ClusterFacts, type WantedCluster } from '../../modules/gnt-parse.ts';
+import { publicKeyLines, type ClusterFacts } from '../../modules/gnt-facts.ts';
+import { initArgs, instanceAddArgs, normaliseParam, paramList, planClusterDrift, toMiB, type WantedCluster } from '../../modules/gnt-plan.ts';
 
 const want: WantedCluster = {
   clusterName: 'ganeti.example.org',

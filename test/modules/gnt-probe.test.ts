@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProbeFormatError, ProbeFrame } from '../../core/probe-frame.ts';
 import { sh } from '../../core/sh.ts';
-import { captureOrBroken, GNT_SECTIONS, gntProbe, readGntProbe } from '../../modules/gnt-probe.ts';
-import { gnt, instanceAddArgs } from '../../modules/gnt.ts';
+import { captureOrBroken, GNT_SECTIONS, gntProbe, readGntProbe } from '../../modules/gnt-facts.ts';
+import { instanceAddArgs } from '../../modules/gnt-plan.ts';
+import { gnt } from '../../modules/gnt.ts';
 import { localHost } from '../support/host.ts';
 
 const bin = mkdtempSync(path.join(tmpdir(), 'drover-gnt-'));
@@ -56,17 +57,17 @@ test('unframed, truncated or odd answers are refused', (t) => {
   }
 });
 
-test('names that would be options are refused, naming the parameter; `--` ends the options before names', async (t) => {
+test('names that would be options are refused, naming the parameter (the module and host said once, by ModuleError); `--` ends the options before names', async (t) => {
   const h = localHost({ check: true }).host;
   const want = { clusterName: 'c.example.org', masterNetdev: 'eth0', enabledHypervisors: ['fake'], enabledDiskTemplates: ['file'] };
-  await t.throwsAsync(gnt.node(h, { name: '--help' }), { message: /gnt\.node: name "--help" is not a valid host name/ });
-  await t.throwsAsync(gnt.node(h, { name: 'n2.example.org', secondaryIp: '--help' }), { message: /gnt\.node: secondaryIp "--help" is not an IP address/ });
-  await t.throwsAsync(gnt.cluster(h, { ...want, clusterName: '-x' }), { message: /gnt\.cluster: clusterName "-x" is not a valid host name/ });
-  await t.throwsAsync(gnt.cluster(h, { ...want, enabledHypervisors: ['fake,kvm'] }), { message: /enabledHypervisors\[0\]/ });
-  await t.throwsAsync(gnt.instance(h, { name: '--force', os: 'noop', template: 'diskless' }), { message: /gnt\.instance: name "--force" is not a valid host name/ });
-  await t.throwsAsync(gnt.verify(h, { ignore: ['-h'] }), { message: /gnt\.verify: ignore "-h" is not a Ganeti error code/ });
+  await t.throwsAsync(gnt.node(h, { name: '--help' }), { message: /^gnt\.node failed on \S+ \([^)]*\): name "--help" is not a valid host name/ });
+  await t.throwsAsync(gnt.node(h, { name: 'n2.example.org', secondaryIp: '--help' }), { message: /^gnt\.node failed on \S+ \([^)]*\): secondaryIp "--help" is not an IP address/ });
+  await t.throwsAsync(gnt.cluster(h, { ...want, clusterName: '-x' }), { message: /^gnt\.cluster failed on \S+ \([^)]*\): clusterName "-x" is not a valid host name/ });
+  await t.throwsAsync(gnt.cluster(h, { ...want, enabledHypervisors: ['fake,kvm'] }), { message: /\): enabledHypervisors\[0\] "fake,kvm" must be a name/ });
+  await t.throwsAsync(gnt.instance(h, { name: '--force', os: 'noop', template: 'diskless' }), { message: /^gnt\.instance failed on \S+ \([^)]*\): name "--force" is not a valid host name/ });
+  await t.throwsAsync(gnt.verify(h, { ignore: ['-h'] }), { message: /^gnt\.verify failed on \S+ \([^)]*\): ignore "-h" is not a Ganeti error code/ });
   for (const [param, value] of [['os', '-h'], ['template', '--x'], ['node', '-n'], ['secondaryNode', 'a b']] as const) {
-    t.throws(() => instanceAddArgs({ name: 'i1', os: 'noop', template: 'diskless', [param]: value }), { message: new RegExp(`gnt\\.instance: ${param} `) });
+    t.throws(() => instanceAddArgs({ name: 'i1', os: 'noop', template: 'diskless', [param]: value }), { message: new RegExp(`^${param} `) });
   }
   t.throws(() => instanceAddArgs({ name: 'i1', os: 'noop', template: 'plain', disks: ['1G --force'] }), { message: /disks\[0\]/ });
   for (const bad of ['a..b', 'a-.b', `${'a'.repeat(64)}.org`, `${'a.'.repeat(127)}a`, 'a_b.org', '']) {

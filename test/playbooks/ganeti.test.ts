@@ -17,7 +17,7 @@ function writeInventory(dir: string, state: LabState): string {
   // Outside the repo a .ts file would load as CommonJS: mark the directory as ESM like the repo.
   writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
   const builder = path.join(REPO, 'playbooks/ganeti/lab-inventory.ts');
-  writeFileSync(file, `import { labInventory, readLabState } from ${JSON.stringify(builder)};\nexport default labInventory(readLabState(${JSON.stringify(state.name)}));\n`);
+  writeFileSync(file, `import { labInventory, readLabState } from ${JSON.stringify(builder)};\nexport default labInventory(await readLabState(${JSON.stringify(state.name)}));\n`);
   return file;
 }
 

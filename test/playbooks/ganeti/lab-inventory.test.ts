@@ -32,8 +32,8 @@ test('labInventory: ganeti hosts with their addresses, cluster vars for the fake
   t.is(inst.node, 'node2.example.org');
 });
 
-test('readLabState: a lab that is not up gets the command that brings it up', (t) => {
-  t.throws(() => readLabState('nosuchlab'), { message: /^no lab is up: run `npx drover lab up --profile ganeti`/ });
+test('readLabState: a lab that is not up gets the command that brings it up', async (t) => {
+  await t.throwsAsync(readLabState('nosuchlab'), { message: /^no lab is up: run `npx drover lab up --profile ganeti` \(lab 'nosuchlab' has no state\)/ });
 });
 
 test('labInventory: a lab without a cluster (not the ganeti profile) is refused', (t) => {

@@ -1,6 +1,9 @@
 // Pure parts of playbooks/ganeti: /etc/hosts lines, USE flags, packages, /etc/conf.d/net, netifrc planning.
 import test from 'ava';
-import { confNet, planNetServices } from '../../../playbooks/ganeti/network.ts';
+import { ProbeFormatError } from 'drover';
+import { confNet, netServices, planNetServices } from '../../../playbooks/ganeti/network.ts';
+import { rootKey } from '../../../playbooks/ganeti/ssh.ts';
+import { planFromAnswer } from '../../support/plan-fixture.ts';
 import { ganetiUse, hostsEntries, hostsMap, packageSteps } from '../../../playbooks/ganeti/plan.ts';
 import type { ClusterVars } from '../../../playbooks/ganeti/vars.ts';
 
@@ -76,17 +79,30 @@ test('confNet writes netifrc strings (no arrays): port null, bridge, address, ro
   t.throws(() => confNet({ publicIp: '$(reboot)', bridge: 'br0' }), { message: /shell metacharacters/ });
 });
 
-test('planNetServices: link, enable and start what is missing; take the port out of the runlevel', (t) => {
+test('netServices: link, enable and start what is missing; take the port out of the runlevel (planned from probe answers)', (t) => {
   const p = { bridge: 'br0', port: 'eth0', drbdInterface: 'eth1' };
-  t.deepEqual(planNetServices(p, 'enabled net.eth0\nstarted net.eth0\n'), [
-    'link net.br0',
-    'enable net.br0',
-    'start net.br0',
-    'link net.eth1',
-    'enable net.eth1',
-    'start net.eth1',
-    'disable net.eth0',
-  ]);
+  const plan = planFromAnswer(netServices, p, [['netifrc', ''], ['facts', 'enabled net.eth0\nstarted net.eth0\n']]);
+  t.deepEqual(plan.result.actions, ['link net.br0', 'enable net.br0', 'start net.br0', 'link net.eth1', 'enable net.eth1', 'start net.eth1', 'disable net.eth0']);
+  t.true(plan.result.changed);
+  t.is(plan.result.message, plan.result.actions.join(', '));
+  t.is(typeof plan.apply, 'function');
   const done = ['br0', 'eth1'].flatMap((i) => [`linked net.${i}`, `enabled net.${i}`, `started net.${i}`]).join('\n');
-  t.deepEqual(planNetServices(p, done), []);
+  t.deepEqual(planFromAnswer(netServices, p, [['netifrc', ''], ['facts', done]]), { result: { changed: false, actions: [] } });
+  t.deepEqual(planNetServices(p, new Set(done.split('\n'))), []);
+});
+
+test('netServices: no netifrc (the lab) is skipped, saying what was not done; odd answers and names are refused', (t) => {
+  const p = { bridge: 'br0', port: 'eth0' };
+  const plan = planFromAnswer(netServices, p, [['netifrc', '', 1], ['facts', '']]);
+  t.deepEqual(plan.result, { changed: false, actions: [], skipped: 'netifrc is not installed (no /etc/init.d/net.lo): /etc/conf.d/net is written, but net.br0 are not linked, enabled or started' });
+  t.is(plan.apply, undefined);
+  t.throws(() => planFromAnswer(netServices, p, [['netifrc', ''], ['facts', 'started net.br0\nno-netifrc\n']]), { instanceOf: ProbeFormatError });
+  t.throws(() => planFromAnswer(netServices, { ...p, bridge: '-br0' }, [['netifrc', ''], ['facts', '']]), { message: /^bridge "-br0" is not an interface name/ });
+});
+
+test('rootKey: the key, none yet before init, or a file that is no key (no host prefix: ModuleError adds it)', (t) => {
+  const key = 'ssh-rsa AAAAB3NzaC1yc2E root@node1';
+  t.deepEqual(planFromAnswer(rootKey, {}, [['key', `${key}\n`]]).result, { changed: false, key, path: '/root/.ssh/id_rsa.pub', message: '/root/.ssh/id_rsa.pub: ssh-rsa' });
+  t.deepEqual(planFromAnswer(rootKey, {}, [['key', '', 1]]).result, { changed: false, message: 'root has no SSH key yet (gnt-cluster init creates it)' });
+  t.throws(() => planFromAnswer(rootKey, { type: 'ecdsa' }, [['key', 'hello\n']]), { message: '/root/.ssh/id_ecdsa.pub does not hold an OpenSSH public key' });
 });
