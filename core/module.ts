@@ -104,29 +104,19 @@ export function probe<P, F>(
 export type ModuleFn<P, R extends Result> = (<V>(host: Host<V>, params: P) => Promise<R>) & {
   readonly moduleName: string;
   /** The contract behind the function (for fixture tests: plan a recorded probe answer without a host). */
-  readonly spec?: ModuleSpec<P, any, R>;
+  readonly spec: ModuleSpec<P, any, R>;
 };
 
 const nesting = new AsyncLocalStorage<{ host: string; module: string }>();
 
 /**
- * Wraps a module's run function. Top-level calls emit module-start/module-end events with timing,
+ * Makes a module from its contract (see ModuleSpec). Top-level calls emit module-start/module-end events with timing,
  * status and diffs; calls made from inside another module (hostname using sysfile) run silently and
  * the outer module reports them. Any error is rethrown as a ModuleError naming host, module and the
  * playbook line that made the call.
  */
-/** @deprecated TRANSITION ONLY (removed once every module is on the contract). */
-export interface LegacyModuleSpec<P, R extends Result> {
-  name: string;
-  title: (params: P) => string;
-  run: (host: Host<unknown>, params: P) => Promise<R>;
-}
-
-export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>): ModuleFn<P, R>;
-/** @deprecated TRANSITION ONLY */
-export function defineModule<P, R extends Result>(spec: LegacyModuleSpec<P, R>): ModuleFn<P, R>;
-export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R> | LegacyModuleSpec<P, R>): ModuleFn<P, R> {
-  const run = (host: Host<unknown>, params: P) => ('run' in spec ? spec.run(host, params) : runContract(spec, host, params));
+export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>): ModuleFn<P, R> {
+  const run = (host: Host<unknown>, params: P) => runContract(spec, host, params);
   const fn = async <V>(host: Host<V>, params: P): Promise<R> => {
     const callsite = callerLocation(new Error().stack);
     const rt = runtimeOf(host as Host<unknown>);
@@ -185,7 +175,7 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R> |
       rt.currentModule = previous;
     }
   };
-  return Object.assign(fn, { moduleName: spec.name, spec: 'run' in spec ? undefined : spec });
+  return Object.assign(fn, { moduleName: spec.name, spec });
 }
 
 /** facts → plan → (unless --check) apply. */

@@ -160,11 +160,12 @@ test('RedactingSink: every string of every event kind is masked before the rende
 
 test('a module error quoting a secret is masked in the error the playbook catches (message, stack, cause) and in its event', async (t) => {
   const pw = `pw-${randomBytes(6).toString('hex')}`;
-  const leaky = defineModule<{ pw: Secret }, { changed: boolean }>({
+  const leaky = defineModule<{ pw: Secret }, null, { changed: boolean }>({
     name: 'leaky',
     title: () => 'leaky',
-    async run(host, p) {
-      registerSecrets(host, [p.pw]);
+    secrets: (p) => [p.pw],
+    facts: async () => null,
+    plan: (p) => {
       throw new Error(`cannot parse ${p.pw.reveal()}`);
     },
   });

@@ -11,7 +11,6 @@ export type Answer = readonly (readonly [name: string, content: string | Buffer,
  */
 export function planFromAnswer<P, R extends Result>(mod: ModuleFn<P, R>, params: P, answer: Answer, host: HostInfo = { name: 'h1', vars: {} }): Plan<R> {
   const spec = mod.spec;
-  if (!spec) throw new Error(`${mod.moduleName}: not on the module contract`);
   const facts = spec.facts as Partial<ProbeFacts<P, unknown>>;
   if (!facts.parse) throw new Error(`${mod.moduleName}: its facts step is not a single probe (use its own parse/plan functions)`);
   spec.validate?.(params);
