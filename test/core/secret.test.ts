@@ -4,7 +4,6 @@ import { inspect } from 'node:util';
 import test from 'ava';
 import { ModuleError } from '../../core/errors.ts';
 import { EventBus, RedactingSink, type RunEvent } from '../../core/events.ts';
-import { registerSecrets } from '../../core/host.ts';
 import { defineModule } from '../../core/module.ts';
 import { JsonRenderer } from '../../core/render/json.ts';
 import { PlainRenderer } from '../../core/render/plain.ts';
