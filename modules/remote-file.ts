@@ -252,7 +252,7 @@ export interface WriteOptions {
 export const VALIDATE_FAILED = 3;
 
 /** Temp file name next to the target: same directory, so the final rename is atomic. */
-export function tempPathFor(path: string): string {
+function tempPathFor(path: string): string {
   return `${dirOf(path).replace(/\/$/, '')}/.${baseOf(path)}.drover-${randomBytes(6).toString('hex')}`;
 }
 
