@@ -1,11 +1,19 @@
 // Builds POSIX sh command lines in which every interpolated value is quoted by construction.
-import { Secret } from './secret.ts';
+import { isSecret, type Secret } from './secret.ts';
 
 /**
  * A command line for POSIX sh. `text` is what runs; `display` is what may be shown
  * (secrets masked). Only `sh` and `ShellCommand.join` create one, so nothing unquoted gets in.
  */
+/** Marks ShellCommands across module instances (a site's own drover copy, a .ts source beside its dist/ build). */
+const BRAND = Symbol.for('drover.shell-command');
+
 export class ShellCommand {
+  readonly [BRAND] = true;
+  /** `instanceof` holds for a ShellCommand made by any copy of drover in the process (see BRAND). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
   readonly text: string;
   readonly display: string;
   readonly secrets: readonly Secret[];
@@ -98,7 +106,7 @@ function render(v: ShellValue, secrets: Secret[], functions: ShellFunction[][]):
     functions.push([...v.functions]);
     return { text: v.text, display: v.display };
   }
-  if (v instanceof Secret) {
+  if (isSecret(v)) {
     secrets.push(v);
     return { text: quote(v.reveal()), display: '***' };
   }
