@@ -24,7 +24,8 @@ export class CommandError extends Error {
     const err = tail(stderr);
     const out = err ? '' : tail(stdout, 5);
     super(
-      `Command failed with exit code ${code} on ${host}: ${command.length > 300 ? command.slice(0, 300) + '…' : command}` +
+      // No host here: a module's ModuleError, or the host-failed event, names it once.
+      `Command failed with exit code ${code}: ${command.length > 300 ? command.slice(0, 300) + '…' : command}` +
         (err ? `\n${err}` : '') +
         (out ? `\n${out}` : ''),
     );

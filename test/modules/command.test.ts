@@ -55,6 +55,6 @@ test('a failing command: the error names module, host, playbook line, command, e
   const th = localHost();
   t.teardown(() => th.close());
   const err = await t.throwsAsync(command(th.host, { cmd: sh`echo oops >&2; exit 3` }));
-  t.regex(err!.message, /^command failed on localhost \([^)]*command\.test\.ts:\d+\): Command failed with exit code 3 on localhost: echo oops >&2; exit 3\noops$/);
+  t.regex(err!.message, /^command failed on localhost \([^)]*command\.test\.ts:\d+\): Command failed with exit code 3: echo oops >&2; exit 3\noops$/);
   t.deepEqual(statusOf(th.events), ['failed']);
 });
