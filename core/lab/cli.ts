@@ -14,7 +14,7 @@ const help: Record<string, string> = {
 Real test hosts on this machine (root, Linux): network namespaces + overlay roots + OpenSSH.
 
 Commands:
-  up [N] [--profile base|gentoo|ganeti]   start N hosts node1.example.org ... (default 3, base)
+  up [N] [--profile PROFILE]               start N hosts node1.example.org ... (default 3, base)
   down                                     remove everything the lab made
   status                                   show labs and their hosts
   ssh nodeI [CMD...]                       ssh to a host as root (interactive without CMD)
@@ -22,10 +22,12 @@ Commands:
   delay nodeI MS [JITTER] [LOSS%]          add latency (ms), jitter (ms), loss; "delay nodeI off" removes it
   disk nodeI SIZE [--device vdb]           attach a loop-backed block device (e.g. 1G) as /dev/vdb
 Every command takes --name NAME (default: lab) and --help.`,
-  up: `Usage: drover lab up [N] [--profile base|gentoo|ganeti] [--name NAME]
+  up: `Usage: drover lab up [N] [--profile base|gentoo|ganeti|gentoo-real|ganeti-real] [--name NAME]
 Starts N hosts (default 3) node1.example.org ... with sshd, per-host SSH host keys (ed25519, RSA) and
 root access by a generated key. Writes an inventory, known_hosts and ssh_config under /run/drover/lab/NAME.
-Profiles: base (sshd), gentoo (+ OpenRC, LVM metadata-only, Portage stand-in), ganeti (+ Ganeti 3.0.2).
+Profiles: base (sshd), gentoo (+ OpenRC, LVM metadata-only, Portage stand-in), ganeti (+ Ganeti 3.0.2);
+gentoo-real, ganeti-real: the same with real Portage 3.0.82 and netifrc 0.7.14 (DROVER_LAB_PORTAGE and
+DROVER_LAB_NETIFRC: path or URL of the release .tar.gz; default ../shared/... beside the project).
 Layers are built once (debootstrap + apt, minutes) and cached under /var/cache/drover/lab.`,
   down: `Usage: drover lab down [--name NAME]
 Kills the lab's processes and removes its namespaces, links, loop devices and files. Safe to run twice.`,

@@ -6,7 +6,8 @@ import { hostKeyDir, hostKeyTypes } from './keys.ts';
 import { layersSourceDir } from './paths.ts';
 import { childPids, procStartTime, sleep } from './proc.ts';
 import { mustRun } from './run.ts';
-import type { LabHostState, LabRecord } from './types.ts';
+import { renderConfdNet } from './render.ts';
+import { usesNetifrc, type LabHostState, type LabRecord } from './types.ts';
 
 export function nodeDir(rec: LabRecord, short: string): string {
   return path.join(rec.dir, 'nodes', short);
@@ -43,6 +44,11 @@ export function writeNodeFiles(rec: LabRecord, h: LabHostState, files: { etcHost
     copyFileSync(path.join(hostKeyDir(h.short), `ssh_host_${t}_key.pub`), path.join(top, `etc/ssh/ssh_host_${t}_key.pub`));
     chmodSync(path.join(top, `etc/ssh/ssh_host_${t}_key.pub`), 0o644);
   }
+  if (usesNetifrc(rec.profile)) {
+    // netifrc's net.eth0 owns the host's address, as on a Gentoo node (host-init.sh leaves eth0 alone).
+    dir('etc/conf.d', 0o755);
+    file('etc/conf.d/net', renderConfdNet(rec, h), 0o644);
+  }
   file('root/.ssh/authorized_keys', files.authorizedKey, 0o600);
   file('root/.ssh/id_ed25519', files.privateKey, 0o600);
   file('root/.ssh/id_ed25519.pub', files.authorizedKey, 0o644);
@@ -53,7 +59,7 @@ export function writeNodeFiles(rec: LabRecord, h: LabHostState, files: { etcHost
  * Starts hosts: each is nsenter into its netns, unshare of mount/UTS/PID namespaces, host-init.sh as PID 1.
  * Returns the launcher (unshare) PIDs in host order; each host's init is its launcher's only child.
  */
-export async function launchHosts(rec: LabRecord, hosts: readonly LabHostState[], lowerRootsTopFirst: readonly string[], mode: 'sshd' | 'openrc'): Promise<number[]> {
+export async function launchHosts(rec: LabRecord, hosts: readonly LabHostState[], lowerRootsTopFirst: readonly string[], mode: 'sshd' | 'openrc' | 'netifrc'): Promise<number[]> {
   const lines = hosts.map((h) => {
     const dir = nodeDir(rec, h.short);
     const fields = [h.netns, path.join(dir, 'mnt'), [path.join(dir, 'files'), ...lowerRootsTopFirst].join(':'), `${h.address}/24`, rec.gateway, h.name, mode, path.join(dir, 'console.log')];

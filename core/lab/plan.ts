@@ -1,6 +1,6 @@
 // Pure planning of a lab instance: resource names (≤ 15-char interfaces), addresses, and the state before anything exists.
 import path from 'node:path';
-import type { LabProfile, LabRecord } from './types.ts';
+import { isGanetiProfile, type LabProfile, type LabRecord } from './types.ts';
 
 export const domain = 'example.org';
 export const clusterShortName = 'cluster';
@@ -60,7 +60,7 @@ export function planLab(opts: { name: string; hosts: number; profile: LabProfile
     sshConfigFile: path.join(opts.dir, 'ssh_config'),
     inventoryFile: path.join(opts.dir, 'inventory.yml'),
     hosts,
-    ...(opts.profile === 'ganeti' ? { cluster: { name: `${clusterShortName}.${domain}`, address: `${net}.${clusterOctet}` } } : {}),
+    ...(isGanetiProfile(opts.profile) ? { cluster: { name: `${clusterShortName}.${domain}`, address: `${net}.${clusterOctet}` } } : {}),
     layers: opts.layers ?? [],
     subnetIndex: opts.subnetIndex,
     launchers: [],

@@ -1,6 +1,6 @@
 // Pure renderers of the files a lab writes: /etc/hosts, known_hosts, ssh_config, the Ansible-format inventory.
 import { stringify } from 'yaml';
-import type { LabState } from './types.ts';
+import { isGanetiProfile, type LabState } from './types.ts';
 
 /** One host's public host keys (OpenSSH .pub lines). */
 export interface HostPublicKeys {
@@ -50,7 +50,7 @@ export function renderInventory(state: LabState): string {
   for (const h of state.hosts)
     hosts[h.name] = { ansible_host: h.address, ansible_user: 'root', ansible_ssh_private_key_file: state.keyFile };
   const children: Record<string, unknown> = { lab: { hosts } };
-  if (state.profile === 'ganeti') children.ganeti = { hosts: Object.fromEntries(state.hosts.map((h) => [h.name, null])) };
+  if (isGanetiProfile(state.profile)) children.ganeti = { hosts: Object.fromEntries(state.hosts.map((h) => [h.name, null])) };
   const doc = {
     all: {
       vars: {
@@ -62,4 +62,16 @@ export function renderInventory(state: LabState): string {
     },
   };
   return `# drover lab ${state.name} (profile ${state.profile}): written by \`drover lab up\`, removed by \`drover lab down\`\n` + stringify(doc, { nullStr: '', lineWidth: 0 });
+}
+
+/** netifrc's /etc/conf.d/net for a host of a netifrc profile: eth0's address and default route. */
+export function renderConfdNet(state: Pick<LabState, 'name' | 'gateway'>, h: { name: string; address: string }): string {
+  return [
+    `# drover lab ${state.name}: ${h.name}'s network, brought up by netifrc (net.eth0) at boot`,
+    `config_eth0="${h.address}/24"`,
+    `routes_eth0="default via ${state.gateway}"`,
+    '# no IPv6 duplicate address detection wait (5 s per start otherwise)',
+    'dad_timeout=0',
+    '',
+  ].join('\n');
 }

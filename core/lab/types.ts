@@ -1,6 +1,23 @@
 // The lab's public types: profiles, the state of one instance and its hosts (what state.json holds).
-export type LabProfile = 'base' | 'gentoo' | 'ganeti';
-export const labProfiles: readonly LabProfile[] = ['base', 'gentoo', 'ganeti'];
+// gentoo-real / ganeti-real: as gentoo / ganeti, with real Portage 3.0.82 and netifrc 0.7.14 instead of the stand-in.
+export type LabProfile = 'base' | 'gentoo' | 'ganeti' | 'gentoo-real' | 'ganeti-real';
+export const labProfiles: readonly LabProfile[] = ['base', 'gentoo', 'ganeti', 'gentoo-real', 'ganeti-real'];
+
+/**
+ * Whether the profiles gentoo and ganeti run real Portage and netifrc (their layers are then gentoo-real and
+ * ganeti-real, exactly as the profiles of those names) instead of the Portage stand-in. The one switch.
+ */
+export const realPortageByDefault: boolean = false;
+
+/** Profiles whose hosts run Ganeti (a cluster name and address, the inventory group `ganeti`). */
+export function isGanetiProfile(p: LabProfile): boolean {
+  return p === 'ganeti' || p === 'ganeti-real';
+}
+
+/** Profiles whose hosts run netifrc: `net.eth0` gives eth0 its address (from /etc/conf.d/net), not the lab's init. */
+export function usesNetifrc(p: LabProfile): boolean {
+  return p === 'gentoo-real' || p === 'ganeti-real' || (realPortageByDefault && (p === 'gentoo' || p === 'ganeti'));
+}
 
 export interface LabHostState {
   /** FQDN, e.g. node1.example.org */

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { labDown, isRunning } from './down.ts';
 import { ensureHostKeys, ensureKeyPair } from './keys.ts';
-import { ensureLayers } from './layers.ts';
+import { ensureLayers, portageDescription } from './layers.ts';
 import { busySubnets, networkUp } from './net.ts';
 import { instanceDir } from './paths.ts';
 import { checkHostCount, checkLabName, domain, planLab } from './plan.ts';
@@ -12,7 +12,7 @@ import { launchHosts, waitForInit, waitForSsh, writeNodeFiles } from './hosts.ts
 import { renderEtcHosts, renderInventory, renderKnownHosts, renderSshConfig } from './render.ts';
 import { claimSubnet, readRecord, writeRecord } from './state.ts';
 import type { LabProfile, LabRecord, LabState } from './types.ts';
-import { labProfiles } from './types.ts';
+import { labProfiles, usesNetifrc } from './types.ts';
 
 export interface LabUpOptions {
   name?: string;
@@ -52,6 +52,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   dbg('start');
   const roots = await ensureLayers(profile, log);
   dbg('layers');
+  const portage = portageDescription(profile);
+  if (portage) log(`drover lab: ${name}: ${portage}`);
   const dir = instanceDir(name);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const rec = planLab({ name, hosts: count, profile, subnetIndex: claimSubnet(name, await busySubnets()), dir, layers: roots });
@@ -74,7 +76,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     dbg('files');
     await networkUp(rec);
     dbg('network');
-    const mode = profile === 'base' ? 'sshd' : 'openrc';
+    const mode = profile === 'base' ? 'sshd' : usesNetifrc(profile) ? 'netifrc' : 'openrc';
     const launchers = await launchHosts(rec, rec.hosts, roots, mode);
     rec.hosts.forEach((h, i) => rec.launchers.push({ host: h.name, pid: launchers[i], startTime: procStartTime(launchers[i]) }));
     writeRecord(rec);

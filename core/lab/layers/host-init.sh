@@ -2,7 +2,8 @@
 # First process of a lab host (PID 1 in its own mount/UTS/PID namespaces, inside its netns): builds its root, then execs its init.
 # Usage: host-init.sh MNT LOWERDIR CIDR GATEWAY FQDN MODE
 #   MNT: an empty dir to mount the host's tmpfs on; LOWERDIR: overlay lower dirs, top first (node files, layers...);
-#   MODE: sshd (sshd -D is the init) or openrc (openrc-init is the init, sshd an OpenRC service).
+#   MODE: sshd (sshd -D is the init) or openrc (openrc-init is the init, sshd an OpenRC service),
+#   or netifrc (as openrc, and eth0 is left unconfigured for netifrc's net.eth0).
 set -eu
 mnt=$1 lowerdir=$2 cidr=$3 gw=$4 fqdn=$5 mode=$6
 mount -t tmpfs -o mode=755 lab "$mnt"
@@ -26,9 +27,12 @@ mkdir -p "$r/run/sshd" "$r/run/lock"
 mount -t tmpfs -o mode=1777 tmp "$r/tmp"
 hostname "$fqdn"
 ip link set lo up
-ip addr add "$cidr" dev eth0
-ip link set eth0 up
-ip route add default via "$gw"
+# MODE netifrc: net.eth0 (netifrc, from /etc/conf.d/net) configures eth0 at boot, as on a Gentoo node.
+if [ "$mode" != netifrc ]; then
+  ip addr add "$cidr" dev eth0
+  ip link set eth0 up
+  ip route add default via "$gw"
+fi
 # pivot_root, so the host's mount table shows only its own mounts (no machine paths).
 mkdir -p "$r/.oldroot"
 cd "$r"
@@ -38,6 +42,6 @@ umount -l /.oldroot
 rmdir /.oldroot
 case "$mode" in
   sshd) exec /usr/sbin/sshd -D -e ;;
-  openrc) exec /sbin/openrc-init ;;
+  openrc|netifrc) exec /sbin/openrc-init ;;
   *) echo "host-init: unknown mode $mode" >&2; exit 2 ;;
 esac
