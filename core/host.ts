@@ -1,5 +1,5 @@
 // The handle a playbook and its modules hold for one host: vars, check mode, and exec over its transport.
-import { CheckModeViolation, CommandError, Interrupted } from './errors.ts';
+import { CheckModeViolation, CommandError, HostKeyError, Interrupted, UnreachableError } from './errors.ts';
 import { redacting, type EventSink } from './events.ts';
 import { isSecret, SecretSet, type Secret, type SecretText } from './secret.ts';
 import { ShellCommand } from './sh.ts';
@@ -39,6 +39,12 @@ export interface Host<V = Record<string, unknown>> {
   readonly check: boolean;
   /** Runs one command in the host's shell (one round trip, no new SSH session). */
   exec(cmd: ShellCommand, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Drops the connection and opens a new one, retrying until the host answers (default 120 s). Only for
+   * a step that takes the connection down on purpose (a reboot, moving the address onto a bridge);
+   * anywhere else a lost connection leaves the host unreachable. A changed host key is never retried.
+   */
+  reconnect(options?: { timeoutMs?: number; delayMs?: number }): Promise<void>;
   /** A progress line for the host's line in the progress view. */
   log(line: string): void;
   /**
@@ -66,6 +72,8 @@ export interface HostRuntime {
   moduleDepth: number;
   currentModule?: string;
   handlers: Map<string, () => Promise<unknown>>;
+  /** The run's Ctrl-C signal: retry() cuts its delays short with it. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -78,6 +86,13 @@ const RUNTIME = Symbol.for('drover.host-runtime');
 
 export function runtimeOf(host: Host<unknown>): HostRuntime | undefined {
   return (host as unknown as { [RUNTIME]?: HostRuntime })[RUNTIME];
+}
+
+/** Gives a view of `host` (the read-only host a facts step gets) the host's runtime, so retry() there reports events. */
+export function shareRuntime<T extends object>(host: Host<unknown>, view: T): T {
+  const rt = runtimeOf(host);
+  if (rt) Object.defineProperty(view, RUNTIME, { value: rt, enumerable: false });
+  return view;
 }
 
 /**
@@ -125,7 +140,7 @@ export class RunHost<V> implements Host<V> {
     this.check = init.check;
     this.openTransport = init.transport;
     const secrets = init.secrets ?? new SecretSet();
-    this.rt = { events: redacting(init.events, secrets), secrets, moduleDepth: 0, handlers: new Map() };
+    this.rt = { events: redacting(init.events, secrets), secrets, moduleDepth: 0, handlers: new Map(), signal: init.signal };
     Object.defineProperty(this, RUNTIME, { value: this.rt, enumerable: false });
   }
 
@@ -133,6 +148,33 @@ export class RunHost<V> implements Host<V> {
   connect(): Promise<Transport> {
     this.transportP ??= this.openTransport();
     return this.transportP;
+  }
+
+  async reconnect(options: { timeoutMs?: number; delayMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const delayMs = options.delayMs ?? 1000;
+    const old = this.transportP;
+    this.transportP = undefined;
+    if (old) await old.then((t) => t.close(), () => undefined).catch(() => undefined);
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      if (this.signal?.aborted) throw new Interrupted('interrupted');
+      try {
+        this.transportP = this.openTransport();
+        await this.transportP;
+        // A new shell: its functions must be defined again, which the new session does by itself.
+        return;
+      } catch (err) {
+        this.transportP = undefined;
+        if (!(err instanceof UnreachableError) || err instanceof HostKeyError || Date.now() + delayMs > deadline) {
+          if (err instanceof UnreachableError && !(err instanceof HostKeyError)) {
+            throw new UnreachableError(this.name, `did not come back within ${Math.round(timeoutMs / 1000)} s (${attempt} attempts): ${err.message}`, { cause: err });
+          }
+          throw err;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   }
 
   async close(): Promise<void> {

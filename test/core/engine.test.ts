@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import test from 'ava';
-import { CheckModeViolation } from '../../core/errors.ts';
+import { CheckModeViolation, HostKeyError, UnreachableError } from '../../core/errors.ts';
 import type { RunEvent } from '../../core/events.ts';
 import { RunHost } from '../../core/host.ts';
 import { defineModule, probe } from '../../core/module.ts';
@@ -175,4 +175,37 @@ test('a second copy of drover in the process (its own core/ files) still reports
   const r = rig(['a'], () => '');
   await other(r.hosts[0], null);
   t.like(r.events.find((e) => e.kind === 'module-end'), { kind: 'module-end', module: 'other', status: 'ok' });
+});
+
+test('reconnect: a host that drops on purpose is reopened, retried until it answers; a changed host key is never retried', async (t) => {
+  const events: RunEvent[] = [];
+  const sink = { emit: (e: RunEvent) => void events.push(e), end: async () => undefined };
+  let opens = 0;
+  const first = new MemoryTransport(() => '');
+  const h = new RunHost({
+    name: 'a',
+    vars: {},
+    groups: [],
+    check: false,
+    events: sink,
+    transport: async () => {
+      opens++;
+      if (opens === 1) return first;
+      if (opens < 4) throw new UnreachableError('a', 'connection refused');
+      return new MemoryTransport(() => 'back\n');
+    },
+  });
+  await h.connect();
+  await h.reconnect({ delayMs: 5 });
+  t.true(first.closed);
+  t.is(opens, 4);
+  t.is((await h.exec(sh`echo`, { readOnly: true })).stdout, 'back\n');
+
+  const down = new RunHost({ name: 'b', vars: {}, groups: [], check: false, events: sink, transport: async () => { throw new UnreachableError('b', 'no route'); } });
+  await t.throwsAsync(down.reconnect({ timeoutMs: 30, delayMs: 10 }), { instanceOf: UnreachableError, message: /did not come back within 0 s \(\d+ attempts\): no route/ });
+
+  let keyTries = 0;
+  const rekeyed = new RunHost({ name: 'c', vars: {}, groups: [], check: false, events: sink, transport: async () => { keyTries++; throw new HostKeyError('c', 'host key CHANGED'); } });
+  await t.throwsAsync(rekeyed.reconnect({ timeoutMs: 1000, delayMs: 5 }), { instanceOf: HostKeyError });
+  t.is(keyTries, 1);
 });
