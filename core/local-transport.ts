@@ -35,8 +35,9 @@ export async function openLocalTransport(opts: LocalOptions = {}): Promise<Trans
   };
   const session = new ShellSession(name, 'local', child, teardown);
   child.on('error', (e) => session.fail(new UnreachableError(name, `local: cannot start sh: ${e.message}`, { cause: e })));
-  // A background process may keep the pipes open after sh died: then the exit itself must fail the session
-  // (after a moment, so that output already on its way, such as sudo's reason, is read first).
+  // Commands write to files, never to these pipes (see ssh/framing.ts), so they close when sh dies; sudo or a
+  // process that opened them on purpose may still hold them: then the exit itself fails the session (after a
+  // moment, so that output already on its way, such as sudo's reason, is read first).
   child.on('exit', (code, signal) => {
     setTimeout(
       () => session.fail(new UnreachableError(name, `local: sh exited (${signal ?? `code ${code}`})`)),

@@ -11,7 +11,11 @@ export interface RawResult {
 export interface RunOptions {
   /** Bytes for the command's stdin (file content); without it the command reads /dev/null. */
   stdin?: Buffer;
-  /** Called with output as it arrives (progress of long commands); never with framing bytes. */
+  /**
+   * Progress of long commands: called with output while the command runs (copied by `tail -f` from its
+   * output files), then with whatever that copy had not reached when the command ended. In all, exactly
+   * the result's bytes, never a framing byte. Without GNU tail, all of it comes at the end.
+   */
   onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** Functions the script calls: defined in the session's shell before it runs, unless already defined there. */
   functions?: readonly ShellFunction[];
@@ -19,8 +23,10 @@ export interface RunOptions {
 
 /**
  * Runs sh command text on one host. Commands on one transport run one at a time, in order,
- * in a fresh subshell each (no `cd` or variable leaks between them).
- * A lost connection rejects the pending and all later calls with an UnreachableError.
+ * in a fresh subshell each (no `cd` or variable leaks between them), and each one's stdout/stderr is
+ * only its own (a background process it leaves cannot write into a later command's output).
+ * A lost connection, or a shell that died, rejects the pending and all later calls with an UnreachableError;
+ * output that could not be stored whole on the host (no space) rejects that call with an Error.
  */
 export interface Transport {
   readonly kind: 'ssh' | 'local';

@@ -1,16 +1,34 @@
-// Frames one command for a long-lived `sh` and cuts its exact stdout/stderr/exit code back out of the streams.
+// Frames one command for a long-lived `sh` and cuts its exact stdout/stderr/exit code back out of the channel.
 import { randomBytes } from 'node:crypto';
-import type { RawResult } from '../transport.ts';
 import { quote } from '../sh.ts';
 
 /**
- * Why this shape: every command gets a fresh random nonce, and the only framing bytes the shell prints are
- * the end markers that carry that nonce. A command cannot print a marker it has never seen, so no output
- * (fake markers, NUL bytes, a missing final newline, binary noise) can end a frame early or late.
- * The command text travels as one single-quoted word (byte-exact in POSIX sh, no process needed) and runs
- * in `( eval ... )`, a subshell: `cd`, variables, traps, `exit`, `exec >&-` stay inside it.
- * Its stdin is /dev/null, or the payload decoded from a base64 here-doc (delimited by the nonce) and piped
- * in: in a pipeline `$?` is the status of the last element, the command, not of base64.
+ * Why this shape (README "Guarantees of the command channel"):
+ *
+ * 1. A command never writes to the channel. Its stdout and stderr are two fresh files in the session's
+ *    private directory (`$drover_d/<seq>.o`, `.e`), its stdin is /dev/null or the payload. Once it exits, the
+ *    shell itself copies the files to the channel between markers. A background process the command left
+ *    behind keeps its descriptors on *those* files, which are never read again: whatever it writes later
+ *    is nobody's output, and it cannot reach the channel or a later command's files (fresh names and inodes).
+ * 2. Only the session's shell writes to the channel, and it writes only frames:
+ *      `<tag> s\n` <stdout file> `<tag> o <exit code>\n` <stderr file> `<tag> e <state>\n`
+ *    all on the channel's stdout (one `printf` when there is no output; else one `cat` of the stdout file,
+ *    a file holding the middle marker, and the stderr file). `<tag>` carries a fresh 128-bit nonce per command. The nonce is only in
+ *    the text the shell reads; file names use a sequence number, so a command cannot learn it and no output
+ *    (fake markers, NUL bytes, a missing final newline) can end a frame early or late.
+ * 3. `<state>` tells whether the output is whole: `ok`; `full` (the directory had no room after the command
+ *    ran: a write may have failed, so its output cannot be trusted); `nofile` (the files could not be
+ *    created: the command did not run); `unreadable` (copying a file failed).
+ * 4. Live output (progress of long commands) is optional: `tail -f` copies the files to the channel while
+ *    the command runs, and is killed and waited for before the frame starts. So live bytes are a prefix of
+ *    the result, never a part of it that decides anything (the session hands out the rest from the result).
+ *    Without GNU tail (`--pid`) there is no live copy: all of it comes with the result.
+ *
+ * The command text travels as one single-quoted word and runs in `( eval ... )`, a subshell: `cd`, variables,
+ * traps, `exit`, `exec >&-` stay inside it. Its stdin payload is decoded from a base64 here-doc (delimited by
+ * the nonce) and piped in: in a pipeline `$?` is the status of the last element, the command.
+ * The channel's stderr carries only the shell's own complaints (a file it could not create); the session
+ * keeps their tail for error messages.
  */
 
 /** 16 random bytes as hex: unguessable for a command running before its own frame is written. */
@@ -18,53 +36,115 @@ export function newNonce(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** The stdout end marker is `<tag> <exit code>\n`, the stderr one `<tag>\n`. */
 export function endTag(nonce: string): string {
   return `:drover-end:${nonce}`;
 }
 
+/** The session's shell variable holding its private output directory. */
+export const DIR_VAR = 'drover_d';
+
 /**
- * The sh text that runs `command` with `stdin` (or /dev/null) and then prints both end markers.
- * `definitions` (function definitions only, see shellFunction) run first in the session's own shell,
- * so they stay defined for later commands; defining a function runs none of its body.
+ * Run once when the shell is ready: makes the private output directory (mode 0700; tmpfs /dev/shm
+ * first, else $TMPDIR, else /tmp) and removes it when the shell exits. Answers `<tag> i <status> <dir>\n`.
+ *
+ * The EXIT trap removes the directory only in the session's shell itself: bash runs it in a forked child
+ * too when that child is killed before it dropped the trap (a `tail &` killed at once). `read` of
+ * /proc/self/stat is a builtin, so it names the process running the trap (`$$` would name the parent);
+ * without /proc both sides are empty and the trap removes the directory as before.
  */
-export function frameCommand(command: string, nonce: string, stdin?: Buffer, definitions = ''): string {
-  if (command.includes('\0') || definitions.includes('\0')) throw new Error('a shell command cannot contain a NUL byte');
+export function initScript(nonce: string): string {
   const tag = endTag(nonce);
-  const prelude = definitions ? `${definitions}\n` : '';
+  const mk = (base: string) => `mktemp -d ${base}/drover.XXXXXXXX`;
+  const me = (v: string) => `{ read -r ${v} drover_x </proc/self/stat; } 2>/dev/null`;
+  return (
+    `${me('drover_pid')}; ` +
+    `${DIR_VAR}=$(umask 077; ${mk('/dev/shm')} 2>/dev/null || ${mk('"${TMPDIR:-/tmp}"')} 2>/dev/null || ${mk('/tmp')}) && ` +
+    `trap '${me('drover_me')}; [ "$drover_me" != "$drover_pid" ] || rm -rf -- "$${DIR_VAR}"' EXIT; ` +
+    `printf '%s i %s %s\\n' ${tag} "$?" "$${DIR_VAR}"\n`
+  );
+}
+
+export interface FrameOptions {
+  /** Per-session sequence number: names the output files. */
+  seq: number;
+  stdin?: Buffer;
+  /** Function definitions to evaluate in the session's shell first (see shell-session.ts). */
+  definitions?: string;
+  /** Copy output to the channel while the command runs. */
+  live?: boolean;
+  /** Remove the files of earlier commands first. */
+  sweep?: boolean;
+}
+
+/** The sh text that runs `command` as described above. */
+export function frameCommand(command: string, nonce: string, o: FrameOptions): string {
+  if (command.includes('\0') || o.definitions?.includes('\0')) throw new Error('a shell command cannot contain a NUL byte');
+  const tag = endTag(nonce);
+  const f = `"$${DIR_VAR}/${o.seq}`;
+  const out = `${f}.o"`;
+  const err = `${f}.e"`;
+  const parts: string[] = [];
+  // Earlier commands' files: a background process may still write to them; unlinking them only frees the space.
+  if (o.sweep) parts.push(`[ -z "$${DIR_VAR}" ] || rm -f -- "$${DIR_VAR}"/*`);
+  // Definitions run in the session's shell (a brace group, no subshell); their complaints go to the command's stderr.
+  if (o.definitions) parts.push(`{ ${o.definitions}\n} 2>${err}`);
+  const errRedir = o.definitions ? `2>>${err}` : `2>${err}`;
+  if (o.live) {
+    parts.push(
+      `{ :; } >${out} ${errRedir}`,
+      `tail --pid=$$ -c +1 -f ${out} 2>/dev/null & drover_t1=$!`,
+      `tail --pid=$$ -c +1 -f ${err} 2>/dev/null >&2 & drover_t2=$!`,
+    );
+  }
   const run = `( eval ${quote(command)} )`;
-  const end = `; printf '%s %s\\n' ${tag} "$?"; printf '%s\\n' ${tag} >&2\n`;
-  if (stdin === undefined) return `${prelude}${run} </dev/null${end}`;
-  const delim = `DROVER_IN_${nonce}`;
-  // base64 never contains '_', so no payload line can equal the delimiter.
-  const b64 = stdin.toString('base64').replace(/.{1,76}/g, '$&\n');
-  return `${prelude}base64 -d <<'${delim}' 2>/dev/null | ${run}${end}${b64}${delim}\n`;
+  if (o.stdin === undefined) {
+    parts.push(`${run} </dev/null >${out} ${o.live ? `2>>${err}` : errRedir}; drover_s=$?`);
+  } else {
+    parts.push(`base64 -d <<'DROVER_IN_${nonce}' 2>/dev/null | ${run} >${out} ${o.live ? `2>>${err}` : errRedir}; drover_s=$?`);
+  }
+  if (o.live) parts.push(`kill $drover_t1 $drover_t2 2>/dev/null; wait $drover_t1 $drover_t2 2>/dev/null`);
+  const mid = `${f}.m"`;
+  parts.push(
+    // The middle marker goes to a file of its own: then one `cat` copies stdout, marker and stderr (one
+    // process per command, none when there is no output). Writing it needs a new block: when none is
+    // left, a write of the command may have failed too, and its output cannot be trusted.
+    `if ! [ -f ${out} ] || ! [ -f ${err} ]; then drover_k=nofile; elif printf '%s o %s\\n' ${tag} "$drover_s" >${mid}; then drover_k=ok; else drover_k=full; fi`,
+    // No output (most commands): the whole frame in one write.
+    `if ! [ -s ${out} ] && ! [ -s ${err} ]; then printf '%s s\\n%s o %s\\n%s e %s\\n' ${tag} ${tag} "$drover_s" ${tag} "$drover_k"; else printf '%s s\\n' ${tag}`,
+    `if [ $drover_k = ok ]; then cat -- ${out} ${mid} ${err} || drover_k=unreadable`,
+    // No marker file: the marker comes from printf itself.
+    `else { ! [ -s ${out} ] || cat -- ${out} || drover_k=unreadable; }; printf '%s o %s\\n' ${tag} "$drover_s"; { ! [ -s ${err} ] || cat -- ${err} || drover_k=unreadable; }; fi`,
+    `printf '%s e %s\\n' ${tag} "$drover_k"; fi`,
+  );
+  let text = parts.join('; ') + '\n';
+  if (o.stdin !== undefined) {
+    // base64 never contains '_', so no payload line can equal the delimiter.
+    const b64 = o.stdin.toString('base64').replace(/.{1,76}/g, '$&\n');
+    text += `${b64}DROVER_IN_${nonce}\n`;
+  }
+  return text;
 }
 
 /**
- * Finds the end marker in one output stream fed in arbitrary chunks. Everything before the marker is the
- * command's output; it is handed out as soon as it cannot be the start of the marker.
+ * Finds `<prefix><arg>\n` in a stream fed in arbitrary chunks. Everything before the prefix is handed out
+ * as soon as it cannot be the start of the prefix; `arg` is the rest of the marker line.
  */
 export class MarkerScanner {
   private readonly tag: Buffer;
   private held: Buffer = Buffer.alloc(0);
-  /** Set once the whole marker line has been seen. */
   done = false;
-  /** The exit code carried by a stdout marker. */
-  code: number | undefined;
-  /** Bytes that arrived after the marker (a background process writing late): not this command's. */
+  arg = '';
+  /** Bytes after the marker line. */
   rest: Buffer = Buffer.alloc(0);
 
-  constructor(nonce: string, private readonly withCode: boolean) {
-    this.tag = Buffer.from(endTag(nonce) + (withCode ? ' ' : '\n'));
+  /** @param maxArg longest marker argument expected: a longer unfinished line is a broken protocol */
+  constructor(prefix: string, private readonly maxArg = 64) {
+    this.tag = Buffer.from(prefix);
   }
 
-  /** Feeds a chunk; returns the bytes that are certainly command output. */
+  /** Feeds a chunk; returns the bytes that certainly come before the marker. */
   feed(chunk: Buffer): Buffer {
-    if (this.done) {
-      this.rest = Buffer.concat([this.rest, chunk]);
-      return Buffer.alloc(0);
-    }
+    if (this.done) throw new Error('MarkerScanner fed after its marker');
     const buf = this.held.length ? Buffer.concat([this.held, chunk]) : chunk;
     const at = buf.indexOf(this.tag);
     if (at < 0) {
@@ -72,27 +152,18 @@ export class MarkerScanner {
       this.held = Buffer.from(buf.subarray(buf.length - keep));
       return buf.subarray(0, buf.length - keep);
     }
-    if (!this.withCode) {
-      this.finish(buf.subarray(at + this.tag.length));
-      return buf.subarray(0, at);
-    }
     const nl = buf.indexOf(0x0a, at + this.tag.length);
     if (nl < 0) {
-      // The marker has started but its exit code line is incomplete: keep it until the newline arrives.
+      // The marker has started but its line is incomplete: keep it until the newline arrives.
+      if (buf.length - at > this.tag.length + this.maxArg) throw new Error('malformed end marker from the remote shell: no end of line');
       this.held = Buffer.from(buf.subarray(at));
       return buf.subarray(0, at);
     }
-    const codeText = buf.subarray(at + this.tag.length, nl).toString('latin1');
-    if (!/^\d{1,3}$/.test(codeText)) throw new Error(`malformed end marker from the remote shell: exit code ${JSON.stringify(codeText)}`);
-    this.code = Number(codeText);
-    this.finish(buf.subarray(nl + 1));
-    return buf.subarray(0, at);
-  }
-
-  private finish(rest: Buffer): void {
+    this.arg = buf.subarray(at + this.tag.length, nl).toString('latin1');
     this.done = true;
     this.held = Buffer.alloc(0);
-    this.rest = Buffer.from(rest);
+    this.rest = Buffer.from(buf.subarray(nl + 1));
+    return buf.subarray(0, at);
   }
 
   /** Length of the longest suffix of `buf` that is a proper prefix of the tag (it may be a marker starting). */
@@ -105,39 +176,82 @@ export class MarkerScanner {
   }
 }
 
-export type StreamName = 'stdout' | 'stderr';
+/** Whether the output came back whole (see point 3 above). */
+export type OutputState = 'ok' | 'full' | 'nofile' | 'unreadable';
 
-/** Reads one command's frame from both streams: output chunks as they come, then the exact result. */
+export interface FrameResult {
+  code: number;
+  stdout: Buffer;
+  stderr: Buffer;
+  state: OutputState;
+}
+
+/** Reads one command's frame from the channel's stdout: live bytes first, then the exact result. */
 export class FrameReader {
-  private readonly scanners: Record<StreamName, MarkerScanner>;
-  private readonly chunks: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] };
+  /** One scanner per marker, in order; each finds `<tag> ` and the rest of its line. */
+  private readonly scanners: MarkerScanner[];
+  private phase = 0;
+  private readonly chunks: { stdout: Buffer[]; stderr: Buffer[] } = { stdout: [], stderr: [] };
+  private code = 0;
+  private state: OutputState = 'ok';
 
   constructor(nonce: string) {
-    this.scanners = { stdout: new MarkerScanner(nonce, true), stderr: new MarkerScanner(nonce, false) };
+    const tag = endTag(nonce);
+    this.scanners = [new MarkerScanner(`${tag} `), new MarkerScanner(`${tag} `), new MarkerScanner(`${tag} `)];
   }
 
-  /** Feeds bytes from one stream; returns the part that is command output (possibly empty). */
-  feed(stream: StreamName, chunk: Buffer): Buffer {
-    const out = this.scanners[stream].feed(chunk);
-    if (out.length) this.chunks[stream].push(Buffer.from(out));
-    return out;
+  /** Feeds bytes of the channel's stdout; returns live stdout (bytes before the frame), possibly empty. */
+  feed(chunk: Buffer): Buffer {
+    let live: Buffer = Buffer.alloc(0);
+    while (this.phase < 3) {
+      const sc = this.scanners[this.phase];
+      const before = sc.feed(chunk);
+      if (before.length) {
+        if (this.phase === 0) live = before;
+        else this.chunks[this.phase === 1 ? 'stdout' : 'stderr'].push(Buffer.from(before));
+      }
+      if (!sc.done) break;
+      // Only the shell knows the tag: a marker out of order means a frame went wrong (say `cat` died), not output.
+      this.take(this.phase, sc.arg);
+      this.phase++;
+      chunk = sc.rest;
+      if (!chunk.length) break;
+    }
+    return live;
+  }
+
+  private take(phase: number, arg: string): void {
+    const expected = ['s', 'o', 'e'][phase];
+    if (phase === 0 && arg === 's') return;
+    const m = /^([soe]) (\S+)$/.exec(arg);
+    if (!m || m[1] !== expected) throw new Error(`broken frame from the remote shell: marker ${JSON.stringify(arg)} where "${expected}" was due`);
+    if (phase === 1) {
+      if (!/^\d{1,3}$/.test(m[2])) throw new Error(`malformed end marker from the remote shell: exit code ${JSON.stringify(m[2])}`);
+      this.code = Number(m[2]);
+    } else {
+      if (!['ok', 'full', 'nofile', 'unreadable'].includes(m[2])) throw new Error(`malformed end marker from the remote shell: state ${JSON.stringify(m[2])}`);
+      this.state = m[2] as OutputState;
+    }
   }
 
   get complete(): boolean {
-    return this.scanners.stdout.done && this.scanners.stderr.done;
+    return this.phase === 3;
   }
 
-  /** Bytes seen after a stream's marker; they belong to whatever runs next. */
-  rest(stream: StreamName): Buffer {
-    return this.scanners[stream].rest;
+  /** Bytes after the frame: nothing writes there but the shell, so normally none. */
+  get rest(): Buffer {
+    return this.scanners[2].rest;
   }
 
-  result(): RawResult {
-    if (!this.complete) throw new Error('FrameReader.result() before both end markers arrived');
-    return {
-      code: this.scanners.stdout.code as number,
-      stdout: Buffer.concat(this.chunks.stdout),
-      stderr: Buffer.concat(this.chunks.stderr),
-    };
+  result(): FrameResult {
+    if (!this.complete) throw new Error('FrameReader.result() before the frame was complete');
+    return { code: this.code, stdout: Buffer.concat(this.chunks.stdout), stderr: Buffer.concat(this.chunks.stderr), state: this.state };
   }
+}
+
+/** The answer to initScript: `<tag> i <status> <dir>\n`. */
+export function parseInit(line: string): { status: number; dir: string } {
+  const m = /^(\d+) (.*)$/.exec(line);
+  if (!m) throw new Error(`malformed start-up answer from the remote shell: ${JSON.stringify(line)}`);
+  return { status: Number(m[1]), dir: m[2] };
 }

@@ -4,7 +4,13 @@ import { tail, UnreachableError } from '../errors.ts';
 import { redact, type Secret } from '../secret.ts';
 import type { RawResult, RunOptions } from '../transport.ts';
 import { quote } from '../sh.ts';
-import { FrameReader, frameCommand, newNonce, type StreamName } from './framing.ts';
+import { endTag, FrameReader, frameCommand, initScript, MarkerScanner, newNonce, parseInit, type FrameResult } from './framing.ts';
+
+type StreamName = 'stdout' | 'stderr';
+
+/** Earlier commands' output files are removed together (one `rm`) once this many commands or bytes piled up. */
+const SWEEP_COMMANDS = 32;
+const SWEEP_BYTES = 1 << 20;
 
 export interface ShellStreams {
   stdin: Writable;
@@ -25,6 +31,10 @@ export interface ReadyOptions {
 interface Running {
   reader: FrameReader;
   onOutput?: RunOptions['onOutput'];
+  /** Functions first defined by this command: forgotten again when its output state is not ok. */
+  defines: string[];
+  /** Bytes handed to onOutput so far, per stream: the rest of the result follows when the frame is read. */
+  streamed: Record<StreamName, number>;
   resolve(r: RawResult): void;
   reject(e: unknown): void;
 }
@@ -38,7 +48,7 @@ export class ShellSession {
   private queue: Promise<unknown> = Promise.resolve();
   private dead?: UnreachableError;
   private closing = false;
-  /** Bytes after the ready token, before the first command was written (normally none). */
+  /** Bytes after the ready token on one stream while the other's is still awaited: replayed once both came. */
   private carry: Record<StreamName, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
   private starting?: { opts: ReadyOptions; out: Buffer; err: Buffer; seenOut: boolean; seenErr: boolean; prompts: number; resolve(): void; reject(e: unknown): void };
   /** Stderr seen before the shell was ready: the reason when sudo or the login shell fails. */
@@ -47,6 +57,16 @@ export class ShellSession {
   private readonly defined = new Map<string, string>();
   /** Output that arrived before start() was called: replayed into it. */
   private early: [StreamName, Buffer][] | undefined = [];
+  /** Waiting for the answer to initScript (after the ready token, before start() resolves). */
+  private initializing?: MarkerScanner;
+  /** The shell's private directory for command output (see framing.ts). */
+  outputDir?: string;
+  /** Names the next command's output files. */
+  private seq = 0;
+  /** Output files of finished commands not removed yet. */
+  private unswept = { commands: 0, bytes: 0, now: false };
+  /** Tail of what the shell itself wrote to its stderr (e.g. a file it could not create): for error messages. */
+  private diag = '';
 
   /**
    * @param host inventory name, for errors
@@ -149,41 +169,106 @@ export class ShellSession {
     // Each definition is tried in a subshell first: a syntax error there would otherwise end this shell
     // (and the connection); this way it only fails the command that needed it, with sh's message.
     const defs = missing.map((f) => `( eval ${quote(f.definition)} ) && eval ${quote(f.definition)}`).join('\n');
-    const text = frameCommand(script, nonce, options.stdin, defs);
+    const u = this.unswept;
+    const sweep = u.now || u.commands >= SWEEP_COMMANDS || u.bytes >= SWEEP_BYTES;
+    if (sweep) this.unswept = { commands: 0, bytes: 0, now: false };
+    const text = frameCommand(script, nonce, { seq: ++this.seq, stdin: options.stdin, definitions: defs, live: Boolean(options.onOutput), sweep });
+    this.diag = '';
     return new Promise<RawResult>((resolve, reject) => {
-      this.running = { reader: new FrameReader(nonce), onOutput: options.onOutput, resolve, reject };
-      const carried = this.carry;
-      this.carry = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+      this.running = { reader: new FrameReader(nonce), onOutput: options.onOutput, defines: missing.map((f) => f.name), streamed: { stdout: 0, stderr: 0 }, resolve, reject };
       this.streams.stdin.write(text);
-      if (carried.stdout.length) this.onData('stdout', carried.stdout);
-      if (carried.stderr.length) this.onData('stderr', carried.stderr);
     });
   }
 
   private onData(stream: StreamName, chunk: Buffer): void {
     if (this.dead) return;
     if (this.early) return void this.early.push([stream, chunk]);
-    if (this.starting) return this.onStartData(stream, chunk);
+    if (this.starting && !this.initializing) return this.onStartData(stream, chunk);
     const r = this.running;
-    // Between commands only a background process can write: its bytes are nobody's output, drop them.
+    if (stream === 'stderr') {
+      // Live stderr (tail -f of the command's file) while a command with onOutput runs; else the shell's own words.
+      if (r?.onOutput) return this.live(r, chunk, 'stderr');
+      this.diag = (this.diag + chunk.toString('utf8')).slice(-2000);
+      if (this.starting) this.startErr = (this.startErr + chunk.toString('utf8')).slice(-8000);
+      return;
+    }
+    if (this.initializing) return this.onInitData(chunk);
+    // Between commands nothing writes to the channel's stdout (only the shell does, and only frames).
     if (!r) return;
-    let out: Buffer;
+    let live: Buffer;
     try {
-      out = r.reader.feed(stream, chunk);
+      live = r.reader.feed(chunk);
     } catch (e) {
       return this.fail(this.lostError((e as Error).message));
     }
-    if (out.length && r.onOutput) {
-      try {
-        r.onOutput(out, stream);
-      } catch {
-        // a progress callback must not break the framing
-      }
-    }
+    if (live.length && r.onOutput) this.live(r, live, 'stdout');
     if (r.reader.complete) {
       this.running = undefined;
-      r.resolve(r.reader.result());
+      this.finish(r, r.reader.result());
     }
+  }
+
+  private live(r: Running, chunk: Buffer, stream: StreamName): void {
+    r.streamed[stream] += chunk.length;
+    try {
+      r.onOutput!(chunk, stream);
+    } catch {
+      // a progress callback must not break the framing
+    }
+  }
+
+  private finish(r: Running, f: FrameResult): void {
+    const u = this.unswept;
+    u.commands++;
+    u.bytes += f.stdout.length + f.stderr.length;
+    if (f.state === 'ok') {
+      // Live output is a prefix of the result (tail was stopped before the frame): hand out what it missed,
+      // so a progress view sees every line exactly once.
+      if (r.onOutput) {
+        for (const [stream, bytes] of [['stdout', f.stdout], ['stderr', f.stderr]] as const) {
+          if (bytes.length > r.streamed[stream]) this.live(r, bytes.subarray(r.streamed[stream]), stream);
+        }
+      }
+      return r.resolve({ code: f.code, stdout: f.stdout, stderr: f.stderr });
+    }
+    // Free the space at the next command, and send the definitions again (they may not have been made).
+    u.now = true;
+    for (const name of r.defines) this.defined.delete(name);
+    const dir = this.outputDir ?? 'its output directory';
+    const errTail = tail(f.stderr.toString('utf8'), 3);
+    const why =
+      f.state === 'nofile'
+        ? `no space for command output in ${dir}: its output files could not be created, the command did not run${this.diag ? `\n${tail(this.diag, 3)}` : ''}`
+        : f.state === 'full'
+          ? `no space for command output in ${dir}: the command ran (exit code ${f.code}) but its output may be incomplete${errTail ? `\n${errTail}` : ''}`
+          : `cannot read the command's output back from ${dir} (exit code ${f.code})${this.diag ? `\n${tail(this.diag, 3)}` : ''}`;
+    r.reject(new Error(`${this.where}: ${why}`));
+  }
+
+  /** The answer to initScript: the output directory exists, or the host cannot be used. */
+  private onInitData(chunk: Buffer): void {
+    const scanner = this.initializing!;
+    try {
+      scanner.feed(chunk);
+    } catch (e) {
+      return this.fail(this.lostError((e as Error).message));
+    }
+    if (!scanner.done) return;
+    this.initializing = undefined;
+    const s = this.starting!;
+    let answer: { status: number; dir: string };
+    try {
+      answer = parseInit(scanner.arg);
+    } catch (e) {
+      return this.fail(this.lostError((e as Error).message));
+    }
+    if (answer.status !== 0 || !answer.dir.startsWith('/')) {
+      this.startErr = this.diag;
+      return this.fail(this.lostError('cannot create a private directory for command output (tried /dev/shm, $TMPDIR, /tmp)'));
+    }
+    this.outputDir = answer.dir;
+    this.diag = '';
+    s.resolve();
   }
 
   private onStartData(stream: StreamName, chunk: Buffer): void {
@@ -206,7 +291,16 @@ export class ShellSession {
     this.carry[stream] = Buffer.from(buf.subarray(at + token.length));
     if (stream === 'stdout') s.seenOut = true;
     else s.seenErr = true;
-    if (s.seenOut && s.seenErr) s.resolve();
+    if (s.seenOut && s.seenErr) {
+      // Ready: make the output directory before the first command (its answer resolves start()).
+      const nonce = newNonce();
+      this.initializing = new MarkerScanner(`${endTag(nonce)} i `, 4096);
+      this.streams.stdin.write(initScript(nonce));
+      const carried = this.carry;
+      this.carry = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+      if (carried.stderr.length) this.onData('stderr', carried.stderr);
+      if (carried.stdout.length) this.onData('stdout', carried.stdout);
+    }
   }
 
   private answerSudo(s: NonNullable<ShellSession['starting']>): void {

@@ -19,12 +19,31 @@ export interface SshOpenOptions {
 interface Ssh2Client {
   on(event: 'error', fn: (e: Error & { level?: string; code?: string }) => void): unknown;
   on(event: 'close' | 'end', fn: () => void): unknown;
+  once(event: 'close', fn: () => void): unknown;
   exec(cmd: string, cb: (err: Error | undefined, ch: Ssh2Channel) => void): boolean;
+  end(): unknown;
+  /** ssh2's own destroy() does nothing once end() was called (the socket is no longer writable). */
+  _sock?: { destroy(): void; destroyed?: boolean };
 }
 interface Ssh2Channel extends NodeJS.ReadWriteStream {
   stderr: NodeJS.ReadableStream;
   close(): void;
   on(event: string, fn: (...a: unknown[]) => void): this;
+  once(event: string, fn: (...a: unknown[]) => void): this;
+}
+
+/** How long close() waits for the server at each step (the shell to exit, the disconnect) before it gives up. */
+const CLOSE_GRACE_MS = 1000;
+
+/** Resolves when `event` fires or after `ms`, whichever comes first; leaves no timer behind. */
+function eventOrTimeout(emitter: { once(event: string, fn: () => void): unknown }, event: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    emitter.once(event, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 // ssh2 (node-ssh's engine) has no type declarations installed: declare the one helper used.
@@ -143,6 +162,25 @@ export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPoli
   const conn = ssh.connection as unknown as Ssh2Client;
   let lostReason = 'connection lost';
   let session: ShellSession | undefined;
+  let connClosed = false;
+  conn.on('close', () => void (connClosed = true));
+  /**
+   * Ends the connection and makes sure its socket is gone within CLOSE_GRACE_MS: over a dead link the
+   * disconnect is never acknowledged, and a half-closed socket would keep drover running until TCP gives up.
+   */
+  let shutting: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (shutting ??= (async () => {
+      if (connClosed) return;
+      const closed = eventOrTimeout(conn, 'close', CLOSE_GRACE_MS);
+      try {
+        conn.end();
+      } catch {
+        // already ended
+      }
+      await closed;
+      if (!connClosed) conn._sock?.destroy();
+    })());
   conn.on('error', (e) => {
     lostReason = `connection lost: ${e.message}`;
     session?.fail(new UnreachableError(name, `${where}: ${lostReason}`, { cause: e }));
@@ -151,7 +189,7 @@ export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPoli
   try {
     await connecting;
   } catch (e) {
-    ssh.dispose();
+    void shutdown();
     throw hostKeyError ?? connectError(name, where, spec, e as Error, tried);
   }
 
@@ -163,11 +201,19 @@ export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPoli
       conn.exec(launcher.command.text, (err, ch) => (err ? reject(err) : resolve(ch))),
     );
   } catch (e) {
-    ssh.dispose();
+    void shutdown();
     throw new UnreachableError(name, `${where}: cannot open a session channel: ${(e as Error).message}`, { cause: e });
   }
   const streams = { stdin: channel, stdout: channel, stderr: channel.stderr } as unknown as ConstructorParameters<typeof ShellSession>[2];
-  session = new ShellSession(name, where, streams, () => ssh.dispose());
+  session = new ShellSession(name, where, streams, () => void shutdown());
+  let channelClosed = false;
+  channel.once('close', () => void (channelClosed = true));
+  // The shell exited (sshd sends the exit status at once): if a process it left behind still holds the
+  // channel open, its end never comes, so fail the session after a moment for the last frame bytes to arrive.
+  channel.once('exit', (code, signal) => {
+    const why = typeof signal === 'string' ? `signal ${signal}` : `code ${String(code)}`;
+    setTimeout(() => session?.fail(new UnreachableError(name, `${where}: the shell exited (${why})`)), 500).unref();
+  });
   await session.start({
     token: launcher.token,
     sudoPrompt: launcher.sudoPrompt,
@@ -180,7 +226,9 @@ export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPoli
     run: (script: string, options?: RunOptions): Promise<RawResult> => s.run(script, options),
     async close(): Promise<void> {
       await s.close();
-      ssh.dispose();
+      // The shell reads EOF and exits (its EXIT trap removes its output directory); then disconnect.
+      if (!channelClosed && !s.failed) await eventOrTimeout(channel, 'close', CLOSE_GRACE_MS);
+      await shutdown();
     },
   };
 }

@@ -67,22 +67,84 @@ function asBuf(v: Buffer | string): Buffer {
 }
 
 /** Registers (serially: they share one shell) the hostile cases plus state-isolation, background-process and queue tests for one transport. */
+/** Cases also run with live output (onOutput): the result must be the same. */
+const LIVE_CASES = new Set(['fake end markers and nonce-like strings', 'NUL bytes', '1 MiB binary stdin byte-exact', '5 MB output', 'interleaved stderr', 'exec >&- closes stdout']);
+
 export function hostileTests(test: TestFn, label: string, transport: () => Transport): void {
   for (const c of hostileCases) {
-    test.serial(`${label}: ${c.name}`, async (t) => {
-      const streamed: Record<string, Buffer[]> = { stdout: [], stderr: [] };
-      const r: RawResult = await withTimeout(
-        transport().run(c.command, { stdin: c.stdin, onOutput: (chunk, s) => streamed[s].push(chunk) }),
-        20_000,
-        c.name,
-      );
-      t.is(r.code, c.code);
-      t.true(r.stdout.equals(asBuf(c.stdout)), `stdout differs: ${r.stdout.length} bytes ${JSON.stringify(r.stdout.subarray(0, 80).toString())}`);
-      if (c.stderr !== null) t.true(r.stderr.equals(asBuf(c.stderr)), `stderr differs: ${JSON.stringify(r.stderr.subarray(0, 200).toString())}`);
-      t.true(Buffer.concat(streamed.stdout).equals(r.stdout), 'streamed stdout = result stdout');
-      t.true(Buffer.concat(streamed.stderr).equals(r.stderr), 'streamed stderr = result stderr');
-    });
+    for (const live of LIVE_CASES.has(c.name) ? [false, true] : [false]) {
+      test.serial(`${label}: ${c.name}${live ? ' (live output)' : ''}`, async (t) => {
+        const streamed: Record<string, Buffer[]> = { stdout: [], stderr: [] };
+        const onOutput = live ? (chunk: Buffer, s: 'stdout' | 'stderr') => void streamed[s].push(Buffer.from(chunk)) : undefined;
+        const r: RawResult = await withTimeout(transport().run(c.command, { stdin: c.stdin, onOutput }), 20_000, c.name);
+        t.is(r.code, c.code);
+        t.true(r.stdout.equals(asBuf(c.stdout)), `stdout differs: ${r.stdout.length} bytes ${JSON.stringify(r.stdout.subarray(0, 80).toString())}`);
+        if (c.stderr !== null) t.true(r.stderr.equals(asBuf(c.stderr)), `stderr differs: ${JSON.stringify(r.stderr.subarray(0, 200).toString())}`);
+        // Live output: while the command runs (tail -f of its files), the rest once its frame is read. Never a framing byte.
+        if (live) {
+          t.true(Buffer.concat(streamed.stdout).equals(r.stdout), 'streamed stdout = result stdout');
+          t.true(Buffer.concat(streamed.stderr).equals(r.stderr), 'streamed stderr = result stderr');
+        }
+      });
+    }
   }
+
+  test.serial(`${label}: live output arrives while the command still runs`, async (t) => {
+    const seen: { text: string; at: number }[] = [];
+    const t0 = Date.now();
+    const r = await withTimeout(
+      transport().run('echo one; echo err-one >&2; sleep 1.5; echo two', { onOutput: (c, s) => void seen.push({ text: `${s}:${c}`, at: Date.now() - t0 }) }),
+      20_000,
+      'live',
+    );
+    const done = Date.now() - t0;
+    t.is(r.stdout.toString(), 'one\ntwo\n');
+    t.is(r.stderr.toString(), 'err-one\n');
+    const first = seen.find((s) => s.text.includes('one'));
+    t.truthy(first, `live chunks: ${JSON.stringify(seen)}`);
+    t.true(first!.at < done - 700, `"one" came at ${first?.at} ms, the result at ${done} ms`);
+  });
+
+  // Issue 12: bytes a background process of one command writes must never become another command's output.
+  test.serial(`${label}: late output of a background process is not the next command's output`, async (t) => {
+    const tr = transport();
+    const first = await withTimeout(tr.run('(sleep 1; echo LATE-OUT; echo LATE-ERR >&2) & echo first'), 10_000, 'first');
+    t.is(first.stdout.toString(), 'first\n');
+    const second = await withTimeout(tr.run('sleep 2; echo mine'), 10_000, 'second');
+    t.is(second.stdout.toString(), 'mine\n');
+    t.is(second.stderr.toString(), '');
+    t.is(second.code, 0);
+  });
+
+  test.serial(`${label}: a background flood cannot corrupt later commands, their stdin or their output`, async (t) => {
+    const tr = transport();
+    const start = await tr.run('(i=0; while [ $i -lt 20000 ]; do echo QUJD; echo QUJD >&2; i=$((i+1)); done) & echo $!');
+    // What the flood wrote before this command's frame was sent is this command's output: it started the flood.
+    const [pid, ...rest] = start.stdout.toString().split('\n');
+    t.regex(pid, /^\d+$/);
+    t.true(rest.every((l) => l === 'QUJD' || l === ''));
+    const payload = Buffer.from('a=1\nb=2\n');
+    for (let i = 0; i < 20; i++) {
+      const r = await tr.run('cat; echo "n=$1"', { stdin: payload });
+      t.is(r.stdout.toString(), 'a=1\nb=2\nn=\n');
+      t.is(r.stderr.toString(), '');
+    }
+    await tr.run(`kill ${pid} 2>/dev/null; true`);
+  });
+
+  test.serial(`${label}: a command holds no descriptor of the control channel`, async (t) => {
+    // Every descriptor of the command's shell, and the session shell's stdin/stdout/stderr (the channel).
+    const r = await transport().run(
+      'cd /proc/self/fd && for f in *; do printf "%s %s\\n" "$f" "$(readlink "$f")"; done; echo --; for f in 0 1 2; do readlink /proc/$$/fd/$f; done',
+    );
+    const [mine, channel] = r.stdout.toString().split('--\n');
+    const targets = new Map(mine.trim().split('\n').map((l) => l.split(' ', 2) as [string, string]));
+    const chan = new Set(channel.trim().split('\n'));
+    t.is(chan.size > 0, true);
+    for (const [fd, target] of targets) t.false(chan.has(target), `fd ${fd} is the channel (${target})`);
+    t.regex(targets.get('1') ?? '', /\/drover\.\w+\/\d+\.o$/, 'stdout is the command\'s own file');
+    t.regex(targets.get('2') ?? '', /\/drover\.\w+\/\d+\.e$/, 'stderr is the command\'s own file');
+  });
 
   test.serial(`${label}: no state leaks between commands`, async (t) => {
     const tr = transport();

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import test from 'ava';
 import { UnreachableError } from '../../../core/errors.ts';
 import { Secret } from '../../../core/secret.ts';
 import { ShellSession } from '../../../core/ssh/shell-session.ts';
 import type { Transport } from '../../../core/transport.ts';
-import { hostileTests } from './hostile.ts';
+import { hostileTests, withTimeout } from './hostile.ts';
 
 /** A session over a real shell binary (dash is Debian's sh, bash is Gentoo's). */
 function startShell(shell: string, script: string): { session: ShellSession; child: ChildProcessWithoutNullStreams } {
@@ -99,4 +100,89 @@ test('output that arrives before start() is called is not lost', async (t) => {
   await session.start({ token: 'T', timeoutMs: 10_000 });
   t.is((await session.run('echo late-start')).stdout.toString(), 'late-start\n');
   await session.close();
+});
+
+test('a command that kills the shell fails the session at once, though its background process lives on', async (t) => {
+  const { session } = startShell('sh', 'echo T; echo T >&2; exec sh');
+  await session.start({ token: 'T', timeoutMs: 10_000 });
+  const pidFile = `/tmp/drover-kill-${process.pid}.pid`;
+  t.teardown(() => {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8')));
+      rmSync(pidFile);
+    } catch {
+      // not started
+    }
+  });
+  const t0 = Date.now();
+  const e = await t.throwsAsync(withTimeout(session.run(`sleep 30 & echo $! >${pidFile}; kill $$`), 10_000, 'kill $$'), {
+    instanceOf: UnreachableError,
+  });
+  t.true(Date.now() - t0 < 3000, `noticed after ${Date.now() - t0} ms`);
+  t.regex(e!.message, /the shell exited/);
+});
+
+test('output that does not fit in the output directory fails the command with a clear error, not truncated output', async (t) => {
+  if (process.getuid?.() !== 0) return t.pass('needs root (a private mount namespace)');
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /dev/shm && echo T && echo T >&2 && exec sh'], { detached: true });
+  const session = new ShellSession('test', 'local tiny', child, () => child.kill('SIGKILL'));
+  t.teardown(() => session.close());
+  await session.start({ token: 'T', timeoutMs: 10_000 });
+  t.regex(session.outputDir ?? '', /^\/dev\/shm\/drover\./);
+  t.is((await session.run('echo small')).stdout.toString(), 'small\n');
+  const e = await t.throwsAsync(session.run('head -c 200000 /dev/zero | tr "\\0" x; echo done'));
+  t.regex(e!.message, /^local tiny: no space for command output in \/dev\/shm\/drover\.\w+/);
+  t.notRegex(e!.message, /UnreachableError/);
+  // The space is given back: later commands work again.
+  t.is((await session.run('echo after')).stdout.toString(), 'after\n');
+});
+
+for (const shell of ['dash', 'bash']) {
+  // bash runs the EXIT trap in a forked child killed before it dropped the trap (a `tail -f &` stopped at
+  // once): only the session's shell may remove the directory.
+  test(`${shell}: live output commands in a row keep the output directory`, async (t) => {
+    const { session } = startShell(shell, `echo T; echo T >&2; exec ${shell}`);
+    t.teardown(() => session.close());
+    await session.start({ token: 'T', timeoutMs: 10_000 });
+    for (let i = 0; i < 30; i++) {
+      const r = await session.run('echo hi; echo err >&2', { onOutput: () => undefined });
+      t.is(r.stdout.toString(), 'hi\n');
+    }
+    t.true(existsSync(session.outputDir!));
+  });
+}
+
+test('the output directory is private and removed when the session closes', async (t) => {
+  const { session, child } = startShell('sh', 'echo T; echo T >&2; exec sh');
+  await session.start({ token: 'T', timeoutMs: 10_000 });
+  const dir = session.outputDir!;
+  t.regex(dir, /^\/(dev\/shm|tmp)\/drover\.\w+$/);
+  t.is((await session.run(`stat -c %a ${dir}`)).stdout.toString(), '700\n');
+  const exited = new Promise((r) => child.once('exit', r));
+  await session.close();
+  await exited;
+  t.false(existsSync(dir), `${dir} is gone`);
+});
+
+test('output files of finished commands are swept away, not kept for the whole session', async (t) => {
+  const { session } = startShell('sh', 'echo T; echo T >&2; exec sh');
+  t.teardown(() => session.close());
+  await session.start({ token: 'T', timeoutMs: 10_000 });
+  for (let i = 0; i < 100; i++) await session.run('echo x; echo y >&2');
+  const left = Number((await session.run(`ls -- ${session.outputDir} | wc -l`)).stdout.toString());
+  // At most one batch (32 commands x 3 files: stdout, stderr, middle marker) plus the command counting them.
+  t.true(left <= 33 * 3, `${left} files left`);
+  await session.run('head -c 2000000 /dev/zero');
+  await session.run('true');
+  const big = (await session.run(`find ${session.outputDir} -size +1000k | wc -l`)).stdout.toString();
+  t.is(big, '0\n', 'a large output is removed at the next command');
+});
+
+test('a host where no private output directory can be made cannot be used, and says why', async (t) => {
+  if (process.getuid?.() !== 0) return t.pass('needs root (a private mount namespace)');
+  const ro = 'mount -t tmpfs -o ro tmpfs /dev/shm && mount -t tmpfs -o ro tmpfs /tmp';
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'env', '-u', 'TMPDIR', 'sh', '-c', `${ro} && echo T && echo T >&2 && exec sh`], { detached: true });
+  const session = new ShellSession('test', 'local ro', child, () => child.kill('SIGKILL'));
+  const e = await t.throwsAsync(session.start({ token: 'T', timeoutMs: 10_000 }), { instanceOf: UnreachableError });
+  t.regex(e!.message, /^local ro: cannot create a private directory for command output \(tried \/dev\/shm, \$TMPDIR, \/tmp\) before it was ready\nmktemp: .*Read-only file system/);
 });

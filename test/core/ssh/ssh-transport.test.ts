@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
 import { NodeSSH } from 'node-ssh';
@@ -9,7 +9,7 @@ import { fingerprint } from '../../../core/ssh/known-hosts.ts';
 import { openSshTransport } from '../../../core/ssh/ssh-transport.ts';
 import type { ConnectionSpec, HostKeyPolicy, Transport } from '../../../core/transport.ts';
 import { startSshd, type Sshd } from '../../support/sshd.ts';
-import { hostileTests } from './hostile.ts';
+import { hostileTests, withTimeout } from './hostile.ts';
 
 let sshd: Sshd;
 let shared: Transport;
@@ -193,4 +193,108 @@ test('benchmark: commands on the open shell vs one exec channel each', async (t)
   t.log(`connect+auth+shell start: ${connectMs.toFixed(0)} ms`);
   t.log(`long-lived sh: ${n} commands ${shellMs.toFixed(0)} ms = ${(shellMs / n).toFixed(2)} ms/command`);
   t.log(`exec channel per command: ${n} commands ${execMs.toFixed(0)} ms = ${(execMs / n).toFixed(2)} ms/command`);
+});
+
+test('a command that kills the shell fails that connection at once; another connection stays usable', async (t) => {
+  const tr = await open();
+  const pidFile = `/tmp/drover-sshkill-${process.pid}.pid`;
+  t.teardown(() => {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8')));
+      rmSync(pidFile);
+    } catch {
+      // not started
+    }
+  });
+  const t0 = Date.now();
+  const e = await t.throwsAsync(withTimeout(tr.run(`sleep 30 & echo $! >${pidFile}; kill $$`), 15_000, 'kill $$'), { instanceOf: UnreachableError });
+  const ms = Date.now() - t0;
+  t.true(ms < 3000, `noticed after ${ms} ms`);
+  t.is(e!.host, 'testhost');
+  await t.throwsAsync(tr.run('echo later'), { instanceOf: UnreachableError });
+  await tr.close();
+  t.is((await shared.run('echo other')).stdout.toString(), 'other\n');
+});
+
+/** A TCP relay in front of sshd that can be cut: afterwards it forwards nothing and never closes (a dead link). */
+async function cuttableRelay(target: number): Promise<{ port: number; cut(): void; close(): void }> {
+  let cut = false;
+  const sockets: Socket[] = [];
+  const srv = createServer({ allowHalfOpen: true }, (a) => {
+    const b = connect({ port: target, host: '127.0.0.1', allowHalfOpen: true });
+    sockets.push(a, b);
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      from.on('data', (d) => void (cut || to.write(d)));
+      from.on('end', () => void (cut || to.end()));
+      from.on('error', () => undefined);
+    }
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (srv.address() as { port: number }).port,
+    cut: () => void (cut = true),
+    close: () => {
+      sockets.forEach((s) => s.destroy());
+      srv.close();
+    },
+  };
+}
+
+test('close over a dead link: the process exits within seconds, not when TCP gives up', async (t) => {
+  const relay = await cuttableRelay(sshd.port);
+  t.teardown(() => relay.close());
+  const kh = join(sshd.dir, 'relay_known_hosts');
+  writeFileSync(kh, sshd.hostKeyPub.map((k) => `[127.0.0.1]:${relay.port} ${k}\n`).join(''));
+  const child = spawn(process.execPath, ['--import=tsx', join(import.meta.dirname, 'close-child.ts'), String(relay.port), sshd.keyFile, kh], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  t.teardown(() => void (child.exitCode === null && child.kill('SIGKILL')));
+  const exited = new Promise<number>((r) => child.once('exit', () => r(Date.now())));
+  let out = '';
+  let closedAt = 0;
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out === 'ready\n') resolve();
+      if (out.endsWith('closed\n')) closedAt = Date.now();
+    });
+    child.once('exit', () => reject(new Error(`child exited early: ${out}`)));
+  });
+  relay.cut();
+  child.stdin.write('close\n');
+  const at = await withTimeout(exited, 20_000, 'the child process exit');
+  t.is(out, 'ready\nclosed\n');
+  t.true(at - closedAt < 4000, `exited ${at - closedAt} ms after close()`);
+});
+
+test('tens of MB of output come back byte for byte', async (t) => {
+  const size = 40 * 1024 * 1024;
+  const r = await withTimeout(shared.run(`yes 0123456789abcdef | head -c ${size}`), 60_000, '40 MB');
+  t.is(r.code, 0);
+  t.is(r.stdout.length, size);
+  const line = Buffer.from('0123456789abcdef\n');
+  const expected = Buffer.alloc(size);
+  for (let i = 0; i < size; i += line.length) line.copy(expected, i);
+  t.true(r.stdout.equals(expected));
+});
+
+test('a dead shell fails the connection at once even when a process holds the channel open on purpose', async (t) => {
+  const tr = await open();
+  const pidFile = `/tmp/drover-sshhold-${process.pid}.pid`;
+  t.teardown(() => {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8')));
+      rmSync(pidFile);
+    } catch {
+      // not started
+    }
+  });
+  // /proc/$$/fd/1 is the session shell's stdout, the channel itself: the channel's end never comes.
+  const t0 = Date.now();
+  await t.throwsAsync(withTimeout(tr.run(`sleep 30 >/proc/$$/fd/1 & echo $! >${pidFile}; kill $$`), 15_000, 'kill $$'), {
+    instanceOf: UnreachableError,
+    message: /the shell exited/,
+  });
+  t.true(Date.now() - t0 < 3000, `noticed after ${Date.now() - t0} ms`);
+  await tr.close();
 });
