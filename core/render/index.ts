@@ -19,10 +19,20 @@ export async function createRenderer(o: RendererOptions): Promise<EventSink> {
   const write = o.write ?? ((t: string) => void process.stdout.write(t));
   const tty = o.isTTY ?? Boolean(process.stdout.isTTY);
   const kind = o.kind ?? (tty && !process.env.CI ? 'listr' : 'plain');
-  if (kind === 'json') return new JsonRenderer(write);
+  if (kind === 'json') return notThenable(new JsonRenderer(write));
   if (kind === 'listr') {
     const { ListrRenderer } = await import('./listr.ts');
-    return new ListrRenderer({ write, diff: o.diff, verbose: o.verbose });
+    return notThenable(new ListrRenderer({ write, diff: o.diff, verbose: o.verbose }));
   }
-  return new PlainRenderer({ write, color: tty && !process.env.NO_COLOR, diff: o.diff, verbose: o.verbose });
+  return notThenable(new PlainRenderer({ write, color: tty && !process.env.NO_COLOR, diff: o.diff, verbose: o.verbose }));
+}
+
+/**
+ * An async function resolves a returned object that has a `then` method as a promise: a renderer
+ * with a method named `then` came out of createRenderer as undefined, and every terminal run died on
+ * `.emit`. The type rejects such a class at compile time (even a private `then`); the check names it at run time.
+ */
+function notThenable<S extends EventSink & { then?: never }>(sink: S): S {
+  if (typeof (sink as { then?: unknown }).then === 'function') throw new TypeError(`${sink.constructor.name} has a method named then: it cannot be returned from an async function`);
+  return sink;
 }

@@ -2,6 +2,7 @@
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import pc from 'picocolors';
 import type { EventSink, RunEvent } from '../events.ts';
+import { moduleMessage } from './module-message.ts';
 import { PhaseDiffs } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
 
@@ -15,7 +16,8 @@ interface HostLine {
   done: (error?: Error) => void;
   task?: ListrTaskWrapper<unknown, never, never>;
   counts: { ok: number; changed: number; skipped: number };
-  /** The last module line, for the host's output row. */
+  /** The host's output row: the module at work, or the last one's outcome. Kept here too because a
+   * host often starts its first module before Listr has started the host's task. */
   last?: string;
   failures: string[];
 }
@@ -32,14 +34,18 @@ export class ListrRenderer implements EventSink {
 
   constructor(private readonly o: ListrOptions) {}
 
-  private then(step: () => void | Promise<void>): void {
+  /**
+   * Runs `step` after all output queued before it. Never name this `then`: an object with a `then`
+   * method is a thenable, and `await createRenderer()` would resolve it to undefined.
+   */
+  private queue(step: () => void | Promise<void>): void {
     this.chain = this.chain.then(step).catch(() => undefined);
   }
 
   emit(e: RunEvent): void {
     switch (e.kind) {
       case 'run-start':
-        this.then(() => this.o.write(pc.bold(`${e.name}`) + pc.dim(` · ${e.hosts.length} hosts${e.check ? ' · check mode: nothing will change' : ''}`) + '\n'));
+        this.queue(() => this.o.write(pc.bold(`${e.name}`) + pc.dim(` · ${e.hosts.length} hosts${e.check ? ' · check mode: nothing will change' : ''}`) + '\n'));
         break;
       case 'phase-start': {
         const lines = e.hosts.map((name) => {
@@ -47,6 +53,9 @@ export class ListrRenderer implements EventSink {
           const finished = new Promise<void>((resolve, reject) => {
             done = (error) => (error ? reject(error) : resolve());
           });
+          // A host may fail before Listr starts its task and awaits this: without a handler, that
+          // rejection is unhandled and Node ends the run. The task still sees the rejection.
+          finished.catch(() => undefined);
           const line: HostLine = { done, counts: { ok: 0, changed: 0, skipped: 0 }, failures: [] };
           this.hosts.set(name, line);
           return { name, line, finished };
@@ -82,27 +91,25 @@ export class ListrRenderer implements EventSink {
             rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true },
           },
         );
-        this.then(() => list.run().then(() => undefined));
+        this.queue(() => list.run().then(() => undefined));
         break;
       }
-      case 'module-start': {
-        const t = this.hosts.get(e.host)?.task;
-        if (t) t.output = e.title;
+      case 'module-start':
+        this.output(e.host, e.title);
         break;
-      }
-      case 'module-progress': {
-        const t = this.hosts.get(e.host)?.task;
-        if (t) t.output = `${e.module}: ${e.line}`;
+      case 'module-progress':
+        this.output(e.host, `${e.module}: ${e.line}`);
         break;
-      }
       case 'module-end': {
         const h = this.hosts.get(e.host);
         if (h) {
           if (e.status === 'ok') h.counts.ok++;
           else if (e.status === 'changed') h.counts.changed++;
           else if (e.status === 'skipped') h.counts.skipped++;
-          const mark = e.status === 'changed' ? pc.yellow('changed') : e.status === 'ok' ? pc.green('✔') : e.status === 'skipped' ? pc.cyan('skipped') : pc.red('✖');
-          h.last = `${mark} ${e.title}${e.message && e.status !== 'ok' ? ` — ${e.message.split('\n')[0]}` : ''}`;
+          const mark =
+            e.status === 'changed' ? pc.yellow('changed') : e.status === 'ok' ? pc.green('✔') : e.status === 'skipped' ? pc.cyan('skipped') : e.status === 'interrupted' ? pc.yellow('interrupted') : pc.red('✖');
+          const message = e.status === 'ok' ? undefined : moduleMessage(e);
+          h.last = `${mark} ${e.title}${message ? ` — ${message.split('\n')[0]}` : ''}`;
           if (h.task) {
             h.task.output = h.last;
             h.task.title = `${e.host}  ${summary(h)}`;
@@ -115,7 +122,7 @@ export class ListrRenderer implements EventSink {
         const h = this.hosts.get(e.host);
         if (!h) break;
         if (e.status === 'ok') h.done();
-        else h.done(new Error(h.failures.join('; ') || e.status));
+        else h.done(new Error(h.failures.join('; ') || (e.status === 'interrupted' ? 'interrupted by Ctrl-C' : e.status)));
         break;
       }
       case 'host-failed':
@@ -125,28 +132,35 @@ export class ListrRenderer implements EventSink {
         break;
       }
       case 'phase-end': {
-        this.then(() => {
+        this.queue(() => {
           const text = this.diffs.take(true);
           if (text) this.o.write(text + '\n');
         });
         break;
       }
       case 'warning':
-        this.then(() => this.o.write(pc.yellow(`${e.host ? e.host + ': ' : ''}warning: ${e.message}`) + '\n'));
+        this.queue(() => this.o.write(pc.yellow(`${e.host ? e.host + ': ' : ''}warning: ${e.message}`) + '\n'));
         break;
       case 'play-stopped':
-        this.then(() => this.o.write(pc.red(`PLAY STOPPED: ${e.reason}`) + '\n'));
+        this.queue(() => this.o.write(pc.red(`PLAY STOPPED: ${e.reason}`) + '\n'));
         break;
       case 'recap':
         // Any host still waiting (Ctrl-C) must let its phase's Listr end.
         for (const h of this.hosts.values()) h.done(new Error('interrupted'));
-        this.then(() =>
+        this.queue(() =>
           this.o.write(
             '\n' + pc.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + pc.dim(` ${(e.ms / 1000).toFixed(2)} s`) + '\n' + formatRecap(e.stats, { color: true }) + '\n',
           ),
         );
         break;
     }
+  }
+
+  private output(host: string, text: string): void {
+    const h = this.hosts.get(host);
+    if (!h) return;
+    h.last = text;
+    if (h.task) h.task.output = text;
   }
 
   async end(): Promise<void> {

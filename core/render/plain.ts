@@ -1,6 +1,7 @@
 // Line-per-event output for logs and pipes: every line starts with the host it is about.
 import pc from 'picocolors';
 import type { EventSink, RunEvent } from '../events.ts';
+import { moduleMessage } from './module-message.ts';
 import { PhaseDiffs } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
 
@@ -42,7 +43,8 @@ export class PlainRenderer implements EventSink {
           e.status === 'changed' ? c.yellow : e.status === 'ok' ? c.green : e.status === 'skipped' ? c.cyan : c.red;
         const where = e.callsite ? ` ${c.dim(e.callsite)}` : '';
         const ms = this.o.verbose ? c.dim(` ${Math.round(e.ms)} ms`) : '';
-        const msg = e.message ? `: ${e.message.split('\n').join('\n  ')}` : '';
+        const message = moduleMessage(e);
+        const msg = message ? `: ${message.split('\n').join('\n  ')}` : '';
         this.line(`${e.host} | ${paint(e.status)} | ${e.title}${msg}${where}${ms}`);
         if (this.o.diff) this.diffs.add(e);
         break;

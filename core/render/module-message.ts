@@ -1,0 +1,14 @@
+// What a module line says after its title, shared by the terminal and plain renderers.
+import type { RunEvent } from '../events.ts';
+
+type ModuleEnd = Extract<RunEvent, { kind: 'module-end' }>;
+
+/**
+ * The message to print after a module's title, or undefined. An interrupted module's message
+ * only repeats "<module> failed on <host>: interrupted before: <command>", and that command may be a
+ * whole multi-line write script: the line's status and title already say what stopped, so it shows nothing more.
+ */
+export function moduleMessage(e: ModuleEnd): string | undefined {
+  if (e.status === 'interrupted') return undefined;
+  return e.message || undefined;
+}
