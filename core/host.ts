@@ -193,7 +193,11 @@ export class RunHost<V> implements Host<V> {
         `${this.rt.currentModule ?? 'a module'} tried to run a changing command in --check mode: ${cmd.display}`,
       );
     }
-    if (this.signal?.aborted) throw new Interrupted(`interrupted before: ${cmd.display}`);
+    if (this.signal?.aborted) {
+      // One line: the message reaches every output (JSON too); a write script can be 15 lines long.
+      const first = cmd.display.split('\n', 1)[0];
+      throw new Interrupted(`interrupted before: ${first.length > 80 ? first.slice(0, 77) + '...' : first}${cmd.display.includes('\n') ? ' ...' : ''}`);
+    }
     // Registered before it runs: output echoing one of them is masked in every event from now on.
     const secrets = this.rt.secrets;
     secrets.add(...cmd.secrets);

@@ -209,3 +209,13 @@ test('reconnect: a host that drops on purpose is reopened, retried until it answ
   await t.throwsAsync(rekeyed.reconnect({ timeoutMs: 1000, delayMs: 5 }), { instanceOf: HostKeyError });
   t.is(keyTries, 1);
 });
+
+test('a command refused after Ctrl-C says so in one short line (never the whole script), in every output', async (t) => {
+  const abort = new AbortController();
+  const events: RunEvent[] = [];
+  const h = new RunHost({ name: 'a', vars: {}, groups: [], check: false, events: { emit: (e) => void events.push(e), end: async () => undefined }, signal: abort.signal, transport: async () => new MemoryTransport(() => '') });
+  abort.abort();
+  const script = sh`set -e\ntmp=$(mktemp)\ncat >"$tmp"\n${'x'.repeat(200)}\nmv "$tmp" /etc/motd`;
+  const e = await t.throwsAsync(h.exec(script));
+  t.is(e!.message, 'interrupted before: set -e ...');
+});
