@@ -19,7 +19,7 @@ Usage: drover <command> [options]
 Commands:
   run PLAYBOOK -i INVENTORY   run a playbook across the inventory's hosts
   check PLAYBOOK [-i INV]     type-check a playbook (and its required vars against INV) without touching hosts
-  list PLAYBOOK               show a playbook's phases and module calls, from its source
+  list PLAYBOOK [-i INV]      show a playbook's phases and module calls, from its source
   inventory -i INVENTORY      show the inventory as JSON (--host NAME: one host's merged vars)
   lab up|down|status|ssh|cut|heal|delay|disk
                               local test hosts in network namespaces (root, Linux)
@@ -34,6 +34,9 @@ Options:
       --diff                 show a unified diff of every file changed or that would change
   -l, --limit PATTERN        only hosts matching PATTERN (group, web*, a:b, a:&b, a:!b)
       --list-hosts           print the hosts the play would run on (in order), run nothing
+      --phase NAME           run only this phase (repeatable); the others are skipped, and a run whose
+                             phases need a value a skipped phase produces is refused before any host
+      --start-at NAME        skip the phases before NAME (same check)
   -f, --forks N              hosts worked on in parallel (default 10)
   -e, --extra-vars K=V       set a var (JSON values are typed: -e port=22 -e 'flags=["a"]'); repeatable; wins over all
       --json                 one JSON event per line on stdout
@@ -48,10 +51,12 @@ Exit codes: 0 all ok, 2 a host failed, 4 a host was unreachable, 1 usage/playboo
 
 Type-checks PLAYBOOK and everything it imports (cached by content). With -i, also loads the
 inventory, selects the hosts and checks every var the playbook's types require. Touches no host.`,
-  list: `Usage: drover list PLAYBOOK
+  list: `Usage: drover list PLAYBOOK [-i INVENTORY [-l PATTERN]]
 
 Prints the playbook's phases and the module calls in each, with file:line, read from the source
-(nothing runs). Calls inside if/?:/&&/loops are marked (conditional).`,
+(nothing runs). Calls inside if/?:/&&/loops are marked (conditional). A phase whose result later
+phases read is marked with the variable and its readers (--phase/--start-at must keep it).
+With -i (and -l), a rolling phase with literal options shows its batches for the selected hosts.`,
   inventory: `Usage: drover inventory -i INVENTORY [-l PATTERN] [--host PATTERN]
 
 Prints the inventory as JSON in ansible-inventory --list shape (with -l: only the hosts PATTERN
@@ -66,6 +71,8 @@ const RUN_OPTIONS = {
   diff: { type: 'boolean' },
   limit: { type: 'string', short: 'l' },
   'list-hosts': { type: 'boolean' },
+  phase: { type: 'string', multiple: true },
+  'start-at': { type: 'string' },
   forks: { type: 'string', short: 'f' },
   'extra-vars': { type: 'string', short: 'e', multiple: true },
   json: { type: 'boolean' },
@@ -114,6 +121,8 @@ async function cmdRun(args: string[], signal: AbortSignal): Promise<number> {
     check: v.check,
     diff: v.diff,
     limit: v.limit,
+    phases: v.phase,
+    startAt: v['start-at'],
     forks,
     extraVars: parseExtraVars(v['extra-vars'] ?? []),
     acceptNewHostKeys: v['accept-new-host-keys'],
@@ -152,11 +161,23 @@ async function cmdCheck(args: string[]): Promise<number> {
 }
 
 async function cmdList(args: string[]): Promise<number> {
-  const { values: v, positionals } = parse('list', args, { help: { type: 'boolean', short: 'h' } }, 1);
+  const { values: v, positionals } = parse(
+    'list',
+    args,
+    { inventory: { type: 'string', short: 'i' }, limit: { type: 'string', short: 'l' }, help: { type: 'boolean', short: 'h' } },
+    1,
+  );
   if (v.help) return help('list');
   const playbook = needFile('list', 'PLAYBOOK', positionals[0]);
   const { outlinePlaybook, formatOutline } = await import('./typecheck/index.ts');
-  process.stdout.write(formatOutline(outlinePlaybook(path.resolve(playbook))) + '\n');
+  let hosts: string[] | undefined;
+  if (v.inventory) {
+    const { prepareRun } = await import('./runner.ts');
+    const prepared = await prepareRun({ playbook, inventory: v.inventory, limit: v.limit, typecheck: false });
+    warnUnmatched(prepared.unmatched);
+    hosts = prepared.hosts.map((h) => h.name);
+  }
+  process.stdout.write(formatOutline(outlinePlaybook(path.resolve(playbook)), { hosts }) + '\n');
   return 0;
 }
 

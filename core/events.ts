@@ -45,7 +45,25 @@ export type RunEvent =
   | { kind: 'host-unreachable'; host: string; phase: string; message: string }
   | { kind: 'warning'; host?: string; message: string }
   | { kind: 'play-stopped'; reason: string }
-  | { kind: 'recap'; stats: Record<string, HostStats>; ms: number; check: boolean; interrupted: boolean };
+  /** A phase left out by --phase/--start-at: its fn did not run. */
+  | { kind: 'phase-skipped'; phase: string; reason: string }
+  /**
+   * A rolling phase's plan, when it starts: its batches in order (hosts still in play then), and the
+   * play-wide failure budget (`budget` hosts may fail or be unreachable in the whole play; `of` hosts).
+   */
+  | { kind: 'rolling-plan'; phase: string; batches: string[][]; budget: number; of: number }
+  /** A rolling phase's batch starts (`index` from 1) or ended; `failed` counts the play's lost hosts so far. */
+  | { kind: 'batch-start'; phase: string; index: number; count: number; hosts: string[] }
+  | { kind: 'batch-end'; phase: string; index: number; count: number; failed: number; budget: number }
+  /** The failure budget was exceeded: no new batch started; `notStarted` never ran any of the rolling phase. */
+  | { kind: 'rolling-stopped'; phase: string; reason: string; notStarted: string[] }
+  /**
+   * One attempt of retry(): `outcome` 'retry' (another attempt follows after `delayMs`), 'ok', or
+   * 'failed' (the last attempt failed); `message` is the error or the until-verdict.
+   */
+  | { kind: 'retry'; host?: string; what: string; attempt: number; attempts: number; outcome: 'ok' | 'retry' | 'failed'; message?: string; delayMs?: number }
+  /** `notStarted`: hosts a stopped rolling phase never started (also in no later phase). */
+  | { kind: 'recap'; stats: Record<string, HostStats>; ms: number; check: boolean; interrupted: boolean; notStarted?: string[] };
 
 export type EventKind = RunEvent['kind'];
 

@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { callerLocation } from './callsite.ts';
 import { Interrupted, ModuleError, rootCause, UnreachableError } from './errors.ts';
 import type { FileChange } from './events.ts';
-import { registerSecrets, runtimeOf, type ExecOptions, type ExecResult, type Host } from './host.ts';
+import { registerSecrets, runtimeOf, shareRuntime, type ExecOptions, type ExecResult, type Host } from './host.ts';
 import type { Secret, SecretText } from './secret.ts';
 import { ProbeFrame, type ProbeSections } from './probe-frame.ts';
 import type { ShellCommand } from './sh.ts';
@@ -197,13 +197,13 @@ async function runContract<P, F, R extends Result>(spec: ModuleSpec<P, F, R>, ho
 
 /** The host as a module's facts step sees it: commands are read-only, so they also run in --check (also for an apply step that re-reads facts). */
 export function readOnlyHost(host: Host<unknown>): HostReader {
-  return {
+  return shareRuntime(host, {
     name: host.name,
     vars: host.vars,
     exec: (cmd, options) => host.exec(cmd, { ...options, readOnly: true }),
     log: (line) => host.log(line),
     memo: (key, compute) => host.memo(key, compute),
-  };
+  } satisfies HostReader);
 }
 
 /** True when any of the results changed: `if (changed(a, b)) host.notify(...)`. */

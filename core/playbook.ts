@@ -1,5 +1,8 @@
 // The playbook API: a typed function over a play, with phases that run across hosts in parallel.
 import type { Host } from './host.ts';
+import type { BatchInfo, RollingOptions } from './rolling.ts';
+
+export type { BatchInfo, BatchSize, MaxFailed, RollingOptions } from './rolling.ts';
 
 export interface PlaybookMeta {
   /** Shown in the progress view and the recap. */
@@ -35,6 +38,15 @@ export interface Play<H, P> {
   on<T>(target: Host<H> | string, name: string, fn: (host: Host<H>) => Promise<T>): Promise<T>;
   /** A phase on several chosen hosts, in parallel; like `each` for a subset. */
   onEach<T>(targets: readonly (Host<H> | string)[], name: string, fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>>;
+  /**
+   * A rolling phase: the hosts still in play, in batches (`batch: 1 | '25%' | [1, 2, '50%']`), one
+   * batch after the other. `fn` gets a play limited to the batch (its `each` runs on the batch's hosts;
+   * `on` may still target any host, the master that drains a node) and runs to the end before the
+   * next batch starts. Before each batch and after the last, the hosts lost in the whole play (failed
+   * or unreachable, earlier phases included) are counted: more than `maxFailed` allows (default 0)
+   * and no new batch starts, the hosts never started are reported as such, and the play stops.
+   */
+  rolling(name: string, options: RollingOptions, fn: (batch: Play<H, P>, info: BatchInfo) => Promise<void>): Promise<void>;
 }
 
 export type PlaybookBody<H, P> = (play: Play<H, P>) => Promise<void>;

@@ -28,6 +28,10 @@ export interface RunOptions {
   /** -e vars: override every other source. */
   extraVars?: Record<string, unknown>;
   acceptNewHostKeys?: boolean;
+  /** --phase NAME (repeatable): only these phases run. */
+  phases?: string[];
+  /** --start-at NAME: this phase and the later ones run. */
+  startAt?: string;
   /** false with --no-typecheck. */
   typecheck?: boolean;
   verbose?: boolean;
@@ -71,6 +75,7 @@ export async function prepareRun(o: RunOptions) {
     );
   }
   const vars = playVars(inventory, book.meta.hosts);
+  const selection = o.phases?.length || o.startAt !== undefined ? await choosePhases(file, o, cwd) : undefined;
   const problems: string[] = [];
   for (const h of hosts) {
     const missing = missingVars(h, required.host);
@@ -81,7 +86,14 @@ export async function prepareRun(o: RunOptions) {
   if (problems.length) {
     throw new UsageError(`${path.relative(cwd, file)} requires vars the inventory does not give:\n  ${problems.join('\n  ')}`);
   }
-  return { file, book, inventory, hosts, vars, unmatched };
+  return { file, book, inventory, hosts, vars, unmatched, selection };
+}
+
+/** --phase / --start-at from the playbook's syntax tree (the same outline `drover list` prints). */
+async function choosePhases(file: string, o: RunOptions, cwd: string) {
+  const { outlinePlaybook } = await import('./typecheck/index.ts');
+  const { selectPhases } = await import('./typecheck/phase-select.ts');
+  return selectPhases(outlinePlaybook(file, { cwd }), { phases: o.phases, startAt: o.startAt }, path.relative(cwd, file));
 }
 
 async function importPlaybook(file: string): Promise<Playbook<Record<string, unknown>, Record<string, unknown>>> {
@@ -100,7 +112,7 @@ async function importPlaybook(file: string): Promise<Playbook<Record<string, unk
 
 /** Runs a playbook; resolves to the exit code (0 ok, 2 a host failed, 4 a host unreachable, 130 interrupted). */
 export async function runPlaybook(o: RunOptions): Promise<number> {
-  const { book, inventory, hosts, vars, unmatched } = await prepareRun(o);
+  const { book, inventory, hosts, vars, unmatched, selection } = await prepareRun(o);
   if (!o.becomePassword && o.askBecomePassword && hosts.some((h) => h.connection.becomePassword && 'prompt' in h.connection.becomePassword)) {
     o = { ...o, becomePassword: await o.askBecomePassword() };
   }
@@ -130,7 +142,7 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
   for (const term of unmatched) events.emit({ kind: 'warning', message: `Could not match supplied host pattern, ignoring: ${term}` });
   const started = performance.now();
   events.emit({ kind: 'run-start', playbook: o.playbook, name: book.meta.name, hosts: runHosts.map((h) => h.name), check: Boolean(o.check) });
-  const play = new PlayRunner({ name: book.meta.name, check: Boolean(o.check), vars, hosts: runHosts, forks: o.forks ?? 10, events, signal });
+  const play = new PlayRunner({ name: book.meta.name, check: Boolean(o.check), vars, hosts: runHosts, forks: o.forks ?? 10, events, signal, skip: selection?.skip });
   let bodyError: unknown;
   try {
     await book.body(play);
@@ -142,7 +154,8 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
     events.emit({ kind: 'play-stopped', reason: `playbook error: ${message}` });
   }
   await Promise.all(runHosts.map((h) => h.close()));
-  events.emit({ kind: 'recap', stats: stats.stats, ms: performance.now() - started, check: Boolean(o.check), interrupted: signal.aborted });
+  const notStarted = play.notStarted.length ? { notStarted: [...play.notStarted] } : {};
+  events.emit({ kind: 'recap', stats: stats.stats, ms: performance.now() - started, check: Boolean(o.check), interrupted: signal.aborted, ...notStarted });
   await events.end();
   return exitCode(stats.stats, signal.aborted, bodyError !== undefined, play.phasesStarted > 0);
 }

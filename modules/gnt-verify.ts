@@ -1,7 +1,7 @@
 // gnt.verify: gnt-cluster verify on the master, retried while a fresh cluster settles, findings parsed; never changes anything.
-import { setTimeout as delay } from 'node:timers/promises';
 import { defineModule, type HostReader, type Plan, type ProbeFacts, type Result } from '../core/module.ts';
 import type { ProbeSections } from '../core/probe-frame.ts';
+import { retry, RetryExhausted } from '../core/retry.ts';
 import { sh, type ShellCommand } from '../core/sh.ts';
 import { captureWithStatus, formatFinding, gntFacts, parseVerify, type GntFacts, type VerifyFinding } from './gnt-facts.ts';
 import { judgeVerify, onMaster, refuse, type VerifyVerdict } from './gnt-plan.ts';
@@ -42,12 +42,15 @@ const once: ProbeFacts<VerifyParams, GntFacts<VerifyVerdict>> = gntFacts(
  */
 const verifyFacts: ProbeFacts<VerifyParams, VerifyFacts> = Object.assign(
   async (host: HostReader, p: VerifyParams): Promise<VerifyFacts> => {
-    const retries = p.retries ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      const f = await once(host, p);
-      if (!f.found || f.found.passed || attempt > retries) return { ...f, attempts: attempt };
-      host.log(`verify failed (attempt ${attempt}), retrying: ${f.found.why.split('\n')[0]}`);
-      await delay(p.retryDelayMs ?? 3000);
+    const until = (f: GntFacts<VerifyVerdict>) => !f.found || f.found.passed || f.found.why;
+    try {
+      let attempts = 0;
+      const f = await retry((n) => ((attempts = n), once(host, p)), { attempts: (p.retries ?? 5) + 1, delay: p.retryDelayMs ?? 3000, until, host, what: 'gnt-cluster verify' });
+      return { ...f, attempts };
+    } catch (err) {
+      // The plan quotes the last attempt's findings.
+      if (err instanceof RetryExhausted) return { ...(err.last as GntFacts<VerifyVerdict>), attempts: err.attempts };
+      throw err;
     }
   },
   { build: once.build, parse: (s: ProbeSections, p: VerifyParams): VerifyFacts => ({ ...once.parse(s, p), attempts: 1 }), sections: once.sections },

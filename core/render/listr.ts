@@ -5,6 +5,8 @@ import type { EventSink, RunEvent } from '../events.ts';
 import { moduleMessage } from './module-message.ts';
 import { PhaseDiffs } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
+import { describeAttempt } from '../retry.ts';
+import { describePlan } from '../rolling.ts';
 
 export interface ListrOptions {
   write: (text: string) => void;
@@ -149,10 +151,30 @@ export class ListrRenderer implements EventSink {
         for (const h of this.hosts.values()) h.done(new Error('interrupted'));
         this.queue(() =>
           this.o.write(
-            '\n' + pc.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + pc.dim(` ${(e.ms / 1000).toFixed(2)} s`) + '\n' + formatRecap(e.stats, { color: true }) + '\n',
+            '\n' + pc.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + pc.dim(` ${(e.ms / 1000).toFixed(2)} s`) + '\n' + formatRecap(e.stats, { color: true, notStarted: e.notStarted }) + '\n',
           ),
         );
         break;
+      case 'phase-skipped':
+        this.queue(() => this.o.write(pc.cyan(`↓ ${e.phase} — skipped: ${e.reason}`) + '\n'));
+        break;
+      case 'rolling-plan':
+        this.queue(() => this.o.write(pc.bold(`${e.phase}`) + pc.dim(` · rolling · ${describePlan(e)}`) + '\n'));
+        break;
+      case 'batch-start':
+        this.queue(() => this.o.write(pc.dim(`batch ${e.index}/${e.count} of ${e.phase}: ${e.hosts.join(', ')}`) + '\n'));
+        break;
+      case 'batch-end':
+        break;
+      case 'rolling-stopped':
+        this.queue(() => this.o.write(pc.red(`ROLLING STOPPED ${e.phase}: no new batch${e.notStarted.length ? `; not started: ${e.notStarted.join(', ')}` : ''}`) + '\n'));
+        break;
+      case 'retry': {
+        // On the host's line, like a module's progress: the attempt, why it failed, when the next one comes.
+        const text = e.host ? describeAttempt(e) : undefined;
+        if (text) this.output(e.host!, text);
+        break;
+      }
     }
   }
 

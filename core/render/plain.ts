@@ -4,6 +4,8 @@ import type { EventSink, RunEvent } from '../events.ts';
 import { moduleMessage } from './module-message.ts';
 import { PhaseDiffs } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
+import { describeAttempt } from '../retry.ts';
+import { describePlan } from '../rolling.ts';
 
 export interface PlainOptions {
   write: (text: string) => void;
@@ -70,8 +72,27 @@ export class PlainRenderer implements EventSink {
         break;
       case 'recap':
         this.line(c.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + c.dim(` ${(e.ms / 1000).toFixed(2)} s`));
-        this.line(formatRecap(e.stats, { color: this.o.color }));
+        this.line(formatRecap(e.stats, { color: this.o.color, notStarted: e.notStarted }));
         break;
+      case 'phase-skipped':
+        this.line(c.cyan(`SKIPPED ${e.phase}: ${e.reason}`));
+        break;
+      case 'rolling-plan':
+        this.line(c.bold(`ROLLING ${e.phase}: ${describePlan(e)}`));
+        break;
+      case 'batch-start':
+        this.line(c.bold(`BATCH ${e.index}/${e.count} of ${e.phase}`) + c.dim(` [${e.hosts.join(', ')}]`));
+        break;
+      case 'batch-end':
+        break;
+      case 'rolling-stopped':
+        this.line(c.red(`ROLLING STOPPED ${e.phase}: no new batch${e.notStarted.length ? `; not started: ${e.notStarted.join(', ')}` : ''}`));
+        break;
+      case 'retry': {
+        const text = describeAttempt(e);
+        if (text) this.line((e.outcome === 'ok' ? c.green : c.yellow)(`${e.host ?? '-'} | retry | ${text}`));
+        break;
+      }
     }
   }
 

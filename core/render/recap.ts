@@ -46,6 +46,12 @@ export class StatsCollector implements EventSink {
       case 'warning':
       case 'play-stopped':
       case 'recap':
+      case 'phase-skipped':
+      case 'rolling-plan':
+      case 'batch-start':
+      case 'batch-end':
+      case 'rolling-stopped':
+      case 'retry':
         break;
     }
   }
@@ -53,8 +59,11 @@ export class StatsCollector implements EventSink {
   async end(): Promise<void> {}
 }
 
-/** ansible-playbook style: `node1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0`. */
-export function formatRecap(stats: Record<string, HostStats>, options: { color?: boolean } = {}): string {
+/**
+ * ansible-playbook style: `node1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0`; a host that a
+ * stopped rolling phase never started (`notStarted`) ends with `not started`.
+ */
+export function formatRecap(stats: Record<string, HostStats>, options: { color?: boolean; notStarted?: readonly string[] } = {}): string {
   const c = options.color ? pc : { green: id, yellow: id, red: id, cyan: id, bold: id, dim: id };
   const names = Object.keys(stats);
   const width = Math.max(0, ...names.map((n) => n.length));
@@ -70,6 +79,7 @@ export function formatRecap(stats: Record<string, HostStats>, options: { color?:
       field('unreachable', s.unreachable, c.red),
       field('failed', s.failed, c.red),
       field('skipped', s.skipped, c.cyan),
+      ...(options.notStarted?.includes(name) ? [c.yellow(' not started')] : []),
     ].join(' ');
   });
   return lines.join('\n');

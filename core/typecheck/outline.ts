@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CallExpression, Node, SourceFile } from 'ts-morph';
 import { UsageError } from '../errors.ts';
+import { addProducedValues } from './phase-values.ts';
 import { createPlaybookProject, isUnderNodeModules, loadTsMorph } from './project.ts';
 
 export interface ModuleCallOutline {
@@ -23,7 +24,7 @@ export interface ModuleCallOutline {
 
 export interface PhaseOutline {
   kind: 'phase';
-  method: 'each' | 'on' | 'onEach';
+  method: 'each' | 'on' | 'onEach' | 'rolling';
   /** The phase name: the string literal's value, else its source text. */
   name: string;
   /** Source text of on/onEach's target(s); null for each. */
@@ -33,12 +34,46 @@ export interface PhaseOutline {
   /** The phase itself sits under a condition or in a loop. */
   conditional: boolean;
   calls: ModuleCallOutline[];
+  /** Only on a phase inside a rolling phase: the rolling phase's name (it is selected as a whole). */
+  parent?: string;
+  /** Only on a phase started in a local helper the body passed the play to: the helper and its call. */
+  via?: { fn: string; file: string; line: number };
+  /** Only on a rolling phase: its options as written (`batch`, `maxFailed`), and the values when literal. */
+  rolling?: RollingOutline;
+  /** Only when the phase's result is kept in a variable that later code reads (see phase-values.ts). */
+  produces?: ProducedValue[];
+}
+
+export interface RollingOutline {
+  batch: string;
+  maxFailed: string | null;
+  /** The batch sizes when literal (then `drover list -i` can plan the batches), else null. */
+  batchValue: (number | string)[] | number | string | null;
+  /** maxFailed when literal; null when computed; undefined when not given (the default, 0). */
+  maxFailedValue?: { count: number } | { percent: number } | null;
+}
+
+/** A variable holding a phase's result, and where it is read. */
+export interface ProducedValue {
+  variable: string;
+  file: string;
+  line: number;
+  /** The top-level phase reading it, or null for code outside any phase (it runs whatever is selected). */
+  usedBy: { phase: string | null; file: string; line: number }[];
 }
 
 /** In source order: phases, and module calls made outside any phase. */
 export type OutlineItem = PhaseOutline | ModuleCallOutline;
 
-const PHASE_METHODS = { each: 0, on: 1, onEach: 1 } as const;
+/** Index of the name argument of each phase method. */
+const PHASE_METHODS = { each: 0, on: 1, onEach: 1, rolling: 0 } as const;
+type PhaseMethod = keyof typeof PHASE_METHODS;
+
+/** The call expression behind each phase an outline reports (phase-values.ts reads the syntax tree there). */
+const PHASE_NODES = new WeakMap<PhaseOutline, CallExpression>();
+export function phaseNode(p: PhaseOutline): CallExpression | undefined {
+  return PHASE_NODES.get(p);
+}
 /** Param keys that best say what a module call is about, in order of preference. */
 const TITLE_KEYS = ['path', 'atoms', 'name', 'names', 'package', 'service', 'dest', 'device', 'vg', 'lv', 'user', 'group', 'command', 'cmd', 'url', 'key'];
 const TITLE_MAX = 60;
@@ -52,8 +87,10 @@ interface Walk {
   /** The helper call itself was conditional. */
   baseConditional: boolean;
   items: OutlineItem[];
-  /** The playbook body's first parameter (whatever it is named). */
-  playSymbol: unknown;
+  /** The playbook body's first parameter (whatever it is named), and a rolling phase's batch parameter inside it. */
+  playSymbols: unknown[];
+  /** Inside a rolling phase: its name. */
+  parent?: string;
 }
 
 const where = (node: Node, cwd: string): { file: string; line: number } => {
@@ -167,17 +204,60 @@ function localFunction(node: Node): FunctionLike | undefined {
   return decl;
 }
 
-function phaseCall(call: CallExpression, w: Walk): 'each' | 'on' | 'onEach' | undefined {
+function phaseCall(call: CallExpression, w: Walk): PhaseMethod | undefined {
   const { Node: N } = loadTsMorph();
   const callee = call.getExpression();
-  if (!N.isPropertyAccessExpression(callee) || w.via !== null) return undefined;
+  // Phases are seen in the body and in a local helper the body passes the play to (one level), not inside another phase.
+  if (!N.isPropertyAccessExpression(callee) || (w.via !== null && w.phase !== null)) return undefined;
   const method = callee.getName();
   if (!(method in PHASE_METHODS)) return undefined;
   const receiver = callee.getExpression();
-  return N.isIdentifier(receiver) && receiver.getSymbol() === w.playSymbol ? (method as keyof typeof PHASE_METHODS) : undefined;
+  if (method === 'rolling' && w.parent !== undefined) return undefined;
+  return N.isIdentifier(receiver) && w.playSymbols.includes(receiver.getSymbol()) ? (method as PhaseMethod) : undefined;
 }
 
-function visitPhase(call: CallExpression, method: 'each' | 'on' | 'onEach', w: Walk): void {
+/** Literal batch sizes and budget of `play.rolling(name, { batch, maxFailed }, fn)`, else null. */
+function rollingOf(call: CallExpression): RollingOutline {
+  const { Node: N } = loadTsMorph();
+  const opts = call.getArguments()[1];
+  const prop = (k: string) => {
+    const p = opts && N.isObjectLiteralExpression(opts) ? opts.getProperty(k) : undefined;
+    return p && N.isPropertyAssignment(p) ? p.getInitializer() : undefined;
+  };
+  const batch = prop('batch');
+  const maxFailed = prop('maxFailed');
+  const lit = (n: Node | undefined): unknown => {
+    if (!n) return undefined;
+    if (N.isNumericLiteral(n)) return Number(n.getLiteralValue());
+    if (N.isStringLiteral(n) || N.isNoSubstitutionTemplateLiteral(n)) return n.getLiteralValue();
+    if (N.isAsExpression(n) || N.isSatisfiesExpression(n)) return lit(n.getExpression());
+    if (N.isArrayLiteralExpression(n)) {
+      const xs = n.getElements().map(lit);
+      return xs.every((x) => x !== undefined) ? xs : undefined;
+    }
+    if (N.isObjectLiteralExpression(n)) {
+      const out: Record<string, unknown> = {};
+      for (const p of n.getProperties()) {
+        if (!N.isPropertyAssignment(p)) return undefined;
+        const v = lit(p.getInitializer());
+        if (v === undefined) return undefined;
+        out[p.getName()] = v;
+      }
+      return out;
+    }
+    return undefined;
+  };
+  const b = lit(batch);
+  const m = lit(maxFailed);
+  return {
+    batch: batch?.getText() ?? '',
+    maxFailed: maxFailed?.getText() ?? null,
+    batchValue: (b ?? null) as RollingOutline['batchValue'],
+    ...(maxFailed !== undefined && { maxFailedValue: (m ?? null) as RollingOutline['maxFailedValue'] }),
+  };
+}
+
+function visitPhase(call: CallExpression, method: PhaseMethod, w: Walk): void {
   const { Node: N } = loadTsMorph();
   const args = call.getArguments();
   const nameArg = args[PHASE_METHODS[method]];
@@ -186,15 +266,27 @@ function visitPhase(call: CallExpression, method: 'each' | 'on' | 'onEach', w: W
     kind: 'phase',
     method,
     name,
-    target: method === 'each' ? null : (args[0]?.getText() ?? null),
+    target: method === 'each' || method === 'rolling' ? null : (args[0]?.getText() ?? null),
     ...where(call, w.cwd),
-    conditional: isConditional(call, w.root),
+    conditional: w.baseConditional || isConditional(call, w.root),
     calls: [],
+    ...(w.parent !== undefined && { parent: w.parent }),
+    ...(w.via !== null && { via: w.via }),
+    ...(method === 'rolling' && { rolling: rollingOf(call) }),
   };
+  PHASE_NODES.set(phase, call);
   w.items.push(phase);
   const fnArg = args[args.length - 1];
   for (const arg of args.slice(0, -1)) visit(arg, w);
   if (!fnArg) return;
+  if (method === 'rolling') {
+    // The batch's phases are phases of their own (marked with this parent), run on the batch parameter.
+    if (N.isArrowFunction(fnArg) || N.isFunctionExpression(fnArg)) {
+      const batchSymbol = fnArg.getParameters()[0]?.getNameNode().getSymbol();
+      visit(fnArg.getBody(), { ...w, phase: null, root: fnArg, baseConditional: false, parent: name, playSymbols: [...w.playSymbols, batchSymbol] });
+    }
+    return;
+  }
   if (N.isArrowFunction(fnArg) || N.isFunctionExpression(fnArg)) {
     visit(fnArg.getBody(), { ...w, phase, root: fnArg, baseConditional: false });
     return;
@@ -227,8 +319,11 @@ function visit(node: Node, w: Walk): void {
       // One level into local helpers: enough for `prepareNode(host)`, and no risk of runaway recursion.
       const fn = localFunction(node.getExpression());
       if (fn && fn !== w.root) {
+        // `setup(play)`: the helper's parameter is the play there, so its phases are phases.
+        const passed = node.getArguments().flatMap((a, i) => (N.isIdentifier(a) && w.playSymbols.includes(a.getSymbol()) ? [fn.getParameters()[i]?.getNameNode().getSymbol()] : []));
         visit(fn.getBody()!, {
           ...w,
+          playSymbols: [...w.playSymbols, ...passed],
           root: fn,
           baseConditional: w.baseConditional || isConditional(node, w.root),
           via: { fn: node.getExpression().getText(), ...where(node, w.cwd) },
@@ -269,8 +364,10 @@ export function outlinePlaybook(file: string, opts: { cwd?: string } = {}): Outl
   const items: OutlineItem[] = [];
   for (const body of playbookBodies(playbook)) {
     const playParam = body.getParameters()[0];
-    const walk: Walk = { cwd, phase: null, root: body, via: null, baseConditional: false, items, playSymbol: playParam?.getNameNode().getSymbol() };
+    const walk: Walk = { cwd, phase: null, root: body, via: null, baseConditional: false, items, playSymbols: [playParam?.getNameNode().getSymbol()] };
+    const first = items.length;
     visit(body.getBody()!, walk);
+    addProducedValues(body, items.slice(first).filter((i): i is PhaseOutline => i.kind === 'phase'), cwd);
   }
   return items;
 }

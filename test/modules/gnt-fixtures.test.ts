@@ -1,6 +1,8 @@
 // gnt.cluster / gnt.node / gnt.instance / gnt.verify planned from probe answers holding Ganeti 3.0.2's recorded output (no host).
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import type { RunEvent } from '../../core/events.ts';
+import { RunHost, shareRuntime } from '../../core/host.ts';
 import type { ProbeFacts } from '../../core/module.ts';
 import { ProbeFormatError, ProbeFrame } from '../../core/probe-frame.ts';
 import type { ShellCommand } from '../../core/sh.ts';
@@ -256,7 +258,7 @@ test('gnt.verify facts: a failing verify is asked again (read-only) until it pas
   const f = await facts(settles.reader as never, { retryDelayMs: 0 });
   t.is(f.attempts, 2);
   t.true(f.found?.passed);
-  t.regex(settles.logs[0], /^verify failed \(attempt 1\), retrying: ERROR:ENODESETUP:node:node1\.example\.org/);
+  t.regex(settles.logs[0], /^gnt-cluster verify failed \(attempt 1 of 6\), retrying in 0 ms: ERROR:ENODESETUP:node:node1\.example\.org/);
 
   const never = answering([onMaster(fail.out, fail.rc)]);
   const g = await facts(never.reader as never, { retries: 2, retryDelayMs: 0 });
@@ -268,4 +270,19 @@ test('gnt.verify facts: a failing verify is asked again (read-only) until it pas
   const none = answering([NONE]);
   t.is((await facts(none.reader as never, { retryDelayMs: 0 })).attempts, 1);
   t.is(none.calls(), 1);
+});
+
+test('gnt.verify facts: on a run host each attempt is a retry event (progress view, --json), through retry()', async (t) => {
+  const facts = gnt.verify.spec!.facts as ProbeFacts<Parameters<typeof gnt.verify>[1], { attempts: number }>;
+  const fail = recorded('verify-sysrq-error.txt');
+  const pass = recorded('verify-ignored-pass.txt');
+  const events: RunEvent[] = [];
+  const host = new RunHost({ name: 'h1', vars: {}, groups: [], check: false, events: { emit: (e) => void events.push(e), end: async () => undefined }, transport: async () => { throw new Error('unused'); } });
+  // readOnlyHost shares the run host's runtime the same way.
+  const reader = shareRuntime(host, answering([onMaster(fail.out, fail.rc), onMaster(fail.out, fail.rc), onMaster(pass.out, pass.rc)]).reader);
+  t.is((await facts(reader as never, { retryDelayMs: 0 })).attempts, 3);
+  t.deepEqual(
+    events.map((e) => (e.kind === 'retry' ? `${e.host} ${e.what} ${e.attempt}/${e.attempts} ${e.outcome} ${e.message?.slice(0, 16) ?? ''}` : e.kind)),
+    ['h1 gnt-cluster verify 1/6 retry ERROR:ENODESETUP', 'h1 gnt-cluster verify 2/6 retry ERROR:ENODESETUP', 'h1 gnt-cluster verify 3/6 ok '],
+  );
 });
