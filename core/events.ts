@@ -67,6 +67,14 @@ export type RunEvent =
 
 export type EventKind = RunEvent['kind'];
 
+/**
+ * The `default:` of every renderer's switch over event kinds: a new RunEvent kind fails compilation
+ * (its value is not `never`) until each renderer says what it shows for it.
+ */
+export function unhandledEvent(e: never): never {
+  throw new Error(`no renderer case for event ${JSON.stringify(e)}`);
+}
+
 /** Receives events; renderers implement it. */
 export interface EventSink {
   emit(event: RunEvent): void;

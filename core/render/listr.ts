@@ -1,7 +1,7 @@
 // TTY progress view: a listr2 task per phase, a line per host showing the module at work.
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import pc from 'picocolors';
-import type { EventSink, RunEvent } from '../events.ts';
+import { unhandledEvent, type EventSink, type RunEvent } from '../events.ts';
 import { moduleMessage } from './module-message.ts';
 import { PhaseDiffs } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
@@ -175,6 +175,8 @@ export class ListrRenderer implements EventSink {
         if (text) this.output(e.host!, text);
         break;
       }
+      default:
+        unhandledEvent(e);
     }
   }
 

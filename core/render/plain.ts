@@ -1,6 +1,6 @@
 // Line-per-event output for logs and pipes: every line starts with the host it is about.
 import pc from 'picocolors';
-import type { EventSink, RunEvent } from '../events.ts';
+import { unhandledEvent, type EventSink, type RunEvent } from '../events.ts';
 import { moduleMessage } from './module-message.ts';
 import { PhaseDiffs } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
@@ -93,6 +93,8 @@ export class PlainRenderer implements EventSink {
         if (text) this.line((e.outcome === 'ok' ? c.green : c.yellow)(`${e.host ?? '-'} | retry | ${text}`));
         break;
       }
+      default:
+        unhandledEvent(e);
     }
   }
 

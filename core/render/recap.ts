@@ -1,8 +1,8 @@
 // Counts what happened per host from the event stream and prints the closing recap.
 import pc from 'picocolors';
-import type { EventSink, HostStats, RunEvent } from '../events.ts';
+import { unhandledEvent, type EventSink, type HostStats, type RunEvent } from '../events.ts';
 
-export function emptyStats(): HostStats {
+function emptyStats(): HostStats {
   return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 };
 }
 
@@ -53,6 +53,8 @@ export class StatsCollector implements EventSink {
       case 'rolling-stopped':
       case 'retry':
         break;
+      default:
+        unhandledEvent(e);
     }
   }
 
