@@ -44,6 +44,12 @@ export interface EmergeFacts {
   probe: Probe;
   /** `emerge --pretend` (install/rebuild, with the config edits applied in a throwaway config root) or `emerge --pretend --depclean`. */
   pretend?: CommandAnswer;
+  /**
+   * Portage's view of installed packages whose USE is to change but that its plan leaves out (a flag the
+   * profile masks or forces, or one the package does not have): `emerge --pretend --verbose --nodeps
+   * --oneshot -- =CPV`, which lists their flags as a rebuild would, `(-lxc)` for a masked one.
+   */
+  flags?: CommandAnswer;
 }
 
 /** The files drover may write for `configFile`, and the section each one's stat is printed under. */
@@ -171,9 +177,15 @@ export function pretendCommand(atoms: readonly string[], edits: readonly ConfigE
   return { command: ShellCommand.join([o.script, sh`PORTAGE_CONFIGROOT="$t" emerge ${flags} -- ${atoms}`]), shown, stdin: o.stdin };
 }
 
-/** `emerge --pretend --depclean -- ATOMS`: what a removal would unmerge (or what keeps a package). */
+/** `emerge --pretend --verbose --depclean -- ATOMS`: what a removal would unmerge, and (verbose) what keeps a package and why. */
 export function depcleanPretendCommand(atoms: readonly string[]): { command: ShellCommand; shown: string } {
-  return { command: sh`emerge --pretend --depclean -- ${atoms}`, shown: `emerge --pretend --depclean -- ${atoms.join(' ')}` };
+  return { command: sh`emerge --pretend --verbose --depclean -- ${atoms}`, shown: `emerge --pretend --verbose --depclean -- ${atoms.join(' ')}` };
+}
+
+/** `emerge --pretend --verbose --nodeps --oneshot -- =CPV...`: the flags of installed versions as a rebuild would set them (read-only). */
+export function flagsPretendCommand(cpvs: readonly string[]): { command: ShellCommand; shown: string } {
+  const atoms = cpvs.map((c) => `=${c}`);
+  return { command: sh`emerge --pretend --verbose --nodeps --oneshot -- ${atoms}`, shown: `emerge --pretend --verbose --nodeps --oneshot -- ${atoms.join(' ')}` };
 }
 
 /** A throwaway PORTAGE_CONFIGROOT ("$t") mirroring /etc/portage with the edits applied; stdin holds their bytes in order. */

@@ -5,6 +5,7 @@ import type { Result } from '../core/module.ts';
 import { sh, type ShellCommand } from '../core/sh.ts';
 import {
   depcleanPretendCommand,
+  flagsPretendCommand,
   KW_DIR,
   KW_OLD,
   pretendCommand,
@@ -14,7 +15,7 @@ import {
   type InstalledPkg,
   type Probe,
 } from './emerge-facts.ts';
-import { emergeFailureReason, parseEmergePlan, renderPlan, type EmergePlan } from './emerge-pretend.ts';
+import { emergeFailureReason, parseDepclean, parseEmergePlan, renderPlan, useChanges, type EmergePlan, type PlanEntry } from './emerge-pretend.ts';
 import { atomMatches, ensureAtomLine, locationLines, oppositeFlag, parseAtom, type ConfigEdit, type ConfigLocation, type ParsedAtom } from './portage-config.ts';
 
 export interface EmergeParams {
@@ -104,15 +105,16 @@ export function versionsOf(p: Probe, r: EmergeRequest): Record<string, string | 
   return out;
 }
 
-/** Flags whose installed state differs from the wanted one: ["+lxc", "-drbd"]. Throws on flags not in IUSE. */
+/**
+ * Flags whose installed state differs from the wanted one: ["+lxc", "-drbd"]. A flag the installed build
+ * does not have counts as off: the ebuild Portage would build may have it (IUSE grows between versions),
+ * so whether it exists is Portage's plan to say, not the installed IUSE's.
+ */
 export function useDifference(pkg: InstalledPkg, wanted: readonly string[]): string[] {
   const diff: string[] = [];
   for (const w of wanted) {
     const on = !w.startsWith('-');
     const flag = on ? w : w.slice(1);
-    if (!pkg.iuse.includes(flag)) {
-      throw new Error(`USE flag "${flag}" is not in IUSE of ${pkg.cpv} (IUSE: ${pkg.iuse.join(' ') || 'none'})`);
-    }
     if (pkg.use.includes(flag) !== on) diff.push(`${on ? '+' : '-'}${flag}`);
   }
   return diff;
@@ -156,23 +158,29 @@ export function planConfigEdits(p: Probe, r: EmergeRequest): ConfigEdit[] {
 export interface Needs {
   edits: ConfigEdit[];
   missing: string[];
-  /** "app-emulation/ganeti-3.0.2 USE -drbd" per installed atom whose USE differs. */
-  useChanged: string[];
+  /** Installed atoms whose USE differs: the atom, the installed version and the flags ("-drbd"). */
+  useChanged: { atom: string; cpv: string; diff: string[] }[];
   notInWorld: string[];
+}
+
+/** A world entry's package: `cat/pkg:0` and `cat/pkg::repo` name cat/pkg (Portage writes slots for slotted packages). */
+export function worldPackage(entry: string): string {
+  return entry.replace(/::.*$/, '').replace(/:.*$/, '');
 }
 
 export function needsOf(p: Probe, r: EmergeRequest): Needs {
   const edits = planConfigEdits(p, r);
   const missing = r.atoms.filter((_, i) => !installedFor(p, r.parsed[i]));
-  const useChanged: string[] = [];
+  const useChanged: Needs['useChanged'] = [];
   r.atoms.forEach((a, i) => {
     const inst = installedFor(p, r.parsed[i]);
     const wanted = r.useMap.get(a);
     if (!inst || !wanted?.length) return;
-    const d = useDifference(inst, wanted);
-    if (d.length) useChanged.push(`${inst.cpv} USE ${d.join(' ')}`);
+    const diff = useDifference(inst, wanted);
+    if (diff.length) useChanged.push({ atom: a, cpv: inst.cpv, diff });
   });
-  const notInWorld = r.atoms.filter((a, i) => installedFor(p, r.parsed[i]) && !p.world.includes(a) && !p.world.includes(r.parsed[i].cp));
+  const world = new Set(p.world.flatMap((w) => [w, worldPackage(w)]));
+  const notInWorld = r.atoms.filter((a, i) => installedFor(p, r.parsed[i]) && !world.has(a) && !world.has(r.parsed[i].cp));
   return { edits, missing, useChanged, notInWorld };
 }
 
@@ -189,6 +197,23 @@ export function pretendFor(r: EmergeRequest, p: Probe, sync: boolean): { command
   }
   const n = needsOf(p, r);
   return n.missing.length || n.useChanged.length ? pretendCommand(r.atoms, n.edits, n.useChanged.length > 0) : undefined;
+}
+
+/**
+ * The second read-only question, after Portage's plan: installed packages whose USE is to change but which
+ * the plan leaves out (the profile masks or forces the flag, or no version has it). Asking how a rebuild
+ * would set their flags shows why, before anything is written. Undefined when the plan covers them all.
+ */
+export function flagsQueryFor(r: EmergeRequest, p: Probe, pretend: CommandAnswer): { command: ShellCommand; shown: string } | undefined {
+  if (r.state !== 'present' || pretend.code !== 0) return undefined;
+  const plan = parseEmergePlan(pretend.stdout);
+  const left = needsOf(p, r).useChanged.filter((u) => !planEntryFor(plan, r.parsed[r.atoms.indexOf(u.atom)]));
+  return left.length ? flagsPretendCommand(left.map((u) => u.cpv)) : undefined;
+}
+
+/** The entry Portage's plan builds for an atom (ebuild or binary), if any. */
+function planEntryFor(plan: EmergePlan, atom: ParsedAtom): PlanEntry | undefined {
+  return plan.entries.find((e) => e.cp === atom.cp && (e.kind === 'ebuild' || e.kind === 'binary'));
 }
 
 /** A config file write: `path` as planned (shown in the diff), `target` the file replaced (a symlink's end). */
@@ -237,20 +262,42 @@ function refused(a: CommandAnswer): Error {
   return new Error(`${a.command} exited ${a.code}:\n${reason}`);
 }
 
-/** A wanted flag the package to be built does not have (a typo) fails before anything is written. */
-function checkFlagsKnown(plan: EmergePlan, r: EmergeRequest): void {
+/**
+ * Each wanted flag against the package Portage would build (its plan entry, else its rebuild view): a
+ * flag it does not have (a typo) or one the profile masks or forces against the wish (shown in
+ * parentheses: `(-lxc)`) fails before anything is written. drover does not override the profile: writing
+ * the line would change nothing, and every later run would try again.
+ */
+function checkFlags(plan: EmergePlan | undefined, flags: EmergePlan | undefined, r: EmergeRequest): void {
   r.parsed.forEach((a, i) => {
-    const entry = plan.entries.find((e) => e.cp === a.cp && e.kind === 'ebuild');
     const wanted = r.useMap.get(r.atoms[i]);
+    const entry = (plan && planEntryFor(plan, a)) ?? (flags && planEntryFor(flags, a));
     if (!entry || !wanted) return;
-    const known = new Set(Object.values(entry.use).flat().map((f) => f.flag));
+    const all = Object.values(entry.use).flat();
     for (const w of wanted) {
-      const flag = w.replace(/^-/, '');
-      if (!known.has(flag)) {
-        throw new Error(`USE flag "${flag}" is not in IUSE of ${entry.cpv} (emerge shows: ${(entry.use.USE ?? []).map((f) => f.flag).join(' ') || 'none'})`);
+      const on = !w.startsWith('-');
+      const flag = on ? w : w.slice(1);
+      // `(-pypy%)`: removed from IUSE, shown only because the installed build had it
+      const f = all.find((x) => x.flag === flag && !(x.forced && x.iuseChanged && !x.enabled));
+      if (!f) throw new Error(`USE flag "${flag}" is not in IUSE of ${entry.cpv} (emerge shows: ${(entry.use.USE ?? []).map((x) => x.flag).join(' ') || 'none'})`);
+      if (f.forced && !f.bound && f.enabled !== on) {
+        throw new Error(
+          `USE flag "${flag}" of ${entry.cpv} is ${f.enabled ? 'forced on' : 'masked'} by the profile (${f.enabled ? 'use.force / package.use.force' : 'use.mask / package.use.mask'} under /etc/portage/make.profile; emerge shows (${f.enabled ? '' : '-'}${flag})): ` +
+            `drover does not override the profile; drop "${w}" from use`,
+        );
       }
     }
   });
+}
+
+/** How Portage's plan performs a USE change: "update app-misc/lab-iuse 1.0 -> 1.1 USE +extra" or "rebuild X-1.0 USE -drbd". */
+function useChangeMessage(u: Needs['useChanged'][number], atom: ParsedAtom, plan: EmergePlan | undefined): string {
+  const e = plan && planEntryFor(plan, atom);
+  if (!e) return `rebuild ${u.cpv} USE ${u.diff.join(' ')}`;
+  const use = useChanges(e);
+  const flags = ` USE ${(use.length ? use : u.diff).join(' ')}`;
+  if (e.action === 'update' || e.action === 'downgrade') return `${e.action} ${e.cp} ${e.replaces.map((v) => v.replace(/::.*$/, '')).join(', ')} -> ${e.version}${flags}`;
+  return `rebuild ${e.cpv}${flags}`;
 }
 
 /** The whole decision (pure): the report, and the steps that make it true. */
@@ -264,28 +311,40 @@ export function planEmerge(params: EmergeParams, f: EmergeFacts): EmergeDecision
     const message = ['sync the Portage tree', rest.result.changed ? rest.result.message : undefined].filter(Boolean).join('; ');
     return { result: { ...rest.result, changed: true, message }, steps: { kind: 'sync' } };
   }
-  return r.state === 'absent' ? planRemove(r, p, f.pretend) : planInstall(r, p, f.pretend);
+  return r.state === 'absent' ? planRemove(r, p, f.pretend) : planInstall(r, p, f.pretend, f.flags);
 }
 
-/** `pretend` undefined only under sync (Portage is asked after the sync). */
+/**
+ * `pretend` undefined only under sync (Portage is asked after the sync). Portage keeps a package another
+ * one needs (real `emerge --depclean` then exits 1 with "No packages selected for removal"): that atom is
+ * reported as kept, with Portage's "pulled in by" lines, and is not removed; the others are.
+ */
 function planRemove(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefined): EmergeDecision {
   const present = r.atoms.filter((_, i) => installedFor(p, r.parsed[i]));
   if (present.length === 0) return { result: { changed: false, versions: versionsOf(p, r) } };
+  let remove = present;
+  let kept: string[] = [];
   let detail: string | undefined;
   if (pretend) {
     if (pretend.code !== 0) throw refused(pretend);
-    detail = pretend.stdout.trim();
-    // Portage keeps a package another one needs and says so: --check tells, rather than promising a removal.
-    const kept = [...pretend.stdout.matchAll(/^\s+(\S+) pulled in by:/gm)].map((m) => m[1]);
-    if (kept.length) throw new Error(`emerge --depclean would keep ${kept.join(' ')} (other packages need it):\n${detail}`);
+    const d = parseDepclean(pretend.stdout);
+    const selected = new Set(d.selected);
+    const goes = (a: string) => selected.has(installedFor(p, r.parsed[r.atoms.indexOf(a)])!.cpv);
+    remove = present.filter(goes);
+    kept = present.filter((a) => !goes(a));
+    const why = d.kept.map((k) => [`${k.cpv} pulled in by:`, ...k.by.map((b) => `  ${b}`)].join('\n')).join('\n');
+    detail = [remove.length ? `unmerge ${d.selected.join(' ')}` : '', why].filter(Boolean).join('\n') || undefined;
   }
+  const keptMsg = kept.length ? `kept ${kept.join(' ')} (other packages need it)` : undefined;
+  const versions = Object.fromEntries(r.atoms.map((a, i) => [a, remove.includes(a) ? null : (installedFor(p, r.parsed[i])?.version ?? null)]));
+  if (!remove.length) return { result: { changed: false, message: keptMsg, detail, versions } };
   return {
-    result: { changed: true, message: `remove ${present.join(' ')}`, detail, versions: Object.fromEntries(r.atoms.map((a) => [a, null])) },
-    steps: { kind: 'remove', depclean: sh`emerge --depclean -- ${present}` },
+    result: { changed: true, message: [`remove ${remove.join(' ')}`, keptMsg].filter(Boolean).join('; '), detail, versions },
+    steps: { kind: 'remove', depclean: sh`emerge --depclean -- ${remove}` },
   };
 }
 
-function planInstall(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefined): EmergeDecision {
+function planInstall(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefined, flagsAnswer?: CommandAnswer): EmergeDecision {
   const n = needsOf(p, r);
   const versions = versionsOf(p, r);
   if (!n.edits.length && !n.missing.length && !n.useChanged.length && !n.notInWorld.length) return { result: { changed: false, versions } };
@@ -296,12 +355,12 @@ function planInstall(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefi
     plan = parseEmergePlan(pretend.stdout);
     const blocked = plan.entries.find((e) => e.action === 'blocker' && /\[blocks B/.test(e.line));
     if (blocked) throw new Error(`${pretend.command}: unresolved blocker:\n${blocked.line}`);
-    checkFlagsKnown(plan, r);
+    checkFlags(plan, flagsAnswer?.code === 0 ? parseEmergePlan(flagsAnswer.stdout) : undefined, r);
   }
   const writes = n.edits.map((e) => configWrite(p, e));
   const message = [
     ...n.missing.map((a) => `install ${a}`),
-    ...n.useChanged.map((u) => `rebuild ${u}`),
+    ...n.useChanged.map((u) => useChangeMessage(u, r.parsed[r.atoms.indexOf(u.atom)], plan)),
     ...n.notInWorld.map((a) => `add ${a} to world`),
     ...n.edits.map((e) => `edit ${e.path}`),
   ].join('; ');
@@ -318,9 +377,11 @@ export function checkInstalled(p: Probe, r: EmergeRequest): void {
   r.atoms.forEach((a, i) => {
     const inst = installedFor(p, r.parsed[i]);
     if (!inst) throw new Error(`emerge reported success but ${a} is not installed`);
-    const wanted = r.useMap.get(a);
-    const d = wanted?.length ? useDifference(inst, wanted) : [];
-    if (d.length) throw new Error(`${inst.cpv} was built without the wanted USE (${d.join(' ')}): another package.use line or make.conf overrides drover's line`);
+    const wanted = r.useMap.get(a) ?? [];
+    const unknown = wanted.map((w) => w.replace(/^-/, '')).filter((f) => !inst.iuse.includes(f));
+    if (unknown.some((f) => wanted.includes(f))) throw new Error(`${inst.cpv} was installed, but USE flag "${unknown.find((f) => wanted.includes(f))}" is not in its IUSE (${inst.iuse.join(' ') || 'none'})`);
+    const d = useDifference(inst, wanted);
+    if (d.length) throw new Error(`${inst.cpv} was built without the wanted USE (${d.join(' ')}): another package.use line, package.env or make.conf overrides drover's line`);
   });
 }
 

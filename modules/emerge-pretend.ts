@@ -10,6 +10,8 @@ export interface UseFlag {
   iuseChanged: boolean;
   /** `()` or `{}`: forced, masked, removed, or bound to FEATURES. */
   forced: boolean;
+  /** `{}`: bound to FEATURES (test), not set by the profile. */
+  bound?: true;
 }
 
 export type PlanAction = 'new' | 'new-slot' | 'update' | 'downgrade' | 'rebuild' | 'nomerge' | 'uninstall' | 'blocker';
@@ -71,7 +73,8 @@ export function parsePackageString(s: string): { cpv: string; cp: string; versio
 export function parseUseFlag(token: string): UseFlag {
   let t = token;
   let forced = false;
-  if ((t.startsWith('(') && t.endsWith(')')) || (t.startsWith('{') && t.endsWith('}'))) {
+  const bound = t.startsWith('{') && t.endsWith('}');
+  if ((t.startsWith('(') && t.endsWith(')')) || bound) {
     forced = true;
     t = t.slice(1, -1);
   }
@@ -83,7 +86,7 @@ export function parseUseFlag(token: string): UseFlag {
     t = t.slice(0, -1);
   }
   const enabled = !t.startsWith('-');
-  return { flag: enabled ? t : t.slice(1), enabled, changed, iuseChanged, forced };
+  return { flag: enabled ? t : t.slice(1), enabled, changed, iuseChanged, forced, ...(bound ? { bound } : {}) };
 }
 
 function actionOf(kind: string, attrs: string): PlanAction {
@@ -206,7 +209,10 @@ export function renderPlan(plan: EmergePlan): string {
 
 /**
  * The reason emerge gave for refusing (masked, REQUIRED_USE, no ebuilds, blockers), taken from its
- * output as printed: the `!!!` block and what follows up to the next blank line after it.
+ * output as printed: from the first `!!!` line, through blank lines that continue the explanation (the
+ * next line is another `!!!` line, a `- cat/pkg` line or indented), up to the first blank line after
+ * which something else starts. Real Portage opens with `!!! Problem resolving dependencies for X` and
+ * a blank line, so counting blank lines would drop the "complete expression" block of REQUIRED_USE.
  */
 export function emergeFailureReason(output: string): string | undefined {
   const lines = output.replace(/\r/g, '').split('\n');
@@ -216,16 +222,53 @@ export function emergeFailureReason(output: string): string | undefined {
     return blocker >= 0 ? lines[blocker].trim() : undefined;
   }
   const out: string[] = [];
-  let blanks = 0;
-  for (const l of lines.slice(start)) {
+  for (let i = start; i < lines.length; i++) {
+    const l = lines[i];
+    if (/^For more information, see/.test(l)) break;
     if (l.trim() === '') {
-      blanks++;
-      if (blanks > 2) break;
-      out.push('');
+      const next = lines.slice(i + 1).find((x) => x.trim() !== '');
+      if (next === undefined || !/^(!!! |- |\s)/.test(next)) break;
+      if (out[out.length - 1] !== '') out.push('');
       continue;
     }
-    if (/^For more information, see/.test(l)) break;
     out.push(l);
   }
   return out.join('\n').replace(/\n+$/, '');
+}
+
+/** What `emerge --pretend --verbose --depclean -- ATOMS` says: the versions it would unmerge, and each kept package's reasons. */
+export interface DepcleanPlan {
+  /** "app-misc/screen-4.9.1", from `All selected packages: =app-misc/screen-4.9.1`. */
+  selected: string[];
+  /** Kept packages ("sys-fs/lvm2-2.03.22-r5") with Portage's "pulled in by" lines under them. */
+  kept: { cpv: string; by: string[] }[];
+  /** `Number to remove: N`, when printed. */
+  toRemove?: number;
+}
+
+export function parseDepclean(stdout: string): DepcleanPlan {
+  const lines = stdout.replace(/\r/g, '').split('\n');
+  const selected = lines.filter((l) => l.startsWith('All selected packages: ')).flatMap((l) => l.slice(23).trim().split(/\s+/)).map((a) => a.replace(/^=/, '')).filter(Boolean);
+  const kept: { cpv: string; by: string[] }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\s+(\S+) pulled in by:$/.exec(lines[i]);
+    if (!m) continue;
+    const by: string[] = [];
+    for (let j = i + 1; j < lines.length && /^\s{4,}\S/.test(lines[j]); j++) by.push(lines[j].trim());
+    kept.push({ cpv: m[1], by });
+  }
+  const n = /^Number to remove:\s+(\d+)$/m.exec(stdout);
+  return { selected, kept, ...(n ? { toRemove: Number(n[1]) } : {}) };
+}
+
+/**
+ * Whether `emerge --sync` changed anything, from its output: not when Portage had no repository to sync
+ * ("Nothing to sync... returning", e.g. every repository has auto-sync = no) or when every repository it
+ * started to sync was already current (rsync: "You are already up to date."; git: "Already up to date.").
+ */
+export function syncChanged(stdout: string): boolean {
+  if (/^Nothing to sync\.\.\. returning$/m.test(stdout)) return false;
+  const started = stdout.match(/^>>> Syncing repository '/gm)?.length ?? 0;
+  const current = stdout.match(/You are already up to date\.|^Already up to date\.$/gm)?.length ?? 0;
+  return started === 0 ? true : current < started;
 }

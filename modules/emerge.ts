@@ -7,6 +7,7 @@ import { parseProbe, probeScript, type EmergeFacts, type Probe } from './emerge-
 import {
   checkInstalled,
   emergeRequest,
+  flagsQueryFor,
   planEmerge,
   pretendFor,
   stillInstalled,
@@ -16,6 +17,7 @@ import {
   type EmergeResult,
   type EmergeSteps,
 } from './emerge-plan.ts';
+import { syncChanged } from './emerge-pretend.ts';
 import { makeDirectory, writeFile } from './remote-file.ts';
 
 export type { EmergeParams, EmergeResult } from './emerge-plan.ts';
@@ -29,8 +31,9 @@ async function probeHost(host: Pick<HostReader, 'exec'>, r: EmergeRequest): Prom
 
 /**
  * Facts: one probe round trip; then, only when a package is to be built or removed, Portage's own plan
- * (`emerge --pretend`, read-only, with the config edits applied in a throwaway config root) in a second.
- * Its answer is kept whole: the pure plan decides what a refusal means.
+ * (`emerge --pretend`, read-only, with the config edits applied in a throwaway config root) in a second;
+ * a third only when that plan leaves out a package whose USE is to change (how a rebuild would set its
+ * flags: a profile mask shows there). Answers are kept whole: the pure plan decides what they mean.
  */
 async function emergeFacts(host: HostReader, params: EmergeParams): Promise<EmergeFacts> {
   const r = emergeRequest(params);
@@ -38,7 +41,11 @@ async function emergeFacts(host: HostReader, params: EmergeParams): Promise<Emer
   const ask = pretendFor(r, probe, params.sync === true);
   if (!ask) return { probe };
   const res = await host.exec(ask.command, { stdin: ask.stdin, allowFail: true });
-  return { probe, pretend: { command: ask.shown, code: res.code, stdout: res.stdout, stderr: res.stderr } };
+  const pretend = { command: ask.shown, code: res.code, stdout: res.stdout, stderr: res.stderr };
+  const more = flagsQueryFor(r, probe, pretend);
+  if (!more) return { probe, pretend };
+  const f = await host.exec(more.command, { allowFail: true });
+  return { probe, pretend, flags: { command: more.shown, code: f.code, stdout: f.stdout, stderr: f.stderr } };
 }
 
 /** Makes the plan true: config writes (remote-file's atomic writer), the emerge, and a probe checking the outcome. */
@@ -46,10 +53,13 @@ async function applySteps(host: Host<unknown>, params: EmergeParams, steps: Emer
   const r = emergeRequest(params);
   const asReader = readOnlyHost(host);
   if (steps.kind === 'sync') {
-    await host.exec(sh`emerge --sync`, { progress: true });
+    const out = await host.exec(sh`emerge --sync`, { progress: true });
+    // "Nothing to sync... returning" / "already up to date": the repositories did not change.
+    const synced = syncChanged(out.stdout);
     // Everything else is planned again against the synced tree (a nested call reports through this one).
     const rest = await emerge(host, { ...params, sync: false });
-    return { ...rest, changed: true, message: ['sync the Portage tree', rest.changed ? rest.message : undefined].filter(Boolean).join('; ') };
+    const message = [synced ? 'sync the Portage tree' : undefined, rest.message].filter(Boolean).join('; ');
+    return { ...rest, changed: synced || rest.changed, message: message || 'the Portage tree is already current' };
   }
   if (steps.kind === 'remove') {
     const out = await host.exec(steps.depclean, { progress: true });

@@ -4,13 +4,14 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { ProbeFrame } from '../../core/probe-frame.ts';
 import { parseProbe, type CommandAnswer, type EmergeFacts } from '../../modules/emerge-facts.ts';
-import { emergeRequest, planEmerge, pretendFor, type EmergeDecision, type EmergeParams } from '../../modules/emerge-plan.ts';
+import { emergeRequest, flagsQueryFor, planEmerge, pretendFor, type EmergeDecision, type EmergeParams } from '../../modules/emerge-plan.ts';
+import { syncChanged } from '../../modules/emerge-pretend.ts';
 import { emerge } from '../../modules/emerge.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/portage/${name}`, import.meta.url), 'utf8');
 
-const KW_HEADER = '# drover Portage stand-in: package.accept_keywords (a file on purpose)\n';
-const BASE = '# drover Portage stand-in: package.use is a directory on purpose\nsys-apps/openrc ncurses\n';
+const KW_HEADER = '# drover lab: package.accept_keywords (a file on purpose)\n';
+const BASE = '# drover lab: package.use is a directory on purpose\nsys-apps/openrc ncurses\n';
 const GANETI_IUSE = '+ipv6 drbd experimental kvm lxc monitoring rbd restricted-commands syslog test xen';
 
 type Sections = [name: string, content: string, status?: number][];
@@ -59,7 +60,10 @@ function answer(h: Host): Sections {
   return s;
 }
 
-function factsOf(params: EmergeParams, h: Host, pretend?: Omit<CommandAnswer, 'command'> & { command?: string }): EmergeFacts {
+type Answer = Omit<CommandAnswer, 'command'>;
+
+/** The facts as the module's facts step gathers them: the probe, then Portage's plan, then (only when asked) its rebuild view. */
+function factsOf(params: EmergeParams, h: Host, pretend?: Answer, flags?: Answer): EmergeFacts {
   const frame = new ProbeFrame();
   const r = emergeRequest(params);
   const probe = parseProbe(frame.parse(frame.render(answer(h))), r.cps, r.configFile);
@@ -69,15 +73,22 @@ function factsOf(params: EmergeParams, h: Host, pretend?: Omit<CommandAnswer, 'c
     return { probe };
   }
   if (!pretend) throw new Error(`the facts step asks Portage here: ${asked.shown}`);
-  return { probe, pretend: { command: asked.shown, ...pretend } };
+  const facts: EmergeFacts = { probe, pretend: { command: asked.shown, ...pretend } };
+  const more = flagsQueryFor(r, probe, facts.pretend!);
+  if (!more) {
+    if (flags) throw new Error('the facts step would not ask for the rebuild view here');
+    return facts;
+  }
+  if (!flags) throw new Error(`the facts step asks for the rebuild view here: ${more.shown}`);
+  return { ...facts, flags: { command: more.shown, ...flags } };
 }
 
 const ok = (stdout: string): Omit<CommandAnswer, 'command'> => ({ code: 0, stdout, stderr: '' });
 const failed = (stderr: string, stdout = ''): Omit<CommandAnswer, 'command'> => ({ code: 1, stdout, stderr });
 
-function plan(params: EmergeParams, h: Host, pretend?: Omit<CommandAnswer, 'command'>): EmergeDecision {
+function plan(params: EmergeParams, h: Host, pretend?: Answer, flags?: Answer): EmergeDecision {
   emerge.spec!.validate!(params);
-  return planEmerge(params, factsOf(params, h, pretend));
+  return planEmerge(params, factsOf(params, h, pretend, flags));
 }
 
 const KW = { 'app-emulation/ganeti': '~amd64', 'sys-cluster/drbd-utils': '~amd64' };
@@ -102,7 +113,7 @@ test('new install with keywords and USE: Portage asked with the edits applied; d
   const screen = { atoms: 'app-misc/screen' };
   const asked = pretendFor(emergeRequest(screen), factsOf(screen, { installed: [['app-misc/screen', '4.9.1', '']], world: 'app-misc/screen\n' }).probe, false);
   t.is(asked, undefined, 'an installed atom in world asks nothing');
-  const d = plan(params, {}, ok(fixture('standin-ganeti-new.out')));
+  const d = plan(params, {}, ok(fixture('real-ganeti-new.out')));
   const f = factsOf(params, {}, ok(''));
   t.is(f.pretend!.command, 'emerge --pretend --verbose --noreplace -- app-emulation/ganeti');
   const q = pretendFor(r, f.probe, false)!;
@@ -115,7 +126,7 @@ test('new install with keywords and USE: Portage asked with the edits applied; d
     ['/etc/portage/package.use/drover', null],
   ]);
   t.regex(d.result.detail!, /^\+ app-emulation\/ganeti-3\.0\.2 \(new\) USE drbd ipv6 kvm$/m);
-  t.is(d.result.plan!.entries.length, 7);
+  t.deepEqual(d.result.plan!.entries.map((e) => e.cpv), ['sys-cluster/drbd-utils-9.27.0', 'app-emulation/qemu-8.2.3', 'app-emulation/ganeti-3.0.2']);
   t.deepEqual(d.result.versions, { 'app-emulation/ganeti': null });
   t.like(d.steps, { kind: 'install' });
   if (d.steps?.kind !== 'install') return;
@@ -127,12 +138,12 @@ test('new install with keywords and USE: Portage asked with the edits applied; d
       { path: '/etc/portage/package.use/drover', target: '/etc/portage/package.use/drover', content: d.result.changes![1].after!.length, mode: '0644' },
     ],
   );
-  t.is(typeof emerge.spec!.plan(params, factsOf(params, {}, ok(fixture('standin-ganeti-new.out'))), { name: 'h1', vars: {} }).apply, 'function');
+  t.is(typeof emerge.spec!.plan(params, factsOf(params, {}, ok(fixture('real-ganeti-new.out'))), { name: 'h1', vars: {} }).apply, 'function');
 });
 
 test('issue 14 defect 1: new config files are 0644 (not 0600), a new directory 0755; an existing file keeps its mode and owner', (t) => {
   const params = { atoms: 'app-emulation/ganeti', keywords: KW, use: ['kvm', 'drbd'] };
-  const d = plan(params, { use: null, kw: KW_HEADER, stats: [['st.kw', 'file 0 250 640 root portage\n']] }, ok(fixture('standin-ganeti-new.out')));
+  const d = plan(params, { use: null, kw: KW_HEADER, stats: [['st.kw', 'file 0 250 640 root portage\n']] }, ok(fixture('real-ganeti-new.out')));
   if (d.steps?.kind !== 'install') return t.fail();
   t.deepEqual(d.steps.writes.map((w) => [w.path, w.mode, w.owner, w.group, w.makeDir]), [
     ['/etc/portage/package.accept_keywords', '0640', 0, 250, undefined],
@@ -162,7 +173,7 @@ test('odd facts: drover\'s file is a directory → a clear error before anything
 
 test('USE change: a rebuild with --changed-use, the flags that switch, the drover line edited in place', (t) => {
   const params = { atoms: ['app-emulation/ganeti', 'app-containers/lxc'], use: { 'app-emulation/ganeti': ['kvm', 'lxc', '-drbd'] } };
-  const d = plan(params, CONFIGURED, ok(fixture('standin-ganeti-changed-use.out')));
+  const d = plan(params, CONFIGURED, ok(fixture('real-ganeti-changed-use.out')));
   t.is(d.result.message, 'install app-containers/lxc; rebuild app-emulation/ganeti-3.0.2 USE +lxc -drbd; edit /etc/portage/package.use/drover');
   t.is(d.result.changes![0].after, '# Managed by drover\napp-emulation/ganeti kvm lxc -drbd\n');
   t.regex(d.result.detail!, /^~ app-emulation\/ganeti-3\.0\.2 \(rebuild\) USE \+lxc -drbd$/m);
@@ -181,20 +192,20 @@ test('an installed atom missing from world: recorded by an emerge with nothing t
 const NEW_GANETI = { atoms: 'app-emulation/ganeti', use: ['kvm'] };
 
 test("Portage's refusals are quoted, after the command, with no module prefix", (t) => {
-  const masked = t.throws(() => plan(NEW_GANETI, {}, failed(fixture('standin-masked.err'), fixture('standin-masked.out'))))!;
+  const masked = t.throws(() => plan(NEW_GANETI, {}, failed(fixture('real-masked.err'), fixture('real-masked.out'))))!;
   t.is(
     masked.message,
     [
       'emerge --pretend --verbose --noreplace -- app-emulation/ganeti exited 1:',
       '!!! All ebuilds that could satisfy "app-emulation/ganeti" have been masked.',
       '!!! One of the following masked packages is required to complete your request:',
-      '- app-emulation/ganeti-3.0.2::gentoo (masked by: ~amd64 keyword)',
+      '- app-emulation/ganeti-3.0.2::drover-lab (masked by: ~amd64 keyword)',
     ].join('\n'),
   );
-  t.throws(() => plan({ ...NEW_GANETI, use: ['-kvm'] }, {}, failed(fixture('standin-required-use.err'), fixture('standin-required-use.out'))), {
-    message: /exited 1:\n!!! The ebuild selected to satisfy "app-emulation\/ganeti" has unmet requirements\.[^]*any-of \( kvm xen lxc \)/,
+  t.throws(() => plan({ ...NEW_GANETI, use: ['-kvm'] }, {}, failed(fixture('real-required-use.err'), fixture('real-required-use.out'))), {
+    message: /exited 1:\n!!! Problem resolving dependencies for app-emulation\/ganeti\n\n!!! The ebuild selected to satisfy "app-emulation\/ganeti" has unmet requirements\.[^]*any-of \( kvm xen lxc \)/,
   });
-  t.throws(() => plan({ atoms: 'app-misc/nosuch' }, {}, failed(fixture('standin-unknown.err'), fixture('standin-unknown.out'))), {
+  t.throws(() => plan({ atoms: 'app-misc/nosuch' }, {}, failed(fixture('real-unknown.err'), fixture('real-unknown.out'))), {
     message: 'emerge --pretend --verbose --noreplace -- app-misc/nosuch exited 1:\nemerge: there are no ebuilds to satisfy "app-misc/nosuch".',
   });
   // real Portage's words (recorded on the web, SOURCES.md)
@@ -215,10 +226,59 @@ test('an unresolved blocker in the plan is an error quoting its line; a satisfie
 });
 
 test('a USE flag the package to be built lacks (a typo) is caught from Portage\'s plan', (t) => {
-  t.throws(() => plan({ atoms: 'app-containers/lxc', use: ['capz'] }, {}, ok(fixture('standin-ganeti-changed-use.out'))), {
+  t.throws(() => plan({ atoms: 'app-containers/lxc', use: ['capz'] }, {}, ok(fixture('real-ganeti-changed-use.out'))), {
     message: 'USE flag "capz" is not in IUSE of app-containers/lxc-6.0.0 (emerge shows: caps ssl tools apparmor io-uring pam seccomp selinux)',
   });
-  t.throws(() => plan({ atoms: 'app-emulation/ganeti', use: ['kvmm'] }, CONFIGURED), { message: /^USE flag "kvmm" is not in IUSE of app-emulation\/ganeti-3\.0\.2/ });
+  // installed: Portage's plan leaves ganeti out (nothing changes), its rebuild view lists the flags it has
+  const ganetiView = '[ebuild   R    ] app-emulation/ganeti-3.0.2::drover-lab  USE="drbd ipv6 kvm -experimental -lxc -monitoring -rbd -restricted-commands -syslog -test -xen" 0 KiB\n';
+  t.throws(() => plan({ atoms: 'app-emulation/ganeti', use: ['kvmm'] }, CONFIGURED, ok(fixture('real-flags-changed-use.out')), ok(ganetiView)), {
+    message: /^USE flag "kvmm" is not in IUSE of app-emulation\/ganeti-3\.0\.2/,
+  });
+});
+
+test('issue 14 #3/#6: a flag only the newer ebuild has is not refused; Portage performs it as an upgrade and the report says so', (t) => {
+  const h: Host = { installed: [['app-misc/lab-iuse', '1.0', '']], world: 'app-misc/lab-iuse\n' };
+  const params = { atoms: 'app-misc/lab-iuse', use: ['extra'] };
+  t.is(factsOf(params, h, ok(''), ok('')).pretend!.command, 'emerge --pretend --verbose --noreplace --changed-use -- app-misc/lab-iuse');
+  const d = plan(params, h, ok(fixture('real-iuse-upgrade.out')));
+  t.is(d.result.message, 'update app-misc/lab-iuse 1.0 -> 1.1 USE +extra; edit /etc/portage/package.use/drover');
+  t.regex(d.result.detail!, /^\^ app-misc\/lab-iuse 1\.0::drover-lab -> 1\.1 \(update\) USE \+extra$/m);
+  t.is(d.steps?.kind === 'install' && d.steps.emerge!.display, 'emerge --quiet --noreplace --changed-use -- app-misc/lab-iuse');
+});
+
+test('issue 14 #4: a flag the profile masks or forces is refused from Portage\'s view before anything is written, naming the profile', (t) => {
+  const h: Host = { installed: [['app-misc/lab-flags', '1.0', 'caps']], world: 'app-misc/lab-flags\n' };
+  // Portage's plan leaves the package out (the mask wins): the facts step asks for its rebuild view
+  t.is(factsOf({ atoms: 'app-misc/lab-flags', use: ['lxc'] }, h, ok(fixture('real-flags-changed-use.out')), ok('')).flags!.command, 'emerge --pretend --verbose --nodeps --oneshot -- =app-misc/lab-flags-1.0');
+  t.throws(() => plan({ atoms: 'app-misc/lab-flags', use: ['lxc'] }, h, ok(fixture('real-flags-changed-use.out')), ok(fixture('real-flags-rebuild-view.out'))), {
+    message: /^USE flag "lxc" of app-misc\/lab-flags-1\.0 is masked by the profile \(use\.mask \/ package\.use\.mask under \/etc\/portage\/make\.profile; emerge shows \(-lxc\)\): drover does not override the profile; drop "lxc" from use$/,
+  });
+  t.throws(() => plan({ atoms: 'app-misc/lab-flags', use: ['-caps'] }, h, ok(fixture('real-flags-changed-use.out')), ok(fixture('real-flags-rebuild-view.out'))), {
+    message: /^USE flag "caps" of app-misc\/lab-flags-1\.0 is forced on by the profile \(use\.force/,
+  });
+  // a new install: the plan's own entry shows the mask
+  const entry = fixture('real-flags-rebuild-view.out').replace('[ebuild   R    ]', '[ebuild  N     ]');
+  t.throws(() => plan({ atoms: 'app-misc/lab-flags', use: ['lxc'] }, {}, ok(entry)), { message: /is masked by the profile/ });
+  // wanted as the profile has it: no objection
+  t.notThrows(() => plan({ atoms: 'app-misc/lab-flags', use: ['-lxc', 'caps'] }, {}, ok(entry)));
+});
+
+test('issue 14 #5: real Portage\'s REQUIRED_USE explanation is quoted whole, with its complete expression', (t) => {
+  const err = t.throws(() => plan({ atoms: 'app-emulation/ganeti', use: ['-kvm'] }, CONFIGURED, failed(fixture('real-required-use.err'), fixture('real-required-use.out'))))!;
+  t.regex(err.message, /^emerge --pretend --verbose --noreplace --changed-use -- app-emulation\/ganeti exited 1:\n!!! Problem resolving dependencies for app-emulation\/ganeti\n\n!!! The ebuild selected/);
+  t.regex(err.message, /unsatisfied:\n {4}any-of \( kvm xen lxc \)\n\n {2}The above constraints are a subset of the following complete expression:\n {4}any-of \( kvm xen lxc \) test\? \( ipv6 \)$/);
+});
+
+test('issue 14 #7: a world entry with a slot (or a repository) counts as in world', (t) => {
+  t.deepEqual(plan({ atoms: 'app-emulation/ganeti' }, { ...CONFIGURED, world: 'app-emulation/ganeti:0\n' }).result.changed, false);
+  t.deepEqual(plan({ atoms: 'app-emulation/ganeti' }, { ...CONFIGURED, world: 'app-emulation/ganeti::drover-lab\n' }).result.changed, false);
+  t.is(plan({ atoms: 'app-emulation/ganeti' }, { ...CONFIGURED, world: 'app-emulation/ganeti-extra:0\n' }).result.message, 'add app-emulation/ganeti to world');
+});
+
+test('sync: unchanged when Portage had nothing to sync or every repository was current (real outputs)', (t) => {
+  t.false(syncChanged(fixture('real-sync-nothing.out')));
+  t.false(syncChanged(fixture('real-sync-current.out')));
+  t.true(syncChanged(fixture('real-sync-updated.out')));
 });
 
 test('a contradicting line elsewhere names its file:line; no emerge command is an error', (t) => {
@@ -229,18 +289,30 @@ test('a contradicting line elsewhere names its file:line; no emerge command is a
   t.throws(() => plan({ atoms: 'app-misc/screen' }, { emerge: false }), { message: 'no `emerge` command on this host (is it Gentoo?)' });
 });
 
-test('absent: Portage asked with --pretend --depclean; nothing installed is no change; a package others need is refused up front', (t) => {
+test('absent (real Portage): asked with --pretend --verbose --depclean; nothing installed is no change', (t) => {
   const h: Host = { installed: [['app-misc/screen', '4.9.1', '']], world: 'app-misc/screen\n' };
-  const d = plan({ atoms: 'app-misc/screen', state: 'absent' }, h, ok(fixture('standin-depclean-screen.out')));
-  t.is(factsOf({ atoms: 'app-misc/screen', state: 'absent' }, h, ok('')).pretend!.command, 'emerge --pretend --depclean -- app-misc/screen');
-  t.like(d.result, { changed: true, message: 'remove app-misc/screen', versions: { 'app-misc/screen': null } });
-  t.regex(d.result.detail!, /would be unmerged:\n\n app-misc\/screen\n {4}selected: 4\.9\.1/);
+  const d = plan({ atoms: 'app-misc/screen', state: 'absent' }, h, ok(fixture('real-depclean-screen.out')));
+  t.is(factsOf({ atoms: 'app-misc/screen', state: 'absent' }, h, ok('')).pretend!.command, 'emerge --pretend --verbose --depclean -- app-misc/screen');
+  t.like(d.result, { changed: true, message: 'remove app-misc/screen', detail: 'unmerge app-misc/screen-4.9.1', versions: { 'app-misc/screen': null } });
   t.deepEqual(d.steps && { ...d.steps, depclean: d.steps.kind === 'remove' && d.steps.depclean.display }, { kind: 'remove', depclean: 'emerge --depclean -- app-misc/screen' });
   t.deepEqual(plan({ atoms: 'app-misc/screen', state: 'absent' }, {}), { result: { changed: false, versions: { 'app-misc/screen': null } } });
+});
+
+test('issue 14 #2: a package others need is kept, said as such (ok, no change, no depclean that would exit 1); the others are removed', (t) => {
   const lvm: Host = { installed: [['sys-fs/lvm2', '2.03.22-r5', '']] };
-  t.throws(() => plan({ atoms: 'sys-fs/lvm2', state: 'absent' }, lvm, ok(fixture('standin-depclean-kept.out'))), {
-    message: /^emerge --depclean would keep sys-fs\/lvm2-2\.03\.22-r5 \(other packages need it\):\n[^]*pulled in by:\n {4}app-emulation\/ganeti-3\.0\.2/,
+  const kept = plan({ atoms: 'sys-fs/lvm2', state: 'absent' }, lvm, ok(fixture('real-depclean-kept.out')));
+  t.deepEqual(kept, {
+    result: {
+      changed: false,
+      message: 'kept sys-fs/lvm2 (other packages need it)',
+      detail: 'sys-fs/lvm2-2.03.22-r5 pulled in by:\n  app-emulation/ganeti-3.0.2 requires sys-fs/lvm2',
+      versions: { 'sys-fs/lvm2': '2.03.22-r5' },
+    },
   });
+  const both: Host = { installed: [['sys-fs/lvm2', '2.03.22-r5', ''], ['app-misc/screen', '4.9.1', '']] };
+  const mixed = plan({ atoms: ['app-misc/screen', 'sys-fs/lvm2'], state: 'absent' }, both, ok(fixture('real-depclean-mixed.out')));
+  t.like(mixed.result, { changed: true, message: 'remove app-misc/screen; kept sys-fs/lvm2 (other packages need it)', versions: { 'app-misc/screen': null, 'sys-fs/lvm2': '2.03.22-r5' } });
+  t.is(mixed.steps?.kind === 'remove' && mixed.steps.depclean.display, 'emerge --depclean -- app-misc/screen');
 });
 
 test('sync is a change (the repository): Portage is not asked before it; --check reports what is known', (t) => {

@@ -1,4 +1,4 @@
-// Tests of the emerge plan parser on real Portage output (test/fixtures/portage/SOURCES.md) and on the stand-in's.
+// Tests of the emerge plan parser on real Portage output (test/fixtures/portage/SOURCES.md): published, and recorded in the lab.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { emergeFailureReason, parseEmergePlan, parseUseFlag, renderPlan, useChanges } from '../../modules/emerge-pretend.ts';
@@ -51,18 +51,20 @@ test('mask column (#) and packages without USE', (t) => {
   t.is(plan.entries[2].size, '0 KiB');
 });
 
-test('stand-in output parses the same way: new install plan with dependencies', (t) => {
-  const plan = parseEmergePlan(fixture('standin-ganeti-new.out'));
-  t.is(plan.entries.length, 7);
+test('a new install plan with dependencies (real Portage in the lab), verbose and quiet', (t) => {
+  const plan = parseEmergePlan(fixture('real-ganeti-new.out'));
+  t.is(plan.entries.length, 3);
+  t.is(plan.entries[0].mask, '~');
+  t.is(plan.entries[0].repo, 'drover-lab');
   t.true(plan.entries.every((e) => e.action === 'new'));
   t.is(plan.entries.at(-1)!.cpv, 'app-emulation/ganeti-3.0.2');
-  const quiet = parseEmergePlan(fixture('standin-ganeti-quiet.out'));
+  const quiet = parseEmergePlan(fixture('real-ganeti-quiet.out'));
   t.deepEqual(quiet.entries.map((e) => e.cpv), plan.entries.map((e) => e.cpv));
   t.true(quiet.entries.every((e) => e.action === 'new' && e.mask === undefined));
 });
 
 test('USE changes of a rebuild, and the diff-like rendering', (t) => {
-  const plan = parseEmergePlan(fixture('standin-ganeti-changed-use.out'));
+  const plan = parseEmergePlan(fixture('real-ganeti-changed-use.out'));
   const ganeti = plan.entries.find((e) => e.cp === 'app-emulation/ganeti')!;
   t.is(ganeti.action, 'rebuild');
   t.deepEqual(useChanges(ganeti), ['+lxc', '-drbd']);
@@ -74,27 +76,27 @@ test('USE changes of a rebuild, and the diff-like rendering', (t) => {
       'Total: 2 packages (1 new, 1 reinstall), Size of downloads: 0 KiB',
     ].join('\n'),
   );
-  const up = parseEmergePlan(fixture('standin-qemu-update.out'));
-  t.is(renderPlan(up).split('\n')[0], '^ app-emulation/qemu 8.2.3::gentoo -> 9.0.1 (update)');
+  const up = parseEmergePlan(fixture('real-qemu-update.out'));
+  t.is(renderPlan(up).split('\n')[0], '^ app-emulation/qemu 8.2.3::drover-lab -> 9.0.1 (update)');
 });
 
 test('flag tokens', (t) => {
   t.deepEqual(parseUseFlag('lxc%*'), { flag: 'lxc', enabled: true, changed: true, iuseChanged: true, forced: false });
-  t.deepEqual(parseUseFlag('{-test}'), { flag: 'test', enabled: false, changed: false, iuseChanged: false, forced: true });
+  t.deepEqual(parseUseFlag('{-test}'), { flag: 'test', enabled: false, changed: false, iuseChanged: false, forced: true, bound: true });
   t.deepEqual(parseUseFlag('(-pypy%)'), { flag: 'pypy', enabled: false, changed: false, iuseChanged: true, forced: true });
 });
 
 test("failure reasons are emerge's own words", (t) => {
   t.is(
-    emergeFailureReason(fixture('standin-masked.err')),
+    emergeFailureReason(fixture('real-masked.err')),
     [
       '!!! All ebuilds that could satisfy "app-emulation/ganeti" have been masked.',
       '!!! One of the following masked packages is required to complete your request:',
-      '- app-emulation/ganeti-3.0.2::gentoo (masked by: ~amd64 keyword)',
+      '- app-emulation/ganeti-3.0.2::drover-lab (masked by: ~amd64 keyword)',
     ].join('\n'),
   );
   t.regex(emergeFailureReason(fixture('flamerobin-masked.err'))!, /- dev-db\/flamerobin-0\.8\.3 \(masked by: ~x86 keyword\)$/);
-  const ru = emergeFailureReason(fixture('standin-required-use.err'))!;
+  const ru = emergeFailureReason(fixture('real-required-use.err'))!;
   t.regex(ru, /The following REQUIRED_USE flag constraints are unsatisfied:\n {4}any-of \( kvm xen lxc \)/);
   t.regex(emergeFailureReason(fixture('libsdl2-required-use.err'))!, /wayland\? \( gles2 \)/);
   t.is(emergeFailureReason('Calculating dependencies... done!\n'), undefined);

@@ -1,4 +1,5 @@
-// emerge module against a lab host (gentoo profile: the Portage stand-in, package.use a directory, accept_keywords a file).
+// emerge module against a lab host (gentoo profile: real Portage 3.0.82 on the lab's repository drover-lab; package.use a
+// directory, accept_keywords a file). Tests named "issue 14 #N" failed on the module before that defect's fix.
 import test from 'ava';
 import { labExec } from '../../core/lab/index.ts';
 import { emerge } from '../../modules/emerge.ts';
@@ -29,7 +30,9 @@ labTest('a package masked by ~amd64 fails with Portage\'s reason and writes noth
   const before = await snapshot();
   const { host: h } = host();
   const err = await t.throwsAsync(emerge(h, { atoms: 'app-emulation/ganeti', use: ['kvm'] }));
-  t.regex(err!.message, /- app-emulation\/ganeti-3\.0\.2::gentoo \(masked by: ~amd64 keyword\)/);
+  t.regex(err!.message, /- app-emulation\/ganeti-3\.0\.2::drover-lab \(masked by: ~amd64 keyword\)/);
+  // issue 14 #8: the command as it ran, with its --
+  t.regex(err!.message, /emerge --pretend --verbose --noreplace -- app-emulation\/ganeti exited 1:/);
   t.regex(err!.message, /All ebuilds that could satisfy "app-emulation\/ganeti" have been masked/);
   t.is(await snapshot(), before);
 });
@@ -38,6 +41,9 @@ labTest('REQUIRED_USE violation is quoted', async (t) => {
   const { host: h } = host({ check: true });
   const err = await t.throwsAsync(emerge(h, { atoms: 'app-emulation/ganeti', keywords: KW, use: ['-kvm'] }));
   t.regex(err!.message, /any-of \( kvm xen lxc \)/);
+  // issue 14 #5: real Portage opens with "!!! Problem resolving dependencies" and a blank line; the complete expression is kept
+  t.regex(err!.message, /^!!! Problem resolving dependencies for app-emulation\/ganeti$/m);
+  t.regex(err!.message, /complete expression:\n {4}any-of \( kvm xen lxc \) test\? \( ipv6 \)$/);
 });
 
 labTest('--check shows the plan and changes nothing', async (t) => {
@@ -47,7 +53,8 @@ labTest('--check shows the plan and changes nothing', async (t) => {
   t.true(r.changed);
   t.regex(r.detail!, /^\+ sys-cluster\/drbd-utils-9\.27\.0 \(new\)/m);
   t.regex(r.detail!, /^\+ app-emulation\/ganeti-3\.0\.2 \(new\) USE drbd ipv6 kvm$/m);
-  t.is(r.plan!.entries.filter((e) => e.action === 'new').length, 7);
+  // lvm2 is in the layer: ganeti, drbd-utils, qemu
+  t.deepEqual(r.plan!.entries.filter((e) => e.action === 'new').map((e) => e.cpv).sort(), ['app-emulation/ganeti-3.0.2', 'app-emulation/qemu-8.2.3', 'sys-cluster/drbd-utils-9.27.0']);
   t.deepEqual(r.changes!.map((c) => c.path).sort(), ['/etc/portage/package.accept_keywords', '/etc/portage/package.use/drover']);
   t.is(r.versions['app-emulation/ganeti'], null);
   t.is(await snapshot(), before);
@@ -64,8 +71,8 @@ labTest('keywords + USE + install, then a second run is one round trip and chang
   // issue 14 defect 1: the old writer's mktemp left a new file 0600
   t.is((await labExec(lab(), 'node1', ['stat', '-c', '%a %U', '/etc/portage/package.use/drover'])).stdout, '644 root\n');
   const kw = (await read('/etc/portage/package.accept_keywords'))!;
-  t.regex(kw, /^# drover Portage stand-in.*\napp-emulation\/ganeti ~amd64\nsys-cluster\/drbd-utils ~amd64\n$/s);
-  t.true(events.some((e) => e.kind === 'module-progress' && /Emerging \(\d of 7\) app-emulation\/ganeti/.test(e.line)), 'progress streamed');
+  t.regex(kw, /^# drover lab: package\.accept_keywords.*\napp-emulation\/ganeti ~amd64\nsys-cluster\/drbd-utils ~amd64\n$/s);
+  t.true(events.some((e) => e.kind === 'module-progress'), 'progress streamed');
 
   const again = host();
   const trips = counted(again.host);
@@ -127,8 +134,8 @@ labTest('bad input is refused before touching the host', async (t) => {
   t.is(await snapshot(), before, 'a typo in a flag of a package not yet installed is caught before writing');
 });
 
-labTest('sync is opt-in, runs emerge --sync (a change: it updates the repository) and never in --check', async (t) => {
-  const syncs = async () => ((await read('/var/log/emerge.log')) ?? '').match(/=== Sync completed for gentoo/g)?.length ?? 0;
+labTest('sync is opt-in, runs emerge --sync (a change: it updates the repository) and never in --check; a current tree is no change', async (t) => {
+  const syncs = async () => ((await read('/var/log/emerge.log')) ?? '').match(/=== Sync completed for drover-lab/g)?.length ?? 0;
   const n0 = await syncs();
   const chk = await emerge(host({ check: true }).host, { atoms: 'app-emulation/ganeti', sync: true });
   t.like(chk, { changed: true, message: 'sync the Portage tree' });
@@ -136,6 +143,14 @@ labTest('sync is opt-in, runs emerge --sync (a change: it updates the repository
   const r = await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true });
   t.like(r, { changed: true, message: 'sync the Portage tree', versions: { 'app-emulation/ganeti': '3.0.2' } });
   t.is(await syncs(), n0 + 1);
+  // issue 14: the mirror's timestamp equals the tree's now ("You are already up to date"): no change
+  const again = await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true });
+  t.like(again, { changed: false, message: 'the Portage tree is already current' });
+  t.is(await syncs(), n0 + 2);
+  // and "Nothing to sync... returning" (no repository with auto-sync)
+  await labExec(lab(), 'node1', ['sh', '-c', 'mkdir -p /etc/portage/repos.conf && printf "[drover-lab]\\nauto-sync = no\\n" > /etc/portage/repos.conf/zz.conf']);
+  t.teardown(() => labExec(lab(), 'node1', ['rm', '-rf', '/etc/portage/repos.conf']).then(() => undefined));
+  t.like(await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true }), { changed: false });
 });
 
 labTest('an installed atom missing from the world file is recorded there', async (t) => {
@@ -145,4 +160,41 @@ labTest('an installed atom missing from the world file is recorded there', async
   t.regex(r.message!, /add app-emulation\/ganeti to world/);
   t.is(await read('/var/lib/portage/world'), 'app-emulation/ganeti\n');
   t.false((await emerge(host().host, { atoms: 'app-emulation/ganeti' })).changed);
+});
+
+labTest('issue 14 #2: removing a package another one needs is kept, said so, not a failure; --check says the same', async (t) => {
+  t.not(await read('/var/db/pkg/app-emulation/ganeti-3.0.2/USE'), null, 'ganeti (which needs lvm2) is installed by the tests above');
+  const chk = await emerge(host({ check: true }).host, { atoms: 'sys-fs/lvm2', state: 'absent' });
+  t.like(chk, { changed: false, message: 'kept sys-fs/lvm2 (other packages need it)' });
+  t.regex(chk.detail!, /sys-fs\/lvm2-2\.03\.22-r5 pulled in by:\n {2}app-emulation\/ganeti-3\.0\.2 requires sys-fs\/lvm2/);
+  const r = await emerge(host().host, { atoms: 'sys-fs/lvm2', state: 'absent' });
+  t.like(r, { changed: false, message: 'kept sys-fs/lvm2 (other packages need it)', versions: { 'sys-fs/lvm2': '2.03.22-r5' } });
+  t.not(await read('/var/db/pkg/sys-fs/lvm2-2.03.22-r5/USE'), null);
+});
+
+labTest('issue 14 #3/#6: a flag only the newer ebuild has is an upgrade, reported as Portage plans it', async (t) => {
+  t.true((await emerge(host().host, { atoms: '=app-misc/lab-iuse-1.0' })).changed);
+  const chk = await emerge(host({ check: true }).host, { atoms: 'app-misc/lab-iuse', use: ['extra'] });
+  t.regex(chk.message!, /^update app-misc\/lab-iuse 1\.0 -> 1\.1 USE \+extra; edit \/etc\/portage\/package\.use\/drover$/);
+  const r = await emerge(host().host, { atoms: 'app-misc/lab-iuse', use: ['extra'] });
+  t.like(r, { changed: true, versions: { 'app-misc/lab-iuse': '1.1' } });
+  t.regex((await read('/var/db/pkg/app-misc/lab-iuse-1.1/USE'))!, /\bextra\b/);
+  t.false((await emerge(host().host, { atoms: 'app-misc/lab-iuse', use: ['extra'] })).changed);
+});
+
+labTest('issue 14 #4: a flag the profile masks (or forces) is refused before anything is written, naming the profile', async (t) => {
+  t.true((await emerge(host().host, { atoms: 'app-misc/lab-flags' })).changed);
+  const before = await snapshot();
+  const err = await t.throwsAsync(emerge(host().host, { atoms: 'app-misc/lab-flags', use: ['lxc'] }));
+  t.regex(err!.message, /USE flag "lxc" of app-misc\/lab-flags-1\.0 is masked by the profile \(use\.mask \/ package\.use\.mask under \/etc\/portage\/make\.profile; emerge shows \(-lxc\)\)/);
+  const forced = await t.throwsAsync(emerge(host().host, { atoms: 'app-misc/lab-flags', use: ['-caps'] }));
+  t.regex(forced!.message, /USE flag "caps" of app-misc\/lab-flags-1\.0 is forced on by the profile/);
+  t.is(await snapshot(), before, 'nothing written, nothing emerged');
+});
+
+labTest('issue 14 #7: a world entry with a slot counts: no emerge, no duplicate entry', async (t) => {
+  await labExec(lab(), 'node1', ['sh', '-c', 'echo app-emulation/ganeti:0 > /var/lib/portage/world']);
+  const r = await emerge(host().host, { atoms: 'app-emulation/ganeti' });
+  t.false(r.changed);
+  t.is(await read('/var/lib/portage/world'), 'app-emulation/ganeti:0\n');
 });
