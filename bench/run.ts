@@ -151,6 +151,9 @@ async function writeReport(argv: string[], paths: OutputPaths): Promise<void> {
     notes,
   });
   if (existsSync(analysisFile)) md += '\n' + (await readFile(analysisFile, 'utf8'));
+  // bench/bastion.ts's section (50 hosts behind one bastion vs direct) survives a regeneration.
+  const bastionFile = path.join(REPO, 'bench', 'bastion.md');
+  if (existsSync(bastionFile)) md += '\n' + (await readFile(bastionFile, 'utf8'));
   await mkdir(path.dirname(paths.report), { recursive: true });
   await writeFile(paths.report, md);
   await writeFile(paths.plot, renderPlot(summaries));

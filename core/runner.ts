@@ -1,9 +1,8 @@
 // One run from start to recap: type-check, inventory, host selection, var checks, the play, exit code.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { locatedMessage } from './callsite.ts';
-import { openTransport, resolveConnection } from './connection.ts';
+import { hostKeyPolicyFor, hostKeyRecord, openTransport, resolveConnection } from './connection.ts';
 import { Interrupted, rootCause, UsageError } from './errors.ts';
 import { EventBus, RedactingSink, type EventSink, type HostStats } from './events.ts';
 import { RunHost } from './host.ts';
@@ -186,13 +185,9 @@ export function exitCode(stats: Record<string, HostStats>, interrupted: boolean,
   return EXIT.ok;
 }
 
-function knownHostsFile(h: InventoryHost): string {
-  return h.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
-}
-
 function connect(h: InventoryHost, o: RunOptions) {
-  const spec = resolveConnection(h.name, h.connection);
-  const policy = { knownHostsFiles: [knownHostsFile(h)], acceptNew: Boolean(o.acceptNewHostKeys) };
+  // ssh config file, jump hosts, ProxyCommand, known_hosts files: resolved per host (core/connection.ts).
+  const { spec, policy } = hostKeyPolicyFor(resolveConnection(h.name, h.connection), h.knownHostsFile, Boolean(o.acceptNewHostKeys));
   return openTransport(spec, policy, { becomePassword: o.becomePassword, name: h.name });
 }
 
@@ -202,5 +197,7 @@ async function trustKeys(inventory: Inventory, target: string, keys: readonly st
   if (!t || t.name !== target) throw new Error(`trustHostKeys: ${target} is not an inventory host`);
   const spec = resolveConnection(t.name, t.connection);
   if (spec.kind === 'local') return;
-  await replaceKnownHostKeys(knownHostsFile(t), spec.address, spec.port, [...keys]);
+  const at = hostKeyRecord(spec, t.knownHostsFile);
+  if (!at.file) throw new Error(`trustHostKeys: ${target} has no known_hosts file to record keys in (UserKnownHostsFile none)`);
+  await replaceKnownHostKeys(at.file, at.host, at.port, [...keys]);
 }

@@ -8,9 +8,27 @@ export interface RawResult {
   stderr: Buffer;
 }
 
+/**
+ * Input streamed to a command as the host reads it (big files): never held whole in memory, sent raw on
+ * the shell's channel (no base64), read on the host by `head -c size` (see ssh/framing.ts).
+ */
+export interface StreamedStdin {
+  /** Exact byte count the command gets: a source giving fewer is padded with zeros, more is cut (the run then rejects). */
+  size: number;
+  /** The bytes in order; called once, when the host is ready to read them. */
+  read(): AsyncIterable<Uint8Array>;
+}
+
+export function isStreamedStdin(v: unknown): v is StreamedStdin {
+  return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && typeof (v as StreamedStdin).read === 'function' && typeof (v as StreamedStdin).size === 'number';
+}
+
 export interface RunOptions {
-  /** Bytes for the command's stdin (file content); without it the command reads /dev/null. */
-  stdin?: Buffer;
+  /**
+   * The command's stdin (file content); without it the command reads /dev/null. Small Buffers travel in
+   * the command text (one write); big ones and StreamedStdin are streamed raw after the command started.
+   */
+  stdin?: Buffer | StreamedStdin;
   /**
    * Progress of long commands: called with output while the command runs (copied by `tail -f` from its
    * output files), then with whatever that copy had not reached when the command ended. In all, exactly
@@ -52,6 +70,18 @@ export interface ConnectionSpec {
   becomePassword?: { env: string } | { prompt: true };
   /** Seconds to wait for the TCP connect + handshake. */
   connectTimeout: number;
+  /**
+   * How the connection is carried instead of a direct TCP connect (ssh_config ProxyJump / ProxyCommand):
+   * through an SSH connection to another host (itself a full spec, possibly jumping further), or
+   * through a local command's stdin/stdout.
+   */
+  via?: { jump: ConnectionSpec; at: string } | { command: string; at: string };
+  /** ssh_config HostKeyAlias: the name host keys are verified and recorded under (no port). */
+  hostKeyAlias?: string;
+  /** ssh_config UserKnownHostsFile (already expanded): used when the inventory names no known_hosts_file. */
+  knownHostsFiles?: string[];
+  /** ssh_config StrictHostKeyChecking accept-new: unknown keys of this host are recorded. */
+  acceptNewHostKeys?: boolean;
 }
 
 /** How host keys are checked. */
@@ -78,4 +108,11 @@ export interface InventoryConnection {
   become?: boolean;
   /** ansible_become_password_env (drover): name of an env var holding the sudo password; 'prompt' asks once. */
   becomePassword?: { env: string } | { prompt: true };
+  /** ssh config file read instead of ~/.ssh/config and /etc/ssh/ssh_config (`-F` in ansible_ssh_common_args, or ssh_config_file). */
+  sshConfigFile?: string;
+  /**
+   * ssh options given as on ssh's command line (`-o K=V`, `-J` as ProxyJump, and the typed ssh_proxy_jump):
+   * they win over every ssh config file. `at` says which var set it, for errors.
+   */
+  sshOptions?: { keyword: string; value: string; at: string }[];
 }

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { InventoryConnection } from '../transport.ts';
 import { isSecret } from '../secret.ts';
 import { InventoryError, type Origin, type Vars } from './model.ts';
+import { parseSshArgs } from './ssh-args.ts';
 
 /** Ansible's boolean strings (yes/no/true/false/on/off/1/0, any case) and real booleans. */
 export function parseBool(value: unknown): boolean | undefined {
@@ -94,6 +95,33 @@ export function connectionFromVars(
     else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) connection.becomePassword = { env };
     else bad(pw[0], pw[1], "the name of an environment variable or 'prompt'");
   }
+
+  // ssh settings, highest first as ssh takes them (first obtained wins): the typed ssh_proxy_jump, then
+  // Ansible's command-line vars in the order Ansible passes them (ssh_args, common, then extra).
+  const sshOptions: NonNullable<InventoryConnection['sshOptions']> = [];
+  const where = (key: string) => {
+    const at = originOf(key);
+    return at?.file ? `${at.file}:${at.line ?? 0} ${key}` : `${key} of host ${name}${at?.label ? ` (set by ${at.label})` : ''}`;
+  };
+  const pj = first(vars, ['ssh_proxy_jump']);
+  if (pj) sshOptions.push({ keyword: 'ProxyJump', value: str(pj[0], pj[1]), at: where(pj[0]) });
+  const cf = first(vars, ['ssh_config_file']);
+  if (cf) connection.sshConfigFile = resolveUserPath(str(cf[0], cf[1]), baseDir);
+  for (const key of ['ansible_ssh_args', 'ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
+    const v = first(vars, [key]);
+    if (!v || (typeof v[1] === 'string' && !v[1].trim())) continue;
+    let args: ReturnType<typeof parseSshArgs>;
+    try {
+      args = parseSshArgs(str(v[0], v[1]));
+    } catch (e) {
+      const at = originOf(key);
+      throw new InventoryError(`host ${name}: ${key}: ${(e as Error).message}`, at?.file, at?.line);
+    }
+    for (const o of args.options) sshOptions.push({ ...o, at: where(key) });
+    // `ssh -F` resolves a relative file from where ssh runs: here, where drover runs.
+    if (args.configFile && !connection.sshConfigFile) connection.sshConfigFile = resolveUserPath(args.configFile, process.cwd());
+  }
+  if (sshOptions.length) connection.sshOptions = sshOptions;
 
   const kh = first(vars, ['known_hosts_file']);
   return { connection, knownHostsFile: kh ? resolveUserPath(str(kh[0], kh[1]), baseDir) : undefined };

@@ -14,6 +14,14 @@ export interface ConnectionVars {
   ansible_connection?: 'ssh' | 'local';
   /** known_hosts file to verify host keys against (relative to the inventory file's directory). */
   known_hosts_file?: string;
+  /** Jump hosts to connect through, as `ssh -J` takes them: `[user@]host[:port]`, comma list for a chain, or `none`. Wins over ssh_config's ProxyJump. */
+  ssh_proxy_jump?: string;
+  /** ssh config file read instead of ~/.ssh/config and /etc/ssh/ssh_config, as `ssh -F` (relative to the inventory file's directory). */
+  ssh_config_file?: string;
+  /** Ansible's extra ssh arguments: `-o Keyword=Value`, `-J`, `-F`, ... (README: Connections). */
+  ansible_ssh_args?: string;
+  ansible_ssh_common_args?: string;
+  ansible_ssh_extra_args?: string;
   /** Plain-text passwords are refused: use ansible_become_password_env. */
   ansible_become_password?: never;
   ansible_password?: never;

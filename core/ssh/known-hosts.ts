@@ -1,6 +1,6 @@
 // OpenSSH known_hosts: parse (hashed names, [host]:port, patterns, @revoked), verify a host key, record keys.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parsedFileCache } from './parsed-file.ts';
 
@@ -170,6 +170,19 @@ async function readOrEmpty(file: string): Promise<string> {
   }
 }
 
+/**
+ * Keys are recorded only in a regular file (or a new one): `UserKnownHostsFile /dev/null` with accept-new
+ * would otherwise have the rename below replace /dev/null — and "recording" into it would accept every
+ * key every time. Refusing fails closed.
+ */
+async function assertRecordable(file: string): Promise<void> {
+  const st = await stat(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (st && !st.isFile()) throw new Error(`${file} is not a regular file: keys cannot be recorded there (a known_hosts file like /dev/null keeps nothing)`);
+}
+
 /** Writes via a temp file in the same directory + rename: readers never see half a file. */
 async function writeAtomic(file: string, text: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
@@ -181,6 +194,7 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 /** Appends one host key (accept-new): `[host]:port type base64`. */
 export function appendKnownHost(file: string, host: string, port: number, key: Buffer): Promise<void> {
   return withFileLock(file, async () => {
+    await assertRecordable(file);
     const text = await readOrEmpty(file);
     const line = `${knownHostName(host, port)} ${keyBlobType(key)} ${key.toString('base64')}\n`;
     await writeAtomic(file, text + (text && !text.endsWith('\n') ? '\n' : '') + line);
@@ -199,6 +213,7 @@ export async function replaceKnownHostKeys(file: string, host: string, port: num
     return `${knownHostName(host, port)} ${type} ${b64}`;
   });
   return withFileLock(file, async () => {
+    await assertRecordable(file);
     const text = await readOrEmpty(file);
     const kept = text.split('\n').filter((line) => {
       const e = parseKnownHosts(line, file)[0];

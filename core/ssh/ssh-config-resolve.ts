@@ -41,7 +41,7 @@ export interface SshConfigSources {
    * Set before any file is read, as `ssh -l USER -p PORT` does (they win, and `Match user` and `%r` see
    * them): the inventory's ansible_user / ansible_port.
    */
-  preset?: { user?: string; port?: number };
+  preset?: { user?: string; port?: number; options?: readonly ConfigLine[] };
   /** Reads a config file; undefined when it does not exist (default: the file system). */
   read?: (file: string) => string | undefined;
 }
@@ -76,6 +76,13 @@ class Resolver {
     const { user, port } = src.preset ?? {};
     if (user !== undefined) this.settings.set('user', [{ directive: directive('user')!, args: [user], file: '(inventory)', line: 0 }]);
     if (port !== undefined) this.settings.set('port', [{ directive: directive('port')!, args: [String(port)], file: '(inventory)', line: 0 }]);
+    // `ssh -o K=V` / `-J`: obtained before any file, so they win as on ssh's command line.
+    for (const l of src.preset?.options ?? []) {
+      const where = l.line > 0 ? `${l.file}:${l.line}` : l.file;
+      const d = directive(l.keyword);
+      if (!d || ['host', 'match', 'include'].includes(l.keyword)) throw new ConfigProblem(`${where}: ssh option ${JSON.stringify(l.keyword)} is not a client option drover knows`);
+      this.apply(d, l, where);
+    }
   }
 
   value(keyword: string): string[] | undefined {

@@ -1,12 +1,13 @@
 // The OpenSSH client config for one host, as drover uses it: HostName, User, Port, IdentityFile,
-// ConnectTimeout (ssh-config-resolve.ts resolves as OpenSSH does). A directive that would change where,
-// as whom or how drover connects and that drover does not implement (ssh-directives.ts) is an error
-// naming file:line, raised before anything connects.
+// ConnectTimeout, ProxyJump, ProxyCommand, HostKeyAlias, UserKnownHostsFile, StrictHostKeyChecking
+// accept-new (ssh-config-resolve.ts resolves as OpenSSH does; core/connection.ts builds jump chains).
+// A directive that would change where, as whom or how drover connects and that drover does not
+// implement (ssh-directives.ts) is an error naming file:line, raised before anything connects.
 import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { UnreachableError } from '../errors.ts';
-import { connectionTokens, expandPath, readIfExists, resolveSshConfig, type Setting, type SshConfigEnv, type SshConfigResolution, type SshConfigSources } from './ssh-config-resolve.ts';
+import { connectionTokens, expandPath, expandTokens, readIfExists, resolveSshConfig, type Setting, type SshConfigEnv, type SshConfigResolution, type SshConfigSources } from './ssh-config-resolve.ts';
 import { SshConfigProblem as ConfigProblem } from './ssh-config-syntax.ts';
 import { refuses } from './ssh-directives.ts';
 
@@ -21,6 +22,16 @@ export interface SshConfigHost {
   /** In file order, `~` and tokens (%d %h %r %u %p %n %C …) expanded; `none` dropped. */
   identityFiles: string[];
   connectTimeout?: number;
+  /** ProxyJump (not `none`): the comma list as written, and where it was set. */
+  proxyJump?: { value: string; at: string };
+  /** ProxyCommand (not `none`), `%h %p %r %n %%` expanded, and where it was set. */
+  proxyCommand?: { command: string; at: string };
+  /** HostKeyAlias: the name host keys are recorded and looked up under. */
+  hostKeyAlias?: string;
+  /** UserKnownHostsFile, in order, `~` and tokens expanded. */
+  knownHostsFiles?: string[];
+  /** StrictHostKeyChecking accept-new (`no`/`off` are refused; `yes`/`ask` verify strictly). */
+  acceptNewHostKeys?: boolean;
 }
 
 /** An ssh_config problem for one host: unreachable as configured, reported before connecting. */
@@ -34,6 +45,11 @@ export function refusals(res: SshConfigResolution): Setting[] {
   const out: Setting[] = [];
   for (const list of res.settings.values()) for (const s of list) if (refuses(s.directive, s.args, valueOf)) out.push(s);
   return out.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
+}
+
+/** file:line of a setting; a setting from the inventory (line 0) is named by its `file` label alone. */
+export function settingAt(s: { file: string; line: number }): string {
+  return s.line > 0 ? `${s.file}:${s.line}` : s.file;
 }
 
 /** ssh_config time format (misc.c convtime): `30`, `1m30s`, … → seconds. */
@@ -51,7 +67,7 @@ function hostSettings(res: SshConfigResolution, env: SshConfigEnv): SshConfigHos
   if (refused.length) {
     throw new ConfigProblem(
       `ssh config for ${res.originalHost} uses what drover does not implement (nothing was connected):\n` +
-        refused.map((s) => `  ${s.file}:${s.line}: ${s.directive.name} ${s.args.join(' ')} — ${s.directive.reason}`).join('\n'),
+        refused.map((s) => `  ${settingAt(s)}: ${s.directive.name} ${s.args.join(' ')} — ${s.directive.reason}`).join('\n'),
     );
   }
   const one = (k: string) => res.settings.get(k)?.[0];
@@ -66,6 +82,11 @@ function hostSettings(res: SshConfigResolution, env: SshConfigEnv): SshConfigHos
     throw new ConfigProblem(`${timeout.file}:${timeout.line}: ConnectTimeout ${JSON.stringify(timeout.args[0])} is not a time`);
   }
   const tokens = connectionTokens(res, env);
+  const at = settingAt;
+  const pj = one('proxyjump');
+  const pc = one('proxycommand');
+  const khf = one('userknownhostsfile');
+  const strict = one('stricthostkeychecking')?.args[0].toLowerCase();
   const ids = (res.settings.get('identityfile') ?? []).filter((s) => s.args[0].toLowerCase() !== 'none');
   return {
     hostName: one('hostname') ? res.host : undefined,
@@ -73,6 +94,16 @@ function hostSettings(res: SshConfigResolution, env: SshConfigEnv): SshConfigHos
     port: portNum,
     identityFiles: ids.map((s) => expandPath(s.args[0], tokens, env, `${s.file}:${s.line}: IdentityFile`)),
     connectTimeout: seconds,
+    // ssh.c turns ProxyJump into a ProxyCommand (`ssh -J … -W [%h]:%p HOST`), so its tokens expand too.
+    ...(pj && pj.args[0].toLowerCase() !== 'none'
+      ? { proxyJump: { value: expandTokens(pj.args[0], { h: res.host, p: tokens.p, r: tokens.r, n: res.originalHost }, `${at(pj)}: ProxyJump`), at: at(pj) } }
+      : {}),
+    ...(pc && pc.args[0].toLowerCase() !== 'none'
+      ? { proxyCommand: { command: expandTokens(pc.args[0], { h: res.host, p: tokens.p, r: tokens.r, n: res.originalHost }, `${at(pc)}: ProxyCommand`), at: at(pc) } }
+      : {}),
+    ...(one('hostkeyalias') ? { hostKeyAlias: one('hostkeyalias')!.args[0] } : {}),
+    ...(khf ? { knownHostsFiles: khf.args.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(f, tokens, env, `${at(khf)}: UserKnownHostsFile`)) } : {}),
+    ...(strict === 'accept-new' ? { acceptNewHostKeys: true } : {}),
   };
 }
 

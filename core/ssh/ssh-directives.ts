@@ -49,9 +49,14 @@ export const DIRECTIVES: readonly Directive[] = [
   { name: 'IdentityFile', aliases: ['identityfile2'], treatment: 'honoured', combine: 'accumulate', reason: 'keys tried in order, `~` and `%%` `%C` `%d` `%h` `%i` `%k` `%L` `%l` `%n` `%p` `%r` `%u` expanded; `none` ignored' },
   { name: 'ConnectTimeout', treatment: 'honoured', reason: 'TCP connect + SSH handshake timeout, seconds' },
   // --- where drover connects
-  { name: 'ProxyJump', treatment: 'refused', refuseWhen: notNone, when: 'unless `none`', reason: 'connects through another host; drover connects directly (not implemented yet)' },
-  { name: 'ProxyCommand', treatment: 'refused', rawValue: true, refuseWhen: notNone, when: 'unless `none`', reason: 'connects through a command; drover connects directly (not implemented yet)' },
-  { name: 'ProxyUseFdpass', treatment: 'irrelevant', reason: 'only matters with ProxyCommand, which is refused' },
+  {
+    name: 'ProxyJump',
+    treatment: 'honoured',
+    reason:
+      '`[user@]host[:port]` and `ssh://` URIs, comma lists (chains of any length), `none`, `%h %p %r %n %%` expanded (the target’s, as OpenSSH does); each jump host resolved through ssh_config as `ssh -J` does (its own HostName, User, Port, IdentityFile, known_hosts; the first one its own ProxyJump/ProxyCommand); one connection per jump host for the whole run, channels to the hosts behind it forwarded over it',
+  },
+  { name: 'ProxyCommand', treatment: 'honoured', rawValue: true, reason: 'run with `/bin/sh -c exec …` (`%h %p %r %n %%` expanded); its stdin/stdout is the connection; host keys checked under HostName:Port (or HostKeyAlias) as OpenSSH does' },
+  { name: 'ProxyUseFdpass', treatment: 'refused', refuseWhen: isYes, when: 'when `yes`', reason: 'drover uses the ProxyCommand’s stdin/stdout; it does not receive a passed descriptor' },
   { name: 'CanonicalizeHostname', treatment: 'refused', refuseWhen: (a) => !/^(no|false)$/i.test(a[0] ?? ''), when: 'unless `no`', reason: 'rewrites the host name through DNS; drover does not canonicalize' },
   { name: 'CanonicalDomains', treatment: 'irrelevant', reason: 'only used by CanonicalizeHostname, which is refused' },
   { name: 'CanonicalizeFallbackLocal', treatment: 'irrelevant', reason: 'only used by CanonicalizeHostname, which is refused' },
@@ -87,18 +92,23 @@ export const DIRECTIVES: readonly Directive[] = [
   { name: 'GSSAPIServerIdentity', treatment: 'irrelevant', reason: 'GSSAPI is never used' },
   { name: 'GSSAPITrustDns', treatment: 'irrelevant', reason: 'GSSAPI is never used' },
   // --- how the server is verified
-  { name: 'HostKeyAlias', treatment: 'refused', reason: 'changes the name host keys are looked up under; drover looks them up under the address it connects to' },
+  { name: 'HostKeyAlias', treatment: 'honoured', reason: 'host keys are looked up (and accept-new records them) under this name, without the port, as OpenSSH does' },
   {
     name: 'UserKnownHostsFile',
-    treatment: 'refused',
-    refuseWhen: (a) => !(a.length === 1 && /^(~|%d)\/\.ssh\/known_hosts$/.test(a[0])),
-    when: 'unless exactly `~/.ssh/known_hosts`',
-    reason: 'drover verifies against ~/.ssh/known_hosts or the inventory var `known_hosts_file`; set that instead',
+    treatment: 'honoured',
+    reason:
+      'known_hosts files read in order (`~` and tokens expanded; `none`: no file, every key unknown); accept-new records in the first; the inventory var `known_hosts_file` wins',
   },
-  { name: 'GlobalKnownHostsFile', treatment: 'refused', reason: 'drover does not read global known_hosts files' },
+  {
+    name: 'GlobalKnownHostsFile',
+    treatment: 'refused',
+    refuseWhen: (a) => !(a.length === 1 && /^(none|\/dev\/null)$/i.test(a[0])),
+    when: 'unless `none` or `/dev/null`',
+    reason: 'drover does not read global known_hosts files (a key vouched for only there would be unknown); `/dev/null` says the same as drover',
+  },
   { name: 'KnownHostsCommand', treatment: 'refused', rawValue: true, refuseWhen: notNone, when: 'unless `none`', reason: 'host keys from a command are not used by drover' },
   { name: 'RevokedHostKeys', treatment: 'refused', refuseWhen: notNone, when: 'unless `none`', reason: 'drover does not read revocation files (only `@revoked` lines in known_hosts); a revoked key would be accepted' },
-  { name: 'StrictHostKeyChecking', treatment: 'refused', refuseWhen: isNo, when: 'when `no`/`off`', reason: 'drover always verifies host keys (`accept-new` is the flag --accept-new-host-keys; `yes`/`ask` behave as `yes`)' },
+  { name: 'StrictHostKeyChecking', treatment: 'refused', refuseWhen: isNo, when: 'when `no`/`off`', reason: 'drover always verifies host keys: `accept-new` records unknown keys of that host (as --accept-new-host-keys does), `yes`/`ask` behave as `yes` (a changed key is always refused)' },
   { name: 'CheckHostIP', treatment: 'irrelevant', reason: 'drover looks keys up under the address it connects to' },
   { name: 'VerifyHostKeyDNS', treatment: 'irrelevant', reason: 'drover ignores SSHFP records: a host only they vouch for is unknown, loudly' },
   { name: 'NoHostAuthenticationForLocalhost', treatment: 'irrelevant', reason: 'drover verifies localhost too (stricter, never silent)' },

@@ -103,3 +103,46 @@ test('localHost: a RunHost on this machine; check mode refuses changing commands
   t.is((await th.host.exec(sh`echo hi`, { readOnly: true })).stdout, 'hi\n');
   await t.throwsAsync(th.host.exec(sh`touch /tmp/x`), { name: 'CheckModeViolation' });
 });
+
+test('ProxyJump chains: the last hop reaches the host, earlier hops are its jumps (as ssh -J a,b does); only the first uses its own ProxyJump', (t) => {
+  const cfg = sshConfig(
+    'Host chain-*\n  ProxyJump ops@bastion:2222,b2\n' +
+      'Host bastion\n  HostName 192.0.2.10\n  ProxyJump outer\n' +
+      'Host b2\n  HostName 10.1.0.2\n  User b2user\n  ProxyJump ignored-because-of-J\n' +
+      'Host outer\n  ProxyCommand nc %h %p\n',
+  );
+  const s = resolveConnection('chain-1', { user: 'inv' }, { sshConfigFile: cfg });
+  const hop1 = s.via && 'jump' in s.via ? s.via.jump : undefined;
+  t.like(hop1, { address: '10.1.0.2', user: 'b2user', port: 22 });
+  const hop2 = hop1?.via && 'jump' in hop1.via ? hop1.via.jump : undefined;
+  t.like(hop2, { address: '192.0.2.10', user: 'ops', port: 2222 });
+  const hop3 = hop2?.via && 'jump' in hop2.via ? hop2.via.jump : undefined;
+  t.like(hop3, { address: 'outer', via: { command: 'nc outer 22', at: `${cfg}:11` } });
+  t.like(s, { address: 'chain-1', user: 'inv' });
+});
+
+test('the inventory user and port are given to ssh_config as ssh -l/-p: Match user and %r/%p see them', (t) => {
+  const cfg = sshConfig('Match user deploy\n  IdentityFile ~/.ssh/deploy_%r_%p\n  ProxyJump gw\n');
+  const s = resolveConnection('web', { user: 'deploy', port: 2201 }, { sshConfigFile: cfg });
+  t.deepEqual(s.keyFiles, [join(homedir(), '.ssh/deploy_deploy_2201')]);
+  t.like(s.via, { jump: { address: 'gw' } });
+  t.is(resolveConnection('web', { user: 'other' }, { sshConfigFile: cfg }).via, undefined);
+});
+
+test('inventory ssh options (ansible_ssh_common_args) win over ssh_config and are refused by the same table, naming the var', (t) => {
+  const cfg = sshConfig('Host web\n  ProxyJump from-config\n');
+  const at = 'hosts.ini:4 ansible_ssh_common_args';
+  t.like(resolveConnection('web', { sshOptions: [{ keyword: 'ProxyJump', value: 'from-inventory', at }] }, { sshConfigFile: cfg }).via, { jump: { address: 'from-inventory' }, at });
+  t.is(resolveConnection('web', { sshOptions: [{ keyword: 'ProxyJump', value: 'none', at }] }, { sshConfigFile: cfg }).via, undefined);
+  const e = t.throws(() => resolveConnection('web', { sshOptions: [{ keyword: 'StrictHostKeyChecking', value: 'no', at }] }, { sshConfigFile: cfg }), { instanceOf: UnreachableError });
+  t.regex(e!.message, /\n  hosts\.ini:4 ansible_ssh_common_args: StrictHostKeyChecking no — /);
+  t.throws(() => resolveConnection('web', { sshOptions: [{ keyword: 'Bogus', value: 'x', at }] }, { sshConfigFile: cfg }), { message: /hosts\.ini:4 ansible_ssh_common_args: ssh option "bogus" is not a client option/ });
+  // The inventory's own ssh config file (-F) replaces the default files.
+  t.like(resolveConnection('web', { sshConfigFile: sshConfig('Host web\n  HostName from-inv-file\n') }, { sshConfigFile: cfg }), { address: 'from-inv-file', via: undefined });
+});
+
+test('a ProxyJump loop is an error naming where, not a hang', (t) => {
+  const cfg = sshConfig('Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n');
+  t.throws(() => resolveConnection('a', {}, { sshConfigFile: cfg }), { message: /ProxyJump chain deeper than 16 jump hosts/ });
+  t.throws(() => resolveConnection('x', { sshOptions: [{ keyword: 'ProxyJump', value: 'u@h:99999', at: 'inv' }] }, { sshConfigFile: cfg }), { message: /inv: ProxyJump "u@h:99999": port "99999" is not a port number/ });
+});

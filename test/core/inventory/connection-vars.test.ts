@@ -100,3 +100,65 @@ test('extra vars can set connection vars too', async (t) => {
   t.deepEqual(inv.hosts[0].connection, { user: 'admin' });
   t.is(inv.hosts[0].knownHostsFile, '/run/lab/known_hosts');
 });
+
+test('ansible_ssh_common_args / extra_args: -J, -o, -l/-p/-i, -F become ssh options as on the ssh command line', (t) => {
+  const { connection } = connectionFromVars(
+    'node1',
+    {
+      ansible_ssh_common_args: `-o ProxyJump=admin@b1:2222,b2 -o 'ProxyCommand=ssh -W %h:%p gw' -C -q -vvv -F ~/fleet.conf`,
+      ansible_ssh_extra_args: '-J b9 -oUser=x -p2200 -tt -o "StrictHostKeyChecking accept-new"',
+      ssh_proxy_jump: 'typed-jump',
+      ansible_ssh_args: '-C -o ControlMaster=auto -o ControlPersist=60s',
+    },
+    '/srv/inv',
+  );
+  const opts = connection.sshOptions!.map((o) => `${o.keyword}=${o.value}`);
+  t.deepEqual(opts, [
+    'ProxyJump=typed-jump',
+    'ControlMaster=auto',
+    'ControlPersist=60s',
+    'ProxyJump=admin@b1:2222,b2',
+    'ProxyCommand=ssh -W %h:%p gw',
+    'ProxyJump=b9',
+    'User=x',
+    'Port=2200',
+    'StrictHostKeyChecking=accept-new',
+  ]);
+  t.regex(connection.sshOptions![3].at, /ansible_ssh_common_args/);
+  t.is(connection.sshConfigFile, join(homedir(), 'fleet.conf'));
+  // The typed var names the file relative to the inventory.
+  t.is(connectionFromVars('n', { ssh_config_file: 'ssh/config' }, '/srv/inv').connection.sshConfigFile, '/srv/inv/ssh/config');
+});
+
+test('ssh args drover cannot honour are an inventory error naming the var', (t) => {
+  for (const [args, why] of [
+    ['-W host:22', /ansible_ssh_common_args: ssh option -W host:22 is not something drover does/],
+    ['-N', /ssh option -N is not something drover does/],
+    ['-o', /-o needs an argument/],
+    ['-o JustAWord', /-o "JustAWord" is not "Keyword=Value"/],
+    ['somehost', /"somehost" is not an ssh option/],
+    ["-o 'ProxyJump=b1", /cannot split/],
+  ] as const) {
+    const e = t.throws(() => connectionFromVars('web1', { ansible_ssh_common_args: args }, '/srv'), { instanceOf: InventoryError });
+    t.regex(e!.message, /^host web1: /);
+    t.regex(e!.message, why, args);
+  }
+});
+
+test('a TypeScript inventory: the typed ssh_proxy_jump and ssh_config_file reach the connection', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drover-inv-jump-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'inventory.ts');
+  await writeFile(
+    file,
+    `import { inventory } from ${JSON.stringify(fileURLToPath(new URL('../../../core/inventory/define.ts', import.meta.url)))};\n` +
+      "export default inventory({ vars: { ssh_config_file: 'fleet.ssh_config' }, hosts: { web1: { ssh_proxy_jump: 'ops@bastion:2222,b2' } } });\n",
+  );
+  const inv = await loadInventory(file);
+  const web1 = inv.hosts.find((h) => h.name === 'web1')!;
+  t.is(web1.connection.sshConfigFile, join(dir, 'fleet.ssh_config'));
+  t.deepEqual(
+    web1.connection.sshOptions?.map((o) => [o.keyword, o.value]),
+    [['ProxyJump', 'ops@bastion:2222,b2']],
+  );
+});

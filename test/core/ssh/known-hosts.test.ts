@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -124,4 +124,16 @@ test('replaceKnownHostKeys removes plain and hashed entries of the host, keeps o
   t.false(entries.some((e) => e.hosts.startsWith('|1|') && e.key.equals(a.blob) && hostFieldMatches(e.hosts, 'node1.example.org', 22)));
   t.true(text.endsWith(`node1.example.org ${r.line}\n`));
   await t.throwsAsync(replaceKnownHostKeys(file, 'x', 22, ['ssh-ed25519 notakey']), { message: /not an OpenSSH public key line/ });
+});
+
+test('keys are never "recorded" into something that is not a regular file (UserKnownHostsFile /dev/null + accept-new)', async (t) => {
+  // A device node of our own (same as /dev/null): before the check, the atomic rename replaced it with a regular file.
+  const dir = mkdtempSync(join(tmpdir(), 'drover-kh-null-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const devnull = join(dir, 'null');
+  execFileSync('mknod', [devnull, 'c', '1', '3']);
+  const key = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, 7)]);
+  await t.throwsAsync(appendKnownHost(devnull, 'h', 22, key), { message: new RegExp(`${devnull} is not a regular file`) });
+  await t.throwsAsync(replaceKnownHostKeys(devnull, 'h', 22, []), { message: /is not a regular file/ });
+  t.true(statSync(devnull).isCharacterDevice(), 'still the device');
 });

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSyn
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import test from 'ava';
+import { parseConfigText } from '../../../core/ssh/ssh-config-syntax.ts';
 import { connectionTokens, expandPath, resolveSshConfig, type SshConfigEnv, type SshConfigResolution, type SshConfigSources } from '../../../core/ssh/ssh-config.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/ssh-config');
@@ -15,13 +16,19 @@ type View = Record<(typeof FIELDS)[number], string>;
 
 // Mode "default": `ssh HOST` reads ~/.ssh/config then /etc/ssh/ssh_config; mode "F": `ssh -F other.conf HOST`.
 // `user`/`port`: given as `ssh -l USER -p PORT` (drover: the inventory's ansible_user/ansible_port).
-const ROWS: { mode: 'default' | 'F'; host: string; user?: string; port?: number }[] = [
+// `jump`: given as `ssh -J JUMP` (how ssh reaches the last hop of a chain; drover: a ProxyJump option before the files).
+const ROWS: { mode: 'default' | 'F'; host: string; user?: string; port?: number; jump?: string }[] = [
   ...['web1', 'web2', 'web9', 'alias', 'ALIAS3', 'real.example.org', 'db1', 'db2', 'foo.internal', 'jumpnone-1', 'pc-1', 'pcnone-1', 'pj-1', 'kh', 'alias2', 'sys-1', 'other'].map((host) => ({ mode: 'default' as const, host })),
   ...['a', 'b', 'CaseHost', 'casehost', 'x.corp', 'secret.corp', 'ip6', 'eq', 'final-is-false', 'other'].map((host) => ({ mode: 'F' as const, host })),
   { mode: 'default', host: 'other', user: 'webuser' },
   { mode: 'default', host: 'web2', user: 'someone', port: 4242 },
   { mode: 'F', host: 'x.corp', user: 'corp', port: 2200 },
   { mode: 'F', host: 'other', user: 'corp' },
+  // The hops of `chain-1` (ProxyJump ops@bastion:2222,b2) as ssh resolves them: b2 with -J ops@bastion:2222, bastion with -l/-p.
+  { mode: 'default', host: 'chain-1' },
+  { mode: 'default', host: 'b2', jump: 'ops@bastion:2222' },
+  { mode: 'default', host: 'bastion', user: 'ops', port: 2222 },
+  { mode: 'default', host: 'outer' },
 ];
 
 // What ssh -G prints for options nobody set.
@@ -71,15 +78,16 @@ test('resolution agrees with `ssh -G` for every fixture host', (t) => {
   // One namespace for all rows: each row is 4 arguments (mode host user port), never part of the shell text.
   const script = `mount --make-rprivate / && mount --bind "$P" /etc/passwd && mount --bind "$E" /etc/ssh || exit 99
     row() {
-      mode=$1 host=$2 user=$3 port=$4
+      mode=$1 host=$2 user=$3 port=$4 jump=$5
       set -- -G
       [ "$mode" = F ] && set -- "$@" -F "$HOME/.ssh/other.conf"
       [ -n "$user" ] && set -- "$@" -l "$user"
       [ -n "$port" ] && set -- "$@" -p "$port"
+      [ -n "$jump" ] && set -- "$@" -J "$jump"
       echo "@@@BEGIN $mode $host"; ssh "$@" -- "$host" 2>&1; echo "@@@END rc $?"
     }
-    while [ $# -gt 0 ]; do row "$1" "$2" "$3" "$4"; shift 4; done`;
-  const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', ...ROWS.flatMap((row) => [row.mode, row.host, row.user ?? '', row.port === undefined ? '' : String(row.port)])], {
+    while [ $# -gt 0 ]; do row "$1" "$2" "$3" "$4" "$5"; shift 5; done`;
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', ...ROWS.flatMap((row) => [row.mode, row.host, row.user ?? '', row.port === undefined ? '' : String(row.port), row.jump ?? ''])], {
     encoding: 'utf8',
     env: { ...process.env, HOME: home, P: join(dir, 'passwd'), E: join(FIXTURES, 'etc-ssh') },
   });
@@ -92,7 +100,8 @@ test('resolution agrees with `ssh -G` for every fixture host', (t) => {
     const block = blocks[i];
     t.true(block.startsWith(`${row.mode} ${row.host}\n`), block.slice(0, 200));
     t.regex(block, /@@@END rc 0\s*$/, `ssh -G ${row.host} failed:\n${block}`);
-    const preset = { user: row.user, port: row.port };
+    const options = row.jump ? parseConfigText(`ProxyJump=${row.jump}`, '(-J)') : [];
+    const preset = { user: row.user, port: row.port, options };
     const src: SshConfigSources =
       row.mode === 'F'
         ? { userFile: join(home, '.ssh', 'other.conf'), env, preset }

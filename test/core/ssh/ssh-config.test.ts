@@ -121,8 +121,7 @@ test('Include: relative to ~/.ssh, globbed and sorted, nested; nested too deeply
 
 /** A value each refused directive is refused for, and (where there is one) a value it is not. */
 const REFUSED_SAMPLES: Record<string, { bad: string; ok?: string }> = {
-  ProxyJump: { bad: 'bastion', ok: 'none' },
-  ProxyCommand: { bad: 'ssh -W %h:%p gw', ok: 'none' },
+  ProxyUseFdpass: { bad: 'yes', ok: 'no' },
   CanonicalizeHostname: { bad: 'yes', ok: 'no' },
   AddressFamily: { bad: 'inet', ok: 'any' },
   BindAddress: { bad: '192.0.2.1', ok: 'none' },
@@ -131,9 +130,7 @@ const REFUSED_SAMPLES: Record<string, { bad: string; ok?: string }> = {
   PKCS11Provider: { bad: '/usr/lib/opensc-pkcs11.so', ok: 'none' },
   IdentityAgent: { bad: '~/.gnupg/S.gpg-agent.ssh', ok: 'SSH_AUTH_SOCK' },
   PubkeyAuthentication: { bad: 'no', ok: 'yes' },
-  HostKeyAlias: { bad: 'other' },
-  UserKnownHostsFile: { bad: '/dev/null', ok: '~/.ssh/known_hosts' },
-  GlobalKnownHostsFile: { bad: '/etc/ssh/ssh_known_hosts.site' },
+  GlobalKnownHostsFile: { bad: '/etc/ssh/ssh_known_hosts.site', ok: '/dev/null' },
   KnownHostsCommand: { bad: '/usr/local/bin/keys %H', ok: 'none' },
   RevokedHostKeys: { bad: '/etc/ssh/revoked', ok: 'none' },
   StrictHostKeyChecking: { bad: 'no', ok: 'accept-new' },
@@ -170,11 +167,29 @@ test('LocalCommand is refused only when PermitLocalCommand is yes (OpenSSH runs 
   t.throws(() => sshConfigFor('PermitLocalCommand yes\nLocalCommand touch /tmp/x\n', 'h', env), { message: /:2: LocalCommand touch \/tmp\/x/ });
 });
 
-test('first obtained value wins for refusals too: an earlier `ProxyJump none` cancels a later ProxyJump', (t) => {
-  const cfg = 'Host direct\n  ProxyJump none\nHost *\n  ProxyJump bastion\n  UserKnownHostsFile /dev/null\n';
-  t.throws(() => sshConfigFor(cfg, 'direct', env), { message: /\n  \(ssh config\):5: UserKnownHostsFile \/dev\/null — [^\n]*$/ });
+test('first obtained value wins: an earlier `ProxyJump none` cancels a later ProxyJump; refusals too', (t) => {
+  const cfg = 'Host direct\n  ProxyJump none\n  RemoteCommand none\nHost *\n  ProxyJump bastion\n  RemoteCommand tmux\n  RequiredRSASize 3072\n';
+  t.throws(() => sshConfigFor(cfg, 'direct', env), { message: /\n  \(ssh config\):7: RequiredRSASize 3072 — [^\n]*$/ });
   const e = t.throws(() => sshConfigFor(cfg, 'other', env));
-  t.regex(e.message, /:4: ProxyJump bastion — [^\n]*\n  \(ssh config\):5: UserKnownHostsFile/, 'every refusal listed, in file order');
+  t.regex(e.message, /:6: RemoteCommand tmux — [^\n]*\n  \(ssh config\):7: RequiredRSASize/, 'every refusal listed, in file order');
+  const ok = 'Host direct\n  ProxyJump none\nHost *\n  ProxyJump bastion\n';
+  t.is(sshConfigFor(ok, 'direct', env).proxyJump, undefined);
+  t.deepEqual(sshConfigFor(ok, 'other', env).proxyJump, { value: 'bastion', at: '(ssh config):4' });
+});
+
+test('ProxyCommand: %h %p %r %n %% expanded, the rest of the line as written; another token is an error', (t) => {
+  const cfg = 'Host pc\n  HostName Real.Example\n  Port 2200\n  User u\n  ProxyCommand ssh -W %h:%p -l %r gw -o "X=%n" 100%%\n';
+  t.deepEqual(sshConfigFor(cfg, 'pc', env).proxyCommand, { command: 'ssh -W real.example:2200 -l u gw -o "X=pc" 100%', at: '(ssh config):5' });
+  t.throws(() => sshConfigFor('ProxyCommand nc %h %d\n', 'h', env), { message: /\(ssh config\):1: ProxyCommand "nc %h %d": unknown token %d/ });
+  // ProxyJump too (ssh.c makes a ProxyCommand of it): `ssh -F` with this config tries to reach j-tok-root.
+  t.like(sshConfigFor('Host tok\n  ProxyJump j-%h-%r\n', 'tok', { ...env, localUser: 'root' }).proxyJump, { value: 'j-tok-root' });
+});
+
+test('HostKeyAlias, UserKnownHostsFile (tokens, none) and StrictHostKeyChecking accept-new are honoured', (t) => {
+  const cfg = 'Host h\n  HostKeyAlias alias-%h\n  UserKnownHostsFile ~/kh/%n %d/other\n  StrictHostKeyChecking accept-new\nHost n\n  UserKnownHostsFile none\n';
+  t.like(sshConfigFor(cfg, 'h', env), { hostKeyAlias: 'alias-%h', knownHostsFiles: [`${env.home}/kh/h`, `${env.home}/other`], acceptNewHostKeys: true });
+  t.deepEqual(sshConfigFor(cfg, 'n', env).knownHostsFiles, []);
+  t.is(sshConfigFor('StrictHostKeyChecking yes\n', 'x', env).acceptNewHostKeys, undefined);
 });
 
 test('common harmless defaults (Debian /etc/ssh/ssh_config, typical ~/.ssh/config) are accepted', (t) => {
@@ -220,7 +235,17 @@ test('every directive has a reason; the README table lists each once', (t) => {
   for (const d of DIRECTIVES) t.true(d.reason.length > 5, d.name);
   const md = directivesMarkdown();
   for (const d of DIRECTIVES) t.is(md.split(`| \`${d.name}\` |`).length, 2, d.name);
-  t.regex(md, /\| `ProxyJump` \| \*\*refused\*\* unless `none` \|/);
+  t.regex(md, /\| `ProxyJump` \| honoured \|/);
+  t.regex(md, /\| `ProxyUseFdpass` \| \*\*refused\*\* when `yes` \|/);
+});
+
+test('the README table is directivesMarkdown() as generated', (t) => {
+  // README.md is edited by hand elsewhere: the table must be pasted from directivesMarkdown(), never edited.
+  const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
+  const start = readme.indexOf('| directive | drover | why |');
+  t.true(start >= 0, 'README has the directive table');
+  const table = readme.slice(start, readme.indexOf('\n\n', start) + 1);
+  t.is(table, directivesMarkdown());
 });
 
 test('an Included file others could write is refused, as OpenSSH refuses it', (t) => {

@@ -1,0 +1,64 @@
+// ansible_ssh_common_args / ansible_ssh_extra_args, read as the ssh command line Ansible passes them to:
+// what changes where, as whom or how drover connects becomes an ssh option (`-o K=V`, `-J` → ProxyJump,
+// `-l` → User, `-p` → Port, `-i` → IdentityFile, `-4`/`-6` → AddressFamily) judged by the same directive
+// table as ssh_config (honoured, or refused before connecting); `-F FILE` is the host's ssh config file.
+// Flags that change nothing about the connection (-v, -C, -T, -A, ...) are ignored; anything drover
+// cannot do (-W, -N, -G, ...) is an error: never a silently different connection.
+import { shlexSplit } from './ini-values.ts';
+
+export interface SshArgs {
+  options: { keyword: string; value: string }[];
+  configFile?: string;
+}
+
+/** ssh flags without an argument that change nothing drover does (verbosity, tty, compression, forwarding). */
+const IGNORED_FLAGS = new Set([...'AaCgKkntqTtvXxYy']);
+/** ssh flags whose argument changes nothing drover does: log file, escape char, forwardings, control socket. */
+const IGNORED_WITH_ARG = new Set([...'EeDLRS']);
+/** ssh flags with an argument that are ssh_config options. */
+const AS_OPTION: Record<string, string> = { J: 'ProxyJump', l: 'User', p: 'Port', i: 'IdentityFile', b: 'BindAddress', B: 'BindInterface', c: 'Ciphers', m: 'MACs', w: 'TunnelDevice' };
+/** Flags with an argument ssh knows (ssh.c getopt string), for the error on the others. */
+const TAKES_ARG = new Set([...'bcDeEFiIJlLmoOpPQRSwWB']);
+
+/** Splits `-o Keyword=Value` / `-o "Keyword Value"` as OpenSSH's process_config_line reads it. */
+function optionText(text: string): { keyword: string; value: string } {
+  const m = /^\s*([A-Za-z0-9]+)\s*(?:=\s*|\s+)(.*?)\s*$/s.exec(text);
+  if (!m || m[2] === '') throw new Error(`-o ${JSON.stringify(text)} is not "Keyword=Value"`);
+  return { keyword: m[1], value: m[2] };
+}
+
+/** Parses one var's value (a shell-quoted ssh argument list); throws an Error saying what is wrong. */
+export function parseSshArgs(text: string): SshArgs {
+  let words: string[];
+  try {
+    words = shlexSplit(text);
+  } catch (e) {
+    throw new Error(`cannot split ${JSON.stringify(text)} into words: ${(e as Error).message}`);
+  }
+  const out: SshArgs = { options: [] };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (!w.startsWith('-') || w === '-') throw new Error(`${JSON.stringify(w)} is not an ssh option (a host or command here would change what ssh connects to)`);
+    // getopt: flags cluster (`-tt`, `-Ao Key=V`); a flag taking an argument takes the rest of the word or the next one.
+    for (let j = 1; j < w.length; j++) {
+      const f = w[j];
+      if (f === '4' || f === '6') {
+        out.options.push({ keyword: 'AddressFamily', value: f === '4' ? 'inet' : 'inet6' });
+        continue;
+      }
+      if (IGNORED_FLAGS.has(f)) continue;
+      if (!TAKES_ARG.has(f)) throw new Error(`ssh option -${f} is not something drover does (it connects and runs its own shell)`);
+      let arg = w.slice(j + 1);
+      if (arg === '') {
+        if (i + 1 >= words.length) throw new Error(`ssh option -${f} needs an argument`);
+        arg = words[++i];
+      }
+      if (f === 'o') out.options.push(optionText(arg));
+      else if (f === 'F') out.configFile = arg;
+      else if (AS_OPTION[f]) out.options.push({ keyword: AS_OPTION[f], value: arg });
+      else if (!IGNORED_WITH_ARG.has(f)) throw new Error(`ssh option -${f} ${arg} is not something drover does`);
+      break;
+    }
+  }
+  return out;
+}
