@@ -25,8 +25,8 @@ Every command takes --name NAME (default: lab) and --help.`,
   up: `Usage: drover lab up [N] [--profile base|gentoo|ganeti|gentoo-real|ganeti-real] [--name NAME]
 Starts N hosts (default 3) node1.example.org ... with sshd, per-host SSH host keys (ed25519, RSA) and
 root access by a generated key. Writes an inventory, known_hosts and ssh_config under /run/drover/lab/NAME.
-Profiles: base (sshd), gentoo (+ OpenRC, LVM metadata-only, Portage stand-in), ganeti (+ Ganeti 3.0.2);
-gentoo-real, ganeti-real: the same with real Portage 3.0.82 and netifrc 0.7.14 (DROVER_LAB_PORTAGE and
+Profiles: base (sshd), gentoo (+ OpenRC, LVM metadata-only, real Portage 3.0.82 and netifrc 0.7.14),
+ganeti (+ Ganeti 3.0.2); gentoo-real, ganeti-real: the same as gentoo, ganeti (DROVER_LAB_PORTAGE and
 DROVER_LAB_NETIFRC: path or URL of the release .tar.gz; default ../shared/... beside the project).
 Layers are built once (debootstrap + apt, minutes) and cached under /var/cache/drover/lab.`,
   down: `Usage: drover lab down [--name NAME]

@@ -1,5 +1,5 @@
 // `lab disk`: a sparse file on the machine, attached to a loop device, appearing as a block device in one host's private /dev.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { labExec } from './exec.ts';
 import { diskRoot } from './paths.ts';
@@ -40,6 +40,8 @@ export async function labDisk(name: string, node: string, size: string, opts: { 
   const majMin = readFileSync(`/sys/block/${path.basename(disk.loop)}/dev`, 'utf8').trim().split(':');
   const r = await labExec(rec, h.short, ['mknod', '-m', '660', device, 'b', majMin[0], majMin[1]]);
   if (r.code !== 0) throw new Error(`lab ${name}: cannot create ${device} in ${h.short}: ${r.stderr.trim()}`);
+  // host-init.sh creates it again when the host reboots (its /dev is new at each boot).
+  appendFileSync(path.join(rec.dir, 'nodes', h.short, 'devices'), `${device} b ${majMin[0]} ${majMin[1]}\n`);
   return device;
 }
 

@@ -1,6 +1,7 @@
 // Runs a command inside a lab host through its namespaces (nsenter, no SSH): for setup and for tests to look inside.
 import { hostIndex } from './plan.ts';
 import { runProgram, type ProgramResult } from './run.ts';
+import { readRecord } from './state.ts';
 import type { LabState } from './types.ts';
 
 /** The argv that enters host `pid`'s namespaces and root with a clean environment. */
@@ -11,7 +12,9 @@ export function nsenterArgv(pid: number, command: readonly string[]): string[] {
 }
 
 export async function labExec(state: LabState, node: string, command: string[], opts: { stdin?: string | Buffer } = {}): Promise<ProgramResult> {
-  const h = state.hosts[hostIndex(state, node)];
+  // The recorded state as of now: a host that rebooted runs a new init, and `state` may predate it.
+  const current = readRecord(state.name) ?? state;
+  const h = current.hosts[hostIndex(current, node)];
   if (!h.pid) throw new Error(`lab ${state.name}: host ${h.name} is not running`);
   return runProgram(nsenterArgv(h.pid, command), opts);
 }

@@ -7,7 +7,33 @@ import { layersSourceDir } from './paths.ts';
 import { childPids, procStartTime, sleep } from './proc.ts';
 import { mustRun } from './run.ts';
 import { renderConfdNet } from './render.ts';
-import { usesNetifrc, type LabHostState, type LabRecord } from './types.ts';
+import { usesNetifrc, type LabHostState, type LabProfile, type LabRecord } from './types.ts';
+
+/** How a profile's hosts run: sshd as PID 1 (base), or openrc-init (eth0 set by the lab, or by netifrc). */
+export type HostMode = 'sshd' | 'openrc' | 'netifrc';
+
+export function hostMode(profile: LabProfile): HostMode {
+  return profile === 'base' ? 'sshd' : usesNetifrc(profile) ? 'netifrc' : 'openrc';
+}
+
+/**
+ * Processes between a host's launcher and its init: sshd hosts run under unshare itself; OpenRC hosts under
+ * host-supervisor.sh, which runs unshare again for each boot (a host can reboot), so their init is a grandchild.
+ */
+function initDepth(mode: HostMode): number {
+  return mode === 'sshd' ? 1 : 2;
+}
+
+/** The running init of a host, found from its launcher (undefined while none runs: starting, rebooting, down). */
+export function currentInit(launcher: number, mode: HostMode): number | undefined {
+  let pid = launcher;
+  for (let i = 0; i < initDepth(mode); i++) {
+    const kids = childPids(pid);
+    if (kids.length !== 1) return undefined;
+    pid = kids[0];
+  }
+  return pid;
+}
 
 export function nodeDir(rec: LabRecord, short: string): string {
   return path.join(rec.dir, 'nodes', short);
@@ -31,7 +57,6 @@ export function writeNodeFiles(rec: LabRecord, h: LabHostState, files: { etcHost
   dir('etc/ssh', 0o755);
   dir('root', 0o700);
   dir('root/.ssh', 0o700);
-  mkdirSync(path.join(nodeDir(rec, h.short), 'mnt'), { recursive: true });
   file('etc/hostname', h.name + '\n', 0o644);
   file('etc/hosts', files.etcHosts, 0o644);
   // Lab hosts have no DNS: the machine's resolver (copied in by debootstrap) is unreachable from
@@ -56,13 +81,14 @@ export function writeNodeFiles(rec: LabRecord, h: LabHostState, files: { etcHost
 }
 
 /**
- * Starts hosts: each is nsenter into its netns, unshare of mount/UTS/PID namespaces, host-init.sh as PID 1.
- * Returns the launcher (unshare) PIDs in host order; each host's init is its launcher's only child.
+ * Starts hosts: each is nsenter into its netns, unshare of mount/UTS/PID namespaces, host-init.sh as PID 1
+ * (OpenRC hosts: under host-supervisor.sh, which boots the host again after a reboot).
+ * Returns the launcher PIDs in host order (unshare, or the supervisor): see currentInit.
  */
-export async function launchHosts(rec: LabRecord, hosts: readonly LabHostState[], lowerRootsTopFirst: readonly string[], mode: 'sshd' | 'openrc' | 'netifrc'): Promise<number[]> {
+export async function launchHosts(rec: LabRecord, hosts: readonly LabHostState[], lowerRootsTopFirst: readonly string[], mode: HostMode): Promise<number[]> {
   const lines = hosts.map((h) => {
     const dir = nodeDir(rec, h.short);
-    const fields = [h.netns, path.join(dir, 'mnt'), [path.join(dir, 'files'), ...lowerRootsTopFirst].join(':'), `${h.address}/24`, rec.gateway, h.name, mode, path.join(dir, 'console.log')];
+    const fields = [h.netns, dir, [path.join(dir, 'files'), ...lowerRootsTopFirst].join(':'), `${h.address}/24`, rec.gateway, h.name, mode, path.join(dir, 'console.log')];
     if (fields.some((f) => /[\t\n]/.test(f))) throw new Error(`lab ${rec.name}: a path contains a tab or newline: ${fields.join(' ')}`);
     return fields.join('\t') + '\n';
   });
@@ -77,11 +103,11 @@ export async function launchHosts(rec: LabRecord, hosts: readonly LabHostState[]
   return pids;
 }
 
-/** Waits until the launcher has forked the host's init; returns its PID. */
-export async function waitForInit(launcher: number, host: string, deadline: number): Promise<number> {
+/** Waits until the launcher has started the host's init; returns its PID. */
+export async function waitForInit(launcher: number, mode: HostMode, host: string, deadline: number): Promise<number> {
   for (;;) {
-    const kids = childPids(launcher);
-    if (kids.length) return kids[0];
+    const init = currentInit(launcher, mode);
+    if (init !== undefined) return init;
     if (procStartTime(launcher) === undefined) throw new Error(`lab host ${host} exited while starting`);
     if (Date.now() > deadline) throw new Error(`lab host ${host} did not start in time`);
     await sleep(5);

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { layerCacheDir, layersSourceDir, portageSourceDir } from './paths.ts';
+import { layerCacheDir, layersSourceDir } from './paths.ts';
 import { labRepoFiles } from './portage-repo.ts';
 import { netifrcTarball, portageTarball, resolveTarball, type ResolvedTarball } from './portage-sources.ts';
 import { assertLabAvailable } from './preflight.ts';
@@ -10,7 +10,7 @@ import { runProgram } from './run.ts';
 import { listInstances, readRecord } from './state.ts';
 import { realPortageByDefault, type LabProfile } from './types.ts';
 
-/** gentoo-real / ganeti-real: real Portage and netifrc (from release tarballs) instead of the stand-in. */
+/** gentoo-real / ganeti-real: real Portage and netifrc (from release tarballs); gentoo / ganeti: without Portage (unused while realPortageByDefault). */
 export type LayerName = 'base' | 'gentoo' | 'ganeti' | 'gentoo-real' | 'ganeti-real';
 
 /** Which layer each layer is built on. */
@@ -70,7 +70,6 @@ export function hashFiles(dir: string, files: readonly string[], h = createHash(
 
 /** Extra source trees a layer's recipe reads (bind-mounted into the build chroot at the given path). */
 function extraSources(layer: LayerName): { src: string; dst: string }[] {
-  if (layer === 'gentoo' && existsSync(path.join(portageSourceDir, 'install.sh'))) return [{ src: portageSourceDir, dst: '/tmp/portage-standin' }];
   // The gentoo layer's service scripts and configs are shared, not copied.
   if (isRealPortageLayer(layer)) return [{ src: path.join(layersSourceDir, 'gentoo', 'files'), dst: '/tmp/gentoo-files' }];
   return [];
@@ -181,8 +180,6 @@ async function buildLayer(layer: LayerName, dir: string, lowerRootsTopFirst: str
   real?: { portage: ResolvedTarball; netifrc: ResolvedTarball }): Promise<void> {
   mkdirSync(layerCacheDir, { recursive: true });
   if (layer === 'base') assertLabAvailable(['debootstrap', 'flock', 'unshare']);
-  if (layer === 'gentoo' && extraSources('gentoo').length === 0)
-    log(`drover lab: warning: ${path.join(portageSourceDir, 'install.sh')} not found; building the gentoo layer without the Portage stand-in`);
   log(`drover lab: building layer ${layer} (${path.basename(dir)}) ...`);
   const started = Date.now();
   const binds = extraSources(layer).flatMap((x) => [x.src, x.dst]);
@@ -208,5 +205,5 @@ async function buildLayer(layer: LayerName, dir: string, lowerRootsTopFirst: str
 export function portageDescription(profile: LabProfile): string | undefined {
   if (profile === 'base') return undefined;
   if (usesRealPortage(profile)) return `profile ${profile} runs real ${portageTarball.what} and ${netifrcTarball.what}`;
-  return `profile ${profile} runs the Portage STAND-IN (core/lab/portage/standin.py), not Portage; profile ${profile}-real runs real Portage`;
+  return `profile ${profile} has no Portage (realPortageByDefault is off in core/lab/types.ts); profile ${profile}-real runs real Portage`;
 }

@@ -11,8 +11,6 @@ export const diskRoot = process.env.DROVER_LAB_DISKS ?? '/var/tmp/drover/lab';
 
 /** core/lab/layers: layer recipes and the host init script. */
 export const layersSourceDir = fileURLToPath(new URL('./layers/', import.meta.url));
-/** core/lab/portage: the Portage stand-in (owned by the emerge helper). */
-export const portageSourceDir = fileURLToPath(new URL('./portage/', import.meta.url));
 
 export function instanceDir(name: string): string {
   return path.join(stateRoot, name);

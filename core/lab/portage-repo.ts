@@ -56,6 +56,17 @@ export const labEbuilds: readonly LabEbuild[] = [
   // A blocker pair: each blocks the other, so installing one while the other is installed is refused.
   { cpv: 'app-misc/lab-blocker-a-1.0', keywords: 'amd64', rdepend: '!app-misc/lab-blocker-b', description: 'drover lab: blocks app-misc/lab-blocker-b' },
   { cpv: 'app-misc/lab-blocker-b-1.0', keywords: 'amd64', rdepend: '!app-misc/lab-blocker-a', description: 'drover lab: blocks app-misc/lab-blocker-a' },
+  // The profile masks `lxc` and forces `caps` for this package (labUseMasks): Portage shows them as (-lxc) (caps).
+  { cpv: 'app-misc/lab-flags-1.0', keywords: 'amd64', iuse: 'caps lxc plain', description: 'drover lab: a USE flag the profile masks (lxc) and one it forces (caps)' },
+  // A newer version whose IUSE has one more flag (extra): a USE change installed 1.0 does not know is an upgrade.
+  { cpv: 'app-misc/lab-iuse-1.0', keywords: 'amd64', iuse: 'base', description: 'drover lab: IUSE grows in the next version' },
+  { cpv: 'app-misc/lab-iuse-1.1', keywords: 'amd64', iuse: 'base extra', description: 'drover lab: IUSE grows in the next version (extra)' },
+];
+
+/** The profile's package.use.mask / package.use.force lines (with the comment Gentoo's profiles put above them). */
+export const labUseMasks: readonly { file: 'package.use.mask' | 'package.use.force'; atom: string; flags: string; comment: string }[] = [
+  { file: 'package.use.mask', atom: 'app-misc/lab-flags', flags: 'lxc', comment: 'drover lab: masked on purpose, so that a profile-masked flag can be tested.' },
+  { file: 'package.use.force', atom: 'app-misc/lab-flags', flags: 'caps', comment: 'drover lab: forced on purpose, so that a profile-forced flag can be tested.' },
 ];
 
 /** Masked atoms with the comment Portage prints after `(masked by: package.mask)`. */
@@ -131,5 +142,8 @@ export function labRepoFiles(): Record<string, string> {
     '',
   ].join('\n');
   files[`${labProfilePath}/packages`] = labSystemSet.map((a) => `*${a}`).join('\n') + '\n';
+  for (const file of ['package.use.mask', 'package.use.force'] as const) {
+    files[`${labProfilePath}/${file}`] = labUseMasks.filter((m) => m.file === file).map((m) => `# ${m.comment}\n${m.atom} ${m.flags}\n`).join('\n');
+  }
   return files;
 }

@@ -2,7 +2,9 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../write-atomic.ts';
+import { currentInit, hostMode } from './hosts.ts';
 import { instanceDir, stateRoot } from './paths.ts';
+import { isOurProcess, procStartTime } from './proc.ts';
 import type { LabRecord } from './types.ts';
 
 export function statePath(name: string): string {
@@ -12,10 +14,32 @@ export function statePath(name: string): string {
 export function readRecord(name: string): LabRecord | undefined {
   const file = statePath(name);
   if (!existsSync(file)) return undefined;
+  let rec: LabRecord;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LabRecord;
+    rec = JSON.parse(readFileSync(file, 'utf8')) as LabRecord;
   } catch (err) {
     throw new Error(`cannot read lab state ${file}: ${(err as Error).message}`);
+  }
+  followReboots(rec);
+  return rec;
+}
+
+/**
+ * A host that rebooted runs a new init (host-supervisor.sh booted it again), not the one `up` recorded.
+ * The current one is found under the recorded launcher (its start time checked), never guessed, so
+ * `status`, `labExec` and `down` see the host that runs now. A host that is rebooting keeps its old entry.
+ */
+function followReboots(rec: LabRecord): void {
+  const mode = hostMode(rec.profile);
+  if (mode === 'sshd') return; // sshd hosts cannot reboot
+  for (const h of rec.hosts) {
+    const launcher = rec.launchers.find((l) => l.host === h.name);
+    if (!launcher || !isOurProcess(launcher.pid, launcher.startTime)) continue;
+    const init = currentInit(launcher.pid, mode);
+    const started = init === undefined ? undefined : procStartTime(init);
+    if (init === undefined || started === undefined) continue;
+    h.pid = init;
+    rec.hostStartTimes[h.name] = started;
   }
 }
 

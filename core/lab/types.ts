@@ -1,13 +1,16 @@
 // The lab's public types: profiles, the state of one instance and its hosts (what state.json holds).
-// gentoo-real / ganeti-real: as gentoo / ganeti, with real Portage 3.0.82 and netifrc 0.7.14 instead of the stand-in.
+// gentoo / ganeti run real Portage 3.0.82 and netifrc 0.7.14 (their layers are gentoo-real / ganeti-real; those
+// profile names stay, meaning the same).
 export type LabProfile = 'base' | 'gentoo' | 'ganeti' | 'gentoo-real' | 'ganeti-real';
 export const labProfiles: readonly LabProfile[] = ['base', 'gentoo', 'ganeti', 'gentoo-real', 'ganeti-real'];
 
 /**
  * Whether the profiles gentoo and ganeti run real Portage and netifrc (their layers are then gentoo-real and
- * ganeti-real, exactly as the profiles of those names) instead of the Portage stand-in. The one switch.
+ * ganeti-real, exactly as the profiles of those names). There is no stand-in to fall back on: where the
+ * Portage or netifrc tarball is missing, `lab up` says so in one line and names the variable to set
+ * (portage-sources.ts). Off, the gentoo layer has no Portage at all.
  */
-export const realPortageByDefault: boolean = false;
+export const realPortageByDefault: boolean = true;
 
 /** Profiles whose hosts run Ganeti (a cluster name and address, the inventory group `ganeti`). */
 export function isGanetiProfile(p: LabProfile): boolean {

@@ -8,11 +8,11 @@ import { instanceDir } from './paths.ts';
 import { checkHostCount, checkLabName, domain, planLab } from './plan.ts';
 import { assertLabAvailable, upTools } from './preflight.ts';
 import { procStartTime } from './proc.ts';
-import { launchHosts, waitForInit, waitForSsh, writeNodeFiles } from './hosts.ts';
+import { hostMode, launchHosts, waitForInit, waitForSsh, writeNodeFiles } from './hosts.ts';
 import { renderEtcHosts, renderInventory, renderKnownHosts, renderSshConfig } from './render.ts';
 import { claimSubnet, readRecord, writeRecord } from './state.ts';
 import type { LabProfile, LabRecord, LabState } from './types.ts';
-import { labProfiles, usesNetifrc } from './types.ts';
+import { labProfiles } from './types.ts';
 
 export interface LabUpOptions {
   name?: string;
@@ -76,7 +76,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     dbg('files');
     await networkUp(rec);
     dbg('network');
-    const mode = profile === 'base' ? 'sshd' : usesNetifrc(profile) ? 'netifrc' : 'openrc';
+    const mode = hostMode(profile);
     const launchers = await launchHosts(rec, rec.hosts, roots, mode);
     rec.hosts.forEach((h, i) => rec.launchers.push({ host: h.name, pid: launchers[i], startTime: procStartTime(launchers[i]) }));
     writeRecord(rec);
@@ -86,7 +86,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     const deadline = Date.now() + (mode === 'sshd' ? 30_000 : 90_000) + count * 500;
     await Promise.all(
       rec.hosts.map(async (h, i) => {
-        h.pid = await waitForInit(rec.launchers[i].pid, h.name, deadline);
+        h.pid = await waitForInit(rec.launchers[i].pid, mode, h.name, deadline);
         rec.hostStartTimes[h.name] = procStartTime(h.pid) ?? '';
       }),
     );

@@ -84,8 +84,9 @@ test('disk arguments', (t) => {
   t.throws(() => checkDiskSize('1 G'), { message: /bad disk size "1 G"/ });
 });
 
-test('layers stack base → gentoo → ganeti; a key changes with its parent', (t) => {
-  t.deepEqual(layerChain('ganeti'), ['base', 'gentoo', 'ganeti']);
+test('layers stack base → gentoo-real → ganeti-real (real Portage by default); a key changes with its parent', (t) => {
+  t.deepEqual(layerChain('ganeti'), ['base', 'gentoo-real', 'ganeti-real']);
+  t.deepEqual(layerChain('gentoo'), ['base', 'gentoo-real']);
   t.deepEqual(layerChain('base'), ['base']);
   t.regex(layerKey('ganeti'), /^[0-9a-f]{16}$/);
   t.not(layerKey('gentoo'), layerKey('base'));

@@ -1,4 +1,5 @@
-# Gentoo-like lab layer (runs chrooted over the base layer): real OpenRC as init (PID 1), LVM2 in metadata-only mode, the Portage stand-in.
+# Gentoo-like lab layer without Portage (runs chrooted over the base layer): real OpenRC as init (PID 1), LVM2 in
+# metadata-only mode. Used only when realPortageByDefault (core/lab/types.ts) is off; its files/ are shared with gentoo-real.
 set -eu
 apt-get update -qq
 # Nothing may start during the build (there is no init here).
@@ -27,13 +28,6 @@ rc-update add sshd default >/dev/null
 # Debian's `service` (and scripts calling `service ssh restart`) go to OpenRC.
 install -m 755 $f/service /usr/sbin/service
 cat $f/rc.conf.lab >> /etc/rc.conf
-
-# The Portage stand-in (emerge, portageq, package database), when its installer exists.
-if [ -f /tmp/portage-standin/install.sh ]; then
-  sh /tmp/portage-standin/install.sh
-else
-  echo "drover lab: warning: no Portage stand-in installer; emerge/portageq are missing from this layer" >&2
-fi
 
 apt-get clean
 rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/log/alternatives.log
