@@ -29,7 +29,7 @@ export function confNet(v: NodeVars): string | undefined {
 export interface NetServicesParams {
   /** The bridge (net.br0 is linked to net.lo, enabled at boot, started). */
   bridge: string;
-  /** The bridge port: its own net.eth0 leaves the default runlevel (the bridge brings it up). */
+  /** The bridge port: its own net.eth0 is stopped and leaves the default runlevel (the bridge brings the port up, address-less). */
   port: string;
   /** The DRBD interface: net.eth1 linked, enabled, started. */
   drbdInterface?: string;
@@ -79,15 +79,29 @@ export function readNetProbe(s: ProbeSections): NetFacts {
   return { netifrc: s.status('netifrc') === 0, facts };
 }
 
-/** The actions still needed, from the facts that hold: pure. */
+/**
+ * The actions still needed, from the facts that hold: pure. The port's own net.eth0 goes out of the
+ * runlevel and is stopped BEFORE the bridge starts: netifrc 0.7.14's bridge start enslaves eth0 but leaves
+ * its address on it (both then hold it, eth0's routes win, ARP answers arrive through the bridge, and new
+ * connections time out once the neighbour cache expires), and stopping net.eth0 after the bridge is up
+ * takes eth0 out of the bridge again. A bridge already running next to a started port is restarted.
+ */
 export function planNetServices(p: NetServicesParams, facts: ReadonlySet<string>): string[] {
   const actions: string[] = [];
-  for (const iface of [p.bridge, ...(p.drbdInterface ? [p.drbdInterface] : [])]) {
-    if (!facts.has(`linked net.${iface}`)) actions.push(`link net.${iface}`);
-    if (!facts.has(`enabled net.${iface}`)) actions.push(`enable net.${iface}`);
-    if (!facts.has(`started net.${iface}`)) actions.push(`start net.${iface}`);
-  }
+  const b = p.bridge;
+  if (!facts.has(`linked net.${b}`)) actions.push(`link net.${b}`);
+  if (!facts.has(`enabled net.${b}`)) actions.push(`enable net.${b}`);
   if (facts.has(`enabled net.${p.port}`)) actions.push(`disable net.${p.port}`);
+  const portUp = facts.has(`started net.${p.port}`);
+  if (portUp) actions.push(`stop net.${p.port}`);
+  if (!facts.has(`started net.${b}`)) actions.push(`start net.${b}`);
+  else if (portUp) actions.push(`restart net.${b}`);
+  if (p.drbdInterface) {
+    const d = p.drbdInterface;
+    if (!facts.has(`linked net.${d}`)) actions.push(`link net.${d}`);
+    if (!facts.has(`enabled net.${d}`)) actions.push(`enable net.${d}`);
+    if (!facts.has(`started net.${d}`)) actions.push(`start net.${d}`);
+  }
   return actions;
 }
 
@@ -105,40 +119,62 @@ export function netServicesPlan(p: NetServicesParams, f: NetFacts): Plan<NetServ
   }
   const actions = planNetServices(p, f.facts);
   if (!actions.length) return { result: { changed: false, actions } };
-  return { result: { changed: true, actions, message: actions.join(', ') }, apply: applyNet(p.bridge, actions) };
+  return { result: { changed: true, actions, message: actions.join(', ') }, apply: applyNet(p, actions) };
+}
+
+/** How long the node may take to answer again after its address moved onto the bridge. */
+export const SWITCH_TIMEOUT_MS = 60_000;
+
+/**
+ * After the switch: waits (on the node) until the bridge is started and the port's service stopped, then
+ * prints the port's and the bridge's global addresses, so the caller checks the port holds none.
+ */
+export function switchCheck(p: NetServicesParams): ShellCommand {
+  return sh`i=0; while test $i -lt 30; do rc-service ${`net.${p.bridge}`} status >/dev/null 2>&1 && ! rc-service ${`net.${p.port}`} status >/dev/null 2>&1 && break; sleep 1; i=$((i+1)); done
+rc-service ${`net.${p.bridge}`} status >/dev/null 2>&1 || { echo net.${p.bridge} is not started; exit 1; }
+rc-service ${`net.${p.port}`} status >/dev/null 2>&1 && { echo net.${p.port} is still started; exit 1; }
+a=$(ip -o addr show dev ${p.port} scope global) || exit 1
+test -z "$a" || { echo ${p.port} still holds an address: "$a"; exit 1; }
+test -n "$(ip -o addr show dev ${p.bridge} scope global)" || { echo ${p.bridge} holds no address; exit 1; }`;
 }
 
 /**
- * Links and runlevel changes in one command; the starts detached: starting the bridge moves the address
- * off the port, which can stall this SSH session for a moment (established TCP sessions continue once
- * the bridge holds the address). Then waits for the bridge: gnt-cluster init needs it (--master-netdev).
+ * Links and runlevel changes in one command; then the stops and starts in ONE detached command (the
+ * address moves from eth0 to the bridge under this SSH session, which stalls for a moment); then a new
+ * connection (host.reconnect: the node answers on the bridge) and a check that the bridge holds the
+ * address and the port none. `--nodeps`: stopping the node's only `net` provider must not stop what
+ * needs `net` (sshd, netmount) while the bridge takes over.
  */
-function applyNet(bridge: string, actions: readonly string[]): Apply<NetServicesResult> {
+function applyNet(p: NetServicesParams, actions: readonly string[]): Apply<NetServicesResult> {
   return async (host) => {
     const cmds: ShellCommand[] = [];
-    const starts: ShellCommand[] = [];
+    const switches: ShellCommand[] = [];
     for (const a of actions) {
       const [verb, svc] = a.split(' ');
       if (verb === 'link') cmds.push(sh`ln -sfn net.lo ${`${INITD}/${svc}`}`);
       if (verb === 'enable') cmds.push(sh`rc-update add ${svc} default`);
       if (verb === 'disable') cmds.push(sh`rc-update del ${svc} default`);
-      if (verb === 'start') starts.push(sh`rc-service ${svc} start`);
+      if (verb === 'stop') switches.push(sh`rc-service ${svc} --nodeps stop`);
+      if (verb === 'restart') switches.push(sh`rc-service ${svc} --nodeps restart`);
+      if (verb === 'start') switches.push(sh`rc-service ${svc} start`);
     }
     if (cmds.length) await host.exec(ShellCommand.join(cmds, ' && '));
-    if (starts.length) {
-      await host.exec(sh`setsid sh -c ${ShellCommand.join(starts, '; ').text} </dev/null >/dev/null 2>&1 &`);
-      const up = await host.exec(
-        sh`i=0; while test $i -lt 30; do rc-service ${`net.${bridge}`} status >/dev/null 2>&1 && exit 0; sleep 1; i=$((i+1)); done; exit 1`,
-        { allowFail: true },
-      );
-      if (up.code !== 0) throw new Error(`net.${bridge} did not start within 30 s (check /etc/conf.d/net and the console)`);
+    if (!switches.length) return;
+    await host.exec(sh`setsid sh -c ${ShellCommand.join(switches, '; ').text} </dev/null >/dev/null 2>&1 &`);
+    if (actions.some((a) => a === `stop net.${p.port}` || a === `start net.${p.bridge}` || a === `restart net.${p.bridge}`)) {
+      await host.reconnect({ timeoutMs: SWITCH_TIMEOUT_MS });
+    }
+    const r = await host.exec(switchCheck(p), { allowFail: true });
+    if (r.code !== 0) {
+      throw new Error(`after moving the address onto ${p.bridge}: ${(r.stdout + r.stderr).trim() || `exit ${r.code}`} (check /etc/conf.d/net and the console)`);
     }
   };
 }
 
 /**
- * Links, enables and starts net.<bridge> (and the DRBD interface) and takes the bridge port out of the
- * default runlevel. On a host without netifrc (the lab: Debian) it does nothing and says so.
+ * Links, enables and starts net.<bridge> (and the DRBD interface); takes the bridge port's net.<port> out
+ * of the default runlevel and stops it first, so the address is on the bridge only; reconnects and checks
+ * that. On a host without netifrc it does nothing and says so.
  */
 export const netServices = defineModule<NetServicesParams, NetFacts, NetServicesResult>({
   name: 'netifrc',

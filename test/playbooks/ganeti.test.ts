@@ -58,7 +58,9 @@ labTest('--check, real run, second run: the cluster verifies and the rerun chang
   const planned = check.events.filter((e) => e.kind === 'module-end');
   t.true(planned.some((e) => e.changes?.some((c: { path: string }) => c.path === '/etc/conf.d/net')), 'the plan shows /etc/conf.d/net');
   t.true(planned.some((e) => e.module === 'gnt.cluster' && /would run: gnt-cluster init .*--enabled-hypervisors=fake/.test(e.message ?? '')));
-  t.true(planned.some((e) => e.module === 'netifrc' && e.status === 'skipped' && /netifrc is not installed/.test(e.message ?? '')));
+  // real netifrc: the bridge step is planned, never skipped; the only skips allowed are the kernel's
+  t.true(planned.some((e) => e.module === 'netifrc' && /stop net\.eth0, start net\.br0/.test(e.message ?? '')));
+  t.false(planned.some((e) => e.module === 'netifrc' && e.status === 'skipped'));
 
   // 2. The real run: cluster initialised, both nodes joined, verify passes, an instance exists.
   const run = await drover(['run', 'playbooks/ganeti.ts', '-i', inv, '--json']);
@@ -67,6 +69,14 @@ labTest('--check, real run, second run: the cluster verifies and the rerun chang
   t.true(Object.values(first).every((s) => s.failed === 0 && s.unreachable === 0));
   t.true(first[master.name].changed > 0);
 
+  // Every node's address is on br0 only (eth0 address-less, net.eth0 stopped); the master IP is on br0.
+  for (const h of state.hosts) {
+    const net = await inHost(state, h.short, 'ip -o addr show dev eth0 scope global; echo @; ip -o -4 addr show dev br0 scope global; rc-service net.eth0 status >/dev/null 2>&1 && echo ETH0-STARTED');
+    t.regex(net.stdout, new RegExp(`^@\n.*inet ${h.address.replace(/\./g, '\\.')}/24`), `${h.short}: ${net.stdout}`);
+    t.notRegex(net.stdout, /ETH0-STARTED/);
+  }
+  t.regex((await inHost(state, master.short, 'ip -o -4 addr show dev br0')).stdout, new RegExp(`inet ${state.cluster!.address.replace(/\./g, '\\.')}/`));
+
   const verify = await inHost(state, master.short, 'gnt-cluster verify --error-codes -I ENODESETUP 2>&1');
   t.is(verify.code, 0, verify.stdout);
   t.notRegex(verify.stdout, /ERROR:/);
@@ -74,6 +84,7 @@ labTest('--check, real run, second run: the cluster verifies and the rerun chang
   t.deepEqual(nodes.stdout.trim().split('\n').sort(), state.hosts.map((h) => h.name).sort());
   const inst = await inHost(state, master.short, 'gnt-instance list --no-headers -o name,pnode,status');
   t.regex(inst.stdout, /^inst1\.example\.org\s+node2\.example\.org\s+running/m);
+  t.regex((await inHost(state, master.short, 'gnt-instance list --no-headers -o name,nic.mode/0,nic.link/0')).stdout, /^inst1\.example\.org\s+bridged\s+br0$/m);
   // The joined nodes now show the cluster's host keys, and drover trusts them (it reconnects below).
   const masterKey = (await inHost(state, master.short, 'cut -d" " -f2 /etc/ssh/ssh_host_rsa_key.pub')).stdout.trim();
   const node2Key = (await inHost(state, state.hosts[1].short, 'cut -d" " -f2 /etc/ssh/ssh_host_rsa_key.pub')).stdout.trim();
