@@ -9,6 +9,7 @@ const state: LabStateLike = {
   knownHostsFile: '/run/drover/lab/x/known_hosts',
   hosts: [1, 2, 3].map((i) => ({ name: `node${i}.example.org`, short: `node${i}`, address: `10.88.7.${10 + i}` })),
   cluster: { name: 'cluster.example.org', address: '10.88.7.100' },
+  gateway: '10.88.7.1',
 };
 
 test('labInventory: ganeti hosts with their addresses, cluster vars for the fake hypervisor', (t) => {
@@ -22,14 +23,28 @@ test('labInventory: ganeti hosts with their addresses, cluster vars for the fake
   t.is(h2.ansible_host, '10.88.7.12');
   t.is(h2.publicIp, '10.88.7.12');
   t.is(h2.bridge, 'br0');
+  t.is(h2.publicInterface, 'eth0');
+  t.is(h2.gateway, '10.88.7.1', 'routes_br0 keeps the default route once the address is on br0');
   const v = g!.vars!;
   t.is(v.master, 'node1.example.org');
   t.is(v.clusterAddress, '10.88.7.100');
   t.deepEqual(v.hypervisors, ['fake']);
   t.deepEqual(v.verifyIgnore, ['ENODESETUP']);
+  // the master IP and instances' NICs on the bridge netifrc makes, as on a real node
+  t.is(v.masterNetdev, 'br0');
+  t.deepEqual(v.nicParams, { mode: 'bridged', link: 'br0' });
   const inst = v.instances![0];
-  t.is(inst.nics?.[0].ip, '10.88.7.201');
+  t.deepEqual(inst.nics, [{}]);
   t.is(inst.node, 'node2.example.org');
+});
+
+test('labInventory with bridge: false: eth0 left as it is, master IP on eth0, routed NICs with their own addresses', (t) => {
+  const g = labInventory(state, { bridge: false }).children!.ganeti!;
+  const h2 = (g.hosts as Record<string, Record<string, unknown>>)['node2.example.org'];
+  t.is(h2.bridge, undefined);
+  t.is(g.vars!.masterNetdev, 'eth0');
+  t.deepEqual(g.vars!.nicParams, { mode: 'routed', link: '100' });
+  t.is(g.vars!.instances![0].nics?.[0].ip, '10.88.7.201');
 });
 
 test('readLabState: a lab that is not up gets the command that brings it up', async (t) => {
