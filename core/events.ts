@@ -19,10 +19,30 @@ export interface HostStats {
   unreachable: number;
 }
 
+/**
+ * One distinct change of a phase and every host it was made on: the same module call (title, callsite) with
+ * the same diff text. A change made identically on 500 hosts is one group; a host whose diff differs has its own.
+ */
+export interface DiffGroup {
+  title: string;
+  callsite?: string;
+  /** In the phase's host order. */
+  hosts: string[];
+  /** Unified diffs as `module-end` JSON gives them (plain text, masked like every event). */
+  changes: { path: string; diff: string }[];
+  /** The module's --diff detail (an emerge plan, a command's output), when it gave one. */
+  detail?: string;
+}
+
 export type RunEvent =
   | { kind: 'run-start'; playbook: string; name: string; hosts: string[]; check: boolean }
   | { kind: 'phase-start'; phase: string; hosts: string[] }
   | { kind: 'phase-end'; phase: string; ms: number }
+  /**
+   * Just before phase-end, when the phase changed (or would change) files or gave --diff detail: the
+   * phase's diffs grouped by identical change (core/render/group-diffs.ts derives it from module-end events).
+   */
+  | { kind: 'phase-diffs'; phase: string; groups: DiffGroup[] }
   /** One host finished its part of a phase (the others may still be at work). */
   | { kind: 'phase-host-end'; phase: string; host: string; status: 'ok' | 'failed' | 'unreachable' | 'interrupted' }
   | { kind: 'module-start'; host: string; module: string; title: string; callsite?: string }

@@ -51,3 +51,22 @@ export function unifiedDiff(change: FileChange, options: DiffOptions = {}): stri
   }
   return out.join('\n') + '\n';
 }
+
+/**
+ * Colours a unifiedDiff text made without colour (a DiffGroup's, which is shared by every renderer): the
+ * `---`/`+++` lines before the first hunk bold, hunk heads cyan, added and removed lines green and red.
+ */
+export function paintDiff(text: string): string {
+  let inHunks = false;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('@@')) {
+        inHunks = true;
+        return pc.cyan(line);
+      }
+      if (!inHunks) return line.startsWith('--- ') || line.startsWith('+++ ') ? pc.bold(line) : line;
+      return line.startsWith('+') ? pc.green(line) : line.startsWith('-') ? pc.red(line) : line;
+    })
+    .join('\n');
+}

@@ -1,5 +1,6 @@
 // Picks the renderer for this run: listr2 on a terminal, plain lines otherwise, JSON on request.
 import type { EventSink } from '../events.ts';
+import { DiffGroupingSink } from './group-diffs.ts';
 import { JsonRenderer } from './json.ts';
 import { PlainRenderer } from './plain.ts';
 
@@ -12,6 +13,8 @@ export interface RendererOptions {
   /** Defaults to process.stdout. */
   write?: (text: string) => void;
   isTTY?: boolean;
+  /** The terminal's height (default process.stdout.rows): above it, a phase is summarised, not drawn per host. */
+  rows?: number;
 }
 
 /** Async because listr2 (~20 ms to load) is imported only when a terminal will show it. */
@@ -19,12 +22,14 @@ export async function createRenderer(o: RendererOptions): Promise<EventSink> {
   const write = o.write ?? ((t: string) => void process.stdout.write(t));
   const tty = o.isTTY ?? Boolean(process.stdout.isTTY);
   const kind = o.kind ?? (tty && !process.env.CI ? 'listr' : 'plain');
-  if (kind === 'json') return notThenable(new JsonRenderer(write));
+  // JSON always carries diffs (module-end's changes), so it always gets the grouped phase-diffs too.
+  const grouped = (sink: EventSink): EventSink => (o.diff || kind === 'json' ? new DiffGroupingSink(sink) : sink);
+  if (kind === 'json') return notThenable(grouped(new JsonRenderer(write)));
   if (kind === 'listr') {
     const { ListrRenderer } = await import('./listr.ts');
-    return notThenable(new ListrRenderer({ write, diff: o.diff, verbose: o.verbose }));
+    return notThenable(grouped(new ListrRenderer({ write, diff: o.diff, verbose: o.verbose, rows: o.rows })));
   }
-  return notThenable(new PlainRenderer({ write, color: tty && !process.env.NO_COLOR, diff: o.diff, verbose: o.verbose }));
+  return notThenable(grouped(new PlainRenderer({ write, color: tty && !process.env.NO_COLOR, diff: o.diff, verbose: o.verbose })));
 }
 
 /**

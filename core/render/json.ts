@@ -1,4 +1,5 @@
-// --json: one JSON object per event per line, diffs as unified text (secrets were masked before events exist).
+// --json: one JSON object per event per line, diffs as unified text (secrets were masked before events exist);
+// `phase-diffs` (from DiffGroupingSink) groups each phase's identical diffs with the hosts they apply to.
 import type { EventSink, RunEvent } from '../events.ts';
 import { unifiedDiff } from './diff.ts';
 

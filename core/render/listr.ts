@@ -1,9 +1,11 @@
-// TTY progress view: a listr2 task per phase, a line per host showing the module at work.
+// TTY progress view: a listr2 task per phase, a line per host showing the module at work; a phase on more
+// hosts than fit the terminal is summarised in a few lines instead (counts, failed hosts, the slowest at work).
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import pc from 'picocolors';
 import { unhandledEvent, type EventSink, type RunEvent } from '../events.ts';
 import { moduleMessage } from './module-message.ts';
-import { PhaseDiffs } from './phase-diffs.ts';
+import { formatDiffGroups } from './phase-diffs.ts';
+import { PhaseSummary } from './phase-summary.ts';
 import { formatRecap } from './recap.ts';
 import { describeAttempt } from '../retry.ts';
 import { describePlan } from '../rolling.ts';
@@ -12,7 +14,20 @@ export interface ListrOptions {
   write: (text: string) => void;
   diff: boolean;
   verbose: boolean;
+  /** Terminal size (default process.stdout's): a phase on more hosts than fit is summarised. */
+  rows?: number;
+  columns?: number;
+  /** false: leave process.stdout/stderr alone while a summary is drawn (tests that capture output). */
+  hookTerminal?: boolean;
 }
+
+/** A phase on more hosts than this (or than fit the terminal) is summarised rather than drawn per host. */
+export const SUMMARY_ABOVE = 20;
+/** The summary is redrawn at most this often, however fast events come: its cost is bounded by time, not hosts. */
+const REFRESH_MS = 250;
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** Lines kept free under a summary (the prompt, a warning) when deciding whether hosts fit. */
+const SPARE_ROWS = 4;
 
 interface HostLine {
   done: (error?: Error) => void;
@@ -32,7 +47,9 @@ interface HostLine {
 export class ListrRenderer implements EventSink {
   private chain: Promise<void> = Promise.resolve();
   private hosts = new Map<string, HostLine>();
-  private diffs = new PhaseDiffs();
+  /** Hosts of summarised phases → their phase's summary. */
+  private summarised = new Map<string, PhaseSummary>();
+  private summaries = new Set<PhaseSummary>();
 
   constructor(private readonly o: ListrOptions) {}
 
@@ -50,6 +67,12 @@ export class ListrRenderer implements EventSink {
         this.queue(() => this.o.write(pc.bold(`${e.name}`) + pc.dim(` · ${e.hosts.length} hosts${e.check ? ' · check mode: nothing will change' : ''}`) + '\n'));
         break;
       case 'phase-start': {
+        if (e.hosts.length > this.summaryAbove()) {
+          this.startSummary(e.phase, e.hosts);
+          break;
+        }
+        // Hosts a summarised phase left unfinished (Ctrl-C) belong to this phase now.
+        for (const h of e.hosts) this.summarised.delete(h);
         const lines = e.hosts.map((name) => {
           let done!: (error?: Error) => void;
           const finished = new Promise<void>((resolve, reject) => {
@@ -97,12 +120,15 @@ export class ListrRenderer implements EventSink {
         break;
       }
       case 'module-start':
+        this.summarised.get(e.host)?.moduleStart(e.host, e.title);
         this.output(e.host, e.title);
         break;
       case 'module-progress':
+        this.summarised.get(e.host)?.progress(e.host, `${e.module}: ${e.line}`);
         this.output(e.host, `${e.module}: ${e.line}`);
         break;
       case 'module-end': {
+        this.summarised.get(e.host)?.moduleEnd(e.host, e.status);
         const h = this.hosts.get(e.host);
         if (h) {
           if (e.status === 'ok') h.counts.ok++;
@@ -117,10 +143,14 @@ export class ListrRenderer implements EventSink {
             h.task.title = `${e.host}  ${summary(h)}`;
           }
         }
-        if (this.o.diff) this.diffs.add(e);
         break;
       }
       case 'phase-host-end': {
+        const s = this.summarised.get(e.host);
+        if (s) {
+          s.hostEnd(e.host, e.status);
+          this.summarised.delete(e.host);
+        }
         const h = this.hosts.get(e.host);
         if (!h) break;
         if (e.status === 'ok') h.done();
@@ -129,17 +159,18 @@ export class ListrRenderer implements EventSink {
       }
       case 'host-failed':
       case 'host-unreachable': {
+        this.summarised.get(e.host)?.failure(e.host, e.message);
         const h = this.hosts.get(e.host);
         if (h) h.failures.push(`${e.kind === 'host-unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${e.message}`);
         break;
       }
-      case 'phase-end': {
-        this.queue(() => {
-          const text = this.diffs.take(true);
-          if (text) this.o.write(text + '\n');
-        });
+      case 'phase-diffs': {
+        // A terminal shows a few host ranges per group; --json or plain output lists them all.
+        if (this.o.diff) this.queue(() => this.o.write(formatDiffGroups(e.groups, { color: true, maxRanges: 8 }) + '\n'));
         break;
       }
+      case 'phase-end':
+        break;
       case 'warning':
         this.queue(() => this.o.write(pc.yellow(`${e.host ? e.host + ': ' : ''}warning: ${e.message}`) + '\n'));
         break;
@@ -149,6 +180,7 @@ export class ListrRenderer implements EventSink {
       case 'recap':
         // Any host still waiting (Ctrl-C) must let its phase's Listr end.
         for (const h of this.hosts.values()) h.done(new Error('interrupted'));
+        for (const s of this.summaries) s.end();
         this.queue(() =>
           this.o.write(
             '\n' + pc.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + pc.dim(` ${(e.ms / 1000).toFixed(2)} s`) + '\n' + formatRecap(e.stats, { color: true, notStarted: e.notStarted }) + '\n',
@@ -180,6 +212,62 @@ export class ListrRenderer implements EventSink {
     }
   }
 
+  private summaryAbove(): number {
+    const rows = this.o.rows ?? process.stdout.rows ?? 24;
+    return Math.max(1, Math.min(SUMMARY_ABOVE, rows - SPARE_ROWS));
+  }
+
+  /** Shows a phase as a summary redrawn in place, from when the output before it is written until its hosts end. */
+  private startSummary(phase: string, hosts: readonly string[]): void {
+    const summary = new PhaseSummary(phase, hosts);
+    this.summaries.add(summary);
+    for (const h of hosts) {
+      this.summarised.set(h, summary);
+      // A host line of an earlier per-host phase must not take this phase's events.
+      this.hosts.delete(h);
+    }
+    this.queue(async () => {
+      const columns = () => this.o.columns ?? process.stdout.columns ?? 80;
+      const rows = () => this.o.rows ?? process.stdout.rows ?? 24;
+      let drawn = 0;
+      let tick = 0;
+      let drawing = false;
+      const own = (text: string) => {
+        drawing = true;
+        try {
+          this.o.write(text);
+        } finally {
+          drawing = false;
+        }
+      };
+      // Up to the frame's first line, clear to the end of the screen.
+      const erase = () => {
+        if (drawn) own(`\u001b[${drawn}A\r\u001b[0J`);
+        drawn = 0;
+      };
+      const draw = () => {
+        const lines = summary.frame(columns(), { spinner: SPINNER[tick++ % SPINNER.length] }).slice(0, Math.max(1, rows() - 1));
+        const up = drawn ? `\u001b[${drawn}A\r\u001b[0J` : '';
+        drawn = 0;
+        own(up + lines.join('\n') + '\n');
+        drawn = lines.length;
+      };
+      // Text others write to the terminal meanwhile (the CLI's "Interrupted: ..." on Ctrl-C) would sit
+      // inside the frame and be erased by the next redraw: it goes above the frame instead.
+      const unhook = this.o.hookTerminal === false ? () => undefined : aboveFrame(() => drawing, erase, draw);
+      draw();
+      const timer = setInterval(draw, REFRESH_MS);
+      try {
+        await summary.done;
+      } finally {
+        clearInterval(timer);
+        unhook();
+      }
+      draw();
+      this.summaries.delete(summary);
+    });
+  }
+
   private output(host: string, text: string): void {
     const h = this.hosts.get(host);
     if (!h) return;
@@ -190,6 +278,31 @@ export class ListrRenderer implements EventSink {
   async end(): Promise<void> {
     await this.chain;
   }
+}
+
+/**
+ * While a frame is live, writes to the terminal's stdout/stderr that are not the frame's own (`isOwn`)
+ * first erase the frame, then the frame is drawn again under them, as listr2 does for its task list.
+ * Returns the function that puts the streams' write back.
+ */
+function aboveFrame(isOwn: () => boolean, erase: () => void, draw: () => void): () => void {
+  const restore: (() => void)[] = [];
+  for (const stream of [process.stdout, process.stderr]) {
+    if (!stream.isTTY) continue;
+    const original = stream.write;
+    const hooked = function (this: unknown, ...args: unknown[]): boolean {
+      if (isOwn()) return (original as (...a: unknown[]) => boolean).apply(stream, args);
+      erase();
+      const ok = (original as (...a: unknown[]) => boolean).apply(stream, args);
+      draw();
+      return ok;
+    };
+    stream.write = hooked as typeof stream.write;
+    restore.push(() => {
+      if (stream.write === hooked) stream.write = original;
+    });
+  }
+  return () => restore.forEach((r) => r());
 }
 
 function summary(h: HostLine): string {

@@ -2,7 +2,7 @@
 import pc from 'picocolors';
 import { unhandledEvent, type EventSink, type RunEvent } from '../events.ts';
 import { moduleMessage } from './module-message.ts';
-import { PhaseDiffs } from './phase-diffs.ts';
+import { formatDiffGroups } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
 import { describeAttempt } from '../retry.ts';
 import { describePlan } from '../rolling.ts';
@@ -15,7 +15,6 @@ export interface PlainOptions {
 }
 
 export class PlainRenderer implements EventSink {
-  private diffs = new PhaseDiffs();
   private readonly c;
   constructor(private readonly o: PlainOptions) {
     this.c = o.color ? pc : pc.createColors(false);
@@ -48,16 +47,16 @@ export class PlainRenderer implements EventSink {
         const message = moduleMessage(e);
         const msg = message ? `: ${message.split('\n').join('\n  ')}` : '';
         this.line(`${e.host} | ${paint(e.status)} | ${e.title}${msg}${where}${ms}`);
-        if (this.o.diff) this.diffs.add(e);
         break;
       }
       case 'phase-host-end':
         break;
-      case 'phase-end': {
-        const text = this.diffs.take(this.o.color);
-        if (text) this.o.write(text + '\n');
+      case 'phase-diffs':
+        // A log keeps every host name: grep finds a host in its group's header.
+        if (this.o.diff) this.o.write(formatDiffGroups(e.groups, { color: this.o.color }) + '\n');
         break;
-      }
+      case 'phase-end':
+        break;
       case 'host-failed':
         this.line(c.red(`${e.host} | FAILED in phase "${e.phase}": ${e.message}`));
         break;

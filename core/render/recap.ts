@@ -40,6 +40,7 @@ export class StatsCollector implements EventSink {
         break;
       case 'phase-start':
       case 'phase-end':
+      case 'phase-diffs':
       case 'phase-host-end':
       case 'module-start':
       case 'module-progress':

@@ -20,13 +20,14 @@ export interface CheckOutcome {
   requiredPlayVars: string[];
 }
 
-export interface CacheEntry {
+/** `outcome` is what was cached: a check's CheckOutcome, or an outline (outline-cache.ts). */
+export interface CacheEntry<T = CheckOutcome> {
   format: number;
   key: string;
   playbook: string;
   /** Every non-node_modules (or .ts) file of the checked Program → sha256: re-verified on a hit. */
   files: Record<string, string>;
-  outcome: CheckOutcome;
+  outcome: T;
 }
 
 /** `$XDG_CACHE_HOME/drover/typecheck`, else `~/.cache/drover/typecheck`: nothing written into the site's tree. */
@@ -63,9 +64,9 @@ export function entryPath(cacheDir: string, playbook: string): string {
   return path.join(cacheDir, `${sha256(path.resolve(playbook)).slice(0, 32)}.json`);
 }
 
-export function readEntry(cacheDir: string, playbook: string): CacheEntry | undefined {
+export function readEntry<T = CheckOutcome>(cacheDir: string, playbook: string): CacheEntry<T> | undefined {
   try {
-    const entry = JSON.parse(fs.readFileSync(entryPath(cacheDir, playbook), 'utf8')) as CacheEntry;
+    const entry = JSON.parse(fs.readFileSync(entryPath(cacheDir, playbook), 'utf8')) as CacheEntry<T>;
     return entry.format === FORMAT ? entry : undefined;
   } catch {
     // Missing or damaged: a miss, the check runs again and rewrites it.
@@ -77,13 +78,13 @@ export function readEntry(cacheDir: string, playbook: string): CacheEntry | unde
  * An entry is fresh when its key matches and each file the Program really used is unchanged; the
  * second test catches anything the fast import walk could not see.
  */
-export function isFresh(entry: CacheEntry, key: string, known: ReadonlyMap<string, string>): boolean {
+export function isFresh(entry: CacheEntry<unknown>, key: string, known: ReadonlyMap<string, string>): boolean {
   if (entry.key !== key) return false;
   return Object.entries(entry.files).every(([file, hash]) => (known.get(file) ?? hashFile(file)) === hash);
 }
 
 /** Atomic write (temp + rename): a concurrent reader sees the old entry or the new one. */
-export function writeEntry(cacheDir: string, entry: Omit<CacheEntry, 'format'>): void {
+export function writeEntry<T = CheckOutcome>(cacheDir: string, entry: Omit<CacheEntry<T>, 'format'>): void {
   fs.mkdirSync(cacheDir, { recursive: true });
-  writeFileAtomicSync(entryPath(cacheDir, entry.playbook), JSON.stringify({ format: FORMAT, ...entry } satisfies CacheEntry));
+  writeFileAtomicSync(entryPath(cacheDir, entry.playbook), JSON.stringify({ format: FORMAT, ...entry } satisfies CacheEntry<T>));
 }

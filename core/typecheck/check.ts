@@ -6,8 +6,8 @@ import { UsageError } from '../errors.ts';
 import { cacheKey, defaultCacheDir, isFresh, readEntry, toolVersions, writeEntry, type CheckOutcome } from './cache.ts';
 import { chooseTypeRoots, playbookOptionsJson } from './compiler-options.ts';
 import { fromTsDiagnostic, relativeTo, type Diagnostic } from './diagnostics.ts';
-import { hashFile, walkImports } from './import-graph.ts';
-import { createPlaybookProject, isUnderNodeModules, loadTsMorph } from './project.ts';
+import { walkImports } from './import-graph.ts';
+import { createPlaybookProject, isUnderNodeModules, loadTsMorph, programFileHashes } from './project.ts';
 import { requiredVars } from './required-vars.ts';
 import { checkInChild } from './child-process.ts';
 
@@ -50,13 +50,10 @@ export function checkWithTypeScript(abs: string): FreshCheck {
   const { ts } = loadTsMorph();
   const { playbook, program } = createPlaybookProject(abs);
   const raw: TsDiagnostic[] = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
-  const files: Record<string, string> = {};
+  const files = programFileHashes(program);
   for (const sf of program.getSourceFiles()) {
-    if (program.isSourceFileDefaultLibrary(sf)) continue;
-    const underNodeModules = isUnderNodeModules(sf.fileName);
     // drover's .ts sources inside node_modules are hashed (their content matters) but their errors are not the site's.
-    if (!underNodeModules || !sf.isDeclarationFile) files[path.resolve(sf.fileName)] = hashFile(sf.fileName) ?? '';
-    if (underNodeModules) continue;
+    if (program.isSourceFileDefaultLibrary(sf) || isUnderNodeModules(sf.fileName)) continue;
     raw.push(...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf));
   }
   const diagnostics = raw.map((d) => fromTsDiagnostic(ts, d));

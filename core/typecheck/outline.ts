@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { CallExpression, Node, SourceFile } from 'ts-morph';
 import { UsageError } from '../errors.ts';
 import { addProducedValues } from './phase-values.ts';
-import { createPlaybookProject, isUnderNodeModules, loadTsMorph } from './project.ts';
+import { outlineCacheDir, outlineKey, readOutline, writeOutline, type OutlineCacheOptions } from './outline-cache.ts';
+import { createPlaybookProject, isUnderNodeModules, loadTsMorph, programFileHashes } from './project.ts';
 
 export interface ModuleCallOutline {
   kind: 'module-call';
@@ -356,11 +357,23 @@ function playbookBodies(sf: SourceFile): FunctionLike[] {
  * order, each with the module calls its callback makes, following local helpers one level deep;
  * plus module calls outside any phase. Static: the playbook is parsed and type-checked, never run.
  */
-export function outlinePlaybook(file: string, opts: { cwd?: string } = {}): OutlineItem[] {
+export function outlinePlaybook(file: string, opts: { cwd?: string } & OutlineCacheOptions = {}): OutlineItem[] {
   const cwd = opts.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
   if (!fs.statSync(abs, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`playbook not found: ${file} (looked at ${abs})`);
-  const { playbook } = createPlaybookProject(abs);
+  // Cached by content like the type check: an unchanged playbook costs an import walk, not ts-morph (~2 s of CPU).
+  if (opts.cache === false) return outlineOf(createPlaybookProject(abs).playbook, cwd);
+  const dir = outlineCacheDir(opts);
+  const { key, known } = outlineKey(abs, cwd);
+  const hit = readOutline(dir, abs, key, known);
+  if (hit) return hit;
+  const { playbook, program } = createPlaybookProject(abs);
+  const items = outlineOf(playbook, cwd);
+  writeOutline(dir, abs, key, programFileHashes(program), items);
+  return items;
+}
+
+function outlineOf(playbook: SourceFile, cwd: string): OutlineItem[] {
   const items: OutlineItem[] = [];
   for (const body of playbookBodies(playbook)) {
     const playParam = body.getParameters()[0];

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TsMorph from 'ts-morph';
 import { chooseTypeRoots, playbookOptionsJson } from './compiler-options.ts';
+import { hashFile } from './import-graph.ts';
 
 const require = createRequire(import.meta.url);
 let tsMorph: typeof TsMorph | undefined;
@@ -39,4 +40,18 @@ export function createPlaybookProject(file: string): PlaybookProject {
 /** Files drover reports on: everything in the program except what lives under node_modules. */
 export function isUnderNodeModules(file: string): boolean {
   return file.split(/[\\/]/).includes('node_modules');
+}
+
+/**
+ * Every file the Program really read → sha256, for a cache entry to re-verify on a hit: all but
+ * TypeScript's lib files and declaration files under node_modules (covered by package versions in the key);
+ * drover's .ts sources inside node_modules are hashed, their content matters.
+ */
+export function programFileHashes(program: TsMorph.ts.Program): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const sf of program.getSourceFiles()) {
+    if (program.isSourceFileDefaultLibrary(sf)) continue;
+    if (!isUnderNodeModules(sf.fileName) || !sf.isDeclarationFile) files[path.resolve(sf.fileName)] = hashFile(sf.fileName) ?? '';
+  }
+  return files;
 }

@@ -1,5 +1,6 @@
 import test from 'ava';
 import type { RunEvent } from '../../../core/events.ts';
+import { DiffGroupingSink } from '../../../core/render/group-diffs.ts';
 import { JsonRenderer } from '../../../core/render/json.ts';
 import { PlainRenderer } from '../../../core/render/plain.ts';
 import { formatRecap, StatsCollector } from '../../../core/render/recap.ts';
@@ -21,7 +22,8 @@ const events: RunEvent[] = [
 
 function render(diff: boolean): string {
   let out = '';
-  const r = new PlainRenderer({ write: (s) => (out += s), color: false, diff, verbose: false });
+  // As createRenderer builds it with --diff: the grouping sink derives phase-diffs from module-end.
+  const r = new DiffGroupingSink(new PlainRenderer({ write: (s) => (out += s), color: false, diff, verbose: false }));
   const stats = new StatsCollector();
   for (const e of events) {
     r.emit(e);
