@@ -4,6 +4,7 @@
 // a ProxyCommand's stdin/stdout) — the checks are the same either way.
 import { createRequire } from 'node:module';
 import { NodeSSH } from 'node-ssh';
+import pLimit from 'p-limit';
 import type { Duplex } from 'node:stream';
 import { HostKeyError, UnreachableError } from '../errors.ts';
 import type { ConnectionSpec, HostKeyPolicy } from '../transport.ts';
@@ -116,7 +117,24 @@ export function eventOrTimeout(emitter: { once(event: string, fn: () => void): u
  * Connects and authenticates to one hop. Any failure is an UnreachableError naming `name` and the hop
  * (a HostKeyError for key problems); `sock` is closed on failure.
  */
-export async function connectHop(spec: ConnectionSpec, basePolicy: HostKeyPolicy, name: string, sock: Duplex | undefined, graceMs: number): Promise<HopConnection> {
+export function connectHop(spec: ConnectionSpec, basePolicy: HostKeyPolicy, name: string, sock: Duplex | undefined, graceMs: number): Promise<HopConnection> {
+  // The connect timeout starts when the handshake does, not while it waits for a slot.
+  return handshakeSlots(() => connectHopNow(spec, basePolicy, name, sock, graceMs));
+}
+
+/**
+ * Why handshakes are paced: each one costs the runner ~70 ms of CPU (JS crypto) on one thread. 160 at
+ * once kept the process busy for seconds, so healthy hosts ran out of connect timeout waiting for
+ * drover's own CPU, not for the host, and were reported unreachable. With a bounded number in flight,
+ * a host's timeout measures the host. `DROVER_MAX_HANDSHAKES` changes the bound (default 16).
+ */
+export const MAX_HANDSHAKES = (() => {
+  const n = Number(process.env.DROVER_MAX_HANDSHAKES ?? 16);
+  return Number.isInteger(n) && n >= 1 ? n : 16;
+})();
+const handshakeSlots = pLimit(MAX_HANDSHAKES);
+
+async function connectHopNow(spec: ConnectionSpec, basePolicy: HostKeyPolicy, name: string, sock: Duplex | undefined, graceMs: number): Promise<HopConnection> {
   const where = describeHop(spec);
   const policy = hopPolicy(spec, basePolicy);
   // HostKeyAlias: keys are known under the alias alone (OpenSSH adds no port to it).
