@@ -2,32 +2,10 @@
 import { defineModule, type Apply, type Plan, type Result } from '../core/module.ts';
 import { sh, type ShellCommand } from '../core/sh.ts';
 import { captureOrBroken, gntFacts, parseList, type GntFacts } from './gnt-facts.ts';
-import { instanceAddArgs, onMaster, refuse, type ParamValue } from './gnt-plan.ts';
+import { instanceAddArgs, onMaster, refuse, type InstanceParams, type ParamValue } from './gnt-plan.ts';
 
-/** An instance to ensure, for {@link gnt.instance} (runs on the master). */
-export interface InstanceParams {
-  /** Instance name (an FQDN that resolves, unless `nameCheck: false`). */
-  name: string;
-  /** OS definition (`-o`): `noop` from ganeti-os-noop, `debootstrap+default`, `image+default`, ... */
-  os: string;
-  /** Disk template (`-t`): drbd, plain, file, sharedfile, diskless, ... (must be enabled on the cluster). */
-  template: string;
-  /** Disk sizes (`--disk N:size=S`), e.g. `['1G']`. Ignored for diskless. Ganeti's default policy wants >= 1 GiB. */
-  disks?: string[];
-  /** NICs (`--net N:k=v`); default one NIC with the cluster's NIC params. `[]` means `--no-nics`. */
-  nics?: Record<string, ParamValue>[];
-  /** Primary node (`-n`); with `secondaryNode` (drbd) `-n primary:secondary`. Default: Ganeti's iallocator. */
-  node?: string;
-  secondaryNode?: string;
-  /** Start the instance after creating it (default true). */
-  start?: boolean;
-  /** Resolve the name and check its IP is unused (default true; the lab has no DNS for instances). */
-  nameCheck?: boolean;
-  /** Backend params for this instance (`-B`). */
-  backendParams?: Record<string, ParamValue>;
-  /** Hypervisor params for this instance (`-H hv:...` is the cluster's; here `-H k=v` for the default hypervisor). */
-  hypervisorParams?: Record<string, ParamValue>;
-}
+/** An instance to ensure, for {@link gnt.instance} (runs on the master); the fields are documented on the type. */
+export type { InstanceParams } from './gnt-plan.ts';
 
 /** One instance as `gnt-instance list` shows it. */
 export interface InstanceInfo {

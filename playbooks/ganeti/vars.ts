@@ -1,5 +1,5 @@
 // The typed vars of playbooks/ganeti.ts: what an inventory must give per node and for the whole cluster.
-import type { ParamValue } from 'drover/modules';
+import type { InstanceParams, ParamValue } from 'drover/modules';
 
 /** Per-node settings (host vars). The inventory host name is the node's FQDN. */
 export interface NodeVars {
@@ -23,25 +23,12 @@ export interface NodeVars {
   vgDevices?: string[];
 }
 
-/** An instance the play ensures once the cluster verifies (Ganeti's "next steps"). */
-export interface InstanceVars {
-  name: string;
-  /** OS definition: `noop` (ganeti-os-noop), `debootstrap+default`, ... */
-  os: string;
-  /** Disk template; must be one of ClusterVars.diskTemplates. */
-  template: string;
-  /** Disk sizes, e.g. ['1G'] (Ganeti's default instance policy wants >= 1 GiB). */
-  disks?: string[];
-  /** NICs (`--net N:k=v`), default one NIC with the cluster's NIC params; routed NICs need an `ip`. */
-  nics?: Record<string, ParamValue>[];
-  /** Primary node (inventory name); secondary for drbd. */
-  node?: string;
-  secondaryNode?: string;
-  /** Default true. */
-  start?: boolean;
-  /** Default true: the name must resolve. The lab sets false. */
-  nameCheck?: boolean;
-}
+/**
+ * An instance the play ensures once the cluster verifies (Ganeti's "next steps"): gnt.instance's params
+ * (`node`/`secondaryNode` are inventory names; `template` one of ClusterVars.diskTemplates; the lab sets
+ * `nameCheck: false`; routed NICs need an `ip`).
+ */
+export type InstanceVars = Omit<InstanceParams, 'backendParams' | 'hypervisorParams'>;
 
 /** Cluster-wide settings (vars of the `ganeti` group or `all`). */
 export interface ClusterVars {
