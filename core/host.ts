@@ -3,11 +3,15 @@ import { CheckModeViolation, CommandError, HostKeyError, Interrupted, Unreachabl
 import { redacting, type EventSink } from './events.ts';
 import { isSecret, SecretSet, type Secret, type SecretText } from './secret.ts';
 import { ShellCommand } from './sh.ts';
-import type { Transport } from './transport.ts';
+import { isStreamedStdin, type StreamedStdin, type Transport } from './transport.ts';
 
 export interface ExecOptions {
-  /** Bytes or text for the command's stdin (file content travels here, never in argv). A Secret is sent revealed and masked in all output. */
-  stdin?: string | Uint8Array | Secret;
+  /**
+   * Bytes or text for the command's stdin (file content travels here, never in argv). A Secret is sent
+   * revealed and masked in all output. A StreamedStdin (a big local file) is read as the host takes it,
+   * never held whole in memory.
+   */
+  stdin?: string | Uint8Array | Secret | StreamedStdin;
   /** The command only reads state: it also runs in --check mode. Without it, --check refuses to run it. */
   readOnly?: boolean;
   /** Exit codes that count as success (default [0]). Others throw a CommandError. */
@@ -206,11 +210,14 @@ export class RunHost<V> implements Host<V> {
     const stdin =
       options.stdin === undefined
         ? undefined
-        : isSecret(options.stdin)
-          ? Buffer.from(options.stdin.reveal(), 'utf8')
-          : typeof options.stdin === 'string'
-            ? Buffer.from(options.stdin, 'utf8')
-            : Buffer.from(options.stdin);
+        : isStreamedStdin(options.stdin)
+          ? options.stdin
+          : isSecret(options.stdin)
+            ? Buffer.from(options.stdin.reveal(), 'utf8')
+            : typeof options.stdin === 'string'
+              ? Buffer.from(options.stdin, 'utf8')
+              : // a view, not a copy: file content may be big
+                Buffer.from(options.stdin.buffer, options.stdin.byteOffset, options.stdin.byteLength);
     let partial = '';
     const onOutput = options.progress
       ? (chunk: Buffer) => {

@@ -14,6 +14,7 @@ import { tail } from '../core/errors.ts';
 import type { Host } from '../core/host.ts';
 import { checkName, ProbeFormatError, ProbeFrame, type ProbeSections } from '../core/probe-frame.ts';
 import { sh, shellFunction, ShellCommand, withFunction } from '../core/sh.ts';
+import { digestOf, isLocalFile, streamLocalFile, type LocalFile } from './sysfile-source.ts';
 
 /** What a probe saw at one path. */
 export interface FileState {
@@ -49,6 +50,11 @@ export interface ProbeOptions {
   unlessSha256?: string;
   /** Follow a symlink at `path` and describe where it ends. Default false (describe the link). */
   follow?: boolean;
+  /**
+   * With `content` and `unlessSha256`: compare the hash only, never send the bytes back (a big file
+   * whose old content is not worth a transfer for a diff). A differing file then has no `content`.
+   */
+  hashOnly?: boolean;
 }
 
 /** Refuses paths that are not absolute or hold a newline or NUL (no tool reads such a path reliably). */
@@ -86,7 +92,7 @@ const PROBE = shellFunction(
   fi
   printf '@%s %s\\n%s ' "$n" "$s" "$k"; stat -c '%u %g %a %U %G' -- "$p" 2>/dev/null
   r=0
-  if [ "$5" = 1 ] && [ "$k" = file ] && [ -n "$6" ]; then
+  if [ "$5" != 0 ] && [ "$k" = file ] && [ -n "$6" ]; then
     h=$(sha256sum < "$p" 2>/dev/null)
     if [ "\${h%% *}" = "$6" ]; then r=2; fi
   fi
@@ -109,7 +115,9 @@ export function probeCall(frame: ProbeFrame, name: string, path: string, opts: P
   checkPath(path);
   if (opts.unlessSha256 !== undefined && !/^[0-9a-f]{64}$/.test(opts.unlessSha256)) throw new Error('unlessSha256 must be 64 lowercase hex digits');
   checkName(`${name}.data`); // with its longest suffix
-  return withFunction(PROBE, sh`drover_probe ${frame.nonce} ${name} ${path} ${opts.follow ? 1 : 0} ${opts.content ? 1 : 0} ${opts.unlessSha256 ?? ''}`);
+  if (opts.hashOnly && (!opts.content || opts.unlessSha256 === undefined)) throw new Error('hashOnly needs content and unlessSha256');
+  const content = !opts.content ? 0 : opts.hashOnly ? 2 : 1;
+  return withFunction(PROBE, sh`drover_probe ${frame.nonce} ${name} ${path} ${opts.follow ? 1 : 0} ${content} ${opts.unlessSha256 ?? ''}`);
 }
 
 const STAT = /^(link|directory|file|other) (\d+) (\d+) ([0-7]{1,4}) (\S+) (\S+)\n$/;
@@ -236,6 +244,8 @@ function validateCommand(v: Validate, tmp: string): ShellCommand {
 export interface WriteOptions {
   /** Exact byte count of the content on stdin: a short read (dropped connection) aborts before the rename. */
   size: number;
+  /** SHA-256 (hex) of the content: checked on the host before the rename (bytes that changed on the way are refused). */
+  sha256?: string;
   /** chown to this user/group (names or numbers); omitted: the temp file keeps the writer's. */
   owner?: string | number;
   group?: string | number;
@@ -264,6 +274,7 @@ function tempPathFor(path: string): string {
 export function writeFileAtomic(path: string, o: WriteOptions, tmp = tempPathFor(path)): ShellCommand {
   checkPath(path);
   if (!/^[0-7]{3,4}$/.test(o.mode)) throw new Error(`mode must be octal like '0644': ${o.mode}`);
+  if (o.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(o.sha256)) throw new Error('sha256 must be 64 lowercase hex digits');
   const d = dirOf(path);
   const owner = chownSpec(o);
   const steps: ShellCommand[] = [
@@ -279,6 +290,13 @@ export function writeFileAtomic(path: string, o: WriteOptions, tmp = tempPathFor
     sh`got=$(wc -c < "$t" | tr -d ' ')`,
     sh`[ "$got" = "$n" ] || fail "received $got of $n bytes (connection dropped?)"`,
   );
+  if (o.sha256 !== undefined) {
+    // re-read from the page cache: cheaper than a tee in the data path, and it checks what is on disk
+    steps.push(
+      sh`h=$(sha256sum < "$t") || fail "cannot compute the sha256 of $t"`,
+      sh`[ "\${h%% *}" = ${o.sha256} ] || fail "the received bytes differ from the ones sent (sha256 \${h%% *}, expected ${o.sha256})"`,
+    );
+  }
   if (owner !== undefined) steps.push(sh`chown -- ${owner} "$t" || fail "cannot chown the temporary file"`);
   steps.push(
     sh`chmod -- ${o.mode} "$t" || fail "cannot chmod the temporary file"`,
@@ -344,15 +362,26 @@ export class FileWriteError extends Error {
   }
 }
 
-/** Runs writeFileAtomic with `content` on stdin; throws FileWriteError naming the path on failure. */
+/**
+ * Runs writeFileAtomic with `content` on stdin (size and sha256 checked on the host); throws
+ * FileWriteError naming the path on failure. A LocalFile (sysfile's `src`) is streamed from disk;
+ * big bytes are streamed too (see shell-session.ts), small ones travel with the command.
+ */
 export async function writeFile<V>(
   host: Host<V>,
   path: string,
-  content: string | Uint8Array,
-  o: Omit<WriteOptions, 'size'>,
+  content: string | Uint8Array | LocalFile,
+  o: Omit<WriteOptions, 'size' | 'sha256'>,
 ): Promise<void> {
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
-  const r = await host.exec(writeFileAtomic(path, { ...o, size: bytes.length }), { stdin: bytes, allowFail: true });
+  let r;
+  if (isLocalFile(content)) {
+    r = await host.exec(writeFileAtomic(path, { ...o, size: content.size, sha256: content.sha256 }), { stdin: streamLocalFile(content), allowFail: true });
+  } else {
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+    // sysfile's content is a snapshot hashed once for all hosts (see sysfile-source.ts)
+    const sha256 = digestOf(bytes);
+    r = await host.exec(writeFileAtomic(path, { ...o, size: bytes.length, sha256 }), { stdin: bytes, allowFail: true });
+  }
   if (r.code !== 0) throw new FileWriteError(host.name, path, r.code, r.stderr);
 }
 

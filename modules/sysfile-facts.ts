@@ -6,6 +6,7 @@ import type { ShellCommand } from '../core/sh.ts';
 import { fileSections, probeCall, readFileProbe, type FileState, type ProbeOptions } from './remote-file.ts';
 import { asSecretText } from './file-secrets.ts';
 import { modeOf, type SysfileParams } from './sysfile-plan.ts';
+import { digestOf, localFile, snapshotBytes } from './sysfile-source.ts';
 
 /** Section name of the probe (a single path). */
 const NAME = 'f';
@@ -17,16 +18,26 @@ const NAME = 'f';
  * called once, by the plan, with the host's vars.
  */
 export function expectedSha256(p: SysfileParams): string | undefined {
+  if ('src' in p && p.src !== undefined) return localFile(p.src, p.path).sha256;
   if (!('content' in p) || p.content === undefined) return undefined;
   const c = p.content;
   if (typeof c === 'function' || isSecret(c) || c instanceof SecretText) return undefined;
-  return createHash('sha256').update(typeof c === 'string' ? Buffer.from(c, 'utf8') : c).digest('hex');
+  return typeof c === 'string' ? createHash('sha256').update(c, 'utf8').digest('hex') : digestOf(snapshotBytes(c));
+}
+
+/** Whether expectedSha256 gives a hash for `p` (without hashing the content again). */
+function sendsSha256(p: SysfileParams): boolean {
+  if ('src' in p && p.src !== undefined) return true;
+  if (!('content' in p) || p.content === undefined) return false;
+  const c = p.content;
+  return !(typeof c === 'function' || isSecret(c) || c instanceof SecretText);
 }
 
 /** Probe options a mode needs: content for files, following symlinks except for link/absent. */
 export function probeOptionsFor(p: SysfileParams): ProbeOptions {
   const m = modeOf(p);
-  return { content: m !== 'directory', follow: m === 'content' || m === 'line' || m === 'block', unlessSha256: expectedSha256(p) };
+  const src = 'src' in p && p.src !== undefined;
+  return { content: m !== 'directory', follow: m === 'content' || m === 'line' || m === 'block', unlessSha256: expectedSha256(p), hashOnly: src || undefined };
 }
 
 /** The Secrets in the params' content, line or block (a content function's come from the vars, registered by the run). */
@@ -48,6 +59,6 @@ export function sysfileSections(): string[] {
 /** The FileState from the probe's answer (strict: a "same as expected" nobody asked for is a ProbeFormatError). */
 export function parseSysfileProbe(s: ProbeSections, p: SysfileParams): FileState {
   const st = readFileProbe(s, NAME, p.path);
-  if (st.sameAsExpected && expectedSha256(p) === undefined) throw new ProbeFormatError(`${p.path}: the probe answered "same as expected" without being sent a hash`);
+  if (st.sameAsExpected && !sendsSha256(p)) throw new ProbeFormatError(`${p.path}: the probe answered "same as expected" without being sent a hash`);
   return st;
 }

@@ -1,11 +1,12 @@
 // sysfile's pure decisions: params + the probed FileState (+ the host's vars) → what changes, the diffs, and the action to apply.
-import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import type { FileChange } from '../core/events.ts';
 import type { Result } from '../core/module.ts';
 import type { Secret, SecretText } from '../core/secret.ts';
 import { asSecretText, maskFileChange, maskingSecrets, revealText, type MaybeSecretText } from './file-secrets.ts';
 import { blockInFile, droverMarker, lineAbsent, lineInFile, type EditResult, type LinePresentOptions } from './file-edit.ts';
 import { checkOwnership, type FileState, type Validate } from './remote-file.ts';
+import { digestOf, localFile, snapshotBytes, type LocalFile } from './sysfile-source.ts';
 
 /** Octal permission bits: '0644' (string) or 0o644 (number). */
 export type FileMode = string | number;
@@ -41,6 +42,7 @@ export interface WriteOptions extends Attributes {
 export interface ContentParams extends WriteOptions {
   content: string | Uint8Array | Secret | SecretText | ((vars: Readonly<Record<string, any>>) => string | Secret | SecretText);
   state?: 'present';
+  src?: never;
   line?: never;
   regexp?: never;
   blockName?: never;
@@ -59,6 +61,7 @@ export interface LineParams extends WriteOptions, Omit<LinePresentOptions, 'line
   /** Create the file when missing (default false, as Ansible: a missing file is an error). */
   create?: boolean;
   content?: never;
+  src?: never;
   blockName?: never;
 }
 
@@ -80,6 +83,7 @@ export interface BlockParams extends WriteOptions {
   /** Create the file when missing (default false). */
   create?: boolean;
   content?: never;
+  src?: never;
   line?: never;
   regexp?: never;
 }
@@ -92,6 +96,7 @@ export interface AbsentParams {
   /** Keep a copy of a removed regular file. */
   backup?: boolean;
   content?: never;
+  src?: never;
   line?: never;
   regexp?: never;
   blockName?: never;
@@ -102,6 +107,7 @@ export interface DirectoryParams extends Attributes {
   state: 'directory';
   createParents?: boolean;
   content?: never;
+  src?: never;
   line?: never;
   regexp?: never;
   blockName?: never;
@@ -115,12 +121,28 @@ export interface LinkParams {
   force?: boolean;
   createParents?: boolean;
   content?: never;
+  src?: never;
   line?: never;
   regexp?: never;
   blockName?: never;
 }
 
-export type SysfileParams = ContentParams | LineParams | BlockParams | AbsentParams | DirectoryParams | LinkParams;
+/**
+ * Whole content from a local file (Ansible copy's `src`, an absolute path on the machine running drover):
+ * hashed once, streamed from disk to each host as it takes the bytes (never held whole in memory), size
+ * and sha256 checked on the host before the rename. A rerun compares hashes only: nothing is sent either
+ * way when the host's file matches, and a differing old file is not fetched for a diff.
+ */
+export interface SrcParams extends WriteOptions {
+  src: string;
+  state?: 'present';
+  content?: never;
+  line?: never;
+  regexp?: never;
+  blockName?: never;
+}
+
+export type SysfileParams = ContentParams | SrcParams | LineParams | BlockParams | AbsentParams | DirectoryParams | LinkParams;
 
 export interface SysfileResult extends Result {
   changes: FileChange[];
@@ -133,7 +155,7 @@ export interface SysfileResult extends Result {
 /** What to do, decided from the probe alone. */
 export type Action =
   | { kind: 'none' }
-  | { kind: 'write'; content: Buffer; owner?: string | number; group?: string | number; mode: string; backup: boolean; validate?: Validate; createParents: boolean }
+  | { kind: 'write'; content: Buffer | LocalFile; owner?: string | number; group?: string | number; mode: string; backup: boolean; validate?: Validate; createParents: boolean }
   | { kind: 'attrs'; owner?: string | number; group?: string | number; mode?: string }
   | { kind: 'remove'; recursive: boolean; backup: boolean }
   | { kind: 'mkdir'; owner?: string | number; group?: string | number; mode?: string; createParents: boolean }
@@ -152,6 +174,10 @@ export interface Plan {
 type Mode = 'content' | 'line' | 'block' | 'absent' | 'directory' | 'link';
 
 export function modeOf(p: SysfileParams): Mode {
+  if ('src' in p && p.src !== undefined) {
+    if ((p as { content?: unknown }).content !== undefined) throw new Error(`${p.path}: give content or src, not both`);
+    return 'content';
+  }
   if ('content' in p && p.content !== undefined) return 'content';
   if ('blockName' in p && p.blockName !== undefined) return 'block';
   if (('line' in p && p.line !== undefined) || ('regexp' in p && p.regexp !== undefined) || ('searchString' in p && p.searchString !== undefined))
@@ -171,15 +197,16 @@ export function normaliseMode(m: FileMode | undefined, where: string): string | 
 }
 
 /** Content as text for a diff; binary or non-UTF-8 bytes get a placeholder. */
-export function displayContent(b: Buffer | undefined | null): string | null {
+export function displayContent(b: Buffer | LocalFile | undefined | null): string | null {
   if (b === undefined || b === null) return null;
-  const s = b.toString('utf8');
-  if (!Buffer.from(s, 'utf8').equals(b) || s.includes('\0')) return `(binary content, ${b.length} bytes, sha1 ${sha1Short(b)})\n`;
-  return s;
+  if (!Buffer.isBuffer(b)) return `(content of ${b.path}, ${b.size} bytes, sha256 ${b.sha256.slice(0, 12)})\n`;
+  // isUtf8 validates in place: decoding 50 MB of binary and encoding it back took seconds per host
+  if (!isUtf8(b) || b.includes(0)) return `(binary content, ${b.length} bytes, sha1 ${sha1Short(b)})\n`;
+  return b.toString('utf8');
 }
 
 function sha1Short(b: Buffer): string {
-  return createHash('sha1').update(b).digest('hex').slice(0, 12);
+  return digestOf(b, 'sha1').slice(0, 12);
 }
 
 function idMatches(want: string | number | undefined, id: number | undefined, name: string | undefined): boolean {
@@ -222,7 +249,7 @@ export function contentBytes(p: ContentParams, vars: Readonly<Record<string, any
   const c = p.content;
   const v = revealText(typeof c === 'function' ? c(vars) : c);
   if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw new Error(`${p.path}: content must be a string, bytes, a Secret or a secretText`);
-  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v);
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : snapshotBytes(v);
 }
 
 /**
@@ -307,10 +334,16 @@ function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string
   if (st.kind === 'other') throw new Error(`${where} is not a regular file`);
   if (st.unreadable) throw new Error(`${where}: the file exists but cannot be read`);
   const wp = p as WriteOptions;
-  let after: Buffer | null;
+  let after: Buffer | LocalFile | null;
   let editMsg = '';
   let beforeBytes = st.kind === 'file' ? (st.content ?? Buffer.alloc(0)) : null;
-  if (mode === 'content') {
+  const src = (p as SrcParams).src;
+  if (src !== undefined) {
+    after = localFile(src, where);
+    // the probe compared hashes only (hashOnly): equal, or different without the old bytes
+    if (st.kind === 'absent') editMsg = 'created';
+    else if (!st.sameAsExpected) editMsg = 'content changed';
+  } else if (mode === 'content') {
     after = contentBytes(p as ContentParams, vars);
     // the probe compared the file with this content's hash and did not send it: it is this content
     if (st.sameAsExpected) beforeBytes = after;
@@ -348,7 +381,7 @@ function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string
         validate: wp.validate,
         createParents: false,
       },
-      changes: [{ path, before: displayContent(beforeBytes), after: displayContent(after) }],
+      changes: [{ path, before: src !== undefined ? '(previous content, not fetched: src compares hashes only)\n' : displayContent(beforeBytes), after: displayContent(after) }],
       messages: [editMsg, ...d.msgs],
     };
   }

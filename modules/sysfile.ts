@@ -2,6 +2,7 @@
 import { defineModule, probe, type Plan as ModulePlan } from '../core/module.ts';
 import { registerSecrets, type Host } from '../core/host.ts';
 import { checkOwnership, checkPath, checkValidate, makeDirectory, makeSymlink, removePath, setAttributes, writeFile, type FileState } from './remote-file.ts';
+import { localFile } from './sysfile-source.ts';
 import { paramSecrets, parseSysfileProbe, sysfileProbe, sysfileSections } from './sysfile-facts.ts';
 import { checkEditParams, modeOf, normaliseMode, planSysfile, type Plan, type SysfileParams, type SysfileResult, type WriteOptions } from './sysfile-plan.ts';
 
@@ -15,6 +16,7 @@ export type {
   LineParams,
   LinkParams,
   Plan,
+  SrcParams,
   SysfileParams,
   SysfileResult,
 } from './sysfile-plan.ts';
@@ -35,6 +37,8 @@ export function checkSysfileParams(p: SysfileParams): void {
     checkOwnership(p as WriteOptions, p.path);
     normaliseMode((p as WriteOptions).mode, p.path);
   }
+  // src: the local file must exist and be readable now (hashed here, once for all hosts)
+  if ('src' in p && p.src !== undefined) localFile(p.src, p.path);
   checkEditParams(p);
 }
 

@@ -25,8 +25,11 @@ import { quote } from '../sh.ts';
  *    Without GNU tail (`--pid`) there is no live copy: all of it comes with the result.
  *
  * The command text travels as one single-quoted word and runs in `( eval ... )`, a subshell: `cd`, variables,
- * traps, `exit`, `exec >&-` stay inside it. Its stdin payload is decoded from a base64 here-doc (delimited by
- * the nonce) and piped in: in a pipeline `$?` is the status of the last element, the command.
+ * traps, `exit`, `exec >&-` stay inside it. A small stdin payload is decoded from a base64 here-doc (delimited
+ * by the nonce) and piped in: in a pipeline `$?` is the status of the last element, the command. A big one
+ * is streamed raw after the command text (see `streamSize`): the shell announces `<tag> r` when it runs the
+ * line, drover then writes exactly N bytes, and `head -c N` copies them off the shell's own stdin into the
+ * command's; the frame follows as usual.
  * The channel's stderr carries only the shell's own complaints (a file it could not create); the session
  * keeps their tail for error messages.
  */
@@ -67,7 +70,13 @@ export function initScript(nonce: string): string {
 export interface FrameOptions {
   /** Per-session sequence number: names the output files. */
   seq: number;
+  /** Payload sent inside the command text (a base64 here-doc): small inputs, one write. */
   stdin?: Buffer;
+  /**
+   * Payload of this many bytes streamed raw on the channel after the command text: the shell prints
+   * `<tag> r` once it runs the line, then `head -c` reads exactly these bytes off its own stdin.
+   */
+  streamSize?: number;
   /** Function definitions to evaluate in the session's shell first (see shell-session.ts). */
   definitions?: string;
   /** Copy output to the channel while the command runs. */
@@ -97,7 +106,22 @@ export function frameCommand(command: string, nonce: string, o: FrameOptions): s
     );
   }
   const run = `( eval ${quote(command)} )`;
-  if (o.stdin === undefined) {
+  if (o.stdin !== undefined && o.streamSize !== undefined) throw new Error('frameCommand: stdin and streamSize exclude each other');
+  if (o.streamSize !== undefined) {
+    if (!Number.isSafeInteger(o.streamSize) || o.streamSize < 0) throw new Error(`frameCommand: bad streamSize ${o.streamSize}`);
+    // `r` is printed only after the shell has read this whole line (it is executing it), and drover sends
+    // the payload only after seeing it: so the payload is not in the shell's own read buffer (dash reads
+    // ahead in blocks) and `head -c` gets all of it. `head -c N` reads exactly N bytes (or up to EOF: a cut
+    // connection), never more; the `cat` after the command drains what it did not read, so whatever the
+    // command does (exits early, fails) no payload byte is left on the channel to be read as a command.
+    // Without a working `head -c` the shell would read the payload as commands: then no `r` is printed,
+    // nothing is sent, and the command does not run (the session rejects the run).
+    parts.push(
+      `if head -c 0 </dev/null >/dev/null 2>&1; then printf '%s r\\n' ${tag}; ` +
+        `head -c ${o.streamSize} | { ${run} >${out} ${o.live ? `2>>${err}` : errRedir}; drover_s=$?; cat >/dev/null; exit $drover_s; }; drover_s=$?; ` +
+        `else : >${out}; printf 'drover: no head -c on this host: cannot stream the input\\n' >>${err}; drover_s=127; fi`,
+    );
+  } else if (o.stdin === undefined) {
     parts.push(`${run} </dev/null >${out} ${o.live ? `2>>${err}` : errRedir}; drover_s=$?`);
   } else {
     parts.push(`base64 -d <<'DROVER_IN_${nonce}' 2>/dev/null | ${run} >${out} ${o.live ? `2>>${err}` : errRedir}; drover_s=$?`);
@@ -190,13 +214,19 @@ export interface FrameResult {
 export class FrameReader {
   /** One scanner per marker, in order; each finds `<tag> ` and the rest of its line. */
   private readonly scanners: MarkerScanner[];
+  private readonly tag: string;
   private phase = 0;
   private readonly chunks: { stdout: Buffer[]; stderr: Buffer[] } = { stdout: [], stderr: [] };
   private code = 0;
   private state: OutputState = 'ok';
 
-  constructor(nonce: string) {
+  /** @param onReady with a streamed payload: called at the `<tag> r` marker (once), when the host reads it */
+  constructor(
+    nonce: string,
+    private onReady?: () => void,
+  ) {
     const tag = endTag(nonce);
+    this.tag = tag;
     this.scanners = [new MarkerScanner(`${tag} `), new MarkerScanner(`${tag} `), new MarkerScanner(`${tag} `)];
   }
 
@@ -207,10 +237,21 @@ export class FrameReader {
       const sc = this.scanners[this.phase];
       const before = sc.feed(chunk);
       if (before.length) {
-        if (this.phase === 0) live = before;
+        if (this.phase === 0) live = live.length ? Buffer.concat([live, before]) : before;
         else this.chunks[this.phase === 1 ? 'stdout' : 'stderr'].push(Buffer.from(before));
       }
       if (!sc.done) break;
+      if (this.phase === 0 && sc.arg === 'r') {
+        // The host reads the streamed payload now; the frame itself follows.
+        if (!this.onReady) throw new Error('broken frame from the remote shell: a payload request nobody sent a payload for');
+        const ready = this.onReady;
+        this.onReady = undefined;
+        ready();
+        this.scanners[0] = new MarkerScanner(`${this.tag} `);
+        chunk = sc.rest;
+        if (!chunk.length) break;
+        continue;
+      }
       // Only the shell knows the tag: a marker out of order means a frame went wrong (say `cat` died), not output.
       this.take(this.phase, sc.arg);
       this.phase++;

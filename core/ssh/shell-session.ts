@@ -2,7 +2,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { tail, UnreachableError } from '../errors.ts';
 import { redact, type Secret } from '../secret.ts';
-import type { RawResult, RunOptions } from '../transport.ts';
+import { isStreamedStdin, type RawResult, type RunOptions, type StreamedStdin } from '../transport.ts';
 import { quote } from '../sh.ts';
 import { endTag, FrameReader, frameCommand, initScript, MarkerScanner, newNonce, parseInit, type FrameResult } from './framing.ts';
 
@@ -11,6 +11,15 @@ type StreamName = 'stdout' | 'stderr';
 /** Earlier commands' output files are removed together (one `rm`) once this many commands or bytes piled up. */
 const SWEEP_COMMANDS = 32;
 const SWEEP_BYTES = 1 << 20;
+
+/**
+ * A Buffer stdin up to this size travels in the command text as base64 (one write, no wait); a bigger one
+ * is streamed raw once the host asks for it (one more round trip, but no base64 inflation, no parsing of
+ * a here-doc by the shell, no whole copy in the command text). Measured by bench/bigfile.ts.
+ */
+export const STREAM_MIN_BYTES = 64 * 1024;
+/** Size of the pieces a Buffer is cut into for streaming (and of zero padding). */
+const STREAM_CHUNK = 256 * 1024;
 
 export interface ShellStreams {
   stdin: Writable;
@@ -35,6 +44,11 @@ interface Running {
   defines: string[];
   /** Bytes handed to onOutput so far, per stream: the rest of the result follows when the frame is read. */
   streamed: Record<StreamName, number>;
+  /** A streamed payload is due, and whether the host asked for it (`<tag> r`). */
+  expectsReady?: boolean;
+  readyCame?: boolean;
+  /** Why the streamed payload was not sent as given (its source failed or had the wrong size): the run rejects. */
+  inputError?: string;
   resolve(r: RawResult): void;
   reject(e: unknown): void;
 }
@@ -172,11 +186,72 @@ export class ShellSession {
     const u = this.unswept;
     const sweep = u.now || u.commands >= SWEEP_COMMANDS || u.bytes >= SWEEP_BYTES;
     if (sweep) this.unswept = { commands: 0, bytes: 0, now: false };
-    const text = frameCommand(script, nonce, { seq: ++this.seq, stdin: options.stdin, definitions: defs, live: Boolean(options.onOutput), sweep });
+    const input = options.stdin;
+    const stream: StreamedStdin | undefined = isStreamedStdin(input) ? input : input && input.length > STREAM_MIN_BYTES ? bufferSource(input) : undefined;
+    const inline = stream ? undefined : (input as Buffer | undefined);
+    const text = frameCommand(script, nonce, { seq: ++this.seq, stdin: inline, streamSize: stream?.size, definitions: defs, live: Boolean(options.onOutput), sweep });
     this.diag = '';
     return new Promise<RawResult>((resolve, reject) => {
-      this.running = { reader: new FrameReader(nonce), onOutput: options.onOutput, defines: missing.map((f) => f.name), streamed: { stdout: 0, stderr: 0 }, resolve, reject };
+      const running: Running = {
+        reader: new FrameReader(nonce, stream ? () => ((running.readyCame = true), void this.pump(running, stream)) : undefined),
+        expectsReady: Boolean(stream),
+        onOutput: options.onOutput,
+        defines: missing.map((f) => f.name),
+        streamed: { stdout: 0, stderr: 0 },
+        resolve,
+        reject,
+      };
+      this.running = running;
       this.streams.stdin.write(text);
+    });
+  }
+
+  /**
+   * Sends exactly `input.size` bytes (the host's `head -c` reads that many), with backpressure: only a
+   * channel window's worth is in flight, the rest stays with the source. A source that fails or ends
+   * early is padded with zeros, so the shell stays in step; the run then rejects (and a file write's
+   * own size and sha256 checks refuse the bytes on the host).
+   */
+  private async pump(r: Running, input: StreamedStdin): Promise<void> {
+    let left = input.size;
+    const send = async (chunk: Uint8Array): Promise<void> => {
+      const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
+      left -= part.length;
+      if (!this.streams.stdin.write(part)) await this.drained();
+    };
+    try {
+      for await (const chunk of input.read()) {
+        if (this.dead) return;
+        if (left === 0) {
+          if (chunk.length) r.inputError ??= `the input is longer than the ${input.size} bytes announced`;
+          if (r.inputError) break;
+          continue;
+        }
+        await send(chunk);
+      }
+      if (left > 0) r.inputError ??= `the input ended after ${input.size - left} of ${input.size} bytes`;
+    } catch (e) {
+      r.inputError ??= `reading the input failed: ${(e as Error).message}`;
+    }
+    while (left > 0 && !this.dead) await send(Buffer.alloc(Math.min(left, STREAM_CHUNK)));
+  }
+
+  /** Resolves once the stdin stream takes more, or the shell is gone. */
+  private drained(): Promise<void> {
+    const stdin = this.streams.stdin;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        stdin.off('drain', done);
+        stdin.off('close', done);
+        stdin.off('error', done);
+        clearInterval(poll);
+        resolve();
+      };
+      // a failure elsewhere (the connection's close) may not reach this stream: check now and then
+      const poll = setInterval(() => this.dead && done(), 200);
+      stdin.on('drain', done);
+      stdin.on('close', done);
+      stdin.on('error', done);
     });
   }
 
@@ -221,6 +296,11 @@ export class ShellSession {
     const u = this.unswept;
     u.commands++;
     u.bytes += f.stdout.length + f.stderr.length;
+    if (r.expectsReady && !r.readyCame) r.inputError ??= 'the host did not ask for it: no `head -c` there?';
+    if (r.inputError) {
+      const ran = r.expectsReady && !r.readyCame ? 'the command did not run' : `the command ran with exit code ${f.code}`;
+      return r.reject(new Error(`${this.where}: the command's input was not sent whole (${r.inputError}); ${ran}`));
+    }
     if (f.state === 'ok') {
       // Live output is a prefix of the result (tail was stopped before the frame): hand out what it missed,
       // so a progress view sees every line exactly once.
@@ -322,4 +402,14 @@ export class ShellSession {
     const phase = this.starting ? ' before it was ready' : this.running ? ' while a command was running' : '';
     return new UnreachableError(this.host, `${this.where}: ${what}${phase}${before ? `\n${before}` : ''}`);
   }
+}
+
+/** A Buffer as a streamed input: pieces of it, no copies. */
+function bufferSource(b: Buffer): StreamedStdin {
+  return {
+    size: b.length,
+    async *read() {
+      for (let at = 0; at < b.length; at += STREAM_CHUNK) yield b.subarray(at, at + STREAM_CHUNK);
+    },
+  };
 }
