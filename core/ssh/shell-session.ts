@@ -4,6 +4,7 @@ import { tail, UnreachableError } from '../errors.ts';
 import { redact, type Secret } from '../secret.ts';
 import { isStreamedStdin, type RawResult, type RunOptions, type StreamedStdin } from '../transport.ts';
 import { quote } from '../sh.ts';
+import { bufferSource, pumpStdin, STREAM_MIN_BYTES } from './stdin-stream.ts';
 import { endTag, FrameReader, frameCommand, initScript, MarkerScanner, newNonce, parseInit, type FrameResult } from './framing.ts';
 
 type StreamName = 'stdout' | 'stderr';
@@ -11,15 +12,6 @@ type StreamName = 'stdout' | 'stderr';
 /** Earlier commands' output files are removed together (one `rm`) once this many commands or bytes piled up. */
 const SWEEP_COMMANDS = 32;
 const SWEEP_BYTES = 1 << 20;
-
-/**
- * A Buffer stdin up to this size travels in the command text as base64 (one write, no wait); a bigger one
- * is streamed raw once the host asks for it (one more round trip, but no base64 inflation, no parsing of
- * a here-doc by the shell, no whole copy in the command text). Measured by bench/bigfile.ts.
- */
-export const STREAM_MIN_BYTES = 64 * 1024;
-/** Size of the pieces a Buffer is cut into for streaming (and of zero padding). */
-const STREAM_CHUNK = 256 * 1024;
 
 export interface ShellStreams {
   stdin: Writable;
@@ -206,53 +198,10 @@ export class ShellSession {
     });
   }
 
-  /**
-   * Sends exactly `input.size` bytes (the host's `head -c` reads that many), with backpressure: only a
-   * channel window's worth is in flight, the rest stays with the source. A source that fails or ends
-   * early is padded with zeros, so the shell stays in step; the run then rejects (and a file write's
-   * own size and sha256 checks refuse the bytes on the host).
-   */
+  /** Streams the command's input once the host is ready for it; a short or failed source fails the run. */
   private async pump(r: Running, input: StreamedStdin): Promise<void> {
-    let left = input.size;
-    const send = async (chunk: Uint8Array): Promise<void> => {
-      const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
-      left -= part.length;
-      if (!this.streams.stdin.write(part)) await this.drained();
-    };
-    try {
-      for await (const chunk of input.read()) {
-        if (this.dead) return;
-        if (left === 0) {
-          if (chunk.length) r.inputError ??= `the input is longer than the ${input.size} bytes announced`;
-          if (r.inputError) break;
-          continue;
-        }
-        await send(chunk);
-      }
-      if (left > 0) r.inputError ??= `the input ended after ${input.size - left} of ${input.size} bytes`;
-    } catch (e) {
-      r.inputError ??= `reading the input failed: ${(e as Error).message}`;
-    }
-    while (left > 0 && !this.dead) await send(Buffer.alloc(Math.min(left, STREAM_CHUNK)));
-  }
-
-  /** Resolves once the stdin stream takes more, or the shell is gone. */
-  private drained(): Promise<void> {
-    const stdin = this.streams.stdin;
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        stdin.off('drain', done);
-        stdin.off('close', done);
-        stdin.off('error', done);
-        clearInterval(poll);
-        resolve();
-      };
-      // a failure elsewhere (the connection's close) may not reach this stream: check now and then
-      const poll = setInterval(() => this.dead && done(), 200);
-      stdin.on('drain', done);
-      stdin.on('close', done);
-      stdin.on('error', done);
-    });
+    const problem = await pumpStdin(this.streams.stdin, input, () => Boolean(this.dead));
+    if (problem) r.inputError ??= problem;
   }
 
   private onData(stream: StreamName, chunk: Buffer): void {
@@ -402,14 +351,4 @@ export class ShellSession {
     const phase = this.starting ? ' before it was ready' : this.running ? ' while a command was running' : '';
     return new UnreachableError(this.host, `${this.where}: ${what}${phase}${before ? `\n${before}` : ''}`);
   }
-}
-
-/** A Buffer as a streamed input: pieces of it, no copies. */
-function bufferSource(b: Buffer): StreamedStdin {
-  return {
-    size: b.length,
-    async *read() {
-      for (let at = 0; at < b.length; at += STREAM_CHUNK) yield b.subarray(at, at + STREAM_CHUNK);
-    },
-  };
 }

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { frameCommand } from '../../../core/ssh/framing.ts';
-import { ShellSession, STREAM_MIN_BYTES } from '../../../core/ssh/shell-session.ts';
+import { ShellSession } from '../../../core/ssh/shell-session.ts';
+import { STREAM_MIN_BYTES } from '../../../core/ssh/stdin-stream.ts';
 import type { StreamedStdin } from '../../../core/transport.ts';
 
 async function startShell(shell: string): Promise<ShellSession> {
