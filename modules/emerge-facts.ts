@@ -42,7 +42,7 @@ export interface CommandAnswer {
 /** Everything the plan decides from: the probe, and Portage's own plan when something may change. */
 export interface EmergeFacts {
   probe: Probe;
-  /** `emerge --pretend` (install/rebuild, with the config edits applied in a throwaway config root) or `emerge --pretend --depclean`. */
+  /** `emerge --pretend` (install/rebuild/update, with the config edits applied in a throwaway config root) or `emerge --pretend --depclean`. */
   pretend?: CommandAnswer;
   /**
    * Portage's view of installed packages whose USE is to change but that its plan leaves out (a flag the
@@ -165,12 +165,12 @@ export function parseProbe(s: ProbeSections, cps: readonly string[], configFile 
 }
 
 /**
- * `emerge --pretend --verbose --noreplace [--changed-use] -- ATOMS`: Portage's plan, read-only. With
+ * `emerge --pretend --verbose [--update] --noreplace [--changed-use] -- ATOMS`: Portage's plan, read-only. With
  * config edits it runs against a throwaway PORTAGE_CONFIGROOT mirroring /etc/portage with the edits
  * applied (their bytes on stdin), so the plan and its errors are those of the config about to be written.
  */
-export function pretendCommand(atoms: readonly string[], edits: readonly ConfigEdit[], changedUse: boolean): { command: ShellCommand; shown: string; stdin?: string } {
-  const flags = ['--pretend', '--verbose', '--noreplace', ...(changedUse ? ['--changed-use'] : [])];
+export function pretendCommand(atoms: readonly string[], edits: readonly ConfigEdit[], changedUse: boolean, update = false): { command: ShellCommand; shown: string; stdin?: string } {
+  const flags = ['--pretend', '--verbose', ...(update ? ['--update'] : []), '--noreplace', ...(changedUse ? ['--changed-use'] : [])];
   const shown = `emerge ${flags.join(' ')} -- ${atoms.join(' ')}`;
   if (!edits.length) return { command: sh`emerge ${flags} -- ${atoms}`, shown };
   const o = overlayScript(edits);

@@ -15,7 +15,8 @@ import {
   type InstalledPkg,
   type Probe,
 } from './emerge-facts.ts';
-import { emergeFailureReason, parseDepclean, parseEmergePlan, renderPlan, useChanges, type EmergePlan, type PlanEntry } from './emerge-pretend.ts';
+import { emergeFailureReason, parseDepclean, parseEmergePlan, renderPlan, type EmergePlan } from './emerge-pretend.ts';
+import { checkExpected, merges, planEntryFor, updatesOf, useChangeMessage, type ExpectedVersion } from './emerge-update.ts';
 import { atomMatches, ensureAtomLine, locationLines, oppositeFlag, parseAtom, type ConfigEdit, type ConfigLocation, type ParsedAtom } from './portage-config.ts';
 
 export interface EmergeParams {
@@ -35,6 +36,11 @@ export interface EmergeParams {
   configFile?: string;
   /** Run `emerge --sync` first (opt-in). It changes the host (the repository), so the call reports a change; --check does not sync. */
   sync?: boolean;
+  /**
+   * Update installed atoms to the best visible version, as `emerge --update --noreplace ATOMS` (not --deep):
+   * Portage decides what is newer and visible (keywords, masks). Costs one read-only `emerge --pretend` per run.
+   */
+  update?: boolean;
 }
 
 export interface EmergeResult extends Result {
@@ -53,6 +59,7 @@ export interface EmergeRequest {
   useMap: Map<string, string[]>;
   kwMap: Map<string, string>;
   configFile: string;
+  update: boolean;
 }
 
 /** USE flags wanted per atom, from either form of `use`. */
@@ -89,9 +96,12 @@ export function emergeRequest(p: EmergeParams): EmergeRequest {
     parseAtom(a);
     if (!/^(~?[a-z0-9-]+|\*\*|~\*)$/.test(k)) throw new Error(`"${k}" (for ${a}) is not a keyword (expected e.g. "~amd64")`);
   }
+  if (p.update !== undefined && typeof p.update !== 'boolean') throw new Error(`update must be true or false, got ${JSON.stringify(p.update)}`);
+  const update = p.update === true;
+  if (update && state === 'absent') throw new Error('update applies to state "present" only (state is "absent")');
   const configFile = p.configFile ?? 'drover';
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(configFile)) throw new Error(`configFile must be a plain file name, got "${configFile}"`);
-  return { atoms, parsed, cps: [...new Set(parsed.map((a) => a.cp))], state, useMap, kwMap, configFile };
+  return { atoms, parsed, cps: [...new Set(parsed.map((a) => a.cp))], state, useMap, kwMap, configFile, update };
 }
 
 /** The installed package an atom refers to (highest matching version), or undefined. */
@@ -186,7 +196,8 @@ export function needsOf(p: Probe, r: EmergeRequest): Needs {
 
 /**
  * The read-only question the facts step asks Portage after the probe, or undefined when there is none:
- * `--pretend --depclean` for atoms to remove, `--pretend` (with the edits applied) for atoms to build.
+ * `--pretend --depclean` for atoms to remove, `--pretend` (with the edits applied) for atoms to build;
+ * with `update`, always `--pretend --update` (only Portage knows whether a newer version is visible).
  * With `sync` nothing is asked: Portage's answer depends on the tree the sync fetches (the apply asks again).
  */
 export function pretendFor(r: EmergeRequest, p: Probe, sync: boolean): { command: ShellCommand; shown: string; stdin?: string } | undefined {
@@ -196,7 +207,7 @@ export function pretendFor(r: EmergeRequest, p: Probe, sync: boolean): { command
     return present.length ? depcleanPretendCommand(present) : undefined;
   }
   const n = needsOf(p, r);
-  return n.missing.length || n.useChanged.length ? pretendCommand(r.atoms, n.edits, n.useChanged.length > 0) : undefined;
+  return n.missing.length || n.useChanged.length || r.update ? pretendCommand(r.atoms, n.edits, n.useChanged.length > 0, r.update) : undefined;
 }
 
 /**
@@ -209,11 +220,6 @@ export function flagsQueryFor(r: EmergeRequest, p: Probe, pretend: CommandAnswer
   const plan = parseEmergePlan(pretend.stdout);
   const left = needsOf(p, r).useChanged.filter((u) => !planEntryFor(plan, r.parsed[r.atoms.indexOf(u.atom)]));
   return left.length ? flagsPretendCommand(left.map((u) => u.cpv)) : undefined;
-}
-
-/** The entry Portage's plan builds for an atom (ebuild or binary), if any. */
-function planEntryFor(plan: EmergePlan, atom: ParsedAtom): PlanEntry | undefined {
-  return plan.entries.find((e) => e.cp === atom.cp && (e.kind === 'ebuild' || e.kind === 'binary'));
 }
 
 /** A config file write: `path` as planned (shown in the diff), `target` the file replaced (a symlink's end). */
@@ -232,7 +238,7 @@ export interface ConfigWrite {
 /** How the apply makes the plan true. */
 export type EmergeSteps =
   | { kind: 'sync' }
-  | { kind: 'install'; writes: ConfigWrite[]; emerge?: ShellCommand }
+  | { kind: 'install'; writes: ConfigWrite[]; emerge?: ShellCommand; expect?: ExpectedVersion[] }
   | { kind: 'remove'; depclean: ShellCommand };
 
 export interface EmergeDecision {
@@ -290,16 +296,6 @@ function checkFlags(plan: EmergePlan | undefined, flags: EmergePlan | undefined,
   });
 }
 
-/** How Portage's plan performs a USE change: "update app-misc/lab-iuse 1.0 -> 1.1 USE +extra" or "rebuild X-1.0 USE -drbd". */
-function useChangeMessage(u: Needs['useChanged'][number], atom: ParsedAtom, plan: EmergePlan | undefined): string {
-  const e = plan && planEntryFor(plan, atom);
-  if (!e) return `rebuild ${u.cpv} USE ${u.diff.join(' ')}`;
-  const use = useChanges(e);
-  const flags = ` USE ${(use.length ? use : u.diff).join(' ')}`;
-  if (e.action === 'update' || e.action === 'downgrade') return `${e.action} ${e.cp} ${e.replaces.map((v) => v.replace(/::.*$/, '')).join(', ')} -> ${e.version}${flags}`;
-  return `rebuild ${e.cpv}${flags}`;
-}
-
 /** The whole decision (pure): the report, and the steps that make it true. */
 export function planEmerge(params: EmergeParams, f: EmergeFacts): EmergeDecision {
   const r = emergeRequest(params);
@@ -347,33 +343,41 @@ function planRemove(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefin
 function planInstall(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefined, flagsAnswer?: CommandAnswer): EmergeDecision {
   const n = needsOf(p, r);
   const versions = versionsOf(p, r);
-  if (!n.edits.length && !n.missing.length && !n.useChanged.length && !n.notInWorld.length) return { result: { changed: false, versions } };
-  const needEmerge = n.missing.length > 0 || n.useChanged.length > 0;
+  const needBuild = n.missing.length > 0 || n.useChanged.length > 0;
+  // Under update Portage was asked even when the probe sees nothing to do: its plan says whether a newer version is visible.
   let plan: EmergePlan | undefined;
-  if (needEmerge && pretend) {
+  if ((needBuild || r.update) && pretend) {
     if (pretend.code !== 0) throw refused(pretend);
     plan = parseEmergePlan(pretend.stdout);
     const blocked = plan.entries.find((e) => e.action === 'blocker' && /\[blocks B/.test(e.line));
     if (blocked) throw new Error(`${pretend.command}: unresolved blocker:\n${blocked.line}`);
     checkFlags(plan, flagsAnswer?.code === 0 ? parseEmergePlan(flagsAnswer.stdout) : undefined, r);
   }
+  const updates = r.update && plan ? updatesOf(plan, r, n) : { messages: [], expect: [] };
+  // --update: anything Portage would merge is work (an update, a dependency the newer version needs).
+  const needEmerge = needBuild || (r.update && plan !== undefined && merges(plan).length > 0);
+  if (!n.edits.length && !needEmerge && !n.notInWorld.length) return { result: { changed: false, versions } };
   const writes = n.edits.map((e) => configWrite(p, e));
   const message = [
     ...n.missing.map((a) => `install ${a}`),
     ...n.useChanged.map((u) => useChangeMessage(u, r.parsed[r.atoms.indexOf(u.atom)], plan)),
+    ...updates.messages,
     ...n.notInWorld.map((a) => `add ${a} to world`),
     ...n.edits.map((e) => `edit ${e.path}`),
-  ].join('; ');
+  ];
+  // A plan whose only merges are neither the atoms nor updates (a rebuild Portage forces): named from the plan.
+  if (needEmerge && !needBuild && !updates.messages.length) message.unshift(...merges(plan!).map((e) => `${e.action} ${e.cpv}`));
   const changes: FileChange[] = n.edits.map((e) => ({ path: e.path, before: e.before, after: e.after }));
-  const flags = ['--quiet', '--noreplace', ...(n.useChanged.length ? ['--changed-use'] : [])];
+  const flags = ['--quiet', ...(r.update ? ['--update'] : []), '--noreplace', ...(n.useChanged.length ? ['--changed-use'] : [])];
   return {
-    result: { changed: true, message, changes, detail: plan ? renderPlan(plan) : undefined, plan, versions },
-    steps: { kind: 'install', writes, emerge: needEmerge || n.notInWorld.length ? sh`emerge ${flags} -- ${r.atoms}` : undefined },
+    result: { changed: true, message: message.join('; '), changes, detail: plan ? renderPlan(plan) : undefined, plan, versions },
+    steps: { kind: 'install', writes, emerge: needEmerge || n.notInWorld.length ? sh`emerge ${flags} -- ${r.atoms}` : undefined, ...(updates.expect.length ? { expect: updates.expect } : {}) },
   };
 }
 
-/** After the emerge: every atom installed, with the wanted USE (pure; throws saying what is off). */
-export function checkInstalled(p: Probe, r: EmergeRequest): void {
+/** After the emerge: every atom installed, with the wanted USE, and the versions an update planned (pure; throws saying what is off). */
+export function checkInstalled(p: Probe, r: EmergeRequest, expect: readonly ExpectedVersion[] = []): void {
+  checkExpected(p, expect);
   r.atoms.forEach((a, i) => {
     const inst = installedFor(p, r.parsed[i]);
     if (!inst) throw new Error(`emerge reported success but ${a} is not installed`);

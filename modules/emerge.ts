@@ -75,7 +75,7 @@ async function applySteps(host: Host<unknown>, params: EmergeParams, steps: Emer
   }
   if (steps.emerge) await host.exec(steps.emerge, { progress: true });
   const after = await probeHost(asReader, r);
-  checkInstalled(after, r);
+  checkInstalled(after, r, steps.expect);
   return { versions: versionsOf(after, r) };
 }
 
@@ -85,14 +85,15 @@ async function applySteps(host: Host<unknown>, params: EmergeParams, steps: Emer
  * (or into those files when they are files), through remote-file's atomic writer: an existing file keeps
  * its mode and owner, a new one is 0644. Portage is asked first (`emerge --pretend` against the edited
  * config in a throwaway config root): a masked package, a REQUIRED_USE violation or an unknown package
- * fails with Portage's own words before anything is written.
+ * fails with Portage's own words before anything is written. `update: true` also updates installed atoms
+ * to the best visible version (`emerge --update --noreplace`), at the cost of that one read-only question per run.
  */
 export const emerge = defineModule<EmergeParams, EmergeFacts, EmergeResult>({
   name: 'emerge',
   title: (p) => {
     const atoms = Array.isArray(p.atoms) ? p.atoms : [p.atoms];
     const use = Array.isArray(p.use) && p.use.length ? ` USE="${p.use.join(' ')}"` : '';
-    return `emerge ${atoms.join(' ')}${p.state === 'absent' ? ' (absent)' : ''}${use}`;
+    return `emerge ${p.update === true ? '--update ' : ''}${atoms.join(' ')}${p.state === 'absent' ? ' (absent)' : ''}${use}`;
   },
   validate: (p) => void emergeRequest(p),
   facts: emergeFacts,

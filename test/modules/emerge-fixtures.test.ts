@@ -4,7 +4,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { ProbeFrame } from '../../core/probe-frame.ts';
 import { parseProbe, type CommandAnswer, type EmergeFacts } from '../../modules/emerge-facts.ts';
-import { emergeRequest, flagsQueryFor, planEmerge, pretendFor, type EmergeDecision, type EmergeParams } from '../../modules/emerge-plan.ts';
+import { checkInstalled, emergeRequest, flagsQueryFor, planEmerge, pretendFor, type EmergeDecision, type EmergeParams } from '../../modules/emerge-plan.ts';
 import { syncChanged } from '../../modules/emerge-pretend.ts';
 import { emerge } from '../../modules/emerge.ts';
 
@@ -334,4 +334,64 @@ test('bad params are refused by validate, naming the param, without a module pre
   t.throws(() => v({ atoms: 'app-misc/screen', keywords: 'amd64 x' }), { message: '"amd64 x" (for app-misc/screen) is not a keyword (expected e.g. "~amd64")' });
   t.throws(() => v({ atoms: 'app-misc/screen', configFile: '../x' }), { message: 'configFile must be a plain file name, got "../x"' });
   t.throws(() => v({ atoms: 'app-misc/screen', state: 'gone' as 'absent' }), { message: 'state must be "present" or "absent", got "gone"' });
+});
+
+// issue 16: update (real Portage: `emerge --pretend --verbose --update --noreplace`, SOURCES.md)
+const OLD_SOCAT: Host = { installed: [['net-misc/socat', '1.7.4.4', 'ipv6 ssl']], world: 'net-misc/socat\n' };
+
+test('issue 16: update asks Portage even when the probe sees nothing to do; a newer version is an update with --update in the apply', (t) => {
+  const params = { atoms: 'net-misc/socat', update: true };
+  t.is(factsOf(params, OLD_SOCAT, ok('')).pretend!.command, 'emerge --pretend --verbose --update --noreplace -- net-misc/socat');
+  t.is(factsOf({ atoms: 'net-misc/socat' }, OLD_SOCAT).pretend, undefined, 'without update: one probe, no question');
+  const d = plan(params, OLD_SOCAT, ok(fixture('real-update-socat.out')));
+  t.like(d.result, { changed: true, message: 'update net-misc/socat 1.7.4.4 -> 1.8.0.0', versions: { 'net-misc/socat': '1.7.4.4' } });
+  t.is(d.result.detail, '^ net-misc/socat 1.7.4.4::drover-lab -> 1.8.0.0 (update)\nTotal: 1 package (1 upgrade), Size of downloads: 0 KiB');
+  t.deepEqual(d.result.changes, []);
+  if (d.steps?.kind !== 'install') return t.fail();
+  t.is(d.steps.emerge!.display, 'emerge --quiet --update --noreplace -- net-misc/socat');
+  t.deepEqual(d.steps.expect, [{ cp: 'net-misc/socat', version: '1.8.0.0' }]);
+  t.deepEqual(d.steps.writes, []);
+  t.is(emerge.spec!.title({ atoms: 'net-misc/socat', update: true }), 'emerge --update net-misc/socat');
+});
+
+test('issue 16: update with nothing newer (or an atom pinned to its version) is no change and no apply', (t) => {
+  for (const atoms of ['net-misc/socat', '=net-misc/socat-1.7.4.4']) {
+    const params = { atoms, update: true };
+    const d = plan(params, OLD_SOCAT, ok(fixture('real-update-current.out')));
+    t.deepEqual(d, { result: { changed: false, versions: { [atoms]: '1.7.4.4' } } });
+    t.is(emerge.spec!.plan(params, factsOf(params, OLD_SOCAT, ok(fixture('real-update-current.out'))), { name: 'h1', vars: {} }).apply, undefined);
+  }
+});
+
+test('issue 16: update of two atoms names each; with a USE change the atom says it once, as Portage performs it', (t) => {
+  const h: Host = { installed: [['net-misc/socat', '1.7.4.4', 'ipv6 ssl'], ['app-misc/lab-iuse', '1.0', '']], world: 'net-misc/socat\napp-misc/lab-iuse\n' };
+  const both = plan({ atoms: ['net-misc/socat', 'app-misc/lab-iuse'], update: true }, h, ok(fixture('real-update-both.out')));
+  t.is(both.result.message, 'update net-misc/socat 1.7.4.4 -> 1.8.0.0; update app-misc/lab-iuse 1.0 -> 1.1');
+  t.deepEqual(both.steps?.kind === 'install' && both.steps.expect, [{ cp: 'net-misc/socat', version: '1.8.0.0' }, { cp: 'app-misc/lab-iuse', version: '1.1' }]);
+  const params = { atoms: 'app-misc/lab-iuse', use: ['extra'], update: true };
+  const iuse: Host = { installed: [['app-misc/lab-iuse', '1.0', '']], world: 'app-misc/lab-iuse\n' };
+  t.is(factsOf(params, iuse, ok(''), ok('')).pretend!.command, 'emerge --pretend --verbose --update --noreplace --changed-use -- app-misc/lab-iuse');
+  const d = plan(params, iuse, ok(fixture('real-iuse-upgrade.out')));
+  t.is(d.result.message, 'update app-misc/lab-iuse 1.0 -> 1.1 USE +extra; edit /etc/portage/package.use/drover');
+  t.is(d.steps?.kind === 'install' && d.steps.emerge!.display, 'emerge --quiet --update --noreplace --changed-use -- app-misc/lab-iuse');
+});
+
+test("issue 16: update's refusals and bad params", (t) => {
+  t.throws(() => plan({ atoms: 'app-misc/nosuch', update: true }, {}, failed(fixture('real-unknown.err'), fixture('real-unknown.out'))), {
+    message: /^emerge --pretend --verbose --update --noreplace -- app-misc\/nosuch exited 1:\nemerge: there are no ebuilds to satisfy "app-misc\/nosuch"\.$/,
+  });
+  const v = emerge.spec!.validate!;
+  t.throws(() => v({ atoms: 'net-misc/socat', update: 'yes' as unknown as boolean }), { message: 'update must be true or false, got "yes"' });
+  t.throws(() => v({ atoms: 'net-misc/socat', update: true, state: 'absent' }), { message: 'update applies to state "present" only (state is "absent")' });
+});
+
+test('issue 16: the after-check finds the planned version, or says what is installed instead', (t) => {
+  const r = emergeRequest({ atoms: 'net-misc/socat', update: true });
+  const probeOf = (h: Host) => {
+    const frame = new ProbeFrame();
+    return parseProbe(frame.parse(frame.render(answer(h))), r.cps, r.configFile);
+  };
+  const expect = [{ cp: 'net-misc/socat', version: '1.8.0.0' }];
+  t.notThrows(() => checkInstalled(probeOf({ installed: [['net-misc/socat', '1.8.0.0', '']] }), r, expect));
+  t.throws(() => checkInstalled(probeOf(OLD_SOCAT), r, expect), { message: 'emerge reported success but net-misc/socat is at 1.7.4.4, not the planned 1.8.0.0' });
 });

@@ -198,3 +198,26 @@ labTest('issue 14 #7: a world entry with a slot counts: no emerge, no duplicate 
   t.false(r.changed);
   t.is(await read('/var/lib/portage/world'), 'app-emulation/ganeti:0\n');
 });
+
+labTest('issue 16: update: --check shows the update and changes nothing; the update installs the newer version; a rerun is no change in two round trips', async (t) => {
+  const first = await emerge(host().host, { atoms: '=net-misc/socat-1.7.4.4' });
+  t.like(first, { changed: true, versions: { '=net-misc/socat-1.7.4.4': '1.7.4.4' } });
+  const noUpdate = await emerge(host().host, { atoms: 'net-misc/socat' });
+  t.like(noUpdate, { changed: false, versions: { 'net-misc/socat': '1.7.4.4' } }, 'without update an installed atom is left as it is');
+
+  const before = await snapshot();
+  const chk = await emerge(host({ check: true }).host, { atoms: 'net-misc/socat', update: true });
+  t.like(chk, { changed: true, message: 'update net-misc/socat 1.7.4.4 -> 1.8.0.0', versions: { 'net-misc/socat': '1.7.4.4' } });
+  t.regex(chk.detail!, /^\^ net-misc\/socat 1\.7\.4\.4::drover-lab -> 1\.8\.0\.0 \(update\)$/m);
+  t.is(await snapshot(), before, '--check changes nothing');
+
+  const r = await emerge(host().host, { atoms: 'net-misc/socat', update: true });
+  t.like(r, { changed: true, message: 'update net-misc/socat 1.7.4.4 -> 1.8.0.0', versions: { 'net-misc/socat': '1.8.0.0' } });
+  t.not(await read('/var/db/pkg/net-misc/socat-1.8.0.0/USE'), null);
+  t.is(await read('/var/db/pkg/net-misc/socat-1.7.4.4/USE'), null, 'the old version is replaced');
+
+  const again = host();
+  const trips = counted(again.host);
+  t.like(await emerge(again.host, { atoms: 'net-misc/socat', update: true }), { changed: false, versions: { 'net-misc/socat': '1.8.0.0' } });
+  t.is(trips.n, 2, 'one probe and one read-only emerge --pretend');
+});

@@ -78,6 +78,8 @@ labTest('rolling maintenance: check, roll with live migration, rerun changes not
   for (const i of [0, 1, 2]) t.not(after[i], before[i], `${state.hosts[i].name}'s daemons were not restarted`);
   const restarts = modules(run, 'gnt.daemons').filter((e) => e.status === 'changed').map((e) => e.host);
   t.deepEqual(restarts, [n1, n2, n3], 'one node at a time, in inventory order');
+  // issue 16: each node's Ganeti updated (emerge --update) while empty; the lab repository has only 3.0.2: no change.
+  t.deepEqual(modules(run, 'emerge').map((e) => [e.host, e.status, e.title]), [n1, n2, n3].map((n) => [n, 'ok', 'emerge --update app-emulation/ganeti USE="kvm"']));
   t.deepEqual(
     modules(run, 'gnt.master').filter((e) => e.status === 'changed').map((e) => e.host),
     [n2, n1],

@@ -1,6 +1,7 @@
 // Maintaining one Ganeti node: master role away, drain, instances away, restart or reboot, undrain, verify, instances and master role back, instances still running.
 import type { Host } from 'drover';
-import { gnt, MIRRORED_TEMPLATES, reboot, type ClusterState } from 'drover/modules';
+import { emerge, gnt, MIRRORED_TEMPLATES, reboot, type ClusterState } from 'drover/modules';
+import { packageSteps } from '../plan.ts';
 import type { NodeVars } from '../vars.ts';
 import type { MaintenanceVars } from './vars.ts';
 
@@ -59,7 +60,11 @@ export async function maintainNode(node: Host<NodeVars>, ctx: MaintenanceContext
   await gnt.nodeFlags(master, { name: node.name, drained: true });
   await gnt.evacuate(master, { node: node.name, live, nonMirrored });
 
-  // The update itself is installed before the roll (emerge); here the node picks it up.
+  // Ganeti updated while the node is empty (`emerge --update`, Portage decides what is newer), with the keywords,
+  // USE and config file playbooks/ganeti.ts installs it with, so the update never fights the install. Nothing
+  // newer: no change; the daemons' staleness check below still decides what restarts.
+  const ganeti = packageSteps(v)[0]; // Ganeti's step is always the first
+  await emerge(node, { atoms: ganeti.atoms, use: ganeti.use, keywords: ganeti.keywords, configFile: 'ganeti', update: true });
   if (action === 'reboot') await reboot(node, {});
   await gnt.daemons(node, { restart: action === 'reboot' ? 'if-stale' : 'always' });
 
