@@ -30,12 +30,14 @@ ttyTest('the README example on a terminal: phases, host lines, changed then ✔,
   for (const name of names) {
     // Its line in the first phase: counts in the title, the last module's outcome under it.
     t.regex(screen, new RegExp(`^ {2}✔ ${escape(name)} {2}0 ok, 2 changed\\n {4}› changed sysfile /etc/ssh/sshd_config\\b`, 'm'), name);
-    t.regex(screen, new RegExp(`^${escape(name)}: sysfile /etc/motd {2}\\(playbooks/hello\\.ts:\\d+\\)$`, 'm'), `${name}'s diff header`);
     // The first host also ran the read-only `uname -r`.
     const ok = name === names[0] ? 1 : 0;
     t.regex(screen, new RegExp(`^${escape(name)} +: ok=${ok} changed=3 unreachable=0 failed=0 skipped=0$`, 'm'), `${name}'s recap`);
   }
   t.regex(screen, new RegExp(`^ {2}✔ ${escape(names[0])} {2}1 ok\\n {4}› ✔ command uname -r$`, 'm'), 'the fact is read on the first host only');
+  // The same /etc/motd change on the three hosts is shown once, headed by the hosts it applies to.
+  t.regex(screen, /^node\[1-3\]\.example\.org \(3 hosts\): sysfile \/etc\/motd {2}\(playbooks\/hello\.ts:\d+\)$/m, 'one diff header for the 3 hosts');
+  t.is([...screen.matchAll(/: sysfile \/etc\/motd {2}\(/g)].length, 1, 'the identical diff is not repeated per host');
   t.regex(screen, /^\+Hi from a terminal$/m);
   t.regex(screen, /^\+Managed by drover\.$/m);
   t.regex(screen, /^\+PrintMotd yes$/m);
