@@ -43,7 +43,10 @@ test('plain lines start with the host they are about', (t) => {
 
 test('with --diff, diffs come after the phase grouped by host, never interleaved', (t) => {
   const out = render(true);
-  const diffs = out.slice(out.indexOf('\nb: sysfile') + 1, out.indexOf('RECAP'));
+  // Groups come in the phase's host order (a, then b): each host's different diff is its own block.
+  const start = out.search(/^[ab]: sysfile/m);
+  t.true(start > 0, out);
+  const diffs = out.slice(start, out.indexOf('RECAP'));
   const blocks = diffs.split(/^(?=[ab]: sysfile)/m).filter(Boolean);
   t.is(blocks.length, 2, diffs);
   for (const block of blocks) {
@@ -51,7 +54,8 @@ test('with --diff, diffs come after the phase grouped by host, never interleaved
     t.regex(block, new RegExp(`^\\+new ${host}$`, 'm'));
     t.notRegex(block, new RegExp(`^\\+new ${host === 'a' ? 'b' : 'a'}$`, 'm'));
   }
-  t.true(out.indexOf('b: sysfile') > out.lastIndexOf('| command x'), 'diffs follow the phase lines');
+  t.true(start > out.lastIndexOf('| command x'), 'diffs follow the phase lines');
+  t.true(out.indexOf('a: sysfile') < out.indexOf('b: sysfile'), 'in the phase host order');
 });
 
 test('recap counts per host like ansible-playbook', (t) => {
