@@ -21,7 +21,10 @@ export interface RendererOptions {
 export async function createRenderer(o: RendererOptions): Promise<EventSink> {
   const write = o.write ?? ((t: string) => void process.stdout.write(t));
   const tty = o.isTTY ?? Boolean(process.stdout.isTTY);
-  const kind = o.kind ?? (tty && !process.env.CI ? 'listr' : 'plain');
+  // A terminal that reports no size (a pty whose size was never set, e.g. `script` writing into a pipe)
+  // cannot be drawn on: listr2 would wrap every character. It gets plain lines, as a pipe does.
+  const sized = o.isTTY !== undefined || (Boolean(process.stdout.columns) && Boolean(process.stdout.rows));
+  const kind = o.kind ?? (tty && sized && !process.env.CI ? 'listr' : 'plain');
   // JSON always carries diffs (module-end's changes), so it always gets the grouped phase-diffs too.
   const grouped = (sink: EventSink): EventSink => (o.diff || kind === 'json' ? new DiffGroupingSink(sink) : sink);
   if (kind === 'json') return notThenable(grouped(new JsonRenderer(write)));

@@ -213,7 +213,7 @@ export class ListrRenderer implements EventSink {
   }
 
   private summaryAbove(): number {
-    const rows = this.o.rows ?? process.stdout.rows ?? 24;
+    const rows = this.o.rows || process.stdout.rows || 24;
     return Math.max(1, Math.min(SUMMARY_ABOVE, rows - SPARE_ROWS));
   }
 
@@ -227,8 +227,8 @@ export class ListrRenderer implements EventSink {
       this.hosts.delete(h);
     }
     this.queue(async () => {
-      const columns = () => this.o.columns ?? process.stdout.columns ?? 80;
-      const rows = () => this.o.rows ?? process.stdout.rows ?? 24;
+      const columns = () => this.o.columns || process.stdout.columns || 80;
+      const rows = () => this.o.rows || process.stdout.rows || 24;
       let drawn = 0;
       let tick = 0;
       let drawing = false;

@@ -61,3 +61,17 @@ tty('Ctrl-C on a terminal finishes the command in flight, prints the recap and e
   t.false(existsSync(path.join(dir, 'after-wait')), 'nothing new started after Ctrl-C');
   t.notRegex(screen, /Never/, 'no new phase started');
 });
+
+// `script` writing into a pipe makes a terminal that reports no size (0 columns, 0 rows): listr2 then
+// wrapped every character onto its own line. Such a terminal gets the plain lines a pipe gets.
+test.serial('a terminal without a size (script into a pipe) gets plain lines, not a task list wrapped at width 0', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const cmd = run('test/fixtures/playbooks/tty-fail.ts', '-i', 'localhost,', '-e', 'fail_on=nobody').map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: REPO, env: TERMINAL_ENV, encoding: 'utf8', timeout: 60_000 });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return t.pass('script(1) is not installed');
+  const out = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+  t.is(r.status, 0, out);
+  t.regex(out, /^localhost \| ok \| command echo fine: fine /m, out);
+  t.regex(out, /^localhost : ok=2 changed=0 unreachable=0 failed=0 skipped=0$/m);
+  t.false(/^\s*[a-z]\s*$/m.test(out), 'no line holding a single character');
+});
