@@ -126,7 +126,7 @@ export function frameCommand(command: string, nonce: string, o: FrameOptions): s
   } else {
     parts.push(`base64 -d <<'DROVER_IN_${nonce}' 2>/dev/null | ${run} >${out} ${o.live ? `2>>${err}` : errRedir}; drover_s=$?`);
   }
-  if (o.live) parts.push(`kill $drover_t1 $drover_t2 2>/dev/null; wait $drover_t1 $drover_t2 2>/dev/null`);
+  if (o.live) parts.push(`kill -9 $drover_t1 $drover_t2 2>/dev/null; wait $drover_t1 $drover_t2 2>/dev/null`);
   const mid = `${f}.m"`;
   parts.push(
     // The middle marker goes to a file of its own: then one `cat` copies stdout, marker and stderr (one
