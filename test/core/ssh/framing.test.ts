@@ -103,7 +103,7 @@ test('frameCommand: definitions, live copy and sweep', (t) => {
   const text = frameCommand('drover_f', NONCE, { seq: 2, definitions: defs, live: true, sweep: true });
   t.true(text.startsWith(`[ -z "$drover_d" ] || rm -f -- "$drover_d"/*; { ${defs}\n} 2>"$drover_d/2.e"; `));
   t.true(text.includes(`tail --pid=$$ -c +1 -f "$drover_d/2.o" 2>/dev/null & drover_t1=$!`));
-  t.true(text.includes(`( eval drover_f ) </dev/null >"$drover_d/2.o" 2>>"$drover_d/2.e"; drover_s=$?; kill $drover_t1 $drover_t2`));
+  t.true(text.includes(`( eval drover_f ) </dev/null >"$drover_d/2.o" 2>>"$drover_d/2.e"; drover_s=$?; kill -9 $drover_t1 $drover_t2`));
   t.throws(() => frameCommand('true', NONCE, { seq: 1, definitions: 'f() {\0}' }), { message: /NUL/ });
 });
 
