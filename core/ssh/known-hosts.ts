@@ -101,12 +101,60 @@ export function hostFieldMatches(field: string, host: string, port: number): boo
   return matched;
 }
 
+/**
+ * The entries' plain names indexed, so finding a host's entries does not test every entry.
+ * Why: every connection looked its host up in every entry (twice), so a run over N hosts whose
+ * known_hosts lists them all did O(N²) matches — ~1M at 500 hosts. Hashed names, wildcards and
+ * negations cannot be indexed: those entries are still tested one by one.
+ */
+interface NameIndex {
+  byName: Map<string, KnownHostEntry[]>;
+  /** Entries that must be tested against each name (hashed, wildcard or negated host fields). */
+  scanned: KnownHostEntry[];
+  revoked: KnownHostEntry[];
+  /** File order, to return matches in the order the files list them. */
+  order: Map<KnownHostEntry, number>;
+}
+
+const nameIndexes = new WeakMap<readonly KnownHostEntry[], NameIndex>();
+
+function nameIndex(entries: readonly KnownHostEntry[]): NameIndex {
+  let index = nameIndexes.get(entries);
+  if (index) return index;
+  index = { byName: new Map(), scanned: [], revoked: [], order: new Map() };
+  entries.forEach((e, i) => {
+    index!.order.set(e, i);
+    if (e.marker === 'revoked') index!.revoked.push(e);
+    if (e.marker) return;
+    if (e.hosts.startsWith('|1|') || /[*?!]/.test(e.hosts)) {
+      index!.scanned.push(e);
+      return;
+    }
+    for (const name of new Set(e.hosts.split(',').map((n) => n.toLowerCase()))) {
+      const list = index!.byName.get(name);
+      if (list) list.push(e);
+      else index!.byName.set(name, [e]);
+    }
+  });
+  nameIndexes.set(entries, index);
+  return index;
+}
+
+/** The (unmarked) entries whose host field names host:port, in file order. */
+export function entriesNaming(entries: readonly KnownHostEntry[], host: string, port: number): KnownHostEntry[] {
+  const index = nameIndex(entries);
+  const plain = index.byName.get(knownHostName(host, port).toLowerCase()) ?? [];
+  const scanned = index.scanned.filter((e) => hostFieldMatches(e.hosts, host, port));
+  if (!scanned.length) return plain;
+  return [...plain, ...scanned].sort((a, b) => index.order.get(a)! - index.order.get(b)!);
+}
+
 /** Checks the key a host offered against known_hosts entries (OpenSSH semantics). */
 export function verifyHostKey(entries: readonly KnownHostEntry[], host: string, port: number, key: Buffer): Verdict {
-  const revoked = entries.find((e) => e.marker === 'revoked' && e.key.equals(key));
+  const revoked = nameIndex(entries).revoked.find((e) => e.key.equals(key));
   if (revoked) return { kind: 'revoked', entry: revoked };
   const type = keyBlobType(key);
-  const mine = entries.filter((e) => !e.marker && hostFieldMatches(e.hosts, host, port));
+  const mine = entriesNaming(entries, host, port);
   const same = mine.find((e) => e.key.equals(key));
   if (same) return { kind: 'match', entry: same };
   // A different key of the SAME type is a changed key; a key of a type never recorded is just unknown.
@@ -130,7 +178,7 @@ const DEFAULT_HOST_KEY_ALGORITHMS = [
  * them): otherwise a host known by its RSA key would be asked for its ed25519 key and look unknown.
  */
 export function hostKeyAlgorithms(entries: readonly KnownHostEntry[], host: string, port: number): string[] {
-  const known = new Set(entries.filter((e) => !e.marker && hostFieldMatches(e.hosts, host, port)).map((e) => e.keyType));
+  const known = new Set(entriesNaming(entries, host, port).map((e) => e.keyType));
   const algoType = (a: string) => (a.startsWith('rsa-sha2-') ? 'ssh-rsa' : a);
   const first = DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => known.has(algoType(a)));
   return [...first, ...DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => !first.includes(a))];
@@ -139,16 +187,24 @@ export function hostKeyAlgorithms(entries: readonly KnownHostEntry[], host: stri
 /** Reads known_hosts files in order; a missing file is empty. */
 const parsedKnownHosts = parsedFileCache((data, file) => parseKnownHosts(data.toString('utf8'), file));
 
+// The same files, unchanged, give the same array: its name index (above) is built once per run, not per host.
+const loadedKnownHosts = new Map<string, { parts: readonly KnownHostEntry[][]; all: KnownHostEntry[] }>();
+
 export async function loadKnownHosts(files: readonly string[]): Promise<KnownHostEntry[]> {
-  const all: KnownHostEntry[] = [];
+  const parts: KnownHostEntry[][] = [];
   for (const f of files) {
     try {
-      all.push(...(await parsedKnownHosts(f)));
+      parts.push(await parsedKnownHosts(f));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw e;
     }
   }
+  const key = files.join('\0');
+  const hit = loadedKnownHosts.get(key);
+  if (hit && hit.parts.length === parts.length && hit.parts.every((p, i) => p === parts[i])) return hit.all;
+  const all = parts.flat();
+  loadedKnownHosts.set(key, { parts, all });
   return all;
 }
 

@@ -137,3 +137,30 @@ test('keys are never "recorded" into something that is not a regular file (UserK
   await t.throwsAsync(replaceKnownHostKeys(devnull, 'h', 22, []), { message: /is not a regular file/ });
   t.true(statSync(devnull).isCharacterDevice(), 'still the device');
 });
+
+// The name index (a run's connections no longer test every entry) must give exactly the scan's answer.
+test('entriesNaming agrees with testing every entry, order included', async (t) => {
+  const { entriesNaming, hostFieldMatches, parseKnownHosts } = await import('../../../core/ssh/known-hosts.ts');
+  const key = (n: number) => Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, n)]).toString('base64');
+  const { createHmac } = await import('node:crypto');
+  const salt = Buffer.alloc(20, 7);
+  const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('10.0.0.9').digest('base64')}`;
+  const text = [
+    `web1.example.org,10.0.0.1 ssh-ed25519 ${key(1)}`,
+    `*.example.org ssh-ed25519 ${key(2)}`,
+    `WEB1.example.org ssh-ed25519 ${key(3)}`,
+    `!web1.example.org,web* ssh-ed25519 ${key(4)}`,
+    `${hashed} ssh-ed25519 ${key(5)}`,
+    `@revoked web1.example.org ssh-ed25519 ${key(6)}`,
+    `[10.0.0.1]:2222 ssh-ed25519 ${key(7)}`,
+    `10.0.0.?,db1 ssh-ed25519 ${key(8)}`,
+  ].join('\n');
+  const entries = parseKnownHosts(text, 'kh');
+  for (const [host, port] of [['web1.example.org', 22], ['web2.example.org', 22], ['10.0.0.1', 22], ['10.0.0.1', 2222], ['10.0.0.9', 22], ['db1', 22], ['DB1', 22], ['nothing', 22]] as const) {
+    const scan = entries.filter((e) => !e.marker && hostFieldMatches(e.hosts, host, port)).map((e) => e.line);
+    t.deepEqual(entriesNaming(entries, host, port).map((e) => e.line), scan, `${host}:${port}`);
+  }
+  // and the lookups are not all empty: the cases above exercise the index
+  t.deepEqual(entriesNaming(entries, 'web1.example.org', 22).map((e) => e.line), [1, 2, 3]);
+  t.deepEqual(entriesNaming(entries, '10.0.0.9', 22).map((e) => e.line), [5, 8]);
+});
