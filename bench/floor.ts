@@ -3,7 +3,7 @@
 // Uses ssh2 directly (no drover code), verifying host keys against the lab's known_hosts like the runners do.
 // All hosts run in parallel, as a runner with forks = hosts would. Prints one JSON object on stdout.
 //
-// Usage: node --import=tsx bench/floor.ts --hosts HOSTS.json --key KEYFILE --known-hosts FILE --tasks N
+// Usage: node --import=tsx bench/floor.ts (bench/run.ts runs it compiled: bench/out/floor.mjs) --hosts HOSTS.json --key KEYFILE --known-hosts FILE --tasks N
 //   HOSTS.json: [{ "name": "node1.example.org", "address": "10.88.0.11", "port": 22 }, ...]
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -28,6 +28,8 @@ interface Target {
   name: string;
   address: string;
   port: number;
+  /** This host's private key file (a fleet of several labs has one key per lab); default --key. */
+  key?: string;
 }
 
 /** Base64 key blobs known_hosts lists for `address` (plain, [address]:port, or hashed |1| entries). */
@@ -60,7 +62,8 @@ function connectOne(target: Target, privateKey: Buffer, knownHosts: string): Pro
       port: target.port,
       username: 'root',
       privateKey,
-      readyTimeout: 30_000,
+      // Hundreds of simultaneous handshakes share 2 cores: the floor waits for them (it has no pacing of its own).
+      readyTimeout: 300_000,
       hostVerifier: (key: Buffer) => allowed.includes(key.toString('base64')),
     });
   });
@@ -100,7 +103,12 @@ async function main(): Promise<void> {
     throw new Error('usage: floor.ts --hosts HOSTS.json --key KEYFILE --known-hosts FILE --tasks N');
   }
   const targets = JSON.parse(readFileSync(values.hosts, 'utf8')) as Target[];
-  const privateKey = readFileSync(values.key);
+  const keys = new Map<string, Buffer>();
+  const keyOf = (t: Target) => {
+    const file = t.key ?? values.key!;
+    if (!keys.has(file)) keys.set(file, readFileSync(file));
+    return keys.get(file)!;
+  };
   const knownHosts = readFileSync(values['known-hosts'], 'utf8');
   const tasks = Number(values.tasks);
 
@@ -108,7 +116,7 @@ async function main(): Promise<void> {
   const perHost = await Promise.all(
     targets.map(async (target) => {
       const t0 = performance.now();
-      const client = await connectOne(target, privateKey, knownHosts);
+      const client = await connectOne(target, keyOf(target), knownHosts);
       const channel = await openShell(client);
       const connectMs = performance.now() - t0;
       const trips: number[] = [];

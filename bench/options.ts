@@ -2,7 +2,13 @@
 import { parseArgs } from 'node:util';
 
 export type Workload = 'ten' | 'forty';
-export type Runner = 'drover' | 'ansible';
+export type Runner = 'drover' | 'ansible' | 'mitogen';
+/** Every runner, in the order the tables show them. */
+export const RUNNERS: readonly Runner[] = ['drover', 'ansible', 'mitogen'];
+/** The runners built on ansible-playbook (plain, and with Mitogen's strategy). */
+export const isAnsibleRunner = (r: Runner): boolean => r !== 'drover';
+/** The largest host count bench/run.ts can bring up (labs of 80 hosts, several of them). */
+export const MAX_BENCH_HOSTS = 500;
 
 /** One measured configuration: a workload on N hosts, with or without the lab's added delay. */
 export interface Scenario {
@@ -17,8 +23,10 @@ export interface BenchOptions {
   runners: Runner[];
   /** Measured rounds per runner (each round: reset, first run, second run). */
   runs: number;
-  /** Rounds for Ansible when fewer are affordable (it takes ~20-50x longer); default = runs. */
+  /** Rounds for Ansible and Ansible+Mitogen when fewer are affordable (they take ~20-50x longer); default = runs. */
   ansibleRuns: number;
+  /** Ansible and Ansible+Mitogen are measured only on scenarios with at most this many hosts. */
+  ansibleMaxHosts: number;
   /** Floor measurements per scenario. */
   floorRuns: number;
   keepLab: boolean;
@@ -34,14 +42,16 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]
 
   --quick              smoke test: ten tasks on 1 and 5 hosts, 1 run each, no delay scenario
-  --hosts 1,5,20,50    host counts (default 1,5,20,50)
+  --hosts 1,5,20,50    host counts, 1 to 500 (default 1,5,20,50; above 80 hosts the bench runs several labs)
   --workloads ten,forty
                        task sets (default ten,forty)
   --delay-hosts N      also run ten tasks on N hosts with --delay-ms added each way (default 20; 0 = skip)
   --delay-ms MS        the added one-way delay (default 25)
   --runs N             measured rounds per runner and scenario (default 3)
-  --ansible-runs N     rounds for Ansible (default: --runs)
-  --runners drover,ansible
+  --ansible-runs N     rounds for Ansible and Ansible+Mitogen (default: --runs)
+  --ansible-max-hosts N
+                       measure Ansible and Ansible+Mitogen only up to N hosts (default 200)
+  --runners drover,ansible,mitogen
   --keep-lab           leave the lab up afterwards
   --lab NAME           lab instance to use (default bench)
   --append             add this invocation's rounds to the stored results of the same scenarios (more rounds)
@@ -49,7 +59,7 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 function numberList(flag: string, text: string): number[] {
   const xs = text.split(',').map((s) => Number(s.trim()));
-  for (const x of xs) if (!Number.isInteger(x) || x < 1 || x > 50) throw new Error(`${flag}: host counts are whole numbers from 1 to 50, got "${text}"`);
+  for (const x of xs) if (!Number.isInteger(x) || x < 1 || x > MAX_BENCH_HOSTS) throw new Error(`${flag}: host counts are whole numbers from 1 to ${MAX_BENCH_HOSTS}, got "${text}"`);
   return xs;
 }
 
@@ -72,6 +82,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'delay-ms': { type: 'string' },
       runs: { type: 'string' },
       'ansible-runs': { type: 'string' },
+      'ansible-max-hosts': { type: 'string' },
       runners: { type: 'string' },
       'keep-lab': { type: 'boolean' },
       lab: { type: 'string' },
@@ -84,8 +95,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const hosts = v.hosts ? numberList('--hosts', v.hosts) : quick ? [1, 5] : [1, 5, 20, 50];
   const workloads = (v.workloads ?? (quick ? 'ten' : 'ten,forty')).split(',').map((w) => w.trim());
   for (const w of workloads) if (w !== 'ten' && w !== 'forty') throw new Error(`--workloads: unknown workload "${w}" (ten, forty)`);
-  const runners = (v.runners ?? 'drover,ansible').split(',').map((r) => r.trim());
-  for (const r of runners) if (r !== 'drover' && r !== 'ansible') throw new Error(`--runners: unknown runner "${r}" (drover, ansible)`);
+  const runners = (v.runners ?? RUNNERS.join(',')).split(',').map((r) => r.trim());
+  for (const r of runners) if (!(RUNNERS as readonly string[]).includes(r)) throw new Error(`--runners: unknown runner "${r}" (${RUNNERS.join(', ')})`);
   const delayHosts = positive('--delay-hosts', v['delay-hosts'], quick ? 0 : 20, 0);
   if (delayHosts > 50) throw new Error(`--delay-hosts: at most 50, got ${delayHosts}`);
   const delayMs = positive('--delay-ms', v['delay-ms'], 25);
@@ -100,6 +111,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     runners: runners as Runner[],
     runs,
     ansibleRuns: positive('--ansible-runs', v['ansible-runs'], runs),
+    ansibleMaxHosts: positive('--ansible-max-hosts', v['ansible-max-hosts'], 200),
     floorRuns: 3,
     keepLab: v['keep-lab'] ?? false,
     lab: v.lab ?? 'bench',
@@ -116,4 +128,14 @@ export function scenarioKey(s: Scenario): string {
 
 export function tasksOf(workload: Workload): number {
   return workload === 'ten' ? 10 : 40;
+}
+
+/** The runners measured on a scenario: Ansible's two only up to --ansible-max-hosts (a run there takes minutes). */
+export function runnersFor(opts: Pick<BenchOptions, 'runners' | 'ansibleMaxHosts'>, s: Scenario): Runner[] {
+  return opts.runners.filter((r) => !isAnsibleRunner(r) || s.hosts <= opts.ansibleMaxHosts);
+}
+
+/** Measured rounds of a runner. */
+export function roundsOf(opts: Pick<BenchOptions, 'runs' | 'ansibleRuns'>, r: Runner): number {
+  return isAnsibleRunner(r) ? opts.ansibleRuns : opts.runs;
 }

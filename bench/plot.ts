@@ -1,4 +1,4 @@
-// Draws wall time against host count for both runners as a small standalone SVG (no plotting dependency; pure).
+// Draws wall time against host count for the three runners as a small standalone SVG (no plotting dependency; pure).
 import type { ScenarioSummary } from './stats.ts';
 
 interface Series {
@@ -8,9 +8,9 @@ interface Series {
   points: { hosts: number; seconds: number }[];
 }
 
-const W = 760;
+const W = 820;
 const H = 460;
-const M = { left: 70, right: 230, top: 40, bottom: 55 };
+const M = { left: 70, right: 260, top: 40, bottom: 55 };
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -28,6 +28,8 @@ function seriesOf(summaries: readonly ScenarioSummary[], workload: 'ten' | 'fort
   return [
     { label: `Ansible, first run, ${tag}`, color: '#d62728', dashed, points: pick((s) => s.runners.ansible?.first?.wallMs) },
     { label: `Ansible, second run, ${tag}`, color: '#ff9896', dashed, points: pick((s) => s.runners.ansible?.second?.wallMs) },
+    { label: `Ansible+Mitogen, first run, ${tag}`, color: '#2ca02c', dashed, points: pick((s) => s.runners.mitogen?.first?.wallMs) },
+    { label: `Ansible+Mitogen, second run, ${tag}`, color: '#98df8a', dashed, points: pick((s) => s.runners.mitogen?.second?.wallMs) },
     { label: `drover, first run, ${tag}`, color: '#1f77b4', dashed, points: pick((s) => s.runners.drover?.first?.wallMs) },
     { label: `drover, second run, ${tag}`, color: '#17becf', dashed, points: pick((s) => s.runners.drover?.second?.wallMs) },
     { label: `floor, ${tag}`, color: '#555555', dashed, points: pick((s) => s.floorMs) },
@@ -58,10 +60,14 @@ export function renderPlot(summaries: readonly ScenarioSummary[]): string {
       if (v * k < hi) out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${y(v * k).toFixed(1)}" y2="${y(v * k).toFixed(1)}" stroke="#f2f2f2"/>`);
     }
   }
-  const ticks = [...new Set([1, 5, 10, 20, 30, 40, 50, ...all.map((p) => p.hosts)])].filter((h) => h <= maxHosts).sort((a, b) => a - b);
+  const ticks = [...new Set([1, 20, 50, ...all.map((p) => p.hosts)])].filter((h) => h <= maxHosts).sort((a, b) => a - b);
+  let lastLabel = -Infinity;
   for (const h of ticks) {
+    // Host counts close together on a 500-host axis (1, 5, 20) would print over each other: label the first.
+    const labelled = x(h) - lastLabel >= 24;
+    if (labelled) lastLabel = x(h);
     out.push(`<line x1="${x(h).toFixed(1)}" x2="${x(h).toFixed(1)}" y1="${M.top + ph}" y2="${M.top + ph + 5}" stroke="#333"/>`);
-    out.push(`<text x="${x(h).toFixed(1)}" y="${M.top + ph + 18}" text-anchor="middle">${h}</text>`);
+    if (labelled) out.push(`<text x="${x(h).toFixed(1)}" y="${M.top + ph + 18}" text-anchor="middle">${h}</text>`);
   }
   out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="#333"/>`);
   out.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + ph}" stroke="#333"/>`);

@@ -3,13 +3,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { labDelay, labUndelay } from '../core/lab/delay.ts';
-import type { LabState } from '../core/lab/index.ts';
 import { describeEnvironment, type Environment } from './environment.ts';
-import { benchLab, readHostFile, resetHosts, shutdownLab, sizedInventory, WORKLOAD_ROOT } from './lab-hosts.ts';
-import { parseBenchArgs, scenarioKey, tasksOf, USAGE, type BenchOptions, type Runner, type Scenario } from './options.ts';
+import { benchFleet, fleetInventory, readHostFile, resetFleetHosts, shutdownFleet, WORKLOAD_ROOT, type BenchFleet, type FleetHost } from './lab-hosts.ts';
+import { parseBenchArgs, roundsOf, runnersFor, scenarioKey, tasksOf, USAGE, type BenchOptions, type Runner, type Scenario } from './options.ts';
 import { renderPlot } from './plot.ts';
 import { renderResults } from './report.ts';
-import { ansibleArgv, droverArgv, OUT, REPO, runFloor, runOnce, runStartup, STARTUP_COMMANDS, writeAnsibleConfig, type Measurement, type RunRecord } from './runners.ts';
+import { commandLine, MITOGEN_STRATEGY_PLUGINS, OUT, REPO, runFloor, runOnce, runStartup, STARTUP_COMMANDS, writeAnsibleConfig, type Measurement, type RunRecord } from './runners.ts';
 import { summarise, type ScenarioResult } from './stats.ts';
 
 /** Where a bench invocation keeps its scenario JSON and writes its report; --quick smoke tests stay out of RESULTS.md. */
@@ -26,11 +25,9 @@ function say(line: string): void {
 }
 
 /** Checks what a first run left on a host: the template names the host, the symlink points at a.conf. */
-async function verifyFirstRun(lab: LabState, host: LabState['hosts'][number], runner: Runner): Promise<void> {
-  const t = await readHostFile(lab, host.short, `${WORKLOAD_ROOT}/s1/t.conf`);
-  const link = await readHostFile(lab, host.short, `${WORKLOAD_ROOT}/s1/link`);
-  const a = await readHostFile(lab, host.short, `${WORKLOAD_ROOT}/s1/a.conf`);
-  const c = await readHostFile(lab, host.short, `${WORKLOAD_ROOT}/s1/c.conf`);
+async function verifyFirstRun(host: FleetHost, runner: Runner): Promise<void> {
+  const read = (file: string) => readHostFile(host.lab, host.short, `${WORKLOAD_ROOT}/s1/${file}`);
+  const [t, link, a, c] = await Promise.all([read('t.conf'), read('link'), read('a.conf'), read('c.conf')]);
   const problems: string[] = [];
   if (!t?.includes(`host=${host.name}`)) problems.push(`t.conf is ${JSON.stringify(t)}`);
   if (a === null || link !== a) problems.push('link does not read as a.conf');
@@ -42,50 +39,50 @@ function describe(r: RunRecord): string {
   return `${r.runner.padEnd(7)} ${r.pass.padEnd(6)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} s wall, ${(r.cpuMs / 1000).toFixed(2).padStart(7)} s CPU, ${(r.peakTreeRssKb / 1024).toFixed(0).padStart(4)} MB, changed=${r.changed}${r.exitCode ? ` EXIT ${r.exitCode} (${r.log})` : ''}`;
 }
 
-async function runScenario(lab: LabState, scenario: Scenario, opts: BenchOptions, paths: OutputPaths): Promise<ScenarioResult> {
+async function runScenario(fleet: BenchFleet, scenario: Scenario, opts: BenchOptions, paths: OutputPaths): Promise<ScenarioResult> {
   const key = scenarioKey(scenario);
   const startedAt = new Date().toISOString();
-  const inv = await sizedInventory(lab, scenario.hosts, path.join(OUT, lab.name));
+  const inv = await fleetInventory(fleet, scenario.hosts, path.join(OUT, opts.lab));
+  const runners = runnersFor(opts, scenario);
   const tasks = tasksOf(scenario.workload);
   say(`scenario ${key}: ${scenario.hosts} host(s), ${tasks} tasks${scenario.delayMs ? `, +${scenario.delayMs} ms each way` : ''}`);
-  if (scenario.delayMs) await Promise.all(inv.hosts.map((h) => labDelay(lab, h.short, scenario.delayMs)));
+  if (scenario.delayMs) await Promise.all(inv.hosts.map((h) => labDelay(h.lab, h.short, scenario.delayMs)));
   const result: ScenarioResult = {
     scenario,
     key,
     startedAt,
     finishedAt: '',
-    commands: { drover: droverArgv(scenario.workload, inv.file, scenario.hosts).join(' '), ansible: ansibleArgv(scenario.workload, inv.file, scenario.hosts).join(' ') },
+    commands: Object.fromEntries(runners.map((r) => [r, commandLine(r, scenario.workload, inv.file, scenario.hosts)])),
     floor: [],
     runs: [],
   };
   try {
     for (let i = 1; i <= opts.floorRuns; i++) {
-      const f = await runFloor(inv.floorHostsFile, lab.keyFile, lab.knownHostsFile, tasks, key, i);
+      const f = await runFloor(inv.floorHostsFile, inv.hosts[0].lab.keyFile, fleet.knownHostsFile, tasks, key, i);
       result.floor.push(f);
       say(`  floor        ${(f.totalMs / 1000).toFixed(2).padStart(7)} s (connect ${f.connectMsMedian.toFixed(0)} ms, round trip ${f.roundTripMsMedian.toFixed(2)} ms; as a process ${(f.process.wallMs / 1000).toFixed(2)} s)`);
     }
-    const rounds = Math.max(opts.runners.includes('drover') ? opts.runs : 0, opts.runners.includes('ansible') ? opts.ansibleRuns : 0);
+    const rounds = Math.max(...runners.map((r) => roundsOf(opts, r)));
     for (let round = 1; round <= rounds; round++) {
-      // Alternate who goes first, so drift in the machine's load does not favour one runner.
-      const order: Runner[] = round % 2 ? ['drover', 'ansible'] : ['ansible', 'drover'];
+      // Rotate who goes first, so drift in the machine's load does not favour one runner.
+      const order = runners.map((_, i) => runners[(i + round - 1) % runners.length]);
       for (const runner of order) {
-        if (!opts.runners.includes(runner)) continue;
-        if (round > (runner === 'drover' ? opts.runs : opts.ansibleRuns)) continue;
-        await resetHosts(lab, inv.hosts);
+        if (round > roundsOf(opts, runner)) continue;
+        await resetFleetHosts(inv.hosts);
         for (const pass of ['first', 'second'] as const) {
           const r = await runOnce(runner, scenario.workload, inv.file, scenario.hosts, { pass, round, tag: key });
           result.runs.push(r);
           say(`  r${round} ${describe(r)}`);
           if (pass === 'first' && r.exitCode === 0) {
-            await verifyFirstRun(lab, inv.hosts[0], runner);
-            await verifyFirstRun(lab, inv.hosts[inv.hosts.length - 1], runner);
+            await verifyFirstRun(inv.hosts[0], runner);
+            await verifyFirstRun(inv.hosts[inv.hosts.length - 1], runner);
           }
         }
       }
     }
   } finally {
-    if (scenario.delayMs) await Promise.all(inv.hosts.map((h) => labUndelay(lab, h.short)));
-    await resetHosts(lab, inv.hosts).catch(() => undefined);
+    if (scenario.delayMs) await Promise.all(inv.hosts.map((h) => labUndelay(h.lab, h.short)));
+    await resetFleetHosts(inv.hosts).catch(() => undefined);
   }
   result.finishedAt = new Date().toISOString();
   await mkdir(paths.results, { recursive: true });
@@ -102,6 +99,19 @@ async function runScenario(lab: LabState, scenario: Scenario, opts: BenchOptions
   }
   await writeFile(file, JSON.stringify(result, null, 2) + '\n');
   return result;
+}
+
+/** Ansible + Mitogen is Debian's ansible-mitogen package (for its ansible-core 2.14): installed when missing. */
+async function ensureMitogen(): Promise<void> {
+  if (existsSync(path.join(MITOGEN_STRATEGY_PLUGINS, 'mitogen_linear.py'))) return;
+  say('installing ansible-mitogen (apt-get install ansible-mitogen)');
+  const { execFile } = await import('node:child_process');
+  await new Promise<void>((resolve, reject) =>
+    execFile('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'ansible-mitogen'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }, (err, _out, stderr) =>
+      err ? reject(new Error(`apt-get install ansible-mitogen failed: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)) : resolve(),
+    ),
+  );
+  if (!existsSync(path.join(MITOGEN_STRATEGY_PLUGINS, 'mitogen_linear.py'))) throw new Error(`ansible-mitogen installed, but ${MITOGEN_STRATEGY_PLUGINS}/mitogen_linear.py is missing`);
 }
 
 /** Start-up costs (no host involved), 3 runs each: context for the fixed part of a drover run. */
@@ -146,7 +156,8 @@ async function writeReport(argv: string[], paths: OutputPaths): Promise<void> {
         .join(', then '),
       drover: 'node core/bin.js run bench/workloads/<ten|forty>.ts -i bench/out/<lab>/inventory-<N>.yml --forks <N>',
       ansible: 'ansible-playbook -i bench/out/<lab>/inventory-<N>.yml -f <N> bench/workloads/<ten|forty>.yml',
-      floor: 'node --import=tsx bench/floor.ts --hosts bench/out/<lab>/floor-hosts-<N>.json --key <lab key> --known-hosts <lab known_hosts> --tasks <10|40>',
+      mitogen: `ANSIBLE_STRATEGY_PLUGINS=${MITOGEN_STRATEGY_PLUGINS} ANSIBLE_STRATEGY=mitogen_linear ansible-playbook -i bench/out/<lab>/inventory-<N>.yml -f <N> bench/workloads/<ten|forty>.yml`,
+      floor: 'node bench/out/floor.mjs (bench/floor.ts with types stripped by esbuild) --hosts bench/out/<lab>/floor-hosts-<N>.json --key <lab key> --known-hosts <bench known_hosts> --tasks <10|40>',
     },
     notes,
   });
@@ -189,9 +200,10 @@ async function main(argv: string[]): Promise<number> {
   const invocations = [...(before?.invocations ?? (before?.argv ? [{ at: '', argv: before.argv }] : [])), { at: new Date().toISOString(), argv, commit: env.commit }];
   await writeFile(envFile, JSON.stringify({ ...env, argv, invocations }, null, 2) + '\n');
   await writeAnsibleConfig();
+  if (opts.runners.includes('mitogen')) await ensureMitogen();
   const maxHosts = Math.max(...opts.scenarios.map((s) => s.hosts));
-  say(`bringing up lab '${opts.lab}' with ${maxHosts} host(s)`);
-  const lab = await benchLab(opts.lab, maxHosts);
+  say(`bringing up ${maxHosts} host(s) (lab '${opts.lab}'${maxHosts > 80 ? ' and more labs of 80' : ''})`);
+  const fleet = await benchFleet(opts.lab, maxHosts, path.join(OUT, opts.lab));
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -201,10 +213,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     // Untimed warm-up, once per workload this invocation measures: drover's type-check and bundle
     // caches (keyed by the playbook's content) and both runners' file caches, on one host.
-    const warm = await sizedInventory(lab, 1, path.join(OUT, lab.name));
+    const warm = await fleetInventory(fleet, 1, path.join(OUT, opts.lab));
     for (const workload of [...new Set(opts.scenarios.map((s) => s.workload))]) {
       for (const runner of opts.runners) {
-        await resetHosts(lab, warm.hosts);
+        await resetFleetHosts(warm.hosts);
         const r = await runOnce(runner, workload, warm.file, 1, { pass: 'first', round: 0, tag: `warmup-${workload}` });
         say(`warm-up ${workload} ${describe(r)}`);
         if (r.exitCode !== 0) throw new Error(`${runner} warm-up run failed (exit ${r.exitCode}); see ${r.log}`);
@@ -213,14 +225,14 @@ async function main(argv: string[]): Promise<number> {
     await measureStartup(paths);
     for (const scenario of opts.scenarios) {
       if (interrupted) break;
-      await runScenario(lab, scenario, opts, paths);
+      await runScenario(fleet, scenario, opts, paths);
       await writeReport(argv, paths);
     }
   } finally {
     process.off('SIGINT', onSigint);
     if (!opts.keepLab) {
-      say(`taking lab '${opts.lab}' down`);
-      await shutdownLab(opts.lab);
+      say(`taking the bench labs down`);
+      await shutdownFleet(opts.lab);
     }
   }
   return interrupted ? 130 : 0;

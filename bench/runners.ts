@@ -83,6 +83,22 @@ export function ansibleArgv(workload: Workload, inventory: string, forks: number
   return ['ansible-playbook', '-i', path.relative(REPO, inventory), '-f', String(forks), `bench/workloads/${workload}.yml`];
 }
 
+/** Debian's ansible-mitogen (0.3.3, for ansible-core 2.14): its strategy plugins. */
+export const MITOGEN_STRATEGY_PLUGINS = '/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy';
+
+/**
+ * Ansible + Mitogen: the same ansible-playbook command, config, inventory, key and known_hosts, with
+ * Mitogen's linear strategy (one persistent Python interpreter per host, modules run in it).
+ */
+export const MITOGEN_ENV = { ANSIBLE_STRATEGY_PLUGINS: MITOGEN_STRATEGY_PLUGINS, ANSIBLE_STRATEGY: 'mitogen_linear' } as const;
+
+/** The command line as RESULTS.md shows it for each runner. */
+export function commandLine(runner: Runner, workload: Workload, inventory: string, forks: number): string {
+  if (runner === 'drover') return droverArgv(workload, inventory, forks).join(' ');
+  const argv = ansibleArgv(workload, inventory, forks).join(' ');
+  return runner === 'mitogen' ? `${Object.entries(MITOGEN_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} ${argv}` : argv;
+}
+
 /**
  * ansible.cfg for the benchmark: pipelining on, no fact gathering, the lab's known_hosts with strict
  * checking (the inventory passes it in ansible_ssh_common_args), Ansible's default ssh_args
@@ -138,7 +154,14 @@ export async function runOnce(
     m = await measure(ansibleArgv(workload, inventory, forks), {
       log,
       controlDir,
-      env: { ...process.env, ANSIBLE_CONFIG: path.join(OUT, 'ansible.cfg'), ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0' },
+      env: {
+        ...process.env,
+        ANSIBLE_CONFIG: path.join(OUT, 'ansible.cfg'),
+        ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir,
+        ANSIBLE_NOCOLOR: '1',
+        ANSIBLE_FORCE_COLOR: '0',
+        ...(runner === 'mitogen' ? MITOGEN_ENV : {}),
+      },
     });
     await rm(controlDir, { recursive: true, force: true });
   }
@@ -175,11 +198,22 @@ export interface FloorRecord {
   process: Measurement;
 }
 
+/**
+ * bench/floor.ts compiled to plain JavaScript (esbuild, types stripped, nothing bundled), so the floor as
+ * a process pays `node` start-up only, like drover's bin.js — not tsx's loader (~0.1 s).
+ */
+async function floorScript(): Promise<string> {
+  const out = path.join(OUT, 'floor.mjs');
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [FLOOR], outfile: out, format: 'esm', platform: 'node', bundle: false, logLevel: 'error' });
+  return out;
+}
+
 export async function runFloor(hostsFile: string, keyFile: string, knownHostsFile: string, tasks: number, tag: string, round: number): Promise<FloorRecord> {
   const logDir = path.join(OUT, 'logs');
   await mkdir(logDir, { recursive: true });
   const log = path.join(logDir, `${tag}-floor-r${round}.log`);
-  const m = await measure(['node', '--import=tsx', FLOOR, '--hosts', hostsFile, '--key', keyFile, '--known-hosts', knownHostsFile, '--tasks', String(tasks)], { log });
+  const m = await measure(['node', await floorScript(), '--hosts', hostsFile, '--key', keyFile, '--known-hosts', knownHostsFile, '--tasks', String(tasks)], { log });
   if (m.exitCode !== 0) throw new Error(`floor measurement failed (exit ${m.exitCode}); see ${log}`);
   const inner = JSON.parse((await readFile(log, 'utf8')).trim().split('\n').pop()!) as Omit<FloorRecord, 'process'>;
   return { ...inner, process: m };

@@ -1,5 +1,5 @@
 // Summaries of measured runs: medians per runner and pass, ratios, the floor, and the issue-7 targets (pure).
-import type { Runner, Scenario } from './options.ts';
+import { RUNNERS, type Runner, type Scenario } from './options.ts';
 import type { FloorRecord, RunRecord } from './runners.ts';
 
 /** What one scenario's JSON file in bench/out/results holds. */
@@ -8,7 +8,7 @@ export interface ScenarioResult {
   key: string;
   startedAt: string;
   finishedAt: string;
-  commands: Record<Runner, string>;
+  commands: Partial<Record<Runner, string>>;
   floor: FloorRecord[];
   runs: RunRecord[];
 }
@@ -29,6 +29,8 @@ export interface PassSummary {
   changed: number;
   /** Any run failed or had unreachable hosts. */
   errors: number;
+  /** Hosts reported unreachable, summed over the runs (every host is healthy: each one is a false report). */
+  unreachable: number;
   load1: number;
 }
 
@@ -64,13 +66,14 @@ function summarisePass(runs: readonly RunRecord[]): PassSummary | undefined {
     playMs: runs.every((r) => r.playMs !== undefined) ? median(runs.map((r) => r.playMs!)) : undefined,
     changed: median(runs.map((r) => r.changed)),
     errors: runs.filter((r) => r.exitCode !== 0 || r.failed > 0 || r.unreachable > 0).length,
+    unreachable: runs.reduce((n, r) => n + r.unreachable, 0),
     load1: median(runs.map((r) => r.load1)),
   };
 }
 
 export function summarise(result: ScenarioResult): ScenarioSummary {
   const runners: ScenarioSummary['runners'] = {};
-  for (const runner of ['drover', 'ansible'] as const) {
+  for (const runner of RUNNERS) {
     const mine = result.runs.filter((r) => r.runner === runner);
     if (mine.length === 0) continue;
     runners[runner] = {
@@ -82,13 +85,14 @@ export function summarise(result: ScenarioResult): ScenarioSummary {
     const at = result.runs.filter((r) => r.runner === runner && r.at).map((r) => r.at);
     return at.length ? [at.reduce((a, b) => (a < b ? a : b)), at.reduce((a, b) => (a > b ? a : b))] : undefined;
   };
+  // Alternated: every other runner's rounds interleave with drover's (measured in one invocation).
   const d = span('drover');
-  const a = span('ansible');
+  const others = RUNNERS.filter((r) => r !== 'drover').map(span).filter((x) => x !== undefined);
   return {
     scenario: result.scenario,
     key: result.key,
     startedAt: result.startedAt,
-    alternated: d && a ? d[0] <= a[1] && a[0] <= d[1] : undefined,
+    alternated: d && others.length ? others.every((a) => d[0] <= a[1] && a[0] <= d[1]) : undefined,
     floorMs: median(result.floor.map((f) => f.totalMs)),
     floorConnectMs: median(result.floor.map((f) => f.connectMsMedian)),
     floorRoundTripMs: median(result.floor.map((f) => f.roundTripMsMedian)),
@@ -119,9 +123,69 @@ export interface TargetCheck {
 const fmt = (x: number | undefined, digits = 1) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
 
 /** The targets of issue 7, checked against the summaries (undefined = not measured). */
+const findIn = (summaries: readonly ScenarioSummary[], w: string, hosts: number, delay = 0) =>
+  summaries.find((s) => s.scenario.workload === w && s.scenario.hosts === hosts && s.scenario.delayMs === delay);
+
+/** RESULTS.md's first line (issue 17): the 20-host, 10-task no-change run of the three runners. */
+export function headline(summaries: readonly ScenarioSummary[]): string {
+  const t20 = findIn(summaries, 'ten', 20);
+  const d = t20?.runners.drover?.second?.wallMs;
+  const a = t20?.runners.ansible?.second?.wallMs;
+  const m = t20?.runners.mitogen?.second?.wallMs;
+  const s = (ms: number | undefined) => fmt(ms && ms / 1000, 2);
+  return `20 hosts, 10 tasks, no-change run: drover ${s(d)} s; Ansible ${s(a)} s (${fmt(ratio(a, d))}x); Ansible+Mitogen ${s(m)} s (${fmt(ratio(m, d))}x)`;
+}
+
+/** The targets of issue 17 (fleet scale), checked against the summaries (undefined = not measured). */
+export function checkScaleTargets(summaries: readonly ScenarioSummary[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const t20 = findIn(summaries, 'ten', 20);
+  const d20 = t20?.runners.drover?.second?.wallMs;
+  const m20 = t20?.runners.mitogen?.second?.wallMs;
+  const vsMitogen = ratio(m20, d20);
+  checks.push({
+    target: '20 hosts, 10 tasks, no-change run: ≥ 25x faster than Ansible + Mitogen',
+    measured: `Ansible+Mitogen ${fmt(m20 && m20 / 1000, 2)} s / drover ${fmt(d20 && d20 / 1000, 2)} s = ${fmt(vsMitogen)}x`,
+    met: vsMitogen === undefined ? undefined : vsMitogen >= 25,
+  });
+  const toProcessFloor = ratio(d20, t20?.floorProcessMs);
+  checks.push({
+    target: '20 hosts, 10 tasks, no-change run: within 1.3x of the floor measured as a process (node start-up included)',
+    measured: `drover ${fmt(d20 && d20 / 1000, 2)} s / floor as a process ${fmt(t20 && t20.floorProcessMs / 1000, 2)} s = ${fmt(toProcessFloor, 2)}x`,
+    met: toProcessFloor === undefined ? undefined : toProcessFloor <= 1.3,
+  });
+  const t50 = findIn(summaries, 'ten', 50);
+  const t500 = findIn(summaries, 'ten', 500);
+  for (const pass of ['first', 'second'] as const) {
+    const w50 = t50?.runners.drover?.[pass]?.wallMs;
+    const w500 = t500?.runners.drover?.[pass]?.wallMs;
+    const growth = ratio(w500, w50);
+    checks.push({
+      target: `500 hosts, 10 tasks, ${pass} run: wall ≤ 10x the 50-host time`,
+      measured: `drover t(500) ${fmt(w500 && w500 / 1000, 2)} s / t(50) ${fmt(w50 && w50 / 1000, 2)} s = ${fmt(growth, 2)}x`,
+      met: growth === undefined ? undefined : growth <= 10,
+    });
+  }
+  const rss500 = [t500?.runners.drover?.first?.peakTreeRssKb, t500?.runners.drover?.second?.peakTreeRssKb].filter((x) => x !== undefined);
+  const peak500 = rss500.length ? Math.max(...rss500) / 1024 : undefined;
+  checks.push({
+    target: '500 hosts: peak RSS < 300 MB',
+    measured: `drover peak RSS of the process tree over the 500-host runs: ${fmt(peak500, 0)} MB`,
+    met: peak500 === undefined ? undefined : peak500 < 300,
+  });
+  const big = summaries.filter((s) => s.scenario.hosts >= 160 && s.scenario.delayMs === 0 && s.runners.drover);
+  const runs = big.reduce((n, s) => n + (s.runners.drover?.first?.runs ?? 0) + (s.runners.drover?.second?.runs ?? 0), 0);
+  const falseUnreachable = big.reduce((n, s) => n + (s.runners.drover?.first?.unreachable ?? 0) + (s.runners.drover?.second?.unreachable ?? 0), 0);
+  checks.push({
+    target: '160+ hosts: no healthy host reported unreachable (10 consecutive runs)',
+    measured: `${runs} drover runs at ${big.map((s) => s.scenario.hosts).join(', ') || 'n/a'} hosts: ${falseUnreachable} host(s) reported unreachable`,
+    met: runs >= 10 ? falseUnreachable === 0 : undefined,
+  });
+  return checks;
+}
+
 export function checkTargets(summaries: readonly ScenarioSummary[]): TargetCheck[] {
-  const find = (w: string, hosts: number, delay = 0) =>
-    summaries.find((s) => s.scenario.workload === w && s.scenario.hosts === hosts && s.scenario.delayMs === delay);
+  const find = (w: string, hosts: number, delay = 0) => findIn(summaries, w, hosts, delay);
   const checks: TargetCheck[] = [];
 
   const t20 = find('ten', 20);
