@@ -66,15 +66,18 @@ export function checkPath(path: string, what = 'path'): void {
 
 // Sets drover_h to the SHA-256 of stdin as exactly 64 lowercase hex digits, or fails (non-zero, a
 // message on stderr, drover_h empty): a caller comparing it never mistakes a failure for a match.
-// Why openssl first: coreutils' sha256sum (Debian's, at least) does not use the CPU's SHA instructions
-// and OpenSSL does: 1.08 s against 0.38 s for 500 MB on an EPYC, paid twice per big file (probe, write).
-// `command -v` is a builtin (no fork), so the choice is made at each call: a PATH or become change
-// between commands is seen. A failing openssl is a failure, never a fallback: stdin is already read.
-// `-r` prints "<hex> *stdin", sha256sum "<hex>  -": both are cut at the first space. It sets a variable
-// instead of printing so callers need no $(...) around it: one fork+exec per hash, as before.
+// $1 = big: the input is big (>= HASH_WITH_OPENSSL_BYTES): use `openssl dgst` when the host has it.
+// Why: coreutils' sha256sum (Debian's, at least) does not use the CPU's SHA instructions and OpenSSL
+// does (1.08 s against 0.38 s for 500 MB on an EPYC, paid twice per big file: probe and write), but
+// openssl's start-up costs ~1.5 ms more CPU than sha256sum's, which a small file never wins back.
+// Otherwise sha256sum (openssl when there is no sha256sum). `command -v` is a builtin (no fork).
+// A failing tool is a failure, never a fallback: stdin is already read. `-r` prints "<hex> *stdin",
+// sha256sum "<hex>  -": both are cut at the first space. It sets a variable instead of printing, so
+// callers need no $(...) around it: one fork+exec per hash.
 const SHA256 = shellFunction(
   'drover_sha256',
-  sh`if command -v openssl >/dev/null 2>&1; then drover_t='openssl dgst -sha256 -r'; drover_h=$(openssl dgst -sha256 -r)
+  sh`if { [ "$1" = big ] && command -v openssl >/dev/null 2>&1; } || ! command -v sha256sum >/dev/null 2>&1; then
+    drover_t='openssl dgst -sha256 -r'; drover_h=$(openssl dgst -sha256 -r)
   else drover_t=sha256sum; drover_h=$(sha256sum)
   fi || { drover_h=; echo "drover: $drover_t failed" >&2; return 1; }
   drover_h=\${drover_h%% *}
@@ -84,6 +87,9 @@ const SHA256 = shellFunction(
   esac
   drover_h=; echo "drover: $drover_t printed no SHA-256" >&2; return 1`,
 );
+
+/** From this size, a hash on the host is computed with openssl when it is there (see drover_sha256). */
+export const HASH_WITH_OPENSSL_BYTES = 1 << 20;
 
 // One function, defined once per shell session (see shellFunction). It prints sections of the caller's
 // ProbeFrame (nonce $1) under the name $2 (see fileSections), so the file's own bytes travel raw and
@@ -117,7 +123,9 @@ const PROBE = shellFunction(
   if [ "$5" != 0 ] && [ "$k" = file ] && [ -n "$6" ]; then
     # rc=3: the file reads but its hash cannot be computed (an error, never a silent "changed");
     # one that cannot be opened keeps rc=0 and is reported unreadable (cat fails below)
-    if drover_sha256 < "$p" 2>/dev/null; then
+    # hash-only probes are the big-file path (sysfile src): hash those with openssl when there is one
+    if [ "$5" = 2 ]; then hs=big; else hs=small; fi
+    if drover_sha256 "$hs" < "$p" 2>/dev/null; then
       if [ "$drover_h" = "$6" ]; then r=2; fi
     elif [ -r "$p" ]; then r=3
     fi
@@ -180,7 +188,7 @@ export function readFileProbe(s: ProbeSections, name: string, path: string): Fil
   st.owner = m[5];
   st.group = m[6];
   if (main.status === 2) st.sameAsExpected = true;
-  else if (main.status === 3) throw new Error(`cannot compute the sha256 of ${st.realPath || path} on the host (openssl dgst -sha256, or sha256sum without openssl, failed)`);
+  else if (main.status === 3) throw new Error(`cannot compute the sha256 of ${st.realPath || path} on the host (sha256sum or openssl dgst -sha256 failed)`);
   else if (main.status !== 0) throw new ProbeFormatError(`${path}: status ${main.status}`);
   if (s.has(`${name}.data`)) {
     if (st.kind !== 'file' || st.sameAsExpected) throw new ProbeFormatError(`${path}: content sent for a ${st.kind}`);
@@ -263,7 +271,7 @@ export function writeFileAtomic(path: string, o: WriteOptions, tmp = tempPathFor
   if (o.sha256 !== undefined) {
     // re-read from the page cache: cheaper than a tee in the data path, and it checks what is on disk
     steps.push(
-      sh`drover_sha256 < "$t" || fail "cannot compute the sha256 of $t"; h=$drover_h`,
+      sh`drover_sha256 ${o.size >= HASH_WITH_OPENSSL_BYTES ? 'big' : 'small'} < "$t" || fail "cannot compute the sha256 of $t"; h=$drover_h`,
       sh`[ "$h" = ${o.sha256} ] || fail "the received bytes differ from the ones sent (sha256 $h, expected ${o.sha256})"`,
     );
   }
