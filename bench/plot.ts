@@ -8,9 +8,9 @@ interface Series {
   points: { hosts: number; seconds: number }[];
 }
 
-const W = 820;
+const W = 880;
 const H = 460;
-const M = { left: 70, right: 260, top: 40, bottom: 55 };
+const M = { left: 70, right: 300, top: 40, bottom: 55 };
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

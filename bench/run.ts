@@ -162,9 +162,12 @@ async function writeReport(argv: string[], paths: OutputPaths): Promise<void> {
     notes,
   });
   if (existsSync(analysisFile)) md += '\n' + (await readFile(analysisFile, 'utf8'));
-  // bench/bastion.ts's section (50 hosts behind one bastion vs direct) survives a regeneration.
-  const bastionFile = path.join(REPO, 'bench', 'bastion.md');
-  if (existsSync(bastionFile)) md += '\n' + (await readFile(bastionFile, 'utf8'));
+  // The sections of bench/bigfile.ts (big files vs scp) and bench/bastion.ts (50 hosts behind one
+  // bastion vs direct) are measured by their own scripts and survive a regeneration.
+  for (const section of ['bigfile.md', 'bastion.md']) {
+    const file = path.join(REPO, 'bench', section);
+    if (existsSync(file)) md += '\n' + (await readFile(file, 'utf8'));
+  }
   await mkdir(path.dirname(paths.report), { recursive: true });
   await writeFile(paths.report, md);
   await writeFile(paths.plot, renderPlot(summaries));
