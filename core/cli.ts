@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './errors.ts';
+import { Interrupted, UsageError } from './errors.ts';
 import { Secret } from './secret.ts';
 import { askHidden } from './prompt.ts';
 
@@ -281,6 +281,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`drover: ${err.message.replace(/^drover:? /, '')}\n`);
       return 1;
+    }
+    if (err instanceof Interrupted) {
+      process.stderr.write(`drover: ${err.message}; no host was contacted\n`);
+      return 130;
     }
     // Anything else is a bug or an environment problem, still one clear message and exit 1.
     const e = err as Error;

@@ -3,7 +3,7 @@
 // Why: a cold check loads ts-morph and builds a Program (~150 MB, ~2 s); in the runner's own process
 // that memory stays with it for the whole run. A child gives it back before the first host is contacted.
 import { spawn } from 'node:child_process';
-import { tail } from '../errors.ts';
+import { Interrupted, tail } from '../errors.ts';
 import { COMPILED, DROVER_ROOT, ownModulePath } from '../self.ts';
 import type { FreshCheck } from './check.ts';
 
@@ -28,6 +28,9 @@ export function checkInChild(abs: string): Promise<FreshCheck> {
           // fall through: report what the child printed
         }
       }
+      // Ctrl-C on a terminal reaches the whole foreground process group, this child too: that is the
+      // user stopping the run, not a failed check.
+      if (signal === 'SIGINT') return reject(new Interrupted('interrupted during the type check'));
       const why = signal ? `killed by ${signal}` : `exit code ${code}`;
       reject(new Error(`the type-check process for ${abs} failed (${why}):\n${tail(Buffer.concat(err).toString('utf8') || stdout, 15)}`));
     });

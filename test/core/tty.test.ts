@@ -41,6 +41,25 @@ tty('a failing module shows ✖ on its host line with the error, and the run exi
   t.regex(screen, /^localhost : ok=1 changed=0 unreachable=0 failed=1 skipped=0$/m);
 });
 
+// A cold type check runs in a child process, which is in the terminal's foreground group too: Ctrl-C
+// reaches it. Before, that read as a failed check: "the type-check process ... failed (killed by SIGINT)",
+// exit 1 (or, when the child had already printed, a screen of its JSON). Whenever the key lands (before,
+// during or after the check), the run is interrupted: exit 130, no error.
+tty('Ctrl-C during a cold type check is an interruption (exit 130), not a failed check', async (t) => {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'drover-tty-')), 'work');
+  const cache = mkdtempSync(path.join(tmpdir(), 'drover-tty-cache-'));
+  const argv = [process.execPath, BIN, 'run', 'test/fixtures/playbooks/tty-slow.ts', '-i', 'localhost,', '-e', `dir=${dir}`];
+  const pty = await startPty(t, argv, { cwd: REPO, env: { ...TERMINAL_ENV, XDG_CACHE_HOME: cache } });
+  // An empty cache: the check is cold (seconds: ts-morph loads in the child), and the key lands in it.
+  await new Promise((r) => setTimeout(r, 1500));
+  await pty.keys('C-c');
+  t.is(await pty.exitCode(), 130, await pty.screen());
+  const screen = await pty.screen();
+  t.log(screen);
+  t.notRegex(screen, /type-check process|failed|FreshCheck|"outcome"/);
+  t.false(existsSync(path.join(dir, 'after-wait')), 'nothing was written on the host');
+});
+
 tty('Ctrl-C on a terminal finishes the command in flight, prints the recap and exits 130', async (t) => {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), 'drover-tty-')), 'work');
   const pty = await startPty(t, run('test/fixtures/playbooks/tty-slow.ts', '-i', 'localhost,', '-e', `dir=${dir}`), { cwd: REPO, env: TERMINAL_ENV });
