@@ -2,12 +2,13 @@
 import test from 'ava';
 import { labExec, type LabState } from '../../core/lab/index.ts';
 import { gnt } from '../../modules/gnt.ts';
+import { LAB_FILE_DIR, labClusterParams } from '../support/ganeti.ts';
 import { labHost, labSerialTest, useLab } from '../support/lab.ts';
 
 // Own lab name (see the rules: unique per test file).
 const lab = useLab(test, { name: 'gday2', hosts: 3, profile: 'ganeti' });
 const labTest = labSerialTest(test);
-const FILE_DIR = '/srv/ganeti/file-storage';
+const FILE_DIR = LAB_FILE_DIR;
 
 async function inside(state: LabState, i: number, cmd: string): Promise<string> {
   const r = await labExec(state, state.hosts[i].short, ['sh', '-c', cmd]);
@@ -25,17 +26,7 @@ labTest('setup: a 3-node cluster with a diskless instance on node3 (through the 
   const state = lab();
   for (const i of [0, 1, 2]) await inside(state, i, `mkdir -p /etc/ganeti ${FILE_DIR} && echo ${FILE_DIR} > /etc/ganeti/file-storage-paths`);
   const m = open(t, state, 0);
-  await gnt.cluster(m, {
-    clusterName: state.cluster!.name,
-    masterNetdev: 'eth0',
-    masterNetmask: 24,
-    enabledHypervisors: ['fake'],
-    enabledDiskTemplates: ['file', 'diskless'],
-    nicParams: { mode: 'routed', link: '100' },
-    backendParams: { vcpus: 1, maxmem: '128M', minmem: '128M' },
-    noEtcHosts: true,
-    fileStorageDir: FILE_DIR,
-  });
+  await gnt.cluster(m, labClusterParams(state.cluster!.name));
   const key = (await inside(state, 0, 'cat /root/.ssh/id_rsa.pub')).trim();
   for (const i of [1, 2]) {
     await inside(state, i, `echo '${key}' >> /root/.ssh/authorized_keys`);

@@ -1,23 +1,16 @@
 // gnt.cluster / gnt.node / gnt.instance / gnt.verify planned from probe answers holding Ganeti 3.0.2's recorded output (no host).
 import test from 'ava';
-import { readFileSync } from 'node:fs';
 import type { RunEvent } from '../../core/events.ts';
 import { RunHost, shareRuntime } from '../../core/host.ts';
 import type { ProbeFacts } from '../../core/module.ts';
 import { ProbeFormatError, ProbeFrame } from '../../core/probe-frame.ts';
 import type { ShellCommand } from '../../core/sh.ts';
 import { gnt } from '../../modules/gnt.ts';
+import { ganetiFixture, labClusterParams, recordedGaneti } from '../support/ganeti.ts';
 import { planFromAnswer, type Answer } from '../support/plan-fixture.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/ganeti/${name}`, import.meta.url), 'utf8');
-
-/** A recorded command's output without the recording shell's final `rc=N` line, and that status. */
-function recorded(name: string): { out: string; rc: number } {
-  const text = fixture(name);
-  const m = /\nrc=(\d+)\n*$/.exec(text);
-  if (!m) throw new Error(`${name}: no final rc= line`);
-  return { out: text.slice(0, m.index + 1), rc: Number(m[1]) };
-}
+const fixture = ganetiFixture;
+const recorded = recordedGaneti;
 
 const M = 'node1.example.org';
 const state = (st: string, master = '', self = '', why = '', out = '', rc = 0): Answer => [['state', st], ['master', master], ['self', self], ['why', why], ['out', out, rc]];
@@ -43,17 +36,7 @@ async function refusal(apply: unknown): Promise<string> {
   throw new Error('apply did not refuse');
 }
 
-const lab = {
-  clusterName: 'cluster.example.org',
-  masterNetdev: 'eth0',
-  masterNetmask: 24,
-  enabledHypervisors: ['fake'],
-  enabledDiskTemplates: ['file', 'diskless'],
-  nicParams: { mode: 'routed', link: '100' },
-  backendParams: { vcpus: 1, maxmem: '128M', minmem: '128M' },
-  noEtcHosts: true,
-  fileStorageDir: '/srv/ganeti/file-storage',
-};
+const lab = labClusterParams();
 const INIT = "gnt-cluster init --master-netdev=eth0 --master-netmask=24 --enabled-hypervisors=fake --enabled-disk-templates=file,diskless --file-storage-dir=/srv/ganeti/file-storage -N 'mode=routed,link=100' -B 'vcpus=1,maxmem=128M,minmem=128M' --no-etc-hosts -- cluster.example.org";
 
 test('gnt.cluster: no cluster → init, with the name after --; the real run reports the master', async (t) => {

@@ -1,15 +1,10 @@
 // gnt.nodeFlags / gnt.evacuate / gnt.migrate planned from probe answers holding Ganeti 3.0.2's recorded lists (no host).
 import test from 'ava';
-import { readFileSync } from 'node:fs';
 import { gnt } from '../../modules/gnt.ts';
+import { recordedGaneti } from '../support/ganeti.ts';
 import { planFromAnswer, type Answer } from '../support/plan-fixture.ts';
 
-function recorded(name: string): string {
-  const text = readFileSync(new URL(`../fixtures/ganeti/${name}`, import.meta.url), 'utf8');
-  const m = /\nrc=(\d+)\n*$/.exec(text);
-  if (!m) throw new Error(`${name}: no final rc= line`);
-  return text.slice(0, m.index + 1);
-}
+const recorded = (name: string) => recordedGaneti(name).out;
 
 const M = 'node1.example.org';
 const N2 = 'node2.example.org';

@@ -1,10 +1,10 @@
 // gnt.master planned from probe answers (no host): nothing on the master, master-failover elsewhere, refusals.
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { ganetiFixture } from '../support/ganeti.ts';
 import { gnt } from '../../modules/gnt.ts';
 import { planFromAnswer, probeCommand, type Answer } from '../support/plan-fixture.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/ganeti/${name}`, import.meta.url), 'utf8');
+const fixture = ganetiFixture;
 const M = 'node1.example.org';
 const answer = (st: string, master: string, self: string, why = '', out = ''): Answer => [['state', st], ['master', master], ['self', self], ['why', why], ['out', out]];
 

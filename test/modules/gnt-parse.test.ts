@@ -1,11 +1,11 @@
 // gnt's parsers (gnt-facts.ts) and planners (gnt-plan.ts) on output recorded from Debian's Ganeti 3.0.2 in the lab (test/fixtures/ganeti/README.md).
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { ganetiFixture, labClusterParams } from '../support/ganeti.ts';
 import { ProbeFormatError } from '../../core/probe-frame.ts';
 import { clusterFacts, commaList, parseClusterInfo, parseList, parseVerify } from '../../modules/gnt-facts.ts';
 import { joinErrorMessage, planClusterDrift, type WantedCluster } from '../../modules/gnt-plan.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/ganeti/${name}`, import.meta.url), 'utf8');
+const fixture = ganetiFixture;
 
 test('parseVerify: the ENODESETUP error of a host without /proc/sysrq-trigger', (t) => {
   const r = parseVerify(fixture('verify-sysrq-error.txt'));
@@ -64,16 +64,7 @@ test('parseClusterInfo + clusterFacts: the settings of a freshly initialised lab
   });
 });
 
-const labWant: WantedCluster = {
-  clusterName: 'cluster.example.org',
-  masterNetdev: 'eth0',
-  masterNetmask: 24,
-  enabledHypervisors: ['fake'],
-  enabledDiskTemplates: ['file', 'diskless'],
-  nicParams: { mode: 'routed', link: '100' },
-  backendParams: { vcpus: 1, maxmem: '128M', minmem: '128M' },
-  fileStorageDir: '/srv/ganeti/file-storage',
-};
+const labWant: WantedCluster = labClusterParams();
 
 test('planClusterDrift on recorded info: the init settings show no drift', (t) => {
   const d = planClusterDrift(labWant, clusterFacts(parseClusterInfo(fixture('cluster-info-fake-file.txt'))));

@@ -1,18 +1,12 @@
 // gnt.query planned from probe answers holding Ganeti 3.0.2's recorded gnt-node/gnt-instance lists (no host).
 import test from 'ava';
-import { readFileSync } from 'node:fs';
 import { ProbeFormatError } from '../../core/probe-frame.ts';
 import { gnt } from '../../modules/gnt.ts';
 import { parseInstances, parseNodes } from '../../modules/gnt-query-facts.ts';
+import { recordedGaneti } from '../support/ganeti.ts';
 import { planFromAnswer, probeCommand, type Answer } from '../support/plan-fixture.ts';
 
-/** A recorded command's output without the recording shell's final `rc=N` line. */
-function recorded(name: string): string {
-  const text = readFileSync(new URL(`../fixtures/ganeti/${name}`, import.meta.url), 'utf8');
-  const m = /\nrc=(\d+)\n*$/.exec(text);
-  if (!m) throw new Error(`${name}: no final rc= line`);
-  return text.slice(0, m.index + 1);
-}
+const recorded = (name: string) => recordedGaneti(name).out;
 
 const M = 'node1.example.org';
 const state = (st: string, out = '', master = M, why = ''): Answer => [['state', st], ['master', master], ['self', st === 'up' ? master : ''], ['why', why], ['out', out]];

@@ -4,26 +4,15 @@ import { readFileSync } from 'node:fs';
 import { labExec, type LabState } from '../../core/lab/index.ts';
 import { sh, type ShellCommand } from '../../core/sh.ts';
 import { gnt } from '../../modules/gnt.ts';
+import { LAB_FILE_DIR, labClusterParams } from '../support/ganeti.ts';
 import { labHost, labSerialTest, useLab } from '../support/lab.ts';
 
 const lab = useLab(test, { name: 'gnt', hosts: 3, profile: 'ganeti' });
 const labTest = labSerialTest(test);
 
-const FILE_DIR = '/srv/ganeti/file-storage';
+const FILE_DIR = LAB_FILE_DIR;
 
-function want(state: LabState) {
-  return {
-    clusterName: state.cluster!.name,
-    masterNetdev: 'eth0',
-    masterNetmask: 24,
-    enabledHypervisors: ['fake'],
-    enabledDiskTemplates: ['file', 'diskless'],
-    nicParams: { mode: 'routed', link: '100' },
-    backendParams: { vcpus: 1, maxmem: '128M', minmem: '128M' },
-    noEtcHosts: true,
-    fileStorageDir: FILE_DIR,
-  };
-}
+const want = (state: LabState) => labClusterParams(state.cluster!.name);
 
 async function inside(state: LabState, i: number, cmd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return labExec(state, state.hosts[i].short, ['sh', '-c', cmd]);
