@@ -15,8 +15,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { labExec, type LabState } from '../core/lab/index.ts';
-import { benchLab, shutdownLab, sizedInventory } from './lab-hosts.ts';
+import { labExec } from '../core/lab/index.ts';
+import { benchFleet, fleetInventory, shutdownFleet, type FleetHost } from './lab-hosts.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const OUT = path.join(REPO, 'bench', 'out', 'bigfile');
@@ -79,14 +79,14 @@ async function dataFile(mb: number): Promise<{ file: string; sha256: string }> {
   return { file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
 }
 
-async function reset(lab: LabState, hosts: LabState['hosts']): Promise<void> {
-  await Promise.all(hosts.map((h) => labExec(lab, h.short, ['sh', '-c', `rm -rf /srv/bench; mkdir -p /srv/bench`])));
+async function reset(hosts: readonly FleetHost[]): Promise<void> {
+  await Promise.all(hosts.map((h) => labExec(h.lab, h.short, ['sh', '-c', `rm -rf /srv/bench; mkdir -p /srv/bench`])));
 }
 
 /** The file on every host has the expected hash, and no temp file is left beside it. */
-async function verify(lab: LabState, hosts: LabState['hosts'], sha256: string): Promise<string | undefined> {
+async function verify(hosts: readonly FleetHost[], sha256: string): Promise<string | undefined> {
   for (const h of hosts) {
-    const r = await labExec(lab, h.short, ['sh', '-c', `sha256sum < ${DEST}; ls -A /srv/bench`]);
+    const r = await labExec(h.lab, h.short, ['sh', '-c', `sha256sum < ${DEST}; ls -A /srv/bench`]);
     const [sum, ...files] = r.stdout.trim().split('\n');
     if (!sum?.startsWith(sha256)) return `${h.name}: sha256 ${sum} != ${sha256}`;
     if (files.join(' ') !== 'big.bin') return `${h.name}: /srv/bench holds ${files.join(' ')}`;
@@ -100,13 +100,13 @@ const median = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-  const lab = await benchLab(values.lab!, hostsN);
+  const fleet = await benchFleet(values.lab!, hostsN, OUT);
   const samples: Sample[] = [];
   for (const t of trees) if (t.dir !== REPO) copyFileSync(path.join(REPO, 'bench/bigfile-play.ts'), path.join(t.dir, 'bench/bigfile-play.ts'));
   const treeHasSrc = (dir: string) => readFileSync(path.join(dir, 'modules/sysfile-plan.ts'), 'utf8').includes('SrcParams');
   for (const mb of sizes) {
     const n = mb >= 500 ? Math.min(bigHosts, hostsN) : hostsN;
-    const inv = await sizedInventory(lab, n, OUT);
+    const inv = await fleetInventory(fleet, n, OUT);
     const hosts = inv.hosts;
     const { file, sha256 } = await dataFile(mb);
     const droverArgv = (dir: string, mode: string) => [
@@ -116,19 +116,19 @@ async function main(): Promise<void> {
     // untimed warm-up per tree: fills the bundle cache
     if (mb === sizes[0]) for (const t of trees) await run(droverArgv(t.dir, 'content'), t.dir);
     for (let round = 1; round <= rounds; round++) {
-      await reset(lab, hosts);
+      await reset(hosts);
       const scp = await Promise.all(
-        hosts.map((h) => run(['scp', '-q', '-i', lab.keyFile, '-o', `UserKnownHostsFile=${lab.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', file, `root@${h.address}:${DEST}`], REPO)),
+        hosts.map((h) => run(['scp', '-q', '-i', h.lab.keyFile, '-o', `UserKnownHostsFile=${fleet.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', file, `root@${h.address}:${DEST}`], REPO)),
       ).then((rs) => ({ code: rs.find((r) => r.code !== 0)?.code ?? 0, seconds: Math.max(...rs.map((r) => r.seconds)), out: rs.map((r) => r.out).join('') }));
-      const scpBad = scp.code !== 0 ? scp.out.slice(-300) : await verify(lab, hosts, sha256);
+      const scpBad = scp.code !== 0 ? scp.out.slice(-300) : await verify(hosts, sha256);
       samples.push({ size: mb, hosts: n, runner: 'scp', round, seconds: scp.seconds, ok: !scpBad, note: scpBad });
       console.error(`${mb} MB x${n} round ${round}: scp ${scp.seconds.toFixed(2)} s${scpBad ? ` FAILED ${scpBad}` : ''}`);
       for (const t of trees) {
         for (const mode of modes) {
           if (mode === 'src' && !treeHasSrc(t.dir)) continue;
-          await reset(lab, hosts);
+          await reset(hosts);
           const r = await run(droverArgv(t.dir, mode), t.dir);
-          const bad = r.code !== 0 ? `exit ${r.code}: ${r.out.slice(-400)}` : await verify(lab, hosts, sha256);
+          const bad = r.code !== 0 ? `exit ${r.code}: ${r.out.slice(-400)}` : await verify(hosts, sha256);
           samples.push({ size: mb, hosts: n, runner: `${t.name} ${mode}`, round, seconds: r.seconds, ok: !bad, note: bad });
           console.error(`${mb} MB x${n} round ${round}: ${t.name} ${mode} ${r.seconds.toFixed(2)} s${bad ? ` FAILED ${bad}` : ''}`);
           if (bad) continue;
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  await reset(lab, lab.hosts.slice(0, hostsN));
+  await reset(fleet.hosts.slice(0, hostsN));
   writeFileSync(path.join(OUT, 'bigfile.json'), JSON.stringify(samples, null, 1));
   const runners = [...new Set(samples.map((s) => s.runner))];
   console.log(`| size | hosts | runner | median wall s | × scp | runs ok |\n|---|---|---|---|---|---|`);
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
       console.log(`| ${mb} MB | ${mine[0].hosts} | ${runner} | ${ok.length ? med.toFixed(2) : 'failed'} | ${ok.length && runner !== 'scp' ? (med / scpMed).toFixed(2) : ''} | ${ok.length}/${mine.length}${ok.length < mine.length ? ` (${(mine.find((s) => !s.ok)?.note ?? '').replace(/\s+/g, ' ').slice(0, 120)})` : ''} |`);
     }
   }
-  if (!values['keep-lab']) await shutdownLab(values.lab!);
+  if (!values['keep-lab']) await shutdownFleet(values.lab!);
 }
 
 main().catch((e) => {

@@ -2,7 +2,7 @@
 // cut from them, and resetting hosts between runs.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { labDown, labExec, labState, labUp, type LabState } from '../core/lab/index.ts';
 import { maxHosts as LAB_MAX_HOSTS } from '../core/lab/plan.ts';
 
@@ -33,26 +33,6 @@ export function subsetInventory(doc: unknown, keep: ReadonlySet<string>): unknow
   return out;
 }
 
-export interface SizedInventory {
-  /** Ansible YAML inventory with the first N lab hosts (both runners read it). */
-  file: string;
-  /** Targets for bench/floor.ts. */
-  floorHostsFile: string;
-  hosts: LabState['hosts'];
-}
-
-/** Writes bench/out/inventory-N.yml (the lab's inventory cut to its first N hosts) and the floor's host list. */
-export async function sizedInventory(lab: LabState, n: number, outDir: string): Promise<SizedInventory> {
-  const hosts = lab.hosts.slice(0, n);
-  const doc = subsetInventory(parse(await readFile(lab.inventoryFile, 'utf8')), new Set(hosts.map((h) => h.name)));
-  await mkdir(outDir, { recursive: true });
-  const file = path.join(outDir, `inventory-${n}.yml`);
-  await writeFile(file, `# first ${n} hosts of lab ${lab.name}, cut from ${lab.inventoryFile} by bench/run.ts\n` + stringify(doc, { nullStr: '' }));
-  const floorHostsFile = path.join(outDir, `floor-hosts-${n}.json`);
-  await writeFile(floorHostsFile, JSON.stringify(hosts.map((h) => ({ name: h.name, address: h.address, port: 22 }))));
-  return { file, floorHostsFile, hosts };
-}
-
 /** Removes everything the workloads wrote, on each host (through nsenter: not part of any measurement). */
 export async function resetHosts(lab: LabState, hosts: LabState['hosts']): Promise<void> {
   await Promise.all(
@@ -69,9 +49,6 @@ export async function readHostFile(lab: LabState, host: string, file: string): P
   return r.code === 0 ? r.stdout : null;
 }
 
-export async function shutdownLab(name: string): Promise<void> {
-  await labDown(name);
-}
 
 /** One host of a bench fleet: the lab it lives in, and its name in the fleet's inventories. */
 export interface FleetHost {
@@ -140,7 +117,7 @@ export async function benchFleet(name: string, hosts: number, outDir: string): P
   return { labs, hosts: all, knownHostsFile };
 }
 
-/** Writes OUT/inventory-N.yml with the fleet's first N hosts (each with its lab's key) and the floor's host list. */
+/** Writes OUTDIR/inventory-N.yml with the fleet's first N hosts (each with its lab's key) and the floor's host list. */
 export async function fleetInventory(fleet: BenchFleet, n: number, outDir: string): Promise<{ file: string; floorHostsFile: string; hosts: FleetHost[] }> {
   if (n > fleet.hosts.length) throw new Error(`the fleet has ${fleet.hosts.length} hosts, ${n} asked for`);
   const hosts = fleet.hosts.slice(0, n);
@@ -159,7 +136,7 @@ export async function fleetInventory(fleet: BenchFleet, n: number, outDir: strin
   await mkdir(outDir, { recursive: true });
   const file = path.join(outDir, `inventory-${n}.yml`);
   const labs = [...new Set(hosts.map((h) => h.lab.name))];
-  await writeFile(file, `# first ${n} hosts of lab(s) ${labs.join(', ')}, written by bench/run.ts\n` + stringify(doc, { nullStr: '', lineWidth: 0 }));
+  await writeFile(file, `# first ${n} hosts of lab(s) ${labs.join(', ')}, written by the bench\n` + stringify(doc, { nullStr: '', lineWidth: 0 }));
   const floorHostsFile = path.join(outDir, `floor-hosts-${n}.json`);
   await writeFile(floorHostsFile, JSON.stringify(hosts.map((h) => ({ name: h.name, address: h.address, port: 22, key: h.lab.keyFile }))));
   return { file, floorHostsFile, hosts };
