@@ -3,6 +3,8 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { InventoryConnection } from '../transport.ts';
 import { isSecret } from '../secret.ts';
+import { opensshHostProblem, opensshUserProblem, shown } from '../ssh/host-token-check.ts';
+import { SECRET_SOURCE } from '../ssh/ssh-config-resolve.ts';
 import { InventoryError, type Origin, type Vars } from './model.ts';
 import { parseSshArgs } from './ssh-args.ts';
 
@@ -62,8 +64,18 @@ export function connectionFromVars(
     else if (v === 'ssh' || v === 'smart' || v === 'paramiko') connection.connection = 'ssh';
     else bad(conn[0], v, "'ssh' or 'local' (drover has no other connection types)");
   }
+  // What ssh refuses on its command line is refused here, naming the var: such a value would reach a
+  // ProxyCommand's shell (CVE-2023-51385); ssh_config resolution checks again, stricter, where it is substituted.
+  const sshSafe = ([key, raw]: [string, unknown], check: (s: string) => string | undefined, kind: string): string => {
+    const value = str(key, raw);
+    const problem = check(value);
+    if (!problem) return value;
+    const at = originOf(key);
+    const where = at?.file ? '' : at?.label ? ` (set by ${at.label})` : '';
+    throw new InventoryError(`host ${name}: ${key} ${isSecret(raw) ? '(secret)' : shown(value)} is not a ${kind} ssh accepts: ${problem} (OpenSSH refuses it too)${where}`, at?.file, at?.line);
+  };
   const host = first(vars, ['ansible_host', 'ansible_ssh_host']);
-  if (host) connection.address = str(host[0], host[1]);
+  if (host) connection.address = sshSafe(host, opensshHostProblem, 'host name');
   // An inventory host named localhost that nothing points elsewhere runs locally, as in Ansible.
   if (!conn && !host && name === 'localhost') connection.connection = 'local';
 
@@ -74,7 +86,7 @@ export function connectionFromVars(
     connection.port = n as number;
   }
   const user = first(vars, ['ansible_user', 'ansible_ssh_user']);
-  if (user) connection.user = str(user[0], user[1]);
+  if (user) connection.user = sshSafe(user, opensshUserProblem, 'user name');
 
   const key = first(vars, ['ansible_ssh_private_key_file', 'ansible_private_key_file']);
   if (key) connection.keyFile = resolveUserPath(str(key[0], key[1]), baseDir);
@@ -99,25 +111,34 @@ export function connectionFromVars(
   // ssh settings, highest first as ssh takes them (first obtained wins): the typed ssh_proxy_jump, then
   // Ansible's command-line vars in the order Ansible passes them (ssh_args, common, then extra).
   const sshOptions: NonNullable<InventoryConnection['sshOptions']> = [];
-  const where = (key: string) => {
+  const where = (key: string, secret = false) => {
     const at = originOf(key);
-    return at?.file ? `${at.file}:${at.line ?? 0} ${key}` : `${key} of host ${name}${at?.label ? ` (set by ${at.label})` : ''}`;
+    const label = at?.file ? `${at.file}:${at.line ?? 0} ${key}` : `${key} of host ${name}${at?.label ? ` (set by ${at.label})` : ''}`;
+    // ssh_config errors mask the values of settings so labelled (ssh-config.ts).
+    return secret ? `${label} ${SECRET_SOURCE}` : label;
   };
   const pj = first(vars, ['ssh_proxy_jump']);
-  if (pj) sshOptions.push({ keyword: 'ProxyJump', value: str(pj[0], pj[1]), at: where(pj[0]) });
+  if (pj) {
+    const v = str(pj[0], pj[1]);
+    // As one ssh_config argument: a space or line break would silently cut the list short.
+    if (/[\s\0]/.test(v)) bad(pj[0], pj[1], 'a ProxyJump list ([user@]host[:port],…) without spaces, line breaks or NUL');
+    sshOptions.push({ keyword: 'ProxyJump', value: v, at: where(pj[0]) });
+  }
   const cf = first(vars, ['ssh_config_file']);
   if (cf) connection.sshConfigFile = resolveUserPath(str(cf[0], cf[1]), baseDir);
   for (const key of ['ansible_ssh_args', 'ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
     const v = first(vars, [key]);
     if (!v || (typeof v[1] === 'string' && !v[1].trim())) continue;
+    const secret = isSecret(v[1]);
     let args: ReturnType<typeof parseSshArgs>;
     try {
-      args = parseSshArgs(str(v[0], v[1]));
+      args = parseSshArgs(str(v[0], v[1]), { secret });
     } catch (e) {
       const at = originOf(key);
-      throw new InventoryError(`host ${name}: ${key}: ${(e as Error).message}`, at?.file, at?.line);
+      const where = at?.file ? '' : at?.label ? ` (set by ${at.label})` : '';
+      throw new InventoryError(`host ${name}: ${key}${secret ? ' (secret: its value is not shown)' : ''}: ${(e as Error).message}${where}`, at?.file, at?.line);
     }
-    for (const o of args.options) sshOptions.push({ ...o, at: where(key) });
+    for (const o of args.options) sshOptions.push({ ...o, at: where(key, secret) });
     // `ssh -F` resolves a relative file from where ssh runs: here, where drover runs.
     if (args.configFile && !connection.sshConfigFile) connection.sshConfigFile = resolveUserPath(args.configFile, process.cwd());
   }

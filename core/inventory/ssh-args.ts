@@ -21,24 +21,39 @@ const AS_OPTION: Record<string, string> = { J: 'ProxyJump', l: 'User', p: 'Port'
 const TAKES_ARG = new Set([...'bcDeEFiIJlLmoOpPQRSwWB']);
 
 /** Splits `-o Keyword=Value` / `-o "Keyword Value"` as OpenSSH's process_config_line reads it. */
-function optionText(text: string): { keyword: string; value: string } {
+function optionText(text: string, show: (s: string) => string): { keyword: string; value: string } {
   const m = /^\s*([A-Za-z0-9]+)\s*(?:=\s*|\s+)(.*?)\s*$/s.exec(text);
-  if (!m || m[2] === '') throw new Error(`-o ${JSON.stringify(text)} is not "Keyword=Value"`);
+  if (!m || m[2] === '') throw new Error(`-o ${show(text)} is not "Keyword=Value"`);
   return { keyword: m[1], value: m[2] };
 }
 
-/** Parses one var's value (a shell-quoted ssh argument list); throws an Error saying what is wrong. */
-export function parseSshArgs(text: string): SshArgs {
+/**
+ * A flag's argument as one ssh_config argument: drover reads `-l USER` as the config line `User=USER`,
+ * so a value with spaces or quotes is quoted (argv_split syntax) or it would silently lose its tail.
+ */
+function configArg(v: string): string {
+  return /[\s"'\\#]/.test(v) ? `"${v.replace(/[\\"]/g, '\\$&')}"` : v;
+}
+
+/** How a part of a secret value appears in an error: not at all (only the flag letters are shown). */
+const MASKED = () => '***';
+
+/**
+ * Parses one var's value (a shell-quoted ssh argument list); throws an Error saying what is wrong.
+ * With `secret`, no part of the value but a flag letter is in the message (a vaulted value may hold a password).
+ */
+export function parseSshArgs(text: string, opts: { secret?: boolean } = {}): SshArgs {
+  const show = opts.secret ? MASKED : (s: string) => JSON.stringify(s);
   let words: string[];
   try {
     words = shlexSplit(text);
   } catch (e) {
-    throw new Error(`cannot split ${JSON.stringify(text)} into words: ${(e as Error).message}`);
+    throw new Error(`cannot split ${show(text)} into words: ${(e as Error).message}`);
   }
   const out: SshArgs = { options: [] };
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
-    if (!w.startsWith('-') || w === '-') throw new Error(`${JSON.stringify(w)} is not an ssh option (a host or command here would change what ssh connects to)`);
+    if (!w.startsWith('-') || w === '-') throw new Error(`${show(w)} is not an ssh option (a host or command here would change what ssh connects to)`);
     // getopt: flags cluster (`-tt`, `-Ao Key=V`); a flag taking an argument takes the rest of the word or the next one.
     for (let j = 1; j < w.length; j++) {
       const f = w[j];
@@ -53,10 +68,12 @@ export function parseSshArgs(text: string): SshArgs {
         if (i + 1 >= words.length) throw new Error(`ssh option -${f} needs an argument`);
         arg = words[++i];
       }
-      if (f === 'o') out.options.push(optionText(arg));
+      // Each value becomes an ssh_config line, which ends at a line break: the rest would be dropped or read as another line.
+      if (/[\0\n\r]/.test(arg)) throw new Error(`ssh option -${f} ${show(arg)}: a value with a line break or NUL is no ssh option value`);
+      if (f === 'o') out.options.push(optionText(arg, show));
       else if (f === 'F') out.configFile = arg;
-      else if (AS_OPTION[f]) out.options.push({ keyword: AS_OPTION[f], value: arg });
-      else if (!IGNORED_WITH_ARG.has(f)) throw new Error(`ssh option -${f} ${arg} is not something drover does`);
+      else if (AS_OPTION[f]) out.options.push({ keyword: AS_OPTION[f], value: configArg(arg) });
+      else if (!IGNORED_WITH_ARG.has(f)) throw new Error(`ssh option -${f} ${opts.secret ? MASKED() : arg} is not something drover does`);
       break;
     }
   }

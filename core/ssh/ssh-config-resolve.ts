@@ -18,6 +18,12 @@ export interface SshConfigEnv {
   localHost?: string;
 }
 
+/**
+ * Ends the `file` label of a preset option whose inventory value is secret (a vaulted
+ * ansible_ssh_common_args): errors about such settings never show their values (ssh-config.ts).
+ */
+export const SECRET_SOURCE = '(secret)';
+
 /** One setting as obtained: the directive, its arguments and where it was read. */
 export interface Setting {
   directive: Directive;
@@ -58,6 +64,12 @@ export interface SshConfigResolution {
 }
 
 const MAX_INCLUDE_DEPTH = 16; // readconf.c READCONF_MAX_DEPTH
+
+/**
+ * Directives of one name-like argument: readconf.c refuses more ("extra arguments at end of line").
+ * Taking the first would silently connect elsewhere, or as someone else (`-o "HostName=a b"`).
+ */
+const ONE_ARGUMENT = new Set(['hostname', 'user', 'port', 'hostkeyalias', 'connecttimeout']);
 
 interface Pass {
   /** What `Host` lines match: the name given, then (final pass) the resolved host name. */
@@ -189,6 +201,7 @@ class Resolver {
     const key = d.name.toLowerCase();
     const args = d.rawValue ? [l.rest] : l.args;
     if (!args.length || args[0] === '') throw new ConfigProblem(`${where}: ${d.name}: missing argument`);
+    if (args.length > 1 && ONE_ARGUMENT.has(key)) throw new ConfigProblem(`${where}: ${d.name}: extra arguments at end of line (OpenSSH refuses them too)`);
     const s = { directive: d, args, file: l.file, line: l.line };
     // ProxyJump and ProxyCommand compete: whichever is obtained first prevents the other
     // (`ProxyJump none` does not prevent a ProxyCommand; `ProxyCommand none` prevents a ProxyJump).
@@ -215,13 +228,16 @@ function checkOwnerAndMode(file: string): void {
   }
 }
 
-/** misc.c percent_expand: `%x` from `tokens`, `%%`; an unknown token is an error. */
-export function expandTokens(s: string, tokens: Record<string, string>, what: string): string {
+/**
+ * misc.c percent_expand: `%x` from `tokens`, `%%`; an unknown token is an error. One pass: a `%` inside
+ * a value is never expanded again. `word` turns each value into what is substituted (a shell word).
+ */
+export function expandTokens(s: string, tokens: Record<string, string>, what: string, word: (v: string) => string = (v) => v): string {
   return s.replace(/%(.?)/gs, (_m, c: string) => {
     if (c === '%') return '%';
     const v = tokens[c];
     if (v === undefined) throw new ConfigProblem(`${what} ${JSON.stringify(s)}: unknown token %${c}`);
-    return v;
+    return word(v);
   });
 }
 

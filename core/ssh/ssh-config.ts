@@ -7,7 +7,9 @@ import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { UnreachableError } from '../errors.ts';
-import { connectionTokens, expandPath, expandTokens, readIfExists, resolveSshConfig, type Setting, type SshConfigEnv, type SshConfigResolution, type SshConfigSources } from './ssh-config-resolve.ts';
+import { MASK } from '../secret.ts';
+import { connectionTokens, expandPath, expandTokens, readIfExists, resolveSshConfig, SECRET_SOURCE, type Setting, type SshConfigEnv, type SshConfigResolution, type SshConfigSources } from './ssh-config-resolve.ts';
+import { checkJumpSpec, checkTokenValues, opensshHostProblem, opensshUserProblem, shellWord, shown, type TokenSource } from './host-token-check.ts';
 import { SshConfigProblem as ConfigProblem } from './ssh-config-syntax.ts';
 import { refuses } from './ssh-directives.ts';
 
@@ -24,7 +26,7 @@ export interface SshConfigHost {
   connectTimeout?: number;
   /** ProxyJump (not `none`): the comma list as written, and where it was set. */
   proxyJump?: { value: string; at: string };
-  /** ProxyCommand (not `none`), `%h %p %r %n %%` expanded, and where it was set. */
+  /** ProxyCommand (not `none`), `%h %p %r %n %%` expanded (each value one shell word), and where it was set. */
   proxyCommand?: { command: string; at: string };
   /** HostKeyAlias: the name host keys are recorded and looked up under. */
   hostKeyAlias?: string;
@@ -61,8 +63,45 @@ function convtime(s: string): number | undefined {
   return total;
 }
 
+const GIVEN = "the name looked up: the inventory host's ansible_host, or its name";
+
+/**
+ * What ssh refuses on its command line, refused here too: the name looked up, and a user given with it
+ * (ansible_user, --user, `-l`/`-o User=` in ansible_ssh_*_args: line 0). A User from a config file is
+ * trusted by OpenSSH; drover checks it (strictly) where it is substituted.
+ */
+function checkGiven(res: SshConfigResolution): void {
+  const hp = opensshHostProblem(res.originalHost);
+  if (hp) throw new ConfigProblem(`host name ${shown(res.originalHost)} (${GIVEN}): ${hp}; OpenSSH refuses it too ("hostname contains invalid characters")`);
+  const u = res.settings.get('user')?.[0];
+  const up = u && u.line === 0 ? opensshUserProblem(u.args[0]) : undefined;
+  if (u && up) {
+    throw new ConfigProblem(`${userFrom(u)}: user ${shown(u.args[0])} for host ${shown(res.originalHost)}: ${up}; OpenSSH refuses it too ("remote username contains invalid characters")`);
+  }
+}
+
+/** Where the user came from: a config line, an inventory var (its file:line label), or ansible_user/--user. */
+function userFrom(u: Setting): string {
+  return u.line > 0 ? `User at ${settingAt(u)}` : u.file === '(inventory)' ? 'ansible_user (or --user)' : u.file;
+}
+
+/** The host and user names tokens carry into ProxyCommand, ProxyJump and paths, and where each came from. */
+function tokenSources(res: SshConfigResolution): Record<string, TokenSource> {
+  const hn = res.settings.get('hostname')?.[0];
+  const u = res.settings.get('user')?.[0];
+  const alias = res.settings.get('hostkeyalias')?.[0];
+  return {
+    h: { value: res.host, kind: 'host', from: hn ? `HostName ${shown(hn.args[0])} at ${settingAt(hn)}, the name looked up being ${shown(res.originalHost)}` : GIVEN },
+    n: { value: res.originalHost, kind: 'host', from: GIVEN },
+    // The local user (no User anywhere) is this machine's own name, not data from an inventory.
+    ...(u ? { r: { value: u.args[0], kind: 'user' as const, from: userFrom(u) } } : {}),
+    ...(alias ? {} : { k: { value: res.originalHost, kind: 'host' as const, from: GIVEN } }),
+  };
+}
+
 /** What drover uses from a resolution; throws ConfigProblem for refused directives and bad values. */
 function hostSettings(res: SshConfigResolution, env: SshConfigEnv): SshConfigHost {
+  checkGiven(res);
   const refused = refusals(res);
   if (refused.length) {
     throw new ConfigProblem(
@@ -82,6 +121,9 @@ function hostSettings(res: SshConfigResolution, env: SshConfigEnv): SshConfigHos
     throw new ConfigProblem(`${timeout.file}:${timeout.line}: ConnectTimeout ${JSON.stringify(timeout.args[0])} is not a time`);
   }
   const tokens = connectionTokens(res, env);
+  const sources = tokenSources(res);
+  // Every host/user name a token puts into a command, a jump spec or a path is checked before anything is built from it.
+  const checked = (template: string, what: string) => (checkTokenValues(template, what, res.originalHost, sources), template);
   const at = settingAt;
   const pj = one('proxyjump');
   const pc = one('proxycommand');
@@ -92,19 +134,32 @@ function hostSettings(res: SshConfigResolution, env: SshConfigEnv): SshConfigHos
     hostName: one('hostname') ? res.host : undefined,
     user: one('user')?.args[0],
     port: portNum,
-    identityFiles: ids.map((s) => expandPath(s.args[0], tokens, env, `${s.file}:${s.line}: IdentityFile`)),
+    identityFiles: ids.map((s) => expandPath(checked(s.args[0], `${at(s)}: IdentityFile`), tokens, env, `${s.file}:${s.line}: IdentityFile`)),
     connectTimeout: seconds,
     // ssh.c turns ProxyJump into a ProxyCommand (`ssh -J … -W [%h]:%p HOST`), so its tokens expand too.
-    ...(pj && pj.args[0].toLowerCase() !== 'none'
-      ? { proxyJump: { value: expandTokens(pj.args[0], { h: res.host, p: tokens.p, r: tokens.r, n: res.originalHost }, `${at(pj)}: ProxyJump`), at: at(pj) } }
-      : {}),
+    ...(pj && pj.args[0].toLowerCase() !== 'none' ? { proxyJump: { value: jumpSpec(pj, res, tokens, checked), at: at(pj) } } : {}),
+    // A value that passed the check is one plain word (shellWord leaves it as ssh -G would show it; `[v6]` is quoted).
     ...(pc && pc.args[0].toLowerCase() !== 'none'
-      ? { proxyCommand: { command: expandTokens(pc.args[0], { h: res.host, p: tokens.p, r: tokens.r, n: res.originalHost }, `${at(pc)}: ProxyCommand`), at: at(pc) } }
+      ? { proxyCommand: { command: expandTokens(checked(pc.args[0], `${at(pc)}: ProxyCommand`), proxyTokens(res, tokens), `${at(pc)}: ProxyCommand`, shellWord), at: at(pc) } }
       : {}),
     ...(one('hostkeyalias') ? { hostKeyAlias: one('hostkeyalias')!.args[0] } : {}),
-    ...(khf ? { knownHostsFiles: khf.args.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(f, tokens, env, `${at(khf)}: UserKnownHostsFile`)) } : {}),
+    ...(khf
+      ? { knownHostsFiles: khf.args.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(checked(f, `${at(khf)}: UserKnownHostsFile`), tokens, env, `${at(khf)}: UserKnownHostsFile`)) }
+      : {}),
     ...(strict === 'accept-new' ? { acceptNewHostKeys: true } : {}),
   };
+}
+
+function proxyTokens(res: SshConfigResolution, tokens: Record<string, string>): Record<string, string> {
+  return { h: res.host, p: tokens.p, r: tokens.r, n: res.originalHost };
+}
+
+/** The ProxyJump value with tokens expanded, each hop's user and host checked (ssh.c makes a `ssh -J … -W [%h]:%p` command of it). */
+function jumpSpec(pj: Setting, res: SshConfigResolution, tokens: Record<string, string>, checked: (t: string, what: string) => string): string {
+  const what = `${settingAt(pj)}: ProxyJump`;
+  const value = expandTokens(checked(pj.args[0], what), proxyTokens(res, tokens), what);
+  checkJumpSpec(value, what, res.originalHost);
+  return value;
 }
 
 const TEXT_FILE = '(ssh config)';
@@ -140,8 +195,23 @@ export function readSshConfigFor(host: string, file?: string, preset?: SshConfig
   try {
     return hostSettings(resolveSshConfig(host, src), env);
   } catch (e) {
-    if (e instanceof ConfigProblem) throw new SshConfigError(host, e.message);
+    if (e instanceof ConfigProblem) throw new SshConfigError(host, maskSecretOptions(e.message, preset));
     throw e;
   }
+}
+
+/**
+ * The message with the values of secret inventory options (SECRET_SOURCE) masked, however it quoted
+ * them. Words under 4 characters (`yes`, a port) are left: masking them would garble the whole message.
+ */
+function maskSecretOptions(message: string, preset: SshConfigSources['preset']): string {
+  let m = message;
+  for (const l of preset?.options ?? []) {
+    if (!l.file.endsWith(SECRET_SOURCE)) continue;
+    for (const v of [l.rest, ...l.args].sort((a, b) => b.length - a.length)) {
+      if (v.length >= 4) for (const form of [v, JSON.stringify(v).slice(1, -1), shown(v).slice(1, -1)]) m = m.split(form).join(MASK);
+    }
+  }
+  return m;
 }
 
