@@ -95,12 +95,20 @@ export function translatePattern(source: string, flags: string, python: boolean)
   const vMode = fl.includes('v');
   let out = '';
   let classDepth = 0;
+  // Open groups: where each starts in `out`, and whether it is a lookbehind (see case ')').
+  const groups: { start: number; lookbehind: boolean }[] = [];
+  // Python refuses a quantifier on an anchor ("nothing to repeat"); the lookarounds `$` and `\Z`
+  // become here would take one in JavaScript, and the pattern would mean something Python refuses.
+  const noRepeatAfter = (at: number) => {
+    if (quantifierAt(source, at + 1, python)) throw new Error(`nothing to repeat at position ${at + 1}`);
+  };
   for (; i < source.length; i++) {
     const c = source[i];
     if (c === '\\') {
       const n = source[i + 1];
       if (n === undefined) throw new Error('bad escape (end of pattern)');
       i++;
+      if (classDepth === 0 && (n === 'b' || n === 'B' || (python && (n === 'A' || n === 'Z')))) noRepeatAfter(i);
       if (python && /[A-Za-z]/.test(n) && !PY_LETTER_ESCAPES.has(n) && !JS_LETTER_EXTRAS.has(n)) throw new Error(`bad escape \\${n} at position ${i - 1}`);
       if (python && n === 'a') out += '\\x07';
       else if (python && classDepth === 0 && n === 'A') out += START;
@@ -131,13 +139,18 @@ export function translatePattern(source: string, flags: string, python: boolean)
         out += dotAll ? '.' : '[^\\n]';
         break;
       case '$':
+        noRepeatAfter(i);
         out += multi ? '(?![^\\n])' : `(?=\\n?${END})`;
         break;
       case '^':
+        noRepeatAfter(i);
         out += multi ? '(?<![^\\n])' : '^';
         break;
       case '(': {
         const rest = source.slice(i, i + 4);
+        if (!rest.startsWith('(?P=') && !(python && rest.startsWith('(?#'))) {
+          groups.push({ start: out.length, lookbehind: rest.startsWith('(?<=') || rest.startsWith('(?<!') });
+        }
         if (python && rest.startsWith('(?P<')) {
           out += '(?<';
           i += 3;
@@ -151,6 +164,13 @@ export function translatePattern(source: string, flags: string, python: boolean)
           if (close < 0) throw new Error(`missing ), unterminated comment at position ${i}`);
           i = close;
         } else out += c;
+        break;
+      }
+      case ')': {
+        const g = groups.pop();
+        out += c;
+        // Python repeats a lookbehind (`(?<=x)?`), JavaScript refuses to: the same inside a group
+        if (python && g?.lookbehind && quantifierAt(source, i + 1, python)) out = `${out.slice(0, g.start)}(?:${out.slice(g.start)})`;
         break;
       }
       case '{': {
@@ -167,6 +187,19 @@ export function translatePattern(source: string, flags: string, python: boolean)
     }
   }
   return { source: out, flags: fl };
+}
+
+/**
+ * Whether a quantifier starts at `source[at]`: `*`, `+`, `?` or a `{m,n}` repeat (Python's forms, `{,n}`
+ * and `{,}` included; JavaScript's need a first number). Any other `{` is a literal in both.
+ */
+function quantifierAt(source: string, at: number, python: boolean): boolean {
+  const c = source[at];
+  if (c === '*' || c === '+' || c === '?') return true;
+  if (c !== '{') return false;
+  const re = python ? /\{(?:\d+(?:,\d*)?|,\d*)\}/y : /\{\d+(?:,\d*)?\}/y;
+  re.lastIndex = at;
+  return re.test(source);
 }
 
 /**

@@ -8,10 +8,9 @@
 //   writeFileAtomic(path, opts)               -> ShellCommand; content on stdin (exact bytes)
 //   writeFile(host, path, content, opts)      -> runs writeFileAtomic and turns failures into clear errors
 //   removePath / makeDirectory / makeSymlink / setAttributes -> small ShellCommands for the other states
-//   checkPath / checkOwnership / checkValidate -> pure param checks (before any host is touched)
+//   checkPath / checkOwnership / checkValidate / checkWellFormed -> pure param checks (before any host is touched)
 import { randomBytes } from 'node:crypto';
-import { tail } from '../core/errors.ts';
-import type { Host } from '../core/host.ts';
+import { runtimeOf, type Host } from '../core/host.ts';
 import { checkName, ProbeFormatError, ProbeFrame, type ProbeSections } from '../core/probe-frame.ts';
 import { sh, shellFunction, ShellCommand, withFunction } from '../core/sh.ts';
 import { digestOf, isLocalFile, streamLocalFile, type LocalFile } from './sysfile-source.ts';
@@ -62,6 +61,19 @@ export function checkPath(path: string, what = 'path'): void {
   if (typeof path !== 'string' || path === '') throw new Error(`${what} must be a non-empty string`);
   if (!path.startsWith('/')) throw new Error(`${what} must be absolute: ${JSON.stringify(path)}`);
   if (/[\n\r\0]/.test(path)) throw new Error(`${what} contains a newline or NUL: ${JSON.stringify(path)}`);
+  checkWellFormed(path, what);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+// Refuses a string holding a lone UTF-16 surrogate: with no UTF-8 form it would reach the host as U+FFFD
+// (other bytes than asked, "changed" on every run). The message gives its position, never the value (a secret?).
+export function checkWellFormed(value: string, what: string): void {
+  const m = LONE_SURROGATE.exec(value);
+  if (m) {
+    const code = m[0].charCodeAt(0).toString(16).toUpperCase();
+    throw new Error(`${what} holds a lone UTF-16 surrogate (\\u${code} at index ${m.index}): it has no UTF-8 form (it would be written as U+FFFD)`);
+  }
 }
 
 // Sets drover_h to the SHA-256 of stdin as exactly 64 lowercase hex digits, or fails (non-zero, a
@@ -236,8 +248,8 @@ export interface WriteOptions {
   createParents?: boolean;
 }
 
-/** Exit code the write script uses when `validate` rejected the content. */
-export const VALIDATE_FAILED = 3;
+export { FileWriteError, VALIDATE_FAILED } from './file-write-error.ts';
+import { FileWriteError, VALIDATE_FAILED } from './file-write-error.ts';
 
 /** Temp file name next to the target: same directory, so the final rename is atomic. */
 function tempPathFor(path: string): string {
@@ -258,8 +270,9 @@ export function writeFileAtomic(path: string, o: WriteOptions, tmp = tempPathFor
   const steps: ShellCommand[] = [
     sh`umask 077; p=${path}; d=${d}; t=${tmp}; n=${String(o.size)}; made=`,
     sh`fail() { [ -n "$made" ] && rm -f -- "$t"; printf 'drover: %s\\n' "$1" >&2; exit "\${2:-1}"; }`,
-    // a dropped connection hangs up the shell: take the temp file along (the old file is never touched before mv)
-    sh`trap 'rm -f -- "$t"; exit 129' HUP INT TERM PIPE`,
+    // a dropped connection hangs up the shell: take the temp file along (the old file is never touched before mv);
+    // any other way out (an `exit` this script did not foresee) takes it too: after the mv there is none
+    sh`trap 'rm -f -- "$t"; exit 129' HUP INT TERM PIPE; trap '[ -z "$made" ] || rm -f -- "$t"' EXIT`,
   ];
   if (o.createParents) steps.push(sh`mkdir -p -- "$d" || fail "cannot create directory $d"`);
   steps.push(
@@ -282,8 +295,13 @@ export function writeFileAtomic(path: string, o: WriteOptions, tmp = tempPathFor
   );
   if (o.validate !== undefined) {
     const v = validateCommand(o.validate, tmp);
-    // The validator's own output goes to stderr: it is what the error shows.
-    steps.push(sh`${v} >&2 </dev/null || fail "validate command exited $?" ${VALIDATE_FAILED}`);
+    // A subshell of its own: a validate function's variables (a loop's `p`), `exit`, traps, functions,
+    // umask and cwd cannot reach this script (they once redirected the mv, or left the temp file behind).
+    // Stdin closed: it must not read the session's input. Its stdout and stderr go to stderr: the error
+    // shows them. The newlines keep a leading `(` from making `((` and a trailing comment from eating `)`.
+    steps.push(sh`(
+${v}
+) </dev/null >&2 || fail "validate command exited $?" ${VALIDATE_FAILED}`);
   }
   if (o.backupPath !== undefined) {
     steps.push(sh`if [ -e "$p" ]; then cp -p -- "$p" ${o.backupPath} || fail "cannot back up $p"; fi`);
@@ -321,27 +339,6 @@ export function chownSpec(o: { owner?: string | number; group?: string | number 
 }
 
 /**
- * An error from the write script, with the last lines of what the validator or the script said. The
- * host is a field, not in the message: the module's ModuleError names it (errors layered once).
- */
-export class FileWriteError extends Error {
-  override name = 'FileWriteError';
-  constructor(
-    readonly host: string,
-    readonly path: string,
-    readonly code: number,
-    readonly stderr: string,
-  ) {
-    const lines = tail(stderr, 12);
-    super(
-      code === VALIDATE_FAILED
-        ? `validate rejected the new content of ${path}; the old file is untouched:\n${lines}`
-        : `writing ${path} failed (exit ${code}); the old file is untouched:\n${lines}`,
-    );
-  }
-}
-
-/**
  * Runs writeFileAtomic with `content` on stdin (size and sha256 checked on the host); throws
  * FileWriteError naming the path on failure. A LocalFile (sysfile's `src`) is streamed from disk;
  * big bytes are streamed too (see shell-session.ts), small ones travel with the command.
@@ -361,7 +358,8 @@ export async function writeFile<V>(
     const sha256 = digestOf(bytes);
     r = await host.exec(writeFileAtomic(path, { ...o, size: bytes.length, sha256 }), { stdin: bytes, allowFail: true });
   }
-  if (r.code !== 0) throw new FileWriteError(host.name, path, r.code, r.stderr);
+  // Masked here too (not only by the module layer): a module author's caller may print err.stderr.
+  if (r.code !== 0) throw new FileWriteError(host.name, path, r.code, runtimeOf(host as Host<unknown>)?.secrets.redact(r.stderr) ?? r.stderr);
 }
 
 /** Removes a file or symlink (a directory only with `recursive`), after an optional backup copy. */
@@ -393,6 +391,7 @@ export function setAttributes(path: string, o: { owner?: string | number; group?
 export function makeSymlink(path: string, target: string, o: { createParents?: boolean } = {}): ShellCommand {
   checkPath(path);
   if (target === '' || /[\n\0]/.test(target)) throw new Error(`link target must be one non-empty line: ${JSON.stringify(target)}`);
+  checkWellFormed(target, 'link target');
   const tmp = tempPathFor(path);
   const mk = o.createParents ? sh`mkdir -p -- ${dirOf(path)} && ` : sh``;
   return sh`${mk}ln -s -- ${target} ${tmp} && { mv -f -T -- ${tmp} ${path} 2>/dev/null || mv -f -- ${tmp} ${path} || { rm -f -- ${tmp}; exit 1; }; }`;

@@ -4,7 +4,7 @@ import type { FileChange } from '../core/events.ts';
 import type { Secret, SecretText } from '../core/secret.ts';
 import { asSecretText, maskFileChange, maskingSecrets, revealText } from './file-secrets.ts';
 import { blockInFile, droverMarker, lineAbsent, lineInFile, type EditResult } from './file-edit.ts';
-import { checkOwnership, type FileState, type Validate } from './remote-file.ts';
+import { checkOwnership, checkWellFormed, type FileState, type Validate } from './remote-file.ts';
 import { digestOf, localFile, snapshotBytes, type LocalFile } from './sysfile-source.ts';
 
 import type { AbsentParams, Attributes, BlockParams, ContentParams, DirectoryParams, FileMode, LineParams, LinkParams, SrcParams, SysfileParams, WriteOptions } from './sysfile-params.ts';
@@ -116,15 +116,18 @@ export function contentBytes(p: ContentParams, vars: Readonly<Record<string, any
  */
 export function revealSecrets(p: SysfileParams, vars: Readonly<Record<string, any>>): { params: SysfileParams; texts: SecretText[] } {
   const texts: SecretText[] = [];
-  const take = <T>(v: T | Secret | SecretText): T | string => {
+  const take = <T>(v: T | Secret | SecretText, key: string): T | string => {
     const t = asSecretText(v);
     if (t) texts.push(t);
-    return revealText(v);
+    const r = revealText(v);
+    // also a content function's result: a lone surrogate would be written as U+FFFD, "changed" forever
+    if (typeof r === 'string') checkWellFormed(r, `${p.path}: ${key}`);
+    return r;
   };
   const out = { ...p } as Record<string, unknown>;
-  if ('content' in p && p.content !== undefined) out.content = take(typeof p.content === 'function' ? p.content(vars) : p.content);
-  if ('line' in p && p.line !== undefined) out.line = take(p.line);
-  if ('block' in p && p.block !== undefined) out.block = take(p.block);
+  if ('content' in p && p.content !== undefined) out.content = take(typeof p.content === 'function' ? p.content(vars) : p.content, 'content');
+  if ('line' in p && p.line !== undefined) out.line = take(p.line, 'line');
+  if ('block' in p && p.block !== undefined) out.block = take(p.block, 'block');
   return { params: out as unknown as SysfileParams, texts };
 }
 

@@ -1,7 +1,8 @@
 // sysfile: a file's content, lines or managed block, owner and mode; or a directory, a symlink, an absence.
 import { defineModule, probe, type Plan as ModulePlan } from '../core/module.ts';
 import { registerSecrets, type Host } from '../core/host.ts';
-import { checkOwnership, checkPath, checkValidate, makeDirectory, makeSymlink, removePath, setAttributes, writeFile, type FileState } from './remote-file.ts';
+import { checkOwnership, checkPath, checkValidate, checkWellFormed, makeDirectory, makeSymlink, removePath, setAttributes, writeFile, type FileState } from './remote-file.ts';
+import { revealText } from './file-secrets.ts';
 import { localFile } from './sysfile-source.ts';
 import { paramSecrets, parseSysfileProbe, sysfileProbe, sysfileSections } from './sysfile-facts.ts';
 import { checkEditParams, modeOf, normaliseMode, planSysfile, type Plan, type SysfileParams, type SysfileResult, type WriteOptions } from './sysfile-plan.ts';
@@ -26,6 +27,12 @@ export { planSysfile } from './sysfile-plan.ts';
 /** Pure checks of the params, before the host is touched: each error names the path and the parameter. */
 export function checkSysfileParams(p: SysfileParams): void {
   checkPath(p.path);
+  // Strings that become bytes on the host (written, or run): a lone surrogate would arrive as U+FFFD.
+  // A content function's result is checked when it is called (revealSecrets).
+  for (const key of ['target', 'content', 'line', 'block', 'blockName', 'markerPrefix', 'src', 'validate'] as const) {
+    const v = revealText((p as Partial<Record<typeof key, unknown>>)[key]);
+    if (typeof v === 'string') checkWellFormed(v, `${p.path}: ${key}`);
+  }
   const mode = modeOf(p);
   const validate = (p as WriteOptions).validate;
   if (typeof validate === 'string') {

@@ -40,7 +40,9 @@ export function splitWords(cmd: string): string[] {
 /**
  * A validate command run on the new content before it replaces the old: a template with `%s` for the
  * temporary file ('visudo -cf %s'), split into words and run without a shell (as Ansible does), or a
- * function building the command from the temp path.
+ * function building the command from the temp path. Either runs in a subshell of its own with stdin
+ * closed: its variables, `exit`, traps and functions never reach the write; its exit code and output
+ * are the error when it rejects the content (see writeFileAtomic).
  */
 export type Validate = string | ((tmpPath: string) => ShellCommand);
 

@@ -173,6 +173,24 @@ labTest('validate: failure leaves the old file untouched and no temp file; succe
   await t.throwsAsync(sysfile(h(), { path, content: 'x\n', validate: 'true' }), { message: /validate must contain %s/ });
 });
 
+labTest('validate function over ssh: its variables and exit stay in its own subshell, its output is the error', async (t) => {
+  const d = await freshDir();
+  const path = `${d}/target`;
+  const victim = `${d}/victim`;
+  await run(sh`printf 'old\\n' > ${path} && printf 'victim\\n' > ${victim}`);
+  // a loop variable named like the write script's target, then `exit 0`: the content is accepted and lands at `path`
+  const r = await sysfile(h(), { path, content: 'new\n', validate: (tmp) => sh`for p in ${victim}; do grep -q new ${tmp}; done; t=${victim}; exit 0` });
+  t.true(r.changed);
+  t.is((await bytesOf(path)).toString(), 'new\n');
+  t.is((await bytesOf(victim)).toString(), 'victim\n');
+  // `exit 1`: "validate rejected" with the exit code and the validator's output; nothing left behind
+  const err = await t.throwsAsync(sysfile(h(), { path, content: 'bad\n', validate: (tmp) => sh`p=${victim}; echo "rejecting $(cat ${tmp})"; exit 1` }));
+  t.regex(err!.message, /validate rejected the new content of .*\/target \(exit 1\); the old file is untouched:\nrejecting bad$/);
+  t.is((await bytesOf(path)).toString(), 'new\n');
+  t.is((await bytesOf(victim)).toString(), 'victim\n');
+  t.is((await run(sh`ls -A -- ${d}`)).trim(), 'target\nvictim');
+});
+
 labTest('backup: a timestamped copy of the old content, path in the result', async (t) => {
   const d = await freshDir();
   const path = `${d}/hosts`;
