@@ -70,7 +70,7 @@ function schedule(): { at: number; e: RunEvent }[] {
   }
   out.sort((a, b) => a.at - b.at);
   out.push({ at: last, e: { kind: 'phase-end', phase, ms: last } });
-  const stats = Object.fromEntries(hosts.map((h) => [h, { ok: 7, changed: 3, failed: 0, skipped: 0, unreachable: 0 }]));
+  const stats = Object.fromEntries(hosts.map((h) => [h, { ok: 7, changed: 3, failed: 0, skipped: 0, unreachable: 0, rescued: 0 }]));
   out.push({ at: last, e: { kind: 'recap', stats, ms: last, check: false, interrupted: false } });
   return out;
 }

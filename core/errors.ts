@@ -1,4 +1,5 @@
 // Error types that carry what a user needs to act: host, command, exit code, stderr tail, playbook line.
+import type { FailedModule } from './events.ts';
 
 /** Last `n` lines of a text, for error messages. */
 export function tail(text: string, n = 10): string {
@@ -67,6 +68,37 @@ export class ModuleError extends Error {
 /** Ctrl-C: no new work starts. */
 export class Interrupted extends Error {
   override name = 'Interrupted';
+}
+
+/**
+ * Masks `err`'s message and stack, and its causes', in place (`redact`: the run's SecretSet): a playbook
+ * may catch the error and print it with console.error, which no RedactingSink sees.
+ */
+export function redactError(err: unknown, redact: (text: string) => string): void {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 20; e = e.cause, depth++) {
+    e.message = redact(e.message);
+    if (e.stack) e.stack = redact(e.stack);
+  }
+}
+
+/** A Symbol.for key: a second copy of drover in the process (see core/host.ts RUNTIME) reads the same mark. */
+const REPORTED = Symbol.for('drover.reported-module-failure');
+
+/** Marks `err` as the error a failed `module-end` reported, so the recap counts it once where it escapes. */
+export function markReported(err: Error, failure: FailedModule): void {
+  Object.defineProperty(err, REPORTED, { value: failure, configurable: true, enumerable: false });
+}
+
+/**
+ * The failed module call `err` is (or wraps, through `cause`: `throw new Error('deploy', { cause: e })`
+ * is the same failure escaping), or undefined for an error no module-end reported.
+ */
+export function reportedFailure(err: unknown): FailedModule | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 20; e = e.cause, depth++) {
+    const mark = (e as { [REPORTED]?: FailedModule })[REPORTED];
+    if (mark) return mark;
+  }
+  return undefined;
 }
 
 /** The error under any ModuleError wrappers: tells an unreachable host from a failed command. */

@@ -17,6 +17,18 @@ export interface HostStats {
   failed: number;
   skipped: number;
   unreachable: number;
+  /**
+   * Module calls that failed and whose failure the playbook handled — caught (try/catch, `.catch`,
+   * Promise.allSettled) or retried by retry() — so it never left the host's body: Ansible's `rescued`.
+   * `failed` counts only failures that escaped (the host left the play).
+   */
+  rescued: number;
+}
+
+/** The failed module call (its failed module-end) that an escaping error is: counted once, as the host's failure. */
+export interface FailedModule {
+  host: string;
+  module: string;
 }
 
 /**
@@ -48,6 +60,10 @@ export type RunEvent =
   | { kind: 'module-start'; host: string; module: string; title: string; callsite?: string }
   | { kind: 'module-progress'; host: string; module: string; line: string }
   | {
+      /**
+       * status 'failed' says the call failed at that moment; the playbook may still catch it (then the
+       * recap counts it as rescued, not failed, and the host stays in the play).
+       */
       kind: 'module-end';
       host: string;
       module: string;
@@ -61,10 +77,12 @@ export type RunEvent =
       /** Extra detail shown with --diff (an emerge plan, a command's output). */
       detail?: string;
     }
-  | { kind: 'host-failed'; host: string; phase: string; message: string }
+  /** `failedModule`: the error is that module call's failure, already shown by its failed module-end. */
+  | { kind: 'host-failed'; host: string; phase: string; message: string; failedModule?: FailedModule }
   | { kind: 'host-unreachable'; host: string; phase: string; message: string }
   | { kind: 'warning'; host?: string; message: string }
-  | { kind: 'play-stopped'; reason: string }
+  /** `failedModule`: a playbook error that is a module call's failure (made outside a phase, or rethrown from one). */
+  | { kind: 'play-stopped'; reason: string; failedModule?: FailedModule }
   /** A phase left out by --phase/--start-at: its fn did not run. */
   | { kind: 'phase-skipped'; phase: string; reason: string }
   /**

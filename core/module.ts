@@ -1,7 +1,7 @@
 // defineModule: the one module contract (facts → pure plan → apply, check mode owned here), with title, events, timing, nesting and error context.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { callerLocation } from './callsite.ts';
-import { Interrupted, ModuleError, rootCause, UnreachableError } from './errors.ts';
+import { Interrupted, markReported, ModuleError, redactError, rootCause, UnreachableError } from './errors.ts';
 import type { FileChange } from './events.ts';
 import { registerSecrets, runtimeOf, shareRuntime, type ExecOptions, type ExecResult, type Host } from './host.ts';
 import type { Secret, SecretText } from './secret.ts';
@@ -155,17 +155,18 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>):
     } catch (err) {
       const wrapped = err instanceof ModuleError ? err : new ModuleError(host.name, spec.name, callsite, err);
       // Masked in the error itself too (and its causes): the playbook may catch and print it.
-      for (let e: unknown = wrapped, depth = 0; e instanceof Error && depth < 20; e = e.cause, depth++) {
-        e.message = rt.secrets.redact(e.message);
-        if (e.stack) e.stack = rt.secrets.redact(e.stack);
-      }
+      redactError(wrapped, (text) => rt.secrets.redact(text));
       const cause = rootCause(wrapped);
+      const status = cause instanceof UnreachableError ? 'unreachable' : cause instanceof Interrupted ? 'interrupted' : 'failed';
+      // Failed now; whether it fails the host is known only if it escapes the host's body (the recap
+      // counts it there, or as rescued when the playbook caught it): the mark ties the two together.
+      if (status === 'failed') markReported(wrapped, { host: host.name, module: spec.name });
       rt.events.emit({
         kind: 'module-end',
         host: host.name,
         module: spec.name,
         title,
-        status: cause instanceof UnreachableError ? 'unreachable' : cause instanceof Interrupted ? 'interrupted' : 'failed',
+        status,
         ms: performance.now() - started,
         callsite,
         message: wrapped.message,

@@ -1,7 +1,7 @@
 // The Play a playbook body drives: phases across hosts in parallel (bounded by --forks), hosts leaving on failure.
 import pLimit from 'p-limit';
 import { callerLocation } from './callsite.ts';
-import { Interrupted, ModuleError, rootCause, UnreachableError } from './errors.ts';
+import { Interrupted, ModuleError, reportedFailure, rootCause, UnreachableError } from './errors.ts';
 import type { EventSink } from './events.ts';
 import type { Host, RunHost } from './host.ts';
 import type { Play } from './playbook.ts';
@@ -196,7 +196,9 @@ export class PlayRunner<H, P> implements Play<H, P> {
               events.emit({ kind: 'host-unreachable', host: h.name, phase: name, message });
               events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'unreachable' });
             } else {
-              events.emit({ kind: 'host-failed', host: h.name, phase: name, message: withLocation(err, message) });
+              // A module failure that escaped the body: the recap counts it here, once (not at its module-end).
+              const failedModule = reportedFailure(err);
+              events.emit({ kind: 'host-failed', host: h.name, phase: name, message: withLocation(err, message), ...(failedModule && { failedModule }) });
               events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'failed' });
             }
           }

@@ -1,6 +1,6 @@
 // retry(): run a step again until it succeeds (or its result satisfies `until`), each attempt reported as an event.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Interrupted, rootCause } from './errors.ts';
+import { Interrupted, redactError, rootCause } from './errors.ts';
 import { runtimeOf } from './host.ts';
 
 export interface RetryOptions<T> {
@@ -28,15 +28,21 @@ export interface RetryOptions<T> {
   signal?: AbortSignal;
 }
 
-/** Thrown when every attempt ran and `until` never accepted a result: the last result is kept. */
+/**
+ * Thrown when every attempt ran and `until` never accepted a result: the last result is kept. Its
+ * message is masked with the run's secrets; `last` is the real value, so it is not enumerable (a
+ * console.error of the error would print it, command output holding a secret included).
+ */
 export class RetryExhausted<T = unknown> extends Error {
   override name = 'RetryExhausted';
+  declare readonly last: T;
   constructor(
     message: string,
-    readonly last: T,
+    last: T,
     readonly attempts: number,
   ) {
     super(message);
+    Object.defineProperty(this, 'last', { value: last, enumerable: false });
   }
 }
 
@@ -97,10 +103,13 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, o: RetryOpti
     if (attempt >= o.attempts) {
       report(attempt, 'failed', firstLine);
       if (error !== undefined) {
-        if (o.attempts > 1 && error instanceof Error) error.message = `${what} failed after ${o.attempts} attempts: ${error.message}`;
+        if (o.attempts > 1 && error instanceof Error) prefix(error, `${what} failed after ${o.attempts} attempts: `);
+        // The events are masked by RedactingSink; the error itself may be caught and printed.
+        if (rt) redactError(error, (text) => rt.secrets.redact(text));
         throw error;
       }
-      throw new RetryExhausted(`${what}: not done after ${o.attempts} attempt(s): ${why}`, value as T, attempt);
+      const message = `${what}: not done after ${o.attempts} attempt(s): ${why}`;
+      throw new RetryExhausted(rt ? rt.secrets.redact(message) : message, value as T, attempt);
     }
     const ms = retryDelay(o, attempt);
     report(attempt, 'retry', firstLine, ms);
@@ -111,6 +120,13 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, o: RetryOpti
       throw err;
     }
   }
+}
+
+/** Puts `text` before an error's message, in its stack's first line too (what console.error prints). */
+function prefix(error: Error, text: string): void {
+  const head = `${error.name}: ${error.message}`;
+  error.message = text + error.message;
+  if (error.stack?.startsWith(head)) error.stack = `${error.name}: ${error.message}${error.stack.slice(head.length)}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { locatedMessage } from './callsite.ts';
 import { hostKeyPolicyFor, hostKeyRecord, openTransport, resolveConnection } from './connection.ts';
-import { Interrupted, rootCause, UsageError } from './errors.ts';
+import { Interrupted, reportedFailure, rootCause, UsageError } from './errors.ts';
 import { EventBus, RedactingSink, type EventSink, type HostStats } from './events.ts';
 import { RunHost } from './host.ts';
 import { loadInventory, missingVars, playVars, selectHosts, selectHostsReport, type Inventory, type InventoryHost } from './inventory/index.ts';
@@ -134,7 +134,7 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
         events,
         secrets,
         signal,
-        transport: () => connect(h, o),
+        transport: (t) => connect(h, o, t?.timeoutMs),
         trustHostKeys: (target, keys) => trustKeys(inventory, target, keys),
       }),
   );
@@ -150,8 +150,12 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
   }
   if (bodyError !== undefined) {
     const message = locatedMessage(bodyError, o.cwd);
-    events.emit({ kind: 'play-stopped', reason: `playbook error: ${message}` });
+    // A module's failure thrown out of the body (outside a phase) is its host's failure in the recap.
+    const failedModule = reportedFailure(bodyError);
+    events.emit({ kind: 'play-stopped', reason: `playbook error: ${message}`, ...(failedModule && { failedModule }) });
   }
+  // Module failures no phase body settled (calls outside a phase) did not escape: they were handled.
+  stats.settle();
   await Promise.all(runHosts.map((h) => h.close()));
   const notStarted = play.notStarted.length ? { notStarted: [...play.notStarted] } : {};
   events.emit({ kind: 'recap', stats: stats.stats, ms: performance.now() - started, check: Boolean(o.check), interrupted: signal.aborted, ...notStarted });
@@ -175,7 +179,10 @@ function runSecrets(o: RunOptions, hosts: readonly InventoryHost[], vars: Record
   return set;
 }
 
-/** ansible-playbook's codes: unreachable (4) outranks failed (2). */
+/**
+ * ansible-playbook's codes: unreachable (4) outranks failed (2). `failed` counts only failures that
+ * escaped a host's body; rescued ones (caught, retried) leave the exit code 0.
+ */
 export function exitCode(stats: Record<string, HostStats>, interrupted: boolean, bodyFailed: boolean, touched: boolean): number {
   if (interrupted) return EXIT.interrupted;
   const all = Object.values(stats);
@@ -185,10 +192,10 @@ export function exitCode(stats: Record<string, HostStats>, interrupted: boolean,
   return EXIT.ok;
 }
 
-function connect(h: InventoryHost, o: RunOptions) {
+function connect(h: InventoryHost, o: RunOptions, timeoutMs?: number) {
   // ssh config file, jump hosts, ProxyCommand, known_hosts files: resolved per host (core/connection.ts).
   const { spec, policy } = hostKeyPolicyFor(resolveConnection(h.name, h.connection), h.knownHostsFile, Boolean(o.acceptNewHostKeys));
-  return openTransport(spec, policy, { becomePassword: o.becomePassword, name: h.name });
+  return openTransport(spec, policy, { becomePassword: o.becomePassword, name: h.name, timeoutMs });
 }
 
 /** Host.trustHostKeys: replace what known_hosts says about `target` (an inventory host) on purpose. */

@@ -3,14 +3,20 @@ import pc from 'picocolors';
 import { unhandledEvent, type EventSink, type HostStats, type RunEvent } from '../events.ts';
 
 function emptyStats(): HostStats {
-  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 };
+  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0 };
 }
 
-/** An EventSink that keeps per-host counts, as ansible-playbook's recap does (one count per module call). */
+/**
+ * An EventSink that keeps per-host counts, as ansible-playbook's recap does (one count per module call).
+ * A failed module-end is not yet a failure: the playbook may catch it (try/catch, `.catch`, retry()).
+ * It stays pending until the host's part of the phase ends: a failure that escaped the body
+ * (host-failed, or play-stopped for one outside a phase) counts as `failed` once, and every other
+ * pending one as `rescued`.
+ */
 export class StatsCollector implements EventSink {
   readonly stats: Record<string, HostStats> = {};
-  /** Hosts whose failure was already counted by a failed module-end in the current phase. */
-  private counted = new Set<string>();
+  /** Failed module calls per host, not yet known to be handled or to have failed the host. */
+  private pending = new Map<string, number>();
 
   private of(host: string): HostStats {
     return (this.stats[host] ??= emptyStats());
@@ -25,27 +31,32 @@ export class StatsCollector implements EventSink {
         if (e.status === 'ok') this.of(e.host).ok++;
         else if (e.status === 'changed') this.of(e.host).changed++;
         else if (e.status === 'skipped') this.of(e.host).skipped++;
-        else if (e.status === 'failed') {
-          this.of(e.host).failed++;
-          this.counted.add(e.host);
-        }
+        else if (e.status === 'failed') this.pending.set(e.host, (this.pending.get(e.host) ?? 0) + 1);
         break;
       case 'host-failed':
-        if (!this.counted.has(e.host)) this.of(e.host).failed++;
-        this.counted.delete(e.host);
+        this.of(e.host).failed++;
+        if (e.failedModule) this.unpend(e.failedModule.host);
+        break;
+      case 'play-stopped':
+        // A module failure that escaped the body outside any phase: it failed that module's host.
+        if (e.failedModule) {
+          this.of(e.failedModule.host).failed++;
+          this.unpend(e.failedModule.host);
+        }
         break;
       case 'host-unreachable':
         this.of(e.host).unreachable++;
-        this.counted.delete(e.host);
+        break;
+      case 'phase-host-end':
+        // The host's body is over: what it did not let escape, it handled.
+        this.settle(e.host);
         break;
       case 'phase-start':
       case 'phase-end':
       case 'phase-diffs':
-      case 'phase-host-end':
       case 'module-start':
       case 'module-progress':
       case 'warning':
-      case 'play-stopped':
       case 'recap':
       case 'phase-skipped':
       case 'rolling-plan':
@@ -59,17 +70,39 @@ export class StatsCollector implements EventSink {
     }
   }
 
+  /** The failure counted as the host's: one pending module failure is no longer pending. */
+  private unpend(host: string): void {
+    const n = this.pending.get(host) ?? 0;
+    if (n > 1) this.pending.set(host, n - 1);
+    else this.pending.delete(host);
+  }
+
+  /**
+   * Counts `host`'s pending module failures (every host's without one) as rescued. The runner calls it
+   * before the recap, for failures no phase body settled: a module called outside a phase and caught,
+   * or one called on another host than the phase's.
+   */
+  settle(host?: string): void {
+    for (const h of host === undefined ? [...this.pending.keys()] : [host]) {
+      this.of(h).rescued += this.pending.get(h) ?? 0;
+      this.pending.delete(h);
+    }
+  }
+
   async end(): Promise<void> {}
 }
 
 /**
- * ansible-playbook style: `node1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0`; a host that a
- * stopped rolling phase never started (`notStarted`) ends with `not started`.
+ * ansible-playbook style: `node1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0`, then
+ * `rescued=N` on every line when any host has handled failures (Ansible's order; left out otherwise so
+ * a run without one prints what it always did); a host that a stopped rolling phase never started
+ * (`notStarted`) ends with `not started`.
  */
 export function formatRecap(stats: Record<string, HostStats>, options: { color?: boolean; notStarted?: readonly string[] } = {}): string {
   const c = options.color ? pc : { green: id, yellow: id, red: id, cyan: id, bold: id, dim: id };
   const names = Object.keys(stats);
   const width = Math.max(0, ...names.map((n) => n.length));
+  const rescued = names.some((n) => stats[n].rescued > 0);
   const lines = names.map((name) => {
     const s = stats[name];
     const colour = s.unreachable ? c.red : s.failed ? c.red : s.changed ? c.yellow : c.green;
@@ -82,6 +115,8 @@ export function formatRecap(stats: Record<string, HostStats>, options: { color?:
       field('unreachable', s.unreachable, c.red),
       field('failed', s.failed, c.red),
       field('skipped', s.skipped, c.cyan),
+      // Ansible paints rescued with its "ok" colour: the playbook dealt with these.
+      ...(rescued ? [field('rescued', s.rescued, c.green)] : []),
       ...(options.notStarted?.includes(name) ? [c.yellow(' not started')] : []),
     ].join(' ');
   });

@@ -241,7 +241,7 @@ test('every renderer shows the new events: plan, batches, skipped phases, attemp
   const { PlainRenderer } = await import('../../core/render/plain.ts');
   const { JsonRenderer } = await import('../../core/render/json.ts');
   const { ListrRenderer } = await import('../../core/render/listr.ts');
-  const stats = { a: { ok: 1, changed: 0, failed: 1, skipped: 0, unreachable: 0 }, b: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 } };
+  const stats = { a: { ok: 1, changed: 0, failed: 1, skipped: 0, unreachable: 0, rescued: 0 }, b: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0 } };
   const events: RunEvent[] = [
     { kind: 'phase-skipped', phase: 'Read', reason: 'not selected by --phase' },
     { kind: 'rolling-plan', phase: 'Up', batches: [['a'], ['b']], budget: 0, of: 2 },

@@ -134,7 +134,7 @@ test('RedactingSink: every string of every event kind is masked before the rende
     { kind: 'warning', host: 'h', message: `warn ${pw}` },
     { kind: 'play-stopped', reason: `stopped ${pw}` },
     { kind: 'phase-end', phase: `phase ${pw}`, ms: 1 },
-    { kind: 'recap', stats: { h: { ok: 0, changed: 1, failed: 1, skipped: 0, unreachable: 0 } }, ms: 1, check: false, interrupted: false },
+    { kind: 'recap', stats: { h: { ok: 0, changed: 1, failed: 1, skipped: 0, unreachable: 0, rescued: 0 } }, ms: 1, check: false, interrupted: false },
   ];
   let out = '';
   const seen: RunEvent[] = [];

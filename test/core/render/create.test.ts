@@ -14,7 +14,7 @@ for (const kind of ['listr', 'plain', 'json'] as RendererKind[]) {
     t.false('then' in sink, `${kind}: a sink must not have a then member`);
     // No phase: the listr renderer writes these through `write` without drawing a task list.
     sink.emit({ kind: 'run-start', playbook: 'p.ts', name: 'Demo', hosts: ['a'], check: false });
-    sink.emit({ kind: 'recap', stats: { a: { ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: 0 } }, ms: 5, check: false, interrupted: false });
+    sink.emit({ kind: 'recap', stats: { a: { ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0 } }, ms: 5, check: false, interrupted: false });
     await sink.end();
     t.regex(out, kind === 'json' ? /"kind":"recap"/ : /RECAP/);
   });
