@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Interrupted, UsageError } from './errors.ts';
 import { Secret } from './secret.ts';
 import { askHidden } from './prompt.ts';
+import { safeText } from './render/terminal-safe.ts';
 
 // Commands import what they need when they run: --help, --version and `lab` do not pay for the
 // runner, ssh2, yaml and the renderers (module loading through tsx is most of drover's start-up).
@@ -279,16 +280,16 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`drover: ${err.message.replace(/^drover:? /, '')}\n`);
+      process.stderr.write(`drover: ${safeText(err.message.replace(/^drover:? /, ''))}\n`);
       return 1;
     }
     if (err instanceof Interrupted) {
-      process.stderr.write(`drover: ${err.message}; no host was contacted\n`);
+      process.stderr.write(`drover: ${safeText(err.message)}; no host was contacted\n`);
       return 130;
     }
     // Anything else is a bug or an environment problem, still one clear message and exit 1.
     const e = err as Error;
-    process.stderr.write(`drover: ${e?.message ?? String(err)}\n`);
+    process.stderr.write(`drover: ${safeText(e?.message ?? String(err))}\n`);
     if (process.env.DROVER_DEBUG) process.stderr.write(`${e?.stack}\n`);
     return 1;
   } finally {

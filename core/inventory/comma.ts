@@ -1,5 +1,5 @@
 // The `-i node1,node2,` form: a comma-separated host list instead of an inventory file (Ansible's host_list).
-import { InventoryBuilder, InventoryError } from './model.ts';
+import { controlCharProblem, InventoryBuilder, InventoryError } from './model.ts';
 import { splitPort } from './ranges.ts';
 
 /** Whether `source` is a host list: it contains a comma (the caller checks it is not an existing path). */
@@ -11,6 +11,8 @@ export function looksLikeHostList(source: string): boolean {
 export function parseHostList(source: string, builder: InventoryBuilder = new InventoryBuilder()): InventoryBuilder {
   for (const item of source.split(',').map((s) => s.trim())) {
     if (!item) continue;
+    const problem = controlCharProblem('host', item);
+    if (problem) throw new InventoryError(problem);
     if (/\s/.test(item)) throw new InventoryError(`host list item '${item}' contains whitespace`, undefined, undefined);
     const { host, port } = splitPort(item);
     if (!host) throw new InventoryError(`host list item '${item}' has no host name`);

@@ -1,5 +1,6 @@
 // The inventory data model: what parsers build (InventoryBuilder) and what the rest of drover reads (Inventory).
 import { UsageError } from '../errors.ts';
+import { safeLine, unsafeChar } from '../render/terminal-safe.ts';
 import type { InventoryConnection } from '../transport.ts';
 
 export type Vars = Record<string, unknown>;
@@ -132,6 +133,22 @@ export function refusePlaintextSecret(key: string, where: { file?: string; line?
   );
 }
 
+/**
+ * Host and group names are printed on every channel (host lines, recap, diff headers, errors): one holding
+ * a newline, ESC or a bidi override would draw on the operator's terminal. Ansible accepts them; no SSH
+ * host can be named so (OpenSSH refuses control characters), so drover refuses them where they are written.
+ */
+function refuseControlChars(what: 'host' | 'group', name: string, origin?: Origin): void {
+  const problem = controlCharProblem(what, name);
+  if (problem) throw new InventoryError(problem, origin?.file, origin?.line);
+}
+
+/** What is wrong with a name holding such a character (shown escaped), or undefined; range and list parsers check entries with it first. */
+export function controlCharProblem(what: 'host' | 'group', name: string): string | undefined {
+  const bad = unsafeChar(name);
+  return bad === undefined ? undefined : `${what} name "${safeLine(name)}" contains ${bad}, a control, bidi or invisible character: drover refuses them in ${what} names`;
+}
+
 /** Where a var, host or group was written, for error messages. */
 export interface Origin {
   file?: string;
@@ -163,6 +180,7 @@ export class InventoryBuilder {
   group(name: string, origin?: Origin): InventoryGroup {
     let g = this.groups.get(name);
     if (!g) {
+      refuseControlChars('group', name, origin);
       if (!name || /[\s:\]]/.test(name)) throw new InventoryError(`invalid group name ${JSON.stringify(name)}`, origin?.file, origin?.line);
       g = { name, hosts: [], children: [], parents: [], depth: 0, priority: 1, inventoryVars: {}, fileVars: {} };
       this.groups.set(name, g);
@@ -177,6 +195,7 @@ export class InventoryBuilder {
    */
   host(name: string, group: string, vars: Vars, origin?: Origin, port?: number): RawHost {
     if (!name) throw new InventoryError('empty host name', origin?.file, origin?.line);
+    refuseControlChars('host', name, origin);
     let h = this.hosts.get(name);
     if (!h) {
       h = { name, vars: {}, fileVars: {} };

@@ -1,4 +1,5 @@
 // Host entries as Ansible writes them: `name:port`, `[v6::addr]:port`, and ranges like www[01:50] or db-[a:f].
+import { controlCharProblem } from './model.ts';
 
 const ASCII_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -63,6 +64,9 @@ export function expandRanges(pattern: string): string[] {
 
 /** One inventory host entry (`web[1:3]:2222`) → host names and the port they share. */
 export function expandHostEntry(entry: string): { names: string[]; port?: number } {
+  // Before any other check: those errors quote the entry, and a newline in it would print as a line of its own.
+  const problem = controlCharProblem('host', entry);
+  if (problem) throw new Error(problem);
   const { host, port } = splitPort(entry);
   if (!host) throw new Error(`empty host name in '${entry}'`);
   if (host.endsWith(':') && port === undefined && !host.includes('::')) {

@@ -3,6 +3,7 @@ import type * as Diff from 'diff';
 import { createRequire } from 'node:module';
 import pc from 'picocolors';
 import type { FileChange } from '../events.ts';
+import { safeLine, safeTabbedLine } from './terminal-safe.ts';
 
 let diffLib: typeof Diff | undefined;
 /** 'diff' (~20 module files) is loaded by the first diff: a run that changes nothing never pays for it. */
@@ -19,6 +20,8 @@ const identity = (s: string) => s;
 /**
  * The unified diff of one file change, or '' when before and after are identical.
  * An absent side is shown as /dev/null, as `diff -u` and git do; a NUL byte marks binary content.
+ * The diff is for a human (JSON carries the same text): the path and each content line are made terminal
+ * safe, so a file holding escape sequences or a lone CR shows them as `\x1b`, `\x0d` instead of obeying them.
  */
 export function unifiedDiff(change: FileChange, options: DiffOptions = {}): string {
   const { before, after, path } = change;
@@ -26,8 +29,8 @@ export function unifiedDiff(change: FileChange, options: DiffOptions = {}): stri
   const paint = options.color
     ? { add: pc.green, del: pc.red, hunk: pc.cyan, head: pc.bold }
     : { add: identity, del: identity, hunk: identity, head: identity };
-  const oldName = before === null ? '/dev/null' : `${path}\t(before)`;
-  const newName = after === null ? '/dev/null' : `${path}\t(after)`;
+  const oldName = before === null ? '/dev/null' : `${safeLine(path)}\t(before)`;
+  const newName = after === null ? '/dev/null' : `${safeLine(path)}\t(after)`;
   const head = [paint.head(`--- ${oldName}`), paint.head(`+++ ${newName}`)];
   if ((before ?? '').includes('\0') || (after ?? '').includes('\0')) {
     return [...head, 'Binary content differs'].join('\n') + '\n';
@@ -45,7 +48,9 @@ export function unifiedDiff(change: FileChange, options: DiffOptions = {}): stri
     const oldStart = h.oldLines === 0 ? h.oldStart - 1 : h.oldStart;
     const newStart = h.newLines === 0 ? h.newStart - 1 : h.newStart;
     out.push(paint.hunk(`@@ -${oldStart},${h.oldLines} +${newStart},${h.newLines} @@`));
-    for (const line of h.lines) {
+    for (const raw of h.lines) {
+      // The first character is diff's own (+, -, space, or \ of "\ No newline at end of file").
+      const line = raw.slice(0, 1) + safeTabbedLine(raw.slice(1));
       out.push(line.startsWith('+') ? paint.add(line) : line.startsWith('-') ? paint.del(line) : line);
     }
   }

@@ -1,4 +1,5 @@
 // Names a set of hosts compactly: runs of numbered names fold into ranges (node[1-500]), long lists are cut.
+import { safeLine } from './terminal-safe.ts';
 
 /** `node7` → prefix `node`, number 7, width 1; a zero-padded `web007` keeps its width so `web[007-012]` reads back. */
 function split(name: string): { prefix: string; n: number; digits: string; suffix: string } | undefined {
@@ -10,11 +11,12 @@ function split(name: string): { prefix: string; n: number; digits: string; suffi
 /**
  * Host names in ranges, sorted: `node[1-3]`, `node[5-6]`, `web01`. Only names with the same prefix, suffix
  * and digit width (when zero-padded) fold together, so every range expands to exactly the names given.
+ * The names are for a terminal: each is made a safeLine first (a no-op for names an inventory accepts).
  */
 export function hostRanges(names: readonly string[]): string[] {
   const groups = new Map<string, { prefix: string; suffix: string; width: number; nums: { n: number; digits: string }[] }>();
   const plain: string[] = [];
-  for (const name of new Set(names)) {
+  for (const name of new Set(names.map((n) => safeLine(n)))) {
     const s = split(name);
     if (!s) {
       plain.push(name);

@@ -7,6 +7,7 @@ import { moduleMessage } from './module-message.ts';
 import { formatDiffGroups } from './phase-diffs.ts';
 import { PhaseSummary } from './phase-summary.ts';
 import { formatRecap } from './recap.ts';
+import { safeBlock, safeKeys, safeLine as L } from './terminal-safe.ts';
 import { describeAttempt } from '../retry.ts';
 import { describePlan } from '../rolling.ts';
 
@@ -61,10 +62,14 @@ export class ListrRenderer implements EventSink {
     this.chain = this.chain.then(step).catch(() => undefined);
   }
 
+  /**
+   * Text from hosts, inventories and playbooks goes through L (one line) or safeBlock (several, indented)
+   * before it is coloured: a host's escape sequences and CRs show as `\x1b`, `\x0d` and cannot draw here.
+   */
   emit(e: RunEvent): void {
     switch (e.kind) {
       case 'run-start':
-        this.queue(() => this.o.write(pc.bold(`${e.name}`) + pc.dim(` · ${e.hosts.length} hosts${e.check ? ' · check mode: nothing will change' : ''}`) + '\n'));
+        this.queue(() => this.o.write(pc.bold(L(e.name)) + pc.dim(` · ${e.hosts.length} hosts${e.check ? ' · check mode: nothing will change' : ''}`) + '\n'));
         break;
       case 'phase-start': {
         if (e.hosts.length > this.summaryAbove()) {
@@ -88,20 +93,20 @@ export class ListrRenderer implements EventSink {
         const list = new Listr(
           [
             {
-              title: e.phase,
+              title: L(e.phase),
               task: (_ctx, phase) =>
                 phase.newListr(
                   lines.map(({ name, line, finished }) => ({
-                    title: name,
+                    title: L(name),
                     // Keep each host's last module line once the phase is done: the phase reads as a log.
                     rendererOptions: { persistentOutput: true },
                     task: async (_c, task) => {
                       // Fast hosts may finish before Listr starts this task: show what already happened.
                       line.task = task as unknown as ListrTaskWrapper<unknown, never, never>;
-                      task.title = `${name}  ${summary(line)}`;
+                      task.title = `${L(name)}  ${summary(line)}`;
                       if (line.last) task.output = line.last;
                       await finished;
-                      task.title = `${name}  ${summary(line)}`;
+                      task.title = `${L(name)}  ${summary(line)}`;
                     },
                   })),
                   { concurrent: true, exitOnError: false },
@@ -121,11 +126,11 @@ export class ListrRenderer implements EventSink {
       }
       case 'module-start':
         this.summarised.get(e.host)?.moduleStart(e.host, e.title);
-        this.output(e.host, e.title);
+        this.output(e.host, L(e.title));
         break;
       case 'module-progress':
         this.summarised.get(e.host)?.progress(e.host, `${e.module}: ${e.line}`);
-        this.output(e.host, `${e.module}: ${e.line}`);
+        this.output(e.host, L(`${e.module}: ${e.line}`));
         break;
       case 'module-end': {
         this.summarised.get(e.host)?.moduleEnd(e.host, e.status);
@@ -137,10 +142,10 @@ export class ListrRenderer implements EventSink {
           const mark =
             e.status === 'changed' ? pc.yellow('changed') : e.status === 'ok' ? pc.green('✔') : e.status === 'skipped' ? pc.cyan('skipped') : e.status === 'interrupted' ? pc.yellow('interrupted') : pc.red('✖');
           const message = e.status === 'ok' ? undefined : moduleMessage(e);
-          h.last = `${mark} ${e.title}${message ? ` — ${message.split('\n')[0]}` : ''}`;
+          h.last = `${mark} ${L(e.title)}${message ? ` — ${L(message.split('\n')[0].replace(/\r$/, ''))}` : ''}`;
           if (h.task) {
             h.task.output = h.last;
-            h.task.title = `${e.host}  ${summary(h)}`;
+            h.task.title = `${L(e.host)}  ${summary(h)}`;
           }
         }
         break;
@@ -161,7 +166,8 @@ export class ListrRenderer implements EventSink {
       case 'host-unreachable': {
         this.summarised.get(e.host)?.failure(e.host, e.message);
         const h = this.hosts.get(e.host);
-        if (h) h.failures.push(`${e.kind === 'host-unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${e.message}`);
+        // listr2 prints this under the host's line, each line indented: a host's own lines stay inside it.
+        if (h) h.failures.push(`${e.kind === 'host-unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${safeBlock(e.message, '  ')}`);
         break;
       }
       case 'phase-diffs': {
@@ -172,10 +178,10 @@ export class ListrRenderer implements EventSink {
       case 'phase-end':
         break;
       case 'warning':
-        this.queue(() => this.o.write(pc.yellow(`${e.host ? e.host + ': ' : ''}warning: ${e.message}`) + '\n'));
+        this.queue(() => this.o.write(pc.yellow(`${e.host ? L(e.host) + ': ' : ''}warning: ${safeBlock(e.message, '  ')}`) + '\n'));
         break;
       case 'play-stopped':
-        this.queue(() => this.o.write(pc.red(`PLAY STOPPED: ${e.reason}`) + '\n'));
+        this.queue(() => this.o.write(pc.red(`PLAY STOPPED: ${safeBlock(e.reason, '  ')}`) + '\n'));
         break;
       case 'recap':
         // Any host still waiting (Ctrl-C) must let its phase's Listr end.
@@ -183,28 +189,28 @@ export class ListrRenderer implements EventSink {
         for (const s of this.summaries) s.end();
         this.queue(() =>
           this.o.write(
-            '\n' + pc.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + pc.dim(` ${(e.ms / 1000).toFixed(2)} s`) + '\n' + formatRecap(e.stats, { color: true, notStarted: e.notStarted }) + '\n',
+            '\n' + pc.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + pc.dim(` ${(e.ms / 1000).toFixed(2)} s`) + '\n' + formatRecap(safeKeys(e.stats), { color: true, notStarted: e.notStarted?.map(L) }) + '\n',
           ),
         );
         break;
       case 'phase-skipped':
-        this.queue(() => this.o.write(pc.cyan(`↓ ${e.phase} — skipped: ${e.reason}`) + '\n'));
+        this.queue(() => this.o.write(pc.cyan(`↓ ${L(e.phase)} — skipped: ${L(e.reason)}`) + '\n'));
         break;
       case 'rolling-plan':
-        this.queue(() => this.o.write(pc.bold(`${e.phase}`) + pc.dim(` · rolling · ${describePlan(e)}`) + '\n'));
+        this.queue(() => this.o.write(pc.bold(L(e.phase)) + pc.dim(` · rolling · ${L(describePlan(e))}`) + '\n'));
         break;
       case 'batch-start':
-        this.queue(() => this.o.write(pc.dim(`batch ${e.index}/${e.count} of ${e.phase}: ${e.hosts.join(', ')}`) + '\n'));
+        this.queue(() => this.o.write(pc.dim(`batch ${e.index}/${e.count} of ${L(e.phase)}: ${e.hosts.map(L).join(', ')}`) + '\n'));
         break;
       case 'batch-end':
         break;
       case 'rolling-stopped':
-        this.queue(() => this.o.write(pc.red(`ROLLING STOPPED ${e.phase}: no new batch${e.notStarted.length ? `; not started: ${e.notStarted.join(', ')}` : ''}`) + '\n'));
+        this.queue(() => this.o.write(pc.red(`ROLLING STOPPED ${L(e.phase)}: no new batch${e.notStarted.length ? `; not started: ${e.notStarted.map(L).join(', ')}` : ''}`) + '\n'));
         break;
       case 'retry': {
         // On the host's line, like a module's progress: the attempt, why it failed, when the next one comes.
         const text = e.host ? describeAttempt(e) : undefined;
-        if (text) this.output(e.host!, text);
+        if (text) this.output(e.host!, L(text));
         break;
       }
       default:

@@ -2,6 +2,7 @@
 import type { DiffGroup, RunEvent } from '../events.ts';
 import { paintDiff, unifiedDiff } from './diff.ts';
 import { describeHosts } from './host-list.ts';
+import { safeBlock, safeLine as L } from './terminal-safe.ts';
 
 type ModuleEnd = Extract<RunEvent, { kind: 'module-end' }>;
 
@@ -35,13 +36,15 @@ export class PhaseDiffs {
 /**
  * A phase's diff groups as text: a header naming the hosts (`node[1-3] (3 hosts): sysfile /etc/motd
  * (p.ts:5)`), then the detail and the diffs. `maxRanges` cuts a long host list (a terminal); a log keeps it whole.
+ * Names, titles and the detail (a command's output) are made terminal safe; the detail is indented, so none
+ * of its lines can pose as a group header. The diffs are safe already (unifiedDiff).
  */
 export function formatDiffGroups(groups: readonly DiffGroup[], o: { color: boolean; maxRanges?: number }): string {
   const out: string[] = [];
   for (const g of groups) {
-    const who = g.hosts.length === 1 ? g.hosts[0] : hostsHeader(g.hosts, o.maxRanges);
-    out.push(`${who}: ${g.title}${g.callsite ? `  (${g.callsite})` : ''}`);
-    if (g.detail) out.push(g.detail.replace(/\n?$/, '\n'));
+    const who = g.hosts.length === 1 ? L(g.hosts[0]) : hostsHeader(g.hosts, o.maxRanges);
+    out.push(`${who}: ${L(g.title)}${g.callsite ? `  (${L(g.callsite)})` : ''}`);
+    if (g.detail) out.push('  ' + safeBlock(g.detail.replace(/\n$/, ''), '  ') + '\n');
     for (const c of g.changes) out.push(o.color ? paintDiff(c.diff) : c.diff);
   }
   return out.join('\n');

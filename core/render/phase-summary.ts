@@ -1,5 +1,6 @@
 // One phase on many hosts as a few terminal lines: counts, the failed hosts, the slowest ones still at work.
 import pc from 'picocolors';
+import { safeLine as L, safeLines } from './terminal-safe.ts';
 
 /** Lines of a failed host's message (after its first) kept in the final frame: a command's stderr tail. */
 const MESSAGE_LINES = 5;
@@ -102,7 +103,10 @@ export class PhaseSummary {
     this.resolveDone();
   }
 
-  /** The lines to show now, each cut to `columns` (a wrapped line would break redrawing in place). */
+  /**
+   * The lines to show now, each cut to `columns` (a wrapped line would break redrawing in place). Names,
+   * titles and messages are made safe (L) before colouring: cut() then only meets drover's own colour codes.
+   */
   frame(columns: number, o: { spinner?: string } = {}): string[] {
     const c = this.counts;
     const total = this.hosts.size;
@@ -117,12 +121,13 @@ export class PhaseSummary {
     if (c.waiting) parts.push(pc.dim(`${c.waiting} waiting`));
     if (this.changed) parts.push(pc.yellow(`${this.changed} changed`));
     const mark = this.finished ? (lostCount ? pc.red('✖') : c.interrupted ? pc.yellow('!') : pc.green('✔')) : pc.yellow(o.spinner ?? '…');
-    const lines = [`${mark} ${pc.bold(this.phase)}  ${parts.join(pc.dim(' · '))}  ${pc.dim(`${secs} s`)}`];
+    const lines = [`${mark} ${pc.bold(L(this.phase))}  ${parts.join(pc.dim(' · '))}  ${pc.dim(`${secs} s`)}`];
     const maxFailed = this.o.maxFailed ?? 5;
     for (const host of this.lost.slice(0, maxFailed)) {
       const h = this.hosts.get(host)!;
-      const [first, ...more] = (h.why ?? '').split('\n');
-      lines.push(`  ${pc.red('✖')} ${host}  ${pc.red(`${h.state === 'unreachable' ? 'UNREACHABLE' : 'FAILED'}${first ? `: ${first}` : ''}`)}`);
+      // A TAB would count as one column in cut() but take up to eight: a space keeps the frame's width true.
+      const [first, ...more] = safeLines(h.why ?? '').map((l) => l.replace(/\t/g, ' '));
+      lines.push(`  ${pc.red('✖')} ${L(host)}  ${pc.red(`${h.state === 'unreachable' ? 'UNREACHABLE' : 'FAILED'}${first ? `: ${first}` : ''}`)}`);
       // Once the phase is over the frame stays on screen: then it shows the error's tail (stderr) too.
       if (this.finished) for (const line of more.slice(-MESSAGE_LINES)) lines.push(`      ${line}`);
     }
@@ -131,7 +136,7 @@ export class PhaseSummary {
       const now = this.now();
       const slow = this.slowest(this.o.maxSlow ?? 5);
       if (slow.length) lines.push(pc.dim(`  slowest running:`));
-      for (const [host, h] of slow) lines.push(`    ${host}  ${pc.dim(`${((now - h.since) / 1000).toFixed(1)} s`)}  ${h.doing}`);
+      for (const [host, h] of slow) lines.push(`    ${L(host)}  ${pc.dim(`${((now - h.since) / 1000).toFixed(1)} s`)}  ${L(h.doing)}`);
     }
     return lines.map((l) => cut(l, columns));
   }

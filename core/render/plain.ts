@@ -4,6 +4,7 @@ import { unhandledEvent, type EventSink, type RunEvent } from '../events.ts';
 import { moduleMessage } from './module-message.ts';
 import { formatDiffGroups } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
+import { safeBlock, safeKeys, safeLine as L } from './terminal-safe.ts';
 import { describeAttempt } from '../retry.ts';
 import { describePlan } from '../rolling.ts';
 
@@ -24,29 +25,35 @@ export class PlainRenderer implements EventSink {
     this.o.write(text + '\n');
   }
 
+  /**
+   * Every text from a host, an inventory or a playbook goes through L (one line) or B (several lines,
+   * each after the first indented: no host line stands at column 0 where drover's own lines start) before
+   * it is coloured: a host's escape sequences show as `\x1b`, never reach the terminal.
+   */
   emit(e: RunEvent): void {
     const c = this.c;
+    const B = (text: string) => safeBlock(text, '  ');
     switch (e.kind) {
       case 'run-start':
-        this.line(c.bold(`PLAY ${e.name} [${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}]${e.check ? ' (check mode: nothing will change)' : ''}`));
+        this.line(c.bold(`PLAY ${L(e.name)} [${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}]${e.check ? ' (check mode: nothing will change)' : ''}`));
         break;
       case 'phase-start':
-        this.line(c.bold(`PHASE ${e.phase}`) + c.dim(` [${e.hosts.join(', ')}]`));
+        this.line(c.bold(`PHASE ${L(e.phase)}`) + c.dim(` [${e.hosts.map(L).join(', ')}]`));
         break;
       case 'module-start':
-        if (this.o.verbose) this.line(c.dim(`${e.host} | start | ${e.title}`));
+        if (this.o.verbose) this.line(c.dim(`${L(e.host)} | start | ${L(e.title)}`));
         break;
       case 'module-progress':
-        if (this.o.verbose) this.line(c.dim(`${e.host} | ${e.module} | ${e.line}`));
+        if (this.o.verbose) this.line(c.dim(`${L(e.host)} | ${L(e.module)} | ${L(e.line)}`));
         break;
       case 'module-end': {
         const paint =
           e.status === 'changed' ? c.yellow : e.status === 'ok' ? c.green : e.status === 'skipped' ? c.cyan : c.red;
-        const where = e.callsite ? ` ${c.dim(e.callsite)}` : '';
+        const where = e.callsite ? ` ${c.dim(L(e.callsite))}` : '';
         const ms = this.o.verbose ? c.dim(` ${Math.round(e.ms)} ms`) : '';
         const message = moduleMessage(e);
-        const msg = message ? `: ${message.split('\n').join('\n  ')}` : '';
-        this.line(`${e.host} | ${paint(e.status)} | ${e.title}${msg}${where}${ms}`);
+        const msg = message ? `: ${B(message)}` : '';
+        this.line(`${L(e.host)} | ${paint(e.status)} | ${L(e.title)}${msg}${where}${ms}`);
         break;
       }
       case 'phase-host-end':
@@ -58,38 +65,38 @@ export class PlainRenderer implements EventSink {
       case 'phase-end':
         break;
       case 'host-failed':
-        this.line(c.red(`${e.host} | FAILED in phase "${e.phase}": ${e.message}`));
+        this.line(c.red(`${L(e.host)} | FAILED in phase "${L(e.phase)}": ${B(e.message)}`));
         break;
       case 'host-unreachable':
-        this.line(c.red(`${e.host} | UNREACHABLE in phase "${e.phase}": ${e.message}`));
+        this.line(c.red(`${L(e.host)} | UNREACHABLE in phase "${L(e.phase)}": ${B(e.message)}`));
         break;
       case 'warning':
-        this.line(c.yellow(`${e.host ? e.host + ' | ' : ''}warning: ${e.message}`));
+        this.line(c.yellow(`${e.host ? L(e.host) + ' | ' : ''}warning: ${B(e.message)}`));
         break;
       case 'play-stopped':
-        this.line(c.red(`PLAY STOPPED: ${e.reason}`));
+        this.line(c.red(`PLAY STOPPED: ${B(e.reason)}`));
         break;
       case 'recap':
         this.line(c.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + c.dim(` ${(e.ms / 1000).toFixed(2)} s`));
-        this.line(formatRecap(e.stats, { color: this.o.color, notStarted: e.notStarted }));
+        this.line(formatRecap(safeKeys(e.stats), { color: this.o.color, notStarted: e.notStarted?.map(L) }));
         break;
       case 'phase-skipped':
-        this.line(c.cyan(`SKIPPED ${e.phase}: ${e.reason}`));
+        this.line(c.cyan(`SKIPPED ${L(e.phase)}: ${B(e.reason)}`));
         break;
       case 'rolling-plan':
-        this.line(c.bold(`ROLLING ${e.phase}: ${describePlan(e)}`));
+        this.line(c.bold(`ROLLING ${L(e.phase)}: ${L(describePlan(e))}`));
         break;
       case 'batch-start':
-        this.line(c.bold(`BATCH ${e.index}/${e.count} of ${e.phase}`) + c.dim(` [${e.hosts.join(', ')}]`));
+        this.line(c.bold(`BATCH ${e.index}/${e.count} of ${L(e.phase)}`) + c.dim(` [${e.hosts.map(L).join(', ')}]`));
         break;
       case 'batch-end':
         break;
       case 'rolling-stopped':
-        this.line(c.red(`ROLLING STOPPED ${e.phase}: no new batch${e.notStarted.length ? `; not started: ${e.notStarted.join(', ')}` : ''}`));
+        this.line(c.red(`ROLLING STOPPED ${L(e.phase)}: no new batch${e.notStarted.length ? `; not started: ${e.notStarted.map(L).join(', ')}` : ''}`));
         break;
       case 'retry': {
         const text = describeAttempt(e);
-        if (text) this.line((e.outcome === 'ok' ? c.green : c.yellow)(`${e.host ?? '-'} | retry | ${text}`));
+        if (text) this.line((e.outcome === 'ok' ? c.green : c.yellow)(`${L(e.host ?? '-')} | retry | ${B(text)}`));
         break;
       }
       default:

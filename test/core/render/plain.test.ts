@@ -61,8 +61,8 @@ test('with --diff, diffs come after the phase grouped by host, never interleaved
 test('recap counts per host like ansible-playbook', (t) => {
   const stats = new StatsCollector();
   for (const e of events) stats.emit(e);
-  t.deepEqual(stats.stats.a, { ok: 1, changed: 1, failed: 0, skipped: 0, unreachable: 0 });
-  t.deepEqual(stats.stats.b, { ok: 0, changed: 1, failed: 0, skipped: 1, unreachable: 0 });
+  t.deepEqual(stats.stats.a, { ok: 1, changed: 1, failed: 0, skipped: 0, unreachable: 0, rescued: 0 });
+  t.deepEqual(stats.stats.b, { ok: 0, changed: 1, failed: 0, skipped: 1, unreachable: 0, rescued: 0 });
   // the failed module and the host-failed that follows it are one failure
   t.is(stats.stats.c.failed, 1);
   t.is(formatRecap({ c: stats.stats.c }), 'c : ok=0 changed=0 unreachable=0 failed=1 skipped=0');
@@ -73,7 +73,7 @@ test('an unreachable host counts unreachable, not failed', (t) => {
   stats.emit({ kind: 'run-start', playbook: 'p', name: 'x', hosts: ['d'], check: false });
   stats.emit({ kind: 'module-end', host: 'd', module: 'command', title: 't', status: 'unreachable', ms: 1 });
   stats.emit({ kind: 'host-unreachable', host: 'd', phase: 'P', message: 'connection lost' });
-  t.deepEqual(stats.stats.d, { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 1 });
+  t.deepEqual(stats.stats.d, { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 1, rescued: 0 });
 });
 
 test('json: one parseable event per line, diffs as text instead of file bodies', (t) => {
