@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { labDelay, labUndelay } from '../core/lab/delay.ts';
+import { ensureLabTools } from '../core/lab/install-tools.ts';
+import { delayTools } from '../core/lab/preflight.ts';
 import { describeEnvironment, type Environment } from './environment.ts';
 import { benchFleet, fleetInventory, readHostFile, resetFleetHosts, shutdownFleet, WORKLOAD_ROOT, type BenchFleet, type FleetHost } from './lab-hosts.ts';
 import { parseBenchArgs, roundsOf, runnersFor, scenarioKey, tasksOf, USAGE, type BenchOptions, type Runner, type Scenario } from './options.ts';
@@ -39,14 +41,30 @@ function describe(r: RunRecord): string {
   return `${r.runner.padEnd(7)} ${r.pass.padEnd(6)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} s wall, ${(r.cpuMs / 1000).toFixed(2).padStart(7)} s CPU, ${(r.peakTreeRssKb / 1024).toFixed(0).padStart(4)} MB, changed=${r.changed}${r.exitCode ? ` EXIT ${r.exitCode} (${r.log})` : ''}`;
 }
 
-async function runScenario(fleet: BenchFleet, scenario: Scenario, opts: BenchOptions, paths: OutputPaths): Promise<ScenarioResult> {
+/**
+ * Adds the scenario's delay to every host; when it cannot (no iptables and no way to install it, no NFQUEUE
+ * in the kernel), takes back what it added and says why in one line: the scenario is skipped, the bench goes on.
+ */
+async function addDelay(hosts: readonly FleetHost[], key: string, ms: number): Promise<boolean> {
+  try {
+    await ensureLabTools('the delay', delayTools, say); // once, before the hosts ask together
+    await Promise.all(hosts.map((h) => labDelay(h.lab, h.short, ms, 0, 0, say)));
+    return true;
+  } catch (err) {
+    await Promise.all(hosts.map((h) => labUndelay(h.lab, h.short).catch(() => undefined)));
+    say(`scenario ${key} skipped: ${(err as Error).message.split('\n')[0]}`);
+    return false;
+  }
+}
+
+async function runScenario(fleet: BenchFleet, scenario: Scenario, opts: BenchOptions, paths: OutputPaths): Promise<ScenarioResult | undefined> {
   const key = scenarioKey(scenario);
   const startedAt = new Date().toISOString();
   const inv = await fleetInventory(fleet, scenario.hosts, path.join(OUT, opts.lab));
   const runners = runnersFor(opts, scenario);
   const tasks = tasksOf(scenario.workload);
   say(`scenario ${key}: ${scenario.hosts} host(s), ${tasks} tasks${scenario.delayMs ? `, +${scenario.delayMs} ms each way` : ''}`);
-  if (scenario.delayMs) await Promise.all(inv.hosts.map((h) => labDelay(h.lab, h.short, scenario.delayMs)));
+  if (scenario.delayMs && !(await addDelay(inv.hosts, key, scenario.delayMs))) return undefined;
   const result: ScenarioResult = {
     scenario,
     key,

@@ -23,6 +23,8 @@ export interface OpenOptions {
   becomePassword?: Secret;
   /** Inventory name, for errors (default: the address). */
   name?: string;
+  /** Give up opening after this long (a caller's budget, e.g. reboot's wait): cuts the connect and shell-start timeouts. */
+  timeoutMs?: number;
 }
 
 const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
@@ -179,7 +181,8 @@ export async function openTransport(spec: ConnectionSpec, policy: HostKeyPolicy,
   const name = opts.name ?? spec.address;
   const password = becomePassword(spec, name, opts.becomePassword);
   if (spec.kind === 'local') {
-    return openLocalTransport({ name, become: spec.become, becomePassword: password, startTimeout: Math.max(30, spec.connectTimeout) });
+    const start = Math.max(30, spec.connectTimeout);
+    return openLocalTransport({ name, become: spec.become, becomePassword: password, startTimeout: opts.timeoutMs ? Math.min(start, opts.timeoutMs / 1000) : start });
   }
-  return openSshTransport(spec, policy, { name, becomePassword: password });
+  return openSshTransport(spec, policy, { name, becomePassword: password, timeoutMs: opts.timeoutMs });
 }

@@ -112,7 +112,8 @@ export interface HostInit<V> {
   vars: V;
   groups: readonly string[];
   check: boolean;
-  transport: () => Promise<Transport>;
+  /** Opens the connection; `timeoutMs` (reconnect's budget left) bounds the attempt, timeouts of its own included. */
+  transport: (o?: { timeoutMs?: number }) => Promise<Transport>;
   events: EventSink;
   /** The run's secrets (default: a set of its own). Events this host emits are redacted with it. */
   secrets?: SecretSet;
@@ -129,7 +130,7 @@ export class RunHost<V> implements Host<V> {
   readonly groups: readonly string[];
   readonly check: boolean;
   private transportP?: Promise<Transport>;
-  private readonly openTransport: () => Promise<Transport>;
+  private readonly openTransport: (o?: { timeoutMs?: number }) => Promise<Transport>;
   private readonly memos = new Map<string, Promise<unknown>>();
   private readonly rt: HostRuntime;
   private readonly trust?: (target: string, keys: readonly string[]) => Promise<void>;
@@ -157,14 +158,16 @@ export class RunHost<V> implements Host<V> {
   async reconnect(options: { timeoutMs?: number; delayMs?: number } = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? 120_000;
     const delayMs = options.delayMs ?? 1000;
+    // From the call on: closing the old connection (slow over a cut link) counts too.
+    const deadline = Date.now() + timeoutMs;
     const old = this.transportP;
     this.transportP = undefined;
     if (old) await old.then((t) => t.close(), () => undefined).catch(() => undefined);
-    const deadline = Date.now() + timeoutMs;
     for (let attempt = 1; ; attempt++) {
       if (this.signal?.aborted) throw new Interrupted('interrupted');
       try {
-        this.transportP = this.openTransport();
+        // An attempt never outlasts the budget: its connect and shell-start timeouts are cut to what is left.
+        this.transportP = this.openTransport({ timeoutMs: Math.max(1, deadline - Date.now()) });
         await this.transportP;
         // A new shell: its functions must be defined again, which the new session does by itself.
         return;
@@ -218,12 +221,12 @@ export class RunHost<V> implements Host<V> {
               ? Buffer.from(options.stdin, 'utf8')
               : // a view, not a copy: file content may be big
                 Buffer.from(options.stdin.buffer, options.stdin.byteOffset, options.stdin.byteLength);
-    let partial = '';
+    // One unfinished line per stream: stdout and stderr both come live, a line never mixes the two.
+    const partial = { stdout: '', stderr: '' };
     const onOutput = options.progress
-      ? (chunk: Buffer) => {
-          partial += chunk.toString('utf8');
-          const lines = partial.split('\n');
-          partial = lines.pop() ?? '';
+      ? (chunk: Buffer, stream: 'stdout' | 'stderr') => {
+          const lines = (partial[stream] + chunk.toString('utf8')).split('\n');
+          partial[stream] = lines.pop() ?? '';
           for (const l of lines) if (l.trim()) this.log(l);
         }
       : undefined;

@@ -4,7 +4,8 @@ import { labDelay, labUndelay } from './delay.ts';
 import { isRunning } from './down.ts';
 import { labCut, labDisk, labDown, labHeal, labUp } from './index.ts';
 import { hostIndex } from './plan.ts';
-import { labUnavailableReason } from './preflight.ts';
+import { ensureLabTools } from './install-tools.ts';
+import { delayTools, labUnavailableReason } from './preflight.ts';
 import { listInstances, readRecord } from './state.ts';
 import { runProgram } from './run.ts';
 import { labProfiles, type LabProfile, type LabRecord, type LabState } from './types.ts';
@@ -191,10 +192,10 @@ async function dispatch(sub: string, p: Parsed, log: (s: string) => void): Promi
     }
     case 'delay': {
       expectArgs(sub, p, 2, 4);
-      const rec = mustBeUp(p.name);
       const [node, ms, jitter, loss] = p.positional;
-      hostIndex(rec, node);
       if (ms === 'off' || Number(ms) === 0) {
+        const rec = mustBeUp(p.name);
+        hostIndex(rec, node);
         await labUndelay(rec, node);
         log(`${node}: no delay`);
         return 0;
@@ -203,7 +204,11 @@ async function dispatch(sub: string, p: Parsed, log: (s: string) => void): Promi
       const jitterN = parseNumber('jitter', jitter, 0);
       const lossN = parseNumber('loss', loss, 0);
       if (lossN > 100) throw new Error(`bad loss ${JSON.stringify(loss)}: use 0 to 100`);
-      await labDelay(rec, node, msN, jitterN, lossN);
+      // Its tools first (installed when missing, as `drover demo` does): a machine without iptables learns that, not a lab detail.
+      await ensureLabTools('the delay', delayTools, log);
+      const rec = mustBeUp(p.name);
+      hostIndex(rec, node);
+      await labDelay(rec, node, msN, jitterN, lossN, log);
       log(`${node}: delay ${msN} ms ± ${jitterN} ms, loss ${lossN}% each way`);
       return 0;
     }

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { LabHostState, LabState } from './index.ts';
+import { ensureLabTools } from './install-tools.ts';
+import { delayTools } from './preflight.ts';
 
 const execFileP = promisify(execFile);
 
@@ -46,7 +48,9 @@ function ruleArgs(action: '-A' | '-D', chain: 'PREROUTING' | 'OUTPUT'): string[]
 }
 
 async function iptables(host: LabHostState, args: string[]): Promise<void> {
-  await execFileP('nsenter', [`--net=${netnsPath(host)}`, 'iptables', '-w', ...args]);
+  // The same places preflight looked in: iptables lives in /usr/sbin, which a user's PATH may lack.
+  const env = { ...process.env, PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin` };
+  await execFileP('nsenter', [`--net=${netnsPath(host)}`, 'iptables', '-w', ...args], { env });
 }
 
 /** Removes every copy of our two rules (none present is fine). */
@@ -134,13 +138,22 @@ function startQueueProcess(host: LabHostState, args: string[], logFile: string):
  * Delays every packet to and from `node` by `ms` (± `jitterMs`, without reordering) and drops
  * `lossPct` percent of them. Replaces a delay already set on that host.
  */
-export async function labDelay(state: LabState, node: string, ms: number, jitterMs = 0, lossPct = 0): Promise<void> {
+export async function labDelay(
+  state: LabState,
+  node: string,
+  ms: number,
+  jitterMs = 0,
+  lossPct = 0,
+  log: (line: string) => void = (l) => void process.stderr.write(`${l}\n`),
+): Promise<void> {
   const host = findHost(state, node);
   for (const [what, v, max] of [['delay', ms, 60_000], ['jitter', jitterMs, 60_000], ['loss', lossPct, 100]] as const) {
     if (!Number.isFinite(v) || v < 0 || v > max) {
       throw new Error(`lab ${state.name} ${host.short}: ${what} must be a number from 0 to ${max}, got ${v}`);
     }
   }
+  // iptables and the system python may be missing on a fresh machine: installed here, or one clear line.
+  await ensureLabTools('the delay', delayTools, log);
   await labUndelay(state, node);
   const pidFile = delayPidFile(state, node);
   const pid = await startQueueProcess(host, [String(ms), String(jitterMs), String(lossPct)], join(state.dir, `delay-${host.short}.log`));
@@ -151,7 +164,9 @@ export async function labDelay(state: LabState, node: string, ms: number, jitter
   } catch (err) {
     await removeRules(host);
     await stopDelayProcess(pidFile);
-    throw new Error(`${host.name}: could not add the NFQUEUE rules: ${(err as Error).message}`);
+    // iptables' own last words ("No chain/target/match by that name": no NFQUEUE in this kernel), not node's "Command failed: ...".
+    const said = String((err as { stderr?: unknown }).stderr ?? '').trim().split('\n').pop() || (err as Error).message.split('\n')[0];
+    throw new Error(`${host.name}: could not add the NFQUEUE rules (the kernel needs nfnetlink_queue and xt_NFQUEUE): ${said}`);
   }
 }
 

@@ -20,8 +20,12 @@ import { quote } from '../sh.ts';
  *    ran: a write may have failed, so its output cannot be trusted); `nofile` (the files could not be
  *    created: the command did not run); `unreadable` (copying a file failed).
  * 4. Live output (progress of long commands) is optional: `tail -f` copies the files to the channel while
- *    the command runs, and is killed and waited for before the frame starts. So live bytes are a prefix of
- *    the result, never a part of it that decides anything (the session hands out the rest from the result).
+ *    the command runs (stdout to its stdout, stderr to its stderr), and is killed and waited for before the
+ *    frame starts. So live bytes are a prefix of the result, never a part of it that decides anything (the
+ *    session hands out the rest from the result). On the channel's stderr the live copy sits between
+ *    `<tag> b\n` and `<tag> l\n`, both printed by the shell (see LiveErrReader): what is outside them is the
+ *    shell's own complaints, and the session takes the frame as complete only once `l` came too (the two
+ *    streams arrive independently: over local pipes the frame may come first).
  *    Without GNU tail (`--pid`) there is no live copy: all of it comes with the result.
  *
  * The command text travels as one single-quoted word and runs in `( eval ... )`, a subshell: `cd`, variables,
@@ -101,8 +105,10 @@ export function frameCommand(command: string, nonce: string, o: FrameOptions): s
   if (o.live) {
     parts.push(
       `{ :; } >${out} ${errRedir}`,
+      `printf '%s b\\n' ${tag} >&2`,
       `tail --pid=$$ -c +1 -f ${out} 2>/dev/null & drover_t1=$!`,
-      `tail --pid=$$ -c +1 -f ${err} 2>/dev/null >&2 & drover_t2=$!`,
+      // Order matters: `>&2` first (stdout to the channel's stderr), then tail's own complaints away.
+      `tail --pid=$$ -c +1 -f ${err} >&2 2>/dev/null & drover_t2=$!`,
     );
   }
   const run = `( eval ${quote(command)} )`;
@@ -126,7 +132,7 @@ export function frameCommand(command: string, nonce: string, o: FrameOptions): s
   } else {
     parts.push(`base64 -d <<'DROVER_IN_${nonce}' 2>/dev/null | ${run} >${out} ${o.live ? `2>>${err}` : errRedir}; drover_s=$?`);
   }
-  if (o.live) parts.push(`kill -9 $drover_t1 $drover_t2 2>/dev/null; wait $drover_t1 $drover_t2 2>/dev/null`);
+  if (o.live) parts.push(`kill -9 $drover_t1 $drover_t2 2>/dev/null; wait $drover_t1 $drover_t2 2>/dev/null; printf '%s l\\n' ${tag} >&2`);
   const mid = `${f}.m"`;
   parts.push(
     // The middle marker goes to a file of its own: then one `cat` copies stdout, marker and stderr (one
@@ -197,6 +203,42 @@ export class MarkerScanner {
       if (buf.compare(this.tag, 0, k, buf.length - k) === 0) return k;
     }
     return 0;
+  }
+}
+
+/**
+ * Reads the channel's stderr while a live command runs: `<complaints> <tag> b\n <live stderr> <tag> l\n <complaints>`.
+ * Only the shell knows the tag, so a command's stderr cannot end the live part early.
+ */
+export class LiveErrReader {
+  private readonly begin: MarkerScanner;
+  private readonly end: MarkerScanner;
+
+  constructor(nonce: string) {
+    this.begin = new MarkerScanner(`${endTag(nonce)} `);
+    this.end = new MarkerScanner(`${endTag(nonce)} `);
+  }
+
+  /** Whether the live part has ended (`<tag> l` was read). */
+  get done(): boolean {
+    return this.end.done;
+  }
+
+  /** Feeds bytes of the channel's stderr; returns the command's live stderr and the shell's own words. */
+  feed(chunk: Buffer): { live: Buffer; other: Buffer } {
+    const none: Buffer = Buffer.alloc(0);
+    if (this.end.done) return { live: none, other: chunk };
+    let other: Buffer = none;
+    if (!this.begin.done) {
+      other = this.begin.feed(chunk);
+      if (!this.begin.done) return { live: none, other };
+      if (this.begin.arg !== 'b') throw new Error(`broken frame from the remote shell: marker ${JSON.stringify(this.begin.arg)} where "b" was due on stderr`);
+      chunk = this.begin.rest;
+    }
+    const live = this.end.feed(chunk);
+    if (!this.end.done) return { live, other };
+    if (this.end.arg !== 'l') throw new Error(`broken frame from the remote shell: marker ${JSON.stringify(this.end.arg)} where "l" was due on stderr`);
+    return { live, other: other.length ? Buffer.concat([other, this.end.rest]) : this.end.rest };
   }
 }
 

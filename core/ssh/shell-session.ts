@@ -5,7 +5,7 @@ import { redact, type Secret } from '../secret.ts';
 import { isStreamedStdin, type RawResult, type RunOptions, type StreamedStdin } from '../transport.ts';
 import { quote } from '../sh.ts';
 import { bufferSource, pumpStdin, STREAM_MIN_BYTES } from './stdin-stream.ts';
-import { endTag, FrameReader, frameCommand, initScript, MarkerScanner, newNonce, parseInit, type FrameResult } from './framing.ts';
+import { endTag, FrameReader, frameCommand, initScript, LiveErrReader, MarkerScanner, newNonce, parseInit, type FrameResult } from './framing.ts';
 
 type StreamName = 'stdout' | 'stderr';
 
@@ -32,6 +32,8 @@ export interface ReadyOptions {
 interface Running {
   reader: FrameReader;
   onOutput?: RunOptions['onOutput'];
+  /** With onOutput: the live stderr on the channel's stderr; the command is done once this is done too. */
+  errReader?: LiveErrReader;
   /** Functions first defined by this command: forgotten again when its output state is not ok. */
   defines: string[];
   /** Bytes handed to onOutput so far, per stream: the rest of the result follows when the frame is read. */
@@ -107,7 +109,7 @@ export class ShellSession {
     return new Promise<void>((resolve, reject) => {
       if (this.dead) return reject(this.dead);
       const timer = setTimeout(
-        () => this.fail(this.lostError(`the shell did not start within ${Math.round(opts.timeoutMs / 1000)} s`)),
+        () => this.fail(this.lostError(`the shell did not start within ${Number((opts.timeoutMs / 1000).toFixed(1))} s`)),
         opts.timeoutMs,
       );
       const done = (e?: unknown) => {
@@ -188,6 +190,7 @@ export class ShellSession {
         reader: new FrameReader(nonce, stream ? () => ((running.readyCame = true), void this.pump(running, stream)) : undefined),
         expectsReady: Boolean(stream),
         onOutput: options.onOutput,
+        errReader: options.onOutput ? new LiveErrReader(nonce) : undefined,
         defines: missing.map((f) => f.name),
         streamed: { stdout: 0, stderr: 0 },
         resolve,
@@ -210,8 +213,19 @@ export class ShellSession {
     if (this.starting && !this.initializing) return this.onStartData(stream, chunk);
     const r = this.running;
     if (stream === 'stderr') {
-      // Live stderr (tail -f of the command's file) while a command with onOutput runs; else the shell's own words.
-      if (r?.onOutput) return this.live(r, chunk, 'stderr');
+      // Live stderr (tail -f of the command's file, between its markers) while a command with onOutput runs;
+      // else the shell's own words.
+      if (r?.errReader && !r.errReader.done) {
+        let parts: { live: Buffer; other: Buffer };
+        try {
+          parts = r.errReader.feed(chunk);
+        } catch (e) {
+          return this.fail(this.lostError((e as Error).message));
+        }
+        if (parts.live.length) this.live(r, parts.live, 'stderr');
+        if (parts.other.length) this.diag = (this.diag + parts.other.toString('utf8')).slice(-2000);
+        return this.finishIfDone(r);
+      }
       this.diag = (this.diag + chunk.toString('utf8')).slice(-2000);
       if (this.starting) this.startErr = (this.startErr + chunk.toString('utf8')).slice(-8000);
       return;
@@ -226,10 +240,14 @@ export class ShellSession {
       return this.fail(this.lostError((e as Error).message));
     }
     if (live.length && r.onOutput) this.live(r, live, 'stdout');
-    if (r.reader.complete) {
-      this.running = undefined;
-      this.finish(r, r.reader.result());
-    }
+    this.finishIfDone(r);
+  }
+
+  /** A command is done when its frame is read and, with live output, its live stderr has ended too. */
+  private finishIfDone(r: Running): void {
+    if (this.running !== r || !r.reader.complete || (r.errReader && !r.errReader.done)) return;
+    this.running = undefined;
+    this.finish(r, r.reader.result());
   }
 
   private live(r: Running, chunk: Buffer, stream: StreamName): void {
@@ -319,7 +337,11 @@ export class ShellSession {
     // Anything before the token (login shell noise, sudo's lecture) is not a command's output.
     this.carry[stream] = Buffer.from(buf.subarray(at + token.length));
     if (stream === 'stdout') s.seenOut = true;
-    else s.seenErr = true;
+    else {
+      s.seenErr = true;
+      // The token is drover's, not the host's words: an error message quoting stderr must not show it.
+      this.startErr = buf.subarray(0, at).toString('utf8');
+    }
     if (s.seenOut && s.seenErr) {
       // Ready: make the output directory before the first command (its answer resolves start()).
       const nonce = newNonce();

@@ -12,6 +12,17 @@ export interface SshOpenOptions {
   /** Inventory name, for errors. */
   name: string;
   becomePassword?: Secret;
+  /**
+   * Give up after this long (a caller's budget: reboot's wait). Cuts the connect timeout of the host and of
+   * each jump host, and the wait for the session channel and the shell, to what is left of it.
+   */
+  timeoutMs?: number;
+}
+
+/** The spec with its connect timeouts (its own and its jump hosts') cut to `seconds`. */
+function capConnectTimeout(spec: ConnectionSpec, seconds: number): ConnectionSpec {
+  const via = spec.via && 'jump' in spec.via ? { ...spec.via, jump: capConnectTimeout(spec.via.jump, seconds) } : spec.via;
+  return { ...spec, connectTimeout: Math.min(spec.connectTimeout, seconds), ...(via ? { via } : {}) };
 }
 
 /** How long close() waits for the server at each step (the shell to exit, the disconnect) before it gives up. */
@@ -19,6 +30,11 @@ const CLOSE_GRACE_MS = 1000;
 
 export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPolicy, opts: SshOpenOptions): Promise<Transport> {
   const name = opts.name;
+  const started = Date.now();
+  /** What is left of the caller's budget (ms; at least 0.1 s, so each step still gets a chance to answer). */
+  const left = () => (opts.timeoutMs === undefined ? Infinity : Math.max(100, opts.timeoutMs - (Date.now() - started)));
+  // In tenths of a second: messages say "no answer within 2.5 s".
+  if (opts.timeoutMs !== undefined) spec = capConnectTimeout(spec, Math.max(0.1, Math.ceil(opts.timeoutMs / 100) / 10));
   const { hop, release, carrierLost } = await openHop(spec, policy, name, CLOSE_GRACE_MS);
   const conn = hop.client;
   const where = hop.where;
@@ -37,9 +53,16 @@ export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPoli
   const launcher = shellLauncher(become);
   let channel: Ssh2Channel;
   try {
-    channel = await new Promise<Ssh2Channel>((resolve, reject) =>
-      conn.exec(launcher.command.text, (err, ch) => (err ? reject(err) : resolve(ch))),
-    );
+    channel = await new Promise<Ssh2Channel>((resolve, reject) => {
+      // Without a budget, a server that never answers is found out by the keepalive (about 45 s).
+      const wait = left();
+      const timer = wait === Infinity ? undefined : setTimeout(() => reject(new Error(`no answer within ${(wait / 1000).toFixed(1)} s`)), wait);
+      conn.exec(launcher.command.text, (err, ch) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(ch);
+      });
+    });
   } catch (e) {
     void shutdown();
     throw new UnreachableError(name, `${where}: cannot open a session channel: ${(e as Error).message}`, { cause: e });
@@ -58,7 +81,7 @@ export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPoli
     token: launcher.token,
     sudoPrompt: launcher.sudoPrompt,
     password: opts.becomePassword,
-    timeoutMs: Math.max(30, spec.connectTimeout) * 1000,
+    timeoutMs: Math.min(Math.max(30, spec.connectTimeout) * 1000, left()),
   });
   const s = session;
   return {

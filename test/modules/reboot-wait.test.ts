@@ -90,7 +90,7 @@ test('a host that never answers again: unreachable, from the reboot command on',
   const h = scripted(() => 'refused');
   const err = await t.throwsAsync(reboot(h.host, { timeoutMs: 1500 }));
   t.true(rootCause(err) instanceof UnreachableError);
-  t.regex(err!.message, /: rebooted, but the host did not come back within 1.5 s: cannot connect to root@h1:22: connection refused$/);
+  t.regex(err!.message, /: rebooted, but the host did not come back within 1.5 s: cannot connect to root@h1:22: connection refused; last seen: no answer since the reboot command$/);
 });
 
 test('a changed host key after the reboot is never accepted', async (t) => {

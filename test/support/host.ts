@@ -38,7 +38,7 @@ export function connectHost(
     groups: [],
     check: opts.check ?? false,
     events: sink,
-    transport: () =>
+    transport: (o) =>
       openTransport(
         {
           kind: 'ssh',
@@ -51,7 +51,7 @@ export function connectHost(
           connectTimeout: 10,
         },
         { knownHostsFiles: [target.knownHostsFile], acceptNew: false },
-        { name },
+        { name, timeoutMs: o?.timeoutMs },
       ),
     // Other hosts a step names (lab nodes) listen on port 22; this one on target.port.
     trustHostKeys: (t, keys) => replaceKnownHostKeys(target.knownHostsFile, t, t === name ? (target.port ?? 22) : 22, keys),
