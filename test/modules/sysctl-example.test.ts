@@ -1,4 +1,4 @@
-// The README's example module: planned from recorded probe answers (no host), and the README shows this very file.
+// The example module of docs/writing-a-module.md: planned from recorded probe answers (no host), and that page shows this very file.
 import fs from 'node:fs';
 import test from 'ava';
 import { sysctl } from '../fixtures/modules/sysctl.ts';
@@ -24,8 +24,8 @@ test('the probe reads with -- before the key', (t) => {
   t.regex(probeCommand(sysctl, { key: 'vm.swappiness', value: '10' }), /sysctl -n -- vm\.swappiness/);
 });
 
-test("the README's 'Writing a module' shows this file as it is", (t) => {
-  const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+test("docs/writing-a-module.md shows this file as it is", (t) => {
+  const readme = fs.readFileSync(new URL('../../docs/writing-a-module.md', import.meta.url), 'utf8');
   const file = fs.readFileSync(new URL('../fixtures/modules/sysctl.ts', import.meta.url), 'utf8');
-  t.true(readme.includes('```ts\n' + file + '```'), 'README "Writing a module" must contain test/fixtures/modules/sysctl.ts verbatim');
+  t.true(readme.includes('```ts\n' + file + '```'), 'docs/writing-a-module.md must contain test/fixtures/modules/sysctl.ts verbatim');
 });

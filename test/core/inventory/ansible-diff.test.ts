@@ -1,6 +1,6 @@
 // Differential test: drover's inventory reading and host patterns against ansible-core itself, on the
 // table in test/fixtures/inventory/differential/cases.json. Any difference fails unless
-// deliberate.json lists it with its reason (the README's "Deliberate differences"); a listed
+// deliberate.json lists it with its reason (docs/inventory.md, "Deliberate differences"); a listed
 // difference that no longer occurs fails too, so the list stays true.
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -138,7 +138,7 @@ for (const [i, c] of cases.entries()) {
     t.deepEqual(
       stale.map((d) => d.check),
       [],
-      'deliberate.json lists differences that no longer occur: remove them (and from the README)',
+      'deliberate.json lists differences that no longer occur: remove them (and from docs/inventory.md)',
     );
   });
 }

@@ -22,7 +22,7 @@ async function ansibleInventory(args: string[]): Promise<Record<string, unknown>
   }
 }
 
-/** Our --list without what differs deliberately for these fixtures: [g:vars] values (strings in drover, see README). */
+/** Our --list without what differs deliberately for these fixtures: [g:vars] values (strings in drover, see docs/inventory.md). */
 function comparable(json: Record<string, unknown>): Record<string, unknown> {
   return structuredClone(json);
 }

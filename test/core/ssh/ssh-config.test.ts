@@ -231,7 +231,7 @@ test('the directive table covers every keyword of ssh_config(5) and each name is
   t.deepEqual(r.stderr.split('\n').filter((l) => /Bad configuration option/.test(l)), []);
 });
 
-test('every directive has a reason; the README table lists each once', (t) => {
+test('every directive has a reason; the docs table lists each once', (t) => {
   for (const d of DIRECTIVES) t.true(d.reason.length > 5, d.name);
   const md = directivesMarkdown();
   for (const d of DIRECTIVES) t.is(md.split(`| \`${d.name}\` |`).length, 2, d.name);
@@ -239,11 +239,11 @@ test('every directive has a reason; the README table lists each once', (t) => {
   t.regex(md, /\| `ProxyUseFdpass` \| \*\*refused\*\* when `yes` \|/);
 });
 
-test('the README table is directivesMarkdown() as generated', (t) => {
-  // README.md is edited by hand elsewhere: the table must be pasted from directivesMarkdown(), never edited.
-  const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
+test('the docs/connections.md table is directivesMarkdown() as generated', (t) => {
+  // docs/connections.md is edited by hand elsewhere: the table must be pasted from directivesMarkdown(), never edited.
+  const readme = readFileSync(join(import.meta.dirname, '../../../docs/connections.md'), 'utf8');
   const start = readme.indexOf('| directive | drover | why |');
-  t.true(start >= 0, 'README has the directive table');
+  t.true(start >= 0, 'docs/connections.md has the directive table');
   const table = readme.slice(start, readme.indexOf('\n\n', start) + 1);
   t.is(table, directivesMarkdown());
 });
