@@ -1,5 +1,5 @@
 // `node --import=tsx bench/bastion.ts [--hosts 50] [--runs 3] [--lab bbast]`: the same N lab hosts, the
-// no-change 10-task run, rounds alternating direct and with all N behind one bastion (core/lab/topology.ts:
+// no-change 10-task run, rounds alternating direct and with all N behind one bastion (lab/topology.ts:
 // the lab's node1; the N hosts moved onto a network inside it, and back). Writes bench/bastion.md (appended to RESULTS.md by
 // bench/run.ts, and spliced into it here). Goal (issue 15): bastion wall time within 1.3x of direct.
 import { existsSync } from 'node:fs';
@@ -7,9 +7,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { applyTopology, removeTopology, type Topology, writeTopologySshConfig } from '../core/lab/topology.ts';
-import { labDown, type LabState } from '../core/lab/index.ts';
-import { runProgram } from '../core/lab/run.ts';
+import { applyTopology, removeTopology, type Topology, writeTopologySshConfig } from '../lab/topology.ts';
+import { labDown, type LabState } from '../lab/index.ts';
+import { runProgram } from '../lab/run.ts';
 import { benchLab, resetHosts, subsetInventory } from './lab-hosts.ts';
 import { OUT, REPO, runOnce, type RunRecord } from './runners.ts';
 
@@ -54,9 +54,9 @@ function render(n: number, runs: number, direct: RunRecord[], bastion: RunRecord
     `## ${n} hosts behind one bastion vs the same ${n} direct`,
     '',
     `\`node --import=tsx bench/bastion.ts${argv.length ? ' ' + argv.join(' ') : ''}\` (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC): the no-change`,
-    `10-task run (\`node core/bin.js run bench/workloads/ten.ts -i <inventory> --forks ${n}\`, after one untimed first run)`,
+    `10-task run (\`node core/cli/bin.js run bench/workloads/ten.ts -i <inventory> --forks ${n}\`, after one untimed first run)`,
     `on the same ${n} lab hosts, ${runs} rounds each, alternating: direct, then with all of them moved behind the lab's node1`,
-    '(core/lab/topology.ts: one SSH connection to node1, a forwarded channel per host), then moved back.',
+    '(lab/topology.ts: one SSH connection to node1, a forwarded channel per host), then moved back.',
     '',
     '| path | wall per round (s) | median wall (s) | median CPU (s) | load (1 min) per round |',
     '| --- | --- | --- | --- | --- |',

@@ -2,7 +2,7 @@
 // file into memory and passes the bytes (works with every drover version); `src` streams it from disk.
 import { readFileSync } from 'node:fs';
 import { playbook } from '../core/index.ts';
-import { sysfile } from '../modules/sysfile.ts';
+import { sysfile } from '../modules/files/sysfile.ts';
 
 interface Vars {
   bigfile_src: string;

@@ -15,7 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { labExec } from '../core/lab/index.ts';
+import { labExec } from '../lab/index.ts';
 import { benchFleet, fleetInventory, shutdownFleet, type FleetHost } from './lab-hosts.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -39,9 +39,13 @@ const bigHosts = Number(values['big-hosts']);
 const sizes = values.sizes!.split(',').map(Number);
 const rounds = Number(values.rounds);
 const modes = values.modes!.split(',') as ('content' | 'src')[];
+/** The CLI of a drover checkout: core/cli/bin.js, or core/bin.js before the layout of issue 23. */
+function treeBin(dir: string): string | undefined {
+  return ['core/cli/bin.js', 'core/bin.js'].find((b) => existsSync(path.join(dir, b)));
+}
 const trees = (values.tree?.length ? values.tree : [`after=${REPO}`]).map((t) => {
   const [name, dir] = t.split('=');
-  if (!name || !dir || !existsSync(path.join(dir, 'core/bin.js'))) throw new Error(`--tree ${t}: want NAME=DIR of a drover checkout`);
+  if (!name || !dir || !treeBin(dir)) throw new Error(`--tree ${t}: want NAME=DIR of a drover checkout`);
   return { name, dir: path.resolve(dir) };
 });
 
@@ -103,14 +107,15 @@ async function main(): Promise<void> {
   const fleet = await benchFleet(values.lab!, hostsN, OUT);
   const samples: Sample[] = [];
   for (const t of trees) if (t.dir !== REPO) copyFileSync(path.join(REPO, 'bench/bigfile-play.ts'), path.join(t.dir, 'bench/bigfile-play.ts'));
-  const treeHasSrc = (dir: string) => readFileSync(path.join(dir, 'modules/sysfile-plan.ts'), 'utf8').includes('SrcParams');
+  const treeHasSrc = (dir: string) =>
+  ['modules/files/sysfile-plan.ts', 'modules/sysfile-plan.ts'].some((f) => existsSync(path.join(dir, f)) && readFileSync(path.join(dir, f), 'utf8').includes('SrcParams'));
   for (const mb of sizes) {
     const n = mb >= 500 ? Math.min(bigHosts, hostsN) : hostsN;
     const inv = await fleetInventory(fleet, n, OUT);
     const hosts = inv.hosts;
     const { file, sha256 } = await dataFile(mb);
     const droverArgv = (dir: string, mode: string) => [
-      process.execPath, path.join(dir, 'core/bin.js'), 'run', path.join(dir, 'bench/bigfile-play.ts'), '-i', inv.file, '--forks', String(n), '--no-typecheck',
+      process.execPath, path.join(dir, treeBin(dir)!), 'run', path.join(dir, 'bench/bigfile-play.ts'), '-i', inv.file, '--forks', String(n), '--no-typecheck',
       '-e', `bigfile_src=${file}`, '-e', `bigfile_dest=${DEST}`, '-e', `bigfile_mode=${mode}`,
     ];
     // untimed warm-up per tree: fills the bundle cache

@@ -23,7 +23,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 INV=$REPO/bench/out/bench/inventory-$HOSTS.yml
 [ -f "$INV" ] || { echo "no $INV: bring the bench lab up with $HOSTS hosts first (npm run bench -- --hosts $HOSTS --keep-lab ...)" >&2; exit 1; }
 
-declare -A DIR
+declare -A DIR BIN
 for c in "$@"; do
   if [ "$c" = HEAD ]; then
     DIR[$c]=$REPO
@@ -34,15 +34,19 @@ for c in "$@"; do
     DIR[$c]=$d
   fi
   # Versions that run compiled need their own dist/ (bin.js would build it on the first run anyway).
-  if [ -f "${DIR[$c]}/core/compile.js" ]; then (cd "${DIR[$c]}" && node core/compile.js >/dev/null); fi
-  (cd "${DIR[$c]}" && node core/bin.js run "bench/workloads/$WORKLOAD.ts" -i "$INV" --forks "$HOSTS" >/dev/null 2>&1) || true
+  # The layout changed (issue 23): older commits have core/compile.js and core/bin.js.
+  for comp in core/boot/compile.js core/compile.js; do
+    if [ -f "${DIR[$c]}/$comp" ]; then (cd "${DIR[$c]}" && node "$comp" >/dev/null); break; fi
+  done
+  BIN[$c]=core/cli/bin.js; [ -f "${DIR[$c]}/${BIN[$c]}" ] || BIN[$c]=core/bin.js
+  (cd "${DIR[$c]}" && node "${BIN[$c]}" run "bench/workloads/$WORKLOAD.ts" -i "$INV" --forks "$HOSTS" >/dev/null 2>&1) || true
 done
 
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 for ((r = 1; r <= ROUNDS; r++)); do
   for c in "$@"; do
-    m=$(cd "${DIR[$c]}" && python3 "$REPO/bench/measure.py" --log /dev/null -- node core/bin.js run "bench/workloads/$WORKLOAD.ts" -i "$INV" --forks "$HOSTS")
+    m=$(cd "${DIR[$c]}" && python3 "$REPO/bench/measure.py" --log /dev/null -- node "${BIN[$c]}" run "bench/workloads/$WORKLOAD.ts" -i "$INV" --forks "$HOSTS")
     echo "$c $m" >>"$OUT"
   done
 done

@@ -3,8 +3,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { labDown, labExec, labState, labUp, type LabState } from '../core/lab/index.ts';
-import { maxHosts as LAB_MAX_HOSTS } from '../core/lab/plan.ts';
+import { labDown, labExec, labState, labUp, type LabState } from '../lab/index.ts';
+import { maxHosts as LAB_MAX_HOSTS } from '../lab/plan.ts';
 
 /** Every file the workloads write lives under here, so one rm resets a host. */
 export const WORKLOAD_ROOT = '/srv/bench';

@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { labDelay, labUndelay } from '../core/lab/delay.ts';
-import { ensureLabTools } from '../core/lab/install-tools.ts';
-import { delayTools } from '../core/lab/preflight.ts';
+import { labDelay, labUndelay } from '../lab/delay.ts';
+import { ensureLabTools } from '../lab/install-tools.ts';
+import { delayTools } from '../lab/preflight.ts';
 import { describeEnvironment, type Environment } from './environment.ts';
 import { benchFleet, fleetInventory, readHostFile, resetFleetHosts, shutdownFleet, WORKLOAD_ROOT, type BenchFleet, type FleetHost } from './lab-hosts.ts';
 import { parseBenchArgs, roundsOf, runnersFor, scenarioKey, tasksOf, USAGE, type BenchOptions, type Runner, type Scenario } from './options.ts';
@@ -172,7 +172,7 @@ async function writeReport(argv: string[], paths: OutputPaths): Promise<void> {
       bench: invocations
         .map((i) => `\`npm run bench${i.argv.length ? ' -- ' + i.argv.join(' ') : ''}\` (${i.at ? i.at.slice(11, 16) + ' UTC' : 'time not recorded'}${i.commit ? `, git ${i.commit}` : ''})`)
         .join(', then '),
-      drover: 'node core/bin.js run bench/workloads/<ten|forty>.ts -i bench/out/<lab>/inventory-<N>.yml --forks <N>',
+      drover: 'node core/cli/bin.js run bench/workloads/<ten|forty>.ts -i bench/out/<lab>/inventory-<N>.yml --forks <N>',
       ansible: 'ansible-playbook -i bench/out/<lab>/inventory-<N>.yml -f <N> bench/workloads/<ten|forty>.yml',
       mitogen: `ANSIBLE_STRATEGY_PLUGINS=${MITOGEN_STRATEGY_PLUGINS} ANSIBLE_STRATEGY=mitogen_linear ansible-playbook -i bench/out/<lab>/inventory-<N>.yml -f <N> bench/workloads/<ten|forty>.yml`,
       floor: 'node bench/out/floor.mjs (bench/floor.ts with types stripped by esbuild) --hosts bench/out/<lab>/floor-hosts-<N>.json --key <lab key> --known-hosts <bench known_hosts> --tasks <10|40>',

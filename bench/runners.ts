@@ -76,7 +76,7 @@ async function measure(argv: string[], opts: { log: string; controlDir?: string;
 
 /** The exact command lines measured (also printed into RESULTS.md). */
 export function droverArgv(workload: Workload, inventory: string, forks: number): string[] {
-  return ['node', 'core/bin.js', 'run', `bench/workloads/${workload}.ts`, '-i', path.relative(REPO, inventory), '--forks', String(forks)];
+  return ['node', 'core/cli/bin.js', 'run', `bench/workloads/${workload}.ts`, '-i', path.relative(REPO, inventory), '--forks', String(forks)];
 }
 
 export function ansibleArgv(workload: Workload, inventory: string, forks: number): string[] {
@@ -175,8 +175,8 @@ export async function runOnce(
 export const STARTUP_COMMANDS: Record<string, string[]> = {
   'node -e 0': ['node', '-e', '0'],
   'node --import=tsx -e 0': ['node', '--import=tsx', '-e', '0'],
-  'node core/bin.js --version': ['node', 'core/bin.js', '--version'],
-  'node core/bin.js check bench/workloads/ten.ts': ['node', 'core/bin.js', 'check', 'bench/workloads/ten.ts'],
+  'node core/cli/bin.js --version': ['node', 'core/cli/bin.js', '--version'],
+  'node core/cli/bin.js check bench/workloads/ten.ts': ['node', 'core/cli/bin.js', 'check', 'bench/workloads/ten.ts'],
   'ansible-playbook --version': ['ansible-playbook', '--version'],
 };
 

@@ -1,9 +1,10 @@
 // The handle a playbook and its modules hold for one host: vars, check mode, and exec over its transport.
 import { CheckModeViolation, CommandError, HostKeyError, Interrupted, UnreachableError } from './errors.ts';
+import { currentModuleOn } from './engine/module-context.ts';
 import { redacting, type EventSink } from './events.ts';
 import { isSecret, SecretSet, type Secret, type SecretText } from './secret.ts';
 import { ShellCommand } from './sh.ts';
-import { isStreamedStdin, type StreamedStdin, type Transport } from './transport.ts';
+import { isStreamedStdin, type StreamedStdin, type Transport } from './transport/transport.ts';
 
 export interface ExecOptions {
   /**
@@ -73,8 +74,6 @@ export interface HostRuntime {
   /** The run's secrets (shared by all its hosts): grows as commands holding Secrets run. */
   secrets: SecretSet;
   /** Set while a module runs: nested module calls do not emit their own events. */
-  moduleDepth: number;
-  currentModule?: string;
   handlers: Map<string, () => Promise<unknown>>;
   /** The run's Ctrl-C signal: retry() cuts its delays short with it. */
   signal?: AbortSignal;
@@ -145,7 +144,7 @@ export class RunHost<V> implements Host<V> {
     this.check = init.check;
     this.openTransport = init.transport;
     const secrets = init.secrets ?? new SecretSet();
-    this.rt = { events: redacting(init.events, secrets), secrets, moduleDepth: 0, handlers: new Map(), signal: init.signal };
+    this.rt = { events: redacting(init.events, secrets), secrets, handlers: new Map(), signal: init.signal };
     Object.defineProperty(this, RUNTIME, { value: this.rt, enumerable: false });
   }
 
@@ -197,7 +196,7 @@ export class RunHost<V> implements Host<V> {
     if (!(cmd instanceof ShellCommand)) throw new TypeError('host.exec takes a command built with sh`...`');
     if (this.check && !options.readOnly) {
       throw new CheckModeViolation(
-        `${this.rt.currentModule ?? 'a module'} tried to run a changing command in --check mode: ${cmd.display}`,
+        `${currentModuleOn(this.name) ?? 'a module'} tried to run a changing command in --check mode: ${cmd.display}`,
       );
     }
     if (this.signal?.aborted) {
@@ -247,7 +246,7 @@ export class RunHost<V> implements Host<V> {
   }
 
   log(line: string): void {
-    this.rt.events.emit({ kind: 'module-progress', host: this.name, module: this.rt.currentModule ?? '', line });
+    this.rt.events.emit({ kind: 'module-progress', host: this.name, module: currentModuleOn(this.name) ?? '', line });
   }
 
   notify(key: string, handler: () => Promise<unknown>): void {

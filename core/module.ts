@@ -1,6 +1,6 @@
 // defineModule: the one module contract (facts → pure plan → apply, check mode owned here), with title, events, timing, nesting and error context.
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { callerLocation } from './callsite.ts';
+import { callerLocation } from './engine/callsite.ts';
+import { currentCall, runAsModule } from './engine/module-context.ts';
 import { Interrupted, markReported, ModuleError, redactError, rootCause, UnreachableError } from './errors.ts';
 import type { FileChange } from './events.ts';
 import { registerSecrets, runtimeOf, shareRuntime, type ExecOptions, type ExecResult, type Host } from './host.ts';
@@ -107,8 +107,6 @@ export type ModuleFn<P, R extends Result> = (<V>(host: Host<V>, params: P) => Pr
   readonly spec: ModuleSpec<P, any, R>;
 };
 
-const nesting = new AsyncLocalStorage<{ host: string; module: string }>();
-
 /**
  * Makes a module from its contract (see ModuleSpec). Top-level calls emit module-start/module-end events with timing,
  * status and diffs; calls made from inside another module (hostname using sysfile) run silently and
@@ -120,7 +118,7 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>):
   const fn = async <V>(host: Host<V>, params: P): Promise<R> => {
     const callsite = callerLocation(new Error().stack);
     const rt = runtimeOf(host as Host<unknown>);
-    const outer = nesting.getStore();
+    const outer = currentCall();
     const nested = outer !== undefined && outer.host === host.name;
     let title: string;
     try {
@@ -133,10 +131,8 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>):
     }
     const started = performance.now();
     rt.events.emit({ kind: 'module-start', host: host.name, module: spec.name, title, callsite });
-    const previous = rt.currentModule;
-    rt.currentModule = spec.name;
     try {
-      const result = await nesting.run({ host: host.name, module: spec.name }, () => run(host as Host<unknown>, params));
+      const result = await runAsModule({ host: host.name, module: spec.name }, () => run(host as Host<unknown>, params));
       const status = result.skipped !== undefined ? 'skipped' : result.changed ? 'changed' : 'ok';
       rt.events.emit({
         kind: 'module-end',
@@ -172,8 +168,6 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>):
         message: wrapped.message,
       });
       throw wrapped;
-    } finally {
-      rt.currentModule = previous;
     }
   };
   return Object.assign(fn, { moduleName: spec.name, spec });

@@ -1,8 +1,8 @@
 // The playbook API: a typed function over a play, with phases that run across hosts in parallel.
 import type { Host } from './host.ts';
-import type { BatchInfo, RollingOptions } from './rolling.ts';
+import type { BatchInfo, RollingOptions } from './engine/rolling.ts';
 
-export type { BatchInfo, BatchSize, MaxFailed, RollingOptions } from './rolling.ts';
+export type { BatchInfo, BatchSize, MaxFailed, RollingOptions } from './engine/rolling.ts';
 
 export interface PlaybookMeta {
   /** Shown in the progress view and the recap. */

@@ -1,8 +1,8 @@
 // The benchmark's 10 tasks in drover, on one directory: the same work as ten-tasks.yml does in Ansible.
 import { readFileSync } from 'node:fs';
 import { sh, type Host } from '../../core/index.ts';
-import { command } from '../../modules/command.ts';
-import { sysfile } from '../../modules/sysfile.ts';
+import { command } from '../../modules/command/command.ts';
+import { sysfile } from '../../modules/files/sysfile.ts';
 
 /** The same bytes Ansible's `copy: src=files/b.conf` sends. */
 const B_CONF = readFileSync(new URL('./files/b.conf', import.meta.url), 'utf8');

@@ -1,7 +1,7 @@
 // Maps a host's Ansible connection vars (ansible_host, ansible_port, ...) to drover's InventoryConnection.
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { InventoryConnection } from '../transport.ts';
+import type { InventoryConnection } from './model.ts';
 import { isSecret } from '../secret.ts';
 import { opensshHostProblem, opensshUserProblem, shown } from '../ssh/host-token-check.ts';
 import { SECRET_SOURCE } from '../ssh/ssh-config-resolve.ts';

@@ -1,7 +1,6 @@
 // The inventory data model: what parsers build (InventoryBuilder) and what the rest of drover reads (Inventory).
 import { UsageError } from '../errors.ts';
 import { safeLine, unsafeChar } from '../render/terminal-safe.ts';
-import type { InventoryConnection } from '../transport.ts';
 
 export type Vars = Record<string, unknown>;
 
@@ -237,4 +236,29 @@ export class InventoryBuilder {
     const g = this.groups.get(a);
     return !!g && g.children.some((c) => this.isAncestor(c, b));
   }
+}
+
+/** Connection settings a host's inventory vars give (Ansible names mapped by the inventory loader). */
+export interface InventoryConnection {
+  /** 'local' for localhost / connection: local / ansible_connection=local. */
+  connection?: 'ssh' | 'local';
+  /** ansible_host: address to connect to instead of the inventory name. */
+  address?: string;
+  /** ansible_port */
+  port?: number;
+  /** ansible_user */
+  user?: string;
+  /** ansible_ssh_private_key_file */
+  keyFile?: string;
+  /** ansible_become */
+  become?: boolean;
+  /** ansible_become_password_env (drover): name of an env var holding the sudo password; 'prompt' asks once. */
+  becomePassword?: { env: string } | { prompt: true };
+  /** ssh config file read instead of ~/.ssh/config and /etc/ssh/ssh_config (`-F` in ansible_ssh_common_args, or ssh_config_file). */
+  sshConfigFile?: string;
+  /**
+   * ssh options given as on ssh's command line (`-o K=V`, `-J` as ProxyJump, and the typed ssh_proxy_jump):
+   * they win over every ssh config file. `at` says which var set it, for errors.
+   */
+  sshOptions?: { keyword: string; value: string; at: string }[];
 }

@@ -1,5 +1,5 @@
 // Loads a TypeScript/JavaScript inventory module (default export: inventory({...})) into the builder.
-import { importTypeScript } from '../ts-import.ts';
+import { importTypeScript } from '../boot/ts-import.ts';
 import { isInventorySpec } from './define.ts';
 import { InventoryBuilder, InventoryError } from './model.ts';
 import { expandHostEntry } from './ranges.ts';

@@ -9,7 +9,7 @@ import { PhaseSummary } from './phase-summary.ts';
 import { formatRecap } from './recap.ts';
 import { safeBlock, safeKeys, safeLine as L } from './terminal-safe.ts';
 import { describeAttempt } from '../retry.ts';
-import { describePlan } from '../rolling.ts';
+import { describePlan } from '../engine/rolling.ts';
 
 export interface ListrOptions {
   write: (text: string) => void;

@@ -6,7 +6,7 @@ import { formatDiffGroups } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
 import { safeBlock, safeKeys, safeLine as L } from './terminal-safe.ts';
 import { describeAttempt } from '../retry.ts';
-import { describePlan } from '../rolling.ts';
+import { describePlan } from '../engine/rolling.ts';
 
 export interface PlainOptions {
   write: (text: string) => void;

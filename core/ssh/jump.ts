@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { HostKeyError, UnreachableError } from '../errors.ts';
-import type { ConnectionSpec, HostKeyPolicy } from '../transport.ts';
+import type { ConnectionSpec, HostKeyPolicy } from '../transport/transport.ts';
 import { connectHop, describeHop, eventOrTimeout, hopPolicy, type HopConnection, type Ssh2Channel } from './ssh-client.ts';
 
 export interface OpenHop {

@@ -7,7 +7,7 @@ import { NodeSSH } from 'node-ssh';
 import pLimit from 'p-limit';
 import type { Duplex } from 'node:stream';
 import { HostKeyError, UnreachableError } from '../errors.ts';
-import type { ConnectionSpec, HostKeyPolicy } from '../transport.ts';
+import type { ConnectionSpec, HostKeyPolicy } from '../transport/transport.ts';
 import { appendKnownHost, fingerprint, hostKeyAlgorithms, keyBlobType, loadKnownHosts, verifyHostKey } from './known-hosts.ts';
 import { parsedFileCache } from './parsed-file.ts';
 

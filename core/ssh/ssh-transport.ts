@@ -2,11 +2,11 @@
 // checked, keys then agent (ssh-client.ts); one channel running `sh`.
 import { UnreachableError } from '../errors.ts';
 import type { Secret } from '../secret.ts';
-import type { ConnectionSpec, HostKeyPolicy, RawResult, RunOptions, Transport } from '../transport.ts';
-import { shellLauncher } from './become.ts';
+import type { ConnectionSpec, HostKeyPolicy, RawResult, CommandOptions, Transport } from '../transport/transport.ts';
+import { shellLauncher } from '../shell/become.ts';
 import { openHop } from './jump.ts';
 import { eventOrTimeout, type Ssh2Channel } from './ssh-client.ts';
-import { ShellSession } from './shell-session.ts';
+import { ShellSession } from '../shell/shell-session.ts';
 
 export interface SshOpenOptions {
   /** Inventory name, for errors. */
@@ -86,7 +86,7 @@ export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPoli
   const s = session;
   return {
     kind: 'ssh',
-    run: (script: string, options?: RunOptions): Promise<RawResult> => s.run(script, options),
+    run: (script: string, options?: CommandOptions): Promise<RawResult> => s.run(script, options),
     async close(): Promise<void> {
       await s.close();
       // The shell reads EOF and exits (its EXIT trap removes its output directory); then disconnect.

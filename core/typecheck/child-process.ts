@@ -4,7 +4,7 @@
 // that memory stays with it for the whole run. A child gives it back before the first host is contacted.
 import { spawn } from 'node:child_process';
 import { Interrupted, tail } from '../errors.ts';
-import { COMPILED, DROVER_ROOT, ownModulePath } from '../self.ts';
+import { COMPILED, DROVER_ROOT, ownModulePath } from '../boot/self.ts';
 import type { FreshCheck } from './check.ts';
 
 export function checkInChild(abs: string): Promise<FreshCheck> {

@@ -1,7 +1,7 @@
 // The compiler options drover checks every playbook with: the repo's tsconfig.json, fixed, plus where @types/node lives.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DROVER_ROOT } from '../self.ts';
+import { DROVER_ROOT } from '../boot/self.ts';
 
 export { DROVER_ROOT };
 

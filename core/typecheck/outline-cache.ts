@@ -2,7 +2,7 @@
 // while every file the outline was read from, drover's outline code and the cwd its paths are relative to are unchanged.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { droverCacheDir } from '../cache-dir.ts';
+import { droverCacheDir } from '../boot/cache-dir.ts';
 import { cacheKey, isFresh, readEntry, toolVersions, writeEntry } from './cache.ts';
 import { chooseTypeRoots, playbookOptionsJson } from './compiler-options.ts';
 import { hashFile, walkImports } from './import-graph.ts';
@@ -18,7 +18,7 @@ export interface OutlineCacheOptions {
 /**
  * The sources that compute an outline: a change there changes outlines without changing drover's version
  * (a checkout under development), so they are part of the key. import.meta.url names the .ts source even
- * in dist/ (see core/compile.js), and the package ships core/ .ts sources.
+ * in dist/ (see core/boot/compile.js), and the package ships core/ .ts sources.
  */
 const OWN_SOURCES = ['outline.ts', 'phase-values.ts', 'project.ts', 'compiler-options.ts'].map((f) => fileURLToPath(new URL(`./${f}`, import.meta.url)));
 

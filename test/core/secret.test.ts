@@ -9,7 +9,7 @@ import { JsonRenderer } from '../../core/render/json.ts';
 import { PlainRenderer } from '../../core/render/plain.ts';
 import { MASK, Secret, SecretConversionError, SecretSet, secret, secretText, secretsIn } from '../../core/secret.ts';
 import { sh } from '../../core/sh.ts';
-import { command } from '../../modules/command.ts';
+import { command } from '../../modules/command/command.ts';
 import { localHost } from '../support/host.ts';
 
 const value = 'S3cr3t-t0ken/with+odd=chars ü"\\';

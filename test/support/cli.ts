@@ -1,10 +1,10 @@
-// Runs the drover CLI as a user would (node core/bin.js ...) and collects its output and --json events.
+// Runs the drover CLI as a user would (node core/cli/bin.js ...) and collects its output and --json events.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
-export const BIN = path.join(REPO, 'core/bin.js');
+export const BIN = path.join(REPO, 'core/cli/bin.js');
 
 export interface Outcome {
   code: number;

@@ -1,8 +1,8 @@
 // Test fixture: a real Host (RunHost) over a real transport (SSH to a test server or the local shell), collecting events.
-import { openTransport } from '../../core/connection.ts';
+import { openTransport } from '../../core/transport/connection.ts';
 import type { EventSink, RunEvent } from '../../core/events.ts';
 import { RunHost } from '../../core/host.ts';
-import { openLocalTransport } from '../../core/local-transport.ts';
+import { openLocalTransport } from '../../core/transport/local-transport.ts';
 import { replaceKnownHostKeys } from '../../core/ssh/known-hosts.ts';
 
 export interface TestHost {

@@ -1,7 +1,7 @@
 // Test fixture: brings a lab instance up before a test file's tests and down after them; SSH hosts on it via connectHost.
 import type { ExecutionContext, TestFn } from 'ava';
-import { labDown, labUp, labUnavailableReason, type LabProfile, type LabState } from '../../core/lab/index.ts';
-import { upTools } from '../../core/lab/preflight.ts';
+import { labDown, labUp, labUnavailableReason, type LabProfile, type LabState } from '../../lab/index.ts';
+import { upTools } from '../../lab/preflight.ts';
 import { connectHost, type TestHost } from './host.ts';
 
 /** Why lab tests cannot run here (not root, not Linux, a tool missing), or undefined. */

@@ -1,5 +1,5 @@
 // An in-memory Transport for engine tests that need no root and no host: each command is answered by a function.
-import type { RawResult, RunOptions, Transport } from '../../core/transport.ts';
+import type { RawResult, CommandOptions, Transport } from '../../core/transport/transport.ts';
 
 /** What the test's responder returns for one command: stdout text (exit 0) or a whole result. */
 export type Answer = string | { code?: number; stdout?: string; stderr?: string; delayMs?: number };
@@ -18,7 +18,7 @@ export class MemoryTransport implements Transport {
     private readonly counter: { now: number; max: number } = { now: 0, max: 0 },
   ) {}
 
-  async run(script: string, _options?: RunOptions): Promise<RawResult> {
+  async run(script: string, _options?: CommandOptions): Promise<RawResult> {
     this.commands.push(script);
     this.counter.now++;
     this.counter.max = Math.max(this.counter.max, this.counter.now);

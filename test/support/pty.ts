@@ -1,5 +1,5 @@
 // Drives a command on a real pseudo-terminal (a detached tmux session of fixed size) and reads the screen
-// a person would see: `const pty = await startPty(t, ['node', 'core/bin.js', ...]); await pty.waitFor(/RECAP/)`.
+// a person would see: `const pty = await startPty(t, ['node', 'core/cli/bin.js', ...]); await pty.waitFor(/RECAP/)`.
 import type { ExecutionContext } from 'ava';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { resolveConnection } from '../../../core/connection.ts';
+import { resolveConnection } from '../../../core/transport/connection.ts';
 import { loadInventory } from '../../../core/inventory/index.ts';
 
 const SECRET = 'hunter2-Pa55';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { entryPath, readEntry } from '../../../core/typecheck/cache.ts';
 import { outlinePlaybook, type OutlineItem, type PhaseOutline } from '../../../core/typecheck/outline.ts';
-import { writeFileAtomicSync } from '../../../core/write-atomic.ts';
+import { writeFileAtomicSync } from '../../../core/boot/write-atomic.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'playbooks');

@@ -3,7 +3,7 @@ import test from 'ava';
 import { ProbeFormatError } from 'drover';
 import { confNet, netServices, planNetServices } from '../../../playbooks/ganeti/network.ts';
 import { rootKey } from '../../../playbooks/ganeti/ssh.ts';
-import { planFromAnswer } from '../../support/plan-fixture.ts';
+import { planFromAnswer } from '../../../modules/kit.ts';
 import { ganetiUse, hostsEntries, hostsMap, packageSteps } from '../../../playbooks/ganeti/plan.ts';
 import type { ClusterVars } from '../../../playbooks/ganeti/vars.ts';
 
