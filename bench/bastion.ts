@@ -21,11 +21,22 @@ function say(line: string): void {
   process.stdout.write(`[bastion ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
 
-async function inventory(lab: LabState, hosts: LabState['hosts'], file: string, sshConfigFile?: string): Promise<string> {
-  const doc = subsetInventory(parse(await readFile(lab.inventoryFile, 'utf8')), new Set(hosts.map((h) => h.name))) as { all: { vars: Record<string, unknown> } };
+async function inventory(
+  lab: LabState,
+  hosts: LabState['hosts'],
+  file: string,
+  sshConfigFile?: string,
+): Promise<string> {
+  const doc = subsetInventory(parse(await readFile(lab.inventoryFile, 'utf8')), new Set(hosts.map((h) => h.name))) as {
+    all: { vars: Record<string, unknown> };
+  };
   // drover's typed var: the topology's ssh_config (ProxyJump node1 for these hosts) instead of ~/.ssh/config.
   if (sshConfigFile) doc.all.vars.ssh_config_file = sshConfigFile;
-  await writeFile(file, `# bench/bastion.ts: ${hosts.length} hosts of lab ${lab.name}${sshConfigFile ? ' behind node1' : ', direct'}\n` + stringify(doc, { nullStr: '' }));
+  await writeFile(
+    file,
+    `# bench/bastion.ts: ${hosts.length} hosts of lab ${lab.name}${sshConfigFile ? ' behind node1' : ', direct'}\n` +
+      stringify(doc, { nullStr: '' }),
+  );
   return file;
 }
 
@@ -38,8 +49,13 @@ async function measureRounds(label: string, inv: string, n: number, runs: number
   const out: RunRecord[] = [];
   for (let r = first; r < first + runs; r++) {
     const rec = await runOnce('drover', 'ten', inv, n, { pass: 'second', round: r, tag: `bastion-${label}` });
-    say(`${label} round ${r}: ${(rec.wallMs / 1000).toFixed(2)} s wall, ${(rec.cpuMs / 1000).toFixed(2)} s CPU, load ${rec.load1}, changed=${rec.changed} unreachable=${rec.unreachable}${rec.exitCode ? ` EXIT ${rec.exitCode} (${rec.log})` : ''}`);
-    if (rec.exitCode !== 0 || rec.changed !== 0) throw new Error(`${label} round ${r}: exit ${rec.exitCode}, changed ${rec.changed} (a no-change run must change nothing): ${rec.log}`);
+    say(
+      `${label} round ${r}: ${(rec.wallMs / 1000).toFixed(2)} s wall, ${(rec.cpuMs / 1000).toFixed(2)} s CPU, load ${rec.load1}, changed=${rec.changed} unreachable=${rec.unreachable}${rec.exitCode ? ` EXIT ${rec.exitCode} (${rec.log})` : ''}`,
+    );
+    if (rec.exitCode !== 0 || rec.changed !== 0)
+      throw new Error(
+        `${label} round ${r}: exit ${rec.exitCode}, changed ${rec.changed} (a no-change run must change nothing): ${rec.log}`,
+      );
     out.push(rec);
   }
   return out;
@@ -70,7 +86,15 @@ function render(n: number, runs: number, direct: RunRecord[], bastion: RunRecord
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { hosts: { type: 'string', default: '50' }, runs: { type: 'string', default: '3' }, lab: { type: 'string', default: 'bbast' }, 'keep-lab': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      hosts: { type: 'string', default: '50' },
+      runs: { type: 'string', default: '3' },
+      lab: { type: 'string', default: 'bbast' },
+      'keep-lab': { type: 'boolean', default: false },
+    },
+  });
   const n = Number(values.hosts);
   const runs = Number(values.runs);
   // A fresh lab, so no topology is left from an interrupted invocation.
@@ -91,7 +115,9 @@ async function main(argv: string[]): Promise<number> {
     const viaInv = await inventory(lab, hosts, path.join(dir, `bastion-${n}.yml`), cfg);
     await applyTopology(lab, topo);
     const probe = await runProgram(['ip', 'route', 'get', hosts[0].address]);
-    say(`topology applied (${hosts.length} hosts behind ${bastion.short}); ${cfg}; machine route to ${hosts[0].short}: ${probe.stdout.trim()}`);
+    say(
+      `topology applied (${hosts.length} hosts behind ${bastion.short}); ${cfg}; machine route to ${hosts[0].short}: ${probe.stdout.trim()}`,
+    );
     // One untimed run through the bastion too: the same warm caches on both sides.
     await runOnce('drover', 'ten', viaInv, n, { pass: 'second', round: 0, tag: 'bastion-via-warmup' });
     await removeTopology(lab, topo);
@@ -112,7 +138,10 @@ async function main(argv: string[]): Promise<number> {
       const text = await readFile(results, 'utf8');
       const a = text.indexOf(BEGIN);
       const b = text.indexOf(END);
-      await writeFile(results, a >= 0 && b > a ? text.slice(0, a) + md.trimEnd() + text.slice(b + END.length) : text.trimEnd() + '\n\n' + md);
+      await writeFile(
+        results,
+        a >= 0 && b > a ? text.slice(0, a) + md.trimEnd() + text.slice(b + END.length) : text.trimEnd() + '\n\n' + md,
+      );
     }
     process.stdout.write('\n' + md);
     return 0;

@@ -16,7 +16,9 @@ export default playbook<Vars>({ name: 'big file', hosts: 'all' }, async (play) =
     const v = host.vars;
     if (v.bigfile_mode === 'src') {
       // `src` exists from issue 17 on; the cast keeps this file compiling against older versions too
-      await sysfile(host, { path: v.bigfile_dest, src: v.bigfile_src, mode: '0644', createParents: true } as Parameters<typeof sysfile>[1]);
+      await sysfile(host, { path: v.bigfile_dest, src: v.bigfile_src, mode: '0644', createParents: true } as Parameters<
+        typeof sysfile
+      >[1]);
     } else {
       bytes ??= readFileSync(v.bigfile_src);
       await sysfile(host, { path: v.bigfile_dest, content: bytes, mode: '0644', createParents: true });

@@ -62,7 +62,11 @@ interface Sample {
 function run(argv: string[], cwd: string): Promise<{ code: number; out: string; seconds: number }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let out = '';
     child.stdout.on('data', (d) => (out = (out + d).slice(-20000)));
     child.stderr.on('data', (d) => (out = (out + d).slice(-20000)));
@@ -106,42 +110,103 @@ const median = (xs: number[]) => {
 async function main(): Promise<void> {
   const fleet = await benchFleet(values.lab!, hostsN, OUT);
   const samples: Sample[] = [];
-  for (const t of trees) if (t.dir !== REPO) copyFileSync(path.join(REPO, 'bench/bigfile-play.ts'), path.join(t.dir, 'bench/bigfile-play.ts'));
+  for (const t of trees)
+    if (t.dir !== REPO)
+      copyFileSync(path.join(REPO, 'bench/bigfile-play.ts'), path.join(t.dir, 'bench/bigfile-play.ts'));
   const treeHasSrc = (dir: string) =>
-  ['modules/files/sysfile-plan.ts', 'modules/sysfile-plan.ts'].some((f) => existsSync(path.join(dir, f)) && readFileSync(path.join(dir, f), 'utf8').includes('SrcParams'));
+    ['modules/files/sysfile-plan.ts', 'modules/sysfile-plan.ts'].some(
+      (f) => existsSync(path.join(dir, f)) && readFileSync(path.join(dir, f), 'utf8').includes('SrcParams'),
+    );
   for (const mb of sizes) {
     const n = mb >= 500 ? Math.min(bigHosts, hostsN) : hostsN;
     const inv = await fleetInventory(fleet, n, OUT);
     const hosts = inv.hosts;
     const { file, sha256 } = await dataFile(mb);
     const droverArgv = (dir: string, mode: string) => [
-      process.execPath, path.join(dir, treeBin(dir)!), 'run', path.join(dir, 'bench/bigfile-play.ts'), '-i', inv.file, '--forks', String(n), '--no-typecheck',
-      '-e', `bigfile_src=${file}`, '-e', `bigfile_dest=${DEST}`, '-e', `bigfile_mode=${mode}`,
+      process.execPath,
+      path.join(dir, treeBin(dir)!),
+      'run',
+      path.join(dir, 'bench/bigfile-play.ts'),
+      '-i',
+      inv.file,
+      '--forks',
+      String(n),
+      '--no-typecheck',
+      '-e',
+      `bigfile_src=${file}`,
+      '-e',
+      `bigfile_dest=${DEST}`,
+      '-e',
+      `bigfile_mode=${mode}`,
     ];
     // untimed warm-up per tree: fills the bundle cache
     if (mb === sizes[0]) for (const t of trees) await run(droverArgv(t.dir, 'content'), t.dir);
     for (let round = 1; round <= rounds; round++) {
       await reset(hosts);
       const scp = await Promise.all(
-        hosts.map((h) => run(['scp', '-q', '-i', h.lab.keyFile, '-o', `UserKnownHostsFile=${fleet.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', file, `root@${h.address}:${DEST}`], REPO)),
-      ).then((rs) => ({ code: rs.find((r) => r.code !== 0)?.code ?? 0, seconds: Math.max(...rs.map((r) => r.seconds)), out: rs.map((r) => r.out).join('') }));
+        hosts.map((h) =>
+          run(
+            [
+              'scp',
+              '-q',
+              '-i',
+              h.lab.keyFile,
+              '-o',
+              `UserKnownHostsFile=${fleet.knownHostsFile}`,
+              '-o',
+              'StrictHostKeyChecking=yes',
+              '-o',
+              'BatchMode=yes',
+              file,
+              `root@${h.address}:${DEST}`,
+            ],
+            REPO,
+          ),
+        ),
+      ).then((rs) => ({
+        code: rs.find((r) => r.code !== 0)?.code ?? 0,
+        seconds: Math.max(...rs.map((r) => r.seconds)),
+        out: rs.map((r) => r.out).join(''),
+      }));
       const scpBad = scp.code !== 0 ? scp.out.slice(-300) : await verify(hosts, sha256);
       samples.push({ size: mb, hosts: n, runner: 'scp', round, seconds: scp.seconds, ok: !scpBad, note: scpBad });
-      console.error(`${mb} MB x${n} round ${round}: scp ${scp.seconds.toFixed(2)} s${scpBad ? ` FAILED ${scpBad}` : ''}`);
+      console.error(
+        `${mb} MB x${n} round ${round}: scp ${scp.seconds.toFixed(2)} s${scpBad ? ` FAILED ${scpBad}` : ''}`,
+      );
       for (const t of trees) {
         for (const mode of modes) {
           if (mode === 'src' && !treeHasSrc(t.dir)) continue;
           await reset(hosts);
           const r = await run(droverArgv(t.dir, mode), t.dir);
           const bad = r.code !== 0 ? `exit ${r.code}: ${r.out.slice(-400)}` : await verify(hosts, sha256);
-          samples.push({ size: mb, hosts: n, runner: `${t.name} ${mode}`, round, seconds: r.seconds, ok: !bad, note: bad });
-          console.error(`${mb} MB x${n} round ${round}: ${t.name} ${mode} ${r.seconds.toFixed(2)} s${bad ? ` FAILED ${bad}` : ''}`);
+          samples.push({
+            size: mb,
+            hosts: n,
+            runner: `${t.name} ${mode}`,
+            round,
+            seconds: r.seconds,
+            ok: !bad,
+            note: bad,
+          });
+          console.error(
+            `${mb} MB x${n} round ${round}: ${t.name} ${mode} ${r.seconds.toFixed(2)} s${bad ? ` FAILED ${bad}` : ''}`,
+          );
           if (bad) continue;
           // same file again: nothing to change (the probe's sha256 shortcut)
           const again = await run(droverArgv(t.dir, mode), t.dir);
           const ok = again.code === 0 && /changed=0/.test(again.out);
-          samples.push({ size: mb, hosts: n, runner: `${t.name} ${mode} rerun`, round, seconds: again.seconds, ok, note: ok ? undefined : again.out.slice(-300) });
-          console.error(`${mb} MB x${n} round ${round}: ${t.name} ${mode} rerun ${again.seconds.toFixed(2)} s${ok ? '' : ' FAILED'}`);
+          samples.push({
+            size: mb,
+            hosts: n,
+            runner: `${t.name} ${mode} rerun`,
+            round,
+            seconds: again.seconds,
+            ok,
+            note: ok ? undefined : again.out.slice(-300),
+          });
+          console.error(
+            `${mb} MB x${n} round ${round}: ${t.name} ${mode} rerun ${again.seconds.toFixed(2)} s${ok ? '' : ' FAILED'}`,
+          );
         }
       }
     }
@@ -157,7 +222,9 @@ async function main(): Promise<void> {
       if (!mine.length) continue;
       const ok = mine.filter((s) => s.ok);
       const med = median(ok.map((s) => s.seconds));
-      console.log(`| ${mb} MB | ${mine[0].hosts} | ${runner} | ${ok.length ? med.toFixed(2) : 'failed'} | ${ok.length && runner !== 'scp' ? (med / scpMed).toFixed(2) : ''} | ${ok.length}/${mine.length}${ok.length < mine.length ? ` (${(mine.find((s) => !s.ok)?.note ?? '').replace(/\s+/g, ' ').slice(0, 120)})` : ''} |`);
+      console.log(
+        `| ${mb} MB | ${mine[0].hosts} | ${runner} | ${ok.length ? med.toFixed(2) : 'failed'} | ${ok.length && runner !== 'scp' ? (med / scpMed).toFixed(2) : ''} | ${ok.length}/${mine.length}${ok.length < mine.length ? ` (${(mine.find((s) => !s.ok)?.note ?? '').replace(/\s+/g, ' ').slice(0, 120)})` : ''} |`,
+      );
     }
   }
   if (!values['keep-lab']) await shutdownFleet(values.lab!);

@@ -35,7 +35,10 @@ const { values } = parseArgs({
     key: { type: 'string' },
     mb: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '3' },
-    ciphers: { type: 'string', default: 'default,chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com' },
+    ciphers: {
+      type: 'string',
+      default: 'default,chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com',
+    },
   },
 });
 if (!values.host || !values.key) throw new Error('--host and --key are required');
@@ -67,7 +70,9 @@ function stream(c: Client): Promise<number> {
   return new Promise((resolve, reject) => {
     c.exec('cat > /dev/null', (err, ch) => {
       if (err) return reject(err);
-      ch.on('close', (code: number) => (code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`cat exited ${code}`))));
+      ch.on('close', (code: number) =>
+        code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`cat exited ${code}`)),
+      );
       ch.resume();
       ch.stderr.resume();
       let left = Math.round((mb * 1_000_000) / chunk.length);
@@ -97,9 +102,15 @@ for (const cipher of values.ciphers!.split(',')) {
   }
   const s = median(streams);
   const sent = Math.round((mb * 1_000_000) / chunk.length) * chunk.length;
-  rows.push(`| ${cipher} | ${negotiated} | ${(median(connects) * 1000).toFixed(0)} | ${s.toFixed(2)} | ${(sent / s / 1e6).toFixed(0)} |`);
-  console.error(`${cipher}: connect ${connects.map((x) => x.toFixed(3)).join(' ')} s; stream ${streams.map((x) => x.toFixed(2)).join(' ')} s`);
+  rows.push(
+    `| ${cipher} | ${negotiated} | ${(median(connects) * 1000).toFixed(0)} | ${s.toFixed(2)} | ${(sent / s / 1e6).toFixed(0)} |`,
+  );
+  console.error(
+    `${cipher}: connect ${connects.map((x) => x.toFixed(3)).join(' ')} s; stream ${streams.map((x) => x.toFixed(2)).join(' ')} s`,
+  );
 }
-console.log(`\n${mb} MB (${Math.round((mb * 1_000_000) / chunk.length)} MiB) through \`cat > /dev/null\`, ${values.rounds} rounds, medians\n`);
+console.log(
+  `\n${mb} MB (${Math.round((mb * 1_000_000) / chunk.length)} MiB) through \`cat > /dev/null\`, ${values.rounds} rounds, medians\n`,
+);
 console.log('| offered | negotiated | connect+auth ms | stream s | MB/s |\n|---|---|---|---|---|');
 console.log(rows.join('\n'));

@@ -97,7 +97,12 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { hosts: { type: 'string' }, key: { type: 'string' }, 'known-hosts': { type: 'string' }, tasks: { type: 'string' } },
+    options: {
+      hosts: { type: 'string' },
+      key: { type: 'string' },
+      'known-hosts': { type: 'string' },
+      tasks: { type: 'string' },
+    },
   });
   if (!values.hosts || !values.key || !values['known-hosts'] || !values.tasks) {
     throw new Error('usage: floor.ts --hosts HOSTS.json --key KEYFILE --known-hosts FILE --tasks N');

@@ -23,7 +23,9 @@ export function subsetInventory(doc: unknown, keep: ReadonlySet<string>): unknow
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
     if (key === 'hosts' && value && typeof value === 'object') {
-      out.hosts = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([name]) => keep.has(name)));
+      out.hosts = Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).filter(([name]) => keep.has(name)),
+      );
     } else if (key === 'vars') {
       out.vars = value;
     } else {
@@ -49,7 +51,6 @@ export async function readHostFile(lab: LabState, host: string, file: string): P
   return r.code === 0 ? r.stdout : null;
 }
 
-
 /** One host of a bench fleet: the lab it lives in, and its name in the fleet's inventories. */
 export interface FleetHost {
   lab: LabState;
@@ -71,18 +72,24 @@ export interface BenchFleet {
 /** Lab names of a fleet: `bench`, `bench2`, `bench3`... (lab names are at most 8 characters). */
 export function fleetLabNames(name: string, hosts: number): string[] {
   const labs = Math.ceil(hosts / LAB_MAX_HOSTS);
-  if (name.length + String(labs).length > 8) throw new Error(`lab name ${name} is too long for ${labs} labs (names are at most 8 characters)`);
+  if (name.length + String(labs).length > 8)
+    throw new Error(`lab name ${name} is too long for ${labs} labs (names are at most 8 characters)`);
   return Array.from({ length: labs }, (_, i) => (i === 0 ? name : `${name}${i + 1}`));
 }
 
 /** The fleet's hosts in order, lab by lab, numbered node1..nodeN across labs (pure). */
 export function fleetHosts(labs: readonly LabState[]): FleetHost[] {
   let k = 0;
-  return labs.flatMap((lab) => lab.hosts.map((h) => ({ lab, short: h.short, name: `node${++k}.example.org`, address: h.address })));
+  return labs.flatMap((lab) =>
+    lab.hosts.map((h) => ({ lab, short: h.short, name: `node${++k}.example.org`, address: h.address })),
+  );
 }
 
 /** known_hosts of a fleet: each lab's lines re-keyed from the lab's own names to the fleet name and address (pure). */
-export function fleetKnownHosts(labKnownHosts: readonly { lab: LabState; text: string }[], hosts: readonly FleetHost[]): string {
+export function fleetKnownHosts(
+  labKnownHosts: readonly { lab: LabState; text: string }[],
+  hosts: readonly FleetHost[],
+): string {
   const byAddress = new Map(hosts.map((h) => [h.address, h]));
   const out: string[] = [];
   for (const { text } of labKnownHosts) {
@@ -90,7 +97,10 @@ export function fleetKnownHosts(labKnownHosts: readonly { lab: LabState; text: s
       const [names, type, key] = line.trim().split(/\s+/);
       if (!type || !key) continue;
       // The lab writes `fqdn,short,address type key`: the address is unique across the fleet's labs.
-      const h = names.split(',').map((n) => byAddress.get(n)).find((x) => x !== undefined);
+      const h = names
+        .split(',')
+        .map((n) => byAddress.get(n))
+        .find((x) => x !== undefined);
       if (h) out.push(`${h.name},${h.address} ${type} ${key}`);
     }
   }
@@ -118,7 +128,11 @@ export async function benchFleet(name: string, hosts: number, outDir: string): P
 }
 
 /** Writes OUTDIR/inventory-N.yml with the fleet's first N hosts (each with its lab's key) and the floor's host list. */
-export async function fleetInventory(fleet: BenchFleet, n: number, outDir: string): Promise<{ file: string; floorHostsFile: string; hosts: FleetHost[] }> {
+export async function fleetInventory(
+  fleet: BenchFleet,
+  n: number,
+  outDir: string,
+): Promise<{ file: string; floorHostsFile: string; hosts: FleetHost[] }> {
   if (n > fleet.hosts.length) throw new Error(`the fleet has ${fleet.hosts.length} hosts, ${n} asked for`);
   const hosts = fleet.hosts.slice(0, n);
   const doc = {
@@ -129,16 +143,30 @@ export async function fleetInventory(fleet: BenchFleet, n: number, outDir: strin
         ansible_ssh_common_args: `-o UserKnownHostsFile=${fleet.knownHostsFile} -o StrictHostKeyChecking=yes`,
       },
       children: {
-        lab: { hosts: Object.fromEntries(hosts.map((h) => [h.name, { ansible_host: h.address, ansible_user: 'root', ansible_ssh_private_key_file: h.lab.keyFile }])) },
+        lab: {
+          hosts: Object.fromEntries(
+            hosts.map((h) => [
+              h.name,
+              { ansible_host: h.address, ansible_user: 'root', ansible_ssh_private_key_file: h.lab.keyFile },
+            ]),
+          ),
+        },
       },
     },
   };
   await mkdir(outDir, { recursive: true });
   const file = path.join(outDir, `inventory-${n}.yml`);
   const labs = [...new Set(hosts.map((h) => h.lab.name))];
-  await writeFile(file, `# first ${n} hosts of lab(s) ${labs.join(', ')}, written by the bench\n` + stringify(doc, { nullStr: '', lineWidth: 0 }));
+  await writeFile(
+    file,
+    `# first ${n} hosts of lab(s) ${labs.join(', ')}, written by the bench\n` +
+      stringify(doc, { nullStr: '', lineWidth: 0 }),
+  );
   const floorHostsFile = path.join(outDir, `floor-hosts-${n}.json`);
-  await writeFile(floorHostsFile, JSON.stringify(hosts.map((h) => ({ name: h.name, address: h.address, port: 22, key: h.lab.keyFile }))));
+  await writeFile(
+    floorHostsFile,
+    JSON.stringify(hosts.map((h) => ({ name: h.name, address: h.address, port: 22, key: h.lab.keyFile }))),
+  );
   return { file, floorHostsFile, hosts };
 }
 

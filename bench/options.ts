@@ -59,7 +59,9 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 function numberList(flag: string, text: string): number[] {
   const xs = text.split(',').map((s) => Number(s.trim()));
-  for (const x of xs) if (!Number.isInteger(x) || x < 1 || x > MAX_BENCH_HOSTS) throw new Error(`${flag}: host counts are whole numbers from 1 to ${MAX_BENCH_HOSTS}, got "${text}"`);
+  for (const x of xs)
+    if (!Number.isInteger(x) || x < 1 || x > MAX_BENCH_HOSTS)
+      throw new Error(`${flag}: host counts are whole numbers from 1 to ${MAX_BENCH_HOSTS}, got "${text}"`);
   return xs;
 }
 
@@ -94,17 +96,22 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const quick = v.quick ?? false;
   const hosts = v.hosts ? numberList('--hosts', v.hosts) : quick ? [1, 5] : [1, 5, 20, 50];
   const workloads = (v.workloads ?? (quick ? 'ten' : 'ten,forty')).split(',').map((w) => w.trim());
-  for (const w of workloads) if (w !== 'ten' && w !== 'forty') throw new Error(`--workloads: unknown workload "${w}" (ten, forty)`);
+  for (const w of workloads)
+    if (w !== 'ten' && w !== 'forty') throw new Error(`--workloads: unknown workload "${w}" (ten, forty)`);
   const runners = (v.runners ?? RUNNERS.join(',')).split(',').map((r) => r.trim());
-  for (const r of runners) if (!(RUNNERS as readonly string[]).includes(r)) throw new Error(`--runners: unknown runner "${r}" (${RUNNERS.join(', ')})`);
+  for (const r of runners)
+    if (!(RUNNERS as readonly string[]).includes(r))
+      throw new Error(`--runners: unknown runner "${r}" (${RUNNERS.join(', ')})`);
   const delayHosts = positive('--delay-hosts', v['delay-hosts'], quick ? 0 : 20, 0);
   if (delayHosts > 50) throw new Error(`--delay-hosts: at most 50, got ${delayHosts}`);
   const delayMs = positive('--delay-ms', v['delay-ms'], 25);
   const runs = positive('--runs', v.runs, quick ? 1 : 3);
-  if (v.lab !== undefined && !/^[a-z0-9]{1,8}$/.test(v.lab)) throw new Error(`--lab: a lab name is 1-8 characters [a-z0-9], got "${v.lab}"`);
+  if (v.lab !== undefined && !/^[a-z0-9]{1,8}$/.test(v.lab))
+    throw new Error(`--lab: a lab name is 1-8 characters [a-z0-9], got "${v.lab}"`);
 
   const scenarios: Scenario[] = [];
-  for (const workload of workloads as Workload[]) for (const n of hosts) scenarios.push({ workload, hosts: n, delayMs: 0 });
+  for (const workload of workloads as Workload[])
+    for (const n of hosts) scenarios.push({ workload, hosts: n, delayMs: 0 });
   if (delayHosts > 0) scenarios.push({ workload: 'ten', hosts: delayHosts, delayMs });
   return {
     scenarios,

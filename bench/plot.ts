@@ -18,7 +18,9 @@ function esc(s: string): string {
 
 /** Series for one workload: each runner's first and second run, and the floor. */
 function seriesOf(summaries: readonly ScenarioSummary[], workload: 'ten' | 'forty', dashed: boolean): Series[] {
-  const rows = summaries.filter((s) => s.scenario.workload === workload && s.scenario.delayMs === 0).sort((a, b) => a.scenario.hosts - b.scenario.hosts);
+  const rows = summaries
+    .filter((s) => s.scenario.workload === workload && s.scenario.delayMs === 0)
+    .sort((a, b) => a.scenario.hosts - b.scenario.hosts);
   const tag = workload === 'ten' ? '10 tasks' : '40 tasks';
   const pick = (f: (s: ScenarioSummary) => number | undefined) =>
     rows.flatMap((s) => {
@@ -26,12 +28,42 @@ function seriesOf(summaries: readonly ScenarioSummary[], workload: 'ten' | 'fort
       return v === undefined || Number.isNaN(v) ? [] : [{ hosts: s.scenario.hosts, seconds: v / 1000 }];
     });
   return [
-    { label: `Ansible, first run, ${tag}`, color: '#d62728', dashed, points: pick((s) => s.runners.ansible?.first?.wallMs) },
-    { label: `Ansible, second run, ${tag}`, color: '#ff9896', dashed, points: pick((s) => s.runners.ansible?.second?.wallMs) },
-    { label: `Ansible+Mitogen, first run, ${tag}`, color: '#2ca02c', dashed, points: pick((s) => s.runners.mitogen?.first?.wallMs) },
-    { label: `Ansible+Mitogen, second run, ${tag}`, color: '#98df8a', dashed, points: pick((s) => s.runners.mitogen?.second?.wallMs) },
-    { label: `drover, first run, ${tag}`, color: '#1f77b4', dashed, points: pick((s) => s.runners.drover?.first?.wallMs) },
-    { label: `drover, second run, ${tag}`, color: '#17becf', dashed, points: pick((s) => s.runners.drover?.second?.wallMs) },
+    {
+      label: `Ansible, first run, ${tag}`,
+      color: '#d62728',
+      dashed,
+      points: pick((s) => s.runners.ansible?.first?.wallMs),
+    },
+    {
+      label: `Ansible, second run, ${tag}`,
+      color: '#ff9896',
+      dashed,
+      points: pick((s) => s.runners.ansible?.second?.wallMs),
+    },
+    {
+      label: `Ansible+Mitogen, first run, ${tag}`,
+      color: '#2ca02c',
+      dashed,
+      points: pick((s) => s.runners.mitogen?.first?.wallMs),
+    },
+    {
+      label: `Ansible+Mitogen, second run, ${tag}`,
+      color: '#98df8a',
+      dashed,
+      points: pick((s) => s.runners.mitogen?.second?.wallMs),
+    },
+    {
+      label: `drover, first run, ${tag}`,
+      color: '#1f77b4',
+      dashed,
+      points: pick((s) => s.runners.drover?.first?.wallMs),
+    },
+    {
+      label: `drover, second run, ${tag}`,
+      color: '#17becf',
+      dashed,
+      points: pick((s) => s.runners.drover?.second?.wallMs),
+    },
     { label: `floor, ${tag}`, color: '#555555', dashed, points: pick((s) => s.floorMs) },
   ].filter((s) => s.points.length > 0);
 }
@@ -41,32 +73,47 @@ export function renderPlot(summaries: readonly ScenarioSummary[]): string {
   const all = series.flatMap((s) => s.points);
   const maxHosts = Math.max(50, ...all.map((p) => p.hosts));
   // Log scale: Ansible and drover differ by more than an order of magnitude.
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(0.1, ...all.map((p) => p.seconds)))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(1, ...all.map((p) => p.seconds)))));
+  const lo = 10 ** Math.floor(Math.log10(Math.min(0.1, ...all.map((p) => p.seconds))));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(1, ...all.map((p) => p.seconds))));
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const x = (hosts: number) => M.left + (hosts / maxHosts) * pw;
   const y = (s: number) => M.top + ph - ((Math.log10(s) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * ph;
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${M.left}" y="22" font-size="15" font-weight="bold">Wall time against host count (median of runs; log scale)</text>`);
+  out.push(
+    `<text x="${M.left}" y="22" font-size="15" font-weight="bold">Wall time against host count (median of runs; log scale)</text>`,
+  );
   for (let e = Math.log10(lo); e <= Math.log10(hi) + 1e-9; e++) {
-    const v = Math.pow(10, e);
-    out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`);
-    out.push(`<text x="${M.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v >= 1 ? v.toFixed(0) : v.toString()} s</text>`);
+    const v = 10 ** e;
+    out.push(
+      `<line x1="${M.left}" x2="${M.left + pw}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`,
+    );
+    out.push(
+      `<text x="${M.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v >= 1 ? v.toFixed(0) : v.toString()} s</text>`,
+    );
     for (const k of [2, 5]) {
-      if (v * k < hi) out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${y(v * k).toFixed(1)}" y2="${y(v * k).toFixed(1)}" stroke="#f2f2f2"/>`);
+      if (v * k < hi)
+        out.push(
+          `<line x1="${M.left}" x2="${M.left + pw}" y1="${y(v * k).toFixed(1)}" y2="${y(v * k).toFixed(1)}" stroke="#f2f2f2"/>`,
+        );
     }
   }
-  const ticks = [...new Set([1, 20, 50, ...all.map((p) => p.hosts)])].filter((h) => h <= maxHosts).sort((a, b) => a - b);
+  const ticks = [...new Set([1, 20, 50, ...all.map((p) => p.hosts)])]
+    .filter((h) => h <= maxHosts)
+    .sort((a, b) => a - b);
   let lastLabel = -Infinity;
   for (const h of ticks) {
     // Host counts close together on a 500-host axis (1, 5, 20) would print over each other: label the first.
     const labelled = x(h) - lastLabel >= 24;
     if (labelled) lastLabel = x(h);
-    out.push(`<line x1="${x(h).toFixed(1)}" x2="${x(h).toFixed(1)}" y1="${M.top + ph}" y2="${M.top + ph + 5}" stroke="#333"/>`);
+    out.push(
+      `<line x1="${x(h).toFixed(1)}" x2="${x(h).toFixed(1)}" y1="${M.top + ph}" y2="${M.top + ph + 5}" stroke="#333"/>`,
+    );
     if (labelled) out.push(`<text x="${x(h).toFixed(1)}" y="${M.top + ph + 18}" text-anchor="middle">${h}</text>`);
   }
   out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="#333"/>`);
@@ -77,7 +124,10 @@ export function renderPlot(summaries: readonly ScenarioSummary[]): string {
     const pts = s.points.map((p) => `${x(p.hosts).toFixed(1)},${y(p.seconds).toFixed(1)}`).join(' ');
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     out.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`);
-    for (const p of s.points) out.push(`<circle cx="${x(p.hosts).toFixed(1)}" cy="${y(p.seconds).toFixed(1)}" r="3" fill="${s.color}"><title>${esc(s.label)}: ${p.hosts} hosts, ${p.seconds.toFixed(2)} s</title></circle>`);
+    for (const p of s.points)
+      out.push(
+        `<circle cx="${x(p.hosts).toFixed(1)}" cy="${y(p.seconds).toFixed(1)}" r="3" fill="${s.color}"><title>${esc(s.label)}: ${p.hosts} hosts, ${p.seconds.toFixed(2)} s</title></circle>`,
+      );
     const ly = M.top + 10 + i * 20;
     const lx = M.left + pw + 15;
     out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`);

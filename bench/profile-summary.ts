@@ -27,12 +27,24 @@ const CATEGORIES: [string, RegExp][] = [
   ['idle', /^\(\(idle\)\)$/],
   ['garbage collection', /^\(\(garbage collector\)\)$/],
   ['type-check cache', /^core\/typecheck\//],
-  ['SSH protocol + crypto (ssh2, node:crypto)', /node_modules\/ssh2|node_modules\/cpu-features|node_modules\/asn1|node:internal\/crypto/],
-  ['socket writes/reads (kernel network path)', /^\(writeBuffer\)$|^node:net$|node:internal\/stream_base_commons|node:internal\/streams|^\(onStreamRead\)$/],
-  ['module loading (tsx hooks, ESM/CJS loader, compile)', /node:internal\/modules|node_modules\/tsx|node_modules\/esbuild|node:internal\/deps\/cjs-module-lexer|node:internal\/source_map|node:internal\/bootstrap|\(openFileHandle\)|\(readFileUtf8\)|\(compileFunction\)|node:internal\/worker|node:internal\/process\/pre_execution|node:internal\/util$/],
+  [
+    'SSH protocol + crypto (ssh2, node:crypto)',
+    /node_modules\/ssh2|node_modules\/cpu-features|node_modules\/asn1|node:internal\/crypto/,
+  ],
+  [
+    'socket writes/reads (kernel network path)',
+    /^\(writeBuffer\)$|^node:net$|node:internal\/stream_base_commons|node:internal\/streams|^\(onStreamRead\)$/,
+  ],
+  [
+    'module loading (tsx hooks, ESM/CJS loader, compile)',
+    /node:internal\/modules|node_modules\/tsx|node_modules\/esbuild|node:internal\/deps\/cjs-module-lexer|node:internal\/source_map|node:internal\/bootstrap|\(openFileHandle\)|\(readFileUtf8\)|\(compileFunction\)|node:internal\/worker|node:internal\/process\/pre_execution|node:internal\/util$/,
+  ],
   ['inventory (yaml)', /node_modules\/yaml|^core\/inventory\//],
   ['drover SSH transport (core/ssh, connection)', /^core\/ssh\/|^core\/connection/],
-  ['drover engine + modules + rendering', /^core\/|^modules\/|^bench\/workloads\/|node_modules\/picocolors|node_modules\/p-limit|node_modules\/listr2/],
+  [
+    'drover engine + modules + rendering',
+    /^core\/|^modules\/|^bench\/workloads\/|node_modules\/picocolors|node_modules\/p-limit|node_modules\/listr2/,
+  ],
 ];
 
 export function categorise(profile: Profile): Map<string, number> {
@@ -66,7 +78,10 @@ export function summarise(profile: Profile, top: number): string {
     byFn.set(fn, (byFn.get(fn) ?? 0) + us);
   }
   const rows = (m: Map<string, number>) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
   return [
     `sampled ${(total / 1000).toFixed(0)} ms`,
     '-- by category',

@@ -61,7 +61,15 @@ function schedule(): { at: number; e: RunEvent }[] {
           status: changed ? 'changed' : 'ok',
           ms,
           callsite: `bench.ts:${10 + m}`,
-          ...(changed && { changes: [{ path: `/etc/app/file${m}.conf`, before: 'a=1\n', after: `a=2\n${m === 3 && host === 'node7' ? 'odd=1\n' : ''}` }] }),
+          ...(changed && {
+            changes: [
+              {
+                path: `/etc/app/file${m}.conf`,
+                before: 'a=1\n',
+                after: `a=2\n${m === 3 && host === 'node7' ? 'odd=1\n' : ''}`,
+              },
+            ],
+          }),
         },
       });
     }
@@ -70,7 +78,9 @@ function schedule(): { at: number; e: RunEvent }[] {
   }
   out.sort((a, b) => a.at - b.at);
   out.push({ at: last, e: { kind: 'phase-end', phase, ms: last } });
-  const stats = Object.fromEntries(hosts.map((h) => [h, { ok: 7, changed: 3, failed: 0, skipped: 0, unreachable: 0, rescued: 0 }]));
+  const stats = Object.fromEntries(
+    hosts.map((h) => [h, { ok: 7, changed: 3, failed: 0, skipped: 0, unreachable: 0, rescued: 0 }]),
+  );
   out.push({ at: last, e: { kind: 'recap', stats, ms: last, check: false, interrupted: false } });
   return out;
 }
@@ -90,7 +100,13 @@ async function main(): Promise<void> {
   }) as typeof out.write;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const sink = await createRenderer({ kind, diff: Boolean(v.diff), verbose: false, isTTY: true, write: (s) => void fs.writeSync(devnull, s) });
+  const sink = await createRenderer({
+    kind,
+    diff: Boolean(v.diff),
+    verbose: false,
+    isTTY: true,
+    write: (s) => void fs.writeSync(devnull, s),
+  });
   let emitCpu = 0;
   let i = 0;
   // Replay on the schedule: every 10 ms, everything due by then.

@@ -2,7 +2,15 @@
 import type { Environment } from './environment.ts';
 import type { Measurement } from './runners.ts';
 import { RUNNERS, type Runner } from './options.ts';
-import { checkScaleTargets, checkTargets, headline, median, ratio, type PassSummary, type ScenarioSummary } from './stats.ts';
+import {
+  checkScaleTargets,
+  checkTargets,
+  headline,
+  median,
+  ratio,
+  type PassSummary,
+  type ScenarioSummary,
+} from './stats.ts';
 
 const s1 = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? '–' : (ms / 1000).toFixed(2));
 const mb = (kb: number | undefined) => (kb === undefined ? '–' : (kb / 1024).toFixed(0));
@@ -15,7 +23,7 @@ function passCells(p: PassSummary | undefined, withPlay = false): string[] {
   return [...wall, s1(p.cpuMs), `${mb(p.peakTreeRssKb)} (${mb(p.maxRssKb)})`];
 }
 
-const ABBREV: Record<Runner, string> = { drover: 'd', ansible: 'A', mitogen: 'M' };
+const _ABBREV: Record<Runner, string> = { drover: 'd', ansible: 'A', mitogen: 'M' };
 
 function table(rows: readonly ScenarioSummary[]): string[] {
   const out = [
@@ -28,7 +36,8 @@ function table(rows: readonly ScenarioSummary[]): string[] {
       const a = s.runners.ansible?.[pass];
       const m = s.runners.mitogen?.[pass];
       const hosts = `${s.scenario.hosts}${s.scenario.delayMs ? ` (+${s.scenario.delayMs} ms)` : ''}`;
-      const each = (f: (p: PassSummary) => string) => RUNNERS.map((r) => (s.runners[r]?.[pass] ? f(s.runners[r]![pass]!) : '–')).join(' / ');
+      const each = (f: (p: PassSummary) => string) =>
+        RUNNERS.map((r) => (s.runners[r]?.[pass] ? f(s.runners[r]![pass]!) : '–')).join(' / ');
       out.push(
         `| ${hosts} | ${pass} | ${passCells(d, true).join(' | ')} | ${passCells(a).join(' | ')} | ${passCells(m).join(' | ')} | ` +
           `${x(ratio(a?.wallMs, d?.wallMs))} | ${x(ratio(m?.wallMs, d?.wallMs))} | ${x(ratio(m?.cpuMs, d?.cpuMs))} | ` +
@@ -73,7 +82,9 @@ export interface ReportInput {
 export function renderResults(input: ReportInput): string {
   const { env, summaries } = input;
   const byWorkload = (w: string, delayed: boolean) =>
-    summaries.filter((s) => s.scenario.workload === w && (s.scenario.delayMs > 0) === delayed).sort((a, b) => a.scenario.hosts - b.scenario.hosts);
+    summaries
+      .filter((s) => s.scenario.workload === w && s.scenario.delayMs > 0 === delayed)
+      .sort((a, b) => a.scenario.hosts - b.scenario.hosts);
   const lines: string[] = [
     '# drover vs Ansible and Ansible+Mitogen: benchmark results',
     '',
@@ -97,7 +108,7 @@ export function renderResults(input: ReportInput): string {
     `- Ansible+Mitogen: \`${input.commands.mitogen}\` — the same config, inventory, key and known_hosts; Debian's ansible-mitogen 0.3.3 (the bench installs it when missing)`,
     `- floor: \`${input.commands.floor}\` — ssh2, all hosts in parallel: open one connection and one \`sh\` channel per host, then per task write \`true; echo marker\` and wait for the marker`,
     '- Workloads: bench/workloads/ten.yml / ten.ts — file (directory), copy (small content), copy (3 KiB file), lineinfile (regexp, creating the file), lineinfile (append a line), command (creates=), shell (creates=), stat, template, symlink; forty = the ten four times on different directories. drover does the same with `sysfile` and `command`, and a read-only `host.exec(sh`stat …`)`.',
-    '- Each round: reset the hosts (rm -rf /srv/bench via nsenter, not timed), **first** run (everything changes), **second** run (nothing changes). Rounds rotate which runner goes first. Wall = median over rounds; CPU = user+sys of the runner\'s whole process tree (Ansible\'s forks, its ssh clients and ControlMaster processes included: bench/measure.py is a child subreaper and stops the masters before reading RUSAGE_CHILDREN); RSS = peak of the summed process tree, sampled every 200 ms (in brackets: the largest single process). "drover play" = run-start to recap as drover\'s own `RECAP … s` line reports it, i.e. without process start-up.',
+    "- Each round: reset the hosts (rm -rf /srv/bench via nsenter, not timed), **first** run (everything changes), **second** run (nothing changes). Rounds rotate which runner goes first. Wall = median over rounds; CPU = user+sys of the runner's whole process tree (Ansible's forks, its ssh clients and ControlMaster processes included: bench/measure.py is a child subreaper and stops the masters before reading RUSAGE_CHILDREN); RSS = peak of the summed process tree, sampled every 200 ms (in brackets: the largest single process). \"drover play\" = run-start to recap as drover's own `RECAP … s` line reports it, i.e. without process start-up.",
     '',
   ];
   for (const w of ['ten', 'forty']) {
@@ -107,7 +118,12 @@ export function renderResults(input: ReportInput): string {
   }
   const delayed = summaries.filter((s) => s.scenario.delayMs > 0);
   if (delayed.length) {
-    lines.push(`## With added network delay (user-space NFQUEUE delay on each host, each way)`, '', ...table(delayed), '');
+    lines.push(
+      `## With added network delay (user-space NFQUEUE delay on each host, each way)`,
+      '',
+      ...table(delayed),
+      '',
+    );
     for (const d of delayed) {
       lines.push(
         `Floor at ${d.scenario.hosts} hosts with ${d.scenario.delayMs} ms each way: connect ${d.floorConnectMs.toFixed(0)} ms (median per host) + ${d.scenario.workload === 'ten' ? 10 : 40} × ${d.floorRoundTripMs.toFixed(1)} ms round trip = ${s1(d.floorMs)} s measured end to end.`,
@@ -126,18 +142,32 @@ export function renderResults(input: ReportInput): string {
   }
   if (input.extra) lines.push(input.extra.trimEnd(), '');
   lines.push('## The floor', '');
-  lines.push('| workload | hosts | floor s (in process) | connect ms (median host) | round trip ms | floor as a process s (node start included) |', '|---|---:|---:|---:|---:|---:|');
+  lines.push(
+    '| workload | hosts | floor s (in process) | connect ms (median host) | round trip ms | floor as a process s (node start included) |',
+    '|---|---:|---:|---:|---:|---:|',
+  );
   for (const s of [...summaries].sort((a, b) => a.key.localeCompare(b.key))) {
-    lines.push(`| ${s.scenario.workload}${s.scenario.delayMs ? ` +${s.scenario.delayMs} ms` : ''} | ${s.scenario.hosts} | ${s1(s.floorMs)} | ${s.floorConnectMs.toFixed(0)} | ${s.floorRoundTripMs.toFixed(2)} | ${s1(s.floorProcessMs)} |`);
+    lines.push(
+      `| ${s.scenario.workload}${s.scenario.delayMs ? ` +${s.scenario.delayMs} ms` : ''} | ${s.scenario.hosts} | ${s1(s.floorMs)} | ${s.floorConnectMs.toFixed(0)} | ${s.floorRoundTripMs.toFixed(2)} | ${s1(s.floorProcessMs)} |`,
+    );
   }
   if (Object.keys(input.startup).length) {
-    lines.push('', '## Start-up costs (no host contacted)', '', '| command | wall s | CPU s | max RSS MB |', '|---|---:|---:|---:|');
+    lines.push(
+      '',
+      '## Start-up costs (no host contacted)',
+      '',
+      '| command | wall s | CPU s | max RSS MB |',
+      '|---|---:|---:|---:|',
+    );
     for (const [label, ms] of Object.entries(input.startup)) {
-      lines.push(`| \`${label}\` | ${s1(median(ms.map((m) => m.wallMs)))} | ${s1(median(ms.map((m) => m.cpuMs)))} | ${mb(Math.max(...ms.map((m) => m.maxRssKb)))} |`);
+      lines.push(
+        `| \`${label}\` | ${s1(median(ms.map((m) => m.wallMs)))} | ${s1(median(ms.map((m) => m.cpuMs)))} | ${mb(Math.max(...ms.map((m) => m.maxRssKb)))} |`,
+      );
     }
   }
   lines.push('', '## Targets', '', '| target | measured | met |', '|---|---|---|');
-  for (const t of [...checkScaleTargets(summaries), ...checkTargets(summaries)]) lines.push(`| ${t.target} | ${t.measured} | ${t.met === undefined ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+  for (const t of [...checkScaleTargets(summaries), ...checkTargets(summaries)])
+    lines.push(`| ${t.target} | ${t.measured} | ${t.met === undefined ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
   lines.push('');
   if (input.notes.length) lines.push('## Notes', '', ...input.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');

@@ -6,11 +6,42 @@ import { labDelay, labUndelay } from '../lab/delay.ts';
 import { ensureLabTools } from '../lab/install-tools.ts';
 import { delayTools } from '../lab/preflight.ts';
 import { describeEnvironment, type Environment } from './environment.ts';
-import { benchFleet, fleetInventory, readHostFile, resetFleetHosts, shutdownFleet, WORKLOAD_ROOT, type BenchFleet, type FleetHost } from './lab-hosts.ts';
-import { parseBenchArgs, roundsOf, runnersFor, scenarioKey, tasksOf, USAGE, type BenchOptions, type Runner, type Scenario } from './options.ts';
+import {
+  benchFleet,
+  fleetInventory,
+  readHostFile,
+  resetFleetHosts,
+  shutdownFleet,
+  WORKLOAD_ROOT,
+  type BenchFleet,
+  type FleetHost,
+} from './lab-hosts.ts';
+import {
+  parseBenchArgs,
+  roundsOf,
+  runnersFor,
+  scenarioKey,
+  tasksOf,
+  USAGE,
+  type BenchOptions,
+  type Runner,
+  type Scenario,
+} from './options.ts';
 import { renderPlot } from './plot.ts';
 import { renderResults } from './report.ts';
-import { commandLine, MITOGEN_STRATEGY_PLUGINS, OUT, REPO, runFloor, runOnce, runStartup, STARTUP_COMMANDS, writeAnsibleConfig, type Measurement, type RunRecord } from './runners.ts';
+import {
+  commandLine,
+  MITOGEN_STRATEGY_PLUGINS,
+  OUT,
+  REPO,
+  runFloor,
+  runOnce,
+  runStartup,
+  STARTUP_COMMANDS,
+  writeAnsibleConfig,
+  type Measurement,
+  type RunRecord,
+} from './runners.ts';
 import { summarise, type ScenarioResult } from './stats.ts';
 
 /** Where a bench invocation keeps its scenario JSON and writes its report; --quick smoke tests stay out of RESULTS.md. */
@@ -19,8 +50,16 @@ interface OutputPaths {
   report: string;
   plot: string;
 }
-const FULL: OutputPaths = { results: path.join(OUT, 'results'), report: path.join(REPO, 'bench', 'RESULTS.md'), plot: path.join(REPO, 'bench', 'hosts-vs-time.svg') };
-const QUICK: OutputPaths = { results: path.join(OUT, 'quick', 'results'), report: path.join(OUT, 'quick', 'RESULTS.md'), plot: path.join(OUT, 'quick', 'hosts-vs-time.svg') };
+const FULL: OutputPaths = {
+  results: path.join(OUT, 'results'),
+  report: path.join(REPO, 'bench', 'RESULTS.md'),
+  plot: path.join(REPO, 'bench', 'hosts-vs-time.svg'),
+};
+const QUICK: OutputPaths = {
+  results: path.join(OUT, 'quick', 'results'),
+  report: path.join(OUT, 'quick', 'RESULTS.md'),
+  plot: path.join(OUT, 'quick', 'hosts-vs-time.svg'),
+};
 
 function say(line: string): void {
   process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -34,7 +73,8 @@ async function verifyFirstRun(host: FleetHost, runner: Runner): Promise<void> {
   if (!t?.includes(`host=${host.name}`)) problems.push(`t.conf is ${JSON.stringify(t)}`);
   if (a === null || link !== a) problems.push('link does not read as a.conf');
   if (!c?.includes('key1=value1\n') || !c.includes('option=on\n')) problems.push(`c.conf is ${JSON.stringify(c)}`);
-  if (problems.length) throw new Error(`${runner} first run on ${host.name} left the wrong state: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new Error(`${runner} first run on ${host.name} left the wrong state: ${problems.join('; ')}`);
 }
 
 function describe(r: RunRecord): string {
@@ -57,13 +97,20 @@ async function addDelay(hosts: readonly FleetHost[], key: string, ms: number): P
   }
 }
 
-async function runScenario(fleet: BenchFleet, scenario: Scenario, opts: BenchOptions, paths: OutputPaths): Promise<ScenarioResult | undefined> {
+async function runScenario(
+  fleet: BenchFleet,
+  scenario: Scenario,
+  opts: BenchOptions,
+  paths: OutputPaths,
+): Promise<ScenarioResult | undefined> {
   const key = scenarioKey(scenario);
   const startedAt = new Date().toISOString();
   const inv = await fleetInventory(fleet, scenario.hosts, path.join(OUT, opts.lab));
   const runners = runnersFor(opts, scenario);
   const tasks = tasksOf(scenario.workload);
-  say(`scenario ${key}: ${scenario.hosts} host(s), ${tasks} tasks${scenario.delayMs ? `, +${scenario.delayMs} ms each way` : ''}`);
+  say(
+    `scenario ${key}: ${scenario.hosts} host(s), ${tasks} tasks${scenario.delayMs ? `, +${scenario.delayMs} ms each way` : ''}`,
+  );
   if (scenario.delayMs && !(await addDelay(inv.hosts, key, scenario.delayMs))) return undefined;
   const result: ScenarioResult = {
     scenario,
@@ -78,7 +125,9 @@ async function runScenario(fleet: BenchFleet, scenario: Scenario, opts: BenchOpt
     for (let i = 1; i <= opts.floorRuns; i++) {
       const f = await runFloor(inv.floorHostsFile, inv.hosts[0].lab.keyFile, fleet.knownHostsFile, tasks, key, i);
       result.floor.push(f);
-      say(`  floor        ${(f.totalMs / 1000).toFixed(2).padStart(7)} s (connect ${f.connectMsMedian.toFixed(0)} ms, round trip ${f.roundTripMsMedian.toFixed(2)} ms; as a process ${(f.process.wallMs / 1000).toFixed(2)} s)`);
+      say(
+        `  floor        ${(f.totalMs / 1000).toFixed(2).padStart(7)} s (connect ${f.connectMsMedian.toFixed(0)} ms, round trip ${f.roundTripMsMedian.toFixed(2)} ms; as a process ${(f.process.wallMs / 1000).toFixed(2)} s)`,
+      );
     }
     const rounds = Math.max(...runners.map((r) => roundsOf(opts, r)));
     for (let round = 1; round <= rounds; round++) {
@@ -125,11 +174,20 @@ async function ensureMitogen(): Promise<void> {
   say('installing ansible-mitogen (apt-get install ansible-mitogen)');
   const { execFile } = await import('node:child_process');
   await new Promise<void>((resolve, reject) =>
-    execFile('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'ansible-mitogen'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }, (err, _out, stderr) =>
-      err ? reject(new Error(`apt-get install ansible-mitogen failed: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)) : resolve(),
+    execFile(
+      'apt-get',
+      ['install', '-y', '-qq', '--no-install-recommends', 'ansible-mitogen'],
+      { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+      (err, _out, stderr) =>
+        err
+          ? reject(
+              new Error(`apt-get install ansible-mitogen failed: ${stderr.trim().split('\n').slice(-3).join(' | ')}`),
+            )
+          : resolve(),
     ),
   );
-  if (!existsSync(path.join(MITOGEN_STRATEGY_PLUGINS, 'mitogen_linear.py'))) throw new Error(`ansible-mitogen installed, but ${MITOGEN_STRATEGY_PLUGINS}/mitogen_linear.py is missing`);
+  if (!existsSync(path.join(MITOGEN_STRATEGY_PLUGINS, 'mitogen_linear.py')))
+    throw new Error(`ansible-mitogen installed, but ${MITOGEN_STRATEGY_PLUGINS}/mitogen_linear.py is missing`);
 }
 
 /** Start-up costs (no host involved), 3 runs each: context for the fixed part of a drover run. */
@@ -147,12 +205,20 @@ async function measureStartup(paths: OutputPaths): Promise<void> {
 /** Rebuilds RESULTS.md and the plot from every scenario JSON in bench/out/results. */
 async function writeReport(argv: string[], paths: OutputPaths): Promise<void> {
   const RESULTS_DIR = paths.results;
-  const files = existsSync(RESULTS_DIR) ? (await readdir(RESULTS_DIR)).filter((f) => f.endsWith('.json') && f !== 'environment.json' && f !== 'startup.json') : [];
-  const results = await Promise.all(files.map(async (f) => JSON.parse(await readFile(path.join(RESULTS_DIR, f), 'utf8')) as ScenarioResult));
+  const files = existsSync(RESULTS_DIR)
+    ? (await readdir(RESULTS_DIR)).filter(
+        (f) => f.endsWith('.json') && f !== 'environment.json' && f !== 'startup.json',
+      )
+    : [];
+  const results = await Promise.all(
+    files.map(async (f) => JSON.parse(await readFile(path.join(RESULTS_DIR, f), 'utf8')) as ScenarioResult),
+  );
   const summaries = results.map(summarise);
   const envFile = path.join(RESULTS_DIR, 'environment.json');
   type Recorded = Environment & { argv?: string[]; invocations?: { at: string; argv: string[]; commit?: string }[] };
-  const env: Recorded = existsSync(envFile) ? (JSON.parse(await readFile(envFile, 'utf8')) as Recorded) : { ...(await describeEnvironment(REPO)), argv };
+  const env: Recorded = existsSync(envFile)
+    ? (JSON.parse(await readFile(envFile, 'utf8')) as Recorded)
+    : { ...(await describeEnvironment(REPO)), argv };
   const invocations = env.invocations ?? [{ at: '', argv: env.argv ?? argv }];
   const analysisFile = path.join(REPO, 'bench', 'analysis.md');
   const notes = [
@@ -163,19 +229,26 @@ async function writeReport(argv: string[], paths: OutputPaths): Promise<void> {
     '"alt." in the runs column: both runners were measured in the same invocation, alternating round by round; "sep.": in separate invocations (`--runners`), so under different load — compare the load column.',
   ];
   const startupFile = path.join(RESULTS_DIR, 'startup.json');
-  const startup = existsSync(startupFile) ? (JSON.parse(await readFile(startupFile, 'utf8')) as Record<string, Measurement[]>) : {};
+  const startup = existsSync(startupFile)
+    ? (JSON.parse(await readFile(startupFile, 'utf8')) as Record<string, Measurement[]>)
+    : {};
   let md = renderResults({
     env,
     summaries,
     startup,
     commands: {
       bench: invocations
-        .map((i) => `\`npm run bench${i.argv.length ? ' -- ' + i.argv.join(' ') : ''}\` (${i.at ? i.at.slice(11, 16) + ' UTC' : 'time not recorded'}${i.commit ? `, git ${i.commit}` : ''})`)
+        .map(
+          (i) =>
+            `\`npm run bench${i.argv.length ? ' -- ' + i.argv.join(' ') : ''}\` (${i.at ? i.at.slice(11, 16) + ' UTC' : 'time not recorded'}${i.commit ? `, git ${i.commit}` : ''})`,
+        )
         .join(', then '),
-      drover: 'node core/cli/bin.js run bench/workloads/<ten|forty>.ts -i bench/out/<lab>/inventory-<N>.yml --forks <N>',
+      drover:
+        'node core/cli/bin.js run bench/workloads/<ten|forty>.ts -i bench/out/<lab>/inventory-<N>.yml --forks <N>',
       ansible: 'ansible-playbook -i bench/out/<lab>/inventory-<N>.yml -f <N> bench/workloads/<ten|forty>.yml',
       mitogen: `ANSIBLE_STRATEGY_PLUGINS=${MITOGEN_STRATEGY_PLUGINS} ANSIBLE_STRATEGY=mitogen_linear ansible-playbook -i bench/out/<lab>/inventory-<N>.yml -f <N> bench/workloads/<ten|forty>.yml`,
-      floor: 'node bench/out/floor.mjs (bench/floor.ts with types stripped by esbuild) --hosts bench/out/<lab>/floor-hosts-<N>.json --key <lab key> --known-hosts <bench known_hosts> --tasks <10|40>',
+      floor:
+        'node bench/out/floor.mjs (bench/floor.ts with types stripped by esbuild) --hosts bench/out/<lab>/floor-hosts-<N>.json --key <lab key> --known-hosts <bench known_hosts> --tasks <10|40>',
     },
     notes,
   });
@@ -189,7 +262,9 @@ async function writeReport(argv: string[], paths: OutputPaths): Promise<void> {
   await mkdir(path.dirname(paths.report), { recursive: true });
   await writeFile(paths.report, md);
   await writeFile(paths.plot, renderPlot(summaries));
-  say(`wrote ${path.relative(REPO, paths.report)} and ${path.relative(REPO, paths.plot)} (${summaries.length} scenario(s))`);
+  say(
+    `wrote ${path.relative(REPO, paths.report)} and ${path.relative(REPO, paths.plot)} (${summaries.length} scenario(s))`,
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -206,7 +281,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const paths = argv.includes('--quick') ? QUICK : FULL;
   if (opts.reportOnly) {
-    await writeReport(argv.filter((a) => a !== '--report-only'), paths);
+    await writeReport(
+      argv.filter((a) => a !== '--report-only'),
+      paths,
+    );
     return 0;
   }
   if (process.getuid?.() !== 0) {
@@ -216,9 +294,17 @@ async function main(argv: string[]): Promise<number> {
   await mkdir(paths.results, { recursive: true });
   // Results accumulate over invocations (a run limited with --runners/--hosts keeps the rest): record each one.
   const envFile = path.join(paths.results, 'environment.json');
-  const before = existsSync(envFile) ? (JSON.parse(await readFile(envFile, 'utf8')) as { argv?: string[]; invocations?: { at: string; argv: string[] }[] }) : undefined;
+  const before = existsSync(envFile)
+    ? (JSON.parse(await readFile(envFile, 'utf8')) as {
+        argv?: string[];
+        invocations?: { at: string; argv: string[] }[];
+      })
+    : undefined;
   const env = await describeEnvironment(REPO);
-  const invocations = [...(before?.invocations ?? (before?.argv ? [{ at: '', argv: before.argv }] : [])), { at: new Date().toISOString(), argv, commit: env.commit }];
+  const invocations = [
+    ...(before?.invocations ?? (before?.argv ? [{ at: '', argv: before.argv }] : [])),
+    { at: new Date().toISOString(), argv, commit: env.commit },
+  ];
   await writeFile(envFile, JSON.stringify({ ...env, argv, invocations }, null, 2) + '\n');
   await writeAnsibleConfig();
   if (opts.runners.includes('mitogen')) await ensureMitogen();

@@ -68,19 +68,49 @@ export function parseRecap(output: string): { hosts: number; changed: number; fa
   return { hosts: seen.size, changed, failed, unreachable };
 }
 
-async function measure(argv: string[], opts: { log: string; controlDir?: string; env?: NodeJS.ProcessEnv }): Promise<Measurement> {
-  const args = [MEASURE, '--log', opts.log, ...(opts.controlDir ? ['--control-dir', opts.controlDir] : []), '--', ...argv];
-  const { stdout } = await execFileP('/usr/bin/python3', args, { cwd: REPO, env: opts.env ?? process.env, maxBuffer: 1 << 20 });
+async function measure(
+  argv: string[],
+  opts: { log: string; controlDir?: string; env?: NodeJS.ProcessEnv },
+): Promise<Measurement> {
+  const args = [
+    MEASURE,
+    '--log',
+    opts.log,
+    ...(opts.controlDir ? ['--control-dir', opts.controlDir] : []),
+    '--',
+    ...argv,
+  ];
+  const { stdout } = await execFileP('/usr/bin/python3', args, {
+    cwd: REPO,
+    env: opts.env ?? process.env,
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Measurement;
 }
 
 /** The exact command lines measured (also printed into RESULTS.md). */
 export function droverArgv(workload: Workload, inventory: string, forks: number): string[] {
-  return ['node', 'core/cli/bin.js', 'run', `bench/workloads/${workload}.ts`, '-i', path.relative(REPO, inventory), '--forks', String(forks)];
+  return [
+    'node',
+    'core/cli/bin.js',
+    'run',
+    `bench/workloads/${workload}.ts`,
+    '-i',
+    path.relative(REPO, inventory),
+    '--forks',
+    String(forks),
+  ];
 }
 
 export function ansibleArgv(workload: Workload, inventory: string, forks: number): string[] {
-  return ['ansible-playbook', '-i', path.relative(REPO, inventory), '-f', String(forks), `bench/workloads/${workload}.yml`];
+  return [
+    'ansible-playbook',
+    '-i',
+    path.relative(REPO, inventory),
+    '-f',
+    String(forks),
+    `bench/workloads/${workload}.yml`,
+  ];
 }
 
 /** Debian's ansible-mitogen (0.3.3, for ansible-core 2.14): its strategy plugins. */
@@ -90,13 +120,20 @@ export const MITOGEN_STRATEGY_PLUGINS = '/usr/lib/python3/dist-packages/ansible_
  * Ansible + Mitogen: the same ansible-playbook command, config, inventory, key and known_hosts, with
  * Mitogen's linear strategy (one persistent Python interpreter per host, modules run in it).
  */
-export const MITOGEN_ENV = { ANSIBLE_STRATEGY_PLUGINS: MITOGEN_STRATEGY_PLUGINS, ANSIBLE_STRATEGY: 'mitogen_linear' } as const;
+export const MITOGEN_ENV = {
+  ANSIBLE_STRATEGY_PLUGINS: MITOGEN_STRATEGY_PLUGINS,
+  ANSIBLE_STRATEGY: 'mitogen_linear',
+} as const;
 
 /** The command line as RESULTS.md shows it for each runner. */
 export function commandLine(runner: Runner, workload: Workload, inventory: string, forks: number): string {
   if (runner === 'drover') return droverArgv(workload, inventory, forks).join(' ');
   const argv = ansibleArgv(workload, inventory, forks).join(' ');
-  return runner === 'mitogen' ? `${Object.entries(MITOGEN_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} ${argv}` : argv;
+  return runner === 'mitogen'
+    ? `${Object.entries(MITOGEN_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')} ${argv}`
+    : argv;
 }
 
 /**
@@ -141,7 +178,10 @@ export async function runOnce(
   const load1 = Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
   const at = new Date().toISOString();
   // The start time in the name keeps the logs of earlier invocations (--append, --runners) that the results still cite.
-  const log = path.join(logDir, `${meta.tag}-${runner}-r${meta.round}-${meta.pass}-${at.replace(/[-:]/g, '').slice(0, 15)}.log`);
+  const log = path.join(
+    logDir,
+    `${meta.tag}-${runner}-r${meta.round}-${meta.pass}-${at.replace(/[-:]/g, '').slice(0, 15)}.log`,
+  );
   let m: Measurement;
   if (runner === 'drover') {
     m = await measure(droverArgv(workload, inventory, forks), { log, env: { ...process.env, NO_COLOR: '1' } });
@@ -168,7 +208,20 @@ export async function runOnce(
   const output = await readFile(log, 'utf8');
   const recap = parseRecap(output);
   const playMs = runner === 'drover' ? parsePlayMs(output) : undefined;
-  return { ...m, runner, pass: meta.pass, round: meta.round, changed: recap.changed, failed: recap.failed, unreachable: recap.unreachable, hostsInRecap: recap.hosts, log: path.relative(REPO, log), load1, at, playMs };
+  return {
+    ...m,
+    runner,
+    pass: meta.pass,
+    round: meta.round,
+    changed: recap.changed,
+    failed: recap.failed,
+    unreachable: recap.unreachable,
+    hostsInRecap: recap.hosts,
+    log: path.relative(REPO, log),
+    load1,
+    at,
+    playMs,
+  };
 }
 
 /** Fixed costs a drover run pays before touching a host: node, tsx, drover's CLI modules. */
@@ -183,7 +236,9 @@ export const STARTUP_COMMANDS: Record<string, string[]> = {
 export async function runStartup(label: string, round: number): Promise<Measurement> {
   const logDir = path.join(OUT, 'logs');
   await mkdir(logDir, { recursive: true });
-  return measure(STARTUP_COMMANDS[label], { log: path.join(logDir, `startup-${label.replace(/\W+/g, '_')}-r${round}.log`) });
+  return measure(STARTUP_COMMANDS[label], {
+    log: path.join(logDir, `startup-${label.replace(/\W+/g, '_')}-r${round}.log`),
+  });
 }
 
 export interface FloorRecord {
@@ -205,15 +260,43 @@ export interface FloorRecord {
 async function floorScript(): Promise<string> {
   const out = path.join(OUT, 'floor.mjs');
   const { build } = await import('esbuild');
-  await build({ entryPoints: [FLOOR], outfile: out, format: 'esm', platform: 'node', bundle: false, logLevel: 'error' });
+  await build({
+    entryPoints: [FLOOR],
+    outfile: out,
+    format: 'esm',
+    platform: 'node',
+    bundle: false,
+    logLevel: 'error',
+  });
   return out;
 }
 
-export async function runFloor(hostsFile: string, keyFile: string, knownHostsFile: string, tasks: number, tag: string, round: number): Promise<FloorRecord> {
+export async function runFloor(
+  hostsFile: string,
+  keyFile: string,
+  knownHostsFile: string,
+  tasks: number,
+  tag: string,
+  round: number,
+): Promise<FloorRecord> {
   const logDir = path.join(OUT, 'logs');
   await mkdir(logDir, { recursive: true });
   const log = path.join(logDir, `${tag}-floor-r${round}.log`);
-  const m = await measure(['node', await floorScript(), '--hosts', hostsFile, '--key', keyFile, '--known-hosts', knownHostsFile, '--tasks', String(tasks)], { log });
+  const m = await measure(
+    [
+      'node',
+      await floorScript(),
+      '--hosts',
+      hostsFile,
+      '--key',
+      keyFile,
+      '--known-hosts',
+      knownHostsFile,
+      '--tasks',
+      String(tasks),
+    ],
+    { log },
+  );
   if (m.exitCode !== 0) throw new Error(`floor measurement failed (exit ${m.exitCode}); see ${log}`);
   const inner = JSON.parse((await readFile(log, 'utf8')).trim().split('\n').pop()!) as Omit<FloorRecord, 'process'>;
   return { ...inner, process: m };

@@ -87,7 +87,9 @@ export function summarise(result: ScenarioResult): ScenarioSummary {
   };
   // Alternated: every other runner's rounds interleave with drover's (measured in one invocation).
   const d = span('drover');
-  const others = RUNNERS.filter((r) => r !== 'drover').map(span).filter((x) => x !== undefined);
+  const others = RUNNERS.filter((r) => r !== 'drover')
+    .map(span)
+    .filter((x) => x !== undefined);
   return {
     scenario: result.scenario,
     key: result.key,
@@ -107,7 +109,9 @@ export function ratio(a: number | undefined, b: number | undefined): number | un
 
 /** The per-pass medians of peak RSS of the 50-host drover runs (one outlier run does not move a median). */
 function allRuns50(rows: readonly ScenarioSummary[]): number[] {
-  return rows.flatMap((s) => [s.runners.drover?.first?.medianTreeRssKb, s.runners.drover?.second?.medianTreeRssKb]).filter((x): x is number => x !== undefined);
+  return rows
+    .flatMap((s) => [s.runners.drover?.first?.medianTreeRssKb, s.runners.drover?.second?.medianTreeRssKb])
+    .filter((x): x is number => x !== undefined);
 }
 
 function playOf(s: ScenarioSummary | undefined): number | undefined {
@@ -150,7 +154,8 @@ export function checkScaleTargets(summaries: readonly ScenarioSummary[]): Target
   });
   const toProcessFloor = ratio(d20, t20?.floorProcessMs);
   checks.push({
-    target: '20 hosts, 10 tasks, no-change run: within 1.3x of the floor measured as a process (node start-up included)',
+    target:
+      '20 hosts, 10 tasks, no-change run: within 1.3x of the floor measured as a process (node start-up included)',
     measured: `drover ${fmt(d20 && d20 / 1000, 2)} s / floor as a process ${fmt(t20 && t20.floorProcessMs / 1000, 2)} s = ${fmt(toProcessFloor, 2)}x`,
     met: toProcessFloor === undefined ? undefined : toProcessFloor <= 1.3,
   });
@@ -166,7 +171,9 @@ export function checkScaleTargets(summaries: readonly ScenarioSummary[]): Target
       met: growth === undefined ? undefined : growth <= 10,
     });
   }
-  const rss500 = [t500?.runners.drover?.first?.peakTreeRssKb, t500?.runners.drover?.second?.peakTreeRssKb].filter((x) => x !== undefined);
+  const rss500 = [t500?.runners.drover?.first?.peakTreeRssKb, t500?.runners.drover?.second?.peakTreeRssKb].filter(
+    (x) => x !== undefined,
+  );
   const peak500 = rss500.length ? Math.max(...rss500) / 1024 : undefined;
   checks.push({
     target: '500 hosts: peak RSS < 300 MB',
@@ -174,8 +181,14 @@ export function checkScaleTargets(summaries: readonly ScenarioSummary[]): Target
     met: peak500 === undefined ? undefined : peak500 < 300,
   });
   const big = summaries.filter((s) => s.scenario.hosts >= 160 && s.scenario.delayMs === 0 && s.runners.drover);
-  const runs = big.reduce((n, s) => n + (s.runners.drover?.first?.runs ?? 0) + (s.runners.drover?.second?.runs ?? 0), 0);
-  const falseUnreachable = big.reduce((n, s) => n + (s.runners.drover?.first?.unreachable ?? 0) + (s.runners.drover?.second?.unreachable ?? 0), 0);
+  const runs = big.reduce(
+    (n, s) => n + (s.runners.drover?.first?.runs ?? 0) + (s.runners.drover?.second?.runs ?? 0),
+    0,
+  );
+  const falseUnreachable = big.reduce(
+    (n, s) => n + (s.runners.drover?.first?.unreachable ?? 0) + (s.runners.drover?.second?.unreachable ?? 0),
+    0,
+  );
   checks.push({
     target: '160+ hosts: no healthy host reported unreachable (10 consecutive runs)',
     measured: `${runs} drover runs at ${big.map((s) => s.scenario.hosts).join(', ') || 'n/a'} hosts: ${falseUnreachable} host(s) reported unreachable`,
@@ -205,7 +218,9 @@ export function checkTargets(summaries: readonly ScenarioSummary[]): TargetCheck
   });
 
   const t50 = [find('ten', 50), find('forty', 50)].filter((s) => s !== undefined);
-  const rss50 = t50.flatMap((s) => [s.runners.drover?.first?.peakTreeRssKb, s.runners.drover?.second?.peakTreeRssKb]).filter((x) => x !== undefined);
+  const rss50 = t50
+    .flatMap((s) => [s.runners.drover?.first?.peakTreeRssKb, s.runners.drover?.second?.peakTreeRssKb])
+    .filter((x) => x !== undefined);
   const peakMb = rss50.length ? Math.max(...rss50) / 1024 : undefined;
   // A run whose type-check cache missed (ts-morph loaded) stands out as the max; the medians show the usual run.
   const perRun = t50.length ? allRuns50(t50) : [];
@@ -222,7 +237,13 @@ export function checkTargets(summaries: readonly ScenarioSummary[]): TargetCheck
     const growth = ratio(w50, w20);
     // Every measured host count from 20 up: the marginal cost per added host should not grow.
     const points = summaries
-      .filter((s) => s.scenario.workload === 'ten' && s.scenario.delayMs === 0 && s.scenario.hosts >= 20 && s.runners.drover?.[pass])
+      .filter(
+        (s) =>
+          s.scenario.workload === 'ten' &&
+          s.scenario.delayMs === 0 &&
+          s.scenario.hosts >= 20 &&
+          s.runners.drover?.[pass],
+      )
       .sort((a, b) => a.scenario.hosts - b.scenario.hosts)
       .map((s) => `t(${s.scenario.hosts}) = ${fmt(s.runners.drover![pass]!.wallMs / 1000, 2)} s`);
     checks.push({

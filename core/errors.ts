@@ -36,7 +36,11 @@ export class CommandError extends Error {
 /** The host cannot be reached or its connection dropped: the host is "unreachable" (exit 4). */
 export class UnreachableError extends Error {
   override name = 'UnreachableError';
-  constructor(readonly host: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly host: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

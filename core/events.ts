@@ -99,9 +99,25 @@ export type RunEvent =
    * One attempt of retry(): `outcome` 'retry' (another attempt follows after `delayMs`), 'ok', or
    * 'failed' (the last attempt failed); `message` is the error or the until-verdict.
    */
-  | { kind: 'retry'; host?: string; what: string; attempt: number; attempts: number; outcome: 'ok' | 'retry' | 'failed'; message?: string; delayMs?: number }
+  | {
+      kind: 'retry';
+      host?: string;
+      what: string;
+      attempt: number;
+      attempts: number;
+      outcome: 'ok' | 'retry' | 'failed';
+      message?: string;
+      delayMs?: number;
+    }
   /** `notStarted`: hosts a stopped rolling phase never started (also in no later phase). */
-  | { kind: 'recap'; stats: Record<string, HostStats>; ms: number; check: boolean; interrupted: boolean; notStarted?: string[] };
+  | {
+      kind: 'recap';
+      stats: Record<string, HostStats>;
+      ms: number;
+      check: boolean;
+      interrupted: boolean;
+      notStarted?: string[];
+    };
 
 export type EventKind = RunEvent['kind'];
 

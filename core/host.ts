@@ -161,7 +161,13 @@ export class RunHost<V> implements Host<V> {
     const deadline = Date.now() + timeoutMs;
     const old = this.transportP;
     this.transportP = undefined;
-    if (old) await old.then((t) => t.close(), () => undefined).catch(() => undefined);
+    if (old)
+      await old
+        .then(
+          (t) => t.close(),
+          () => undefined,
+        )
+        .catch(() => undefined);
     for (let attempt = 1; ; attempt++) {
       if (this.signal?.aborted) throw new Interrupted('interrupted');
       try {
@@ -174,7 +180,11 @@ export class RunHost<V> implements Host<V> {
         this.transportP = undefined;
         if (!(err instanceof UnreachableError) || err instanceof HostKeyError || Date.now() + delayMs > deadline) {
           if (err instanceof UnreachableError && !(err instanceof HostKeyError)) {
-            throw new UnreachableError(this.name, `did not come back within ${Math.round(timeoutMs / 1000)} s (${attempt} attempts): ${err.message}`, { cause: err });
+            throw new UnreachableError(
+              this.name,
+              `did not come back within ${Math.round(timeoutMs / 1000)} s (${attempt} attempts): ${err.message}`,
+              { cause: err },
+            );
           }
           throw err;
         }
@@ -202,7 +212,9 @@ export class RunHost<V> implements Host<V> {
     if (this.signal?.aborted) {
       // One line: the message reaches every output (JSON too); a write script can be 15 lines long.
       const first = cmd.display.split('\n', 1)[0];
-      throw new Interrupted(`interrupted before: ${first.length > 80 ? first.slice(0, 77) + '...' : first}${cmd.display.includes('\n') ? ' ...' : ''}`);
+      throw new Interrupted(
+        `interrupted before: ${first.length > 80 ? first.slice(0, 77) + '...' : first}${cmd.display.includes('\n') ? ' ...' : ''}`,
+      );
     }
     // Registered before it runs: output echoing one of them is masked in every event from now on.
     const secrets = this.rt.secrets;
@@ -240,7 +252,13 @@ export class RunHost<V> implements Host<V> {
     const ok = options.allowFail || (options.okCodes ?? [0]).includes(raw.code);
     if (!ok) {
       // Masked in the error itself too: a playbook may catch it and print it.
-      throw new CommandError(this.name, cmd.display, raw.code, secrets.redact(result.stdout), secrets.redact(result.stderr));
+      throw new CommandError(
+        this.name,
+        cmd.display,
+        raw.code,
+        secrets.redact(result.stdout),
+        secrets.redact(result.stderr),
+      );
     }
     return result;
   }
@@ -264,7 +282,8 @@ export class RunHost<V> implements Host<V> {
   }
 
   async trustHostKeys(target: string, keys: readonly string[]): Promise<void> {
-    if (!this.trust) throw new Error(`${this.name}: this run cannot update known host keys (no known_hosts file in use)`);
+    if (!this.trust)
+      throw new Error(`${this.name}: this run cannot update known host keys (no known_hosts file in use)`);
     await this.trust(target, keys);
   }
 

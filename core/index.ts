@@ -1,5 +1,14 @@
 // drover's public API: what a playbook imports from 'drover'.
-export { playbook, type Play, type Playbook, type PlaybookMeta, type RollingOptions, type BatchSize, type MaxFailed, type BatchInfo } from './playbook.ts';
+export {
+  playbook,
+  type Play,
+  type Playbook,
+  type PlaybookMeta,
+  type RollingOptions,
+  type BatchSize,
+  type MaxFailed,
+  type BatchInfo,
+} from './playbook.ts';
 export { retry, RetryExhausted, type RetryOptions } from './retry.ts';
 export type { Host, ExecOptions, ExecResult } from './host.ts';
 export { defineModule, changed, type Result, type ModuleFn, type ModuleSpec } from './module.ts';

@@ -37,6 +37,7 @@ export interface HostReader extends HostInfo {
 }
 
 /** Changes a module makes when its plan says so, never in --check (the wrapper decides). */
+// biome-ignore lint/suspicious/noConfusingVoidType: an apply may return nothing (`async (h) => { await ... }`), which is Promise<void>, not Promise<undefined>
 export type Apply<R extends Result> = (host: Host<unknown>) => Promise<Partial<R> | void>;
 
 /** A module's decision: what it reports, and how to make the change. */
@@ -104,6 +105,7 @@ export function probe<P, F>(
 export type ModuleFn<P, R extends Result> = (<V>(host: Host<V>, params: P) => Promise<R>) & {
   readonly moduleName: string;
   /** The contract behind the function (for fixture tests: plan a recorded probe answer without a host). */
+  // biome-ignore lint/suspicious/noExplicitAny: the facts type is the module's own; callers of a ModuleFn never see it
   readonly spec: ModuleSpec<P, any, R>;
 };
 
@@ -132,7 +134,9 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>):
     const started = performance.now();
     rt.events.emit({ kind: 'module-start', host: host.name, module: spec.name, title, callsite });
     try {
-      const result = await runAsModule({ host: host.name, module: spec.name }, () => run(host as Host<unknown>, params));
+      const result = await runAsModule({ host: host.name, module: spec.name }, () =>
+        run(host as Host<unknown>, params),
+      );
       const status = result.skipped !== undefined ? 'skipped' : result.changed ? 'changed' : 'ok';
       rt.events.emit({
         kind: 'module-end',
@@ -153,7 +157,8 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>):
       // Masked in the error itself too (and its causes): the playbook may catch and print it.
       redactError(wrapped, (text) => rt.secrets.redact(text));
       const cause = rootCause(wrapped);
-      const status = cause instanceof UnreachableError ? 'unreachable' : cause instanceof Interrupted ? 'interrupted' : 'failed';
+      const status =
+        cause instanceof UnreachableError ? 'unreachable' : cause instanceof Interrupted ? 'interrupted' : 'failed';
       // Failed now; whether it fails the host is known only if it escapes the host's body (the recap
       // counts it there, or as rescued when the playbook caught it): the mark ties the two together.
       if (status === 'failed') markReported(wrapped, { host: host.name, module: spec.name });
@@ -174,14 +179,19 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>):
 }
 
 /** facts → plan → (unless --check) apply. */
-async function runContract<P, F, R extends Result>(spec: ModuleSpec<P, F, R>, host: Host<unknown>, params: P): Promise<R> {
+async function runContract<P, F, R extends Result>(
+  spec: ModuleSpec<P, F, R>,
+  host: Host<unknown>,
+  params: P,
+): Promise<R> {
   spec.validate?.(params);
   if (spec.secrets) registerSecrets(host, spec.secrets(params));
   const facts = await spec.facts(readOnlyHost(host), params);
   const plan = spec.plan(params, facts, { name: host.name, vars: host.vars });
   const result = plan.result;
   if (!result.changed || host.check) return result;
-  if (!plan.apply) throw new Error(`module ${spec.name}: its plan reports a change but has nothing to apply (a bug in the module)`);
+  if (!plan.apply)
+    throw new Error(`module ${spec.name}: its plan reports a change but has nothing to apply (a bug in the module)`);
   if (typeof plan.apply === 'function') {
     const more = await plan.apply(host);
     return more ? { ...result, ...more } : result;

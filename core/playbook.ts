@@ -37,7 +37,11 @@ export interface Play<H, P> {
    */
   on<T>(target: Host<H> | string, name: string, fn: (host: Host<H>) => Promise<T>): Promise<T>;
   /** A phase on several chosen hosts, in parallel; like `each` for a subset. */
-  onEach<T>(targets: readonly (Host<H> | string)[], name: string, fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>>;
+  onEach<T>(
+    targets: readonly (Host<H> | string)[],
+    name: string,
+    fn: (host: Host<H>) => Promise<T>,
+  ): Promise<Map<string, T>>;
   /**
    * A rolling phase: the hosts still in play, in batches (`batch: 1 | '25%' | [1, 2, '50%']`), one
    * batch after the other. `fn` gets a play limited to the batch (its `each` runs on the batch's hosts;
@@ -46,7 +50,11 @@ export interface Play<H, P> {
    * or unreachable, earlier phases included) are counted: more than `maxFailed` allows (default 0)
    * and no new batch starts, the hosts never started are reported as such, and the play stops.
    */
-  rolling(name: string, options: RollingOptions, fn: (batch: Play<H, P>, info: BatchInfo) => Promise<void>): Promise<void>;
+  rolling(
+    name: string,
+    options: RollingOptions,
+    fn: (batch: Play<H, P>, info: BatchInfo) => Promise<void>,
+  ): Promise<void>;
 }
 
 export type PlaybookBody<H, P> = (play: Play<H, P>) => Promise<void>;

@@ -92,7 +92,11 @@ export class ProbeFrame {
     return Buffer.concat(
       sections.flatMap(([name, content, status = 0]) => {
         checkName(name);
-        return [Buffer.from(`@${this.nonce} ${name}\n`), Buffer.from(content), Buffer.from(`\n@${this.nonce} ${name} rc=${status}\n`)];
+        return [
+          Buffer.from(`@${this.nonce} ${name}\n`),
+          Buffer.from(content),
+          Buffer.from(`\n@${this.nonce} ${name} rc=${status}\n`),
+        ];
       }),
     );
   }

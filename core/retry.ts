@@ -54,12 +54,15 @@ export function retryDelay(o: Pick<RetryOptions<unknown>, 'delay' | 'backoff' | 
 
 function validate(o: RetryOptions<unknown>): void {
   const what = o.what ?? 'retry';
-  if (!Number.isInteger(o.attempts) || o.attempts < 1) throw new TypeError(`${what}: attempts ${o.attempts} is not a whole number >= 1`);
+  if (!Number.isInteger(o.attempts) || o.attempts < 1)
+    throw new TypeError(`${what}: attempts ${o.attempts} is not a whole number >= 1`);
   for (const k of ['delay', 'maxDelay'] as const) {
     const v = o[k];
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new TypeError(`${what}: ${k} ${v} is not a number of milliseconds >= 0`);
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+      throw new TypeError(`${what}: ${k} ${v} is not a number of milliseconds >= 0`);
   }
-  if (o.backoff !== undefined && !(Number.isFinite(o.backoff) && o.backoff >= 1)) throw new TypeError(`${what}: backoff ${o.backoff} is not a number >= 1`);
+  if (o.backoff !== undefined && !(Number.isFinite(o.backoff) && o.backoff >= 1))
+    throw new TypeError(`${what}: backoff ${o.backoff} is not a number >= 1`);
 }
 
 /**
@@ -76,9 +79,20 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, o: RetryOpti
   const signal = o.signal ?? rt?.signal;
   const report = (attempt: number, outcome: 'ok' | 'retry' | 'failed', message?: string, delayMs?: number) => {
     if (rt) {
-      rt.events.emit({ kind: 'retry', host: o.host!.name, what, attempt, attempts: o.attempts, outcome, ...(message !== undefined && { message }), ...(delayMs !== undefined && { delayMs }) });
+      rt.events.emit({
+        kind: 'retry',
+        host: o.host!.name,
+        what,
+        attempt,
+        attempts: o.attempts,
+        outcome,
+        ...(message !== undefined && { message }),
+        ...(delayMs !== undefined && { delayMs }),
+      });
     } else if (o.host && outcome !== 'ok') {
-      o.host.log(`${what} failed (attempt ${attempt} of ${o.attempts})${outcome === 'retry' ? `, retrying in ${delayMs} ms` : ''}: ${message ?? ''}`);
+      o.host.log(
+        `${what} failed (attempt ${attempt} of ${o.attempts})${outcome === 'retry' ? `, retrying in ${delayMs} ms` : ''}: ${message ?? ''}`,
+      );
     }
   };
   for (let attempt = 1; ; attempt++) {
@@ -133,8 +147,18 @@ function prefix(error: Error, text: string): void {
  * One line for a retry event, or undefined for a first attempt that succeeded (nothing worth a line):
  * `gnt-cluster verify: attempt 2 of 6 failed (ERROR:...), next in 3000 ms`.
  */
-export function describeAttempt(e: { what: string; attempt: number; attempts: number; outcome: 'ok' | 'retry' | 'failed'; message?: string; delayMs?: number }): string | undefined {
-  if (e.outcome === 'ok') return e.attempt > 1 ? `${e.what}: attempt ${e.attempt} of ${e.attempts} succeeded` : undefined;
+export function describeAttempt(e: {
+  what: string;
+  attempt: number;
+  attempts: number;
+  outcome: 'ok' | 'retry' | 'failed';
+  message?: string;
+  delayMs?: number;
+}): string | undefined {
+  if (e.outcome === 'ok')
+    return e.attempt > 1 ? `${e.what}: attempt ${e.attempt} of ${e.attempts} succeeded` : undefined;
   const why = e.message ? ` (${e.message})` : '';
-  return e.outcome === 'retry' ? `${e.what}: attempt ${e.attempt} of ${e.attempts} failed${why}, next in ${e.delayMs} ms` : `${e.what}: attempt ${e.attempt} of ${e.attempts} failed${why}, giving up`;
+  return e.outcome === 'retry'
+    ? `${e.what}: attempt ${e.attempt} of ${e.attempts} failed${why}, next in ${e.delayMs} ms`
+    : `${e.what}: attempt ${e.attempt} of ${e.attempts} failed${why}, giving up`;
 }

@@ -53,7 +53,10 @@ export function secret(value: string | Secret): Secret {
 }
 
 export function isSecret(value: unknown): value is Secret {
-  return value instanceof Secret || (typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true);
+  return (
+    value instanceof Secret ||
+    (typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true)
+  );
 }
 
 /**
@@ -85,7 +88,10 @@ export class SecretText {
 }
 
 /** Tagged template for text holding secrets: `secretText\`user=app\npassword=${host.vars.db_password}\n\``. */
-export function secretText(strings: TemplateStringsArray, ...parts: (string | number | Secret | SecretText)[]): SecretText {
+export function secretText(
+  strings: TemplateStringsArray,
+  ...parts: (string | number | Secret | SecretText)[]
+): SecretText {
   const out: (string | Secret | SecretText)[] = [strings[0]];
   parts.forEach((p, i) => out.push(typeof p === 'number' ? String(p) : p, strings[i + 1]));
   return new SecretText(out);
@@ -113,7 +119,8 @@ const B64URL = B64.slice(0, 62) + '-_';
 
 const escapeRe = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 /** A regex matching `s` with ASCII letters in either case (hex digits). */
-const anyCase = (s: string) => [...s].map((c) => (/[a-f]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : escapeRe(c))).join('');
+const anyCase = (s: string) =>
+  [...s].map((c) => (/[a-f]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : escapeRe(c))).join('');
 
 interface Form {
   source: string;
@@ -165,7 +172,11 @@ export function maskForms(value: string): Form[] {
   const hex = bytes.toString('hex');
   add(hex, anyCase(hex));
   // percent-encoding: encodeURIComponent, and form encoding (space as +); hex digits in either case
-  const pct = (s: string) => s.split(/(%[0-9A-F]{2})/).map((p, i) => (i % 2 ? anyCase(p) : escapeRe(p))).join('');
+  const pct = (s: string) =>
+    s
+      .split(/(%[0-9A-F]{2})/)
+      .map((p, i) => (i % 2 ? anyCase(p) : escapeRe(p)))
+      .join('');
   const uri = encodeURIComponent(value);
   add(uri, pct(uri));
   const form = new URLSearchParams([['', value]]).toString().slice(1);
@@ -174,11 +185,20 @@ export function maskForms(value: string): Form[] {
   const json = JSON.stringify(value).slice(1, -1);
   add(json);
   const ascii = json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (ascii !== json) add(ascii, ascii.split(/(\\u[0-9a-f]{4})/).map((p, i) => (i % 2 ? anyCase(p) : escapeRe(p))).join(''));
+  if (ascii !== json)
+    add(
+      ascii,
+      ascii
+        .split(/(\\u[0-9a-f]{4})/)
+        .map((p, i) => (i % 2 ? anyCase(p) : escapeRe(p)))
+        .join(''),
+    );
   // inside a single-quoted sh word, as `set -x` prints it
   if (value.includes("'")) add(value.replace(/'/g, `'\\''`));
   // a multi-line secret (a key) printed line by line: each line long enough to be telling
-  if (value.includes('\n')) for (const line of value.split(/\r?\n/)) if (line.length >= MIN_ENCODED) forms.push({ source: escapeRe(line), length: line.length });
+  if (value.includes('\n'))
+    for (const line of value.split(/\r?\n/))
+      if (line.length >= MIN_ENCODED) forms.push({ source: escapeRe(line), length: line.length });
   return forms;
 }
 

@@ -56,8 +56,10 @@ export interface ShellFunction {
 
 /** Declares a function from its body (trusted code, as sh`` literals are); the name must be a plain identifier. */
 export function shellFunction(name: string, body: ShellCommand): ShellFunction {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`shellFunction: not a valid function name: ${JSON.stringify(name)}`);
-  if (body.secrets.length) throw new Error(`shellFunction ${name}: a function body cannot hold secrets (it stays defined in the session)`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new Error(`shellFunction: not a valid function name: ${JSON.stringify(name)}`);
+  if (body.secrets.length)
+    throw new Error(`shellFunction ${name}: a function body cannot hold secrets (it stays defined in the session)`);
   return { name, definition: `${name}() {\n${body.text}\n}` };
 }
 
@@ -71,7 +73,8 @@ function unionFunctions(lists: readonly (readonly ShellFunction[])[]): readonly 
   for (const list of lists) {
     for (const f of list) {
       const seen = out.get(f.name);
-      if (seen && seen.definition !== f.definition) throw new Error(`two different shell functions named ${f.name} in one command`);
+      if (seen && seen.definition !== f.definition)
+        throw new Error(`two different shell functions named ${f.name} in one command`);
       out.set(f.name, f);
     }
   }
@@ -85,7 +88,25 @@ export type ShellValue = string | number | bigint | boolean | Secret | ShellComm
  * Words that are safe bare only if nothing else makes them special: the reserved words of POSIX sh
  * and of bash (Gentoo's sh). Bare in command position they are syntax (`if`, `time`), not a program.
  */
-const RESERVED = new Set(['case', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'if', 'in', 'then', 'until', 'while', 'function', 'select', 'time', 'coproc']);
+const RESERVED = new Set([
+  'case',
+  'do',
+  'done',
+  'elif',
+  'else',
+  'esac',
+  'fi',
+  'for',
+  'if',
+  'in',
+  'then',
+  'until',
+  'while',
+  'function',
+  'select',
+  'time',
+  'coproc',
+]);
 
 /**
  * Quotes one word for POSIX sh: the result is always a single word with the exact bytes of `s`, in any
@@ -127,6 +148,7 @@ function render(v: ShellValue, secrets: Secret[], functions: ShellFunction[][]):
  * the literal parts are trusted code written in the source file.
  */
 export function sh(strings: TemplateStringsArray, ...values: ShellValue[]): ShellCommand {
+  // biome-ignore lint/complexity/useIndexOf: a cooked string is undefined after an invalid escape, which TemplateStringsArray's type does not admit
   const bad = strings.findIndex((s) => s === undefined);
   if (bad >= 0) throw new SyntaxError(invalidEscapeMessage(strings.raw[bad]));
   let text = strings[0];

@@ -100,7 +100,8 @@ function mustBeUp(name: string): LabRecord {
 export function describeLab(s: LabState): string {
   const lines = [`lab ${s.name}: ${s.hosts.length} ${s.profile} host(s) on ${s.subnet} (bridge ${s.bridge})`];
   for (const h of s.hosts) lines.push(`  ${h.short.padEnd(7)} ${h.name.padEnd(20)} ${h.address}`);
-  if (s.cluster) lines.push(`  cluster ${s.cluster.name.padEnd(20)} ${s.cluster.address} (free until the cluster is initialised)`);
+  if (s.cluster)
+    lines.push(`  cluster ${s.cluster.name.padEnd(20)} ${s.cluster.address} (free until the cluster is initialised)`);
   const nameOpt = s.name === 'lab' ? '' : ` --name ${s.name}`;
   lines.push(
     '',
@@ -127,13 +128,22 @@ async function status(name: string | undefined): Promise<string> {
       out.push(`lab ${n}: not up`);
       continue;
     }
-    const health = rec.phase !== 'up' ? 'starting or crashed (run `drover lab down` to clean up)' : isRunning(rec) ? 'running' : 'some hosts died';
-    out.push(`lab ${n}: ${rec.hosts.length} ${rec.profile} host(s) on ${rec.subnet}, ${health}; state ${rec.dir}/state.json`);
+    const health =
+      rec.phase !== 'up'
+        ? 'starting or crashed (run `drover lab down` to clean up)'
+        : isRunning(rec)
+          ? 'running'
+          : 'some hosts died';
+    out.push(
+      `lab ${n}: ${rec.hosts.length} ${rec.profile} host(s) on ${rec.subnet}, ${health}; state ${rec.dir}/state.json`,
+    );
     for (const h of rec.hosts) {
       const alive = rec.hostStartTimes[h.name] !== undefined && isRunning({ ...rec, hosts: [h] });
       const linkDown = new RegExp(`^\\d+: ${h.veth}@[^:]*: <[^>]*>`, 'm').exec(links)?.[0].match(/[<,]UP[,>]/) === null;
       const disks = rec.disks.filter((d) => d.host === h.name).map((d) => `${d.device}=${d.loop ?? '?'}`);
-      out.push(`  ${h.short.padEnd(7)} ${h.address.padEnd(13)} ${alive ? 'up' : 'down'}${linkDown ? ', cut' : ''}${disks.length ? `, disks ${disks.join(' ')}` : ''}  pid ${h.pid}`);
+      out.push(
+        `  ${h.short.padEnd(7)} ${h.address.padEnd(13)} ${alive ? 'up' : 'down'}${linkDown ? ', cut' : ''}${disks.length ? `, disks ${disks.join(' ')}` : ''}  pid ${h.pid}`,
+      );
     }
   }
   return out.join('\n');
@@ -152,7 +162,8 @@ function runSsh(rec: LabRecord, node: string, command: string[]): Promise<number
 function parseNumber(what: string, v: string | undefined, def?: number): number {
   if (v === undefined && def !== undefined) return def;
   const n = Number(String(v).replace(/%$/, ''));
-  if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`bad ${what} ${JSON.stringify(v)}: use a number >= 0`);
+  if (v === undefined || !Number.isFinite(n) || n < 0)
+    throw new Error(`bad ${what} ${JSON.stringify(v)}: use a number >= 0`);
   return n;
 }
 
@@ -161,9 +172,11 @@ async function dispatch(sub: string, p: Parsed, log: (s: string) => void): Promi
     case 'up': {
       expectArgs(sub, p, 0, 1);
       const hosts = p.positional[0] === undefined ? 3 : Number(p.positional[0]);
-      if (p.positional[0] !== undefined && !/^\d+$/.test(p.positional[0])) throw new Error(`bad host count ${JSON.stringify(p.positional[0])}: use a number`);
+      if (p.positional[0] !== undefined && !/^\d+$/.test(p.positional[0]))
+        throw new Error(`bad host count ${JSON.stringify(p.positional[0])}: use a number`);
       const profile = (p.profile ?? 'base') as LabProfile;
-      if (!labProfiles.includes(profile)) throw new Error(`bad profile ${JSON.stringify(p.profile)}: use ${labProfiles.join(', ')}`);
+      if (!labProfiles.includes(profile))
+        throw new Error(`bad profile ${JSON.stringify(p.profile)}: use ${labProfiles.join(', ')}`);
       const t0 = Date.now();
       const s = await labUp({ name: p.name, hosts, profile });
       log(describeLab(s));
@@ -225,7 +238,10 @@ async function dispatch(sub: string, p: Parsed, log: (s: string) => void): Promi
 }
 
 /** `drover lab ARGV...`: returns the exit code. */
-export async function labCommand(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+export async function labCommand(
+  argv: string[],
+  io: { out?: (s: string) => void; err?: (s: string) => void } = {},
+): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s + '\n'));
   const err = io.err ?? ((s: string) => process.stderr.write(s + '\n'));
   const [sub, ...rest] = argv;
@@ -240,7 +256,13 @@ export async function labCommand(argv: string[], io: { out?: (s: string) => void
       out(help[sub]);
       return 0;
     }
-    const why = labUnavailableReason(sub === 'ssh' ? ['ssh'] : sub === 'disk' ? ['losetup', 'nsenter', 'truncate'] : ['ip', 'nsenter', 'unshare', 'flock', 'ssh-keygen']);
+    const why = labUnavailableReason(
+      sub === 'ssh'
+        ? ['ssh']
+        : sub === 'disk'
+          ? ['losetup', 'nsenter', 'truncate']
+          : ['ip', 'nsenter', 'unshare', 'flock', 'ssh-keygen'],
+    );
     if (why) throw new Error(why);
     return await dispatch(sub, p, out);
   } catch (e) {

@@ -43,8 +43,23 @@ export function delayPidFile(state: LabState, node: string): string {
 
 function ruleArgs(action: '-A' | '-D', chain: 'PREROUTING' | 'OUTPUT'): string[] {
   const direction = chain === 'PREROUTING' ? '-i' : '-o';
-  return ['-t', 'mangle', action, chain, direction, 'eth0', '-m', 'comment', '--comment', RULE_COMMENT,
-    '-j', 'NFQUEUE', '--queue-num', String(QUEUE_NUM), '--queue-bypass'];
+  return [
+    '-t',
+    'mangle',
+    action,
+    chain,
+    direction,
+    'eth0',
+    '-m',
+    'comment',
+    '--comment',
+    RULE_COMMENT,
+    '-j',
+    'NFQUEUE',
+    '--queue-num',
+    String(QUEUE_NUM),
+    '--queue-bypass',
+  ];
 }
 
 async function iptables(host: LabHostState, args: string[]): Promise<void> {
@@ -147,7 +162,11 @@ export async function labDelay(
   log: (line: string) => void = (l) => void process.stderr.write(`${l}\n`),
 ): Promise<void> {
   const host = findHost(state, node);
-  for (const [what, v, max] of [['delay', ms, 60_000], ['jitter', jitterMs, 60_000], ['loss', lossPct, 100]] as const) {
+  for (const [what, v, max] of [
+    ['delay', ms, 60_000],
+    ['jitter', jitterMs, 60_000],
+    ['loss', lossPct, 100],
+  ] as const) {
     if (!Number.isFinite(v) || v < 0 || v > max) {
       throw new Error(`lab ${state.name} ${host.short}: ${what} must be a number from 0 to ${max}, got ${v}`);
     }
@@ -156,7 +175,11 @@ export async function labDelay(
   await ensureLabTools('the delay', delayTools, log);
   await labUndelay(state, node);
   const pidFile = delayPidFile(state, node);
-  const pid = await startQueueProcess(host, [String(ms), String(jitterMs), String(lossPct)], join(state.dir, `delay-${host.short}.log`));
+  const pid = await startQueueProcess(
+    host,
+    [String(ms), String(jitterMs), String(lossPct)],
+    join(state.dir, `delay-${host.short}.log`),
+  );
   await writeFile(pidFile, `${pid}\n`);
   try {
     await iptables(host, ruleArgs('-A', 'PREROUTING'));
@@ -165,8 +188,14 @@ export async function labDelay(
     await removeRules(host);
     await stopDelayProcess(pidFile);
     // iptables' own last words ("No chain/target/match by that name": no NFQUEUE in this kernel), not node's "Command failed: ...".
-    const said = String((err as { stderr?: unknown }).stderr ?? '').trim().split('\n').pop() || (err as Error).message.split('\n')[0];
-    throw new Error(`${host.name}: could not add the NFQUEUE rules (the kernel needs nfnetlink_queue and xt_NFQUEUE): ${said}`);
+    const said =
+      String((err as { stderr?: unknown }).stderr ?? '')
+        .trim()
+        .split('\n')
+        .pop() || (err as Error).message.split('\n')[0];
+    throw new Error(
+      `${host.name}: could not add the NFQUEUE rules (the kernel needs nfnetlink_queue and xt_NFQUEUE): ${said}`,
+    );
   }
 }
 

@@ -14,11 +14,15 @@ builds the root layers the first time), runs playbooks/ganeti.ts on it with inve
 /** Runs `node core/cli/bin.js run ...` with the terminal attached, so the progress view renders as usual. */
 function runPlaybook(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'core/cli/bin.js'), 'run', 'playbooks/ganeti.ts', '-i', 'inventory', ...args], {
-      cwd: REPO,
-      stdio: 'inherit',
-      env: { ...process.env, DROVER_LAB: 'lab' },
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO, 'core/cli/bin.js'), 'run', 'playbooks/ganeti.ts', '-i', 'inventory', ...args],
+      {
+        cwd: REPO,
+        stdio: 'inherit',
+        env: { ...process.env, DROVER_LAB: 'lab' },
+      },
+    );
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)));
   });
@@ -45,7 +49,9 @@ async function ganetiLab(): Promise<LabState | undefined> {
   const existing = await labState('lab');
   if (existing) {
     if (existing.profile !== 'ganeti') {
-      console.error(`A '${existing.profile}' lab named 'lab' is up; the demo needs a ganeti one: run \`npx drover lab down\` first.`);
+      console.error(
+        `A '${existing.profile}' lab named 'lab' is up; the demo needs a ganeti one: run \`npx drover lab down\` first.`,
+      );
       return undefined;
     }
     console.log(`Reusing the Ganeti lab 'lab' that is already up (\`npx drover lab down\` for a fresh one).`);
@@ -66,18 +72,24 @@ export async function runDemo(argv: string[]): Promise<number> {
   }
   const t0 = performance.now();
   if (!(await installLabPackages())) {
-    console.error(`drover demo: could not install ${missingLabPackages().join(' ')} with apt-get; install them and run it again.`);
+    console.error(
+      `drover demo: could not install ${missingLabPackages().join(' ')} with apt-get; install them and run it again.`,
+    );
     return 1;
   }
   const lab = await ganetiLab();
   if (!lab) return 1;
   const master = lab.hosts[0];
-  console.log(`Lab up: ${lab.hosts.map((h) => `${h.name} (${h.address})`).join(', ')}; cluster ${lab.cluster?.name} (${lab.cluster?.address}).\n`);
+  console.log(
+    `Lab up: ${lab.hosts.map((h) => `${h.name} (${h.address})`).join(', ')}; cluster ${lab.cluster?.name} (${lab.cluster?.address}).\n`,
+  );
 
   console.log('$ npx drover run playbooks/ganeti.ts -i inventory ' + argv.join(' '));
   const code = await runPlaybook(argv);
   if (code !== 0) {
-    console.error(`\nThe playbook exited with ${code}. The lab is still up: inspect it with \`npx drover lab ssh ${master.short}\`.`);
+    console.error(
+      `\nThe playbook exited with ${code}. The lab is still up: inspect it with \`npx drover lab ssh ${master.short}\`.`,
+    );
     return code;
   }
   if (!argv.includes('--check')) {

@@ -12,7 +12,8 @@ import type { LabDiskRecord } from './types.ts';
 /** `vdb` or `/dev/vdb` → `/dev/vdb`; anything else is refused (it becomes a file name too). */
 export function diskDevicePath(device: string): string {
   const base = device.replace(/^\/dev\//, '');
-  if (!/^[a-z][a-z0-9]{0,15}$/.test(base)) throw new Error(`bad disk device ${JSON.stringify(device)}: use a name like vdb`);
+  if (!/^[a-z][a-z0-9]{0,15}$/.test(base))
+    throw new Error(`bad disk device ${JSON.stringify(device)}: use a name like vdb`);
   return `/dev/${base}`;
 }
 
@@ -21,14 +22,20 @@ export function checkDiskSize(size: string): void {
   if (!/^\d+[KMGT]?$/.test(size)) throw new Error(`bad disk size ${JSON.stringify(size)}: use e.g. 1G, 512M`);
 }
 
-export async function labDisk(name: string, node: string, size: string, opts: { device?: string } = {}): Promise<string> {
+export async function labDisk(
+  name: string,
+  node: string,
+  size: string,
+  opts: { device?: string } = {},
+): Promise<string> {
   assertLabAvailable(['losetup', 'truncate', 'nsenter']);
   checkDiskSize(size);
   const device = diskDevicePath(opts.device ?? 'vdb');
   const rec = readRecord(name);
   if (!rec) throw new Error(`lab ${name} is not up`);
   const h = rec.hosts[hostIndex(rec, node)];
-  if (rec.disks.some((d) => d.host === h.name && d.device === device)) throw new Error(`lab ${name}: ${h.short} already has ${device}`);
+  if (rec.disks.some((d) => d.host === h.name && d.device === device))
+    throw new Error(`lab ${name}: ${h.short} already has ${device}`);
   const file = path.join(diskRoot, name, `${h.short}-${path.basename(device)}.img`);
   const disk: LabDiskRecord = { host: h.name, device, file };
   rec.disks.push(disk);
@@ -37,7 +44,9 @@ export async function labDisk(name: string, node: string, size: string, opts: { 
   await mustRun(['truncate', '-s', size, file]);
   disk.loop = (await mustRun(['losetup', '--find', '--show', file])).trim();
   writeRecord(rec);
-  const majMin = readFileSync(`/sys/block/${path.basename(disk.loop)}/dev`, 'utf8').trim().split(':');
+  const majMin = readFileSync(`/sys/block/${path.basename(disk.loop)}/dev`, 'utf8')
+    .trim()
+    .split(':');
   const r = await labExec(rec, h.short, ['mknod', '-m', '660', device, 'b', majMin[0], majMin[1]]);
   if (r.code !== 0) throw new Error(`lab ${name}: cannot create ${device} in ${h.short}: ${r.stderr.trim()}`);
   // host-init.sh creates it again when the host reboots (its /dev is new at each boot).

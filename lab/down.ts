@@ -49,9 +49,13 @@ async function killHosts(rec: LabRecord): Promise<void> {
   for (const pid of pidsInNetns(netns)) killIfOurs(pid);
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const left = [...recorded.filter((p) => isOurProcess(p.pid, p.startTime)).map((p) => p.pid), ...pidsInNetns(netns).filter((p) => isOurProcess(p))];
+    const left = [
+      ...recorded.filter((p) => isOurProcess(p.pid, p.startTime)).map((p) => p.pid),
+      ...pidsInNetns(netns).filter((p) => isOurProcess(p)),
+    ];
     if (!left.length) return;
-    if (Date.now() > deadline) throw new Error(`lab ${rec.name}: processes ${left.join(', ')} did not exit after SIGKILL`);
+    if (Date.now() > deadline)
+      throw new Error(`lab ${rec.name}: processes ${left.join(', ')} did not exit after SIGKILL`);
     for (const pid of left) killIfOurs(pid);
     await sleep(20);
   }

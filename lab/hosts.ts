@@ -43,7 +43,11 @@ export function nodeDir(rec: LabRecord, short: string): string {
  * Writes the files that make a host itself (top overlay layer): hostname, /etc/hosts, host keys,
  * root's authorized key and the lab key pair (so nodes can ssh to each other as root), all nodes' host keys.
  */
-export function writeNodeFiles(rec: LabRecord, h: LabHostState, files: { etcHosts: string; knownHosts: string; authorizedKey: string; privateKey: string }): string {
+export function writeNodeFiles(
+  rec: LabRecord,
+  h: LabHostState,
+  files: { etcHosts: string; knownHosts: string; authorizedKey: string; privateKey: string },
+): string {
   const top = path.join(nodeDir(rec, h.short), 'files');
   const dir = (rel: string, mode: number) => {
     mkdirSync(path.join(top, rel), { recursive: true });
@@ -66,7 +70,10 @@ export function writeNodeFiles(rec: LabRecord, h: LabHostState, files: { etcHost
   for (const t of hostKeyTypes) {
     copyFileSync(path.join(hostKeyDir(h.short), `ssh_host_${t}_key`), path.join(top, `etc/ssh/ssh_host_${t}_key`));
     chmodSync(path.join(top, `etc/ssh/ssh_host_${t}_key`), 0o600);
-    copyFileSync(path.join(hostKeyDir(h.short), `ssh_host_${t}_key.pub`), path.join(top, `etc/ssh/ssh_host_${t}_key.pub`));
+    copyFileSync(
+      path.join(hostKeyDir(h.short), `ssh_host_${t}_key.pub`),
+      path.join(top, `etc/ssh/ssh_host_${t}_key.pub`),
+    );
     chmodSync(path.join(top, `etc/ssh/ssh_host_${t}_key.pub`), 0o644);
   }
   if (usesNetifrc(rec.profile)) {
@@ -85,11 +92,26 @@ export function writeNodeFiles(rec: LabRecord, h: LabHostState, files: { etcHost
  * (OpenRC hosts: under host-supervisor.sh, which boots the host again after a reboot).
  * Returns the launcher PIDs in host order (unshare, or the supervisor): see currentInit.
  */
-export async function launchHosts(rec: LabRecord, hosts: readonly LabHostState[], lowerRootsTopFirst: readonly string[], mode: HostMode): Promise<number[]> {
+export async function launchHosts(
+  rec: LabRecord,
+  hosts: readonly LabHostState[],
+  lowerRootsTopFirst: readonly string[],
+  mode: HostMode,
+): Promise<number[]> {
   const lines = hosts.map((h) => {
     const dir = nodeDir(rec, h.short);
-    const fields = [h.netns, dir, [path.join(dir, 'files'), ...lowerRootsTopFirst].join(':'), `${h.address}/24`, rec.gateway, h.name, mode, path.join(dir, 'console.log')];
-    if (fields.some((f) => /[\t\n]/.test(f))) throw new Error(`lab ${rec.name}: a path contains a tab or newline: ${fields.join(' ')}`);
+    const fields = [
+      h.netns,
+      dir,
+      [path.join(dir, 'files'), ...lowerRootsTopFirst].join(':'),
+      `${h.address}/24`,
+      rec.gateway,
+      h.name,
+      mode,
+      path.join(dir, 'console.log'),
+    ];
+    if (fields.some((f) => /[\t\n]/.test(f)))
+      throw new Error(`lab ${rec.name}: a path contains a tab or newline: ${fields.join(' ')}`);
     return fields.join('\t') + '\n';
   });
   // A clean environment: hosts must not inherit this machine's (PATH, pyenv, ...).
@@ -133,7 +155,8 @@ export function listensOn22(pid: number): boolean {
   for (const f of ['tcp', 'tcp6']) {
     try {
       // Columns: sl local_address rem_address st ...; port 22 = 0016, LISTEN = 0A.
-      if (/^\s*\d+: [0-9A-F]+:0016 [0-9A-F]+:0000 0A /m.test(readFileSync(`/proc/${pid}/net/${f}`, 'utf8'))) return true;
+      if (/^\s*\d+: [0-9A-F]+:0016 [0-9A-F]+:0000 0A /m.test(readFileSync(`/proc/${pid}/net/${f}`, 'utf8')))
+        return true;
     } catch {
       /* process gone: caller notices */
     }
@@ -150,11 +173,17 @@ export async function waitForSsh(rec: LabRecord, h: LabHostState, deadline: numb
     if (dead || Date.now() > deadline) {
       let tail = '';
       try {
-        tail = readFileSync(path.join(nodeDir(rec, h.short), 'console.log'), 'utf8').trim().split('\n').slice(-10).join('\n');
+        tail = readFileSync(path.join(nodeDir(rec, h.short), 'console.log'), 'utf8')
+          .trim()
+          .split('\n')
+          .slice(-10)
+          .join('\n');
       } catch {
         /* no log */
       }
-      throw new Error(`lab host ${h.name} ${dead ? 'died while starting' : 'did not answer on port 22 in time'}${tail ? `; its console:\n${tail}` : ''}`);
+      throw new Error(
+        `lab host ${h.name} ${dead ? 'died while starting' : 'did not answer on port 22 in time'}${tail ? `; its console:\n${tail}` : ''}`,
+      );
     }
     await sleep(delay);
   }

@@ -13,7 +13,19 @@ export async function ensureKeyPair(file: string, type: HostKeyType, comment: st
   if (existsSync(file) && existsSync(file + '.pub')) return;
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  await mustRun(['ssh-keygen', '-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', comment, '-f', tmp]);
+  await mustRun([
+    'ssh-keygen',
+    '-q',
+    '-t',
+    type,
+    ...(type === 'rsa' ? ['-b', '2048'] : []),
+    '-N',
+    '',
+    '-C',
+    comment,
+    '-f',
+    tmp,
+  ]);
   renameSync(tmp + '.pub', file + '.pub');
   renameSync(tmp, file);
   rmSync(tmp, { force: true });
@@ -27,7 +39,10 @@ export function hostKeyDir(short: string): string {
   return path.join(layerCacheDir, 'hostkeys', short);
 }
 
-export async function ensureHostKeys(shorts: readonly string[], fqdn: (s: string) => string): Promise<HostPublicKeys[]> {
+export async function ensureHostKeys(
+  shorts: readonly string[],
+  fqdn: (s: string) => string,
+): Promise<HostPublicKeys[]> {
   const jobs = shorts.flatMap((s) => hostKeyTypes.map((t) => ({ s, t })));
   // Two at a time: the machine has 2 cores shared with others.
   let next = 0;

@@ -1,6 +1,15 @@
 // Builds and caches the lab's root layers (base → gentoo → ganeti), keyed by a hash of each recipe's files.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  mkdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { layerCacheDir, layersSourceDir } from './paths.ts';
 import { labRepoFiles } from './portage-repo.ts';
@@ -14,9 +23,21 @@ import { realPortageByDefault, type LabProfile } from './types.ts';
 export type LayerName = 'base' | 'gentoo' | 'ganeti' | 'gentoo-real' | 'ganeti-real';
 
 /** Which layer each layer is built on. */
-const parentOf: Record<LayerName, LayerName | undefined> = { base: undefined, gentoo: 'base', ganeti: 'gentoo', 'gentoo-real': 'base', 'ganeti-real': 'gentoo-real' };
+const parentOf: Record<LayerName, LayerName | undefined> = {
+  base: undefined,
+  gentoo: 'base',
+  ganeti: 'gentoo',
+  'gentoo-real': 'base',
+  'ganeti-real': 'gentoo-real',
+};
 /** The recipe directory of each layer (ganeti-real runs the ganeti recipe over gentoo-real). */
-const recipeOf: Record<LayerName, string> = { base: 'base', gentoo: 'gentoo', ganeti: 'ganeti', 'gentoo-real': 'gentoo-real', 'ganeti-real': 'ganeti' };
+const recipeOf: Record<LayerName, string> = {
+  base: 'base',
+  gentoo: 'gentoo',
+  ganeti: 'ganeti',
+  'gentoo-real': 'gentoo-real',
+  'ganeti-real': 'ganeti',
+};
 
 /** Layers that run real Portage: their inputs include the Portage and netifrc tarballs and the generated repository. */
 export function isRealPortageLayer(layer: LayerName): boolean {
@@ -26,7 +47,10 @@ export function isRealPortageLayer(layer: LayerName): boolean {
 /** The verified tarballs real-Portage layers are built from (resolved once per process). */
 let realSources: Promise<{ portage: ResolvedTarball; netifrc: ResolvedTarball }> | undefined;
 export function realPortageSources(): Promise<{ portage: ResolvedTarball; netifrc: ResolvedTarball }> {
-  realSources ??= (async () => ({ portage: await resolveTarball(portageTarball), netifrc: await resolveTarball(netifrcTarball) }))();
+  realSources ??= (async () => ({
+    portage: await resolveTarball(portageTarball),
+    netifrc: await resolveTarball(netifrcTarball),
+  }))();
   realSources.catch(() => (realSources = undefined));
   return realSources;
 }
@@ -58,7 +82,11 @@ function listFiles(dir: string, prefix = ''): string[] {
 }
 
 /** Hashes the named files' paths, modes and contents. */
-export function hashFiles(dir: string, files: readonly string[], h = createHash('sha256')): ReturnType<typeof createHash> {
+export function hashFiles(
+  dir: string,
+  files: readonly string[],
+  h = createHash('sha256'),
+): ReturnType<typeof createHash> {
   for (const f of files) {
     const full = path.join(dir, f);
     h.update(`${f}\0${statSync(full).mode & 0o111 ? 'x' : '-'}\0`);
@@ -71,7 +99,8 @@ export function hashFiles(dir: string, files: readonly string[], h = createHash(
 /** Extra source trees a layer's recipe reads (bind-mounted into the build chroot at the given path). */
 function extraSources(layer: LayerName): { src: string; dst: string }[] {
   // The gentoo layer's service scripts and configs are shared, not copied.
-  if (isRealPortageLayer(layer)) return [{ src: path.join(layersSourceDir, 'gentoo', 'files'), dst: '/tmp/gentoo-files' }];
+  if (isRealPortageLayer(layer))
+    return [{ src: path.join(layersSourceDir, 'gentoo', 'files'), dst: '/tmp/gentoo-files' }];
   return [];
 }
 
@@ -82,16 +111,23 @@ export function layerKey(layer: LayerName, real?: { portage: ResolvedTarball; ne
   const parent = parentOf[layer];
   h.update(`parent:${parent ? layerKey(parent, real) : '-'}\0`);
   const recipe = recipeOf[layer];
-  hashFiles(layersSourceDir, ['build-layer.sh', 'chroot-build.sh']
-    .concat(listFiles(path.join(layersSourceDir, recipe)).map((f) => `${recipe}/${f}`)), h);
+  hashFiles(
+    layersSourceDir,
+    ['build-layer.sh', 'chroot-build.sh'].concat(
+      listFiles(path.join(layersSourceDir, recipe)).map((f) => `${recipe}/${f}`),
+    ),
+    h,
+  );
   for (const x of extraSources(layer)) {
     h.update(`extra:${x.dst}\0`);
     hashFiles(x.src, listFiles(x.src), h);
   }
   if (isRealPortageLayer(layer)) {
-    if (!real) throw new Error(`lab layer ${layer}: its key needs the Portage and netifrc tarballs (realPortageSources())`);
+    if (!real)
+      throw new Error(`lab layer ${layer}: its key needs the Portage and netifrc tarballs (realPortageSources())`);
     h.update(`portage:${real.portage.sha256}\0netifrc:${real.netifrc.sha256}\0`);
-    for (const [f, text] of Object.entries(labRepoFiles()).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) h.update(`repo:${f}\0${text}\0`);
+    for (const [f, text] of Object.entries(labRepoFiles()).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      h.update(`repo:${f}\0${text}\0`);
   }
   return h.digest('hex').slice(0, 16);
 }
@@ -110,7 +146,10 @@ export function usesRealPortage(profile: LabProfile): boolean {
  * Returns the root dirs of a profile's layers, top first (overlay lowerdir order), building missing ones.
  * A build holds a per-layer flock, so concurrent test files wait for one build instead of racing.
  */
-export async function ensureLayers(profile: LabProfile, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<string[]> {
+export async function ensureLayers(
+  profile: LabProfile,
+  log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Promise<string[]> {
   const roots: string[] = [];
   const real = usesRealPortage(profile) ? await realPortageSources() : undefined;
   for (const layer of layerChain(profile)) {
@@ -176,8 +215,13 @@ function stageRealSources(real: { portage: ResolvedTarball; netifrc: ResolvedTar
   }
 }
 
-async function buildLayer(layer: LayerName, dir: string, lowerRootsTopFirst: string[], log: (line: string) => void,
-  real?: { portage: ResolvedTarball; netifrc: ResolvedTarball }): Promise<void> {
+async function buildLayer(
+  layer: LayerName,
+  dir: string,
+  lowerRootsTopFirst: string[],
+  log: (line: string) => void,
+  real?: { portage: ResolvedTarball; netifrc: ResolvedTarball },
+): Promise<void> {
   mkdirSync(layerCacheDir, { recursive: true });
   if (layer === 'base') assertLabAvailable(['debootstrap', 'flock', 'unshare']);
   log(`drover lab: building layer ${layer} (${path.basename(dir)}) ...`);
@@ -186,17 +230,29 @@ async function buildLayer(layer: LayerName, dir: string, lowerRootsTopFirst: str
   const staged = `${dir}.src.${process.pid}`;
   if (isRealPortageLayer(layer)) {
     if (!real) throw new Error(`lab layer ${layer} needs the Portage and netifrc tarballs`);
-    log(`drover lab: layer ${layer}: ${real.portage.spec.what} from ${real.portage.source}, ${real.netifrc.spec.what} from ${real.netifrc.source} (sha256 verified)`);
+    log(
+      `drover lab: layer ${layer}: ${real.portage.spec.what} from ${real.portage.source}, ${real.netifrc.spec.what} from ${real.netifrc.source} (sha256 verified)`,
+    );
     stageRealSources(real, staged);
     binds.push(staged, '/tmp/lab-src');
   }
-  const argv = ['flock', path.join(layerCacheDir, `${layer}.lock`), 'bash', path.join(layersSourceDir, 'build-layer.sh'),
-    path.join(layersSourceDir, recipeOf[layer]), dir, ...lowerRootsTopFirst, ...(binds.length ? ['--', ...binds] : [])];
+  const argv = [
+    'flock',
+    path.join(layerCacheDir, `${layer}.lock`),
+    'bash',
+    path.join(layersSourceDir, 'build-layer.sh'),
+    path.join(layersSourceDir, recipeOf[layer]),
+    dir,
+    ...lowerRootsTopFirst,
+    ...(binds.length ? ['--', ...binds] : []),
+  ];
   const r = await runProgram(argv).finally(() => rmSync(staged, { recursive: true, force: true }));
   if (r.code !== 0 || !existsSync(path.join(dir, 'built'))) {
     const logFile = path.join(layerCacheDir, `${layer}.build.log`);
     await import('node:fs/promises').then((fs) => fs.writeFile(logFile, r.stdout + r.stderr));
-    throw new Error(`building lab layer ${layer} failed (exit ${r.code}); full log: ${logFile}\n${(r.stderr || r.stdout).trim().split('\n').slice(-12).join('\n')}`);
+    throw new Error(
+      `building lab layer ${layer} failed (exit ${r.code}); full log: ${logFile}\n${(r.stderr || r.stdout).trim().split('\n').slice(-12).join('\n')}`,
+    );
   }
   log(`drover lab: layer ${layer} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -11,7 +11,8 @@ export const maxHosts = 80; // .11 ... .90, below the cluster address
 
 /** Lab names become parts of interface names (IFNAMSIZ 16): keep them short and plain. */
 export function checkLabName(name: string): void {
-  if (!/^[a-z0-9]{1,8}$/.test(name)) throw new Error(`bad lab name ${JSON.stringify(name)}: use 1-8 characters a-z 0-9`);
+  if (!/^[a-z0-9]{1,8}$/.test(name))
+    throw new Error(`bad lab name ${JSON.stringify(name)}: use 1-8 characters a-z 0-9`);
 }
 
 export function checkHostCount(n: number): void {
@@ -31,12 +32,23 @@ export function netnsName(lab: string, index1: number): string {
 /** Accepts node1, node1.example.org or a 1-based index string; returns the 0-based host index. */
 export function hostIndex(state: { name: string; hosts: { name: string; short: string }[] }, node: string): number {
   const i = state.hosts.findIndex((h) => h.short === node || h.name === node);
-  if (i < 0) throw new Error(`lab ${state.name} has no host ${JSON.stringify(node)} (hosts: ${state.hosts.map((h) => h.short).join(', ')})`);
+  if (i < 0)
+    throw new Error(
+      `lab ${state.name} has no host ${JSON.stringify(node)} (hosts: ${state.hosts.map((h) => h.short).join(', ')})`,
+    );
   return i;
 }
 
 /** The full record of a new instance: every name it will create, before it creates any. */
-export function planLab(opts: { name: string; hosts: number; profile: LabProfile; subnetIndex: number; dir: string; layers?: string[]; now?: Date }): LabRecord {
+export function planLab(opts: {
+  name: string;
+  hosts: number;
+  profile: LabProfile;
+  subnetIndex: number;
+  dir: string;
+  layers?: string[];
+  now?: Date;
+}): LabRecord {
   checkLabName(opts.name);
   checkHostCount(opts.hosts);
   const net = `10.88.${opts.subnetIndex}`;
@@ -60,7 +72,9 @@ export function planLab(opts: { name: string; hosts: number; profile: LabProfile
     sshConfigFile: path.join(opts.dir, 'ssh_config'),
     inventoryFile: path.join(opts.dir, 'inventory.yml'),
     hosts,
-    ...(isGanetiProfile(opts.profile) ? { cluster: { name: `${clusterShortName}.${domain}`, address: `${net}.${clusterOctet}` } } : {}),
+    ...(isGanetiProfile(opts.profile)
+      ? { cluster: { name: `${clusterShortName}.${domain}`, address: `${net}.${clusterOctet}` } }
+      : {}),
     layers: opts.layers ?? [],
     subnetIndex: opts.subnetIndex,
     launchers: [],

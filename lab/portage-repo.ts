@@ -8,7 +8,6 @@
 // neither adds nor removes Debian's Ganeti.
 
 export const labRepoName = 'drover-lab';
-export const labRepoDir = '/var/db/repos/drover-lab';
 export const labProfilePath = 'profiles/drover-lab/amd64';
 
 export interface LabEbuild {
@@ -26,52 +25,164 @@ export interface LabEbuild {
 export const labEbuilds: readonly LabEbuild[] = [
   // The system set (profile `packages`): installed when the layer is built. The portage entry records the
   // real release the layer runs (same version), as a Gentoo host's vdb does.
-  { cpv: 'sys-apps/baselayout-2.14', keywords: 'amd64', iuse: 'build split-usr', description: 'Filesystem baselayout (lab: Debian provides the real files)' },
-  { cpv: 'sys-apps/portage-3.0.82', keywords: 'amd64', iuse: 'apidoc build doc gentoo-dev +ipc +native-extensions +rsync-verify selinux test xattr', description: 'The package management and distribution system for Gentoo (lab: the real release runs from /usr/lib/portage)' },
+  {
+    cpv: 'sys-apps/baselayout-2.14',
+    keywords: 'amd64',
+    iuse: 'build split-usr',
+    description: 'Filesystem baselayout (lab: Debian provides the real files)',
+  },
+  {
+    cpv: 'sys-apps/portage-3.0.82',
+    keywords: 'amd64',
+    iuse: 'apidoc build doc gentoo-dev +ipc +native-extensions +rsync-verify selinux test xattr',
+    description:
+      'The package management and distribution system for Gentoo (lab: the real release runs from /usr/lib/portage)',
+  },
   // Installed when the layer is built: Debian's real lvm2 is in the layer.
-  { cpv: 'sys-fs/lvm2-2.03.22-r5', keywords: 'amd64', iuse: 'lvm readline sanlock selinux static static-libs systemd thin +udev valgrind', description: 'User-land utilities for LVM2 (lab: Debian provides the real files)' },
+  {
+    cpv: 'sys-fs/lvm2-2.03.22-r5',
+    keywords: 'amd64',
+    iuse: 'lvm readline sanlock selinux static static-libs systemd thin +udev valgrind',
+    description: 'User-land utilities for LVM2 (lab: Debian provides the real files)',
+  },
   // What playbooks/ganeti.ts emerges. ~amd64 as in Gentoo; REQUIRED_USE as in the Gentoo ebuild; a masked
   // optional dependency (rbd? sys-cluster/ceph).
   {
-    cpv: 'app-emulation/ganeti-3.0.2', keywords: '~amd64',
+    cpv: 'app-emulation/ganeti-3.0.2',
+    keywords: '~amd64',
     iuse: 'drbd experimental ipv6 kvm lxc monitoring rbd restricted-commands syslog test xen',
     requiredUse: '|| ( kvm xen lxc ) test? ( ipv6 )',
-    rdepend: 'sys-fs/lvm2 drbd? ( sys-cluster/drbd-utils ) kvm? ( app-emulation/qemu ) xen? ( app-emulation/xen ) lxc? ( app-containers/lxc ) rbd? ( sys-cluster/ceph )',
+    rdepend:
+      'sys-fs/lvm2 drbd? ( sys-cluster/drbd-utils ) kvm? ( app-emulation/qemu ) xen? ( app-emulation/xen ) lxc? ( app-containers/lxc ) rbd? ( sys-cluster/ceph )',
     description: 'Ganeti cluster virtualization manager (lab: metadata only, Debian provides Ganeti 3.0.2)',
   },
-  { cpv: 'sys-cluster/drbd-utils-9.27.0', keywords: '~amd64', iuse: 'pacemaker +udev xen', description: 'mirror/replicate block-devices across a network-connection (lab: metadata only)' },
+  {
+    cpv: 'sys-cluster/drbd-utils-9.27.0',
+    keywords: '~amd64',
+    iuse: 'pacemaker +udev xen',
+    description: 'mirror/replicate block-devices across a network-connection (lab: metadata only)',
+  },
   // Two versions: stable and ~amd64, so a keyword change is an upgrade.
-  { cpv: 'app-emulation/qemu-8.2.3', keywords: 'amd64', iuse: 'aio +curl +fdt gnutls io-uring ncurses +seccomp spice usb vhost-net +vnc', description: 'QEMU + Kernel-based Virtual Machine userland tools (lab: metadata only)' },
-  { cpv: 'app-emulation/qemu-9.0.1', keywords: '~amd64', iuse: 'aio +curl +fdt gnutls io-uring ncurses +seccomp spice usb vhost-net +vnc', description: 'QEMU + Kernel-based Virtual Machine userland tools (lab: metadata only)' },
-  { cpv: 'app-emulation/xen-4.18.2', keywords: 'amd64', iuse: 'debug flask secureboot', description: 'The Xen virtual machine monitor (lab: metadata only)' },
-  { cpv: 'app-containers/lxc-6.0.0', keywords: 'amd64', slot: '0/1', iuse: 'apparmor +caps io-uring pam seccomp selinux ssl +tools', description: 'A userspace interface for the Linux kernel containment features (lab: metadata only)' },
+  {
+    cpv: 'app-emulation/qemu-8.2.3',
+    keywords: 'amd64',
+    iuse: 'aio +curl +fdt gnutls io-uring ncurses +seccomp spice usb vhost-net +vnc',
+    description: 'QEMU + Kernel-based Virtual Machine userland tools (lab: metadata only)',
+  },
+  {
+    cpv: 'app-emulation/qemu-9.0.1',
+    keywords: '~amd64',
+    iuse: 'aio +curl +fdt gnutls io-uring ncurses +seccomp spice usb vhost-net +vnc',
+    description: 'QEMU + Kernel-based Virtual Machine userland tools (lab: metadata only)',
+  },
+  {
+    cpv: 'app-emulation/xen-4.18.2',
+    keywords: 'amd64',
+    iuse: 'debug flask secureboot',
+    description: 'The Xen virtual machine monitor (lab: metadata only)',
+  },
+  {
+    cpv: 'app-containers/lxc-6.0.0',
+    keywords: 'amd64',
+    slot: '0/1',
+    iuse: 'apparmor +caps io-uring pam seccomp selinux ssl +tools',
+    description: 'A userspace interface for the Linux kernel containment features (lab: metadata only)',
+  },
   // Masked in the profile's package.mask (with a comment, as Gentoo's masks have).
-  { cpv: 'sys-cluster/ceph-19.2.0', keywords: 'amd64', iuse: 'babeltrace +mgr +radosgw', description: 'Ceph distributed filesystem (lab: metadata only, masked on purpose)' },
+  {
+    cpv: 'sys-cluster/ceph-19.2.0',
+    keywords: 'amd64',
+    iuse: 'babeltrace +mgr +radosgw',
+    description: 'Ceph distributed filesystem (lab: metadata only, masked on purpose)',
+  },
   // A small package for install/remove tests; a newer ~amd64 version exists.
-  { cpv: 'app-misc/screen-4.9.1', keywords: 'amd64', iuse: 'debug multiuser nethack pam selinux', description: 'screen manager with VT100/ANSI terminal emulation (lab: metadata only)' },
-  { cpv: 'app-misc/screen-5.0.0', keywords: '~amd64', iuse: 'debug multiuser nethack pam selinux', description: 'screen manager with VT100/ANSI terminal emulation (lab: metadata only)' },
+  {
+    cpv: 'app-misc/screen-4.9.1',
+    keywords: 'amd64',
+    iuse: 'debug multiuser nethack pam selinux',
+    description: 'screen manager with VT100/ANSI terminal emulation (lab: metadata only)',
+  },
+  {
+    cpv: 'app-misc/screen-5.0.0',
+    keywords: '~amd64',
+    iuse: 'debug multiuser nethack pam selinux',
+    description: 'screen manager with VT100/ANSI terminal emulation (lab: metadata only)',
+  },
   // Two stable versions: installing =net-misc/socat-1.7.4.4 and then updating is a real upgrade.
-  { cpv: 'net-misc/socat-1.7.4.4', keywords: 'amd64', iuse: 'ipv6 readline ssl tcpd', description: 'Multipurpose relay (SOcket CAT) (lab: metadata only)' },
-  { cpv: 'net-misc/socat-1.8.0.0', keywords: 'amd64', iuse: 'ipv6 readline ssl tcpd', description: 'Multipurpose relay (SOcket CAT) (lab: metadata only)' },
+  {
+    cpv: 'net-misc/socat-1.7.4.4',
+    keywords: 'amd64',
+    iuse: 'ipv6 readline ssl tcpd',
+    description: 'Multipurpose relay (SOcket CAT) (lab: metadata only)',
+  },
+  {
+    cpv: 'net-misc/socat-1.8.0.0',
+    keywords: 'amd64',
+    iuse: 'ipv6 readline ssl tcpd',
+    description: 'Multipurpose relay (SOcket CAT) (lab: metadata only)',
+  },
   // A blocker pair: each blocks the other, so installing one while the other is installed is refused.
-  { cpv: 'app-misc/lab-blocker-a-1.0', keywords: 'amd64', rdepend: '!app-misc/lab-blocker-b', description: 'drover lab: blocks app-misc/lab-blocker-b' },
-  { cpv: 'app-misc/lab-blocker-b-1.0', keywords: 'amd64', rdepend: '!app-misc/lab-blocker-a', description: 'drover lab: blocks app-misc/lab-blocker-a' },
+  {
+    cpv: 'app-misc/lab-blocker-a-1.0',
+    keywords: 'amd64',
+    rdepend: '!app-misc/lab-blocker-b',
+    description: 'drover lab: blocks app-misc/lab-blocker-b',
+  },
+  {
+    cpv: 'app-misc/lab-blocker-b-1.0',
+    keywords: 'amd64',
+    rdepend: '!app-misc/lab-blocker-a',
+    description: 'drover lab: blocks app-misc/lab-blocker-a',
+  },
   // The profile masks `lxc` and forces `caps` for this package (labUseMasks): Portage shows them as (-lxc) (caps).
-  { cpv: 'app-misc/lab-flags-1.0', keywords: 'amd64', iuse: 'caps lxc plain', description: 'drover lab: a USE flag the profile masks (lxc) and one it forces (caps)' },
+  {
+    cpv: 'app-misc/lab-flags-1.0',
+    keywords: 'amd64',
+    iuse: 'caps lxc plain',
+    description: 'drover lab: a USE flag the profile masks (lxc) and one it forces (caps)',
+  },
   // A newer version whose IUSE has one more flag (extra): a USE change installed 1.0 does not know is an upgrade.
-  { cpv: 'app-misc/lab-iuse-1.0', keywords: 'amd64', iuse: 'base', description: 'drover lab: IUSE grows in the next version' },
-  { cpv: 'app-misc/lab-iuse-1.1', keywords: 'amd64', iuse: 'base extra', description: 'drover lab: IUSE grows in the next version (extra)' },
+  {
+    cpv: 'app-misc/lab-iuse-1.0',
+    keywords: 'amd64',
+    iuse: 'base',
+    description: 'drover lab: IUSE grows in the next version',
+  },
+  {
+    cpv: 'app-misc/lab-iuse-1.1',
+    keywords: 'amd64',
+    iuse: 'base extra',
+    description: 'drover lab: IUSE grows in the next version (extra)',
+  },
 ];
 
 /** The profile's package.use.mask / package.use.force lines (with the comment Gentoo's profiles put above them). */
-export const labUseMasks: readonly { file: 'package.use.mask' | 'package.use.force'; atom: string; flags: string; comment: string }[] = [
-  { file: 'package.use.mask', atom: 'app-misc/lab-flags', flags: 'lxc', comment: 'drover lab: masked on purpose, so that a profile-masked flag can be tested.' },
-  { file: 'package.use.force', atom: 'app-misc/lab-flags', flags: 'caps', comment: 'drover lab: forced on purpose, so that a profile-forced flag can be tested.' },
+export const labUseMasks: readonly {
+  file: 'package.use.mask' | 'package.use.force';
+  atom: string;
+  flags: string;
+  comment: string;
+}[] = [
+  {
+    file: 'package.use.mask',
+    atom: 'app-misc/lab-flags',
+    flags: 'lxc',
+    comment: 'drover lab: masked on purpose, so that a profile-masked flag can be tested.',
+  },
+  {
+    file: 'package.use.force',
+    atom: 'app-misc/lab-flags',
+    flags: 'caps',
+    comment: 'drover lab: forced on purpose, so that a profile-forced flag can be tested.',
+  },
 ];
 
 /** Masked atoms with the comment Portage prints after `(masked by: package.mask)`. */
 export const labMasks: readonly { atom: string; comment: string }[] = [
-  { atom: 'sys-cluster/ceph', comment: 'drover lab: masked on purpose, so that a masked dependency (ganeti[rbd]) can be tested.' },
+  {
+    atom: 'sys-cluster/ceph',
+    comment: 'drover lab: masked on purpose, so that a masked dependency (ganeti[rbd]) can be tested.',
+  },
 ];
 
 /** The profile's system set: installed in the layer, as every Gentoo host has it. */
@@ -143,7 +254,10 @@ export function labRepoFiles(): Record<string, string> {
   ].join('\n');
   files[`${labProfilePath}/packages`] = labSystemSet.map((a) => `*${a}`).join('\n') + '\n';
   for (const file of ['package.use.mask', 'package.use.force'] as const) {
-    files[`${labProfilePath}/${file}`] = labUseMasks.filter((m) => m.file === file).map((m) => `# ${m.comment}\n${m.atom} ${m.flags}\n`).join('\n');
+    files[`${labProfilePath}/${file}`] = labUseMasks
+      .filter((m) => m.file === file)
+      .map((m) => `# ${m.comment}\n${m.atom} ${m.flags}\n`)
+      .join('\n');
   }
   return files;
 }

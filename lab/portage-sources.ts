@@ -59,7 +59,8 @@ export function tarballSource(spec: TarballSpec, env: NodeJS.ProcessEnv = proces
 function expectedSha(spec: TarballSpec, env: NodeJS.ProcessEnv): string {
   const v = env[spec.shaEnv];
   if (v !== undefined && v !== '') {
-    if (!/^[0-9a-f]{64}$/.test(v)) throw new Error(`${spec.shaEnv}=${JSON.stringify(v)}: expected 64 lowercase hex digits (a sha256)`);
+    if (!/^[0-9a-f]{64}$/.test(v))
+      throw new Error(`${spec.shaEnv}=${JSON.stringify(v)}: expected 64 lowercase hex digits (a sha256)`);
     return v;
   }
   return spec.sha256;
@@ -71,22 +72,33 @@ export function missingTarballMessage(spec: TarballSpec, source: string): string
 }
 
 /** Finds (downloads) and verifies a tarball; throws one line saying what is wrong and what to set. */
-export async function resolveTarball(spec: TarballSpec, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedTarball> {
+export async function resolveTarball(
+  spec: TarballSpec,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedTarball> {
   const source = tarballSource(spec, env);
   const want = expectedSha(spec, env);
   let file = source;
   if (/^https?:\/\//.test(source)) {
     // Downloaded once per URL into the cache; verified below like a local file.
     const dir = path.join(layerCacheDir, 'downloads');
-    file = path.join(dir, `${createHash('sha256').update(source).digest('hex').slice(0, 16)}-${path.basename(new URL(source).pathname) || 'tarball'}`);
+    file = path.join(
+      dir,
+      `${createHash('sha256').update(source).digest('hex').slice(0, 16)}-${path.basename(new URL(source).pathname) || 'tarball'}`,
+    );
     if (!existsSync(file)) {
       let res: Response;
       try {
         res = await fetch(source);
       } catch (err) {
-        throw new Error(`drover lab: cannot download ${spec.what} from ${source} (${(err as Error).message}): set ${spec.env}=PATH_OR_URL`);
+        throw new Error(
+          `drover lab: cannot download ${spec.what} from ${source} (${(err as Error).message}): set ${spec.env}=PATH_OR_URL`,
+        );
       }
-      if (!res.ok) throw new Error(`drover lab: cannot download ${spec.what} from ${source}: HTTP ${res.status}; set ${spec.env}=PATH_OR_URL`);
+      if (!res.ok)
+        throw new Error(
+          `drover lab: cannot download ${spec.what} from ${source}: HTTP ${res.status}; set ${spec.env}=PATH_OR_URL`,
+        );
       mkdirSync(dir, { recursive: true });
       writeFileSync(`${file}.tmp.${process.pid}`, Buffer.from(await res.arrayBuffer()));
       renameSync(`${file}.tmp.${process.pid}`, file);
@@ -96,6 +108,8 @@ export async function resolveTarball(spec: TarballSpec, env: NodeJS.ProcessEnv =
   }
   const got = createHash('sha256').update(readFileSync(file)).digest('hex');
   if (got !== want)
-    throw new Error(`drover lab: ${file} has sha256 ${got}, expected ${want} (${spec.what}); use the release tarball or set ${spec.shaEnv} for another release`);
+    throw new Error(
+      `drover lab: ${file} has sha256 ${got}, expected ${want} (${spec.what}); use the release tarball or set ${spec.shaEnv} for another release`,
+    );
   return { spec, source, file, sha256: got };
 }

@@ -45,7 +45,8 @@ const labTools = Object.keys(tools).filter((t) => t !== 'iptables' && !t.startsW
 
 /** Why the lab cannot run here, or undefined when it can. `need` narrows the tools checked. */
 export function labUnavailableReason(need: readonly string[] = labTools): string | undefined {
-  if (process.platform !== 'linux') return `drover lab needs Linux (network namespaces, overlayfs); this is ${process.platform}`;
+  if (process.platform !== 'linux')
+    return `drover lab needs Linux (network namespaces, overlayfs); this is ${process.platform}`;
   if (typeof process.getuid === 'function' && process.getuid() !== 0)
     return 'drover lab needs root (it creates network namespaces, bridges and mounts): run it as root, e.g. with sudo';
   const missing = need.filter((t) => !onPath(t));
@@ -54,7 +55,8 @@ export function labUnavailableReason(need: readonly string[] = labTools): string
     return `drover lab needs ${missing.join(', ')}: install with apt-get install ${pkgs.join(' ')}`;
   }
   try {
-    if (!/\toverlay\n/.test(readFileSync('/proc/filesystems', 'utf8') + '\n')) return 'drover lab needs overlayfs in the kernel (modprobe overlay)';
+    if (!/\toverlay\n/.test(readFileSync('/proc/filesystems', 'utf8') + '\n'))
+      return 'drover lab needs overlayfs in the kernel (modprobe overlay)';
   } catch {
     /* no /proc: the tool checks above already failed */
   }
@@ -67,26 +69,41 @@ export function missingLabPackages(need: readonly string[] = labTools): string[]
 }
 
 /** What to do about the tools a lab command needs (see toolPlan). */
-export type ToolPlan =
-  | { kind: 'ready' }
-  | { kind: 'install'; packages: string[] }
-  | { kind: 'fail'; message: string };
+export type ToolPlan = { kind: 'ready' } | { kind: 'install'; packages: string[] } | { kind: 'fail'; message: string };
 
 /**
  * Decides, without touching anything, what a lab command (`what`, e.g. "the delay") does about its
  * tools: nothing when all are there; install their Debian packages with apt-get when it can (root, apt-get
  * present), as `drover demo` does; else one line saying what is missing and how to get it.
  */
-export function toolPlan(what: string, need: readonly string[], has: (tool: string) => boolean, can: { root: boolean; apt: boolean }): ToolPlan {
+export function toolPlan(
+  what: string,
+  need: readonly string[],
+  has: (tool: string) => boolean,
+  can: { root: boolean; apt: boolean },
+): ToolPlan {
   const missing = need.filter((t) => !has(t));
   if (!missing.length) return { kind: 'ready' };
   const packages = [...new Set(missing.map((t) => tools[t] ?? t))];
   if (can.root && can.apt) return { kind: 'install', packages };
-  return { kind: 'fail', message: missingToolsLine(what, missing, packages, can.apt ? 'installing them needs root' : 'apt-get is not available here') };
+  return {
+    kind: 'fail',
+    message: missingToolsLine(
+      what,
+      missing,
+      packages,
+      can.apt ? 'installing them needs root' : 'apt-get is not available here',
+    ),
+  };
 }
 
 /** The one line for tools that are missing and were not (or could not be) installed. */
-export function missingToolsLine(what: string, missing: readonly string[], packages: readonly string[], why: string): string {
+export function missingToolsLine(
+  what: string,
+  missing: readonly string[],
+  packages: readonly string[],
+  why: string,
+): string {
   return `${what} needs ${missing.join(', ')} (Debian package ${packages.join(', ')}); ${why}: install ${packages.join(' ')} and run it again`;
 }
 

@@ -17,12 +17,14 @@ export function renderEtcHosts(state: LabState): string {
 
 /** known_hosts: each host under its FQDN, short name and address (plain, not hashed, no port brackets). */
 export function renderKnownHosts(state: LabState, keys: readonly HostPublicKeys[]): string {
-  return state.hosts
-    .flatMap((h, i) => {
-      const names = `${h.name},${h.short},${h.address}`;
-      return [keys[i].ed25519, keys[i].rsa].map((pub) => `${names} ${pub.trim().split(/\s+/).slice(0, 2).join(' ')}`);
-    })
-    .join('\n') + '\n';
+  return (
+    state.hosts
+      .flatMap((h, i) => {
+        const names = `${h.name},${h.short},${h.address}`;
+        return [keys[i].ed25519, keys[i].rsa].map((pub) => `${names} ${pub.trim().split(/\s+/).slice(0, 2).join(' ')}`);
+      })
+      .join('\n') + '\n'
+  );
 }
 
 export function renderSshConfig(state: LabState): string {
@@ -50,7 +52,8 @@ export function renderInventory(state: LabState): string {
   for (const h of state.hosts)
     hosts[h.name] = { ansible_host: h.address, ansible_user: 'root', ansible_ssh_private_key_file: state.keyFile };
   const children: Record<string, unknown> = { lab: { hosts } };
-  if (isGanetiProfile(state.profile)) children.ganeti = { hosts: Object.fromEntries(state.hosts.map((h) => [h.name, null])) };
+  if (isGanetiProfile(state.profile))
+    children.ganeti = { hosts: Object.fromEntries(state.hosts.map((h) => [h.name, null])) };
   const doc = {
     all: {
       vars: {
@@ -61,11 +64,17 @@ export function renderInventory(state: LabState): string {
       children,
     },
   };
-  return `# drover lab ${state.name} (profile ${state.profile}): written by \`drover lab up\`, removed by \`drover lab down\`\n` + stringify(doc, { nullStr: '', lineWidth: 0 });
+  return (
+    `# drover lab ${state.name} (profile ${state.profile}): written by \`drover lab up\`, removed by \`drover lab down\`\n` +
+    stringify(doc, { nullStr: '', lineWidth: 0 })
+  );
 }
 
 /** netifrc's /etc/conf.d/net for a host of a netifrc profile: eth0's address and default route. */
-export function renderConfdNet(state: Pick<LabState, 'name' | 'gateway'>, h: { name: string; address: string }): string {
+export function renderConfdNet(
+  state: Pick<LabState, 'name' | 'gateway'>,
+  h: { name: string; address: string },
+): string {
   return [
     `# drover lab ${state.name}: ${h.name}'s network, brought up by netifrc (net.eth0) at boot`,
     `config_eth0="${h.address}/24"`,

@@ -8,10 +8,17 @@ export interface ProgramResult {
 }
 
 /** Runs argv[0] with the rest as arguments; resolves with exit code and output (never rejects on a non-zero exit). */
-export function runProgram(argv: readonly string[], opts: { stdin?: string | Buffer; env?: NodeJS.ProcessEnv; inherit?: boolean } = {}): Promise<ProgramResult> {
+export function runProgram(
+  argv: readonly string[],
+  opts: { stdin?: string | Buffer; env?: NodeJS.ProcessEnv; inherit?: boolean } = {},
+): Promise<ProgramResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), {
-      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', opts.inherit ? 'inherit' : 'pipe', opts.inherit ? 'inherit' : 'pipe'],
+      stdio: [
+        opts.stdin === undefined ? 'ignore' : 'pipe',
+        opts.inherit ? 'inherit' : 'pipe',
+        opts.inherit ? 'inherit' : 'pipe',
+      ],
       env: opts.env ?? process.env,
     });
     let stdout = '';
@@ -25,7 +32,10 @@ export function runProgram(argv: readonly string[], opts: { stdin?: string | Buf
 }
 
 /** Like runProgram but throws with the command and its stderr when the exit code is not 0. */
-export async function mustRun(argv: readonly string[], opts: { stdin?: string | Buffer; env?: NodeJS.ProcessEnv; inherit?: boolean } = {}): Promise<string> {
+export async function mustRun(
+  argv: readonly string[],
+  opts: { stdin?: string | Buffer; env?: NodeJS.ProcessEnv; inherit?: boolean } = {},
+): Promise<string> {
   const r = await runProgram(argv, opts);
   if (r.code !== 0) {
     const err = r.stderr.trim().split('\n').slice(-8).join('\n');

@@ -23,7 +23,10 @@ const INNER_BRIDGE = 'bri0';
 
 function host(state: LabState, short: string): LabHostState {
   const h = state.hosts.find((x) => x.short === short);
-  if (!h) throw new Error(`lab ${state.name} has no host ${JSON.stringify(short)} (hosts: ${state.hosts.map((x) => x.short).join(', ')})`);
+  if (!h)
+    throw new Error(
+      `lab ${state.name} has no host ${JSON.stringify(short)} (hosts: ${state.hosts.map((x) => x.short).join(', ')})`,
+    );
   return h;
 }
 
@@ -82,7 +85,11 @@ export async function applyTopology(state: LabState, topo: Topology): Promise<vo
  * machine's namespace (`netns MACHINE_PID`, a process of the machine's network namespace) and onto the
  * lab bridge, the inner bridge deleted (its routes go with it).
  */
-export function untopologyCommands(state: LabState, topo: Topology, machinePid: number): { netns: string; batch: string }[] {
+export function untopologyCommands(
+  state: LabState,
+  topo: Topology,
+  machinePid: number,
+): { netns: string; batch: string }[] {
   checkTopology(state, topo);
   const out: { netns: string; batch: string }[] = [];
   const machine: string[] = [];

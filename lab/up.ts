@@ -24,9 +24,34 @@ export interface LabUpOptions {
 
 /** The public part of a record (what callers get; state.json holds more). */
 export function publicState(rec: LabRecord): LabState {
-  const { name, profile, dir, bridge, subnet, gateway, keyFile, knownHostsFile, sshConfigFile, inventoryFile, hosts, cluster } = rec;
-  return { name, profile, dir, bridge, subnet, gateway, keyFile, knownHostsFile, sshConfigFile, inventoryFile,
-    hosts: hosts.map((h) => ({ ...h })), ...(cluster ? { cluster: { ...cluster } } : {}) };
+  const {
+    name,
+    profile,
+    dir,
+    bridge,
+    subnet,
+    gateway,
+    keyFile,
+    knownHostsFile,
+    sshConfigFile,
+    inventoryFile,
+    hosts,
+    cluster,
+  } = rec;
+  return {
+    name,
+    profile,
+    dir,
+    bridge,
+    subnet,
+    gateway,
+    keyFile,
+    knownHostsFile,
+    sshConfigFile,
+    inventoryFile,
+    hosts: hosts.map((h) => ({ ...h })),
+    ...(cluster ? { cluster: { ...cluster } } : {}),
+  };
 }
 
 export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
@@ -36,19 +61,24 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   checkLabName(name);
   checkHostCount(count);
-  if (!labProfiles.includes(profile)) throw new Error(`bad lab profile ${JSON.stringify(profile)}: use ${labProfiles.join(', ')}`);
+  if (!labProfiles.includes(profile))
+    throw new Error(`bad lab profile ${JSON.stringify(profile)}: use ${labProfiles.join(', ')}`);
   assertLabAvailable(upTools);
 
   const existing = readRecord(name);
   if (existing) {
     if (existing.phase === 'up' && isRunning(existing))
-      throw new Error(`lab ${name} is already up (${existing.hosts.length} ${existing.profile} hosts); run \`drover lab down --name ${name}\` first`);
+      throw new Error(
+        `lab ${name} is already up (${existing.hosts.length} ${existing.profile} hosts); run \`drover lab down --name ${name}\` first`,
+      );
     // Leftovers of a crashed or killed `up`/host: clear them before reusing the names.
     await labDown(name);
   }
 
   // DROVER_LAB_DEBUG=1: timestamps of each step (where does `up` spend its time).
-  const dbg = process.env.DROVER_LAB_DEBUG ? (m: string) => log(`drover lab: ${new Date().toISOString()} ${m}`) : () => undefined;
+  const dbg = process.env.DROVER_LAB_DEBUG
+    ? (m: string) => log(`drover lab: ${new Date().toISOString()} ${m}`)
+    : () => undefined;
   dbg('start');
   const roots = await ensureLayers(profile, log);
   dbg('layers');
@@ -56,11 +86,21 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   if (portage) log(`drover lab: ${name}: ${portage}`);
   const dir = instanceDir(name);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const rec = planLab({ name, hosts: count, profile, subnetIndex: claimSubnet(name, await busySubnets()), dir, layers: roots });
+  const rec = planLab({
+    name,
+    hosts: count,
+    profile,
+    subnetIndex: claimSubnet(name, await busySubnets()),
+    dir,
+    layers: roots,
+  });
   writeRecord(rec);
   try {
     await ensureKeyPair(rec.keyFile, 'ed25519', `drover-lab-${name}`);
-    const hostKeys = await ensureHostKeys(rec.hosts.map((h) => h.short), (s) => `${s}.${domain}`);
+    const hostKeys = await ensureHostKeys(
+      rec.hosts.map((h) => h.short),
+      (s) => `${s}.${domain}`,
+    );
     const knownHosts = renderKnownHosts(rec, hostKeys);
     writeFileSync(rec.knownHostsFile, knownHosts, { mode: 0o644 });
     writeFileSync(rec.sshConfigFile, renderSshConfig(rec), { mode: 0o644 });
@@ -78,7 +118,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     dbg('network');
     const mode = hostMode(profile);
     const launchers = await launchHosts(rec, rec.hosts, roots, mode);
-    rec.hosts.forEach((h, i) => rec.launchers.push({ host: h.name, pid: launchers[i], startTime: procStartTime(launchers[i]) }));
+    rec.hosts.forEach((h, i) =>
+      rec.launchers.push({ host: h.name, pid: launchers[i], startTime: procStartTime(launchers[i]) }),
+    );
     writeRecord(rec);
     dbg('launched');
 

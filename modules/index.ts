@@ -10,6 +10,39 @@ export { lvm } from './lvm/lvm.ts';
 export { gnt } from './ganeti/gnt.ts';
 // The param and result types a site's own vars and helpers are written with (playbooks/ganeti/vars.ts).
 export type { PvParams, PvResult, VgParams, VgResult, LvParams, LvResult, FilterParams } from './lvm/lvm.ts';
-export type { ParamValue, ClusterParams, ClusterResult, ClusterFacts, NodeParams, NodeResult, VerifyParams, VerifyResult, VerifyFinding, InstanceParams, InstanceResult, InstanceInfo } from './ganeti/gnt.ts';
-export type { ClusterState, NodeState, NodeRole, InstanceState, InstanceStatus, QueryParams, QueryResult, NodeFlagsParams, NodeFlagsResult, EvacuateParams, EvacuateResult, MigrateParams, MigrateResult, Move, NonMirroredPolicy, MasterParams, MasterResult, DaemonsParams, DaemonsResult } from './ganeti/gnt.ts';
+export type {
+  ParamValue,
+  ClusterParams,
+  ClusterResult,
+  ClusterFacts,
+  NodeParams,
+  NodeResult,
+  VerifyParams,
+  VerifyResult,
+  VerifyFinding,
+  InstanceParams,
+  InstanceResult,
+  InstanceInfo,
+} from './ganeti/gnt.ts';
+export type {
+  ClusterState,
+  NodeState,
+  NodeRole,
+  InstanceState,
+  InstanceStatus,
+  QueryParams,
+  QueryResult,
+  NodeFlagsParams,
+  NodeFlagsResult,
+  EvacuateParams,
+  EvacuateResult,
+  MigrateParams,
+  MigrateResult,
+  Move,
+  NonMirroredPolicy,
+  MasterParams,
+  MasterResult,
+  DaemonsParams,
+  DaemonsResult,
+} from './ganeti/gnt.ts';
 export { MIRRORED_TEMPLATES } from './ganeti/gnt.ts';

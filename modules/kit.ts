@@ -47,7 +47,15 @@ export {
 } from './shared/remote-file.ts';
 export { applyTextFile, planTextFile, type TextFilePlan } from './shared/text-file-plan.ts';
 export { checkDnsName, isDnsName } from './shared/dns-name.ts';
-export { blockInFile, lineAbsent, lineInFile, type BlockOptions, type EditResult, type LineAbsentOptions, type LinePresentOptions } from './shared/file-edit.ts';
+export {
+  blockInFile,
+  lineAbsent,
+  lineInFile,
+  type BlockOptions,
+  type EditResult,
+  type LineAbsentOptions,
+  type LinePresentOptions,
+} from './shared/file-edit.ts';
 
 // Fixture tests without a host: params + a recorded probe answer → the module's Plan.
 export { factsFromAnswer, planFromAnswer, probeCommand, type Answer } from './shared/plan-fixture.ts';

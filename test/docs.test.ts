@@ -71,7 +71,13 @@ test('every relative link in README.md and docs/ points to an existing file and 
 });
 
 // Paths the docs show as examples of a site's own files or of generated output, not files of this repository.
-const EXAMPLES = new Set(['playbooks/site.ts', 'playbooks/lib/prepare.ts', 'bench/out/', 'bench/out/quick/', 'bench/out/results/']);
+const EXAMPLES = new Set([
+  'playbooks/site.ts',
+  'playbooks/lib/prepare.ts',
+  'bench/out/',
+  'bench/out/quick/',
+  'bench/out/results/',
+]);
 
 test('every repository path a page names as `code` exists', (t) => {
   const missing: string[] = [];
@@ -81,7 +87,8 @@ test('every repository path a page names as `code` exists', (t) => {
     for (const m of text.matchAll(/`([^`\n]+)`/g)) {
       const p = m[1].replace(/:\d+$/, '');
       if (!top.test(p) || p.includes('...') || EXAMPLES.has(p)) continue;
-      if (!fs.existsSync(path.join(REPO, p))) missing.push(`${page}:${text.slice(0, m.index).split('\n').length}: ${p}`);
+      if (!fs.existsSync(path.join(REPO, p)))
+        missing.push(`${page}:${text.slice(0, m.index).split('\n').length}: ${p}`);
     }
   }
   t.deepEqual(missing, []);

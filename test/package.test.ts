@@ -10,14 +10,23 @@ const REPO = path.resolve('.');
 test('a packed drover installs in a fresh directory and runs a playbook there', async (t) => {
   const work = mkdtempSync(path.join(tmpdir(), 'drover-site-'));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
-  const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!;
+  const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!;
   const tarball = path.join(work, packed);
   t.true(existsSync(tarball), packed);
 
   const site = path.join(work, 'site');
   execFileSync('mkdir', ['-p', site]);
-  writeFileSync(path.join(site, 'package.json'), JSON.stringify({ name: 'my-site', private: true, type: 'module' }, null, 2));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: site, stdio: 'pipe' });
+  writeFileSync(
+    path.join(site, 'package.json'),
+    JSON.stringify({ name: 'my-site', private: true, type: 'module' }, null, 2),
+  );
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+    cwd: site,
+    stdio: 'pipe',
+  });
 
   const out = path.join(site, 'out.txt');
   writeFileSync(
@@ -38,10 +47,22 @@ export default playbook<Vars>({ name: 'site', hosts: 'all' }, async (play) => {
 `,
   );
   const npx = (args: string[]) =>
-    spawnSync('npx', ['--no-install', 'drover', ...args], { cwd: site, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    spawnSync('npx', ['--no-install', 'drover', ...args], {
+      cwd: site,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
 
   // drover/lab, the lab's public API (what a lab inventory reads), loads from the package's dist.
-  const lab = spawnSync('node', ['--input-type=module', '-e', "const m = await import('drover/lab'); console.log(typeof m.labState, await m.labState('no-such-lab-for-package-test'))"], { cwd: site, encoding: 'utf8' });
+  const lab = spawnSync(
+    'node',
+    [
+      '--input-type=module',
+      '-e',
+      "const m = await import('drover/lab'); console.log(typeof m.labState, await m.labState('no-such-lab-for-package-test'))",
+    ],
+    { cwd: site, encoding: 'utf8' },
+  );
   t.is(lab.stdout.trim(), 'function undefined', lab.stderr);
 
   const check = npx(['check', 'site.ts']);
@@ -53,7 +74,11 @@ export default playbook<Vars>({ name: 'site', hosts: 'all' }, async (play) => {
   t.is(readFileSync(out, 'utf8'), 'hello from a site\n');
   const second = npx(['run', 'site.ts', '-i', 'localhost,', '-e', 'greeting=ignored', '--json']);
   t.is(second.status, 0, second.stdout + second.stderr);
-  const recap = second.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.kind === 'recap');
+  const recap = second.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .find((e) => e.kind === 'recap');
   t.is(recap.stats.localhost.changed, 0);
   t.is(readFileSync(out, 'utf8'), 'hello from a site\n');
 });

@@ -11,7 +11,9 @@ export const COMPILED: boolean = typeof __DROVER_COMPILED__ !== 'undefined' && _
 export const DROVER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Directories whose stack frames are drover's own, never a playbook's. */
-export const OWN_DIRS: readonly string[] = ['core', 'modules', 'lab', 'dist'].map((d) => path.join(DROVER_ROOT, d) + path.sep);
+export const OWN_DIRS: readonly string[] = ['core', 'modules', 'lab', 'dist'].map(
+  (d) => path.join(DROVER_ROOT, d) + path.sep,
+);
 
 /**
  * The file to import for one of drover's sources (`core/index.ts`, relative to the root) in the form
@@ -19,5 +21,7 @@ export const OWN_DIRS: readonly string[] = ['core', 'modules', 'lab', 'dist'].ma
  * module instances the runner uses (one nesting store, one Secret class, one set of error classes).
  */
 export function ownModulePath(sourceRel: string): string {
-  return COMPILED ? path.join(DROVER_ROOT, 'dist', sourceRel.replace(/\.ts$/, '.js')) : path.join(DROVER_ROOT, sourceRel);
+  return COMPILED
+    ? path.join(DROVER_ROOT, 'dist', sourceRel.replace(/\.ts$/, '.js'))
+    : path.join(DROVER_ROOT, sourceRel);
 }

@@ -23,7 +23,12 @@ import { hashFile } from '../typecheck/import-graph.ts';
 import { writeFileAtomicSync } from './write-atomic.ts';
 
 /** Bare specifiers that name drover itself, and the source each one means. */
-const DROVER_ENTRIES: Record<string, string> = { drover: 'core/index.ts', 'drover/modules': 'modules/index.ts', 'drover/kit': 'modules/kit.ts', 'drover/lab': 'lab/index.ts' };
+const DROVER_ENTRIES: Record<string, string> = {
+  drover: 'core/index.ts',
+  'drover/modules': 'modules/index.ts',
+  'drover/kit': 'modules/kit.ts',
+  'drover/lab': 'lab/index.ts',
+};
 const OWN_SOURCES = ['core', 'modules', 'lab'].map((d) => path.join(DROVER_ROOT, d) + path.sep);
 const NESTED = Symbol('drover nested resolve');
 
@@ -59,12 +64,18 @@ function sitePlugin(esbuild: Esbuild): Plugin {
         const entry = DROVER_ENTRIES[args.path];
         if (entry) return { path: pathToFileURL(ownModulePath(entry)).href, external: true };
         if (isBuiltin(args.path)) return { path: args.path, external: true };
-        const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: NESTED });
+        const r = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: NESTED,
+        });
         if (r.errors.length || r.external || !r.path) return { errors: r.errors, path: r.path, external: r.external };
         if (OWN_SOURCES.some((d) => r.path.startsWith(d))) {
           return { path: pathToFileURL(ownModulePath(path.relative(DROVER_ROOT, r.path))).href, external: true };
         }
-        if (r.path.includes(`${path.sep}node_modules${path.sep}`)) return { path: pathToFileURL(r.path).href, external: true };
+        if (r.path.includes(`${path.sep}node_modules${path.sep}`))
+          return { path: pathToFileURL(r.path).href, external: true };
         return { path: r.path, sideEffects: r.sideEffects };
       });
       build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
@@ -94,7 +105,9 @@ function sitePlugin(esbuild: Esbuild): Plugin {
 function describe(messages: readonly Message[], cwd: string): string {
   return messages
     .map((m) => {
-      const at = m.location ? `${path.relative(cwd, path.resolve(cwd, m.location.file))}:${m.location.line}:${m.location.column + 1}: ` : '';
+      const at = m.location
+        ? `${path.relative(cwd, path.resolve(cwd, m.location.file))}:${m.location.line}:${m.location.column + 1}: `
+        : '';
       const src = m.location?.lineText ? `\n    ${m.location.lineText}` : '';
       return `${at}${m.text}${src}`;
     })
@@ -160,7 +173,9 @@ async function build(file: string, outfile: string): Promise<{ code: Uint8Array;
     const abs = path.resolve(path.dirname(file), input);
     inputs[abs] = hashFile(abs) ?? '';
   }
-  const externals = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  const externals = Object.values(result.metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.external).map((i) => i.path),
+  );
   return { code, meta: { format: META_FORMAT, inputs, externals, hash: sha256(Buffer.from(code)) } };
 }
 
@@ -173,12 +188,18 @@ async function build(file: string, outfile: string): Promise<{ code: Uint8Array;
  * playbook path and drover install, and reused while every bundled file has the same content: a
  * repeated run does not start esbuild at all. Without a writable cache dir it goes to a temp dir.
  */
-export async function importTypeScript(file: string, opts: { cacheDir?: string } = {}): Promise<Record<string, unknown>> {
+export async function importTypeScript(
+  file: string,
+  opts: { cacheDir?: string } = {},
+): Promise<Record<string, unknown>> {
   return (await loadBundle(file, opts)).namespace;
 }
 
 /** importTypeScript, also saying whether the cached bundle was used (for tests). */
-export async function loadBundle(file: string, opts: { cacheDir?: string } = {}): Promise<{ namespace: Record<string, unknown>; cached: boolean }> {
+export async function loadBundle(
+  file: string,
+  opts: { cacheDir?: string } = {},
+): Promise<{ namespace: Record<string, unknown>; cached: boolean }> {
   let dir = opts.cacheDir ?? droverCacheDir('bundles');
   let temp: string | undefined;
   try {
@@ -190,7 +211,13 @@ export async function loadBundle(file: string, opts: { cacheDir?: string } = {})
   try {
     // One entry per playbook and per drover install (a bundle imports that install's modules by path).
     const id = sha256(`${file}\0${ownModulePath('core/index.ts')}`).slice(0, 32);
-    const codeFile = path.join(dir, `${path.basename(file).replace(/\.[^.]+$/, '').replace(/[^\w.-]/g, '_')}-${id}.mjs`);
+    const codeFile = path.join(
+      dir,
+      `${path
+        .basename(file)
+        .replace(/\.[^.]+$/, '')
+        .replace(/[^\w.-]/g, '_')}-${id}.mjs`,
+    );
     const metaFile = codeFile.replace(/\.mjs$/, '.json');
     let meta = readFresh(metaFile, codeFile);
     const cached = meta !== undefined;
@@ -204,7 +231,10 @@ export async function loadBundle(file: string, opts: { cacheDir?: string } = {})
     process.setSourceMapsEnabled(true);
     let namespace: Record<string, unknown>;
     try {
-      namespace = (await import(`${pathToFileURL(codeFile).href}?${meta.hash.slice(0, 16)}`)) as Record<string, unknown>;
+      namespace = (await import(`${pathToFileURL(codeFile).href}?${meta.hash.slice(0, 16)}`)) as Record<
+        string,
+        unknown
+      >;
     } catch (err) {
       // The site's code threw while it was evaluated (its top level): name the line that threw.
       const located = locatedMessage(err);

@@ -10,7 +10,9 @@ import { safeText } from '../render/terminal-safe.ts';
 // Commands import what they need when they run: --help, --version and `lab` do not pay for the
 // runner, ssh2, yaml and the renderers (module loading through tsx is most of drover's start-up).
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const HELP: Record<string, string> = {
   main: `drover ${VERSION} — typed TypeScript playbooks over SSH
@@ -91,11 +93,14 @@ function parse<O extends Opts>(command: string, args: string[], options: O, posi
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const m = /'(-[^']+)'/.exec(e.message);
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`drover ${command}: unknown option ${m?.[1] ?? ''} (see drover ${command} --help)`);
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+      throw new UsageError(`drover ${command}: unknown option ${m?.[1] ?? ''} (see drover ${command} --help)`);
     throw new UsageError(`drover ${command}: ${e.message.split('\n')[0]}`);
   }
   if (parsed.positionals.length > positionals) {
-    throw new UsageError(`drover ${command}: unexpected argument ${parsed.positionals[positionals]} (see drover ${command} --help)`);
+    throw new UsageError(
+      `drover ${command}: unexpected argument ${parsed.positionals[positionals]} (see drover ${command} --help)`,
+    );
   }
   return parsed;
 }
@@ -111,9 +116,17 @@ async function cmdRun(args: string[], signal: AbortSignal): Promise<number> {
   const playbook = needFile('run', 'PLAYBOOK', positionals[0]);
   const inventory = needFile('run', '-i INVENTORY', v.inventory);
   const forks = v.forks === undefined ? 10 : Number(v.forks);
-  if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`drover run: --forks must be a whole number >= 1, got ${v.forks}`);
+  if (!Number.isInteger(forks) || forks < 1)
+    throw new UsageError(`drover run: --forks must be a whole number >= 1, got ${v.forks}`);
   const { parseExtraVars } = await import('../inventory/extra-vars.ts');
-  if (v['list-hosts']) return listHosts({ playbook, inventory, limit: v.limit, extraVars: parseExtraVars(v['extra-vars'] ?? []), json: v.json });
+  if (v['list-hosts'])
+    return listHosts({
+      playbook,
+      inventory,
+      limit: v.limit,
+      extraVars: parseExtraVars(v['extra-vars'] ?? []),
+      json: v.json,
+    });
   const becomePassword = v['ask-become-pass'] ? new Secret(await askHidden('BECOME password: ')) : undefined;
   const { runPlaybook } = await import('../engine/runner.ts');
   return runPlaybook({
@@ -140,7 +153,12 @@ async function cmdCheck(args: string[]): Promise<number> {
   const { values: v, positionals } = parse(
     'check',
     args,
-    { inventory: { type: 'string', short: 'i' }, limit: { type: 'string', short: 'l' }, 'extra-vars': { type: 'string', short: 'e', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    {
+      inventory: { type: 'string', short: 'i' },
+      limit: { type: 'string', short: 'l' },
+      'extra-vars': { type: 'string', short: 'e', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
     1,
   );
   if (v.help) return help('check');
@@ -148,13 +166,19 @@ async function cmdCheck(args: string[]): Promise<number> {
   const { typecheckPlaybook, formatDiagnostic } = await import('../typecheck/index.ts');
   const started = performance.now();
   const tc = await typecheckPlaybook(path.resolve(playbook), {});
-  if (!tc.ok) throw new UsageError(`type errors in ${playbook}:\n\n` + tc.diagnostics.map(formatDiagnostic).join('\n\n'));
+  if (!tc.ok)
+    throw new UsageError(`type errors in ${playbook}:\n\n` + tc.diagnostics.map(formatDiagnostic).join('\n\n'));
   const ms = Math.round(performance.now() - started);
   process.stdout.write(`${playbook}: types ok (${tc.cached ? 'cached' : 'checked'}, ${ms} ms)\n`);
   if (v.inventory) {
     const { parseExtraVars } = await import('../inventory/extra-vars.ts');
     const { prepareRun } = await import('../engine/runner.ts');
-    const { hosts, unmatched } = await prepareRun({ playbook, inventory: v.inventory, limit: v.limit, extraVars: parseExtraVars(v['extra-vars'] ?? []) });
+    const { hosts, unmatched } = await prepareRun({
+      playbook,
+      inventory: v.inventory,
+      limit: v.limit,
+      extraVars: parseExtraVars(v['extra-vars'] ?? []),
+    });
     warnUnmatched(unmatched);
     process.stdout.write(`${v.inventory}: ${hosts.length} host(s) selected, every required var present\n`);
   }
@@ -165,7 +189,11 @@ async function cmdList(args: string[]): Promise<number> {
   const { values: v, positionals } = parse(
     'list',
     args,
-    { inventory: { type: 'string', short: 'i' }, limit: { type: 'string', short: 'l' }, help: { type: 'boolean', short: 'h' } },
+    {
+      inventory: { type: 'string', short: 'i' },
+      limit: { type: 'string', short: 'l' },
+      help: { type: 'boolean', short: 'h' },
+    },
     1,
   );
   if (v.help) return help('list');
@@ -184,21 +212,44 @@ async function cmdList(args: string[]): Promise<number> {
 
 /** Ansible's wording, on stderr: a term of a pattern or --limit that named no group and no host. */
 function warnUnmatched(terms: readonly string[]): void {
-  for (const t of terms) process.stderr.write(`drover: warning: Could not match supplied host pattern, ignoring: ${t}\n`);
+  for (const t of terms)
+    process.stderr.write(`drover: warning: Could not match supplied host pattern, ignoring: ${t}\n`);
 }
 
 /** `drover run --list-hosts`: the hosts the play would run on, in order (like ansible-playbook --list-hosts); touches nothing. */
-async function listHosts(o: { playbook: string; inventory: string; limit?: string; extraVars: Record<string, unknown>; json?: boolean }): Promise<number> {
+async function listHosts(o: {
+  playbook: string;
+  inventory: string;
+  limit?: string;
+  extraVars: Record<string, unknown>;
+  json?: boolean;
+}): Promise<number> {
   const { prepareRun } = await import('../engine/runner.ts');
   // No type check: only the play's `hosts` pattern is needed (required vars are checked by run and check).
   const { book, hosts, unmatched } = await prepareRun({ ...o, typecheck: false });
   warnUnmatched(unmatched);
   const names = hosts.map((h) => h.name);
   if (o.json) {
-    process.stdout.write(JSON.stringify({ playbook: o.playbook, play: book.meta.name, pattern: book.meta.hosts, limit: o.limit ?? null, hosts: names, unmatched }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        playbook: o.playbook,
+        play: book.meta.name,
+        pattern: book.meta.hosts,
+        limit: o.limit ?? null,
+        hosts: names,
+        unmatched,
+      }) + '\n',
+    );
     return 0;
   }
-  const lines = [`playbook: ${o.playbook}`, '', `  play: ${book.meta.name}`, `    pattern: ${book.meta.hosts}${o.limit ? ` (--limit ${o.limit})` : ''}`, `    hosts (${names.length}):`, ...names.map((n) => `      ${n}`)];
+  const lines = [
+    `playbook: ${o.playbook}`,
+    '',
+    `  play: ${book.meta.name}`,
+    `    pattern: ${book.meta.hosts}${o.limit ? ` (--limit ${o.limit})` : ''}`,
+    `    hosts (${names.length}):`,
+    ...names.map((n) => `      ${n}`),
+  ];
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }
@@ -207,12 +258,19 @@ async function cmdInventory(args: string[]): Promise<number> {
   const { values: v } = parse(
     'inventory',
     args,
-    { inventory: { type: 'string', short: 'i' }, host: { type: 'string' }, limit: { type: 'string', short: 'l' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    {
+      inventory: { type: 'string', short: 'i' },
+      host: { type: 'string' },
+      limit: { type: 'string', short: 'l' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     0,
   );
   if (v.help) return help('inventory');
   const source = needFile('inventory', '-i INVENTORY', v.inventory);
-  if (v.host && v.limit) throw new UsageError('drover inventory: --host and -l/--limit do not go together (--host takes a pattern itself)');
+  if (v.host && v.limit)
+    throw new UsageError('drover inventory: --host and -l/--limit do not go together (--host takes a pattern itself)');
   const { loadInventory, selectHostsReport } = await import('../inventory/index.ts');
   const { inventoryJson, hostJson } = await import('../inventory/describe.ts');
   const inv = await loadInventory(source, { cwd: process.cwd() });

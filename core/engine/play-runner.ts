@@ -56,17 +56,27 @@ export class PlayRunner<H, P> implements Play<H, P> {
   host(name: string): Host<H> {
     const h = this.all.find((x) => x.name === name);
     if (!h) {
-      throw new Error(`play.host(${JSON.stringify(name)}): no such host in this play (selected: ${this.all.map((x) => x.name).join(', ') || 'none'})`);
+      throw new Error(
+        `play.host(${JSON.stringify(name)}): no such host in this play (selected: ${this.all.map((x) => x.name).join(', ') || 'none'})`,
+      );
     }
     return h;
   }
 
   each<T>(name: string, fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>> {
     if (this.skipped(name)) return Promise.resolve(new Map());
-    return this.phase(name, this.all.filter((h) => this.active.has(h.name)), fn);
+    return this.phase(
+      name,
+      this.all.filter((h) => this.active.has(h.name)),
+      fn,
+    );
   }
 
-  onEach<T>(targets: readonly (Host<H> | string)[], name: string, fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>> {
+  onEach<T>(
+    targets: readonly (Host<H> | string)[],
+    name: string,
+    fn: (host: Host<H>) => Promise<T>,
+  ): Promise<Map<string, T>> {
     if (this.skipped(name)) return Promise.resolve(new Map());
     return this.runOnEach(targets, name, fn);
   }
@@ -77,10 +87,15 @@ export class PlayRunner<H, P> implements Play<H, P> {
     return this.runOn(target, name, fn);
   }
 
-  async rolling(name: string, options: RollingOptions, fn: (batch: Play<H, P>, info: BatchInfo) => Promise<void>): Promise<void> {
+  async rolling(
+    name: string,
+    options: RollingOptions,
+    fn: (batch: Play<H, P>, info: BatchInfo) => Promise<void>,
+  ): Promise<void> {
     const where = `play.rolling(${JSON.stringify(name)})`;
     validateRolling(options, where);
-    if (typeof fn !== 'function') throw new TypeError(`${where}: the last argument must be an async function (batch) => { ... }`);
+    if (typeof fn !== 'function')
+      throw new TypeError(`${where}: the last argument must be an async function (batch) => { ... }`);
     if (this.skipped(name)) return;
     const batches = planBatches(
       this.all.filter((h) => this.active.has(h.name)).map((h) => h.name),
@@ -93,7 +108,10 @@ export class PlayRunner<H, P> implements Play<H, P> {
     events.emit({ kind: 'rolling-plan', phase: name, batches, budget, of: this.all.length });
     for (let i = 0; i <= batches.length; i++) {
       if (this.lost.size > budget) {
-        const notStarted = batches.slice(i).flat().filter((h) => this.active.has(h));
+        const notStarted = batches
+          .slice(i)
+          .flat()
+          .filter((h) => this.active.has(h));
         for (const h of notStarted) this.active.delete(h);
         this.notStarted.push(...notStarted);
         const reason = `"${name}": ${this.lost.size} of ${this.all.length} hosts lost in the play (${[...this.lost].join(', ')}), more than the ${budget} allowed${notStarted.length ? `; ${notStarted.length} host(s) not started: ${notStarted.join(', ')}` : ''}`;
@@ -106,7 +124,14 @@ export class PlayRunner<H, P> implements Play<H, P> {
       const info: BatchInfo = { index: i + 1, count: batches.length, hosts };
       events.emit({ kind: 'batch-start', phase: name, index: i + 1, count: batches.length, hosts });
       await fn(this.batchView(new Set(hosts)), info);
-      events.emit({ kind: 'batch-end', phase: name, index: i + 1, count: batches.length, failed: this.lost.size, budget });
+      events.emit({
+        kind: 'batch-end',
+        phase: name,
+        index: i + 1,
+        count: batches.length,
+        failed: this.lost.size,
+        budget,
+      });
     }
   }
 
@@ -124,7 +149,8 @@ export class PlayRunner<H, P> implements Play<H, P> {
       each: (name, fn) => this.phase(name, inScope(), fn),
       on: (target, name, fn) => this.runOn(target, name, fn),
       onEach: (targets, name, fn) => this.runOnEach(targets, name, fn),
-      rolling: () => Promise.reject(new Error('play.rolling: rolling phases do not nest (a batch runs each/on/onEach phases)')),
+      rolling: () =>
+        Promise.reject(new Error('play.rolling: rolling phases do not nest (a batch runs each/on/onEach phases)')),
     };
   }
 
@@ -136,12 +162,25 @@ export class PlayRunner<H, P> implements Play<H, P> {
     return true;
   }
 
-  private async runOnEach<T>(targets: readonly (Host<H> | string)[], name: string, fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>> {
+  private async runOnEach<T>(
+    targets: readonly (Host<H> | string)[],
+    name: string,
+    fn: (host: Host<H>) => Promise<T>,
+  ): Promise<Map<string, T>> {
     const chosen = targets.map((t) => this.resolve(t));
     for (const h of chosen) {
-      if (!this.active.has(h.name)) this.init.events.emit({ kind: 'warning', host: h.name, message: `left the play earlier; not running "${name}" there` });
+      if (!this.active.has(h.name))
+        this.init.events.emit({
+          kind: 'warning',
+          host: h.name,
+          message: `left the play earlier; not running "${name}" there`,
+        });
     }
-    return this.phase(name, chosen.filter((h) => this.active.has(h.name)), fn);
+    return this.phase(
+      name,
+      chosen.filter((h) => this.active.has(h.name)),
+      fn,
+    );
   }
 
   private async runOn<T>(target: Host<H> | string, name: string, fn: (host: Host<H>) => Promise<T>): Promise<T> {
@@ -161,7 +200,11 @@ export class PlayRunner<H, P> implements Play<H, P> {
     throw new PlayStopped(reason);
   }
 
-  private async phase<T>(name: string, hosts: RunHost<H>[], fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>> {
+  private async phase<T>(
+    name: string,
+    hosts: RunHost<H>[],
+    fn: (host: Host<H>) => Promise<T>,
+  ): Promise<Map<string, T>> {
     const { events, signal } = this.init;
     if (signal.aborted) throw new Interrupted('interrupted');
     this.phasesStarted++;
@@ -198,7 +241,13 @@ export class PlayRunner<H, P> implements Play<H, P> {
             } else {
               // A module failure that escaped the body: the recap counts it here, once (not at its module-end).
               const failedModule = reportedFailure(err);
-              events.emit({ kind: 'host-failed', host: h.name, phase: name, message: withLocation(err, message), ...(failedModule && { failedModule }) });
+              events.emit({
+                kind: 'host-failed',
+                host: h.name,
+                phase: name,
+                message: withLocation(err, message),
+                ...(failedModule && { failedModule }),
+              });
               events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'failed' });
             }
           }

@@ -32,7 +32,10 @@ function size(s: BatchSize, total: number, where: string): number {
   }
   const m = typeof s === 'string' ? /^(\d+(?:\.\d+)?)%$/.exec(s) : null;
   const pct = m ? Number(m[1]) : NaN;
-  if (!(pct > 0 && pct <= 100)) throw new TypeError(`${where}: batch size ${JSON.stringify(s)} is not a number >= 1 or a percentage like '25%' (0–100%)`);
+  if (!(pct > 0 && pct <= 100))
+    throw new TypeError(
+      `${where}: batch size ${JSON.stringify(s)} is not a number >= 1 or a percentage like '25%' (0–100%)`,
+    );
   // Ansible: int(total * pct / 100), and at least 1.
   return Math.max(1, Math.floor((total * pct) / 100));
 }
@@ -63,11 +66,13 @@ export function failureBudget(m: MaxFailed | undefined, total: number, where = '
   if (m === undefined) return 0;
   if (m.of !== undefined && m.of !== 'play') throw new TypeError(`${where}: maxFailed.of must be 'play'`);
   if ('count' in m) {
-    if (!Number.isInteger(m.count) || m.count < 0) throw new TypeError(`${where}: maxFailed.count ${m.count} is not a whole number >= 0`);
+    if (!Number.isInteger(m.count) || m.count < 0)
+      throw new TypeError(`${where}: maxFailed.count ${m.count} is not a whole number >= 0`);
     return m.count;
   }
   if ('percent' in m) {
-    if (!(Number.isFinite(m.percent) && m.percent >= 0 && m.percent <= 100)) throw new TypeError(`${where}: maxFailed.percent ${m.percent} is not between 0 and 100`);
+    if (!(Number.isFinite(m.percent) && m.percent >= 0 && m.percent <= 100))
+      throw new TypeError(`${where}: maxFailed.percent ${m.percent} is not between 0 and 100`);
     return Math.floor((total * m.percent) / 100);
   }
   throw new TypeError(`${where}: maxFailed must be { count } or { percent }`);

@@ -6,7 +6,7 @@ import { connectHost, trustHostKeys } from '../transport/inventory-host.ts';
 import { Interrupted, reportedFailure, rootCause, UsageError } from '../errors.ts';
 import { EventBus, RedactingSink, type EventSink, type HostStats } from '../events.ts';
 import { RunHost } from '../host.ts';
-import { loadInventory, missingVars, playVars, selectHosts, selectHostsReport, type Inventory, type InventoryHost } from '../inventory/index.ts';
+import { loadInventory, missingVars, playVars, selectHostsReport, type InventoryHost } from '../inventory/index.ts';
 import { PlayRunner, PlayStopped } from './play-runner.ts';
 import { isPlaybook, type Playbook } from '../playbook.ts';
 import { createRenderer, type RendererKind } from '../render/index.ts';
@@ -58,7 +58,8 @@ export async function prepareRun(o: RunOptions) {
     const tc = await typecheckPlaybook(file, { isolate: true });
     if (!tc.ok) {
       throw new UsageError(
-        `type errors in ${path.relative(cwd, file)} — no host was contacted:\n\n` + tc.diagnostics.map(formatDiagnostic).join('\n\n'),
+        `type errors in ${path.relative(cwd, file)} — no host was contacted:\n\n` +
+          tc.diagnostics.map(formatDiagnostic).join('\n\n'),
       );
     }
     required = { host: tc.requiredHostVars, play: tc.requiredPlayVars };
@@ -80,9 +81,12 @@ export async function prepareRun(o: RunOptions) {
     if (missing.length) problems.push(`host ${h.name} lacks ${missing.join(', ')}`);
   }
   const missingPlay = required.play.filter((k) => vars[k] === undefined || vars[k] === null);
-  if (missingPlay.length) problems.push(`play vars lack ${missingPlay.join(', ')} (set them in the inventory's vars or with -e)`);
+  if (missingPlay.length)
+    problems.push(`play vars lack ${missingPlay.join(', ')} (set them in the inventory's vars or with -e)`);
   if (problems.length) {
-    throw new UsageError(`${path.relative(cwd, file)} requires vars the inventory does not give:\n  ${problems.join('\n  ')}`);
+    throw new UsageError(
+      `${path.relative(cwd, file)} requires vars the inventory does not give:\n  ${problems.join('\n  ')}`,
+    );
   }
   return { file, book, inventory, hosts, vars, unmatched, selection };
 }
@@ -91,7 +95,11 @@ export async function prepareRun(o: RunOptions) {
 async function choosePhases(file: string, o: RunOptions, cwd: string) {
   const { outlinePlaybook } = await import('../typecheck/index.ts');
   const { selectPhases } = await import('../typecheck/phase-select.ts');
-  return selectPhases(outlinePlaybook(file, { cwd }), { phases: o.phases, startAt: o.startAt }, path.relative(cwd, file));
+  return selectPhases(
+    outlinePlaybook(file, { cwd }),
+    { phases: o.phases, startAt: o.startAt },
+    path.relative(cwd, file),
+  );
 }
 
 async function importPlaybook(file: string): Promise<Playbook<Record<string, unknown>, Record<string, unknown>>> {
@@ -111,14 +119,20 @@ async function importPlaybook(file: string): Promise<Playbook<Record<string, unk
 /** Runs a playbook; resolves to the exit code (0 ok, 2 a host failed, 4 a host unreachable, 130 interrupted). */
 export async function runPlaybook(o: RunOptions): Promise<number> {
   const { book, inventory, hosts, vars, unmatched, selection } = await prepareRun(o);
-  if (!o.becomePassword && o.askBecomePassword && hosts.some((h) => h.connection.becomePassword && 'prompt' in h.connection.becomePassword)) {
+  if (
+    !o.becomePassword &&
+    o.askBecomePassword &&
+    hosts.some((h) => h.connection.becomePassword && 'prompt' in h.connection.becomePassword)
+  ) {
     o = { ...o, becomePassword: await o.askBecomePassword() };
   }
   const signal = o.signal ?? new AbortController().signal;
   const bus = new EventBus();
   const stats = new StatsCollector();
   bus.add(stats);
-  bus.add(await createRenderer({ kind: o.renderer, diff: Boolean(o.diff), verbose: Boolean(o.verbose), write: o.write }));
+  bus.add(
+    await createRenderer({ kind: o.renderer, diff: Boolean(o.diff), verbose: Boolean(o.verbose), write: o.write }),
+  );
   if (o.sink) bus.add(o.sink);
   const secrets = runSecrets(o, hosts, vars);
   // Every event below goes through `events`: secrets are masked before any renderer or sink sees them.
@@ -133,14 +147,35 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
         events,
         secrets,
         signal,
-        transport: (t) => connectHost(h, { acceptNewHostKeys: Boolean(o.acceptNewHostKeys), becomePassword: o.becomePassword, timeoutMs: t?.timeoutMs }),
+        transport: (t) =>
+          connectHost(h, {
+            acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
+            becomePassword: o.becomePassword,
+            timeoutMs: t?.timeoutMs,
+          }),
         trustHostKeys: (target, keys) => trustHostKeys(inventory, target, keys),
       }),
   );
-  for (const term of unmatched) events.emit({ kind: 'warning', message: `Could not match supplied host pattern, ignoring: ${term}` });
+  for (const term of unmatched)
+    events.emit({ kind: 'warning', message: `Could not match supplied host pattern, ignoring: ${term}` });
   const started = performance.now();
-  events.emit({ kind: 'run-start', playbook: o.playbook, name: book.meta.name, hosts: runHosts.map((h) => h.name), check: Boolean(o.check) });
-  const play = new PlayRunner({ name: book.meta.name, check: Boolean(o.check), vars, hosts: runHosts, forks: o.forks ?? 10, events, signal, skip: selection?.skip });
+  events.emit({
+    kind: 'run-start',
+    playbook: o.playbook,
+    name: book.meta.name,
+    hosts: runHosts.map((h) => h.name),
+    check: Boolean(o.check),
+  });
+  const play = new PlayRunner({
+    name: book.meta.name,
+    check: Boolean(o.check),
+    vars,
+    hosts: runHosts,
+    forks: o.forks ?? 10,
+    events,
+    signal,
+    skip: selection?.skip,
+  });
   let bodyError: unknown;
   try {
     await book.body(play);
@@ -157,7 +192,14 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
   stats.settle();
   await Promise.all(runHosts.map((h) => h.close()));
   const notStarted = play.notStarted.length ? { notStarted: [...play.notStarted] } : {};
-  events.emit({ kind: 'recap', stats: stats.stats, ms: performance.now() - started, check: Boolean(o.check), interrupted: signal.aborted, ...notStarted });
+  events.emit({
+    kind: 'recap',
+    stats: stats.stats,
+    ms: performance.now() - started,
+    check: Boolean(o.check),
+    interrupted: signal.aborted,
+    ...notStarted,
+  });
   await events.end();
   return exitCode(stats.stats, signal.aborted, bodyError !== undefined, play.phasesStarted > 0);
 }
@@ -182,7 +224,12 @@ function runSecrets(o: RunOptions, hosts: readonly InventoryHost[], vars: Record
  * ansible-playbook's codes: unreachable (4) outranks failed (2). `failed` counts only failures that
  * escaped a host's body; rescued ones (caught, retried) leave the exit code 0.
  */
-export function exitCode(stats: Record<string, HostStats>, interrupted: boolean, bodyFailed: boolean, touched: boolean): number {
+export function exitCode(
+  stats: Record<string, HostStats>,
+  interrupted: boolean,
+  bodyFailed: boolean,
+  touched: boolean,
+): number {
   if (interrupted) return EXIT.interrupted;
   const all = Object.values(stats);
   if (all.some((s) => s.unreachable > 0)) return EXIT.unreachable;

@@ -46,7 +46,11 @@ export function connectionFromVars(
   const bad = (key: string, value: unknown, expected: string): never => {
     const at = originOf(key);
     const where = at?.file ? '' : at?.label ? ` (set by ${at.label})` : '';
-    throw new InventoryError(`host ${name}: ${key} must be ${expected}, got ${JSON.stringify(value)}${where}`, at?.file, at?.line);
+    throw new InventoryError(
+      `host ${name}: ${key} must be ${expected}, got ${JSON.stringify(value)}${where}`,
+      at?.file,
+      at?.line,
+    );
   };
   const str = (key: string, value: unknown): string => {
     // A value marked secret still connects: only its printing is masked.
@@ -72,7 +76,11 @@ export function connectionFromVars(
     if (!problem) return value;
     const at = originOf(key);
     const where = at?.file ? '' : at?.label ? ` (set by ${at.label})` : '';
-    throw new InventoryError(`host ${name}: ${key} ${isSecret(raw) ? '(secret)' : shown(value)} is not a ${kind} ssh accepts: ${problem} (OpenSSH refuses it too)${where}`, at?.file, at?.line);
+    throw new InventoryError(
+      `host ${name}: ${key} ${isSecret(raw) ? '(secret)' : shown(value)} is not a ${kind} ssh accepts: ${problem} (OpenSSH refuses it too)${where}`,
+      at?.file,
+      at?.line,
+    );
   };
   const host = first(vars, ['ansible_host', 'ansible_ssh_host']);
   if (host) connection.address = sshSafe(host, opensshHostProblem, 'host name');
@@ -82,7 +90,8 @@ export function connectionFromVars(
   const port = first(vars, ['ansible_port', 'ansible_ssh_port']);
   if (port) {
     const n = typeof port[1] === 'string' && /^\s*\d+\s*$/.test(port[1]) ? Number(port[1]) : port[1];
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) bad(port[0], port[1], 'a port number (1-65535)');
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535)
+      bad(port[0], port[1], 'a port number (1-65535)');
     connection.port = n as number;
   }
   const user = first(vars, ['ansible_user', 'ansible_ssh_user']);
@@ -113,7 +122,9 @@ export function connectionFromVars(
   const sshOptions: NonNullable<InventoryConnection['sshOptions']> = [];
   const where = (key: string, secret = false) => {
     const at = originOf(key);
-    const label = at?.file ? `${at.file}:${at.line ?? 0} ${key}` : `${key} of host ${name}${at?.label ? ` (set by ${at.label})` : ''}`;
+    const label = at?.file
+      ? `${at.file}:${at.line ?? 0} ${key}`
+      : `${key} of host ${name}${at?.label ? ` (set by ${at.label})` : ''}`;
     // ssh_config errors mask the values of settings so labelled (ssh-config.ts).
     return secret ? `${label} ${SECRET_SOURCE}` : label;
   };
@@ -121,7 +132,8 @@ export function connectionFromVars(
   if (pj) {
     const v = str(pj[0], pj[1]);
     // As one ssh_config argument: a space or line break would silently cut the list short.
-    if (/[\s\0]/.test(v)) bad(pj[0], pj[1], 'a ProxyJump list ([user@]host[:port],…) without spaces, line breaks or NUL');
+    if (/[\s\0]/.test(v))
+      bad(pj[0], pj[1], 'a ProxyJump list ([user@]host[:port],…) without spaces, line breaks or NUL');
     sshOptions.push({ keyword: 'ProxyJump', value: v, at: where(pj[0]) });
   }
   const cf = first(vars, ['ssh_config_file']);
@@ -136,11 +148,16 @@ export function connectionFromVars(
     } catch (e) {
       const at = originOf(key);
       const where = at?.file ? '' : at?.label ? ` (set by ${at.label})` : '';
-      throw new InventoryError(`host ${name}: ${key}${secret ? ' (secret: its value is not shown)' : ''}: ${(e as Error).message}${where}`, at?.file, at?.line);
+      throw new InventoryError(
+        `host ${name}: ${key}${secret ? ' (secret: its value is not shown)' : ''}: ${(e as Error).message}${where}`,
+        at?.file,
+        at?.line,
+      );
     }
     for (const o of args.options) sshOptions.push({ ...o, at: where(key, secret) });
     // `ssh -F` resolves a relative file from where ssh runs: here, where drover runs.
-    if (args.configFile && !connection.sshConfigFile) connection.sshConfigFile = resolveUserPath(args.configFile, process.cwd());
+    if (args.configFile && !connection.sshConfigFile)
+      connection.sshConfigFile = resolveUserPath(args.configFile, process.cwd());
   }
   if (sshOptions.length) connection.sshOptions = sshOptions;
 

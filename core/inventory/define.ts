@@ -56,7 +56,8 @@ const BRAND = Symbol.for('drover.inventory');
  *     })
  */
 export function inventory<V extends object = Record<string, unknown>>(spec: InventorySpec<V>): InventorySpec<V> {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new TypeError('inventory() takes an object: { hosts?, vars?, children? }');
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    throw new TypeError('inventory() takes an object: { hosts?, vars?, children? }');
   Object.defineProperty(spec, BRAND, { value: true, enumerable: false });
   return spec;
 }

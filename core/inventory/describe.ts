@@ -7,7 +7,9 @@ export interface InventoryGroupJson {
   children?: string[];
 }
 
-export type InventoryJson = { _meta: { hostvars: Record<string, Vars> } } & { [group: string]: InventoryGroupJson | { hostvars: Record<string, Vars> } };
+export type InventoryJson = { _meta: { hostvars: Record<string, Vars> } } & {
+  [group: string]: InventoryGroupJson | { hostvars: Record<string, Vars> };
+};
 
 /**
  * Exactly what `ansible-inventory --list` prints (its json_inventory): `_meta.hostvars` holds each
@@ -54,10 +56,18 @@ export function hostJson(inv: Inventory, pattern: string): Vars {
   const { hosts } = matchPattern(inv, pattern);
   if (hosts.length === 1) return hosts[0].vars;
   if (hosts.length > 1) {
-    const shown = hosts.slice(0, 8).map((h) => h.name).join(', ') + (hosts.length > 8 ? ', …' : '');
-    throw new InventoryError(`--host needs a single host, but '${pattern}' selects ${hosts.length} hosts in inventory ${inv.source} (${shown})`);
+    const shown =
+      hosts
+        .slice(0, 8)
+        .map((h) => h.name)
+        .join(', ') + (hosts.length > 8 ? ', …' : '');
+    throw new InventoryError(
+      `--host needs a single host, but '${pattern}' selects ${hosts.length} hosts in inventory ${inv.source} (${shown})`,
+    );
   }
   const names = inv.hosts.map((h) => h.name);
   const shown = names.slice(0, 8).join(', ') + (names.length > 8 ? `, … (${names.length} hosts)` : '');
-  throw new InventoryError(`no host named ${pattern} in inventory ${inv.source}${names.length ? ` (hosts: ${shown})` : ' (it has no hosts)'}`);
+  throw new InventoryError(
+    `no host named ${pattern} in inventory ${inv.source}${names.length ? ` (hosts: ${shown})` : ' (it has no hosts)'}`,
+  );
 }

@@ -29,7 +29,9 @@ export function parseExtraVars(items: readonly string[], opts: { cwd?: string } 
       try {
         text = readFileSync(file, 'utf8');
       } catch (e) {
-        throw new InventoryError(`${label}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new InventoryError(
+          `${label}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
       }
       const parsed = readVarsYaml(text, file);
       for (const [k, v] of Object.entries(parsed.vars)) put(k, v, file, parsed.lines.get(k));
@@ -42,7 +44,8 @@ export function parseExtraVars(items: readonly string[], opts: { cwd?: string } 
       } catch (e) {
         throw new InventoryError(`${label}: not valid JSON: ${(e as Error).message}`);
       }
-      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InventoryError(`${label}: expected a JSON object`);
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+        throw new InventoryError(`${label}: expected a JSON object`);
       for (const [k, v] of Object.entries(obj)) put(k, v);
       continue;
     }

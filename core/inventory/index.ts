@@ -10,11 +10,16 @@ import { loadTsInventory } from './typescript.ts';
 import { applyVarsDirs } from './vars-dirs.ts';
 import { parseYamlInventory } from './yaml.ts';
 
-export { selectHosts, selectHostsReport, matchPattern, splitPattern, type PatternMatch } from './patterns.ts';
-export { missingVars, groupVars, InventoryError, type Inventory, type InventoryHost, type InventoryGroup, type Vars } from './model.ts';
-export { inventory, type InventorySpec, type GroupSpec, type HostVars, type ConnectionVars } from './define.ts';
-export { parseExtraVars } from './extra-vars.ts';
-export { inventoryJson, hostJson, type InventoryJson } from './describe.ts';
+export { selectHosts, selectHostsReport, type PatternMatch } from './patterns.ts';
+export {
+  missingVars,
+  type Inventory,
+  type InventoryHost,
+  type InventoryGroup,
+  type Vars,
+} from './model.ts';
+export type { InventorySpec, GroupSpec, HostVars, ConnectionVars } from './define.ts';
+export type { InventoryJson } from './describe.ts';
 export { playVars } from './resolve.ts';
 
 export interface LoadInventoryOptions {
@@ -62,7 +67,10 @@ async function parseFile(file: string, format: Format, builder: InventoryBuilder
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new InventoryError(`cannot read inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    throw new InventoryError(
+      `cannot read inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      file,
+    );
   }
   if (format === 'yaml') parseYamlInventory(text, file, builder);
   else {
@@ -77,7 +85,11 @@ const SCRIPT_REFUSED =
 
 /** A file of no format drover reads, that Ansible would still read: TOML, or a script it would run. */
 async function refuseUnreadable(file: string): Promise<void> {
-  if (/\.toml$/i.test(file)) throw new InventoryError('Ansible reads TOML inventories (its toml plugin), drover does not: convert it to YAML or INI', file);
+  if (/\.toml$/i.test(file))
+    throw new InventoryError(
+      'Ansible reads TOML inventories (its toml plugin), drover does not: convert it to YAML or INI',
+      file,
+    );
   const st = await stat(file);
   let head = '';
   try {
@@ -86,14 +98,19 @@ async function refuseUnreadable(file: string): Promise<void> {
     return;
   }
   if (head === '#!' || (st.mode & 0o111) !== 0) {
-    throw new InventoryError('Ansible would run this file as a dynamic inventory script (it is executable or starts with #!), and drover does not run inventory scripts: move it out of the inventory directory, or convert its output once (ansible-inventory -i SCRIPT --list --yaml --export > hosts.yml)', file);
+    throw new InventoryError(
+      'Ansible would run this file as a dynamic inventory script (it is executable or starts with #!), and drover does not run inventory scripts: move it out of the inventory directory, or convert its output once (ansible-inventory -i SCRIPT --list --yaml --export > hosts.yml)',
+      file,
+    );
   }
 }
 
 /** Inventory files inside a directory, sorted by name, recursing into subdirectories (not group_vars/host_vars). */
 async function directorySources(dir: string): Promise<{ file: string; format: Format }[]> {
   const out: { file: string; format: Format }[] = [];
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   for (const e of entries) {
     if (ignoredInDirectory(e.name)) continue;
     const p = join(dir, e.name);
@@ -156,12 +173,19 @@ export async function loadInventory(source: string, opts: LoadInventoryOptions =
       }
     }
     const sources = index ? [{ file: index, format: 'ts' as const }] : await directorySources(path);
-    if (sources.length === 0) throw new InventoryError(`inventory directory ${source} holds no inventory files (.ini, .yml, .yaml, .ts, or no extension)`);
+    if (sources.length === 0)
+      throw new InventoryError(
+        `inventory directory ${source} holds no inventory files (.ini, .yml, .yaml, .ts, or no extension)`,
+      );
     for (const s of sources) await parseFile(s.file, s.format, builder);
   } else {
     baseDir = dirname(path);
     const format = formatOf(basename(path));
-    if (!format) throw new InventoryError(`unknown inventory format (expected .ini, .cfg, .yml, .yaml, .json, .ts, .mts, .js or no extension)`, path);
+    if (!format)
+      throw new InventoryError(
+        `unknown inventory format (expected .ini, .cfg, .yml, .yaml, .json, .ts, .mts, .js or no extension)`,
+        path,
+      );
     await parseFile(path, format, builder);
   }
   await applyVarsDirs(builder, baseDir);

@@ -201,7 +201,19 @@ class LiteralParser {
           continue;
         }
         this.i += 2;
-        const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '\n': '' };
+        const simple: Record<string, string> = {
+          n: '\n',
+          t: '\t',
+          r: '\r',
+          '\\': '\\',
+          "'": "'",
+          '"': '"',
+          a: '\x07',
+          b: '\b',
+          f: '\f',
+          v: '\v',
+          '\n': '',
+        };
         if (n in simple) out += simple[n];
         else if (n === 'x' || n === 'u' || n === 'U') {
           const len = n === 'x' ? 2 : n === 'u' ? 4 : 8;
@@ -259,7 +271,12 @@ class LiteralParser {
       for (;;) {
         if (typeof key === 'object' && key !== null) this.fail(); // unhashable in Python
         // defineProperty: a `__proto__` key stays a key.
-        Object.defineProperty(out, String(key), { value: this.expression(), writable: true, enumerable: true, configurable: true });
+        Object.defineProperty(out, String(key), {
+          value: this.expression(),
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
         if (this.eat('}')) return out;
         if (!this.eat(',')) this.fail();
         if (this.eat('}')) return out;

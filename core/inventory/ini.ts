@@ -30,7 +30,11 @@ function masked(text: string): string {
 }
 
 /** Parses INI inventory text into `builder`. `file` names the source in errors (`file:line: message`). */
-export function parseIni(text: string, file: string, builder: InventoryBuilder = new InventoryBuilder()): InventoryBuilder {
+export function parseIni(
+  text: string,
+  file: string,
+  builder: InventoryBuilder = new InventoryBuilder(),
+): InventoryBuilder {
   let group = 'ungrouped';
   let state = 'hosts' as SectionKind;
   // [g:vars] may precede [g]; [p:children] may name a group defined later. Checked at the end.
@@ -54,7 +58,9 @@ export function parseIni(text: string, file: string, builder: InventoryBuilder =
         group = m[1];
         const kind = m[2] ?? 'hosts';
         if (kind !== 'hosts' && kind !== 'vars' && kind !== 'children') {
-          fail(`section [${group}:${kind}] has unknown type '${kind}' (expected [${group}], [${group}:vars] or [${group}:children])`);
+          fail(
+            `section [${group}:${kind}] has unknown type '${kind}' (expected [${group}], [${group}:vars] or [${group}:children])`,
+          );
         }
         state = kind as SectionKind;
         builder.group(group, origin);
@@ -89,7 +95,8 @@ export function parseIni(text: string, file: string, builder: InventoryBuilder =
       } catch (e) {
         return fail((e as Error).message);
       }
-      if (entry.names.some((h) => h === '---')) fail(`invalid host '---': this looks like a YAML file (use .yml or .yaml)`);
+      if (entry.names.some((h) => h === '---'))
+        fail(`invalid host '---': this looks like a YAML file (use .yml or .yaml)`);
       const vars: Record<string, unknown> = {};
       for (const w of words.slice(1)) {
         const eq = w.indexOf('=');
@@ -120,7 +127,11 @@ export function parseIni(text: string, file: string, builder: InventoryBuilder =
     throw new InventoryError(`section [${g}:vars] is for group ${g}, which is never defined`, file, line);
   }
   for (const [child, refs] of pendingChildren) {
-    throw new InventoryError(`section [${refs[0].parent}:children] names group ${child}, which is never defined`, file, refs[0].line);
+    throw new InventoryError(
+      `section [${refs[0].parent}:children] names group ${child}, which is never defined`,
+      file,
+      refs[0].line,
+    );
   }
   return builder;
 }

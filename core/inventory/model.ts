@@ -104,7 +104,9 @@ export function groupVars(inv: Inventory, name: string): Vars {
 
 /** Names of the vars in `required` that the host lacks (absent, undefined or null). */
 export function missingVars(host: Pick<InventoryHost, 'vars'>, required: readonly string[]): string[] {
-  return required.filter((key) => !Object.hasOwn(host.vars, key) || host.vars[key] === undefined || host.vars[key] === null);
+  return required.filter(
+    (key) => !Object.hasOwn(host.vars, key) || host.vars[key] === undefined || host.vars[key] === null,
+  );
 }
 
 /**
@@ -145,7 +147,9 @@ function refuseControlChars(what: 'host' | 'group', name: string, origin?: Origi
 /** What is wrong with a name holding such a character (shown escaped), or undefined; range and list parsers check entries with it first. */
 export function controlCharProblem(what: 'host' | 'group', name: string): string | undefined {
   const bad = unsafeChar(name);
-  return bad === undefined ? undefined : `${what} name "${safeLine(name)}" contains ${bad}, a control, bidi or invisible character: drover refuses them in ${what} names`;
+  return bad === undefined
+    ? undefined
+    : `${what} name "${safeLine(name)}" contains ${bad}, a control, bidi or invisible character: drover refuses them in ${what} names`;
 }
 
 /** Where a var, host or group was written, for error messages. */
@@ -180,7 +184,8 @@ export class InventoryBuilder {
     let g = this.groups.get(name);
     if (!g) {
       refuseControlChars('group', name, origin);
-      if (!name || /[\s:\]]/.test(name)) throw new InventoryError(`invalid group name ${JSON.stringify(name)}`, origin?.file, origin?.line);
+      if (!name || /[\s:\]]/.test(name))
+        throw new InventoryError(`invalid group name ${JSON.stringify(name)}`, origin?.file, origin?.line);
       g = { name, hosts: [], children: [], parents: [], depth: 0, priority: 1, inventoryVars: {}, fileVars: {} };
       this.groups.set(name, g);
     }
@@ -219,12 +224,17 @@ export class InventoryBuilder {
 
   /** Makes `child` a child group of `parent`; refuses loops (a group would contain itself). */
   addChild(parent: string, child: string, origin?: Origin): void {
-    if (child === 'all') throw new InventoryError(`group all cannot be a child of ${parent}`, origin?.file, origin?.line);
+    if (child === 'all')
+      throw new InventoryError(`group all cannot be a child of ${parent}`, origin?.file, origin?.line);
     const p = this.group(parent, origin);
     const c = this.group(child, origin);
     if (p.children.includes(child)) return;
     if (parent === child || this.isAncestor(child, parent)) {
-      throw new InventoryError(`adding group ${child} as a child of ${parent} creates a loop`, origin?.file, origin?.line);
+      throw new InventoryError(
+        `adding group ${child} as a child of ${parent} creates a loop`,
+        origin?.file,
+        origin?.line,
+      );
     }
     p.children.push(child);
     c.parents.push(parent);

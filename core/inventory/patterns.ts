@@ -53,7 +53,12 @@ function regexOf(term: string): RegExp {
   if (term.startsWith('~')) {
     try {
       // Python's re.match: anchored at the start only. (?P<name>...) is Python's spelling of (?<name>...).
-      return new RegExp(`^(?:${term.slice(1).replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>')})`);
+      return new RegExp(
+        `^(?:${term
+          .slice(1)
+          .replace(/\(\?P</g, '(?<')
+          .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')})`,
+      );
     } catch (e) {
       throw new InventoryError(`invalid host pattern regex '${term}': ${(e as Error).message}`);
     }
@@ -78,7 +83,12 @@ function implicitLocalhost(inv: Inventory, name: string): InventoryHost {
   if (!byName) implicitLocal.set(inv, (byName = new Map()));
   let h = byName.get(name);
   if (!h) {
-    h = { name, groups: ['all', 'ungrouped'], vars: { ...groupVars(inv, 'all'), ...inv.extraVars }, connection: { connection: 'local' } };
+    h = {
+      name,
+      groups: ['all', 'ungrouped'],
+      vars: { ...groupVars(inv, 'all'), ...inv.extraVars },
+      connection: { connection: 'local' },
+    };
     byName.set(name, h);
   }
   return h;
@@ -166,7 +176,11 @@ function matchTerm(inv: Inventory, term: string): { hosts: InventoryHost[]; matc
 }
 
 /** Ansible's _apply_subscript, with Python's indexing: [i] (negative from the end), [a:b] inclusive, [a:]; [i] past the end is an error. */
-function applySubscript(hosts: InventoryHost[], sub: { start: number; end?: number } | undefined, term: string): InventoryHost[] {
+function applySubscript(
+  hosts: InventoryHost[],
+  sub: { start: number; end?: number } | undefined,
+  term: string,
+): InventoryHost[] {
   // As in Ansible, a term that matched nothing stays empty (it is only warned about).
   if (!sub || hosts.length === 0) return hosts;
   // Like Python, `if end:` treats an end of 0 as absent: g[1:0] is g[1].
@@ -175,7 +189,8 @@ function applySubscript(hosts: InventoryHost[], sub: { start: number; end?: numb
     return hosts.slice(sub.start, end + 1);
   }
   const i = sub.start < 0 ? hosts.length + sub.start : sub.start;
-  if (i < 0 || i >= hosts.length) throw new InventoryError(`no hosts matched the subscripted pattern '${term}' (${hosts.length} hosts)`);
+  if (i < 0 || i >= hosts.length)
+    throw new InventoryError(`no hosts matched the subscripted pattern '${term}' (${hosts.length} hosts)`);
   return [hosts[i]];
 }
 
@@ -189,7 +204,11 @@ function applySubscript(hosts: InventoryHost[], sub: { start: number; end?: numb
 export function matchPattern(inv: Inventory, pattern: string): PatternMatch {
   const terms = splitPattern(pattern);
   const regular = terms.filter((t) => t[0] !== '&' && t[0] !== '!');
-  const ordered = [...(regular.length ? regular : ['all']), ...terms.filter((t) => t[0] === '&'), ...terms.filter((t) => t[0] === '!')];
+  const ordered = [
+    ...(regular.length ? regular : ['all']),
+    ...terms.filter((t) => t[0] === '&'),
+    ...terms.filter((t) => t[0] === '!'),
+  ];
   let selected: InventoryHost[] = [];
   const unmatched: string[] = [];
   const byName = indexOf(inv).byName;
@@ -227,9 +246,15 @@ function limitTerms(limit: string, cwd: string): string {
       try {
         text = readFileSync(resolve(cwd, t.slice(1)), 'utf8');
       } catch (e) {
-        throw new InventoryError(`--limit ${t}: cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new InventoryError(
+          `--limit ${t}: cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
       }
-      return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).join(',');
+      return text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(',');
     })
     .filter(Boolean)
     .join(',');
@@ -240,17 +265,30 @@ function limitTerms(limit: string, cwd: string): string {
  * takes `@file` with one host name per line), in the pattern's order (see matchPattern), with the
  * terms of both that matched nothing. Nothing matched → no hosts (the caller errors).
  */
-export function selectHostsReport(inv: Inventory, pattern: string, limit?: string, opts: { cwd?: string } = {}): PatternMatch {
+export function selectHostsReport(
+  inv: Inventory,
+  pattern: string,
+  limit?: string,
+  opts: { cwd?: string } = {},
+): PatternMatch {
   const main = matchPattern(inv, pattern);
   if (limit === undefined) return main;
   const terms = limitTerms(limit, opts.cwd ?? process.cwd());
   if (!terms) return { hosts: [], unmatched: main.unmatched };
   const sub = matchPattern(inv, terms);
   const allowed = new Set(sub.hosts.map((h) => h.name));
-  return { hosts: main.hosts.filter((h) => allowed.has(h.name)), unmatched: [...main.unmatched, ...sub.unmatched.filter((u) => !main.unmatched.includes(u))] };
+  return {
+    hosts: main.hosts.filter((h) => allowed.has(h.name)),
+    unmatched: [...main.unmatched, ...sub.unmatched.filter((u) => !main.unmatched.includes(u))],
+  };
 }
 
 /** selectHostsReport's hosts only. */
-export function selectHosts(inv: Inventory, pattern: string, limit?: string, opts: { cwd?: string } = {}): InventoryHost[] {
+export function selectHosts(
+  inv: Inventory,
+  pattern: string,
+  limit?: string,
+  opts: { cwd?: string } = {},
+): InventoryHost[] {
   return selectHostsReport(inv, pattern, limit, opts).hosts;
 }

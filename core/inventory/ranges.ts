@@ -32,12 +32,14 @@ export function expandRanges(pattern: string): string[] {
   const head = pattern.slice(0, open);
   const tail = pattern.slice(close + 1);
   const bounds = pattern.slice(open + 1, close).split(':');
-  if (bounds.length !== 2 && bounds.length !== 3) throw new Error(`host range [${bounds.join(':')}] must be begin:end or begin:end:step`);
+  if (bounds.length !== 2 && bounds.length !== 3)
+    throw new Error(`host range [${bounds.join(':')}] must be begin:end or begin:end:step`);
   const begin = bounds[0] || '0';
   const end = bounds[1];
   if (!end) throw new Error(`host range [${bounds.join(':')}] must specify an end value`);
   const stepText = bounds[2] ?? '1';
-  if (!/^[0-9]+$/.test(stepText) || Number(stepText) < 1) throw new Error(`host range step must be a positive integer, got '${stepText}'`);
+  if (!/^[0-9]+$/.test(stepText) || Number(stepText) < 1)
+    throw new Error(`host range step must be a positive integer, got '${stepText}'`);
   const step = Number(stepText);
   let items: string[];
   const bi = begin.length === 1 ? ASCII_LETTERS.indexOf(begin) : -1;
@@ -51,7 +53,8 @@ export function expandRanges(pattern: string): string[] {
       throw new Error(`host range [${bounds.join(':')}] must be numbers or single letters`);
     }
     const padded = begin.length > 1 && begin.startsWith('0');
-    if (padded && begin.length !== end.length) throw new Error(`host range [${begin}:${end}] must have begin and end of equal length when zero-padded`);
+    if (padded && begin.length !== end.length)
+      throw new Error(`host range [${begin}:${end}] must have begin and end of equal length when zero-padded`);
     const b = Number(begin);
     const e = Number(end);
     if (b > e) throw new Error(`host range [${begin}:${end}] must have begin <= end`);

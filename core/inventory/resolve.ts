@@ -2,7 +2,17 @@
 import { connectionFromVars } from './connection-vars.ts';
 import { markSecretVars } from './secret-vars.ts';
 import { splitPattern } from './patterns.ts';
-import { groupVars, InventoryError, mergeVars, originOf, type Inventory, type InventoryBuilder, type InventoryGroup, type InventoryHost, type Vars } from './model.ts';
+import {
+  groupVars,
+  InventoryError,
+  mergeVars,
+  originOf,
+  type Inventory,
+  type InventoryBuilder,
+  type InventoryGroup,
+  type InventoryHost,
+  type Vars,
+} from './model.ts';
 
 /** Ansible's merge order for groups: shallow first, then lower ansible_group_priority, then name. */
 export function compareGroups(a: InventoryGroup, b: InventoryGroup): number {
@@ -42,7 +52,8 @@ export function finishGroups(b: InventoryBuilder): void {
     const p = g.inventoryVars.ansible_group_priority;
     if (p === undefined) continue;
     const n = typeof p === 'string' && /^-?\d+$/.test(p.trim()) ? Number(p) : p;
-    if (typeof n !== 'number' || !Number.isInteger(n)) throw new InventoryError(`group ${g.name}: ansible_group_priority must be an integer, got ${JSON.stringify(p)}`);
+    if (typeof n !== 'number' || !Number.isInteger(n))
+      throw new InventoryError(`group ${g.name}: ansible_group_priority must be an integer, got ${JSON.stringify(p)}`);
     g.priority = n;
     // Ansible uses it to order groups and does not show it as a var.
     delete g.inventoryVars.ansible_group_priority;

@@ -15,10 +15,16 @@ function listedNames(owner: string, value: unknown, where: string): string[] {
       } catch {
         throw new InventoryError(`${owner}: ${SECRET_VARS}${where} is not a valid JSON list: ${text}`);
       }
-    } else list = text.split(',').map((s) => s.trim()).filter(Boolean);
+    } else
+      list = text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
   }
   if (!Array.isArray(list) || !list.every((n) => typeof n === 'string')) {
-    throw new InventoryError(`${owner}: ${SECRET_VARS}${where} must be a list of var names (or "a,b"), got ${JSON.stringify(value)}`);
+    throw new InventoryError(
+      `${owner}: ${SECRET_VARS}${where} must be a list of var names (or "a,b"), got ${JSON.stringify(value)}`,
+    );
   }
   return list;
 }
@@ -39,7 +45,9 @@ export function markSecretVars(owner: string, vars: Vars): void {
     if (typeof v !== 'string') {
       const set = originOf(vars, name);
       const setAt = set?.file ? `, set at ${set.file}${set.line ? `:${set.line}` : ''}` : '';
-      throw new InventoryError(`${owner}: ${SECRET_VARS} lists ${name}, which is a ${Array.isArray(v) ? 'list' : typeof v} (${SECRET_VARS} marks strings only)${setAt}`);
+      throw new InventoryError(
+        `${owner}: ${SECRET_VARS} lists ${name}, which is a ${Array.isArray(v) ? 'list' : typeof v} (${SECRET_VARS} marks strings only)${setAt}`,
+      );
     }
     putVar(vars, name, new Secret(v), originOf(vars, name));
   }

@@ -16,7 +16,17 @@ const IGNORED_FLAGS = new Set([...'AaCgKkntqTtvXxYy']);
 /** ssh flags whose argument changes nothing drover does: log file, escape char, forwardings, control socket. */
 const IGNORED_WITH_ARG = new Set([...'EeDLRS']);
 /** ssh flags with an argument that are ssh_config options. */
-const AS_OPTION: Record<string, string> = { J: 'ProxyJump', l: 'User', p: 'Port', i: 'IdentityFile', b: 'BindAddress', B: 'BindInterface', c: 'Ciphers', m: 'MACs', w: 'TunnelDevice' };
+const AS_OPTION: Record<string, string> = {
+  J: 'ProxyJump',
+  l: 'User',
+  p: 'Port',
+  i: 'IdentityFile',
+  b: 'BindAddress',
+  B: 'BindInterface',
+  c: 'Ciphers',
+  m: 'MACs',
+  w: 'TunnelDevice',
+};
 /** Flags with an argument ssh knows (ssh.c getopt string), for the error on the others. */
 const TAKES_ARG = new Set([...'bcDeEFiIJlLmoOpPQRSwWB']);
 
@@ -53,7 +63,8 @@ export function parseSshArgs(text: string, opts: { secret?: boolean } = {}): Ssh
   const out: SshArgs = { options: [] };
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
-    if (!w.startsWith('-') || w === '-') throw new Error(`${show(w)} is not an ssh option (a host or command here would change what ssh connects to)`);
+    if (!w.startsWith('-') || w === '-')
+      throw new Error(`${show(w)} is not an ssh option (a host or command here would change what ssh connects to)`);
     // getopt: flags cluster (`-tt`, `-Ao Key=V`); a flag taking an argument takes the rest of the word or the next one.
     for (let j = 1; j < w.length; j++) {
       const f = w[j];
@@ -62,18 +73,21 @@ export function parseSshArgs(text: string, opts: { secret?: boolean } = {}): Ssh
         continue;
       }
       if (IGNORED_FLAGS.has(f)) continue;
-      if (!TAKES_ARG.has(f)) throw new Error(`ssh option -${f} is not something drover does (it connects and runs its own shell)`);
+      if (!TAKES_ARG.has(f))
+        throw new Error(`ssh option -${f} is not something drover does (it connects and runs its own shell)`);
       let arg = w.slice(j + 1);
       if (arg === '') {
         if (i + 1 >= words.length) throw new Error(`ssh option -${f} needs an argument`);
         arg = words[++i];
       }
       // Each value becomes an ssh_config line, which ends at a line break: the rest would be dropped or read as another line.
-      if (/[\0\n\r]/.test(arg)) throw new Error(`ssh option -${f} ${show(arg)}: a value with a line break or NUL is no ssh option value`);
+      if (/[\0\n\r]/.test(arg))
+        throw new Error(`ssh option -${f} ${show(arg)}: a value with a line break or NUL is no ssh option value`);
       if (f === 'o') out.options.push(optionText(arg, show));
       else if (f === 'F') out.configFile = arg;
       else if (AS_OPTION[f]) out.options.push({ keyword: AS_OPTION[f], value: configArg(arg) });
-      else if (!IGNORED_WITH_ARG.has(f)) throw new Error(`ssh option -${f} ${opts.secret ? MASKED() : arg} is not something drover does`);
+      else if (!IGNORED_WITH_ARG.has(f))
+        throw new Error(`ssh option -${f} ${opts.secret ? MASKED() : arg} is not something drover does`);
       break;
     }
   }

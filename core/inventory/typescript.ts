@@ -5,7 +5,10 @@ import { InventoryBuilder, InventoryError } from './model.ts';
 import { expandHostEntry } from './ranges.ts';
 
 /** Imports `file` (bundled by esbuild, see core/ts-import.ts) and adds its default export. */
-export async function loadTsInventory(file: string, builder: InventoryBuilder = new InventoryBuilder()): Promise<InventoryBuilder> {
+export async function loadTsInventory(
+  file: string,
+  builder: InventoryBuilder = new InventoryBuilder(),
+): Promise<InventoryBuilder> {
   let mod: { default?: unknown };
   try {
     mod = await importTypeScript(file);
@@ -14,13 +17,20 @@ export async function loadTsInventory(file: string, builder: InventoryBuilder = 
   }
   const spec = mod.default;
   if (!isInventorySpec(spec)) {
-    throw new InventoryError('the default export must be an inventory({...}) spec (import { inventory } from "drover")', file);
+    throw new InventoryError(
+      'the default export must be an inventory({...}) spec (import { inventory } from "drover")',
+      file,
+    );
   }
   return addSpec(spec, file, builder);
 }
 
 /** Adds an inventory spec (the `all` group) to the builder; wrong shapes throw naming the group or host. */
-export function addSpec(spec: unknown, file: string, builder: InventoryBuilder = new InventoryBuilder()): InventoryBuilder {
+export function addSpec(
+  spec: unknown,
+  file: string,
+  builder: InventoryBuilder = new InventoryBuilder(),
+): InventoryBuilder {
   addGroup(builder, file, 'all', spec);
   return builder;
 }
@@ -36,7 +46,10 @@ function addGroup(b: InventoryBuilder, file: string, name: string, spec: unknown
   if (!isRecord(spec)) throw new InventoryError(`group ${name} must be an object with hosts, vars or children`, file);
   for (const key of Object.keys(spec)) {
     if (key !== 'hosts' && key !== 'vars' && key !== 'children') {
-      throw new InventoryError(`unexpected key '${key}' in group ${name}: only hosts, vars and children are allowed`, file);
+      throw new InventoryError(
+        `unexpected key '${key}' in group ${name}: only hosts, vars and children are allowed`,
+        file,
+      );
     }
   }
   if (spec.vars != null) {
@@ -45,10 +58,16 @@ function addGroup(b: InventoryBuilder, file: string, name: string, spec: unknown
   }
   const hosts = spec.hosts;
   if (hosts != null) {
-    const entries: [string, unknown][] = Array.isArray(hosts) ? hosts.map((h) => [String(h), null]) : isRecord(hosts) ? Object.entries(hosts) : [];
-    if (!Array.isArray(hosts) && !isRecord(hosts)) throw new InventoryError(`hosts of group ${name} must be an object or an array of names`, file);
+    const entries: [string, unknown][] = Array.isArray(hosts)
+      ? hosts.map((h) => [String(h), null])
+      : isRecord(hosts)
+        ? Object.entries(hosts)
+        : [];
+    if (!Array.isArray(hosts) && !isRecord(hosts))
+      throw new InventoryError(`hosts of group ${name} must be an object or an array of names`, file);
     for (const [entry, vars] of entries) {
-      if (vars !== null && vars !== undefined && !isRecord(vars)) throw new InventoryError(`host ${entry} in group ${name}: vars must be an object or null`, file);
+      if (vars !== null && vars !== undefined && !isRecord(vars))
+        throw new InventoryError(`host ${entry} in group ${name}: vars must be an object or null`, file);
       let expanded: ReturnType<typeof expandHostEntry>;
       try {
         expanded = expandHostEntry(entry);

@@ -9,17 +9,31 @@ import { keyLines, readYaml, toValue, type YamlSource } from './yaml-doc.ts';
  * `all`); a group has `hosts` (name → vars or null), `vars` and `children` (name → group or null).
  * Unlike Ansible, which only warns, unexpected keys and wrong shapes are errors with file:line.
  */
-export function parseYamlInventory(text: string, file: string, builder: InventoryBuilder = new InventoryBuilder()): InventoryBuilder {
+export function parseYamlInventory(
+  text: string,
+  file: string,
+  builder: InventoryBuilder = new InventoryBuilder(),
+): InventoryBuilder {
   const src = readYaml(text, file);
   const root = src.doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
     throw new InventoryError('empty YAML inventory (expected `all:` with hosts, vars or children)', file);
   }
-  if (!isMap(root)) throw new InventoryError('a YAML inventory must be a mapping of group names (start with `all:`)', file, src.lineOf(root));
+  if (!isMap(root))
+    throw new InventoryError(
+      'a YAML inventory must be a mapping of group names (start with `all:`)',
+      file,
+      src.lineOf(root),
+    );
   if (root.items.some((p) => keyOf(src, p.key) === 'plugin')) {
-    throw new InventoryError('this is an inventory plugin configuration (plugin:), which drover does not run', file, src.lineOf(root));
+    throw new InventoryError(
+      'this is an inventory plugin configuration (plugin:), which drover does not run',
+      file,
+      src.lineOf(root),
+    );
   }
-  for (const pair of root.items) parseGroup(src, builder, keyOf(src, pair.key, 'group name'), pair.value, src.lineOf(pair.key));
+  for (const pair of root.items)
+    parseGroup(src, builder, keyOf(src, pair.key, 'group name'), pair.value, src.lineOf(pair.key));
   return builder;
 }
 
@@ -34,7 +48,11 @@ function keyOf(src: YamlSource, key: unknown, what = 'key'): string {
   }
   if (typeof v !== 'string') {
     const written = isScalar(key) && typeof key.source === 'string' ? key.source : String(v);
-    throw new InventoryError(`${what} ${written} is read by YAML as the ${typeof v} ${String(v)}, not a name (Ansible refuses it too): quote it, '${written}'`, src.file, src.lineOf(key));
+    throw new InventoryError(
+      `${what} ${written} is read by YAML as the ${typeof v} ${String(v)}, not a name (Ansible refuses it too): quote it, '${written}'`,
+      src.file,
+      src.lineOf(key),
+    );
   }
   return v;
 }
@@ -43,14 +61,23 @@ function parseGroup(src: YamlSource, b: InventoryBuilder, name: string, node: un
   const { file } = src;
   b.group(name, { file, line });
   if (node === null || node === undefined || (isScalar(node) && node.value === null)) return;
-  if (!isMap(node)) throw new InventoryError(`group ${name} must be a mapping with hosts, vars or children`, file, src.lineOf(node) ?? line);
+  if (!isMap(node))
+    throw new InventoryError(
+      `group ${name} must be a mapping with hosts, vars or children`,
+      file,
+      src.lineOf(node) ?? line,
+    );
   for (const pair of (node as YAMLMap).items) {
     const section = keyOf(src, pair.key);
     const sectionLine = src.lineOf(pair.key);
     const value = pair.value;
     if (value === null || (isScalar(value) && value.value === null)) continue;
     if (section !== 'hosts' && section !== 'vars' && section !== 'children') {
-      throw new InventoryError(`unexpected key '${section}' in group ${name}: only hosts, vars and children are allowed`, file, sectionLine);
+      throw new InventoryError(
+        `unexpected key '${section}' in group ${name}: only hosts, vars and children are allowed`,
+        file,
+        sectionLine,
+      );
     }
     // Ansible accepts `hosts: name` (a single string) as `hosts: {name: null}`.
     if (isScalar(value) && typeof value.value === 'string' && section !== 'vars') {
@@ -63,12 +90,17 @@ function parseGroup(src: YamlSource, b: InventoryBuilder, name: string, node: un
       continue;
     }
     if (!isMap(value)) {
-      throw new InventoryError(`'${section}' of group ${name} must be a mapping`, file, src.lineOf(value) ?? sectionLine);
+      throw new InventoryError(
+        `'${section}' of group ${name} must be a mapping`,
+        file,
+        src.lineOf(value) ?? sectionLine,
+      );
     }
     if (section === 'vars') {
       // The whole mapping at once, so `<<: *anchor` merge keys are resolved.
       const lines = keyLines(src, value as YAMLMap);
-      for (const [k, v] of Object.entries(toValue(src, value) as Record<string, unknown>)) b.setGroupVar(name, k, v, { file, line: lines.get(k) });
+      for (const [k, v] of Object.entries(toValue(src, value) as Record<string, unknown>))
+        b.setGroupVar(name, k, v, { file, line: lines.get(k) });
       continue;
     }
     for (const item of (value as YAMLMap).items) {
@@ -82,7 +114,14 @@ function parseGroup(src: YamlSource, b: InventoryBuilder, name: string, node: un
   }
 }
 
-function addHostEntry(src: YamlSource, b: InventoryBuilder, group: string, entry: string, node: unknown, line: number | undefined): void {
+function addHostEntry(
+  src: YamlSource,
+  b: InventoryBuilder,
+  group: string,
+  entry: string,
+  node: unknown,
+  line: number | undefined,
+): void {
   const { file } = src;
   let expanded: ReturnType<typeof expandHostEntry>;
   try {
@@ -92,12 +131,18 @@ function addHostEntry(src: YamlSource, b: InventoryBuilder, group: string, entry
   }
   const value = toValue(src, node);
   if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
-    throw new InventoryError(`host ${entry} in group ${group}: expected a mapping of vars or nothing, got ${JSON.stringify(value)}`, file, line);
+    throw new InventoryError(
+      `host ${entry} in group ${group}: expected a mapping of vars or nothing, got ${JSON.stringify(value)}`,
+      file,
+      line,
+    );
   }
   const vars: Record<string, unknown> = {};
   const lines = isMap(node) ? keyLines(src, node) : new Map<string, number>();
-  for (const [k, v] of Object.entries((value as Record<string, unknown> | null) ?? {})) putVar(vars, k, v, { file, line: lines.get(k) ?? line });
+  for (const [k, v] of Object.entries((value as Record<string, unknown> | null) ?? {}))
+    putVar(vars, k, v, { file, line: lines.get(k) ?? line });
   // Per-var lines make a refused plain-text password point at its own line.
-  for (const k of Object.keys(vars)) refusePlaintextSecret(k, { file, line: lines.get(k) ?? line, label: `host ${entry}` });
+  for (const k of Object.keys(vars))
+    refusePlaintextSecret(k, { file, line: lines.get(k) ?? line, label: `host ${entry}` });
   for (const name of expanded.names) b.host(name, group, vars, { file, line }, expanded.port);
 }

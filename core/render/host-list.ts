@@ -14,7 +14,10 @@ function split(name: string): { prefix: string; n: number; digits: string; suffi
  * The names are for a terminal: each is made a safeLine first (a no-op for names an inventory accepts).
  */
 export function hostRanges(names: readonly string[]): string[] {
-  const groups = new Map<string, { prefix: string; suffix: string; width: number; nums: { n: number; digits: string }[] }>();
+  const groups = new Map<
+    string,
+    { prefix: string; suffix: string; width: number; nums: { n: number; digits: string }[] }
+  >();
   const plain: string[] = [];
   for (const name of new Set(names.map((n) => safeLine(n)))) {
     const s = split(name);
@@ -35,7 +38,10 @@ export function hostRanges(names: readonly string[]): string[] {
     for (let i = 0; i < nums.length; ) {
       let j = i;
       while (j + 1 < nums.length && nums[j + 1].n === nums[j].n + 1) j++;
-      const text = j === i ? `${g.prefix}${nums[i].digits}${g.suffix}` : `${g.prefix}[${nums[i].digits}-${nums[j].digits}]${g.suffix}`;
+      const text =
+        j === i
+          ? `${g.prefix}${nums[i].digits}${g.suffix}`
+          : `${g.prefix}[${nums[i].digits}-${nums[j].digits}]${g.suffix}`;
       out.push({ sort: `${g.prefix}\0${g.suffix}`, n: nums[i].n, text });
       i = j + 1;
     }

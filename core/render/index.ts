@@ -32,7 +32,9 @@ export async function createRenderer(o: RendererOptions): Promise<EventSink> {
     const { ListrRenderer } = await import('./listr.ts');
     return notThenable(grouped(new ListrRenderer({ write, diff: o.diff, verbose: o.verbose, rows: o.rows })));
   }
-  return notThenable(grouped(new PlainRenderer({ write, color: tty && !process.env.NO_COLOR, diff: o.diff, verbose: o.verbose })));
+  return notThenable(
+    grouped(new PlainRenderer({ write, color: tty && !process.env.NO_COLOR, diff: o.diff, verbose: o.verbose })),
+  );
 }
 
 /**
@@ -41,6 +43,9 @@ export async function createRenderer(o: RendererOptions): Promise<EventSink> {
  * `.emit`. The type rejects such a class at compile time (even a private `then`); the check names it at run time.
  */
 function notThenable<S extends EventSink & { then?: never }>(sink: S): S {
-  if (typeof (sink as { then?: unknown }).then === 'function') throw new TypeError(`${sink.constructor.name} has a method named then: it cannot be returned from an async function`);
+  if (typeof (sink as { then?: unknown }).then === 'function')
+    throw new TypeError(
+      `${sink.constructor.name} has a method named then: it cannot be returned from an async function`,
+    );
   return sink;
 }

@@ -69,7 +69,13 @@ export class ListrRenderer implements EventSink {
   emit(e: RunEvent): void {
     switch (e.kind) {
       case 'run-start':
-        this.queue(() => this.o.write(pc.bold(L(e.name)) + pc.dim(` · ${e.hosts.length} hosts${e.check ? ' · check mode: nothing will change' : ''}`) + '\n'));
+        this.queue(() =>
+          this.o.write(
+            pc.bold(L(e.name)) +
+              pc.dim(` · ${e.hosts.length} hosts${e.check ? ' · check mode: nothing will change' : ''}`) +
+              '\n',
+          ),
+        );
         break;
       case 'phase-start': {
         if (e.hosts.length > this.summaryAbove()) {
@@ -140,7 +146,15 @@ export class ListrRenderer implements EventSink {
           else if (e.status === 'changed') h.counts.changed++;
           else if (e.status === 'skipped') h.counts.skipped++;
           const mark =
-            e.status === 'changed' ? pc.yellow('changed') : e.status === 'ok' ? pc.green('✔') : e.status === 'skipped' ? pc.cyan('skipped') : e.status === 'interrupted' ? pc.yellow('interrupted') : pc.red('✖');
+            e.status === 'changed'
+              ? pc.yellow('changed')
+              : e.status === 'ok'
+                ? pc.green('✔')
+                : e.status === 'skipped'
+                  ? pc.cyan('skipped')
+                  : e.status === 'interrupted'
+                    ? pc.yellow('interrupted')
+                    : pc.red('✖');
           const message = e.status === 'ok' ? undefined : moduleMessage(e);
           h.last = `${mark} ${L(e.title)}${message ? ` — ${L(message.split('\n')[0].replace(/\r$/, ''))}` : ''}`;
           if (h.task) {
@@ -159,7 +173,8 @@ export class ListrRenderer implements EventSink {
         const h = this.hosts.get(e.host);
         if (!h) break;
         if (e.status === 'ok') h.done();
-        else h.done(new Error(h.failures.join('; ') || (e.status === 'interrupted' ? 'interrupted by Ctrl-C' : e.status)));
+        else
+          h.done(new Error(h.failures.join('; ') || (e.status === 'interrupted' ? 'interrupted by Ctrl-C' : e.status)));
         break;
       }
       case 'host-failed':
@@ -167,18 +182,22 @@ export class ListrRenderer implements EventSink {
         this.summarised.get(e.host)?.failure(e.host, e.message);
         const h = this.hosts.get(e.host);
         // listr2 prints this under the host's line, each line indented: a host's own lines stay inside it.
-        if (h) h.failures.push(`${e.kind === 'host-unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${safeBlock(e.message, '  ')}`);
+        if (h)
+          h.failures.push(`${e.kind === 'host-unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${safeBlock(e.message, '  ')}`);
         break;
       }
       case 'phase-diffs': {
         // A terminal shows a few host ranges per group; --json or plain output lists them all.
-        if (this.o.diff) this.queue(() => this.o.write(formatDiffGroups(e.groups, { color: true, maxRanges: 8 }) + '\n'));
+        if (this.o.diff)
+          this.queue(() => this.o.write(formatDiffGroups(e.groups, { color: true, maxRanges: 8 }) + '\n'));
         break;
       }
       case 'phase-end':
         break;
       case 'warning':
-        this.queue(() => this.o.write(pc.yellow(`${e.host ? L(e.host) + ': ' : ''}warning: ${safeBlock(e.message, '  ')}`) + '\n'));
+        this.queue(() =>
+          this.o.write(pc.yellow(`${e.host ? L(e.host) + ': ' : ''}warning: ${safeBlock(e.message, '  ')}`) + '\n'),
+        );
         break;
       case 'play-stopped':
         this.queue(() => this.o.write(pc.red(`PLAY STOPPED: ${safeBlock(e.reason, '  ')}`) + '\n'));
@@ -189,7 +208,12 @@ export class ListrRenderer implements EventSink {
         for (const s of this.summaries) s.end();
         this.queue(() =>
           this.o.write(
-            '\n' + pc.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + pc.dim(` ${(e.ms / 1000).toFixed(2)} s`) + '\n' + formatRecap(safeKeys(e.stats), { color: true, notStarted: e.notStarted?.map(L) }) + '\n',
+            '\n' +
+              pc.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) +
+              pc.dim(` ${(e.ms / 1000).toFixed(2)} s`) +
+              '\n' +
+              formatRecap(safeKeys(e.stats), { color: true, notStarted: e.notStarted?.map(L) }) +
+              '\n',
           ),
         );
         break;
@@ -200,12 +224,20 @@ export class ListrRenderer implements EventSink {
         this.queue(() => this.o.write(pc.bold(L(e.phase)) + pc.dim(` · rolling · ${L(describePlan(e))}`) + '\n'));
         break;
       case 'batch-start':
-        this.queue(() => this.o.write(pc.dim(`batch ${e.index}/${e.count} of ${L(e.phase)}: ${e.hosts.map(L).join(', ')}`) + '\n'));
+        this.queue(() =>
+          this.o.write(pc.dim(`batch ${e.index}/${e.count} of ${L(e.phase)}: ${e.hosts.map(L).join(', ')}`) + '\n'),
+        );
         break;
       case 'batch-end':
         break;
       case 'rolling-stopped':
-        this.queue(() => this.o.write(pc.red(`ROLLING STOPPED ${L(e.phase)}: no new batch${e.notStarted.length ? `; not started: ${e.notStarted.map(L).join(', ')}` : ''}`) + '\n'));
+        this.queue(() =>
+          this.o.write(
+            pc.red(
+              `ROLLING STOPPED ${L(e.phase)}: no new batch${e.notStarted.length ? `; not started: ${e.notStarted.map(L).join(', ')}` : ''}`,
+            ) + '\n',
+          ),
+        );
         break;
       case 'retry': {
         // On the host's line, like a module's progress: the attempt, why it failed, when the next one comes.
@@ -252,7 +284,9 @@ export class ListrRenderer implements EventSink {
         drawn = 0;
       };
       const draw = () => {
-        const lines = summary.frame(columns(), { spinner: SPINNER[tick++ % SPINNER.length] }).slice(0, Math.max(1, rows() - 1));
+        const lines = summary
+          .frame(columns(), { spinner: SPINNER[tick++ % SPINNER.length] })
+          .slice(0, Math.max(1, rows() - 1));
         const up = drawn ? `\u001b[${drawn}A\r\u001b[0J` : '';
         drawn = 0;
         own(up + lines.join('\n') + '\n');

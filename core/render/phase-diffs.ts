@@ -16,7 +16,14 @@ export class PhaseDiffs {
     const key = [e.title, e.callsite ?? '', e.detail ?? '', ...changes.flatMap((c) => [c.path, c.diff])].join('\0');
     const group = this.groups.get(key);
     if (group) group.hosts.push(e.host);
-    else this.groups.set(key, { title: e.title, ...(e.callsite && { callsite: e.callsite }), hosts: [e.host], changes, ...(e.detail && { detail: e.detail }) });
+    else
+      this.groups.set(key, {
+        title: e.title,
+        ...(e.callsite && { callsite: e.callsite }),
+        hosts: [e.host],
+        changes,
+        ...(e.detail && { detail: e.detail }),
+      });
   }
 
   /** The groups gathered since the last take; hosts (and groups, by their first host) in `order`, the phase's host list. */
@@ -27,7 +34,9 @@ export class PhaseDiffs {
     for (const g of groups) g.hosts.sort((a, b) => at(a) - at(b) || (a < b ? -1 : a > b ? 1 : 0));
     // Parallel hosts finish in any order: groups follow their first host in the phase's order (stable, so
     // one host's groups keep its module order), and the output is the same from run to run.
-    groups.sort((a, b) => at(a.hosts[0]) - at(b.hosts[0]) || (a.hosts[0] < b.hosts[0] ? -1 : a.hosts[0] > b.hosts[0] ? 1 : 0));
+    groups.sort(
+      (a, b) => at(a.hosts[0]) - at(b.hosts[0]) || (a.hosts[0] < b.hosts[0] ? -1 : a.hosts[0] > b.hosts[0] ? 1 : 0),
+    );
     this.groups.clear();
     return groups;
   }

@@ -30,7 +30,14 @@ export interface SummaryOptions {
  */
 export class PhaseSummary {
   private hosts = new Map<string, HostProgress>();
-  private counts: Record<HostState, number> = { waiting: 0, running: 0, ok: 0, failed: 0, unreachable: 0, interrupted: 0 };
+  private counts: Record<HostState, number> = {
+    waiting: 0,
+    running: 0,
+    ok: 0,
+    failed: 0,
+    unreachable: 0,
+    interrupted: 0,
+  };
   private changed = 0;
   /** Failed or unreachable hosts in the order they failed. */
   private lost: string[] = [];
@@ -68,7 +75,7 @@ export class PhaseSummary {
 
   moduleStart(host: string, title: string): void {
     const h = this.hosts.get(host);
-    if (!h || h.state !== 'waiting' && h.state !== 'running') return;
+    if (!h || (h.state !== 'waiting' && h.state !== 'running')) return;
     if (h.state === 'waiting') this.set(h, 'running');
     h.doing = title;
     h.since = this.now();
@@ -120,23 +127,33 @@ export class PhaseSummary {
     if (c.running) parts.push(`${c.running} running`);
     if (c.waiting) parts.push(pc.dim(`${c.waiting} waiting`));
     if (this.changed) parts.push(pc.yellow(`${this.changed} changed`));
-    const mark = this.finished ? (lostCount ? pc.red('✖') : c.interrupted ? pc.yellow('!') : pc.green('✔')) : pc.yellow(o.spinner ?? '…');
+    const mark = this.finished
+      ? lostCount
+        ? pc.red('✖')
+        : c.interrupted
+          ? pc.yellow('!')
+          : pc.green('✔')
+      : pc.yellow(o.spinner ?? '…');
     const lines = [`${mark} ${pc.bold(L(this.phase))}  ${parts.join(pc.dim(' · '))}  ${pc.dim(`${secs} s`)}`];
     const maxFailed = this.o.maxFailed ?? 5;
     for (const host of this.lost.slice(0, maxFailed)) {
       const h = this.hosts.get(host)!;
       // A TAB would count as one column in cut() but take up to eight: a space keeps the frame's width true.
       const [first, ...more] = safeLines(h.why ?? '').map((l) => l.replace(/\t/g, ' '));
-      lines.push(`  ${pc.red('✖')} ${L(host)}  ${pc.red(`${h.state === 'unreachable' ? 'UNREACHABLE' : 'FAILED'}${first ? `: ${first}` : ''}`)}`);
+      lines.push(
+        `  ${pc.red('✖')} ${L(host)}  ${pc.red(`${h.state === 'unreachable' ? 'UNREACHABLE' : 'FAILED'}${first ? `: ${first}` : ''}`)}`,
+      );
       // Once the phase is over the frame stays on screen: then it shows the error's tail (stderr) too.
       if (this.finished) for (const line of more.slice(-MESSAGE_LINES)) lines.push(`      ${line}`);
     }
-    if (this.lost.length > maxFailed) lines.push(pc.red(`  … and ${this.lost.length - maxFailed} more lost (the recap lists every host)`));
+    if (this.lost.length > maxFailed)
+      lines.push(pc.red(`  … and ${this.lost.length - maxFailed} more lost (the recap lists every host)`));
     if (!this.finished) {
       const now = this.now();
       const slow = this.slowest(this.o.maxSlow ?? 5);
       if (slow.length) lines.push(pc.dim(`  slowest running:`));
-      for (const [host, h] of slow) lines.push(`    ${L(host)}  ${pc.dim(`${((now - h.since) / 1000).toFixed(1)} s`)}  ${L(h.doing)}`);
+      for (const [host, h] of slow)
+        lines.push(`    ${L(host)}  ${pc.dim(`${((now - h.since) / 1000).toFixed(1)} s`)}  ${L(h.doing)}`);
     }
     return lines.map((l) => cut(l, columns));
   }

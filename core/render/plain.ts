@@ -35,7 +35,11 @@ export class PlainRenderer implements EventSink {
     const B = (text: string) => safeBlock(text, '  ');
     switch (e.kind) {
       case 'run-start':
-        this.line(c.bold(`PLAY ${L(e.name)} [${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}]${e.check ? ' (check mode: nothing will change)' : ''}`));
+        this.line(
+          c.bold(
+            `PLAY ${L(e.name)} [${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}]${e.check ? ' (check mode: nothing will change)' : ''}`,
+          ),
+        );
         break;
       case 'phase-start':
         this.line(c.bold(`PHASE ${L(e.phase)}`) + c.dim(` [${e.hosts.map(L).join(', ')}]`));
@@ -77,7 +81,10 @@ export class PlainRenderer implements EventSink {
         this.line(c.red(`PLAY STOPPED: ${B(e.reason)}`));
         break;
       case 'recap':
-        this.line(c.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) + c.dim(` ${(e.ms / 1000).toFixed(2)} s`));
+        this.line(
+          c.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) +
+            c.dim(` ${(e.ms / 1000).toFixed(2)} s`),
+        );
         this.line(formatRecap(safeKeys(e.stats), { color: this.o.color, notStarted: e.notStarted?.map(L) }));
         break;
       case 'phase-skipped':
@@ -92,7 +99,11 @@ export class PlainRenderer implements EventSink {
       case 'batch-end':
         break;
       case 'rolling-stopped':
-        this.line(c.red(`ROLLING STOPPED ${L(e.phase)}: no new batch${e.notStarted.length ? `; not started: ${e.notStarted.map(L).join(', ')}` : ''}`));
+        this.line(
+          c.red(
+            `ROLLING STOPPED ${L(e.phase)}: no new batch${e.notStarted.length ? `; not started: ${e.notStarted.map(L).join(', ')}` : ''}`,
+          ),
+        );
         break;
       case 'retry': {
         const text = describeAttempt(e);

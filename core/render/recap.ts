@@ -98,7 +98,10 @@ export class StatsCollector implements EventSink {
  * a run without one prints what it always did); a host that a stopped rolling phase never started
  * (`notStarted`) ends with `not started`.
  */
-export function formatRecap(stats: Record<string, HostStats>, options: { color?: boolean; notStarted?: readonly string[] } = {}): string {
+export function formatRecap(
+  stats: Record<string, HostStats>,
+  options: { color?: boolean; notStarted?: readonly string[] } = {},
+): string {
   const c = options.color ? pc : { green: id, yellow: id, red: id, cyan: id, bold: id, dim: id };
   const names = Object.keys(stats);
   const width = Math.max(0, ...names.map((n) => n.length));
@@ -106,7 +109,8 @@ export function formatRecap(stats: Record<string, HostStats>, options: { color?:
   const lines = names.map((name) => {
     const s = stats[name];
     const colour = s.unreachable ? c.red : s.failed ? c.red : s.changed ? c.yellow : c.green;
-    const field = (label: string, n: number, paint: (x: string) => string) => (n ? paint(`${label}=${n}`) : `${label}=${n}`);
+    const field = (label: string, n: number, paint: (x: string) => string) =>
+      n ? paint(`${label}=${n}`) : `${label}=${n}`;
     return [
       colour(name.padEnd(width)),
       ':',

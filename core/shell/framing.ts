@@ -91,7 +91,8 @@ export interface FrameOptions {
 
 /** The sh text that runs `command` as described above. */
 export function frameCommand(command: string, nonce: string, o: FrameOptions): string {
-  if (command.includes('\0') || o.definitions?.includes('\0')) throw new Error('a shell command cannot contain a NUL byte');
+  if (command.includes('\0') || o.definitions?.includes('\0'))
+    throw new Error('a shell command cannot contain a NUL byte');
   const tag = endTag(nonce);
   const f = `"$${DIR_VAR}/${o.seq}`;
   const out = `${f}.o"`;
@@ -112,9 +113,11 @@ export function frameCommand(command: string, nonce: string, o: FrameOptions): s
     );
   }
   const run = `( eval ${quote(command)} )`;
-  if (o.stdin !== undefined && o.streamSize !== undefined) throw new Error('frameCommand: stdin and streamSize exclude each other');
+  if (o.stdin !== undefined && o.streamSize !== undefined)
+    throw new Error('frameCommand: stdin and streamSize exclude each other');
   if (o.streamSize !== undefined) {
-    if (!Number.isSafeInteger(o.streamSize) || o.streamSize < 0) throw new Error(`frameCommand: bad streamSize ${o.streamSize}`);
+    if (!Number.isSafeInteger(o.streamSize) || o.streamSize < 0)
+      throw new Error(`frameCommand: bad streamSize ${o.streamSize}`);
     // `r` is printed only after the shell has read this whole line (it is executing it), and drover sends
     // the payload only after seeing it: so the payload is not in the shell's own read buffer (dash reads
     // ahead in blocks) and `head -c` gets all of it. `head -c N` reads exactly N bytes (or up to EOF: a cut
@@ -130,9 +133,14 @@ export function frameCommand(command: string, nonce: string, o: FrameOptions): s
   } else if (o.stdin === undefined) {
     parts.push(`${run} </dev/null >${out} ${o.live ? `2>>${err}` : errRedir}; drover_s=$?`);
   } else {
-    parts.push(`base64 -d <<'DROVER_IN_${nonce}' 2>/dev/null | ${run} >${out} ${o.live ? `2>>${err}` : errRedir}; drover_s=$?`);
+    parts.push(
+      `base64 -d <<'DROVER_IN_${nonce}' 2>/dev/null | ${run} >${out} ${o.live ? `2>>${err}` : errRedir}; drover_s=$?`,
+    );
   }
-  if (o.live) parts.push(`kill -9 $drover_t1 $drover_t2 2>/dev/null; wait $drover_t1 $drover_t2 2>/dev/null; printf '%s l\\n' ${tag} >&2`);
+  if (o.live)
+    parts.push(
+      `kill -9 $drover_t1 $drover_t2 2>/dev/null; wait $drover_t1 $drover_t2 2>/dev/null; printf '%s l\\n' ${tag} >&2`,
+    );
   const mid = `${f}.m"`;
   parts.push(
     // The middle marker goes to a file of its own: then one `cat` copies stdout, marker and stderr (one
@@ -168,7 +176,10 @@ export class MarkerScanner {
   rest: Buffer = Buffer.alloc(0);
 
   /** @param maxArg longest marker argument expected: a longer unfinished line is a broken protocol */
-  constructor(prefix: string, private readonly maxArg = 64) {
+  constructor(
+    prefix: string,
+    private readonly maxArg = 64,
+  ) {
     this.tag = Buffer.from(prefix);
   }
 
@@ -185,7 +196,8 @@ export class MarkerScanner {
     const nl = buf.indexOf(0x0a, at + this.tag.length);
     if (nl < 0) {
       // The marker has started but its line is incomplete: keep it until the newline arrives.
-      if (buf.length - at > this.tag.length + this.maxArg) throw new Error('malformed end marker from the remote shell: no end of line');
+      if (buf.length - at > this.tag.length + this.maxArg)
+        throw new Error('malformed end marker from the remote shell: no end of line');
       this.held = Buffer.from(buf.subarray(at));
       return buf.subarray(0, at);
     }
@@ -232,12 +244,18 @@ export class LiveErrReader {
     if (!this.begin.done) {
       other = this.begin.feed(chunk);
       if (!this.begin.done) return { live: none, other };
-      if (this.begin.arg !== 'b') throw new Error(`broken frame from the remote shell: marker ${JSON.stringify(this.begin.arg)} where "b" was due on stderr`);
+      if (this.begin.arg !== 'b')
+        throw new Error(
+          `broken frame from the remote shell: marker ${JSON.stringify(this.begin.arg)} where "b" was due on stderr`,
+        );
       chunk = this.begin.rest;
     }
     const live = this.end.feed(chunk);
     if (!this.end.done) return { live, other };
-    if (this.end.arg !== 'l') throw new Error(`broken frame from the remote shell: marker ${JSON.stringify(this.end.arg)} where "l" was due on stderr`);
+    if (this.end.arg !== 'l')
+      throw new Error(
+        `broken frame from the remote shell: marker ${JSON.stringify(this.end.arg)} where "l" was due on stderr`,
+      );
     return { live, other: other.length ? Buffer.concat([other, this.end.rest]) : this.end.rest };
   }
 }
@@ -285,7 +303,8 @@ export class FrameReader {
       if (!sc.done) break;
       if (this.phase === 0 && sc.arg === 'r') {
         // The host reads the streamed payload now; the frame itself follows.
-        if (!this.onReady) throw new Error('broken frame from the remote shell: a payload request nobody sent a payload for');
+        if (!this.onReady)
+          throw new Error('broken frame from the remote shell: a payload request nobody sent a payload for');
         const ready = this.onReady;
         this.onReady = undefined;
         ready();
@@ -307,12 +326,15 @@ export class FrameReader {
     const expected = ['s', 'o', 'e'][phase];
     if (phase === 0 && arg === 's') return;
     const m = /^([soe]) (\S+)$/.exec(arg);
-    if (!m || m[1] !== expected) throw new Error(`broken frame from the remote shell: marker ${JSON.stringify(arg)} where "${expected}" was due`);
+    if (!m || m[1] !== expected)
+      throw new Error(`broken frame from the remote shell: marker ${JSON.stringify(arg)} where "${expected}" was due`);
     if (phase === 1) {
-      if (!/^\d{1,3}$/.test(m[2])) throw new Error(`malformed end marker from the remote shell: exit code ${JSON.stringify(m[2])}`);
+      if (!/^\d{1,3}$/.test(m[2]))
+        throw new Error(`malformed end marker from the remote shell: exit code ${JSON.stringify(m[2])}`);
       this.code = Number(m[2]);
     } else {
-      if (!['ok', 'full', 'nofile', 'unreadable'].includes(m[2])) throw new Error(`malformed end marker from the remote shell: state ${JSON.stringify(m[2])}`);
+      if (!['ok', 'full', 'nofile', 'unreadable'].includes(m[2]))
+        throw new Error(`malformed end marker from the remote shell: state ${JSON.stringify(m[2])}`);
       this.state = m[2] as OutputState;
     }
   }
@@ -328,7 +350,12 @@ export class FrameReader {
 
   result(): FrameResult {
     if (!this.complete) throw new Error('FrameReader.result() before the frame was complete');
-    return { code: this.code, stdout: Buffer.concat(this.chunks.stdout), stderr: Buffer.concat(this.chunks.stderr), state: this.state };
+    return {
+      code: this.code,
+      stdout: Buffer.concat(this.chunks.stdout),
+      stderr: Buffer.concat(this.chunks.stderr),
+      state: this.state,
+    };
   }
 }
 

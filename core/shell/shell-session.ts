@@ -5,7 +5,17 @@ import { redact, type Secret } from '../secret.ts';
 import { isStreamedStdin, type RawResult, type CommandOptions, type StreamedStdin } from '../transport/transport.ts';
 import { quote } from '../sh.ts';
 import { bufferSource, pumpStdin, STREAM_MIN_BYTES } from './stdin-stream.ts';
-import { endTag, FrameReader, frameCommand, initScript, LiveErrReader, MarkerScanner, newNonce, parseInit, type FrameResult } from './framing.ts';
+import {
+  endTag,
+  FrameReader,
+  frameCommand,
+  initScript,
+  LiveErrReader,
+  MarkerScanner,
+  newNonce,
+  parseInit,
+  type FrameResult,
+} from './framing.ts';
 
 type StreamName = 'stdout' | 'stderr';
 
@@ -58,7 +68,16 @@ export class ShellSession {
   private closing = false;
   /** Bytes after the ready token on one stream while the other's is still awaited: replayed once both came. */
   private carry: Record<StreamName, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
-  private starting?: { opts: ReadyOptions; out: Buffer; err: Buffer; seenOut: boolean; seenErr: boolean; prompts: number; resolve(): void; reject(e: unknown): void };
+  private starting?: {
+    opts: ReadyOptions;
+    out: Buffer;
+    err: Buffer;
+    seenOut: boolean;
+    seenErr: boolean;
+    prompts: number;
+    resolve(): void;
+    reject(e: unknown): void;
+  };
   /** Stderr seen before the shell was ready: the reason when sudo or the login shell fails. */
   private startErr = '';
   /** Shell functions defined in this shell so far: name -> definition. */
@@ -109,7 +128,8 @@ export class ShellSession {
     return new Promise<void>((resolve, reject) => {
       if (this.dead) return reject(this.dead);
       const timer = setTimeout(
-        () => this.fail(this.lostError(`the shell did not start within ${Number((opts.timeoutMs / 1000).toFixed(1))} s`)),
+        () =>
+          this.fail(this.lostError(`the shell did not start within ${Number((opts.timeoutMs / 1000).toFixed(1))} s`)),
         opts.timeoutMs,
       );
       const done = (e?: unknown) => {
@@ -181,13 +201,27 @@ export class ShellSession {
     const sweep = u.now || u.commands >= SWEEP_COMMANDS || u.bytes >= SWEEP_BYTES;
     if (sweep) this.unswept = { commands: 0, bytes: 0, now: false };
     const input = options.stdin;
-    const stream: StreamedStdin | undefined = isStreamedStdin(input) ? input : input && input.length > STREAM_MIN_BYTES ? bufferSource(input) : undefined;
+    const stream: StreamedStdin | undefined = isStreamedStdin(input)
+      ? input
+      : input && input.length > STREAM_MIN_BYTES
+        ? bufferSource(input)
+        : undefined;
     const inline = stream ? undefined : (input as Buffer | undefined);
-    const text = frameCommand(script, nonce, { seq: ++this.seq, stdin: inline, streamSize: stream?.size, definitions: defs, live: Boolean(options.onOutput), sweep });
+    const text = frameCommand(script, nonce, {
+      seq: ++this.seq,
+      stdin: inline,
+      streamSize: stream?.size,
+      definitions: defs,
+      live: Boolean(options.onOutput),
+      sweep,
+    });
     this.diag = '';
     return new Promise<RawResult>((resolve, reject) => {
       const running: Running = {
-        reader: new FrameReader(nonce, stream ? () => ((running.readyCame = true), void this.pump(running, stream)) : undefined),
+        reader: new FrameReader(
+          nonce,
+          stream ? () => ((running.readyCame = true), void this.pump(running, stream)) : undefined,
+        ),
         expectsReady: Boolean(stream),
         onOutput: options.onOutput,
         errReader: options.onOutput ? new LiveErrReader(nonce) : undefined,
@@ -265,14 +299,18 @@ export class ShellSession {
     u.bytes += f.stdout.length + f.stderr.length;
     if (r.expectsReady && !r.readyCame) r.inputError ??= 'the host did not ask for it: no `head -c` there?';
     if (r.inputError) {
-      const ran = r.expectsReady && !r.readyCame ? 'the command did not run' : `the command ran with exit code ${f.code}`;
+      const ran =
+        r.expectsReady && !r.readyCame ? 'the command did not run' : `the command ran with exit code ${f.code}`;
       return r.reject(new Error(`${this.where}: the command's input was not sent whole (${r.inputError}); ${ran}`));
     }
     if (f.state === 'ok') {
       // Live output is a prefix of the result (tail was stopped before the frame): hand out what it missed,
       // so a progress view sees every line exactly once.
       if (r.onOutput) {
-        for (const [stream, bytes] of [['stdout', f.stdout], ['stderr', f.stderr]] as const) {
+        for (const [stream, bytes] of [
+          ['stdout', f.stdout],
+          ['stderr', f.stderr],
+        ] as const) {
           if (bytes.length > r.streamed[stream]) this.live(r, bytes.subarray(r.streamed[stream]), stream);
         }
       }
@@ -311,7 +349,9 @@ export class ShellSession {
     }
     if (answer.status !== 0 || !answer.dir.startsWith('/')) {
       this.startErr = this.diag;
-      return this.fail(this.lostError('cannot create a private directory for command output (tried /dev/shm, $TMPDIR, /tmp)'));
+      return this.fail(
+        this.lostError('cannot create a private directory for command output (tried /dev/shm, $TMPDIR, /tmp)'),
+      );
     }
     this.outputDir = answer.dir;
     this.diag = '';
@@ -359,7 +399,9 @@ export class ShellSession {
     if (prompts === s.prompts) return;
     s.prompts = prompts;
     if (!s.opts.password) {
-      return this.fail(new UnreachableError(this.host, `${this.where}: sudo asks for a password but no become password was given`));
+      return this.fail(
+        new UnreachableError(this.host, `${this.where}: sudo asks for a password but no become password was given`),
+      );
     }
     if (prompts > 1) {
       return this.fail(new UnreachableError(this.host, `${this.where}: sudo rejected the become password`));

@@ -28,7 +28,11 @@ export function bufferSource(b: Buffer): StreamedStdin {
  * (the run rejects, and a file write's own size and sha256 checks refuse the bytes on the host).
  * `gone()` says the shell is lost: sending stops.
  */
-export async function pumpStdin(stdin: Writable, input: StreamedStdin, gone: () => boolean): Promise<string | undefined> {
+export async function pumpStdin(
+  stdin: Writable,
+  input: StreamedStdin,
+  gone: () => boolean,
+): Promise<string | undefined> {
   let left = input.size;
   let problem: string | undefined;
   const send = async (chunk: Uint8Array): Promise<void> => {

@@ -7,7 +7,14 @@ import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { HostKeyError, UnreachableError } from '../errors.ts';
 import type { ConnectionSpec, HostKeyPolicy } from '../transport/transport.ts';
-import { connectHop, describeHop, eventOrTimeout, hopPolicy, type HopConnection, type Ssh2Channel } from './ssh-client.ts';
+import {
+  connectHop,
+  describeHop,
+  eventOrTimeout,
+  hopPolicy,
+  type HopConnection,
+  type Ssh2Channel,
+} from './ssh-client.ts';
 
 export interface OpenHop {
   hop: HopConnection;
@@ -33,10 +40,16 @@ export function openJumpCount(): number {
 /** Re-raises a jump host's failure for host `name` (the shared connection's error names the jump host). */
 function forHost(name: string, where: string, e: unknown): UnreachableError {
   const msg = `cannot connect to ${where}: ${(e as Error).message}`;
-  return e instanceof HostKeyError ? new HostKeyError(name, msg, { cause: e }) : new UnreachableError(name, msg, { cause: e });
+  return e instanceof HostKeyError
+    ? new HostKeyError(name, msg, { cause: e })
+    : new UnreachableError(name, msg, { cause: e });
 }
 
-async function acquireJump(jump: ConnectionSpec, policy: HostKeyPolicy, graceMs: number): Promise<{ open: OpenHop; release(): Promise<void> }> {
+async function acquireJump(
+  jump: ConnectionSpec,
+  policy: HostKeyPolicy,
+  graceMs: number,
+): Promise<{ open: OpenHop; release(): Promise<void> }> {
   // What the connection is, not where it was configured: the same jump host named by two config lines is one connection.
   const key = JSON.stringify([jump, hopPolicy(jump, policy)], (k, v: unknown) => (k === 'at' ? undefined : v));
   let entry = jumps.get(key);
@@ -58,7 +71,10 @@ async function acquireJump(jump: ConnectionSpec, policy: HostKeyPolicy, graceMs:
     (releasing ??= (async () => {
       if (--mine.refs > 0) return;
       if (jumps.get(key) === mine) jumps.delete(key);
-      await mine.opening.then((o) => o.release(), () => undefined);
+      await mine.opening.then(
+        (o) => o.release(),
+        () => undefined,
+      );
     })());
   try {
     return { open: await mine.opening, release };
@@ -104,7 +120,13 @@ function proxyCommand(command: string) {
   stream.on('close', kill);
   const describe = async (): Promise<string> => {
     if (child.exitCode === null && child.signalCode === null) await eventOrTimeout(child, 'exit', 1000);
-    const how = spawnError ? `could not start: ${spawnError.message}` : child.exitCode !== null ? `exited with code ${child.exitCode}` : child.signalCode ? `killed by ${child.signalCode}` : 'still running';
+    const how = spawnError
+      ? `could not start: ${spawnError.message}`
+      : child.exitCode !== null
+        ? `exited with code ${child.exitCode}`
+        : child.signalCode
+          ? `killed by ${child.signalCode}`
+          : 'still running';
     const tail = stderr.trim().split('\n').slice(-5).join('\n');
     return `${how}${tail ? `; stderr: ${tail}` : ''}`;
   };
@@ -115,7 +137,12 @@ function proxyCommand(command: string) {
  * The authenticated connection to `spec` however it is reached. Failures are UnreachableErrors naming
  * `name` (HostKeyError for host keys, the jump host's included).
  */
-export async function openHop(spec: ConnectionSpec, policy: HostKeyPolicy, name: string, graceMs: number): Promise<OpenHop> {
+export async function openHop(
+  spec: ConnectionSpec,
+  policy: HostKeyPolicy,
+  name: string,
+  graceMs: number,
+): Promise<OpenHop> {
   const via = spec.via;
   if (!via) {
     const hop = await connectHop(spec, policy, name, undefined, graceMs);
@@ -130,7 +157,9 @@ export async function openHop(spec: ConnectionSpec, policy: HostKeyPolicy, name:
     } catch (e) {
       pc.kill();
       if (e instanceof HostKeyError) throw e;
-      throw new UnreachableError(name, `${(e as Error).message}; ProxyCommand (${via.at}) ${await pc.describe()}`, { cause: e });
+      throw new UnreachableError(name, `${(e as Error).message}; ProxyCommand (${via.at}) ${await pc.describe()}`, {
+        cause: e,
+      });
     }
     return {
       hop,
@@ -153,7 +182,11 @@ export async function openHop(spec: ConnectionSpec, policy: HostKeyPolicy, name:
     channel = await forward(jump.open.hop, spec.address, spec.port, spec.connectTimeout * 1000);
   } catch (e) {
     void jump.release();
-    throw new UnreachableError(name, `cannot connect to ${where}: jump host ${jumpWhere} could not open a channel to ${spec.address}:${spec.port}: ${(e as Error).message}`, { cause: e });
+    throw new UnreachableError(
+      name,
+      `cannot connect to ${where}: jump host ${jumpWhere} could not open a channel to ${spec.address}:${spec.port}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   let hop: HopConnection;
   try {
@@ -168,6 +201,7 @@ export async function openHop(spec: ConnectionSpec, policy: HostKeyPolicy, name:
     hop,
     // Every caller waits for the whole way down to close (a session's failure and close() both call it).
     release: () => (releasing ??= hop.shutdown().then(() => jump.release())),
-    carrierLost: () => (jump.open.hop.closed() ? `jump host ${jumpWhere} ${jump.open.hop.lost()}` : jump.open.carrierLost()),
+    carrierLost: () =>
+      jump.open.hop.closed() ? `jump host ${jumpWhere} ${jump.open.hop.lost()}` : jump.open.carrierLost(),
   };
 }

@@ -66,7 +66,10 @@ export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 'i');
 }
 
@@ -213,7 +216,10 @@ const fileLocks = new Map<string, Promise<unknown>>();
 function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const prev = fileLocks.get(file) ?? Promise.resolve();
   const next = prev.then(fn, fn);
-  fileLocks.set(file, next.catch(() => undefined));
+  fileLocks.set(
+    file,
+    next.catch(() => undefined),
+  );
   return next;
 }
 
@@ -236,7 +242,10 @@ async function assertRecordable(file: string): Promise<void> {
     if (e.code === 'ENOENT') return undefined;
     throw e;
   });
-  if (st && !st.isFile()) throw new Error(`${file} is not a regular file: keys cannot be recorded there (a known_hosts file like /dev/null keeps nothing)`);
+  if (st && !st.isFile())
+    throw new Error(
+      `${file} is not a regular file: keys cannot be recorded there (a known_hosts file like /dev/null keeps nothing)`,
+    );
 }
 
 /** Writes via a temp file in the same directory + rename: readers never see half a file. */
@@ -261,11 +270,17 @@ export function appendKnownHost(file: string, host: string, port: number, key: B
  * Replaces every entry naming host:port (plain or hashed) with `keyLines` ("ssh-ed25519 AAAA... [comment]").
  * Used when a step gives a host new SSH keys on purpose (gnt-node add).
  */
-export async function replaceKnownHostKeys(file: string, host: string, port: number, keyLines: readonly string[]): Promise<void> {
+export async function replaceKnownHostKeys(
+  file: string,
+  host: string,
+  port: number,
+  keyLines: readonly string[],
+): Promise<void> {
   const added = keyLines.map((l) => {
     const [type, b64] = l.trim().split(/\s+/);
     const key = Buffer.from(b64 ?? '', 'base64');
-    if (!type || !keyBlobType(key) || keyBlobType(key) !== type) throw new Error(`not an OpenSSH public key line: ${JSON.stringify(l)}`);
+    if (!type || !keyBlobType(key) || keyBlobType(key) !== type)
+      throw new Error(`not an OpenSSH public key line: ${JSON.stringify(l)}`);
     return `${knownHostName(host, port)} ${type} ${b64}`;
   });
   return withFileLock(file, async () => {

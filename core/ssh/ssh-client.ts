@@ -8,7 +8,14 @@ import pLimit from 'p-limit';
 import type { Duplex } from 'node:stream';
 import { HostKeyError, UnreachableError } from '../errors.ts';
 import type { ConnectionSpec, HostKeyPolicy } from '../transport/transport.ts';
-import { appendKnownHost, fingerprint, hostKeyAlgorithms, keyBlobType, loadKnownHosts, verifyHostKey } from './known-hosts.ts';
+import {
+  appendKnownHost,
+  fingerprint,
+  hostKeyAlgorithms,
+  keyBlobType,
+  loadKnownHosts,
+  verifyHostKey,
+} from './known-hosts.ts';
 import { parsedFileCache } from './parsed-file.ts';
 
 /** The parts of ssh2's Client and channel drover uses (ssh2 ships no types here). */
@@ -18,7 +25,13 @@ export interface Ssh2Client {
   once(event: 'close' | 'ready', fn: () => void): unknown;
   connect(cfg: Record<string, unknown>): unknown;
   exec(cmd: string, cb: (err: Error | undefined, ch: Ssh2Channel) => void): boolean;
-  forwardOut(srcIP: string, srcPort: number, dstIP: string, dstPort: number, cb: (err: Error | undefined, ch: Ssh2Channel) => void): boolean;
+  forwardOut(
+    srcIP: string,
+    srcPort: number,
+    dstIP: string,
+    dstPort: number,
+    cb: (err: Error | undefined, ch: Ssh2Channel) => void,
+  ): boolean;
   end(): unknown;
   /** ssh2's own destroy() does nothing once end() was called (the socket is no longer writable). */
   _sock?: { destroy(): void; destroyed?: boolean };
@@ -29,9 +42,14 @@ export interface Ssh2Channel extends Duplex {
 }
 
 // ssh2 (node-ssh's engine) has no type declarations installed: declare what is used.
-const ssh2 = createRequire(import.meta.url)('ssh2') as { Client: new () => Ssh2Client; utils: { parseKey(key: Buffer): unknown } };
+const ssh2 = createRequire(import.meta.url)('ssh2') as {
+  Client: new () => Ssh2Client;
+  utils: { parseKey(key: Buffer): unknown };
+};
 
-type AuthMethod = { type: 'publickey'; username: string; key: unknown } | { type: 'agent'; username: string; agent: string };
+type AuthMethod =
+  | { type: 'publickey'; username: string; key: unknown }
+  | { type: 'agent'; username: string; agent: string };
 
 /** Each key file is parsed once per run (ssh2 takes the parsed key as it is), not once per host. */
 const parsedKey = parsedFileCache((data) => ssh2.utils.parseKey(data));
@@ -63,7 +81,13 @@ async function authMethods(spec: ConnectionSpec): Promise<{ methods: AuthMethod[
   return { methods, tried };
 }
 
-function connectError(name: string, where: string, spec: ConnectionSpec, e: Error & { level?: string; code?: string }, tried: string[]): UnreachableError {
+function connectError(
+  name: string,
+  where: string,
+  spec: ConnectionSpec,
+  e: Error & { level?: string; code?: string },
+  tried: string[],
+): UnreachableError {
   if (e instanceof UnreachableError) return e;
   const reason =
     e.level === 'client-authentication'
@@ -89,7 +113,10 @@ export function describeHop(spec: ConnectionSpec): string {
 
 /** The known_hosts files and accept-new rule for one hop: its ssh_config's UserKnownHostsFile / StrictHostKeyChecking, else the run's. */
 export function hopPolicy(spec: ConnectionSpec, policy: HostKeyPolicy): HostKeyPolicy {
-  return { knownHostsFiles: spec.knownHostsFiles ?? policy.knownHostsFiles, acceptNew: policy.acceptNew || Boolean(spec.acceptNewHostKeys) };
+  return {
+    knownHostsFiles: spec.knownHostsFiles ?? policy.knownHostsFiles,
+    acceptNew: policy.acceptNew || Boolean(spec.acceptNewHostKeys),
+  };
 }
 
 export interface HopConnection {
@@ -103,7 +130,11 @@ export interface HopConnection {
 }
 
 /** Resolves when `event` fires or after `ms`, whichever comes first; leaves no timer behind. */
-export function eventOrTimeout(emitter: { once(event: string, fn: () => void): unknown }, event: string, ms: number): Promise<void> {
+export function eventOrTimeout(
+  emitter: { once(event: string, fn: () => void): unknown },
+  event: string,
+  ms: number,
+): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     emitter.once(event, () => {
@@ -117,7 +148,13 @@ export function eventOrTimeout(emitter: { once(event: string, fn: () => void): u
  * Connects and authenticates to one hop. Any failure is an UnreachableError naming `name` and the hop
  * (a HostKeyError for key problems); `sock` is closed on failure.
  */
-export function connectHop(spec: ConnectionSpec, basePolicy: HostKeyPolicy, name: string, sock: Duplex | undefined, graceMs: number): Promise<HopConnection> {
+export function connectHop(
+  spec: ConnectionSpec,
+  basePolicy: HostKeyPolicy,
+  name: string,
+  sock: Duplex | undefined,
+  graceMs: number,
+): Promise<HopConnection> {
   // The connect timeout starts when the handshake does, not while it waits for a slot.
   return handshakeSlots(() => connectHopNow(spec, basePolicy, name, sock, graceMs));
 }
@@ -134,18 +171,29 @@ export const MAX_HANDSHAKES = (() => {
 })();
 const handshakeSlots = pLimit(MAX_HANDSHAKES);
 
-async function connectHopNow(spec: ConnectionSpec, basePolicy: HostKeyPolicy, name: string, sock: Duplex | undefined, graceMs: number): Promise<HopConnection> {
+async function connectHopNow(
+  spec: ConnectionSpec,
+  basePolicy: HostKeyPolicy,
+  name: string,
+  sock: Duplex | undefined,
+  graceMs: number,
+): Promise<HopConnection> {
   const where = describeHop(spec);
   const policy = hopPolicy(spec, basePolicy);
   // HostKeyAlias: keys are known under the alias alone (OpenSSH adds no port to it).
   const keyHost = spec.hostKeyAlias ?? spec.address;
   const keyPort = spec.hostKeyAlias ? 22 : spec.port;
-  const keyName = spec.hostKeyAlias ? `${spec.hostKeyAlias} (HostKeyAlias of ${spec.address}:${spec.port})` : `${spec.address}:${spec.port}`;
+  const keyName = spec.hostKeyAlias
+    ? `${spec.hostKeyAlias} (HostKeyAlias of ${spec.address}:${spec.port})`
+    : `${spec.address}:${spec.port}`;
   const entries = await loadKnownHosts(policy.knownHostsFiles);
   const { methods, tried } = await authMethods(spec);
   if (!methods.length) {
     sock?.destroy();
-    throw new UnreachableError(name, `cannot connect to ${where}: no usable SSH key (tried ${tried.length ? tried.join(', ') : 'none configured'}; no ssh-agent)`);
+    throw new UnreachableError(
+      name,
+      `cannot connect to ${where}: no usable SSH key (tried ${tried.length ? tried.join(', ') : 'none configured'}; no ssh-agent)`,
+    );
   }
 
   let hostKeyError: HostKeyError | undefined;
@@ -155,7 +203,10 @@ async function connectHopNow(spec: ConnectionSpec, basePolicy: HostKeyPolicy, na
     const type = keyBlobType(key);
     if (v.kind === 'match') return verify(true);
     if (v.kind === 'revoked') {
-      hostKeyError = new HostKeyError(name, `host key REVOKED for ${keyName}: ${type} ${fp} (${v.entry.file}:${v.entry.line})`);
+      hostKeyError = new HostKeyError(
+        name,
+        `host key REVOKED for ${keyName}: ${type} ${fp} (${v.entry.file}:${v.entry.line})`,
+      );
       return verify(false);
     }
     if (v.kind === 'changed') {
@@ -190,7 +241,10 @@ async function connectHopNow(spec: ConnectionSpec, basePolicy: HostKeyPolicy, na
   const ssh = new NodeSSH();
   const connecting = (() => {
     // The carrier (a ProxyCommand, a forwarded channel) may have ended while keys were read: ssh2 would wait for readyTimeout.
-    if (sock && (sock.destroyed || sock.readableEnded)) return Promise.reject(Object.assign(new Error('connection closed before the SSH handshake started'), { code: 'ECONNRESET' }));
+    if (sock && (sock.destroyed || sock.readableEnded))
+      return Promise.reject(
+        Object.assign(new Error('connection closed before the SSH handshake started'), { code: 'ECONNRESET' }),
+      );
     return ssh.connect({
       host: spec.address,
       port: spec.port,
@@ -230,7 +284,11 @@ async function connectHopNow(spec: ConnectionSpec, basePolicy: HostKeyPolicy, na
     await Promise.race([
       connecting,
       new Promise<never>((_, reject) =>
-        client.once('close', () => reject(Object.assign(new Error('connection closed before the SSH handshake completed'), { code: 'ECONNRESET' }))),
+        client.once('close', () =>
+          reject(
+            Object.assign(new Error('connection closed before the SSH handshake completed'), { code: 'ECONNRESET' }),
+          ),
+        ),
       ),
     ]);
   } catch (e) {

@@ -6,7 +6,15 @@ import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname as localHostname } from 'node:os';
 import { join } from 'node:path';
-import { type ConfigLine, globFiles, matchHostname, matchPattern, matchPatternList, parseConfigText, SshConfigProblem as ConfigProblem } from './ssh-config-syntax.ts';
+import {
+  type ConfigLine,
+  globFiles,
+  matchHostname,
+  matchPattern,
+  matchPatternList,
+  parseConfigText,
+  SshConfigProblem as ConfigProblem,
+} from './ssh-config-syntax.ts';
 import { type Directive, directive } from './ssh-directives.ts';
 
 export interface SshConfigEnv {
@@ -86,13 +94,20 @@ class Resolver {
     readonly lines: (file: string) => ConfigLine[] | undefined,
   ) {
     const { user, port } = src.preset ?? {};
-    if (user !== undefined) this.settings.set('user', [{ directive: directive('user')!, args: [user], file: '(inventory)', line: 0 }]);
-    if (port !== undefined) this.settings.set('port', [{ directive: directive('port')!, args: [String(port)], file: '(inventory)', line: 0 }]);
+    if (user !== undefined)
+      this.settings.set('user', [{ directive: directive('user')!, args: [user], file: '(inventory)', line: 0 }]);
+    if (port !== undefined)
+      this.settings.set('port', [
+        { directive: directive('port')!, args: [String(port)], file: '(inventory)', line: 0 },
+      ]);
     // `ssh -o K=V` / `-J`: obtained before any file, so they win as on ssh's command line.
     for (const l of src.preset?.options ?? []) {
       const where = l.line > 0 ? `${l.file}:${l.line}` : l.file;
       const d = directive(l.keyword);
-      if (!d || ['host', 'match', 'include'].includes(l.keyword)) throw new ConfigProblem(`${where}: ssh option ${JSON.stringify(l.keyword)} is not a client option drover knows`);
+      if (!d || ['host', 'match', 'include'].includes(l.keyword))
+        throw new ConfigProblem(
+          `${where}: ssh option ${JSON.stringify(l.keyword)} is not a client option drover knows`,
+        );
       this.apply(d, l, where);
     }
   }
@@ -124,9 +139,14 @@ class Resolver {
         if (!l.args.length) throw new ConfigProblem(`${where}: Include without a file`);
         if (depth + 1 > MAX_INCLUDE_DEPTH) throw new ConfigProblem(`${where}: Include nested too deeply`);
         for (const arg of l.args) {
-          if (arg.startsWith('~') && !userConf) throw new ConfigProblem(`${where}: Include ${arg}: tilde expansion not allowed in the system config`);
-          const path = arg.startsWith('/') || arg.startsWith('~') ? arg : `${userConf ? '~/.ssh' : (this.src.systemDir ?? '/etc/ssh')}/${arg}`;
-          for (const f of globFiles(path, this.src.env.home)) this.readFile(f, pass, userConf, neverMatch || !active, depth + 1, true);
+          if (arg.startsWith('~') && !userConf)
+            throw new ConfigProblem(`${where}: Include ${arg}: tilde expansion not allowed in the system config`);
+          const path =
+            arg.startsWith('/') || arg.startsWith('~')
+              ? arg
+              : `${userConf ? '~/.ssh' : (this.src.systemDir ?? '/etc/ssh')}/${arg}`;
+          for (const f of globFiles(path, this.src.env.home))
+            this.readFile(f, pass, userConf, neverMatch || !active, depth + 1, true);
         }
       } else {
         const d = directive(l.keyword);
@@ -165,7 +185,8 @@ class Resolver {
       const negate = written.startsWith('!');
       const attr = (negate ? written.slice(1) : written).toLowerCase();
       if (attr === 'all') {
-        if (attributes > 1 || i + 1 < t.length) throw new ConfigProblem(`${where}: Match '${written}' cannot be combined with other Match attributes`);
+        if (attributes > 1 || i + 1 < t.length)
+          throw new ConfigProblem(`${where}: Match '${written}' cannot be combined with other Match attributes`);
         return result && !negate;
       }
       attributes++;
@@ -178,11 +199,14 @@ class Resolver {
         if (arg === undefined) throw new ConfigProblem(`${where}: Match ${attr}: missing criteria`);
         if (attr === 'host') r = matchHostname(this.matchHost(pass), arg);
         else if (attr === 'originalhost') r = matchHostname(this.original, arg);
-        else if (attr === 'user') r = matchPatternList(this.value('user')?.[0] ?? this.src.env.localUser, arg, false) === 1;
+        else if (attr === 'user')
+          r = matchPatternList(this.value('user')?.[0] ?? this.src.env.localUser, arg, false) === 1;
         else if (attr === 'localuser') r = matchPatternList(this.src.env.localUser, arg, false) === 1;
         else if (attr === 'exec') {
           if (!result) continue; // OpenSSH skips exec once an earlier criterion failed
-          throw new ConfigProblem(`${where}: Match exec ${JSON.stringify(arg)}: drover never runs commands from ssh_config (OpenSSH would run this one here)`);
+          throw new ConfigProblem(
+            `${where}: Match exec ${JSON.stringify(arg)}: drover never runs commands from ssh_config (OpenSSH would run this one here)`,
+          );
         } else throw new ConfigProblem(`${where}: unsupported Match attribute ${written}`);
       }
       if (r === negate) result = false;
@@ -201,7 +225,8 @@ class Resolver {
     const key = d.name.toLowerCase();
     const args = d.rawValue ? [l.rest] : l.args;
     if (!args.length || args[0] === '') throw new ConfigProblem(`${where}: ${d.name}: missing argument`);
-    if (args.length > 1 && ONE_ARGUMENT.has(key)) throw new ConfigProblem(`${where}: ${d.name}: extra arguments at end of line (OpenSSH refuses them too)`);
+    if (args.length > 1 && ONE_ARGUMENT.has(key))
+      throw new ConfigProblem(`${where}: ${d.name}: extra arguments at end of line (OpenSSH refuses them too)`);
     const s = { directive: d, args, file: l.file, line: l.line };
     // ProxyJump and ProxyCommand compete: whichever is obtained first prevents the other
     // (`ProxyJump none` does not prevent a ProxyCommand; `ProxyCommand none` prevents a ProxyJump).
@@ -224,7 +249,9 @@ function checkOwnerAndMode(file: string): void {
   const st = statSync(file);
   const uid = process.getuid?.() ?? st.uid;
   if ((st.uid !== 0 && st.uid !== uid) || (st.mode & 0o022) !== 0) {
-    throw new ConfigProblem(`${file}: bad owner or permissions (OpenSSH refuses it too): it must belong to you or root and not be writable by group or others`);
+    throw new ConfigProblem(
+      `${file}: bad owner or permissions (OpenSSH refuses it too): it must belong to you or root and not be writable by group or others`,
+    );
   }
 }
 
@@ -232,7 +259,12 @@ function checkOwnerAndMode(file: string): void {
  * misc.c percent_expand: `%x` from `tokens`, `%%`; an unknown token is an error. One pass: a `%` inside
  * a value is never expanded again. `word` turns each value into what is substituted (a shell word).
  */
-export function expandTokens(s: string, tokens: Record<string, string>, what: string, word: (v: string) => string = (v) => v): string {
+export function expandTokens(
+  s: string,
+  tokens: Record<string, string>,
+  what: string,
+  word: (v: string) => string = (v) => v,
+): string {
   return s.replace(/%(.?)/gs, (_m, c: string) => {
     if (c === '%') return '%';
     const v = tokens[c];
@@ -257,7 +289,9 @@ export function resolveSshConfig(host: string, src: SshConfigSources): SshConfig
   if (wantFinal.v) {
     // ssh.c: the final pass starts with HostName set to the resolved host and matches Host lines against it.
     const first = r.settings.get('hostname')?.[0];
-    r.settings.set('hostname', [{ directive: directive('hostname')!, args: [h], file: first?.file ?? '(resolved)', line: first?.line ?? 0 }]);
+    r.settings.set('hostname', [
+      { directive: directive('hostname')!, args: [h], file: first?.file ?? '(resolved)', line: first?.line ?? 0 },
+    ]);
     r.run({ hostForHost: h, final: true, wantFinal: { v: false } });
   }
   return { originalHost: host, host: h, settings: r.settings, finalPass: wantFinal.v };
@@ -269,7 +303,9 @@ export function connectionTokens(res: SshConfigResolution, env: SshConfigEnv): R
   const port = res.settings.get('port')?.[0]?.args[0] ?? '22';
   const user = res.settings.get('user')?.[0]?.args[0] ?? env.localUser;
   return {
-    C: createHash('sha1').update(l + res.host + port + user).digest('hex'),
+    C: createHash('sha1')
+      .update(l + res.host + port + user)
+      .digest('hex'),
     d: env.home,
     h: res.host,
     i: String(env.uid ?? process.getuid?.() ?? 0),

@@ -86,7 +86,9 @@ const compiled = new Map<string, RegExp>();
 export function matchPattern(s: string, pattern: string): boolean {
   let re = compiled.get(pattern);
   if (!re) {
-    const body = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+    const body = [...pattern]
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
     compiled.set(pattern, (re = new RegExp(`^${body}$`, 's')));
   }
   return re.test(s);

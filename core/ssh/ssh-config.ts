@@ -8,14 +8,32 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { UnreachableError } from '../errors.ts';
 import { MASK } from '../secret.ts';
-import { connectionTokens, expandPath, expandTokens, readIfExists, resolveSshConfig, SECRET_SOURCE, type Setting, type SshConfigEnv, type SshConfigResolution, type SshConfigSources } from './ssh-config-resolve.ts';
-import { checkJumpSpec, checkTokenValues, opensshHostProblem, opensshUserProblem, shellWord, shown, type TokenSource } from './host-token-check.ts';
+import {
+  connectionTokens,
+  expandPath,
+  expandTokens,
+  readIfExists,
+  resolveSshConfig,
+  SECRET_SOURCE,
+  type Setting,
+  type SshConfigEnv,
+  type SshConfigResolution,
+  type SshConfigSources,
+} from './ssh-config-resolve.ts';
+import {
+  checkJumpSpec,
+  checkTokenValues,
+  opensshHostProblem,
+  opensshUserProblem,
+  shellWord,
+  shown,
+  type TokenSource,
+} from './host-token-check.ts';
 import { SshConfigProblem as ConfigProblem } from './ssh-config-syntax.ts';
 import { refuses } from './ssh-directives.ts';
 
-export { connectionTokens, expandPath, expandTokens, resolveSshConfig } from './ssh-config-resolve.ts';
+export { connectionTokens, expandPath, resolveSshConfig } from './ssh-config-resolve.ts';
 export type { Setting, SshConfigEnv, SshConfigResolution, SshConfigSources } from './ssh-config-resolve.ts';
-export { SshConfigProblem } from './ssh-config-syntax.ts';
 
 export interface SshConfigHost {
   hostName?: string;
@@ -45,7 +63,8 @@ export class SshConfigError extends UnreachableError {
 export function refusals(res: SshConfigResolution): Setting[] {
   const valueOf = (k: string) => res.settings.get(k)?.[0]?.args;
   const out: Setting[] = [];
-  for (const list of res.settings.values()) for (const s of list) if (refuses(s.directive, s.args, valueOf)) out.push(s);
+  for (const list of res.settings.values())
+    for (const s of list) if (refuses(s.directive, s.args, valueOf)) out.push(s);
   return out.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
 }
 
@@ -72,11 +91,16 @@ const GIVEN = "the name looked up: the inventory host's ansible_host, or its nam
  */
 function checkGiven(res: SshConfigResolution): void {
   const hp = opensshHostProblem(res.originalHost);
-  if (hp) throw new ConfigProblem(`host name ${shown(res.originalHost)} (${GIVEN}): ${hp}; OpenSSH refuses it too ("hostname contains invalid characters")`);
+  if (hp)
+    throw new ConfigProblem(
+      `host name ${shown(res.originalHost)} (${GIVEN}): ${hp}; OpenSSH refuses it too ("hostname contains invalid characters")`,
+    );
   const u = res.settings.get('user')?.[0];
   const up = u && u.line === 0 ? opensshUserProblem(u.args[0]) : undefined;
   if (u && up) {
-    throw new ConfigProblem(`${userFrom(u)}: user ${shown(u.args[0])} for host ${shown(res.originalHost)}: ${up}; OpenSSH refuses it too ("remote username contains invalid characters")`);
+    throw new ConfigProblem(
+      `${userFrom(u)}: user ${shown(u.args[0])} for host ${shown(res.originalHost)}: ${up}; OpenSSH refuses it too ("remote username contains invalid characters")`,
+    );
   }
 }
 
@@ -91,7 +115,13 @@ function tokenSources(res: SshConfigResolution): Record<string, TokenSource> {
   const u = res.settings.get('user')?.[0];
   const alias = res.settings.get('hostkeyalias')?.[0];
   return {
-    h: { value: res.host, kind: 'host', from: hn ? `HostName ${shown(hn.args[0])} at ${settingAt(hn)}, the name looked up being ${shown(res.originalHost)}` : GIVEN },
+    h: {
+      value: res.host,
+      kind: 'host',
+      from: hn
+        ? `HostName ${shown(hn.args[0])} at ${settingAt(hn)}, the name looked up being ${shown(res.originalHost)}`
+        : GIVEN,
+    },
     n: { value: res.originalHost, kind: 'host', from: GIVEN },
     // The local user (no User anywhere) is this machine's own name, not data from an inventory.
     ...(u ? { r: { value: u.args[0], kind: 'user' as const, from: userFrom(u) } } : {}),
@@ -106,24 +136,32 @@ function hostSettings(res: SshConfigResolution, env: SshConfigEnv): SshConfigHos
   if (refused.length) {
     throw new ConfigProblem(
       `ssh config for ${res.originalHost} uses what drover does not implement (nothing was connected):\n` +
-        refused.map((s) => `  ${settingAt(s)}: ${s.directive.name} ${s.args.join(' ')} — ${s.directive.reason}`).join('\n'),
+        refused
+          .map((s) => `  ${settingAt(s)}: ${s.directive.name} ${s.args.join(' ')} — ${s.directive.reason}`)
+          .join('\n'),
     );
   }
   const one = (k: string) => res.settings.get(k)?.[0];
   const port = one('port');
   const portNum = port ? Number(port.args[0]) : undefined;
   if (port && !(/^\d+$/.test(port.args[0]) && portNum! > 0 && portNum! < 65536)) {
-    throw new ConfigProblem(`${port.file}:${port.line}: Port ${JSON.stringify(port.args[0])} for ${res.originalHost} is not a port number`);
+    throw new ConfigProblem(
+      `${port.file}:${port.line}: Port ${JSON.stringify(port.args[0])} for ${res.originalHost} is not a port number`,
+    );
   }
   const timeout = one('connecttimeout');
   const seconds = timeout && timeout.args[0].toLowerCase() !== 'none' ? convtime(timeout.args[0]) : undefined;
   if (timeout && timeout.args[0].toLowerCase() !== 'none' && seconds === undefined) {
-    throw new ConfigProblem(`${timeout.file}:${timeout.line}: ConnectTimeout ${JSON.stringify(timeout.args[0])} is not a time`);
+    throw new ConfigProblem(
+      `${timeout.file}:${timeout.line}: ConnectTimeout ${JSON.stringify(timeout.args[0])} is not a time`,
+    );
   }
   const tokens = connectionTokens(res, env);
   const sources = tokenSources(res);
   // Every host/user name a token puts into a command, a jump spec or a path is checked before anything is built from it.
-  const checked = (template: string, what: string) => (checkTokenValues(template, what, res.originalHost, sources), template);
+  const checked = (template: string, what: string) => (
+    checkTokenValues(template, what, res.originalHost, sources), template
+  );
   const at = settingAt;
   const pj = one('proxyjump');
   const pc = one('proxycommand');
@@ -134,17 +172,37 @@ function hostSettings(res: SshConfigResolution, env: SshConfigEnv): SshConfigHos
     hostName: one('hostname') ? res.host : undefined,
     user: one('user')?.args[0],
     port: portNum,
-    identityFiles: ids.map((s) => expandPath(checked(s.args[0], `${at(s)}: IdentityFile`), tokens, env, `${s.file}:${s.line}: IdentityFile`)),
+    identityFiles: ids.map((s) =>
+      expandPath(checked(s.args[0], `${at(s)}: IdentityFile`), tokens, env, `${s.file}:${s.line}: IdentityFile`),
+    ),
     connectTimeout: seconds,
     // ssh.c turns ProxyJump into a ProxyCommand (`ssh -J … -W [%h]:%p HOST`), so its tokens expand too.
-    ...(pj && pj.args[0].toLowerCase() !== 'none' ? { proxyJump: { value: jumpSpec(pj, res, tokens, checked), at: at(pj) } } : {}),
+    ...(pj && pj.args[0].toLowerCase() !== 'none'
+      ? { proxyJump: { value: jumpSpec(pj, res, tokens, checked), at: at(pj) } }
+      : {}),
     // A value that passed the check is one plain word (shellWord leaves it as ssh -G would show it; `[v6]` is quoted).
     ...(pc && pc.args[0].toLowerCase() !== 'none'
-      ? { proxyCommand: { command: expandTokens(checked(pc.args[0], `${at(pc)}: ProxyCommand`), proxyTokens(res, tokens), `${at(pc)}: ProxyCommand`, shellWord), at: at(pc) } }
+      ? {
+          proxyCommand: {
+            command: expandTokens(
+              checked(pc.args[0], `${at(pc)}: ProxyCommand`),
+              proxyTokens(res, tokens),
+              `${at(pc)}: ProxyCommand`,
+              shellWord,
+            ),
+            at: at(pc),
+          },
+        }
       : {}),
     ...(one('hostkeyalias') ? { hostKeyAlias: one('hostkeyalias')!.args[0] } : {}),
     ...(khf
-      ? { knownHostsFiles: khf.args.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(checked(f, `${at(khf)}: UserKnownHostsFile`), tokens, env, `${at(khf)}: UserKnownHostsFile`)) }
+      ? {
+          knownHostsFiles: khf.args
+            .filter((f) => f.toLowerCase() !== 'none')
+            .map((f) =>
+              expandPath(checked(f, `${at(khf)}: UserKnownHostsFile`), tokens, env, `${at(khf)}: UserKnownHostsFile`),
+            ),
+        }
       : {}),
     ...(strict === 'accept-new' ? { acceptNewHostKeys: true } : {}),
   };
@@ -155,7 +213,12 @@ function proxyTokens(res: SshConfigResolution, tokens: Record<string, string>): 
 }
 
 /** The ProxyJump value with tokens expanded, each hop's user and host checked (ssh.c makes a `ssh -J … -W [%h]:%p` command of it). */
-function jumpSpec(pj: Setting, res: SshConfigResolution, tokens: Record<string, string>, checked: (t: string, what: string) => string): string {
+function jumpSpec(
+  pj: Setting,
+  res: SshConfigResolution,
+  tokens: Record<string, string>,
+  checked: (t: string, what: string) => string,
+): string {
   const what = `${settingAt(pj)}: ProxyJump`;
   const value = expandTokens(checked(pj.args[0], what), proxyTokens(res, tokens), what);
   checkJumpSpec(value, what, res.originalHost);
@@ -209,9 +272,9 @@ function maskSecretOptions(message: string, preset: SshConfigSources['preset']):
   for (const l of preset?.options ?? []) {
     if (!l.file.endsWith(SECRET_SOURCE)) continue;
     for (const v of [l.rest, ...l.args].sort((a, b) => b.length - a.length)) {
-      if (v.length >= 4) for (const form of [v, JSON.stringify(v).slice(1, -1), shown(v).slice(1, -1)]) m = m.split(form).join(MASK);
+      if (v.length >= 4)
+        for (const form of [v, JSON.stringify(v).slice(1, -1), shown(v).slice(1, -1)]) m = m.split(form).join(MASK);
     }
   }
   return m;
 }
-

@@ -21,14 +21,19 @@ export interface SshOpenOptions {
 
 /** The spec with its connect timeouts (its own and its jump hosts') cut to `seconds`. */
 function capConnectTimeout(spec: ConnectionSpec, seconds: number): ConnectionSpec {
-  const via = spec.via && 'jump' in spec.via ? { ...spec.via, jump: capConnectTimeout(spec.via.jump, seconds) } : spec.via;
+  const via =
+    spec.via && 'jump' in spec.via ? { ...spec.via, jump: capConnectTimeout(spec.via.jump, seconds) } : spec.via;
   return { ...spec, connectTimeout: Math.min(spec.connectTimeout, seconds), ...(via ? { via } : {}) };
 }
 
 /** How long close() waits for the server at each step (the shell to exit, the disconnect) before it gives up. */
 const CLOSE_GRACE_MS = 1000;
 
-export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPolicy, opts: SshOpenOptions): Promise<Transport> {
+export async function openSshTransport(
+  spec: ConnectionSpec,
+  policy: HostKeyPolicy,
+  opts: SshOpenOptions,
+): Promise<Transport> {
   const name = opts.name;
   const started = Date.now();
   /** What is left of the caller's budget (ms; at least 0.1 s, so each step still gets a chance to answer). */
@@ -56,7 +61,10 @@ export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPoli
     channel = await new Promise<Ssh2Channel>((resolve, reject) => {
       // Without a budget, a server that never answers is found out by the keepalive (about 45 s).
       const wait = left();
-      const timer = wait === Infinity ? undefined : setTimeout(() => reject(new Error(`no answer within ${(wait / 1000).toFixed(1)} s`)), wait);
+      const timer =
+        wait === Infinity
+          ? undefined
+          : setTimeout(() => reject(new Error(`no answer within ${(wait / 1000).toFixed(1)} s`)), wait);
       conn.exec(launcher.command.text, (err, ch) => {
         clearTimeout(timer);
         if (err) reject(err);
@@ -67,7 +75,9 @@ export async function openSshTransport(spec: ConnectionSpec, policy: HostKeyPoli
     void shutdown();
     throw new UnreachableError(name, `${where}: cannot open a session channel: ${(e as Error).message}`, { cause: e });
   }
-  const streams = { stdin: channel, stdout: channel, stderr: channel.stderr } as unknown as ConstructorParameters<typeof ShellSession>[2];
+  const streams = { stdin: channel, stdout: channel, stderr: channel.stderr } as unknown as ConstructorParameters<
+    typeof ShellSession
+  >[2];
   session = new ShellSession(name, where, streams, () => void shutdown());
   let channelClosed = false;
   channel.once('close', () => void (channelClosed = true));

@@ -53,14 +53,31 @@ export function resolveConnection(name: string, inv: InventoryConnection, opts: 
     becomePassword: inv.becomePassword,
     agent: Boolean(process.env.SSH_AUTH_SOCK),
   };
-  const implicitLocal = LOCAL_NAMES.has(name) && inv.address === undefined && inv.port === undefined && inv.connection !== 'ssh';
+  const implicitLocal =
+    LOCAL_NAMES.has(name) && inv.address === undefined && inv.port === undefined && inv.connection !== 'ssh';
   if (inv.connection === 'local' || implicitLocal) {
-    return { ...base, kind: 'local', address: 'localhost', port: 0, user: userInfo().username, keyFiles: [], agent: false, connectTimeout: 10 };
+    return {
+      ...base,
+      kind: 'local',
+      address: 'localhost',
+      port: 0,
+      user: userInfo().username,
+      keyFiles: [],
+      agent: false,
+      connectTimeout: 10,
+    };
   }
   const lookup = inv.address ?? name;
   const configFile = inv.sshConfigFile ?? opts.sshConfigFile;
   const options = (inv.sshOptions ?? []).map((o) => optionLine(name, o));
-  const spec = sshSpec(name, lookup, configFile, { user: inv.user ?? opts.user, port: inv.port, options }, 0, inv.keyFile);
+  const spec = sshSpec(
+    name,
+    lookup,
+    configFile,
+    { user: inv.user ?? opts.user, port: inv.port, options },
+    0,
+    inv.keyFile,
+  );
   return { ...spec, ...base, agent: spec.agent, address: inv.address ?? spec.address };
 }
 
@@ -75,7 +92,14 @@ function optionLine(name: string, o: { keyword: string; value: string; at: strin
 }
 
 /** The spec for `lookup` as `ssh [-l user] [-p port] [-o …] [-F file] lookup` would connect, jumps included. */
-function sshSpec(name: string, lookup: string, configFile: string | undefined, preset: SshConfigPreset, depth: number, invKey?: string): ConnectionSpec {
+function sshSpec(
+  name: string,
+  lookup: string,
+  configFile: string | undefined,
+  preset: SshConfigPreset,
+  depth: number,
+  invKey?: string,
+): ConnectionSpec {
   const cfg = readSshConfigFor(lookup, configFile, preset);
   const keyFiles = [...(invKey ? [expandHome(invKey)] : []), ...cfg.identityFiles];
   if (!keyFiles.length) {
@@ -99,14 +123,29 @@ function sshSpec(name: string, lookup: string, configFile: string | undefined, p
   };
   if (cfg.proxyCommand) spec.via = { command: cfg.proxyCommand.command, at: cfg.proxyCommand.at };
   if (cfg.proxyJump) {
-    if (depth >= MAX_JUMP_DEPTH) throw new SshConfigError(name, `${cfg.proxyJump.at}: ProxyJump chain deeper than ${MAX_JUMP_DEPTH} jump hosts (a loop in ssh_config?)`);
+    if (depth >= MAX_JUMP_DEPTH)
+      throw new SshConfigError(
+        name,
+        `${cfg.proxyJump.at}: ProxyJump chain deeper than ${MAX_JUMP_DEPTH} jump hosts (a loop in ssh_config?)`,
+      );
     const hops = parseJumpList(name, cfg.proxyJump.value, cfg.proxyJump.at);
     // As ssh.c turns `-J a,b,c` into `ssh -J a,b -W %h:%p c`: the last hop reaches this host, the hops
     // before it are its own jumps (overriding its ssh_config ProxyJump); only the first uses its own config's.
     const last = hops[hops.length - 1];
-    const rest = hops.slice(0, -1).map((h) => (h.user ? `${h.user}@` : '') + bracketed(h.host) + (h.port ? `:${h.port}` : '')).join(',');
-    const jumpOptions = rest ? [{ ...parseConfigText(`ProxyJump=${rest}`, cfg.proxyJump.at)[0], line: 0, file: cfg.proxyJump.at }] : [];
-    const jump = sshSpec(name, last.host, configFile, { user: last.user, port: last.port, options: jumpOptions }, depth + 1);
+    const rest = hops
+      .slice(0, -1)
+      .map((h) => (h.user ? `${h.user}@` : '') + bracketed(h.host) + (h.port ? `:${h.port}` : ''))
+      .join(',');
+    const jumpOptions = rest
+      ? [{ ...parseConfigText(`ProxyJump=${rest}`, cfg.proxyJump.at)[0], line: 0, file: cfg.proxyJump.at }]
+      : [];
+    const jump = sshSpec(
+      name,
+      last.host,
+      configFile,
+      { user: last.user, port: last.port, options: jumpOptions },
+      depth + 1,
+    );
     spec.via = { jump, at: cfg.proxyJump.at };
   }
   return spec;
@@ -117,7 +156,11 @@ function bracketed(host: string): string {
 }
 
 /** ssh -J syntax: comma list of `[user@]host[:port]` or `ssh://[user@]host[:port]` (IPv6 in brackets). */
-export function parseJumpList(name: string, value: string, at: string): { user?: string; host: string; port?: number }[] {
+export function parseJumpList(
+  name: string,
+  value: string,
+  at: string,
+): { user?: string; host: string; port?: number }[] {
   return value.split(',').map((raw) => {
     let s = raw.trim();
     const bad = (why: string) => new SshConfigError(name, `${at}: ProxyJump ${JSON.stringify(raw)}: ${why}`);
@@ -138,7 +181,8 @@ export function parseJumpList(name: string, value: string, at: string): { user?:
     let port: number | undefined;
     if (portText !== undefined) {
       port = Number(portText);
-      if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw bad(`port ${JSON.stringify(portText)} is not a port number`);
+      if (!/^\d+$/.test(portText) || port < 1 || port > 65535)
+        throw bad(`port ${JSON.stringify(portText)} is not a port number`);
     }
     return { ...(user ? { user } : {}), host, ...(port ? { port } : {}) };
   });
@@ -149,16 +193,27 @@ export function parseJumpList(name: string, value: string, at: string): { user?:
  * UserKnownHostsFile for the host itself (jump hosts keep their own), else ~/.ssh/known_hosts.
  * Returns the spec to open (without the overridden files) and the policy.
  */
-export function hostKeyPolicyFor(spec: ConnectionSpec, inventoryFile: string | undefined, acceptNew: boolean): { spec: ConnectionSpec; policy: HostKeyPolicy } {
-  const files = inventoryFile ? [inventoryFile] : spec.knownHostsFiles ?? [join(homedir(), '.ssh', 'known_hosts')];
+export function hostKeyPolicyFor(
+  spec: ConnectionSpec,
+  inventoryFile: string | undefined,
+  acceptNew: boolean,
+): { spec: ConnectionSpec; policy: HostKeyPolicy } {
+  const files = inventoryFile ? [inventoryFile] : (spec.knownHostsFiles ?? [join(homedir(), '.ssh', 'known_hosts')]);
   const { knownHostsFiles: _dropped, ...rest } = spec;
   return { spec: rest, policy: { knownHostsFiles: files, acceptNew: acceptNew || Boolean(spec.acceptNewHostKeys) } };
 }
 
 /** Where a host's keys are recorded and under which name: the first known_hosts file, HostKeyAlias (no port) or address:port. */
-export function hostKeyRecord(spec: ConnectionSpec, inventoryFile: string | undefined): { file: string | undefined; host: string; port: number } {
+export function hostKeyRecord(
+  spec: ConnectionSpec,
+  inventoryFile: string | undefined,
+): { file: string | undefined; host: string; port: number } {
   const { policy } = hostKeyPolicyFor(spec, inventoryFile, false);
-  return { file: policy.knownHostsFiles[0], host: spec.hostKeyAlias ?? spec.address, port: spec.hostKeyAlias ? 22 : spec.port };
+  return {
+    file: policy.knownHostsFiles[0],
+    host: spec.hostKeyAlias ?? spec.address,
+    port: spec.hostKeyAlias ? 22 : spec.port,
+  };
 }
 
 /** The sudo password for become: the env var the inventory names, or the one the CLI prompted for. */
@@ -174,16 +229,28 @@ function becomePassword(spec: ConnectionSpec, name: string, given?: Secret): Sec
     }
     return new Secret(v);
   }
-  throw new UnreachableError(name, 'become password: "prompt" was asked but no password was given (the CLI prompts before connecting)');
+  throw new UnreachableError(
+    name,
+    'become password: "prompt" was asked but no password was given (the CLI prompts before connecting)',
+  );
 }
 
 /** Opens the host's one long-lived shell; any failure is an UnreachableError (HostKeyError for key problems). */
-export async function openTransport(spec: ConnectionSpec, policy: HostKeyPolicy, opts: OpenOptions = {}): Promise<Transport> {
+export async function openTransport(
+  spec: ConnectionSpec,
+  policy: HostKeyPolicy,
+  opts: OpenOptions = {},
+): Promise<Transport> {
   const name = opts.name ?? spec.address;
   const password = becomePassword(spec, name, opts.becomePassword);
   if (spec.kind === 'local') {
     const start = Math.max(30, spec.connectTimeout);
-    return openLocalTransport({ name, become: spec.become, becomePassword: password, startTimeout: opts.timeoutMs ? Math.min(start, opts.timeoutMs / 1000) : start });
+    return openLocalTransport({
+      name,
+      become: spec.become,
+      becomePassword: password,
+      startTimeout: opts.timeoutMs ? Math.min(start, opts.timeoutMs / 1000) : start,
+    });
   }
   return openSshTransport(spec, policy, { name, becomePassword: password, timeoutMs: opts.timeoutMs });
 }

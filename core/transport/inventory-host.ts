@@ -16,7 +16,11 @@ export interface ConnectHostOptions {
 
 /** Opens `h`'s transport: ssh config file, jump hosts, ProxyCommand and known_hosts files resolved per host. */
 export function connectHost(h: InventoryHost, o: ConnectHostOptions): Promise<Transport> {
-  const { spec, policy } = hostKeyPolicyFor(resolveConnection(h.name, h.connection), h.knownHostsFile, o.acceptNewHostKeys);
+  const { spec, policy } = hostKeyPolicyFor(
+    resolveConnection(h.name, h.connection),
+    h.knownHostsFile,
+    o.acceptNewHostKeys,
+  );
   return openTransport(spec, policy, { becomePassword: o.becomePassword, name: h.name, timeoutMs: o.timeoutMs });
 }
 
@@ -27,6 +31,7 @@ export async function trustHostKeys(inventory: Inventory, target: string, keys: 
   const spec = resolveConnection(t.name, t.connection);
   if (spec.kind === 'local') return;
   const at = hostKeyRecord(spec, t.knownHostsFile);
-  if (!at.file) throw new Error(`trustHostKeys: ${target} has no known_hosts file to record keys in (UserKnownHostsFile none)`);
+  if (!at.file)
+    throw new Error(`trustHostKeys: ${target} has no known_hosts file to record keys in (UserKnownHostsFile none)`);
   await replaceKnownHostKeys(at.file, at.host, at.port, [...keys]);
 }

@@ -22,7 +22,11 @@ export async function openLocalTransport(opts: LocalOptions = {}): Promise<Trans
   const launcher = shellLauncher(opts.become ? (opts.becomePassword ? 'password' : 'nopasswd') : false);
   // Its own process group: Ctrl-C at the terminal reaches drover (which lets the command in flight
   // finish), not the host's shell. If drover dies, sh reads EOF on stdin and exits.
-  const child = spawn('sh', ['-c', launcher.command.text], { cwd: homedir(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn('sh', ['-c', launcher.command.text], {
+    cwd: homedir(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   const exited = new Promise<void>((resolve) => {
     // 'exit', not 'close': a background process a command left running may hold the pipes open for long.
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -34,7 +38,9 @@ export async function openLocalTransport(opts: LocalOptions = {}): Promise<Trans
     child.stderr.destroy();
   };
   const session = new ShellSession(name, 'local', child, teardown);
-  child.on('error', (e) => session.fail(new UnreachableError(name, `local: cannot start sh: ${e.message}`, { cause: e })));
+  child.on('error', (e) =>
+    session.fail(new UnreachableError(name, `local: cannot start sh: ${e.message}`, { cause: e })),
+  );
   // Commands write to files, never to these pipes (see ssh/framing.ts), so they close when sh dies; sudo or a
   // process that opened them on purpose may still hold them: then the exit itself fails the session (after a
   // moment, so that output already on its way, such as sudo's reason, is read first).

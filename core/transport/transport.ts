@@ -20,7 +20,13 @@ export interface StreamedStdin {
 }
 
 export function isStreamedStdin(v: unknown): v is StreamedStdin {
-  return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && typeof (v as StreamedStdin).read === 'function' && typeof (v as StreamedStdin).size === 'number';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !(v instanceof Uint8Array) &&
+    typeof (v as StreamedStdin).read === 'function' &&
+    typeof (v as StreamedStdin).size === 'number'
+  );
 }
 
 /** How one command runs: its stdin, live output, and the shell functions it calls. */

@@ -54,7 +54,8 @@ export function toolVersions(): string {
 /** sha256 over tool versions, compiler options and the content of every file of the import graph. */
 export function cacheKey(versions: string, options: unknown, graph: ImportGraph): string {
   const lines = [`format ${FORMAT}`, versions, JSON.stringify(options)];
-  for (const [file, hash] of [...graph.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) lines.push(`file ${file} ${hash}`);
+  for (const [file, hash] of [...graph.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    lines.push(`file ${file} ${hash}`);
   for (const ext of [...graph.externals].sort()) lines.push(`ext ${ext}`);
   return sha256(lines.join('\n'));
 }
@@ -86,5 +87,8 @@ export function isFresh(entry: CacheEntry<unknown>, key: string, known: Readonly
 /** Atomic write (temp + rename): a concurrent reader sees the old entry or the new one. */
 export function writeEntry<T = CheckOutcome>(cacheDir: string, entry: Omit<CacheEntry<T>, 'format'>): void {
   fs.mkdirSync(cacheDir, { recursive: true });
-  writeFileAtomicSync(entryPath(cacheDir, entry.playbook), JSON.stringify({ format: FORMAT, ...entry } satisfies CacheEntry<T>));
+  writeFileAtomicSync(
+    entryPath(cacheDir, entry.playbook),
+    JSON.stringify({ format: FORMAT, ...entry } satisfies CacheEntry<T>),
+  );
 }

@@ -64,7 +64,8 @@ export function checkWithTypeScript(abs: string): FreshCheck {
       file: abs,
       line: 0,
       column: 0,
-      message: "the default export is not a drover playbook: write `export default playbook<HostVars, PlayVars>({ name, hosts }, async (play) => { ... })`",
+      message:
+        'the default export is not a drover playbook: write `export default playbook<HostVars, PlayVars>({ name, hosts }, async (play) => { ... })`',
       sourceLine: '',
       code: NOT_A_PLAYBOOK,
       category: 'error',
@@ -73,7 +74,9 @@ export function checkWithTypeScript(abs: string): FreshCheck {
   }
   // The playbook's own errors first, then the files it imports, each in source order.
   const rank = (d: Diagnostic): number => (d.file === abs ? 0 : d.file === '' ? 2 : 1);
-  diagnostics.sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  diagnostics.sort(
+    (a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
+  );
   return {
     outcome: {
       ok: !diagnostics.some((d) => d.category === 'error'),
@@ -93,7 +96,8 @@ export function checkWithTypeScript(abs: string): FreshCheck {
 export async function typecheckPlaybook(file: string, opts: TypecheckOptions = {}): Promise<TypecheckResult> {
   const cwd = opts.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
-  if (!fs.statSync(abs, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`playbook not found: ${file} (looked at ${abs})`);
+  if (!fs.statSync(abs, { throwIfNoEntry: false })?.isFile())
+    throw new UsageError(`playbook not found: ${file} (looked at ${abs})`);
   const useCache = opts.cache !== false;
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const result = (outcome: CheckOutcome, cached: boolean): TypecheckResult => ({

@@ -20,7 +20,6 @@ export interface Diagnostic {
   length: number;
 }
 
-
 const CATEGORIES = ['warning', 'error', 'suggestion', 'message'] as const;
 
 /** Converts one compiler diagnostic; `file` is absolute here (see relativeTo). */
@@ -37,7 +36,16 @@ export function fromTsDiagnostic(t: typeof ts, d: ts.Diagnostic): Diagnostic {
   const lineEnd = line + 1 < lineStarts.length ? lineStarts[line + 1] : d.file.text.length;
   const sourceLine = d.file.text.slice(lineStart, lineEnd).replace(/\r?\n$/, '');
   const length = Math.max(1, Math.min(d.length ?? 1, sourceLine.length - character));
-  return { file: path.resolve(d.file.fileName), line: line + 1, column: character + 1, message, sourceLine, code, category, length };
+  return {
+    file: path.resolve(d.file.fileName),
+    line: line + 1,
+    column: character + 1,
+    message,
+    sourceLine,
+    code,
+    category,
+    length,
+  };
 }
 
 /** The same diagnostic with its file relative to `cwd` (absolute when that would climb out of it). */

@@ -25,16 +25,27 @@ export function formatOutline(items: readonly OutlineItem[], opts: { hosts?: rea
     }
     // A batch's phases sit under their rolling phase.
     const indent = item.parent !== undefined ? '  ' : '';
-    const how = item.rolling ? `rolling batch ${item.rolling.batch}${item.rolling.maxFailed ? `, maxFailed ${item.rolling.maxFailed}` : ''}` : item.target === null ? item.method : `${item.method} ${item.target}`;
-    const notes = [...(item.conditional ? ['conditional'] : []), ...(item.via ? [`via ${item.via.fn} at ${item.via.file}:${item.via.line}`] : [])];
-    lines.push(`${indent}${item.name}  [${how}]  ${item.file}:${item.line}${notes.length ? `  (${notes.join(', ')})` : ''}`);
+    const how = item.rolling
+      ? `rolling batch ${item.rolling.batch}${item.rolling.maxFailed ? `, maxFailed ${item.rolling.maxFailed}` : ''}`
+      : item.target === null
+        ? item.method
+        : `${item.method} ${item.target}`;
+    const notes = [
+      ...(item.conditional ? ['conditional'] : []),
+      ...(item.via ? [`via ${item.via.fn} at ${item.via.file}:${item.via.line}`] : []),
+    ];
+    lines.push(
+      `${indent}${item.name}  [${how}]  ${item.file}:${item.line}${notes.length ? `  (${notes.join(', ')})` : ''}`,
+    );
     if (item.rolling) {
       const plan = opts.hosts ? batchPlan(item, opts.hosts) : undefined;
       if (plan) lines.push(`  ${plan}`);
       continue;
     }
     for (const v of item.produces ?? []) {
-      const readers = v.usedBy.map((u) => `${u.phase === null ? 'code outside any phase' : JSON.stringify(u.phase)} at ${u.file}:${u.line}`);
+      const readers = v.usedBy.map(
+        (u) => `${u.phase === null ? 'code outside any phase' : JSON.stringify(u.phase)} at ${u.file}:${u.line}`,
+      );
       lines.push(`${indent}  => produces ${v.variable} (${v.file}:${v.line}), read by ${readers.join(', ')}`);
     }
     if (item.calls.length === 0) lines.push(`${indent}  (no module calls found)`);
@@ -50,7 +61,9 @@ function batchPlan(p: PhaseOutline, hosts: readonly string[]): string {
   try {
     const batches = planBatches(hosts, r.batchValue as BatchSize | BatchSize[]);
     const budget =
-      r.maxFailedValue === null ? 'failure budget computed at run time' : `may lose ${failureBudget(r.maxFailedValue as MaxFailed | undefined, hosts.length)} of ${hosts.length} hosts`;
+      r.maxFailedValue === null
+        ? 'failure budget computed at run time'
+        : `may lose ${failureBudget(r.maxFailedValue as MaxFailed | undefined, hosts.length)} of ${hosts.length} hosts`;
     return `batches: ${batches.map((b) => `[${b.join(' ')}]`).join(' ')}; ${budget}`;
   } catch (err) {
     return `(batches: ${(err as Error).message})`;

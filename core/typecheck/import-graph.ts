@@ -24,7 +24,8 @@ export function importSpecifiers(text: string): string[] {
     /\brequire\s*\(\s*(['"])([^'"\n]+)\1/g,
   ];
   for (const re of patterns) for (const m of text.matchAll(re)) found.add(m[2]);
-  for (const m of text.matchAll(/\/\/\/\s*<reference\s+path\s*=\s*(['"])([^'"]+)\1/g)) found.add(m[2].startsWith('.') ? m[2] : `./${m[2]}`);
+  for (const m of text.matchAll(/\/\/\/\s*<reference\s+path\s*=\s*(['"])([^'"]+)\1/g))
+    found.add(m[2].startsWith('.') ? m[2] : `./${m[2]}`);
   for (const m of text.matchAll(/\/\/\/\s*<reference\s+types\s*=\s*(['"])([^'"]+)\1/g)) found.add(`@types/${m[2]}`);
   return [...found];
 }
@@ -75,7 +76,8 @@ function resolveConditional(value: unknown): string | undefined {
 
 /** The file a package's `exports` gives for `subpath` ('.' or './x'), relative to the package root. */
 export function resolveExports(exportsField: unknown, subpath: string): string | undefined {
-  if (typeof exportsField === 'string' || Array.isArray(exportsField)) return subpath === '.' ? resolveConditional(exportsField) : undefined;
+  if (typeof exportsField === 'string' || Array.isArray(exportsField))
+    return subpath === '.' ? resolveConditional(exportsField) : undefined;
   if (!exportsField || typeof exportsField !== 'object') return undefined;
   const entries = Object.entries(exportsField);
   if (!entries.some(([k]) => k.startsWith('.'))) return subpath === '.' ? resolveConditional(exportsField) : undefined;
@@ -154,7 +156,10 @@ export function resolveImport(spec: string, importer: string): Resolution {
     name.startsWith('@types/') || path.basename(modulesDir) !== 'node_modules'
       ? undefined
       : readPackageJson(path.join(modulesDir, '@types', name.replace(/^@/, '').replace('/', '__'), 'package.json'));
-  return { kind: 'external', id: `pkg:${name}@${pkg.version ?? '?'}:${subpath}:${rel ?? ''}${types ? `+types@${types.version}` : ''}` };
+  return {
+    kind: 'external',
+    id: `pkg:${name}@${pkg.version ?? '?'}:${subpath}:${rel ?? ''}${types ? `+types@${types.version}` : ''}`,
+  };
 }
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');

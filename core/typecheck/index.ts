@@ -3,5 +3,3 @@ export { typecheckPlaybook, type TypecheckOptions, type TypecheckResult } from '
 export { formatDiagnostic, type Diagnostic } from './diagnostics.ts';
 export { outlinePlaybook, type OutlineItem, type PhaseOutline, type ModuleCallOutline } from './outline.ts';
 export { formatOutline } from './format-outline.ts';
-export { defaultCacheDir } from './cache.ts';
-export { PLAYBOOK_COMPILER_OPTIONS } from './compiler-options.ts';

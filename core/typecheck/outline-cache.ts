@@ -20,13 +20,19 @@ export interface OutlineCacheOptions {
  * (a checkout under development), so they are part of the key. import.meta.url names the .ts source even
  * in dist/ (see core/boot/compile.js), and the package ships core/ .ts sources.
  */
-const OWN_SOURCES = ['outline.ts', 'phase-values.ts', 'project.ts', 'compiler-options.ts'].map((f) => fileURLToPath(new URL(`./${f}`, import.meta.url)));
+const OWN_SOURCES = ['outline.ts', 'phase-values.ts', 'project.ts', 'compiler-options.ts'].map((f) =>
+  fileURLToPath(new URL(`./${f}`, import.meta.url)),
+);
 
 /** The cache key of `abs`'s outline with paths relative to `cwd`, and the import walk's file hashes. */
 export function outlineKey(abs: string, cwd: string): { key: string; known: ReadonlyMap<string, string> } {
   const graph = walkImports(abs);
   const own = OWN_SOURCES.map((f) => `${path.basename(f)}=${hashFile(f) ?? 'missing'}`).join(' ');
-  const key = cacheKey(`outline ${toolVersions()} ${own} cwd=${path.resolve(cwd)}`, playbookOptionsJson(chooseTypeRoots(path.dirname(abs))), graph);
+  const key = cacheKey(
+    `outline ${toolVersions()} ${own} cwd=${path.resolve(cwd)}`,
+    playbookOptionsJson(chooseTypeRoots(path.dirname(abs))),
+    graph,
+  );
   return { key, known: graph.files };
 }
 
@@ -35,12 +41,23 @@ export function outlineCacheDir(o: OutlineCacheOptions = {}): string {
 }
 
 /** The cached outline, or undefined on a miss (no entry, another key, or a file the outline read changed). */
-export function readOutline(dir: string, abs: string, key: string, known: ReadonlyMap<string, string>): OutlineItem[] | undefined {
+export function readOutline(
+  dir: string,
+  abs: string,
+  key: string,
+  known: ReadonlyMap<string, string>,
+): OutlineItem[] | undefined {
   const entry = readEntry<OutlineItem[]>(dir, abs);
   return entry && isFresh(entry, key, known) ? entry.outcome : undefined;
 }
 
-export function writeOutline(dir: string, abs: string, key: string, files: Record<string, string>, items: OutlineItem[]): void {
+export function writeOutline(
+  dir: string,
+  abs: string,
+  key: string,
+  files: Record<string, string>,
+  items: OutlineItem[],
+): void {
   try {
     writeEntry<OutlineItem[]>(dir, { key, playbook: abs, files, outcome: items });
   } catch {

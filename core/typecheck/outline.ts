@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CallExpression, Node, SourceFile } from 'ts-morph';
 import { UsageError } from '../errors.ts';
+import { recordPhaseNode } from './phase-nodes.ts';
 import { addProducedValues } from './phase-values.ts';
 import { outlineCacheDir, outlineKey, readOutline, writeOutline, type OutlineCacheOptions } from './outline-cache.ts';
 import { createPlaybookProject, isUnderNodeModules, loadTsMorph, programFileHashes } from './project.ts';
@@ -70,13 +71,25 @@ export type OutlineItem = PhaseOutline | ModuleCallOutline;
 const PHASE_METHODS = { each: 0, on: 1, onEach: 1, rolling: 0 } as const;
 type PhaseMethod = keyof typeof PHASE_METHODS;
 
-/** The call expression behind each phase an outline reports (phase-values.ts reads the syntax tree there). */
-const PHASE_NODES = new WeakMap<PhaseOutline, CallExpression>();
-export function phaseNode(p: PhaseOutline): CallExpression | undefined {
-  return PHASE_NODES.get(p);
-}
 /** Param keys that best say what a module call is about, in order of preference. */
-const TITLE_KEYS = ['path', 'atoms', 'name', 'names', 'package', 'service', 'dest', 'device', 'vg', 'lv', 'user', 'group', 'command', 'cmd', 'url', 'key'];
+const TITLE_KEYS = [
+  'path',
+  'atoms',
+  'name',
+  'names',
+  'package',
+  'service',
+  'dest',
+  'device',
+  'vg',
+  'lv',
+  'user',
+  'group',
+  'command',
+  'cmd',
+  'url',
+  'key',
+];
 const TITLE_MAX = 60;
 
 interface Walk {
@@ -126,7 +139,13 @@ export function isConditional(node: Node, root: Node): boolean {
     if (N.isForStatement(parent) && child !== parent.getInitializer()) return true;
     if (N.isWhileStatement(parent) || N.isDoStatement(parent)) return true;
     // A nested callback (map, forEach, notify handler): the outline cannot know how often it runs.
-    if (N.isArrowFunction(parent) || N.isFunctionExpression(parent) || N.isFunctionDeclaration(parent) || N.isMethodDeclaration(parent)) return true;
+    if (
+      N.isArrowFunction(parent) ||
+      N.isFunctionExpression(parent) ||
+      N.isFunctionDeclaration(parent) ||
+      N.isMethodDeclaration(parent)
+    )
+      return true;
   }
   return false;
 }
@@ -143,7 +162,8 @@ function moduleNameOf(call: CallExpression): string {
   const { Node: N } = loadTsMorph();
   let decl = calleeDeclaration(call);
   if (decl && N.isShorthandPropertyAssignment(decl)) decl = decl.getValueSymbol()?.getDeclarations()[0];
-  const init = decl && (N.isVariableDeclaration(decl) || N.isPropertyAssignment(decl)) ? decl.getInitializer() : undefined;
+  const init =
+    decl && (N.isVariableDeclaration(decl) || N.isPropertyAssignment(decl)) ? decl.getInitializer() : undefined;
   if (init && N.isCallExpression(init)) {
     const spec = init.getArguments()[0];
     const name = spec && N.isObjectLiteralExpression(spec) ? spec.getProperty('name') : undefined;
@@ -175,7 +195,13 @@ function titleOf(call: CallExpression): string {
   const { Node: N } = loadTsMorph();
   for (const arg of call.getArguments()) {
     if (N.isObjectLiteralExpression(arg)) {
-      const props = arg.getProperties().flatMap((p) => (N.isPropertyAssignment(p) ? [{ key: p.getName().replace(/^['"]|['"]$/g, ''), value: literalText(p.getInitializer()) }] : []));
+      const props = arg
+        .getProperties()
+        .flatMap((p) =>
+          N.isPropertyAssignment(p)
+            ? [{ key: p.getName().replace(/^['"]|['"]$/g, ''), value: literalText(p.getInitializer()) }]
+            : [],
+        );
       // The most telling key decides, even when computed (then no title): `mode: '0600'` must not pass for a path.
       const preferred = TITLE_KEYS.map((k) => props.find((p) => p.key === k)).find((p) => p !== undefined);
       const best = preferred ?? props.find((p) => p.value !== undefined && p.value !== '');
@@ -191,7 +217,10 @@ function isModuleCall(call: CallExpression): boolean {
   return call.getExpression().getType().getProperty('moduleName') !== undefined;
 }
 
-type FunctionLike = import('ts-morph').FunctionDeclaration | import('ts-morph').ArrowFunction | import('ts-morph').FunctionExpression;
+type FunctionLike =
+  | import('ts-morph').FunctionDeclaration
+  | import('ts-morph').ArrowFunction
+  | import('ts-morph').FunctionExpression;
 
 /** A function with a body declared in the project (not node_modules, not a .d.ts) that `node` refers to. */
 function localFunction(node: Node): FunctionLike | undefined {
@@ -199,7 +228,8 @@ function localFunction(node: Node): FunctionLike | undefined {
   const symbol = node.getSymbol();
   let decl = (symbol?.isAlias() ? symbol.getAliasedSymbol() : symbol)?.getDeclarations()[0];
   if (decl && N.isVariableDeclaration(decl)) decl = decl.getInitializer();
-  if (!decl || !(N.isFunctionDeclaration(decl) || N.isArrowFunction(decl) || N.isFunctionExpression(decl))) return undefined;
+  if (!decl || !(N.isFunctionDeclaration(decl) || N.isArrowFunction(decl) || N.isFunctionExpression(decl)))
+    return undefined;
   const sf = decl.getSourceFile();
   if (sf.isDeclarationFile() || isUnderNodeModules(sf.getFilePath()) || !decl.getBody()) return undefined;
   return decl;
@@ -262,7 +292,10 @@ function visitPhase(call: CallExpression, method: PhaseMethod, w: Walk): void {
   const { Node: N } = loadTsMorph();
   const args = call.getArguments();
   const nameArg = args[PHASE_METHODS[method]];
-  const name = nameArg && (N.isStringLiteral(nameArg) || N.isNoSubstitutionTemplateLiteral(nameArg)) ? nameArg.getLiteralValue() : (nameArg?.getText() ?? '');
+  const name =
+    nameArg && (N.isStringLiteral(nameArg) || N.isNoSubstitutionTemplateLiteral(nameArg))
+      ? nameArg.getLiteralValue()
+      : (nameArg?.getText() ?? '');
   const phase: PhaseOutline = {
     kind: 'phase',
     method,
@@ -275,7 +308,7 @@ function visitPhase(call: CallExpression, method: PhaseMethod, w: Walk): void {
     ...(w.via !== null && { via: w.via }),
     ...(method === 'rolling' && { rolling: rollingOf(call) }),
   };
-  PHASE_NODES.set(phase, call);
+  recordPhaseNode(phase, call);
   w.items.push(phase);
   const fnArg = args[args.length - 1];
   for (const arg of args.slice(0, -1)) visit(arg, w);
@@ -284,7 +317,14 @@ function visitPhase(call: CallExpression, method: PhaseMethod, w: Walk): void {
     // The batch's phases are phases of their own (marked with this parent), run on the batch parameter.
     if (N.isArrowFunction(fnArg) || N.isFunctionExpression(fnArg)) {
       const batchSymbol = fnArg.getParameters()[0]?.getNameNode().getSymbol();
-      visit(fnArg.getBody(), { ...w, phase: null, root: fnArg, baseConditional: false, parent: name, playSymbols: [...w.playSymbols, batchSymbol] });
+      visit(fnArg.getBody(), {
+        ...w,
+        phase: null,
+        root: fnArg,
+        baseConditional: false,
+        parent: name,
+        playSymbols: [...w.playSymbols, batchSymbol],
+      });
     }
     return;
   }
@@ -294,7 +334,14 @@ function visitPhase(call: CallExpression, method: PhaseMethod, w: Walk): void {
   }
   // `play.each('X', prepareHost)`: the phase body is a named local function.
   const fn = localFunction(fnArg);
-  if (fn) visit(fn.getBody()!, { ...w, phase, root: fn, baseConditional: false, via: { fn: fnArg.getText(), ...where(fnArg, w.cwd) } });
+  if (fn)
+    visit(fn.getBody()!, {
+      ...w,
+      phase,
+      root: fn,
+      baseConditional: false,
+      via: { fn: fnArg.getText(), ...where(fnArg, w.cwd) },
+    });
 }
 
 function visit(node: Node, w: Walk): void {
@@ -321,7 +368,13 @@ function visit(node: Node, w: Walk): void {
       const fn = localFunction(node.getExpression());
       if (fn && fn !== w.root) {
         // `setup(play)`: the helper's parameter is the play there, so its phases are phases.
-        const passed = node.getArguments().flatMap((a, i) => (N.isIdentifier(a) && w.playSymbols.includes(a.getSymbol()) ? [fn.getParameters()[i]?.getNameNode().getSymbol()] : []));
+        const passed = node
+          .getArguments()
+          .flatMap((a, i) =>
+            N.isIdentifier(a) && w.playSymbols.includes(a.getSymbol())
+              ? [fn.getParameters()[i]?.getNameNode().getSymbol()]
+              : [],
+          );
         visit(fn.getBody()!, {
           ...w,
           playSymbols: [...w.playSymbols, ...passed],
@@ -341,7 +394,7 @@ function playbookBodies(sf: SourceFile): FunctionLike[] {
   const bodies: FunctionLike[] = [];
   for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
     const kind = call.getReturnType().getProperty('kind');
-    if (!kind || kind.getTypeAtLocation(call).getLiteralValue() !== 'drover-playbook') continue;
+    if (kind?.getTypeAtLocation(call).getLiteralValue() !== 'drover-playbook') continue;
     const last = call.getArguments().at(-1);
     if (last && (N.isArrowFunction(last) || N.isFunctionExpression(last))) bodies.push(last);
     else if (last) {
@@ -360,7 +413,8 @@ function playbookBodies(sf: SourceFile): FunctionLike[] {
 export function outlinePlaybook(file: string, opts: { cwd?: string } & OutlineCacheOptions = {}): OutlineItem[] {
   const cwd = opts.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
-  if (!fs.statSync(abs, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`playbook not found: ${file} (looked at ${abs})`);
+  if (!fs.statSync(abs, { throwIfNoEntry: false })?.isFile())
+    throw new UsageError(`playbook not found: ${file} (looked at ${abs})`);
   // Cached by content like the type check: an unchanged playbook costs an import walk, not ts-morph (~2 s of CPU).
   if (opts.cache === false) return outlineOf(createPlaybookProject(abs).playbook, cwd);
   const dir = outlineCacheDir(opts);
@@ -377,10 +431,22 @@ function outlineOf(playbook: SourceFile, cwd: string): OutlineItem[] {
   const items: OutlineItem[] = [];
   for (const body of playbookBodies(playbook)) {
     const playParam = body.getParameters()[0];
-    const walk: Walk = { cwd, phase: null, root: body, via: null, baseConditional: false, items, playSymbols: [playParam?.getNameNode().getSymbol()] };
+    const walk: Walk = {
+      cwd,
+      phase: null,
+      root: body,
+      via: null,
+      baseConditional: false,
+      items,
+      playSymbols: [playParam?.getNameNode().getSymbol()],
+    };
     const first = items.length;
     visit(body.getBody()!, walk);
-    addProducedValues(body, items.slice(first).filter((i): i is PhaseOutline => i.kind === 'phase'), cwd);
+    addProducedValues(
+      body,
+      items.slice(first).filter((i): i is PhaseOutline => i.kind === 'phase'),
+      cwd,
+    );
   }
   return items;
 }

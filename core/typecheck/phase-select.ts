@@ -28,8 +28,13 @@ export function selectPhases(items: readonly OutlineItem[], choice: PhaseChoice,
   const check = (flag: string, name: string) => {
     if (names.includes(name)) return;
     const inner = all.find((p) => p.name === name && p.parent !== undefined);
-    if (inner) throw new UsageError(`${flag} "${name}": that phase is inside the rolling phase "${inner.parent}" (${inner.file}:${inner.line}), which runs as a whole: use ${flag} "${inner.parent}"`);
-    throw new UsageError(`${flag} "${name}": ${playbook} has no phase of that name; its phases: ${names.map((n) => JSON.stringify(n)).join(', ') || 'none'}`);
+    if (inner)
+      throw new UsageError(
+        `${flag} "${name}": that phase is inside the rolling phase "${inner.parent}" (${inner.file}:${inner.line}), which runs as a whole: use ${flag} "${inner.parent}"`,
+      );
+    throw new UsageError(
+      `${flag} "${name}": ${playbook} has no phase of that name; its phases: ${names.map((n) => JSON.stringify(n)).join(', ') || 'none'}`,
+    );
   };
   for (const n of choice.phases ?? []) check('--phase', n);
   if (choice.startAt !== undefined) check('--start-at', choice.startAt);
@@ -59,12 +64,20 @@ export function selectPhases(items: readonly OutlineItem[], choice: PhaseChoice,
       for (const u of v.usedBy) {
         if (u.phase !== null && !run.has(u.phase)) continue;
         const reader = u.phase === null ? 'playbook code outside any phase' : `phase "${u.phase}"`;
-        problems.push(`${v.variable} (the result of phase "${a.name}", ${v.file}:${v.line}) is read by ${reader} at ${u.file}:${u.line}`);
+        problems.push(
+          `${v.variable} (the result of phase "${a.name}", ${v.file}:${v.line}) is read by ${reader} at ${u.file}:${u.line}`,
+        );
       }
     }
   }
   if (problems.length) {
-    const needed = [...new Set(skippedPhases.filter((a) => a.produces?.some((v) => v.usedBy.some((u) => u.phase === null || run.has(u.phase)))).map((a) => a.name))];
+    const needed = [
+      ...new Set(
+        skippedPhases
+          .filter((a) => a.produces?.some((v) => v.usedBy.some((u) => u.phase === null || run.has(u.phase))))
+          .map((a) => a.name),
+      ),
+    ];
     throw new UsageError(
       `${playbook}: the phases chosen need values from phases that would be skipped — no host was contacted:\n  ${[...new Set(problems)].join('\n  ')}\n` +
         `Run those phases too (${needed.map((n) => `--phase ${JSON.stringify(n)}`).join(' ')}) or start earlier.`,

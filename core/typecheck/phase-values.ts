@@ -1,7 +1,8 @@
 // Which phases produce values that later code reads: `const x = await play.on(...)` and who reads x (for --phase/--start-at and `drover list`).
 import path from 'node:path';
 import type { Node, Symbol as TsSymbol } from 'ts-morph';
-import { phaseNode, type PhaseOutline, type ProducedValue } from './outline.ts';
+import type { PhaseOutline, ProducedValue } from './outline.ts';
+import { phaseNode } from './phase-nodes.ts';
 import { loadTsMorph } from './project.ts';
 
 /** The variables a phase call's result is stored in: `const x = await play.on(...)`, `const { a } = ...`, `x = await ...`. */
@@ -9,14 +10,22 @@ function boundSymbols(call: Node): { name: string; symbol: TsSymbol; node: Node 
   const { Node: N } = loadTsMorph();
   let n: Node = call;
   let parent = n.getParent();
-  while (parent && (N.isAwaitExpression(parent) || N.isParenthesizedExpression(parent) || N.isAsExpression(parent) || N.isNonNullExpression(parent) || N.isSatisfiesExpression(parent))) {
+  while (
+    parent &&
+    (N.isAwaitExpression(parent) ||
+      N.isParenthesizedExpression(parent) ||
+      N.isAsExpression(parent) ||
+      N.isNonNullExpression(parent) ||
+      N.isSatisfiesExpression(parent))
+  ) {
     n = parent;
     parent = n.getParent();
   }
   if (!parent) return [];
   let target: Node | undefined;
   if (N.isVariableDeclaration(parent) && parent.getInitializer() === n) target = parent.getNameNode();
-  else if (N.isBinaryExpression(parent) && parent.getRight() === n && parent.getOperatorToken().getText() === '=') target = parent.getLeft();
+  else if (N.isBinaryExpression(parent) && parent.getRight() === n && parent.getOperatorToken().getText() === '=')
+    target = parent.getLeft();
   if (!target) return [];
   return namesIn(target);
 }
@@ -57,7 +66,9 @@ function readSymbol(id: Node): TsSymbol | undefined {
  */
 export function addProducedValues(body: Node, phases: PhaseOutline[], cwd: string): void {
   const { Node: N, SyntaxKind } = loadTsMorph();
-  const nodes = phases.map((p) => ({ p, node: phaseNode(p) })).filter((x): x is { p: PhaseOutline; node: NonNullable<typeof x.node> } => x.node !== undefined);
+  const nodes = phases
+    .map((p) => ({ p, node: phaseNode(p) }))
+    .filter((x): x is { p: PhaseOutline; node: NonNullable<typeof x.node> } => x.node !== undefined);
   const topName = (p: PhaseOutline) => p.parent ?? p.name;
   const where = (n: Node) => {
     const rel = path.relative(cwd, n.getSourceFile().getFilePath());
@@ -66,7 +77,14 @@ export function addProducedValues(body: Node, phases: PhaseOutline[], cwd: strin
   /** The outermost phase call containing n (a rolling phase contains its batch's phases). */
   const phaseAt = (n: Node): PhaseOutline | undefined => {
     let found: PhaseOutline | undefined;
-    for (const { p, node } of nodes) if (node.getSourceFile() === n.getSourceFile() && node.getPos() <= n.getPos() && n.getEnd() <= node.getEnd() && (!found || p.parent === undefined)) found = p;
+    for (const { p, node } of nodes)
+      if (
+        node.getSourceFile() === n.getSourceFile() &&
+        node.getPos() <= n.getPos() &&
+        n.getEnd() <= node.getEnd() &&
+        (!found || p.parent === undefined)
+      )
+        found = p;
     return found;
   };
   const identifiers = body.getDescendantsOfKind(SyntaxKind.Identifier);
@@ -80,7 +98,13 @@ export function addProducedValues(body: Node, phases: PhaseOutline[], cwd: strin
       while (work.length) {
         const sym = work.pop()!;
         for (const id of identifiers) {
-          if (readSymbol(id) !== sym || id === bound.node || sym.getDeclarations().some((d) => N.isVariableDeclaration(d) && d.getNameNode() === id) || N.isBindingElement(id.getParent())) continue;
+          if (
+            readSymbol(id) !== sym ||
+            id === bound.node ||
+            sym.getDeclarations().some((d) => N.isVariableDeclaration(d) && d.getNameNode() === id) ||
+            N.isBindingElement(id.getParent())
+          )
+            continue;
           const inPhase = phaseAt(id);
           if (inPhase) {
             if (topName(inPhase) !== p.name) value.usedBy.push({ phase: topName(inPhase), ...where(id) });

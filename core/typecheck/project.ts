@@ -29,7 +29,9 @@ export function createPlaybookProject(file: string): PlaybookProject {
   const converted = ts.convertCompilerOptionsFromJson(json, path.dirname(abs));
   if (converted.errors.length > 0) {
     // Only reachable if the fixed options above are wrong: a drover bug, not the user's.
-    throw new Error(`drover's playbook compiler options are invalid: ${converted.errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, ' ')).join('; ')}`);
+    throw new Error(
+      `drover's playbook compiler options are invalid: ${converted.errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, ' ')).join('; ')}`,
+    );
   }
   const project = new Project({ compilerOptions: converted.options, skipAddingFilesFromTsConfig: true });
   const playbook = project.addSourceFileAtPath(abs);
@@ -51,7 +53,8 @@ export function programFileHashes(program: TsMorph.ts.Program): Record<string, s
   const files: Record<string, string> = {};
   for (const sf of program.getSourceFiles()) {
     if (program.isSourceFileDefaultLibrary(sf)) continue;
-    if (!isUnderNodeModules(sf.fileName) || !sf.isDeclarationFile) files[path.resolve(sf.fileName)] = hashFile(sf.fileName) ?? '';
+    if (!isUnderNodeModules(sf.fileName) || !sf.isDeclarationFile)
+      files[path.resolve(sf.fileName)] = hashFile(sf.fileName) ?? '';
   }
   return files;
 }

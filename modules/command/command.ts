@@ -90,13 +90,23 @@ const commandFacts = Object.assign(
 
 /** What a run reports: exit code, output, and its last output line as the message. */
 function report(r: ExecResult): Pick<CommandResult, 'code' | 'stdout' | 'stderr' | 'message'> {
-  return { code: r.code, stdout: r.stdout, stderr: r.stderr, message: r.stdout.trim().split('\n').slice(-1)[0] || undefined };
+  return {
+    code: r.code,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    message: r.stdout.trim().split('\n').slice(-1)[0] || undefined,
+  };
 }
 
 /** The decision (pure): not run (a guard holds), already run (safeInCheck), or run it in apply. */
 export function commandPlan(p: CommandParams, f: CommandFacts): Plan<CommandResult> {
   if (f.done) {
-    const reason = f.done === 'creates' ? `${p.creates} exists` : f.done === 'removes' ? `${p.removes} does not exist` : 'unless check passed';
+    const reason =
+      f.done === 'creates'
+        ? `${p.creates} exists`
+        : f.done === 'removes'
+          ? `${p.removes} does not exist`
+          : 'unless check passed';
     return { result: { changed: false, message: `not run: ${reason}` } };
   }
   if (p.safeInCheck) {
@@ -119,12 +129,15 @@ export function commandPlan(p: CommandParams, f: CommandFacts): Plan<CommandResu
 /** Pure checks of the params before the host is touched. */
 function checkParams(p: CommandParams): void {
   if (!(p.cmd instanceof ShellCommand)) throw new Error('cmd must be built with sh`...`');
-  if (p.unless !== undefined && !(p.unless instanceof ShellCommand)) throw new Error('unless must be built with sh`...`');
+  if (p.unless !== undefined && !(p.unless instanceof ShellCommand))
+    throw new Error('unless must be built with sh`...`');
   for (const k of ['creates', 'removes'] as const) {
     const v = p[k];
-    if (v !== undefined && (typeof v !== 'string' || v === '' || v.includes('\0'))) throw new Error(`${k} must be a non-empty path without NUL, got ${JSON.stringify(v)}`);
+    if (v !== undefined && (typeof v !== 'string' || v === '' || v.includes('\0')))
+      throw new Error(`${k} must be a non-empty path without NUL, got ${JSON.stringify(v)}`);
   }
-  for (const c of p.okCodes ?? []) if (!Number.isInteger(c) || c < 0 || c > 255) throw new Error(`okCodes: ${c} is not an exit code (0-255)`);
+  for (const c of p.okCodes ?? [])
+    if (!Number.isInteger(c) || c < 0 || c > 255) throw new Error(`okCodes: ${c} is not an exit code (0-255)`);
 }
 
 export const command = defineModule<CommandParams, CommandFacts, CommandResult>({

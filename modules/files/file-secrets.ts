@@ -79,7 +79,8 @@ export function maskFileChange(change: FileChange, texts: readonly SecretText[])
   const label = new Map(distinct.map((v, i) => [v, distinct.length === 1 ? '<secret>' : `<secret ${i + 1}>`]));
   const longestFirst = [...distinct].sort((a, b) => b.length - a.length);
   // a value's final newline stays text: a key file reads `<secret>` plus its newline, not "no newline at end"
-  const known = (s: string) => longestFirst.reduce((out, v) => out.split(v).join(label.get(v) + (v.endsWith('\n') ? '\n' : '')), s);
+  const known = (s: string) =>
+    longestFirst.reduce((out, v) => out.split(v).join(label.get(v) + (v.endsWith('\n') ? '\n' : '')), s);
   const after = change.after === null ? null : known(change.after);
   if (change.before === null) return { ...change, after };
   // whole values first (a multi-line secret spans lines), then what is left line by line

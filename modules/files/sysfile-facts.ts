@@ -37,12 +37,21 @@ function sendsSha256(p: SysfileParams): boolean {
 export function probeOptionsFor(p: SysfileParams): ProbeOptions {
   const m = modeOf(p);
   const src = 'src' in p && p.src !== undefined;
-  return { content: m !== 'directory', follow: m === 'content' || m === 'line' || m === 'block', unlessSha256: expectedSha256(p), hashOnly: src || undefined };
+  return {
+    content: m !== 'directory',
+    follow: m === 'content' || m === 'line' || m === 'block',
+    unlessSha256: expectedSha256(p),
+    hashOnly: src || undefined,
+  };
 }
 
 /** The Secrets in the params' content, line or block (a content function's come from the vars, registered by the run). */
 export function paramSecrets(p: SysfileParams): Secret[] {
-  const values = [(p as { content?: unknown }).content, (p as { line?: unknown }).line, (p as { block?: unknown }).block];
+  const values = [
+    (p as { content?: unknown }).content,
+    (p as { line?: unknown }).line,
+    (p as { block?: unknown }).block,
+  ];
   return values.flatMap((v) => (typeof v === 'function' ? [] : (asSecretText(v)?.secrets ?? [])));
 }
 
@@ -59,6 +68,7 @@ export function sysfileSections(): string[] {
 /** The FileState from the probe's answer (strict: a "same as expected" nobody asked for is a ProbeFormatError). */
 export function parseSysfileProbe(s: ProbeSections, p: SysfileParams): FileState {
   const st = readFileProbe(s, NAME, p.path);
-  if (st.sameAsExpected && !sendsSha256(p)) throw new ProbeFormatError(`${p.path}: the probe answered "same as expected" without being sent a hash`);
+  if (st.sameAsExpected && !sendsSha256(p))
+    throw new ProbeFormatError(`${p.path}: the probe answered "same as expected" without being sent a hash`);
   return st;
 }

@@ -6,6 +6,10 @@ import type { MaybeSecretText } from './file-secrets.ts';
 import type { LinePresentOptions } from '../shared/file-edit.ts';
 import type { Validate } from '../shared/remote-file.ts';
 
+/** The host's vars as a content function sees them: the playbook's own, typed by the site, so `any` on purpose. */
+// biome-ignore lint/suspicious/noExplicitAny: vars are the site's; `unknown` would make every `vars.x` a type error
+export type PlayVars = Readonly<Record<string, any>>;
+
 /** Octal permission bits: '0644' (string) or 0o644 (number). */
 export type FileMode = string | number;
 
@@ -38,7 +42,7 @@ export interface WriteOptions extends Attributes {
  * `***`), is written as is and shown in diffs as `<secret>`.
  */
 export interface ContentParams extends WriteOptions {
-  content: string | Uint8Array | Secret | SecretText | ((vars: Readonly<Record<string, any>>) => string | Secret | SecretText);
+  content: string | Uint8Array | Secret | SecretText | ((vars: PlayVars) => string | Secret | SecretText);
   state?: 'present';
   src?: never;
   line?: never;
@@ -140,7 +144,14 @@ export interface SrcParams extends WriteOptions {
   blockName?: never;
 }
 
-export type SysfileParams = ContentParams | SrcParams | LineParams | BlockParams | AbsentParams | DirectoryParams | LinkParams;
+export type SysfileParams =
+  | ContentParams
+  | SrcParams
+  | LineParams
+  | BlockParams
+  | AbsentParams
+  | DirectoryParams
+  | LinkParams;
 
 export interface SysfileResult extends Result {
   changes: FileChange[];
@@ -149,4 +160,3 @@ export interface SysfileResult extends Result {
   /** Where the old content was copied, when `backup` and something was replaced. */
   backupPath?: string;
 }
-

@@ -7,13 +7,47 @@ import { blockInFile, droverMarker, lineAbsent, lineInFile, type EditResult } fr
 import { checkOwnership, checkWellFormed, type FileState, type Validate } from '../shared/remote-file.ts';
 import { digestOf, localFile, snapshotBytes, type LocalFile } from '../shared/local-source.ts';
 
-import type { AbsentParams, Attributes, BlockParams, ContentParams, DirectoryParams, FileMode, LineParams, LinkParams, SrcParams, SysfileParams, WriteOptions } from './sysfile-params.ts';
-export type { AbsentParams, BlockParams, ContentParams, DirectoryParams, FileMode, LineParams, LinkParams, SrcParams, SysfileParams, SysfileResult, WriteOptions } from './sysfile-params.ts';
+import type {
+  AbsentParams,
+  Attributes,
+  BlockParams,
+  ContentParams,
+  DirectoryParams,
+  FileMode,
+  LineParams,
+  LinkParams,
+  SrcParams,
+  SysfileParams,
+  PlayVars,
+  WriteOptions,
+} from './sysfile-params.ts';
+export type {
+  AbsentParams,
+  BlockParams,
+  ContentParams,
+  DirectoryParams,
+  FileMode,
+  LineParams,
+  LinkParams,
+  SrcParams,
+  SysfileParams,
+  SysfileResult,
+  WriteOptions,
+} from './sysfile-params.ts';
 
 /** What to do, decided from the probe alone. */
 export type Action =
   | { kind: 'none' }
-  | { kind: 'write'; content: Buffer | LocalFile; owner?: string | number; group?: string | number; mode: string; backup: boolean; validate?: Validate; createParents: boolean }
+  | {
+      kind: 'write';
+      content: Buffer | LocalFile;
+      owner?: string | number;
+      group?: string | number;
+      mode: string;
+      backup: boolean;
+      validate?: Validate;
+      createParents: boolean;
+    }
   | { kind: 'attrs'; owner?: string | number; group?: string | number; mode?: string }
   | { kind: 'remove'; recursive: boolean; backup: boolean }
   | { kind: 'mkdir'; owner?: string | number; group?: string | number; mode?: string; createParents: boolean }
@@ -38,19 +72,26 @@ export function modeOf(p: SysfileParams): Mode {
   }
   if ('content' in p && p.content !== undefined) return 'content';
   if ('blockName' in p && p.blockName !== undefined) return 'block';
-  if (('line' in p && p.line !== undefined) || ('regexp' in p && p.regexp !== undefined) || ('searchString' in p && p.searchString !== undefined))
+  if (
+    ('line' in p && p.line !== undefined) ||
+    ('regexp' in p && p.regexp !== undefined) ||
+    ('searchString' in p && p.searchString !== undefined)
+  )
     return 'line';
   if (p.state === 'absent') return 'absent';
   if (p.state === 'directory') return 'directory';
   if (p.state === 'link') return 'link';
-  throw new Error(`${p.path}: say what to manage: content, line/regexp, blockName, or state 'absent' | 'directory' | 'link'`);
+  throw new Error(
+    `${p.path}: say what to manage: content, line/regexp, blockName, or state 'absent' | 'directory' | 'link'`,
+  );
 }
 
 /** Normalises '644', '0644', 0o644 to '0644'; refuses anything else. */
 export function normaliseMode(m: FileMode | undefined, where: string): string | undefined {
   if (m === undefined) return undefined;
   const s = typeof m === 'number' ? m.toString(8) : m;
-  if (!/^[0-7]{3,4}$/.test(s) || (typeof m === 'number' && (m < 0 || m > 0o7777))) throw new Error(`${where}: mode must be octal like '0644' or 0o644, got ${String(m)}`);
+  if (!/^[0-7]{3,4}$/.test(s) || (typeof m === 'number' && (m < 0 || m > 0o7777)))
+    throw new Error(`${where}: mode must be octal like '0644' or 0o644, got ${String(m)}`);
   return s.padStart(4, '0');
 }
 
@@ -98,15 +139,17 @@ function decodeText(st: FileState, path: string): string | null {
   if (st.kind === 'absent') return null;
   if (st.content === undefined) throw new Error(`${path}: could not read the file`);
   const s = st.content.toString('utf8');
-  if (!Buffer.from(s, 'utf8').equals(st.content)) throw new Error(`${path} is not valid UTF-8 text: line and block edits refuse to touch it (use content)`);
+  if (!Buffer.from(s, 'utf8').equals(st.content))
+    throw new Error(`${path} is not valid UTF-8 text: line and block edits refuse to touch it (use content)`);
   return s;
 }
 
 /** The bytes `content` asks for (calling it with the vars when it is a function; a Secret's real value). */
-export function contentBytes(p: ContentParams, vars: Readonly<Record<string, any>>): Buffer {
+export function contentBytes(p: ContentParams, vars: PlayVars): Buffer {
   const c = p.content;
   const v = revealText(typeof c === 'function' ? c(vars) : c);
-  if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw new Error(`${p.path}: content must be a string, bytes, a Secret or a secretText`);
+  if (typeof v !== 'string' && !(v instanceof Uint8Array))
+    throw new Error(`${p.path}: content must be a string, bytes, a Secret or a secretText`);
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : snapshotBytes(v);
 }
 
@@ -114,7 +157,7 @@ export function contentBytes(p: ContentParams, vars: Readonly<Record<string, any
  * Params with their secrets revealed (the content function called once), and the secret texts they
  * held: the bytes written are the real ones, the diffs shown mask what `texts` holds.
  */
-export function revealSecrets(p: SysfileParams, vars: Readonly<Record<string, any>>): { params: SysfileParams; texts: SecretText[] } {
+export function revealSecrets(p: SysfileParams, vars: PlayVars): { params: SysfileParams; texts: SecretText[] } {
   const texts: SecretText[] = [];
   const take = <T>(v: T | Secret | SecretText, key: string): T | string => {
     const t = asSecretText(v);
@@ -125,7 +168,8 @@ export function revealSecrets(p: SysfileParams, vars: Readonly<Record<string, an
     return r;
   };
   const out = { ...p } as Record<string, unknown>;
-  if ('content' in p && p.content !== undefined) out.content = take(typeof p.content === 'function' ? p.content(vars) : p.content, 'content');
+  if ('content' in p && p.content !== undefined)
+    out.content = take(typeof p.content === 'function' ? p.content(vars) : p.content, 'content');
   if ('line' in p && p.line !== undefined) out.line = take(p.line, 'line');
   if ('block' in p && p.block !== undefined) out.block = take(p.block, 'block');
   return { params: out as unknown as SysfileParams, texts };
@@ -136,14 +180,14 @@ export function revealSecrets(p: SysfileParams, vars: Readonly<Record<string, an
  * function (if any) is called here, once, with `vars`. A probe that answered `sameAsExpected` (asked
  * with the hash of static content, see sysfile-facts) stands for a file holding exactly that content.
  */
-export function planSysfile(p: SysfileParams, st: FileState, vars: Readonly<Record<string, any>> = {}): SysfilePlan {
+export function planSysfile(p: SysfileParams, st: FileState, vars: PlayVars = {}): SysfilePlan {
   const { params, texts } = revealSecrets(p, vars);
   const plan = maskingSecrets(texts, () => planPlain(params, st, vars));
   if (!texts.length) return plan;
   return { ...plan, changes: plan.changes.map((c) => maskFileChange(c, texts)), secrets: texts };
 }
 
-function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string, any>>): SysfilePlan {
+function planPlain(p: SysfileParams, st: FileState, vars: PlayVars): SysfilePlan {
   const mode = modeOf(p);
   const path = st.realPath || p.path;
   const where = p.path;
@@ -152,8 +196,14 @@ function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string
   if (mode === 'absent') {
     const ap = p as AbsentParams;
     if (st.kind === 'absent') return none();
-    if (st.kind === 'directory' && !ap.recursive) throw new Error(`${where} is a directory: state 'absent' removes it only with recursive: true`);
-    const before = st.kind === 'file' ? displayContent(st.content) : st.kind === 'link' ? `symlink -> ${st.linkTarget}\n` : `(${st.kind})\n`;
+    if (st.kind === 'directory' && !ap.recursive)
+      throw new Error(`${where} is a directory: state 'absent' removes it only with recursive: true`);
+    const before =
+      st.kind === 'file'
+        ? displayContent(st.content)
+        : st.kind === 'link'
+          ? `symlink -> ${st.linkTarget}\n`
+          : `(${st.kind})\n`;
     return {
       path: p.path,
       action: { kind: 'remove', recursive: st.kind === 'directory', backup: !!ap.backup && st.kind === 'file' },
@@ -167,8 +217,14 @@ function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string
     if (!lp.target) throw new Error(`${where}: state 'link' needs a target`);
     if (st.kind === 'link' && st.linkTarget === lp.target) return none();
     if (st.kind === 'directory') throw new Error(`${where} is a directory; refusing to replace it with a symlink`);
-    if ((st.kind === 'file' || st.kind === 'other') && !lp.force) throw new Error(`${where} is a ${st.kind}; set force: true to replace it with a symlink`);
-    const before = st.kind === 'absent' ? null : st.kind === 'link' ? `symlink -> ${st.linkTarget}\n` : displayContent(st.content) ?? `(${st.kind})\n`;
+    if ((st.kind === 'file' || st.kind === 'other') && !lp.force)
+      throw new Error(`${where} is a ${st.kind}; set force: true to replace it with a symlink`);
+    const before =
+      st.kind === 'absent'
+        ? null
+        : st.kind === 'link'
+          ? `symlink -> ${st.linkTarget}\n`
+          : (displayContent(st.content) ?? `(${st.kind})\n`);
     return {
       path: p.path,
       action: { kind: 'link', target: lp.target, createParents: !!lp.createParents },
@@ -178,12 +234,21 @@ function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string
   }
 
   checkOwnership(p as Attributes, where);
-  const want = { owner: (p as Attributes).owner, group: (p as Attributes).group, mode: normaliseMode((p as Attributes).mode, where) };
+  const want = {
+    owner: (p as Attributes).owner,
+    group: (p as Attributes).group,
+    mode: normaliseMode((p as Attributes).mode, where),
+  };
 
   if (mode === 'directory') {
     const dp = p as DirectoryParams;
     if (st.kind === 'absent') {
-      return { path, action: { kind: 'mkdir', ...want, mode: want.mode ?? '0755', createParents: dp.createParents !== false }, changes: [], messages: ['directory created'] };
+      return {
+        path,
+        action: { kind: 'mkdir', ...want, mode: want.mode ?? '0755', createParents: dp.createParents !== false },
+        changes: [],
+        messages: ['directory created'],
+      };
     }
     if (st.kind !== 'directory') throw new Error(`${where} exists and is a ${st.kind}, not a directory`);
     const d = attrDiff(st, want);
@@ -211,7 +276,8 @@ function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string
     if (beforeBytes === null) editMsg = 'created';
     else if (!beforeBytes.equals(after)) editMsg = 'content changed';
   } else {
-    if (st.sameAsExpected) throw new Error(`${where}: the probe answered "same as expected" to a ${mode} edit, which sends no hash (a bug)`);
+    if (st.sameAsExpected)
+      throw new Error(`${where}: the probe answered "same as expected" to a ${mode} edit, which sends no hash (a bug)`);
     const r = editText(p as LineParams | BlockParams, mode, decodeText(st, path), where);
     after = r.content === null ? null : Buffer.from(r.content, 'utf8');
     editMsg = r.changed ? (st.kind === 'absent' ? `created (${r.message})` : r.message) : '';
@@ -222,7 +288,16 @@ function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string
   if (st.kind === 'absent') {
     return {
       path,
-      action: { kind: 'write', content: after, owner: want.owner, group: want.group, mode: want.mode ?? '0644', backup: false, validate: wp.validate, createParents: !!wp.createParents },
+      action: {
+        kind: 'write',
+        content: after,
+        owner: want.owner,
+        group: want.group,
+        mode: want.mode ?? '0644',
+        backup: false,
+        validate: wp.validate,
+        createParents: !!wp.createParents,
+      },
       changes: [{ path, before: null, after: displayContent(after) }],
       messages: [editMsg || 'created'],
     };
@@ -242,7 +317,16 @@ function planPlain(p: SysfileParams, st: FileState, vars: Readonly<Record<string
         validate: wp.validate,
         createParents: false,
       },
-      changes: [{ path, before: src !== undefined ? '(previous content, not fetched: src compares hashes only)\n' : displayContent(beforeBytes), after: displayContent(after) }],
+      changes: [
+        {
+          path,
+          before:
+            src !== undefined
+              ? '(previous content, not fetched: src compares hashes only)\n'
+              : displayContent(beforeBytes),
+          after: displayContent(after),
+        },
+      ],
       messages: [editMsg, ...d.msgs],
     };
   }
@@ -275,12 +359,32 @@ function editUnchecked(p: LineParams | BlockParams, mode: Mode, text: string | n
   const create = p.create;
   if (mode === 'line') {
     const lp = p as LineParams;
-    if ((lp.state ?? 'present') === 'absent') return lineAbsent(text, { line: lp.line as string | undefined, regexp: lp.regexp, searchString: lp.searchString });
+    if ((lp.state ?? 'present') === 'absent')
+      return lineAbsent(text, {
+        line: lp.line as string | undefined,
+        regexp: lp.regexp,
+        searchString: lp.searchString,
+      });
     if (lp.line === undefined) throw new Error(`${where}: line mode with state 'present' needs line`);
     if (text === null && !create) throw new Error(`${where} does not exist (set create: true to create it)`);
-    return lineInFile(text, { line: lp.line as string, regexp: lp.regexp, searchString: lp.searchString, backrefs: lp.backrefs, insertAfter: lp.insertAfter, insertBefore: lp.insertBefore, firstMatch: lp.firstMatch });
+    return lineInFile(text, {
+      line: lp.line as string,
+      regexp: lp.regexp,
+      searchString: lp.searchString,
+      backrefs: lp.backrefs,
+      insertAfter: lp.insertAfter,
+      insertBefore: lp.insertBefore,
+      firstMatch: lp.firstMatch,
+    });
   }
   const bp = p as BlockParams;
-  if (text === null && (bp.state ?? 'present') === 'present' && !create) throw new Error(`${where} does not exist (set create: true to create it)`);
-  return blockInFile(text, { marker: droverMarker(bp.blockName, bp.markerPrefix), block: bp.block as string | undefined, state: bp.state, insertAfter: bp.insertAfter, insertBefore: bp.insertBefore });
+  if (text === null && (bp.state ?? 'present') === 'present' && !create)
+    throw new Error(`${where} does not exist (set create: true to create it)`);
+  return blockInFile(text, {
+    marker: droverMarker(bp.blockName, bp.markerPrefix),
+    block: bp.block as string | undefined,
+    state: bp.state,
+    insertAfter: bp.insertAfter,
+    insertBefore: bp.insertBefore,
+  });
 }

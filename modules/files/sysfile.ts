@@ -1,11 +1,32 @@
 // sysfile: a file's content, lines or managed block, owner and mode; or a directory, a symlink, an absence.
 import { defineModule, probe, type Plan as ModulePlan } from '../../core/module.ts';
 import { registerSecrets, type Host } from '../../core/host.ts';
-import { checkOwnership, checkPath, checkValidate, checkWellFormed, makeDirectory, makeSymlink, removePath, setAttributes, writeFile, type FileState } from '../shared/remote-file.ts';
+import {
+  checkOwnership,
+  checkPath,
+  checkValidate,
+  checkWellFormed,
+  makeDirectory,
+  makeSymlink,
+  removePath,
+  setAttributes,
+  writeFile,
+  type FileState,
+} from '../shared/remote-file.ts';
 import { revealText } from './file-secrets.ts';
 import { localFile } from '../shared/local-source.ts';
+import type { PlayVars } from './sysfile-params.ts';
 import { paramSecrets, parseSysfileProbe, sysfileProbe, sysfileSections } from './sysfile-facts.ts';
-import { checkEditParams, modeOf, normaliseMode, planSysfile, type SysfilePlan, type SysfileParams, type SysfileResult, type WriteOptions } from './sysfile-plan.ts';
+import {
+  checkEditParams,
+  modeOf,
+  normaliseMode,
+  planSysfile,
+  type SysfilePlan,
+  type SysfileParams,
+  type SysfileResult,
+  type WriteOptions,
+} from './sysfile-plan.ts';
 
 export type {
   AbsentParams,
@@ -22,7 +43,6 @@ export type {
   SysfileResult,
 } from './sysfile-plan.ts';
 // Used by modules that edit files as part of their work (hostname, kmod): plan with sysfile's rules, apply here.
-export { planSysfile } from './sysfile-plan.ts';
 
 /** Pure checks of the params, before the host is touched: each error names the path and the parameter. */
 export function checkSysfileParams(p: SysfileParams): void {
@@ -66,7 +86,14 @@ export async function applyPlan<V>(host: Host<V>, plan: SysfilePlan): Promise<st
       return undefined;
     case 'write': {
       const backupPath = a.backup ? backupPathFor(plan.path) : undefined;
-      await writeFile(host, plan.path, a.content, { owner: a.owner, group: a.group, mode: a.mode, validate: a.validate, backupPath, createParents: a.createParents });
+      await writeFile(host, plan.path, a.content, {
+        owner: a.owner,
+        group: a.group,
+        mode: a.mode,
+        validate: a.validate,
+        backupPath,
+        createParents: a.createParents,
+      });
       return backupPath;
     }
     case 'attrs':
@@ -118,7 +145,5 @@ export const sysfile = defineModule<SysfileParams, FileState, SysfileResult>({
   // Registered before the probe: a later output quoting them (a `cat` of the file) is masked, in --check too.
   secrets: paramSecrets,
   facts: probe(sysfileProbe, parseSysfileProbe, sysfileSections),
-  plan: (p, st, host) => sysfileModulePlan(planSysfile(p, st, (host.vars ?? {}) as Record<string, any>)),
+  plan: (p, st, host) => sysfileModulePlan(planSysfile(p, st, (host.vars ?? {}) as PlayVars)),
 });
-
-export default sysfile;

@@ -2,8 +2,25 @@
 import { defineModule, type Apply, type Plan, type Result } from '../../core/module.ts';
 import { sh, type ShellCommand } from '../../core/sh.ts';
 import { checkDnsName } from '../shared/dns-name.ts';
-import { captureOrBroken, clusterFacts, gntFacts, parseClusterInfo, type ClusterFacts, type GntFacts } from './gnt-facts.ts';
-import { checkIp, checkWord, halfInitialised, initArgs, notInstalled, notMaster, planClusterDrift, refuse, type ParamValue } from './gnt-plan.ts';
+import {
+  captureOrBroken,
+  clusterFacts,
+  gntFacts,
+  parseClusterInfo,
+  type ClusterFacts,
+  type GntFacts,
+} from './gnt-facts.ts';
+import {
+  checkIp,
+  checkWord,
+  halfInitialised,
+  initArgs,
+  notInstalled,
+  notMaster,
+  planClusterDrift,
+  refuse,
+  type ParamValue,
+} from './gnt-plan.ts';
 import { checkLvmName } from '../lvm/lvm-plan.ts';
 
 /** Wanted cluster settings for {@link gnt.cluster}. */
@@ -64,18 +81,43 @@ export function clusterPlan(p: ClusterParams, f: GntFacts<ClusterFacts>, hostNam
     const init = sh`gnt-cluster init ${initArgs(p)}`;
     // Not installed yet: in --check an earlier emerge would install it; a real run stops here.
     const missing = f.state === 'not-installed';
-    const result: ClusterResult = { changed: true, initialised: true, master: '', drift: [], message: `would run: ${init.display}${missing ? ' (Ganeti is not installed yet)' : ''}`, detail: init.display };
-    return { result, apply: missing ? refuse(notInstalled('gnt-cluster init')) : run(init, { master: hostName, message: `initialised cluster ${p.clusterName}` }) };
+    const result: ClusterResult = {
+      changed: true,
+      initialised: true,
+      master: '',
+      drift: [],
+      message: `would run: ${init.display}${missing ? ' (Ganeti is not installed yet)' : ''}`,
+      detail: init.display,
+    };
+    return {
+      result,
+      apply: missing
+        ? refuse(notInstalled('gnt-cluster init'))
+        : run(init, { master: hostName, message: `initialised cluster ${p.clusterName}` }),
+    };
   }
   const facts = f.found!;
   const drift = planClusterDrift(p, facts);
-  if (drift.unfixable.length) throw new Error(`this host is the master of another cluster than the one wanted: ${drift.unfixable.join('; ')}`);
-  if (!drift.modifyArgs.length) return { result: { changed: false, initialised: false, master: facts.master, drift: [], facts } };
+  if (drift.unfixable.length)
+    throw new Error(`this host is the master of another cluster than the one wanted: ${drift.unfixable.join('; ')}`);
+  if (!drift.modifyArgs.length)
+    return { result: { changed: false, initialised: false, master: facts.master, drift: [], facts } };
   const modify = sh`gnt-cluster modify ${drift.modifyArgs}`;
   const fixes = drift.fixable.join('\n');
   return {
-    result: { changed: true, initialised: false, master: facts.master, drift: drift.fixable, facts, message: `would run: ${modify.display}`, detail: `${fixes}\nwould run: ${modify.display}` },
-    apply: run(modify, { message: `converged: ${drift.fixable.join('; ')}`, detail: `${fixes}\nran: ${modify.display}` }),
+    result: {
+      changed: true,
+      initialised: false,
+      master: facts.master,
+      drift: drift.fixable,
+      facts,
+      message: `would run: ${modify.display}`,
+      detail: `${fixes}\nwould run: ${modify.display}`,
+    },
+    apply: run(modify, {
+      message: `converged: ${drift.fixable.join('; ')}`,
+      detail: `${fixes}\nran: ${modify.display}`,
+    }),
   };
 }
 
@@ -91,6 +133,9 @@ export const cluster = defineModule<ClusterParams, GntFacts<ClusterFacts>, Clust
   name: 'gnt.cluster',
   title: (p) => `gnt cluster ${p.clusterName}`,
   validate: checkClusterParams,
-  facts: gntFacts(() => captureOrBroken(sh`gnt-cluster info`, 'gnt-cluster info'), (probed) => clusterFacts(parseClusterInfo(probed.out))),
+  facts: gntFacts(
+    () => captureOrBroken(sh`gnt-cluster info`, 'gnt-cluster info'),
+    (probed) => clusterFacts(parseClusterInfo(probed.out)),
+  ),
   plan: (p, f, host) => clusterPlan(p, f, host.name),
 });

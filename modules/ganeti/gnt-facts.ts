@@ -66,13 +66,22 @@ export function captureWithStatus(cmd: ShellCommand): ShellCommand {
 /** The probe's answer (strict: an unknown state or a multi-line name is a ProbeFormatError). */
 export function readGntProbe(s: ProbeSections): Probed {
   const state = s.text('state');
-  if (!STATES.includes(state)) throw new ProbeFormatError(`gnt: unknown cluster state ${JSON.stringify(state.slice(0, 80))}`);
+  if (!STATES.includes(state))
+    throw new ProbeFormatError(`gnt: unknown cluster state ${JSON.stringify(state.slice(0, 80))}`);
   const oneLine = (name: string) => {
     const v = s.text(name);
-    if (v.includes('\n')) throw new ProbeFormatError(`gnt: ${name} holds a newline: ${JSON.stringify(v.slice(0, 120))}`);
+    if (v.includes('\n'))
+      throw new ProbeFormatError(`gnt: ${name} holds a newline: ${JSON.stringify(v.slice(0, 120))}`);
     return v;
   };
-  return { state: state as ProbeState, master: oneLine('master'), self: oneLine('self'), why: oneLine('why'), out: s.text('out'), rc: s.status('out') };
+  return {
+    state: state as ProbeState,
+    master: oneLine('master'),
+    self: oneLine('self'),
+    why: oneLine('why'),
+    out: s.text('out'),
+    rc: s.status('out'),
+  };
 }
 
 /** What a gnt module knows after its probe: the cluster state, and on a working master what its query said. */
@@ -85,7 +94,10 @@ export interface GntFacts<T> extends Probed {
  * The facts step of a gnt module: gntProbe running `query` (the command it runs on the master, see
  * captureOrBroken / captureWithStatus), its answer parsed by `read` when the cluster is up.
  */
-export function gntFacts<P, T>(query: (p: P) => ShellCommand, read: (probed: Probed, p: P) => T): ProbeFacts<P, GntFacts<T>> {
+export function gntFacts<P, T>(
+  query: (p: P) => ShellCommand,
+  read: (probed: Probed, p: P) => T,
+): ProbeFacts<P, GntFacts<T>> {
   return probe(
     (p, frame) => gntProbe(frame, query(p)),
     (s, p) => {
@@ -128,7 +140,13 @@ export function parseVerify(output: string): VerifyReport {
     if (!line.trim()) continue;
     const m = FINDING.exec(line);
     if (m) {
-      const finding: VerifyFinding = { level: m[1] as 'ERROR' | 'WARNING', code: m[2], objectType: m[3], object: m[4], message: m[5].trim() };
+      const finding: VerifyFinding = {
+        level: m[1] as 'ERROR' | 'WARNING',
+        code: m[2],
+        objectType: m[3],
+        object: m[4],
+        message: m[5].trim(),
+      };
       (finding.level === 'ERROR' ? report.errors : report.warnings).push(finding);
       continue;
     }
@@ -222,14 +240,18 @@ function flat(tree: InfoTree | undefined): Record<string, string> {
 /** Splits Ganeti's comma lists ("diskless, file"); "(none)" and "" are empty. */
 export function commaList(value: string): string[] {
   if (!value || value === '(none)' || value === 'None') return [];
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Extracts the settings drover compares from a parsed `gnt-cluster info`. */
 export function clusterFacts(info: InfoTree): ClusterFacts {
   const params = sub(info, 'Cluster parameters');
   const hv: Record<string, Record<string, string>> = {};
-  for (const [name, v] of Object.entries(sub(info, 'Hypervisor parameters') ?? {})) if (typeof v === 'object') hv[name] = flat(v);
+  for (const [name, v] of Object.entries(sub(info, 'Hypervisor parameters') ?? {}))
+    if (typeof v === 'object') hv[name] = flat(v);
   const vg = str(params, 'lvm volume group');
   return {
     name: str(info, 'Cluster name'),
@@ -256,7 +278,9 @@ export function parseList<F extends string>(text: string, fields: readonly F[]):
     if (!line.trim()) continue;
     const cells = fields.length === 1 ? [line.trim()] : line.split('|').map((c) => c.trim());
     if (cells.length !== fields.length) {
-      throw new ProbeFormatError(`gnt list line (want ${fields.length} fields ${fields.join(',')}): ${JSON.stringify(line.slice(0, 200))}`);
+      throw new ProbeFormatError(
+        `gnt list line (want ${fields.length} fields ${fields.join(',')}): ${JSON.stringify(line.slice(0, 200))}`,
+      );
     }
     const row = {} as Record<F, string>;
     fields.forEach((f, i) => (row[f] = cells[i]));

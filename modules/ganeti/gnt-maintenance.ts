@@ -10,7 +10,10 @@ import { parseClusterState, QUERY_THEN, type ClusterState, type NodeState } from
 export type { Move, NonMirroredPolicy } from './gnt-maintenance-plan.ts';
 
 /** The facts every maintenance module reads: the whole cluster, one round trip. */
-const clusterFacts = gntFacts(() => QUERY_THEN, (probed) => parseClusterState(probed.out, probed.master));
+const clusterFacts = gntFacts(
+  () => QUERY_THEN,
+  (probed) => parseClusterState(probed.out, probed.master),
+);
 
 /** Runs gnt-* commands one after the other (cluster jobs: progress shown); a failure stops at that command. */
 function runAll<R extends Result>(commands: readonly ShellCommand[], done: Partial<R>): Apply<R> {
@@ -47,22 +50,30 @@ export interface NodeFlagsResult extends Result {
 }
 
 export function nodeFlagsPlan(p: NodeFlagsParams, f: GntFacts<ClusterState>): Plan<NodeFlagsResult> {
-  const state = upOrRefuse(f, `gnt-node modify ${p.name}`, { changed: true, message: `would modify ${p.name} (the cluster is not initialised yet)` });
+  const state = upOrRefuse(f, `gnt-node modify ${p.name}`, {
+    changed: true,
+    message: `would modify ${p.name} (the cluster is not initialised yet)`,
+  });
   if (!('nodes' in state)) return state;
   const node = state.nodes.find((n) => n.name === p.name);
   const { command, changes } = planFlags(p, node);
   if (!command) return { result: { changed: false, node } };
-  return { result: { changed: true, node, message: `${p.name}: ${changes.join(', ')}`, detail: command.display }, apply: runAll([command], {}) };
+  return {
+    result: { changed: true, node, message: `${p.name}: ${changes.join(', ')}`, detail: command.display },
+    apply: runAll([command], {}),
+  };
 }
 
 export const nodeFlags = defineModule<NodeFlagsParams, GntFacts<ClusterState>, NodeFlagsResult>({
   name: 'gnt.nodeFlags',
-  title: (p) => `gnt node ${p.name}${p.drained === undefined ? '' : p.drained ? ' drained' : ' undrained'}${p.offline === undefined ? '' : p.offline ? ' offline' : ' online'}`,
+  title: (p) =>
+    `gnt node ${p.name}${p.drained === undefined ? '' : p.drained ? ' drained' : ' undrained'}${p.offline === undefined ? '' : p.offline ? ' offline' : ' online'}`,
   validate: (p) => {
     checkDnsName(p.name, 'name');
     if (p.drained === undefined && p.offline === undefined) throw new Error('give drained and/or offline');
     // Ganeti keeps one of master-candidate/drained/offline: asking for both is a contradiction.
-    if (p.drained === true && p.offline === true) throw new Error('drained and offline cannot both be true (a node has one state)');
+    if (p.drained === true && p.offline === true)
+      throw new Error('drained and offline cannot both be true (a node has one state)');
   },
   facts: clusterFacts,
   plan: nodeFlagsPlan,
@@ -88,16 +99,24 @@ export interface EvacuateResult extends Result {
 }
 
 export function evacuatePlan(p: EvacuateParams, f: GntFacts<ClusterState>): Plan<EvacuateResult> {
-  const state = upOrRefuse(f, `evacuate ${p.node}`, { changed: true, moves: [], message: `would move instances off ${p.node} (the cluster is not initialised yet)` });
+  const state = upOrRefuse(f, `evacuate ${p.node}`, {
+    changed: true,
+    moves: [],
+    message: `would move instances off ${p.node} (the cluster is not initialised yet)`,
+  });
   if (!('nodes' in state)) return state;
   const moves = planEvacuation(p, state);
   const acting = moves.filter((m) => m.command);
   const stays = moves.filter((m) => !m.command).map((m) => m.note);
-  if (!acting.length) return { result: { changed: false, moves, message: stays.length ? stays.join('; ') : undefined } };
+  if (!acting.length)
+    return { result: { changed: false, moves, message: stays.length ? stays.join('; ') : undefined } };
   const notes = moves.map((m) => m.note).join('; ');
   return {
     result: { changed: true, moves, message: notes, detail: acting.map((m) => m.command!.display).join('\n') },
-    apply: runAll(acting.map((m) => m.command!), {}),
+    apply: runAll(
+      acting.map((m) => m.command!),
+      {},
+    ),
   };
 }
 
@@ -107,7 +126,8 @@ export const evacuate = defineModule<EvacuateParams, GntFacts<ClusterState>, Eva
   validate: (p) => {
     checkDnsName(p.node, 'node');
     (p.targets ?? []).forEach((t, i) => checkDnsName(t, `targets[${i}]`));
-    if (p.nonMirrored !== undefined && !['stay', 'move', 'fail'].includes(p.nonMirrored)) throw new Error(`nonMirrored ${JSON.stringify(p.nonMirrored)} must be 'stay', 'move' or 'fail'`);
+    if (p.nonMirrored !== undefined && !['stay', 'move', 'fail'].includes(p.nonMirrored))
+      throw new Error(`nonMirrored ${JSON.stringify(p.nonMirrored)} must be 'stay', 'move' or 'fail'`);
   },
   facts: clusterFacts,
   plan: evacuatePlan,
@@ -129,12 +149,19 @@ export interface MigrateResult extends Result {
 }
 
 export function migratePlan(p: MigrateParams, f: GntFacts<ClusterState>): Plan<MigrateResult> {
-  const state = upOrRefuse(f, `migrate ${p.instance}`, { changed: true, from: '', message: `would migrate ${p.instance} to ${p.node} (the cluster is not initialised yet)` });
+  const state = upOrRefuse(f, `migrate ${p.instance}`, {
+    changed: true,
+    from: '',
+    message: `would migrate ${p.instance} to ${p.node} (the cluster is not initialised yet)`,
+  });
   if (!('nodes' in state)) return state;
   const move = planPlacement(p.instance, p.node, p.live ?? true, state);
   const from = state.instances.find((i) => i.name === p.instance)!.primary;
   if (!move) return { result: { changed: false, from } };
-  return { result: { changed: true, from, message: move.note, detail: move.command!.display }, apply: runAll([move.command!], {}) };
+  return {
+    result: { changed: true, from, message: move.note, detail: move.command!.display },
+    apply: runAll([move.command!], {}),
+  };
 }
 
 export const migrate = defineModule<MigrateParams, GntFacts<ClusterState>, MigrateResult>({

@@ -24,12 +24,27 @@ const FAILOVER = sh`gnt-cluster master-failover`;
 export function masterPlan(_p: MasterParams, f: GntFacts<true>): Plan<MasterResult> {
   if (f.state === 'broken') throw halfInitialised(f);
   if (f.state === 'none' || f.state === 'not-installed') {
-    const cannot = f.state === 'none' ? notInitialised('gnt-cluster master-failover') : notInstalled('gnt-cluster master-failover');
-    return { result: { changed: true, master: '', previous: '', message: `would run: ${FAILOVER.display} (the cluster is not initialised yet)` }, apply: refuse(cannot) };
+    const cannot =
+      f.state === 'none' ? notInitialised('gnt-cluster master-failover') : notInstalled('gnt-cluster master-failover');
+    return {
+      result: {
+        changed: true,
+        master: '',
+        previous: '',
+        message: `would run: ${FAILOVER.display} (the cluster is not initialised yet)`,
+      },
+      apply: refuse(cannot),
+    };
   }
   if (f.state === 'up') return { result: { changed: false, master: f.master, previous: f.master } };
   return {
-    result: { changed: true, master: f.master, previous: f.master, message: `would take the master role from ${f.master}`, detail: FAILOVER.display },
+    result: {
+      changed: true,
+      master: f.master,
+      previous: f.master,
+      message: `would take the master role from ${f.master}`,
+      detail: FAILOVER.display,
+    },
     apply: failover(f.master, f.self),
   };
 }
@@ -39,8 +54,13 @@ function failover(previous: string, self: string): Apply<MasterResult> {
   return async (host) => {
     await host.exec(FAILOVER, { progress: true });
     // This host as Ganeti may name it: `hostname` or its FQDN (as the probe compares).
-    const [now = '', ...names] = (await host.exec(sh`gnt-cluster getmaster && hostname && { hostname -f 2>/dev/null || true; }`, { readOnly: true })).stdout.trim().split('\n');
-    if (!names.includes(now)) throw new Error(`gnt-cluster master-failover exited 0 but the master is ${now}, not ${self}`);
+    const [now = '', ...names] = (
+      await host.exec(sh`gnt-cluster getmaster && hostname && { hostname -f 2>/dev/null || true; }`, { readOnly: true })
+    ).stdout
+      .trim()
+      .split('\n');
+    if (!names.includes(now))
+      throw new Error(`gnt-cluster master-failover exited 0 but the master is ${now}, not ${self}`);
     return { master: now, message: `took the master role from ${previous}` };
   };
 }
@@ -49,6 +69,9 @@ export const master = defineModule<MasterParams, GntFacts<true>, MasterResult>({
   name: 'gnt.master',
   title: () => 'gnt master (this node)',
   // No query: the probe's own getmaster says who the master is.
-  facts: gntFacts(() => sh`:`, () => true as const),
+  facts: gntFacts(
+    () => sh`:`,
+    () => true as const,
+  ),
   plan: masterPlan,
 });

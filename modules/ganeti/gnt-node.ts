@@ -41,10 +41,17 @@ export function nodeAddCommand(p: NodeParams): ShellCommand {
 export function nodePlan(p: NodeParams, f: GntFacts<string[]>): Plan<NodeResult> {
   const add = nodeAddCommand(p);
   const cannot = onMaster(f, `gnt-node add ${p.name}`);
-  if (cannot) return { result: { changed: true, nodes: [], message: `would run: ${add.display} (the cluster is not initialised yet)` }, apply: refuse(cannot) };
+  if (cannot)
+    return {
+      result: { changed: true, nodes: [], message: `would run: ${add.display} (the cluster is not initialised yet)` },
+      apply: refuse(cannot),
+    };
   const nodes = f.found!;
   if (nodes.includes(p.name)) return { result: { changed: false, nodes } };
-  return { result: { changed: true, nodes, message: `would run: ${add.display}`, detail: add.display }, apply: join(p, add, nodes) };
+  return {
+    result: { changed: true, nodes, message: `would run: ${add.display}`, detail: add.display },
+    apply: join(p, add, nodes),
+  };
 }
 
 /** Adds the node (with a clearer error for the failures people hit), then trusts the cluster's host keys for it. */
@@ -53,14 +60,16 @@ function join(p: NodeParams, add: ShellCommand, nodes: string[]): Apply<NodeResu
     try {
       await host.exec(add, { progress: true });
     } catch (err) {
-      const clearer = err instanceof CommandError ? joinErrorMessage(p.name, `${err.stdout}\n${err.stderr}`) : undefined;
+      const clearer =
+        err instanceof CommandError ? joinErrorMessage(p.name, `${err.stdout}\n${err.stderr}`) : undefined;
       throw clearer ? new Error(clearer, { cause: err }) : err;
     }
     const target = p.inventoryName === undefined ? p.name : p.inventoryName;
     let keyNote = '';
     if (target !== false) {
       const keys = publicKeyLines((await host.exec(sh`cat ${CLUSTER_KNOWN_HOSTS}`, { readOnly: true })).stdout);
-      if (!keys.length) throw new Error(`joined ${p.name} but ${CLUSTER_KNOWN_HOSTS} lists no cluster host key to trust for it`);
+      if (!keys.length)
+        throw new Error(`joined ${p.name} but ${CLUSTER_KNOWN_HOSTS} lists no cluster host key to trust for it`);
       await host.trustHostKeys(target, keys);
       keyNote = `; now trusting the cluster's ${keys.length} SSH host key(s) for ${target}`;
     }

@@ -2,20 +2,31 @@
 import { isIP } from 'node:net';
 import { tail } from '../../core/errors.ts';
 import { checkDnsName } from '../shared/dns-name.ts';
-import { CONFIG, formatFinding, type ClusterFacts, type Probed, type VerifyFinding, type VerifyReport } from './gnt-facts.ts';
+import {
+  CONFIG,
+  formatFinding,
+  type ClusterFacts,
+  type Probed,
+  type VerifyFinding,
+  type VerifyReport,
+} from './gnt-facts.ts';
 
 /** A parameter value as drover accepts it in typed params. */
 export type ParamValue = string | number | boolean;
 
 /** Refuses a secondary (DRBD network) address that is not an IP address. */
 export function checkIp(value: string | undefined, where: string): void {
-  if (value !== undefined && isIP(value) === 0) throw new Error(`${where} ${JSON.stringify(value)} is not an IP address`);
+  if (value !== undefined && isIP(value) === 0)
+    throw new Error(`${where} ${JSON.stringify(value)} is not an IP address`);
 }
 
 // Ganeti's names of OS definitions, disk templates and hypervisors: a word that cannot be an option.
 const WORD = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 export function checkWord(value: string, where: string): void {
-  if (typeof value !== 'string' || !WORD.test(value)) throw new Error(`${where} ${JSON.stringify(value)} must be a name of letters, digits and '_.+-', not starting with '-'`);
+  if (typeof value !== 'string' || !WORD.test(value))
+    throw new Error(
+      `${where} ${JSON.stringify(value)} must be a name of letters, digits and '_.+-', not starting with '-'`,
+    );
 }
 
 /** Stops on a cluster that exists on disk but does not answer: re-initialising over it would destroy it. */
@@ -32,7 +43,9 @@ export function notMaster(p: Probed, what: string): Error {
 }
 
 export function notInitialised(what: string): Error {
-  return new Error(`${what}: the Ganeti cluster is not initialised here (no ${CONFIG}); run gnt.cluster on the master first`);
+  return new Error(
+    `${what}: the Ganeti cluster is not initialised here (no ${CONFIG}); run gnt.cluster on the master first`,
+  );
 }
 
 export function notInstalled(what: string): Error {
@@ -104,7 +117,8 @@ export function paramList(params: Record<string, ParamValue>, where: string): st
   return Object.entries(params)
     .map(([k, v]) => {
       const s = String(v);
-      if (/[,=]/.test(k) || /,/.test(s)) throw new Error(`${where}: parameter ${k}=${s} cannot contain ',' (Ganeti's list syntax)`);
+      if (/[,=]/.test(k) || /,/.test(s))
+        throw new Error(`${where}: parameter ${k}=${s} cannot contain ',' (Ganeti's list syntax)`);
       return `${k}=${s}`;
     })
     .join(',');
@@ -143,13 +157,16 @@ export function planClusterDrift(want: WantedCluster, have: ClusterFacts): Clust
   const fixable: string[] = [];
   const unfixable: string[] = [];
   const args: string[] = [];
-  if (have.name !== want.clusterName) unfixable.push(`cluster name is ${have.name}, want ${want.clusterName} (rename with gnt-cluster rename yourself)`);
+  if (have.name !== want.clusterName)
+    unfixable.push(`cluster name is ${have.name}, want ${want.clusterName} (rename with gnt-cluster rename yourself)`);
   if (want.fileStorageDir !== undefined && have.fileStorageDir && have.fileStorageDir !== want.fileStorageDir) {
     fixable.push(`file storage path: ${have.fileStorageDir} (want ${want.fileStorageDir})`);
     args.push(`--file-storage-dir=${want.fileStorageDir}`);
   }
   if (!sameList(have.enabledHypervisors, want.enabledHypervisors)) {
-    fixable.push(`enabled hypervisors: ${have.enabledHypervisors.join(',')} (want ${want.enabledHypervisors.join(',')})`);
+    fixable.push(
+      `enabled hypervisors: ${have.enabledHypervisors.join(',')} (want ${want.enabledHypervisors.join(',')})`,
+    );
     args.push(`--enabled-hypervisors=${want.enabledHypervisors.join(',')}`);
   }
   // The VG must be set before templates needing it are enabled: one modify call does both in Ganeti's order.
@@ -158,7 +175,9 @@ export function planClusterDrift(want: WantedCluster, have: ClusterFacts): Clust
     args.push(`--vg-name=${want.vgName}`);
   }
   if (!sameList(have.enabledDiskTemplates, want.enabledDiskTemplates)) {
-    fixable.push(`enabled disk templates: ${have.enabledDiskTemplates.join(',')} (want ${want.enabledDiskTemplates.join(',')})`);
+    fixable.push(
+      `enabled disk templates: ${have.enabledDiskTemplates.join(',')} (want ${want.enabledDiskTemplates.join(',')})`,
+    );
     args.push(`--enabled-disk-templates=${want.enabledDiskTemplates.join(',')}`);
   }
   if (have.masterNetdev !== want.masterNetdev) {
@@ -169,7 +188,11 @@ export function planClusterDrift(want: WantedCluster, have: ClusterFacts): Clust
     fixable.push(`master netmask: ${have.masterNetmask} (want ${want.masterNetmask})`);
     args.push(`--master-netmask=${want.masterNetmask}`);
   }
-  const diffParams = (label: string, wanted: Record<string, ParamValue> | undefined, actual: Record<string, string>) => {
+  const diffParams = (
+    label: string,
+    wanted: Record<string, ParamValue> | undefined,
+    actual: Record<string, string>,
+  ) => {
     const out: Record<string, ParamValue> = {};
     for (const [k, v] of Object.entries(wanted ?? {})) {
       const w = normaliseParam(k, v);
@@ -204,7 +227,8 @@ export function initArgs(want: WantedCluster & { secondaryIp?: string; noEtcHost
     if (Object.keys(params).length) args.push('-H', `${hv}:${paramList(params, `hypervisorParams.${hv}`)}`);
   }
   if (want.nicParams && Object.keys(want.nicParams).length) args.push('-N', paramList(want.nicParams, 'nicParams'));
-  if (want.backendParams && Object.keys(want.backendParams).length) args.push('-B', paramList(want.backendParams, 'backendParams'));
+  if (want.backendParams && Object.keys(want.backendParams).length)
+    args.push('-B', paramList(want.backendParams, 'backendParams'));
   if (want.noEtcHosts) args.push('--no-etc-hosts');
   // `--` ends Ganeti's (optparse) options: the name is never read as one.
   args.push('--', want.clusterName);
@@ -247,7 +271,8 @@ export function instanceAddArgs(p: WantedInstance): string[] {
   if (p.node !== undefined) checkDnsName(p.node, 'node');
   if (p.secondaryNode !== undefined) checkDnsName(p.secondaryNode, 'secondaryNode');
   for (const [i, size] of (p.disks ?? []).entries()) {
-    if (!/^\d+(\.\d+)?[MGTmgt]?$/.test(String(size))) throw new Error(`disks[${i}] ${JSON.stringify(size)} is not a size like '1G' or '512M'`);
+    if (!/^\d+(\.\d+)?[MGTmgt]?$/.test(String(size)))
+      throw new Error(`disks[${i}] ${JSON.stringify(size)} is not a size like '1G' or '512M'`);
   }
   const args = ['-t', p.template, '-o', p.os];
   if (p.template !== 'diskless') {
@@ -257,10 +282,14 @@ export function instanceAddArgs(p: WantedInstance): string[] {
   }
   const nics = p.nics ?? [{}];
   if (!nics.length) args.push('--no-nics');
-  nics.forEach((nic, i) => args.push('--net', Object.keys(nic).length ? `${i}:${paramList(nic, `nics[${i}]`)}` : String(i)));
+  nics.forEach((nic, i) =>
+    args.push('--net', Object.keys(nic).length ? `${i}:${paramList(nic, `nics[${i}]`)}` : String(i)),
+  );
   if (p.node !== undefined) args.push('-n', p.secondaryNode !== undefined ? `${p.node}:${p.secondaryNode}` : p.node);
-  if (p.backendParams && Object.keys(p.backendParams).length) args.push('-B', paramList(p.backendParams, 'backendParams'));
-  if (p.hypervisorParams && Object.keys(p.hypervisorParams).length) args.push('-H', paramList(p.hypervisorParams, 'hypervisorParams'));
+  if (p.backendParams && Object.keys(p.backendParams).length)
+    args.push('-B', paramList(p.backendParams, 'backendParams'));
+  if (p.hypervisorParams && Object.keys(p.hypervisorParams).length)
+    args.push('-H', paramList(p.hypervisorParams, 'hypervisorParams'));
   if (p.start === false) args.push('--no-start');
   if (p.nameCheck === false) args.push('--no-name-check', '--no-ip-check');
   // `--` ends Ganeti's (optparse) options: the name is never read as one.
@@ -284,6 +313,10 @@ export function judgeVerify(ignore: readonly string[], report: VerifyReport, rc:
   const errors = report.errors.filter((f) => !ignore.includes(f.code));
   const warnings = [...report.warnings, ...report.errors.filter((f) => ignore.includes(f.code))];
   const passed = rc === 0 && errors.length === 0;
-  const why = passed ? '' : errors.length > 0 ? errors.map(formatFinding).join('\n') : `exit ${rc}: ${tail(report.other.join('\n') || out, 8)}`;
+  const why = passed
+    ? ''
+    : errors.length > 0
+      ? errors.map(formatFinding).join('\n')
+      : `exit ${rc}: ${tail(report.other.join('\n') || out, 8)}`;
   return { passed, errors, warnings, why };
 }

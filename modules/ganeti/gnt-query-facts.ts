@@ -33,7 +33,17 @@ export type InstanceStatus =
   | 'ERROR_wrongnode'
   | 'ERROR_nodedown'
   | 'ERROR_nodeoffline';
-const STATUSES: readonly string[] = ['running', 'ADMIN_down', 'ADMIN_offline', 'USER_down', 'ERROR_up', 'ERROR_down', 'ERROR_wrongnode', 'ERROR_nodedown', 'ERROR_nodeoffline'];
+const STATUSES: readonly string[] = [
+  'running',
+  'ADMIN_down',
+  'ADMIN_offline',
+  'USER_down',
+  'ERROR_up',
+  'ERROR_down',
+  'ERROR_wrongnode',
+  'ERROR_nodedown',
+  'ERROR_nodeoffline',
+];
 
 /** One instance, typed. */
 export interface InstanceState {
@@ -55,7 +65,16 @@ export interface ClusterState {
   instances: InstanceState[];
 }
 
-export const NODE_FIELDS = ['name', 'role', 'drained', 'offline', 'master_candidate', 'vm_capable', 'pinst_list', 'sinst_list'] as const;
+export const NODE_FIELDS = [
+  'name',
+  'role',
+  'drained',
+  'offline',
+  'master_candidate',
+  'vm_capable',
+  'pinst_list',
+  'sinst_list',
+] as const;
 export const INSTANCE_FIELDS = ['name', 'status', 'admin_state', 'pnode', 'snodes', 'disk_template', 'os'] as const;
 
 export const NODE_LIST: ShellCommand = sh`gnt-node list --no-headers --separator='|' -o ${NODE_FIELDS.join(',')}`;
@@ -82,7 +101,12 @@ function yesNo(v: string, field: string, line: string): boolean {
 
 /** Ganeti's list cells ("a,b", "" or "-" when empty). */
 function names(v: string): string[] {
-  return v === '' || v === '-' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean);
+  return v === '' || v === '-'
+    ? []
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
 /** `gnt-node list` output made with NODE_LIST (strict: unknown roles and flags are ProbeFormatErrors). */
@@ -90,7 +114,8 @@ export function parseNodes(text: string): NodeState[] {
   return parseList(text, NODE_FIELDS).map((r) => {
     const line = Object.values(r).join('|');
     const role = ROLES[r.role];
-    if (!role) throw new ProbeFormatError(`gnt-node list: unknown role ${JSON.stringify(r.role)} in ${JSON.stringify(line)}`);
+    if (!role)
+      throw new ProbeFormatError(`gnt-node list: unknown role ${JSON.stringify(r.role)} in ${JSON.stringify(line)}`);
     return {
       name: r.name,
       role,
@@ -107,11 +132,22 @@ export function parseNodes(text: string): NodeState[] {
 /** `gnt-instance list` output made with INSTANCE_LIST (strict: an unknown status is a ProbeFormatError). */
 export function parseInstances(text: string): InstanceState[] {
   return parseList(text, INSTANCE_FIELDS).map((r) => {
-    if (!STATUSES.includes(r.status)) throw new ProbeFormatError(`gnt-instance list: unknown status ${JSON.stringify(r.status)} for ${r.name}`);
+    if (!STATUSES.includes(r.status))
+      throw new ProbeFormatError(`gnt-instance list: unknown status ${JSON.stringify(r.status)} for ${r.name}`);
     if (r.admin_state !== 'up' && r.admin_state !== 'down' && r.admin_state !== 'offline') {
-      throw new ProbeFormatError(`gnt-instance list: unknown admin_state ${JSON.stringify(r.admin_state)} for ${r.name}`);
+      throw new ProbeFormatError(
+        `gnt-instance list: unknown admin_state ${JSON.stringify(r.admin_state)} for ${r.name}`,
+      );
     }
-    return { name: r.name, status: r.status as InstanceStatus, adminState: r.admin_state, primary: r.pnode, secondaries: names(r.snodes), template: r.disk_template, os: r.os };
+    return {
+      name: r.name,
+      status: r.status as InstanceStatus,
+      adminState: r.admin_state,
+      primary: r.pnode,
+      secondaries: names(r.snodes),
+      template: r.disk_template,
+      os: r.os,
+    };
   });
 }
 
@@ -119,6 +155,11 @@ export function parseInstances(text: string): InstanceState[] {
 export function parseClusterState(out: string, master: string): ClusterState {
   const lines = out.split('\n');
   const at = lines.indexOf(LISTS_SEPARATOR);
-  if (at < 0 || lines.indexOf(LISTS_SEPARATOR, at + 1) >= 0) throw new ProbeFormatError(`gnt query: want one ${LISTS_SEPARATOR} line between the node and instance lists`);
-  return { master, nodes: parseNodes(lines.slice(0, at).join('\n')), instances: parseInstances(lines.slice(at + 1).join('\n')) };
+  if (at < 0 || lines.indexOf(LISTS_SEPARATOR, at + 1) >= 0)
+    throw new ProbeFormatError(`gnt query: want one ${LISTS_SEPARATOR} line between the node and instance lists`);
+  return {
+    master,
+    nodes: parseNodes(lines.slice(0, at).join('\n')),
+    instances: parseInstances(lines.slice(at + 1).join('\n')),
+  };
 }

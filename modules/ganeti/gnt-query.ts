@@ -35,18 +35,25 @@ export function queryPlan(p: QueryParams, f: GntFacts<ClusterState>): Plan<Query
   const down = p.expectRunning === undefined ? [] : notRunning(state, p.expectRunning);
   if (down.length) throw new Error(`instance(s) not running: ${down.join(', ')}`);
   const running = state.instances.filter((i) => i.status === 'running').length;
-  const special = state.nodes.filter((n) => n.drained || n.offline).map((n) => `${n.name} ${n.offline ? 'offline' : 'drained'}`);
+  const special = state.nodes
+    .filter((n) => n.drained || n.offline)
+    .map((n) => `${n.name} ${n.offline ? 'offline' : 'drained'}`);
   const message = `master ${state.master}; ${state.nodes.length} node(s)${special.length ? ` (${special.join(', ')})` : ''}; ${running}/${state.instances.length} instance(s) running`;
   return { result: { changed: false, ...state, message } };
 }
 
 export const query = defineModule<QueryParams, GntFacts<ClusterState>, QueryResult>({
   name: 'gnt.query',
-  title: (p) => `gnt query${p.expectRunning === undefined ? '' : p.expectRunning === true ? ' (instances running)' : ` (running: ${p.expectRunning.join(', ')})`}`,
+  title: (p) =>
+    `gnt query${p.expectRunning === undefined ? '' : p.expectRunning === true ? ' (instances running)' : ` (running: ${p.expectRunning.join(', ')})`}`,
   validate: (p) => {
     if (Array.isArray(p.expectRunning)) p.expectRunning.forEach((n, i) => checkDnsName(n, `expectRunning[${i}]`));
-    else if (p.expectRunning !== undefined && p.expectRunning !== true) throw new Error(`expectRunning must be a list of instance names or true, not ${JSON.stringify(p.expectRunning)}`);
+    else if (p.expectRunning !== undefined && p.expectRunning !== true)
+      throw new Error(`expectRunning must be a list of instance names or true, not ${JSON.stringify(p.expectRunning)}`);
   },
-  facts: gntFacts(() => QUERY_THEN, (probed) => parseClusterState(probed.out, probed.master)),
+  facts: gntFacts(
+    () => QUERY_THEN,
+    (probed) => parseClusterState(probed.out, probed.master),
+  ),
   plan: queryPlan,
 });

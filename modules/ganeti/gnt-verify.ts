@@ -3,7 +3,14 @@ import { defineModule, type HostReader, type Plan, type ProbeFacts, type Result 
 import type { ProbeSections } from '../../core/probe-frame.ts';
 import { retry, RetryExhausted } from '../../core/retry.ts';
 import { sh, type ShellCommand } from '../../core/sh.ts';
-import { captureWithStatus, formatFinding, gntFacts, parseVerify, type GntFacts, type VerifyFinding } from './gnt-facts.ts';
+import {
+  captureWithStatus,
+  formatFinding,
+  gntFacts,
+  parseVerify,
+  type GntFacts,
+  type VerifyFinding,
+} from './gnt-facts.ts';
 import { judgeVerify, onMaster, refuse, type VerifyVerdict } from './gnt-plan.ts';
 
 /** Params of {@link gnt.verify} (runs on the master). */
@@ -45,7 +52,13 @@ const verifyFacts: ProbeFacts<VerifyParams, VerifyFacts> = Object.assign(
     const until = (f: GntFacts<VerifyVerdict>) => !f.found || f.found.passed || f.found.why;
     try {
       let attempts = 0;
-      const f = await retry((n) => ((attempts = n), once(host, p)), { attempts: (p.retries ?? 5) + 1, delay: p.retryDelayMs ?? 3000, until, host, what: 'gnt-cluster verify' });
+      const f = await retry((n) => ((attempts = n), once(host, p)), {
+        attempts: (p.retries ?? 5) + 1,
+        delay: p.retryDelayMs ?? 3000,
+        until,
+        host,
+        what: 'gnt-cluster verify',
+      });
       return { ...f, attempts };
     } catch (err) {
       // The plan quotes the last attempt's findings.
@@ -53,7 +66,11 @@ const verifyFacts: ProbeFacts<VerifyParams, VerifyFacts> = Object.assign(
       throw err;
     }
   },
-  { build: once.build, parse: (s: ProbeSections, p: VerifyParams): VerifyFacts => ({ ...once.parse(s, p), attempts: 1 }), sections: once.sections },
+  {
+    build: once.build,
+    parse: (s: ProbeSections, p: VerifyParams): VerifyFacts => ({ ...once.parse(s, p), attempts: 1 }),
+    sections: once.sections,
+  },
 );
 
 /** The whole decision (pure): passed (with its warnings) or an error quoting Ganeti's findings. */
@@ -63,22 +80,42 @@ export function verifyPlan(p: VerifyParams, f: VerifyFacts): Plan<VerifyResult> 
     // Not a change: in --check an earlier gnt.cluster would have made the cluster, so it can only say
     // what it would verify (shown as skipped); a real run stops here with `cannot`.
     return {
-      result: { changed: true, errors: [], warnings: [], attempts: f.attempts, skipped: `the cluster is not initialised yet: would run ${verifyCommand(p).display}` },
+      result: {
+        changed: true,
+        errors: [],
+        warnings: [],
+        attempts: f.attempts,
+        skipped: `the cluster is not initialised yet: would run ${verifyCommand(p).display}`,
+      },
       apply: refuse(cannot),
     };
   }
   const v = f.found!;
   if (!v.passed) throw new Error(`gnt-cluster verify failed after ${f.attempts} attempt(s):\n${v.why}`);
-  const message = v.warnings.length ? `passed with ${v.warnings.length} warning(s): ${v.warnings.map((w) => w.code).join(', ')}` : 'passed';
-  return { result: { changed: false, errors: v.errors, warnings: v.warnings, attempts: f.attempts, message, detail: v.warnings.map(formatFinding).join('\n') || undefined } };
+  const message = v.warnings.length
+    ? `passed with ${v.warnings.length} warning(s): ${v.warnings.map((w) => w.code).join(', ')}`
+    : 'passed';
+  return {
+    result: {
+      changed: false,
+      errors: v.errors,
+      warnings: v.warnings,
+      attempts: f.attempts,
+      message,
+      detail: v.warnings.map(formatFinding).join('\n') || undefined,
+    },
+  };
 }
 
 export const verify = defineModule<VerifyParams, VerifyFacts, VerifyResult>({
   name: 'gnt.verify',
   title: (p) => `gnt cluster verify${p.ignore?.length ? ` -I ${p.ignore.join(',')}` : ''}`,
   validate: (p) => {
-    for (const c of p.ignore ?? []) if (!/^E[A-Z0-9_]+$/.test(c)) throw new Error(`ignore ${JSON.stringify(c)} is not a Ganeti error code (ENODESETUP, ...)`);
-    if (p.retries !== undefined && !(Number.isInteger(p.retries) && p.retries >= 0)) throw new Error(`retries ${p.retries} is not a whole number >= 0`);
+    for (const c of p.ignore ?? [])
+      if (!/^E[A-Z0-9_]+$/.test(c))
+        throw new Error(`ignore ${JSON.stringify(c)} is not a Ganeti error code (ENODESETUP, ...)`);
+    if (p.retries !== undefined && !(Number.isInteger(p.retries) && p.retries >= 0))
+      throw new Error(`retries ${p.retries} is not a whole number >= 0`);
   },
   facts: verifyFacts,
   plan: verifyPlan,

@@ -17,7 +17,16 @@ export type { VerifyParams, VerifyResult } from './gnt-verify.ts';
 export type { InstanceInfo, InstanceParams, InstanceResult } from './gnt-instance.ts';
 export type { ClusterState, NodeState, NodeRole, InstanceState, InstanceStatus } from './gnt-query-facts.ts';
 export type { QueryParams, QueryResult } from './gnt-query.ts';
-export type { NodeFlagsParams, NodeFlagsResult, EvacuateParams, EvacuateResult, MigrateParams, MigrateResult, Move, NonMirroredPolicy } from './gnt-maintenance.ts';
+export type {
+  NodeFlagsParams,
+  NodeFlagsResult,
+  EvacuateParams,
+  EvacuateResult,
+  MigrateParams,
+  MigrateResult,
+  Move,
+  NonMirroredPolicy,
+} from './gnt-maintenance.ts';
 export type { MasterParams, MasterResult } from './gnt-master.ts';
 export type { DaemonsParams, DaemonsResult } from './gnt-daemons.ts';
 export { MIRRORED_TEMPLATES } from './gnt-maintenance-plan.ts';

@@ -114,9 +114,12 @@ export function deviceProbe(frame: ProbeFrame, device: string, key: string): She
   ]);
 }
 
-export const pvsSection = (frame: ProbeFrame): ShellCommand => frame.section('PVS', sh`pvs ${REPORT_OPTS} -o ${PV_FIELDS} 2>/dev/null`);
-export const vgsSection = (frame: ProbeFrame, vg: string): ShellCommand => frame.section('VGS', sh`vgs ${REPORT_OPTS} -o ${VG_FIELDS} -- ${vg} 2>/dev/null`);
-export const lvsSection = (frame: ProbeFrame, vg: string): ShellCommand => frame.section('LVS', sh`lvs ${REPORT_OPTS} -o ${LV_FIELDS} -- ${vg} 2>/dev/null`);
+export const pvsSection = (frame: ProbeFrame): ShellCommand =>
+  frame.section('PVS', sh`pvs ${REPORT_OPTS} -o ${PV_FIELDS} 2>/dev/null`);
+export const vgsSection = (frame: ProbeFrame, vg: string): ShellCommand =>
+  frame.section('VGS', sh`vgs ${REPORT_OPTS} -o ${VG_FIELDS} -- ${vg} 2>/dev/null`);
+export const lvsSection = (frame: ProbeFrame, vg: string): ShellCommand =>
+  frame.section('LVS', sh`lvs ${REPORT_OPTS} -o ${LV_FIELDS} -- ${vg} 2>/dev/null`);
 
 /** Section names of deviceProbe for devices 0..n-1. */
 export function deviceSections(n: number): string[] {
@@ -135,14 +138,18 @@ export interface DeviceState {
 export function deviceState(s: ProbeSections, device: string, key: string, pvs: PvRow[]): DeviceState {
   const real = s.get('REAL' + key);
   // readlink -f prints one line; nothing when it cannot resolve (then the device is reported as given)
-  if (real.text !== '' && !/^\/[^\n]*\n$/.test(real.text)) throw new ProbeFormatError(`readlink -f ${JSON.stringify(device)} printed ${JSON.stringify(real.text.slice(0, 120))}`);
+  if (real.text !== '' && !/^\/[^\n]*\n$/.test(real.text))
+    throw new ProbeFormatError(
+      `readlink -f ${JSON.stringify(device)} printed ${JSON.stringify(real.text.slice(0, 120))}`,
+    );
   const realPath = real.text.slice(0, -1) || device;
   const pv = pvs.find((p) => p.name === device || p.name === realPath);
   const isBlock = real.status === 0;
   const b = s.get('BLKID' + key);
   let signature: Signature | undefined;
   if (isBlock) {
-    if (b.status !== 0 && b.status !== 2) throw new Error(`blkid -p ${device} exited with ${b.status}; cannot tell whether it is blank`);
+    if (b.status !== 0 && b.status !== 2)
+      throw new Error(`blkid -p ${device} exited with ${b.status}; cannot tell whether it is blank`);
     signature = parseBlkid(b.text, b.status);
   }
   return { device, real: realPath, isBlock, signature, pv };
@@ -184,7 +191,12 @@ export interface VgFacts {
 
 /** lvm.vg: the VG, every PV, and each listed device. */
 export const vgFacts = probe<{ name: string; devices?: string[] }, VgFacts>(
-  (p, frame) => ShellCommand.join([vgsSection(frame, p.name), pvsSection(frame), ...(p.devices ?? []).map((d, i) => deviceProbe(frame, d, String(i)))]),
+  (p, frame) =>
+    ShellCommand.join([
+      vgsSection(frame, p.name),
+      pvsSection(frame),
+      ...(p.devices ?? []).map((d, i) => deviceProbe(frame, d, String(i))),
+    ]),
   (s, p) => {
     const pvs = pvRows(s);
     return { vg: vgRow(s, p.name), pvs, devices: (p.devices ?? []).map((d, i) => deviceState(s, d, String(i), pvs)) };

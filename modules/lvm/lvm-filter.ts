@@ -26,7 +26,13 @@ function findSection(text: string, name: string): { bodyStart: number; bodyEnd: 
       i = close < 0 ? text.length : close + 1;
       continue;
     }
-    if (c === name[0] && depth === 0 && openAt < 0 && (i === 0 || /\s/.test(text[i - 1])) && re.test(text.slice(i, i + name.length + 40))) {
+    if (
+      c === name[0] &&
+      depth === 0 &&
+      openAt < 0 &&
+      (i === 0 || /\s/.test(text[i - 1])) &&
+      re.test(text.slice(i, i + name.length + 40))
+    ) {
       const brace = text.indexOf('{', i);
       openAt = brace;
       depth = 1;
@@ -87,9 +93,12 @@ export function findGlobalFilter(text: string): FilterSetting | undefined {
  * would then see no PV at all.
  */
 export function rejectEntry(pattern: string): string {
-  if (typeof pattern !== 'string' || pattern === '') throw new Error(`filter pattern must be a non-empty regex, got ${JSON.stringify(pattern)}`);
-  if (pattern.includes('|') || pattern.includes('"')) throw new Error(`filter pattern "${pattern}" must not contain | or "`);
-  if (/[\x00-\x1f\x7f]/.test(pattern)) throw new Error(`filter pattern ${JSON.stringify(pattern)} must not contain control characters`);
+  if (typeof pattern !== 'string' || pattern === '')
+    throw new Error(`filter pattern must be a non-empty regex, got ${JSON.stringify(pattern)}`);
+  if (pattern.includes('|') || pattern.includes('"'))
+    throw new Error(`filter pattern "${pattern}" must not contain | or "`);
+  if (/[\x00-\x1f\x7f]/.test(pattern))
+    throw new Error(`filter pattern ${JSON.stringify(pattern)} must not contain control characters`);
   return `r|${pattern}|`;
 }
 

@@ -69,7 +69,10 @@ export function checkDevice(device: unknown, what: string): asserts device is st
       .slice(5)
       .split('/')
       .every((seg) => seg !== '' && seg !== '.' && seg !== '..');
-  if (!ok) throw new Error(`${what} must be a normalised absolute path under /dev without control characters, got ${JSON.stringify(device)}`);
+  if (!ok)
+    throw new Error(
+      `${what} must be a normalised absolute path under /dev without control characters, got ${JSON.stringify(device)}`,
+    );
 }
 
 // LVM's own rule for VG and LV names (lvm(8) "VALID NAMES"): these characters, not starting with '-'.
@@ -78,18 +81,30 @@ const LVM_NAME = /^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$/;
 /** Refuses what LVM would not take as a VG/LV name ('.' and '..' included). `what` names the parameter. */
 export function checkLvmName(name: unknown, what: string): asserts name is string {
   if (typeof name !== 'string' || !LVM_NAME.test(name) || name === '.' || name === '..') {
-    throw new Error(`${what} ${JSON.stringify(name)} is not a valid LVM name (letters, digits, '+_.-', not starting with '-')`);
+    throw new Error(
+      `${what} ${JSON.stringify(name)} is not a valid LVM name (letters, digits, '+_.-', not starting with '-')`,
+    );
   }
 }
 
 /** A size as `lvcreate` takes it: bytes (-L) or a percentage (-l 50%FREE). */
 export type LvSize = { bytes: number; text: string } | { percent: number; of: 'FREE' | 'VG' | 'PVS'; text: string };
 
-const UNITS: Record<string, number> = { '': 1024 ** 2, b: 1, s: 512, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+const UNITS: Record<string, number> = {
+  '': 1024 ** 2,
+  b: 1,
+  s: 512,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+  p: 1024 ** 5,
+};
 
 /** Parses "1G", "512M", "100g", "50%FREE", "100%VG". Units are binary as in LVM (1G = 1 GiB); no unit = MiB. */
 export function parseLvSize(size: string): LvSize {
-  if (typeof size !== 'string') throw new Error(`size must be a string like "1G" or "50%FREE", got ${JSON.stringify(size)}`);
+  if (typeof size !== 'string')
+    throw new Error(`size must be a string like "1G" or "50%FREE", got ${JSON.stringify(size)}`);
   const pct = /^(\d+(?:\.\d+)?)%(FREE|VG|PVS)$/i.exec(size.trim());
   if (pct) {
     const percent = Number(pct[1]);
@@ -129,8 +144,10 @@ export function validatePv(p: PvParams): void {
 export function validateVg(p: VgParams): void {
   checkLvmName(p.name, 'name');
   const state = p.state ?? 'present';
-  if (state !== 'present' && state !== 'absent') throw new Error(`state must be 'present' or 'absent', got ${JSON.stringify(p.state)}`);
-  if (p.devices !== undefined && !Array.isArray(p.devices)) throw new Error(`devices must be a list of device paths, got ${JSON.stringify(p.devices)}`);
+  if (state !== 'present' && state !== 'absent')
+    throw new Error(`state must be 'present' or 'absent', got ${JSON.stringify(p.state)}`);
+  if (p.devices !== undefined && !Array.isArray(p.devices))
+    throw new Error(`devices must be a list of device paths, got ${JSON.stringify(p.devices)}`);
   (p.devices ?? []).forEach((d, i) => checkDevice(d, `devices[${i}]`));
   if (state === 'present' && !p.devices?.length) throw new Error('devices must list at least one device');
 }
@@ -158,7 +175,10 @@ export function notBlank(d: DeviceState): string | undefined {
     d.signature.type === 'LVM2_member'
       ? 'an LVM physical volume label (of a VG this host does not show, or filtered out)'
       : `a ${d.signature.type ?? 'unknown'} ${d.signature.usage ?? 'signature'}`;
-  return `${d.device} holds ${what} (blkid -p: ${Object.entries(f).filter(([k]) => ['TYPE', 'UUID', 'LABEL', 'PTTYPE', 'USAGE'].includes(k)).map(([k, v]) => `${k}=${v}`).join(' ')})`;
+  return `${d.device} holds ${what} (blkid -p: ${Object.entries(f)
+    .filter(([k]) => ['TYPE', 'UUID', 'LABEL', 'PTTYPE', 'USAGE'].includes(k))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')})`;
 }
 
 /** lvm.pv: a PV already there is left alone; a blank device gets pvcreate; anything holding a signature is refused unless force. */
@@ -171,7 +191,12 @@ export function planPv(p: PvParams, f: PvFacts): LvmPlan<PvResult, PvFacts> {
     throw new Error(`refusing to create a physical volume: ${why}.${d.isBlock ? ' Pass force: true to wipe it.' : ''}`);
   }
   return {
-    result: { changed: true, message: `pvcreate ${p.device}${why ? ' (forced: wiping its signature)' : ''}`, vg: null, size: null },
+    result: {
+      changed: true,
+      message: `pvcreate ${p.device}${why ? ' (forced: wiping its signature)' : ''}`,
+      vg: null,
+      size: null,
+    },
     apply: why ? sh`pvcreate -ff -y -- ${p.device}` : sh`pvcreate -- ${p.device}`,
     readBack: (after) => ({ size: after.device.pv?.size ?? null }),
   };
@@ -190,7 +215,8 @@ export function planVg(p: VgParams, f: VgFacts): LvmPlan<VgResult, VgFacts> {
   const toAdd: DeviceState[] = [];
   for (const d of f.devices) {
     if (d.pv?.vg === p.name) continue;
-    if (d.pv?.vg) throw new Error(`${d.device} already belongs to volume group ${d.pv.vg}; refusing to move it into ${p.name}`);
+    if (d.pv?.vg)
+      throw new Error(`${d.device} already belongs to volume group ${d.pv.vg}; refusing to move it into ${p.name}`);
     if (!d.pv) {
       const why = notBlank(d);
       if (why) throw new Error(`refusing to use ${why}. Make it a PV first with lvm.pv (force: true to wipe)`);
@@ -236,18 +262,32 @@ export function planLv(p: LvParams, f: LvFacts): LvmPlan<LvResult, LvFacts> {
       return { result: { changed: false, size: lv.size, message: note ? `${where} ${note}` : undefined } };
     }
     if (target - lv.size > vg.free) {
-      throw new Error(`growing ${where} to ${p.size} needs ${humanBytes(target - lv.size)}, ${p.vg} has ${humanBytes(vg.free)} free`);
+      throw new Error(
+        `growing ${where} to ${p.size} needs ${humanBytes(target - lv.size)}, ${p.vg} has ${humanBytes(vg.free)} free`,
+      );
     }
     return {
-      result: { changed: true, message: `lvextend ${where} ${humanBytes(lv.size)} -> ${humanBytes(target)}`, size: target },
+      result: {
+        changed: true,
+        message: `lvextend ${where} ${humanBytes(lv.size)} -> ${humanBytes(target)}`,
+        size: target,
+      },
       apply: sh`lvextend -L ${`${target}b`} -- ${where}`,
       readBack: (after) => ({ size: after.lv?.size ?? null }),
     };
   }
-  if (target !== undefined && target > vg.free) throw new Error(`${p.vg} has ${humanBytes(vg.free)} free, ${where} needs ${humanBytes(target)}`);
+  if (target !== undefined && target > vg.free)
+    throw new Error(`${p.vg} has ${humanBytes(vg.free)} free, ${where} needs ${humanBytes(target)}`);
   return {
-    result: { changed: true, message: `lvcreate ${where} ${target !== undefined ? humanBytes(target) : size.text}`, size: target ?? null },
-    apply: target !== undefined ? sh`lvcreate --yes -n ${p.name} -L ${`${target}b`} -- ${p.vg}` : sh`lvcreate --yes -n ${p.name} -l ${size.text} -- ${p.vg}`,
+    result: {
+      changed: true,
+      message: `lvcreate ${where} ${target !== undefined ? humanBytes(target) : size.text}`,
+      size: target ?? null,
+    },
+    apply:
+      target !== undefined
+        ? sh`lvcreate --yes -n ${p.name} -L ${`${target}b`} -- ${p.vg}`
+        : sh`lvcreate --yes -n ${p.name} -l ${size.text} -- ${p.vg}`,
     readBack: (after) => {
       if (!after.lv) throw new Error(`lvcreate succeeded but lvs does not show ${where}`);
       return { size: after.lv.size };
@@ -258,7 +298,15 @@ export function planLv(p: LvParams, f: LvFacts): LvmPlan<LvResult, LvFacts> {
 /** lvm.filter: global_filter in lvm.conf rejects the patterns (only that setting changes; a new lvm.conf is private to root). */
 export function planFilter(p: FilterParams, st: FileState): { result: Result; file?: TextFilePlan } {
   if (p.reject.length === 0) return { result: { changed: false } };
-  const file = planTextFile(p.file ?? LVM_CONF, st, (before) => ({ text: ensureGlobalFilter(before ?? '', p.reject) }), { mode: '0600' });
+  const file = planTextFile(
+    p.file ?? LVM_CONF,
+    st,
+    (before) => ({ text: ensureGlobalFilter(before ?? '', p.reject) }),
+    { mode: '0600' },
+  );
   if (!file) return { result: { changed: false } };
-  return { result: { changed: true, changes: [file.change], message: `global_filter rejects ${p.reject.join(', ')}` }, file };
+  return {
+    result: { changed: true, changes: [file.change], message: `global_filter rejects ${p.reject.join(', ')}` },
+    file,
+  };
 }

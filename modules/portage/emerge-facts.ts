@@ -88,7 +88,10 @@ export function probeScript(frame: ProbeFrame, cps: string[], configFile = 'drov
   const parts: ShellCommand[] = [sh`n=${frame.nonce}`];
   for (const [key, p] of LOCATIONS) {
     parts.push(
-      frame.section(`loc.${key}`, sh`if [ -d ${p} ]; then printf dir; elif [ -f ${p} ]; then printf file; else printf absent; fi`),
+      frame.section(
+        `loc.${key}`,
+        sh`if [ -d ${p} ]; then printf dir; elif [ -f ${p} ]; then printf file; else printf absent; fi`,
+      ),
       sh`if [ -e ${p} ]; then find -L ${p} -type f ! -name '.*' ! -name '*~' -exec sh -c ${FILE_SECTIONS} sh "$n" {} + 2>/dev/null; fi`,
     );
   }
@@ -111,7 +114,8 @@ export function parseProbe(s: ProbeSections, cps: readonly string[], configFile 
   const stats = managedPaths(configFile);
   const statNames = new Set(stats.flatMap(([name]) => fileSections(name).map((n) => n.replace(/\?$/, ''))));
   for (const name of s.names()) {
-    if (!FIXED.includes(name) && !statNames.has(name) && !/^f\.\d+\.\d+$/.test(name) && !/^pkg\.\d+$/.test(name)) throw new ProbeFormatError(`unexpected section ${name}`);
+    if (!FIXED.includes(name) && !statNames.has(name) && !/^f\.\d+\.\d+$/.test(name) && !/^pkg\.\d+$/.test(name))
+      throw new ProbeFormatError(`unexpected section ${name}`);
   }
   const locations: Record<string, ConfigLocation> = {};
   for (const [key, path] of LOCATIONS) {
@@ -136,9 +140,11 @@ export function parseProbe(s: ProbeSections, cps: readonly string[], configFile 
   for (const f of files) {
     const [, top] = LOCATIONS.find(([, p]) => f.path === p || f.path.startsWith(p + '/')) ?? [];
     const loc = top === undefined ? undefined : locations[top];
-    if (top !== undefined && f.path === top && loc === undefined) locations[top] = { kind: 'file', path: top, content: f.content };
+    if (top !== undefined && f.path === top && loc === undefined)
+      locations[top] = { kind: 'file', path: top, content: f.content };
     else if (loc?.kind === 'dir' && f.path !== top) loc.files.push({ path: f.path, content: f.content });
-    else throw new ProbeFormatError(`the probe sent ${JSON.stringify(f.path)}, which is not in a config location it read`);
+    else
+      throw new ProbeFormatError(`the probe sent ${JSON.stringify(f.path)}, which is not in a config location it read`);
   }
   for (const [key, path] of LOCATIONS) {
     if (!locations[path]) throw new ProbeFormatError(`${path} (loc.${key}) is a file but its content is missing`);
@@ -148,17 +154,25 @@ export function parseProbe(s: ProbeSections, cps: readonly string[], configFile 
     const f = s.text(n).split('\0');
     if (f.length !== 5) throw new ProbeFormatError(`package record ${n} has ${f.length} fields, not 5`);
     const [cp, cpv, slot, use, iuse] = f;
-    if (!cps.includes(cp) || !cpv.startsWith(cp + '-') || /\s/.test(cpv)) throw new ProbeFormatError(`package record ${JSON.stringify(cp)} ${JSON.stringify(cpv)}`);
+    if (!cps.includes(cp) || !cpv.startsWith(cp + '-') || /\s/.test(cpv))
+      throw new ProbeFormatError(`package record ${JSON.stringify(cp)} ${JSON.stringify(cpv)}`);
     (installed[cp] ??= []).push({
       cpv,
       version: cpv.slice(cp.length + 1),
       slot: slot.trim() || '0',
       use: use.split(/\s+/).filter(Boolean),
-      iuse: iuse.split(/\s+/).filter(Boolean).map((x) => x.replace(/^[+-]/, '')),
+      iuse: iuse
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((x) => x.replace(/^[+-]/, '')),
     });
   }
   for (const list of Object.values(installed)) list.sort((a, b) => vercmp(b.version, a.version));
-  const world = s.text('world').split('\n').map((l) => l.trim()).filter(Boolean);
+  const world = s
+    .text('world')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const managed: Record<string, FileState> = {};
   for (const [name, path] of stats) managed[path] = readFileProbe(s, name, path);
   return { locations, installed, world, hasEmerge: s.status('emerge') === 0, managed };
@@ -169,23 +183,44 @@ export function parseProbe(s: ProbeSections, cps: readonly string[], configFile 
  * config edits it runs against a throwaway PORTAGE_CONFIGROOT mirroring /etc/portage with the edits
  * applied (their bytes on stdin), so the plan and its errors are those of the config about to be written.
  */
-export function pretendCommand(atoms: readonly string[], edits: readonly ConfigEdit[], changedUse: boolean, update = false): { command: ShellCommand; shown: string; stdin?: string } {
-  const flags = ['--pretend', '--verbose', ...(update ? ['--update'] : []), '--noreplace', ...(changedUse ? ['--changed-use'] : [])];
+export function pretendCommand(
+  atoms: readonly string[],
+  edits: readonly ConfigEdit[],
+  changedUse: boolean,
+  update = false,
+): { command: ShellCommand; shown: string; stdin?: string } {
+  const flags = [
+    '--pretend',
+    '--verbose',
+    ...(update ? ['--update'] : []),
+    '--noreplace',
+    ...(changedUse ? ['--changed-use'] : []),
+  ];
   const shown = `emerge ${flags.join(' ')} -- ${atoms.join(' ')}`;
   if (!edits.length) return { command: sh`emerge ${flags} -- ${atoms}`, shown };
   const o = overlayScript(edits);
-  return { command: ShellCommand.join([o.script, sh`PORTAGE_CONFIGROOT="$t" emerge ${flags} -- ${atoms}`]), shown, stdin: o.stdin };
+  return {
+    command: ShellCommand.join([o.script, sh`PORTAGE_CONFIGROOT="$t" emerge ${flags} -- ${atoms}`]),
+    shown,
+    stdin: o.stdin,
+  };
 }
 
 /** `emerge --pretend --verbose --depclean -- ATOMS`: what a removal would unmerge, and (verbose) what keeps a package and why. */
 export function depcleanPretendCommand(atoms: readonly string[]): { command: ShellCommand; shown: string } {
-  return { command: sh`emerge --pretend --verbose --depclean -- ${atoms}`, shown: `emerge --pretend --verbose --depclean -- ${atoms.join(' ')}` };
+  return {
+    command: sh`emerge --pretend --verbose --depclean -- ${atoms}`,
+    shown: `emerge --pretend --verbose --depclean -- ${atoms.join(' ')}`,
+  };
 }
 
 /** `emerge --pretend --verbose --nodeps --oneshot -- =CPV...`: the flags of installed versions as a rebuild would set them (read-only). */
 export function flagsPretendCommand(cpvs: readonly string[]): { command: ShellCommand; shown: string } {
   const atoms = cpvs.map((c) => `=${c}`);
-  return { command: sh`emerge --pretend --verbose --nodeps --oneshot -- ${atoms}`, shown: `emerge --pretend --verbose --nodeps --oneshot -- ${atoms.join(' ')}` };
+  return {
+    command: sh`emerge --pretend --verbose --nodeps --oneshot -- ${atoms}`,
+    shown: `emerge --pretend --verbose --nodeps --oneshot -- ${atoms.join(' ')}`,
+  };
 }
 
 /** A throwaway PORTAGE_CONFIGROOT ("$t") mirroring /etc/portage with the edits applied; stdin holds their bytes in order. */

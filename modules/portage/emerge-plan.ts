@@ -16,8 +16,24 @@ import {
   type Probe,
 } from './emerge-facts.ts';
 import { emergeFailureReason, parseDepclean, parseEmergePlan, renderPlan, type EmergePlan } from './emerge-pretend.ts';
-import { checkExpected, merges, planEntryFor, updatesOf, useChangeMessage, type ExpectedVersion } from './emerge-update.ts';
-import { atomMatches, ensureAtomLine, locationLines, oppositeFlag, parseAtom, type ConfigEdit, type ConfigLocation, type ParsedAtom } from './portage-config.ts';
+import {
+  checkExpected,
+  merges,
+  planEntryFor,
+  updatesOf,
+  useChangeMessage,
+  type ExpectedVersion,
+} from './emerge-update.ts';
+import {
+  atomMatches,
+  ensureAtomLine,
+  locationLines,
+  oppositeFlag,
+  parseAtom,
+  type ConfigEdit,
+  type ConfigLocation,
+  type ParsedAtom,
+} from './portage-config.ts';
 
 export interface EmergeParams {
   /** Package atoms: "app-emulation/ganeti", ">=sys-fs/lvm2-2.03". */
@@ -82,25 +98,31 @@ export function keywordsByAtom(atoms: readonly string[], kw: EmergeParams['keywo
 /** Checks the params (pure; throws naming the param and value) and makes them explicit. */
 export function emergeRequest(p: EmergeParams): EmergeRequest {
   const atoms = (Array.isArray(p.atoms) ? p.atoms : [p.atoms]).map((a) => (typeof a === 'string' ? a.trim() : a));
-  if (atoms.length === 0 || atoms.some((a) => !a || typeof a !== 'string')) throw new Error('atoms must name at least one package');
+  if (atoms.length === 0 || atoms.some((a) => !a || typeof a !== 'string'))
+    throw new Error('atoms must name at least one package');
   const parsed = atoms.map(parseAtom);
   const state = p.state ?? 'present';
-  if (state !== 'present' && state !== 'absent') throw new Error(`state must be "present" or "absent", got ${JSON.stringify(state)}`);
+  if (state !== 'present' && state !== 'absent')
+    throw new Error(`state must be "present" or "absent", got ${JSON.stringify(state)}`);
   const useMap = useByAtom(atoms, p.use);
   const kwMap = keywordsByAtom(atoms, p.keywords);
   for (const [a, flags] of useMap) {
     parseAtom(a);
-    for (const f of flags) if (!/^-?[A-Za-z0-9][A-Za-z0-9+_@-]*$/.test(f)) throw new Error(`"${f}" (for ${a}) is not a USE flag`);
+    for (const f of flags)
+      if (!/^-?[A-Za-z0-9][A-Za-z0-9+_@-]*$/.test(f)) throw new Error(`"${f}" (for ${a}) is not a USE flag`);
   }
   for (const [a, k] of kwMap) {
     parseAtom(a);
-    if (!/^(~?[a-z0-9-]+|\*\*|~\*)$/.test(k)) throw new Error(`"${k}" (for ${a}) is not a keyword (expected e.g. "~amd64")`);
+    if (!/^(~?[a-z0-9-]+|\*\*|~\*)$/.test(k))
+      throw new Error(`"${k}" (for ${a}) is not a keyword (expected e.g. "~amd64")`);
   }
-  if (p.update !== undefined && typeof p.update !== 'boolean') throw new Error(`update must be true or false, got ${JSON.stringify(p.update)}`);
+  if (p.update !== undefined && typeof p.update !== 'boolean')
+    throw new Error(`update must be true or false, got ${JSON.stringify(p.update)}`);
   const update = p.update === true;
   if (update && state === 'absent') throw new Error('update applies to state "present" only (state is "absent")');
   const configFile = p.configFile ?? 'drover';
-  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(configFile)) throw new Error(`configFile must be a plain file name, got "${configFile}"`);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(configFile))
+    throw new Error(`configFile must be a plain file name, got "${configFile}"`);
   return { atoms, parsed, cps: [...new Set(parsed.map((a) => a.cp))], state, useMap, kwMap, configFile, update };
 }
 
@@ -150,13 +172,22 @@ export function planConfigEdits(p: Probe, r: EmergeRequest): ConfigEdit[] {
   for (const atom of [...new Set([...r.kwMap.keys(), ...r.useMap.keys()])]) {
     const kw = r.kwMap.get(atom);
     if (kw) {
-      const e = ensureAtomLine(kwLoc, atom, [kw], { configFile: r.configFile, what: 'package.accept_keywords', alsoRead: kwOld, noTokensMeans: '~amd64' });
+      const e = ensureAtomLine(kwLoc, atom, [kw], {
+        configFile: r.configFile,
+        what: 'package.accept_keywords',
+        alsoRead: kwOld,
+        noTokensMeans: '~amd64',
+      });
       merge(e);
       if (e) kwLoc = withEdit(kwLoc, e);
     }
     const flags = r.useMap.get(atom);
     if (flags?.length) {
-      const e = ensureAtomLine(useLoc, atom, flags, { configFile: r.configFile, what: 'package.use', opposite: oppositeFlag });
+      const e = ensureAtomLine(useLoc, atom, flags, {
+        configFile: r.configFile,
+        what: 'package.use',
+        opposite: oppositeFlag,
+      });
       merge(e);
       if (e) useLoc = withEdit(useLoc, e);
     }
@@ -190,7 +221,9 @@ export function needsOf(p: Probe, r: EmergeRequest): Needs {
     if (diff.length) useChanged.push({ atom: a, cpv: inst.cpv, diff });
   });
   const world = new Set(p.world.flatMap((w) => [w, worldPackage(w)]));
-  const notInWorld = r.atoms.filter((a, i) => installedFor(p, r.parsed[i]) && !world.has(a) && !world.has(r.parsed[i].cp));
+  const notInWorld = r.atoms.filter(
+    (a, i) => installedFor(p, r.parsed[i]) && !world.has(a) && !world.has(r.parsed[i].cp),
+  );
   return { edits, missing, useChanged, notInWorld };
 }
 
@@ -200,14 +233,20 @@ export function needsOf(p: Probe, r: EmergeRequest): Needs {
  * with `update`, always `--pretend --update` (only Portage knows whether a newer version is visible).
  * With `sync` nothing is asked: Portage's answer depends on the tree the sync fetches (the apply asks again).
  */
-export function pretendFor(r: EmergeRequest, p: Probe, sync: boolean): { command: ShellCommand; shown: string; stdin?: string } | undefined {
+export function pretendFor(
+  r: EmergeRequest,
+  p: Probe,
+  sync: boolean,
+): { command: ShellCommand; shown: string; stdin?: string } | undefined {
   if (!p.hasEmerge || sync) return undefined;
   if (r.state === 'absent') {
     const present = r.atoms.filter((_, i) => installedFor(p, r.parsed[i]));
     return present.length ? depcleanPretendCommand(present) : undefined;
   }
   const n = needsOf(p, r);
-  return n.missing.length || n.useChanged.length || r.update ? pretendCommand(r.atoms, n.edits, n.useChanged.length > 0, r.update) : undefined;
+  return n.missing.length || n.useChanged.length || r.update
+    ? pretendCommand(r.atoms, n.edits, n.useChanged.length > 0, r.update)
+    : undefined;
 }
 
 /**
@@ -215,7 +254,11 @@ export function pretendFor(r: EmergeRequest, p: Probe, sync: boolean): { command
  * the plan leaves out (the profile masks or forces the flag, or no version has it). Asking how a rebuild
  * would set their flags shows why, before anything is written. Undefined when the plan covers them all.
  */
-export function flagsQueryFor(r: EmergeRequest, p: Probe, pretend: CommandAnswer): { command: ShellCommand; shown: string } | undefined {
+export function flagsQueryFor(
+  r: EmergeRequest,
+  p: Probe,
+  pretend: CommandAnswer,
+): { command: ShellCommand; shown: string } | undefined {
   if (r.state !== 'present' || pretend.code !== 0) return undefined;
   const plan = parseEmergePlan(pretend.stdout);
   const left = needsOf(p, r).useChanged.filter((u) => !planEntryFor(plan, r.parsed[r.atoms.indexOf(u.atom)]));
@@ -255,8 +298,12 @@ export function configWrite(p: Probe, e: ConfigEdit): ConfigWrite {
   const st = p.managed[e.path];
   if (!st) throw new Error(`the probe did not stat ${e.path} (a bug in the emerge module)`);
   const content = e.after ?? '';
-  if (st.kind === 'absent') return { path: e.path, target: e.path, content, mode: '0644', ...(e.createDir ? { makeDir: dirOf(e.path) } : {}) };
-  if (st.kind !== 'file') throw new Error(`${e.path}${st.realPath !== e.path ? ` (-> ${st.realPath})` : ''} is a ${st.kind}, not a file drover can write (configFile names drover's file)`);
+  if (st.kind === 'absent')
+    return { path: e.path, target: e.path, content, mode: '0644', ...(e.createDir ? { makeDir: dirOf(e.path) } : {}) };
+  if (st.kind !== 'file')
+    throw new Error(
+      `${e.path}${st.realPath !== e.path ? ` (-> ${st.realPath})` : ''} is a ${st.kind}, not a file drover can write (configFile names drover's file)`,
+    );
   const target = st.linkTarget !== undefined && st.realPath ? st.realPath : e.path;
   return { path: e.path, target, content, mode: st.mode!, owner: st.uid, group: st.gid };
 }
@@ -264,7 +311,8 @@ export function configWrite(p: Probe, e: ConfigEdit): ConfigWrite {
 /** Portage's refusal, quoted: its own reason lines ("masked by", REQUIRED_USE, no ebuilds), else its stderr tail. */
 function refused(a: CommandAnswer): Error {
   // stderr first: read after it, stdout's "These are the packages..." header would join the reason
-  const reason = emergeFailureReason(a.stderr) ?? emergeFailureReason(a.stdout) ?? (tail(a.stderr) || tail(a.stdout, 5));
+  const reason =
+    emergeFailureReason(a.stderr) ?? emergeFailureReason(a.stdout) ?? (tail(a.stderr) || tail(a.stdout, 5));
   return new Error(`${a.command} exited ${a.code}:\n${reason}`);
 }
 
@@ -285,7 +333,10 @@ function checkFlags(plan: EmergePlan | undefined, flags: EmergePlan | undefined,
       const flag = on ? w : w.slice(1);
       // `(-pypy%)`: removed from IUSE, shown only because the installed build had it
       const f = all.find((x) => x.flag === flag && !(x.forced && x.iuseChanged && !x.enabled));
-      if (!f) throw new Error(`USE flag "${flag}" is not in IUSE of ${entry.cpv} (emerge shows: ${(entry.use.USE ?? []).map((x) => x.flag).join(' ') || 'none'})`);
+      if (!f)
+        throw new Error(
+          `USE flag "${flag}" is not in IUSE of ${entry.cpv} (emerge shows: ${(entry.use.USE ?? []).map((x) => x.flag).join(' ') || 'none'})`,
+        );
       if (f.forced && !f.bound && f.enabled !== on) {
         throw new Error(
           `USE flag "${flag}" of ${entry.cpv} is ${f.enabled ? 'forced on' : 'masked'} by the profile (${f.enabled ? 'use.force / package.use.force' : 'use.mask / package.use.mask'} under /etc/portage/make.profile; emerge shows (${f.enabled ? '' : '-'}${flag})): ` +
@@ -304,7 +355,9 @@ export function planEmerge(params: EmergeParams, f: EmergeFacts): EmergeDecision
   if (params.sync) {
     // The rest is planned again after the sync, against the fresh tree: this plan only says what is known now.
     const rest = r.state === 'absent' ? planRemove(r, p, undefined) : planInstall(r, p, undefined);
-    const message = ['sync the Portage tree', rest.result.changed ? rest.result.message : undefined].filter(Boolean).join('; ');
+    const message = ['sync the Portage tree', rest.result.changed ? rest.result.message : undefined]
+      .filter(Boolean)
+      .join('; ');
     return { result: { ...rest.result, changed: true, message }, steps: { kind: 'sync' } };
   }
   return r.state === 'absent' ? planRemove(r, p, f.pretend) : planInstall(r, p, f.pretend, f.flags);
@@ -332,15 +385,27 @@ function planRemove(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefin
     detail = [remove.length ? `unmerge ${d.selected.join(' ')}` : '', why].filter(Boolean).join('\n') || undefined;
   }
   const keptMsg = kept.length ? `kept ${kept.join(' ')} (other packages need it)` : undefined;
-  const versions = Object.fromEntries(r.atoms.map((a, i) => [a, remove.includes(a) ? null : (installedFor(p, r.parsed[i])?.version ?? null)]));
+  const versions = Object.fromEntries(
+    r.atoms.map((a, i) => [a, remove.includes(a) ? null : (installedFor(p, r.parsed[i])?.version ?? null)]),
+  );
   if (!remove.length) return { result: { changed: false, message: keptMsg, detail, versions } };
   return {
-    result: { changed: true, message: [`remove ${remove.join(' ')}`, keptMsg].filter(Boolean).join('; '), detail, versions },
+    result: {
+      changed: true,
+      message: [`remove ${remove.join(' ')}`, keptMsg].filter(Boolean).join('; '),
+      detail,
+      versions,
+    },
     steps: { kind: 'remove', depclean: sh`emerge --depclean -- ${remove}` },
   };
 }
 
-function planInstall(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefined, flagsAnswer?: CommandAnswer): EmergeDecision {
+function planInstall(
+  r: EmergeRequest,
+  p: Probe,
+  pretend: CommandAnswer | undefined,
+  flagsAnswer?: CommandAnswer,
+): EmergeDecision {
   const n = needsOf(p, r);
   const versions = versionsOf(p, r);
   const needBuild = n.missing.length > 0 || n.useChanged.length > 0;
@@ -366,12 +431,30 @@ function planInstall(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefi
     ...n.edits.map((e) => `edit ${e.path}`),
   ];
   // A plan whose only merges are neither the atoms nor updates (a rebuild Portage forces): named from the plan.
-  if (needEmerge && !needBuild && !updates.messages.length) message.unshift(...merges(plan!).map((e) => `${e.action} ${e.cpv}`));
+  if (needEmerge && !needBuild && !updates.messages.length)
+    message.unshift(...merges(plan!).map((e) => `${e.action} ${e.cpv}`));
   const changes: FileChange[] = n.edits.map((e) => ({ path: e.path, before: e.before, after: e.after }));
-  const flags = ['--quiet', ...(r.update ? ['--update'] : []), '--noreplace', ...(n.useChanged.length ? ['--changed-use'] : [])];
+  const flags = [
+    '--quiet',
+    ...(r.update ? ['--update'] : []),
+    '--noreplace',
+    ...(n.useChanged.length ? ['--changed-use'] : []),
+  ];
   return {
-    result: { changed: true, message: message.join('; '), changes, detail: plan ? renderPlan(plan) : undefined, plan, versions },
-    steps: { kind: 'install', writes, emerge: needEmerge || n.notInWorld.length ? sh`emerge ${flags} -- ${r.atoms}` : undefined, ...(updates.expect.length ? { expect: updates.expect } : {}) },
+    result: {
+      changed: true,
+      message: message.join('; '),
+      changes,
+      detail: plan ? renderPlan(plan) : undefined,
+      plan,
+      versions,
+    },
+    steps: {
+      kind: 'install',
+      writes,
+      emerge: needEmerge || n.notInWorld.length ? sh`emerge ${flags} -- ${r.atoms}` : undefined,
+      ...(updates.expect.length ? { expect: updates.expect } : {}),
+    },
   };
 }
 
@@ -383,9 +466,15 @@ export function checkInstalled(p: Probe, r: EmergeRequest, expect: readonly Expe
     if (!inst) throw new Error(`emerge reported success but ${a} is not installed`);
     const wanted = r.useMap.get(a) ?? [];
     const unknown = wanted.map((w) => w.replace(/^-/, '')).filter((f) => !inst.iuse.includes(f));
-    if (unknown.some((f) => wanted.includes(f))) throw new Error(`${inst.cpv} was installed, but USE flag "${unknown.find((f) => wanted.includes(f))}" is not in its IUSE (${inst.iuse.join(' ') || 'none'})`);
+    if (unknown.some((f) => wanted.includes(f)))
+      throw new Error(
+        `${inst.cpv} was installed, but USE flag "${unknown.find((f) => wanted.includes(f))}" is not in its IUSE (${inst.iuse.join(' ') || 'none'})`,
+      );
     const d = useDifference(inst, wanted);
-    if (d.length) throw new Error(`${inst.cpv} was built without the wanted USE (${d.join(' ')}): another package.use line, package.env or make.conf overrides drover's line`);
+    if (d.length)
+      throw new Error(
+        `${inst.cpv} was built without the wanted USE (${d.join(' ')}): another package.use line, package.env or make.conf overrides drover's line`,
+      );
   });
 }
 

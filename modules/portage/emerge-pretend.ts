@@ -52,7 +52,13 @@ export interface EmergePlan {
 const LINE_RE = /^\[(ebuild|binary|nomerge|blocks|uninstall)([^\]]*)\](.*)$/;
 
 /** Splits `cat/pn-1.2-r1:0/1::gentoo` into its parts. */
-export function parsePackageString(s: string): { cpv: string; cp: string; version: string; slot?: string; repo?: string } {
+export function parsePackageString(s: string): {
+  cpv: string;
+  cp: string;
+  version: string;
+  slot?: string;
+  repo?: string;
+} {
   let rest = s;
   let repo: string | undefined;
   const r = rest.indexOf('::');
@@ -248,7 +254,11 @@ export interface DepcleanPlan {
 
 export function parseDepclean(stdout: string): DepcleanPlan {
   const lines = stdout.replace(/\r/g, '').split('\n');
-  const selected = lines.filter((l) => l.startsWith('All selected packages: ')).flatMap((l) => l.slice(23).trim().split(/\s+/)).map((a) => a.replace(/^=/, '')).filter(Boolean);
+  const selected = lines
+    .filter((l) => l.startsWith('All selected packages: '))
+    .flatMap((l) => l.slice(23).trim().split(/\s+/))
+    .map((a) => a.replace(/^=/, ''))
+    .filter(Boolean);
   const kept: { cpv: string; by: string[] }[] = [];
   for (let i = 0; i < lines.length; i++) {
     const m = /^\s+(\S+) pulled in by:$/.exec(lines[i]);

@@ -28,7 +28,11 @@ function versionChange(e: PlanEntry): string {
 }
 
 /** How Portage's plan performs a USE change: "update app-misc/lab-iuse 1.0 -> 1.1 USE +extra" or "rebuild X-1.0 USE -drbd". */
-export function useChangeMessage(u: Needs['useChanged'][number], atom: ParsedAtom, plan: EmergePlan | undefined): string {
+export function useChangeMessage(
+  u: Needs['useChanged'][number],
+  atom: ParsedAtom,
+  plan: EmergePlan | undefined,
+): string {
   const e = plan && planEntryFor(plan, atom);
   if (!e) return `rebuild ${u.cpv} USE ${u.diff.join(' ')}`;
   const use = useChanges(e);
@@ -42,7 +46,11 @@ export function useChangeMessage(u: Needs['useChanged'][number], atom: ParsedAto
  * Portage's plan (a downgrade when the installed version became masked), except atoms whose USE change
  * already says it; and the versions the after-check must find for the atoms' packages.
  */
-export function updatesOf(plan: EmergePlan, r: EmergeRequest, n: Needs): { messages: string[]; expect: ExpectedVersion[] } {
+export function updatesOf(
+  plan: EmergePlan,
+  r: EmergeRequest,
+  n: Needs,
+): { messages: string[]; expect: ExpectedVersion[] } {
   const saidByUse = new Set(n.useChanged.map((u) => r.parsed[r.atoms.indexOf(u.atom)].cp));
   const moved = merges(plan).filter((e) => e.action === 'update' || e.action === 'downgrade');
   return {
@@ -55,6 +63,9 @@ export function updatesOf(plan: EmergePlan, r: EmergeRequest, n: Needs): { messa
 export function checkExpected(p: Probe, expect: readonly ExpectedVersion[]): void {
   for (const x of expect) {
     const have = (p.installed[x.cp] ?? []).map((i) => i.version);
-    if (!have.includes(x.version)) throw new Error(`emerge reported success but ${x.cp} is at ${have.join(', ') || 'nothing'}, not the planned ${x.version}`);
+    if (!have.includes(x.version))
+      throw new Error(
+        `emerge reported success but ${x.cp} is at ${have.join(', ') || 'nothing'}, not the planned ${x.version}`,
+      );
   }
 }

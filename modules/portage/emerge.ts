@@ -49,7 +49,11 @@ async function emergeFacts(host: HostReader, params: EmergeParams): Promise<Emer
 }
 
 /** Makes the plan true: config writes (remote-file's atomic writer), the emerge, and a probe checking the outcome. */
-async function applySteps(host: Host<unknown>, params: EmergeParams, steps: EmergeSteps): Promise<Partial<EmergeResult>> {
+async function applySteps(
+  host: Host<unknown>,
+  params: EmergeParams,
+  steps: EmergeSteps,
+): Promise<Partial<EmergeResult>> {
   const r = emergeRequest(params);
   const asReader = readOnlyHost(host);
   if (steps.kind === 'sync') {
@@ -65,7 +69,8 @@ async function applySteps(host: Host<unknown>, params: EmergeParams, steps: Emer
     const out = await host.exec(steps.depclean, { progress: true });
     const after = await probeHost(asReader, r);
     const still = stillInstalled(after, r);
-    if (still.length) throw new Error(`emerge --depclean kept ${still.join(' ')} (other packages need it):\n${out.stdout.trim()}`);
+    if (still.length)
+      throw new Error(`emerge --depclean kept ${still.join(' ')} (other packages need it):\n${out.stdout.trim()}`);
     const detail = out.stdout.trim();
     return { ...(detail ? { detail } : {}), versions: versionsOf(after, r) };
   }
@@ -106,5 +111,3 @@ export function emergePlan(p: EmergeParams, f: EmergeFacts): Plan<EmergeResult> 
   const steps = d.steps;
   return steps ? { result: d.result, apply: (host) => applySteps(host, p, steps) } : { result: d.result };
 }
-
-export default emerge;

@@ -7,13 +7,16 @@ export interface ParsedAtom {
   slot?: string;
 }
 
-const ATOM_RE = /^(<=|>=|=|~|<|>)?([A-Za-z0-9_][A-Za-z0-9+_.-]*\/[A-Za-z0-9_][A-Za-z0-9+_-]*?)(?:-(\d[^:[*]*))?(\*)?(?::([^:[]+))?(?:::[A-Za-z0-9_-]+)?$/;
+const ATOM_RE =
+  /^(<=|>=|=|~|<|>)?([A-Za-z0-9_][A-Za-z0-9+_.-]*\/[A-Za-z0-9_][A-Za-z0-9+_-]*?)(?:-(\d[^:[*]*))?(\*)?(?::([^:[]+))?(?:::[A-Za-z0-9_-]+)?$/;
 
 /** Parses a package atom as drover accepts it (no USE deps): `cat/pn`, `>=cat/pn-1.2`, `cat/pn:0`. */
 export function parseAtom(atom: string): ParsedAtom {
   const m = ATOM_RE.exec(atom);
   if (!m || Boolean(m[1]) !== Boolean(m[3]) || (m[3] !== undefined && !VERSION_RE.test(m[3]))) {
-    throw new Error(`not a valid package atom: "${atom}" (expected category/name, optionally with an operator and version like ">=app-emulation/ganeti-3.0")`);
+    throw new Error(
+      `not a valid package atom: "${atom}" (expected category/name, optionally with an operator and version like ">=app-emulation/ganeti-3.0")`,
+    );
   }
   return { op: m[4] ? '=*' : m[1], cp: m[2], version: m[3], slot: m[5] };
 }
@@ -106,7 +109,9 @@ export interface ConfigEdit {
 export function locationLines(loc: ConfigLocation): ConfigLine[] {
   if (loc.kind === 'absent') return [];
   if (loc.kind === 'file') return parseConfigFile(loc.path, loc.content);
-  return [...loc.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).flatMap((f) => parseConfigFile(f.path, f.content));
+  return [...loc.files]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .flatMap((f) => parseConfigFile(f.path, f.content));
 }
 
 const HEADER = '# Managed by drover (emerge module): one line per atom; edit the playbook, not this file.\n';
@@ -126,12 +131,22 @@ export function ensureAtomLine(
   loc: ConfigLocation,
   atom: string,
   wanted: readonly string[],
-  opts: { configFile: string; what: string; opposite?: (t: string) => string | undefined; alsoRead?: ConfigLine[]; noTokensMeans?: string },
+  opts: {
+    configFile: string;
+    what: string;
+    opposite?: (t: string) => string | undefined;
+    alsoRead?: ConfigLine[];
+    noTokensMeans?: string;
+  },
 ): ConfigEdit | null {
   if (wanted.length === 0) return null;
   const managedPath = loc.kind === 'file' ? loc.path : `${loc.path}/${opts.configFile}`;
   const managedContent =
-    loc.kind === 'file' ? loc.content : loc.kind === 'dir' ? (loc.files.find((f) => f.path === managedPath)?.content ?? null) : null;
+    loc.kind === 'file'
+      ? loc.content
+      : loc.kind === 'dir'
+        ? (loc.files.find((f) => f.path === managedPath)?.content ?? null)
+        : null;
   const lines = [...(opts.alsoRead ?? []), ...locationLines(loc)];
   const same = lines.filter((l) => l.atom === atom);
   const ours = same.find((l) => l.file === managedPath);
@@ -151,7 +166,7 @@ export function ensureAtomLine(
     needed.push(t);
   }
   const current = ours ? ours.tokens : [];
-  let next = current.filter((t) => !needed.some((n) => opts.opposite?.(n) === t));
+  const next = current.filter((t) => !needed.some((n) => opts.opposite?.(n) === t));
   const oursEffective = ours ? effective(ours) : [];
   for (const n of needed) if (!next.includes(n) && !oursEffective.includes(n)) next.push(n);
   if (!ours && needed.length === 0) return null;

@@ -2,7 +2,8 @@
 
 // RFC 1123 host names: labels of letters, digits and '-', not starting or ending with '-', at most 63
 // characters each and 253 in all.
-const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const DNS_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 export function isDnsName(value: unknown): value is string {
   return typeof value === 'string' && DNS_NAME.test(value);

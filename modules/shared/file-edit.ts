@@ -101,8 +101,10 @@ function isSpecial(v: string | RegExp | undefined, ...names: string[]): boolean 
 
 /** Ansible lineinfile state=present on `content` (null = file missing; the caller handles `create`). */
 export function lineInFile(content: string | null, o: LinePresentOptions): EditResult {
-  if (o.insertAfter !== undefined && o.insertBefore !== undefined) throw new Error('lineinfile: insertAfter and insertBefore are mutually exclusive');
-  if (o.regexp !== undefined && o.searchString !== undefined) throw new Error('lineinfile: regexp and searchString are mutually exclusive');
+  if (o.insertAfter !== undefined && o.insertBefore !== undefined)
+    throw new Error('lineinfile: insertAfter and insertBefore are mutually exclusive');
+  if (o.regexp !== undefined && o.searchString !== undefined)
+    throw new Error('lineinfile: regexp and searchString are mutually exclusive');
   if (o.backrefs && o.regexp === undefined) throw new Error('lineinfile: backrefs needs a regexp');
   const lines = content === null ? [] : splitLinesKeepEnds(content);
   const line = o.line;
@@ -111,8 +113,10 @@ export function lineInFile(content: string | null, o: LinePresentOptions): EditR
   let reIns: LineRegExp | undefined;
   const insertAfter = o.insertAfter;
   const insertBefore = o.insertBefore;
-  if (insertAfter !== undefined && !isSpecial(insertAfter, 'BOF', 'EOF')) reIns = compileLineRegExp(insertAfter, 'insertAfter');
-  else if (insertBefore !== undefined && !isSpecial(insertBefore, 'BOF')) reIns = compileLineRegExp(insertBefore, 'insertBefore');
+  if (insertAfter !== undefined && !isSpecial(insertAfter, 'BOF', 'EOF'))
+    reIns = compileLineRegExp(insertAfter, 'insertAfter');
+  else if (insertBefore !== undefined && !isSpecial(insertBefore, 'BOF'))
+    reIns = compileLineRegExp(insertBefore, 'insertBefore');
 
   // index[0]: line matched by regexp/searchString/exact line; index[1]: insertion point.
   const index = [-1, -1];
@@ -143,7 +147,7 @@ export function lineInFile(content: string | null, o: LinePresentOptions): EditR
       if (line === stripEol(lines[i])) {
         index[0] = i;
         exactLineMatch = true;
-      } else if (reIns && reIns.exec(lines[i])) {
+      } else if (reIns?.exec(lines[i])) {
         // Python truthiness, as Ansible: an empty insertAfter/insertBefore places nothing
         if (insertAfter) {
           index[1] = i + 1;
@@ -208,8 +212,10 @@ export function lineInFile(content: string | null, o: LinePresentOptions): EditR
 /** Ansible lineinfile state=absent: removes every matching line. A missing file stays missing. */
 export function lineAbsent(content: string | null, o: LineAbsentOptions): EditResult & { removed: number } {
   // As Ansible: regexp wins over searchString, which wins over line (line may come along unused).
-  if (o.regexp !== undefined && o.searchString !== undefined) throw new Error('lineinfile absent: regexp and searchString are mutually exclusive');
-  if (o.line === undefined && o.regexp === undefined && o.searchString === undefined) throw new Error('lineinfile absent: give one of line, regexp, searchString');
+  if (o.regexp !== undefined && o.searchString !== undefined)
+    throw new Error('lineinfile absent: regexp and searchString are mutually exclusive');
+  if (o.line === undefined && o.regexp === undefined && o.searchString === undefined)
+    throw new Error('lineinfile absent: give one of line, regexp, searchString');
   if (content === null) return { content: null, changed: false, message: 'file not present', removed: 0 };
   const re = o.regexp !== undefined ? compileLineRegExp(o.regexp, 'regexp') : undefined;
   const lines = splitLinesKeepEnds(content);
@@ -229,8 +235,10 @@ export function lineAbsent(content: string | null, o: LineAbsentOptions): EditRe
  * when the markers are not there yet; state 'absent' or an empty block removes it.
  */
 export function blockInFile(content: string | null, o: BlockOptions): EditResult {
-  if (o.insertAfter !== undefined && o.insertBefore !== undefined) throw new Error('blockinfile: insertAfter and insertBefore are mutually exclusive');
-  if (!o.marker.includes('{mark}')) throw new Error(`blockinfile: marker ${JSON.stringify(o.marker)} must contain {mark}`);
+  if (o.insertAfter !== undefined && o.insertBefore !== undefined)
+    throw new Error('blockinfile: insertAfter and insertBefore are mutually exclusive');
+  if (!o.marker.includes('{mark}'))
+    throw new Error(`blockinfile: marker ${JSON.stringify(o.marker)} must contain {mark}`);
   const sep = '\n';
   const present = (o.state ?? 'present') === 'present';
   if (!present && content === null) return { content: null, changed: false, message: 'File not present' };
@@ -240,8 +248,10 @@ export function blockInFile(content: string | null, o: BlockOptions): EditResult
   const insertBefore = o.insertBefore;
   if (insertBefore === undefined && insertAfter === undefined) insertAfter = 'EOF';
   let insertRe: LineRegExp | undefined;
-  if (insertAfter !== undefined && !isSpecial(insertAfter, 'EOF')) insertRe = compileLineRegExp(insertAfter, 'insertAfter');
-  else if (insertBefore !== undefined && !isSpecial(insertBefore, 'BOF')) insertRe = compileLineRegExp(insertBefore, 'insertBefore');
+  if (insertAfter !== undefined && !isSpecial(insertAfter, 'EOF'))
+    insertRe = compileLineRegExp(insertAfter, 'insertAfter');
+  else if (insertBefore !== undefined && !isSpecial(insertBefore, 'BOF'))
+    insertRe = compileLineRegExp(insertBefore, 'insertBefore');
 
   const marker0 = o.marker.split('{mark}').join(o.markerBegin ?? 'BEGIN') + sep;
   const marker1 = o.marker.split('{mark}').join(o.markerEnd ?? 'END') + sep;
@@ -291,7 +301,8 @@ export function blockInFile(content: string | null, o: BlockOptions): EditResult
   if (at > 0 && !lines[at - 1].endsWith(sep)) lines[at - 1] += sep;
   lines.splice(at, 0, ...blockLines);
   const result = lines.join('');
-  if (original === result || (original === null && result === '' && !present)) return { content: original, changed: false, message: '' };
+  if (original === result || (original === null && result === '' && !present))
+    return { content: original, changed: false, message: '' };
   const message = original === null ? 'File created' : blockLines.length === 0 ? 'Block removed' : 'Block inserted';
   return { content: result, changed: true, message };
 }

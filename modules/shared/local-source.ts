@@ -24,7 +24,8 @@ const hashes = new Map<string, { key: string; file: LocalFile }>();
  * before the first probe). Errors name the path and what is wrong with it.
  */
 export function localFile(path: string, where = path): LocalFile {
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new Error(`${where}: src must be an absolute local path, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    throw new Error(`${where}: src must be an absolute local path, got ${JSON.stringify(path)}`);
   let st;
   try {
     st = statSync(path);
@@ -47,7 +48,8 @@ export function localFile(path: string, where = path): LocalFile {
     const buf = Buffer.allocUnsafe(4 << 20);
     for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; size += n) h.update(buf.subarray(0, n));
     const after = fstatSync(fd);
-    if (after.size !== size || after.mtimeMs !== st.mtimeMs) throw new Error(`${where}: src ${path} changed while it was being read`);
+    if (after.size !== size || after.mtimeMs !== st.mtimeMs)
+      throw new Error(`${where}: src ${path} changed while it was being read`);
   } finally {
     closeSync(fd);
   }
@@ -76,7 +78,7 @@ const digests = new WeakMap<Buffer, Map<string, string>>();
 
 export function snapshotBytes(v: Uint8Array): Buffer {
   const known = snapshots.get(v);
-  if (known && known.equals(v)) return known;
+  if (known?.equals(v)) return known;
   const copy = Buffer.allocUnsafe(v.byteLength);
   copy.set(v);
   snapshots.set(v, copy);

@@ -109,11 +109,13 @@ export function translatePattern(source: string, flags: string, python: boolean)
       if (n === undefined) throw new Error('bad escape (end of pattern)');
       i++;
       if (classDepth === 0 && (n === 'b' || n === 'B' || (python && (n === 'A' || n === 'Z')))) noRepeatAfter(i);
-      if (python && /[A-Za-z]/.test(n) && !PY_LETTER_ESCAPES.has(n) && !JS_LETTER_EXTRAS.has(n)) throw new Error(`bad escape \\${n} at position ${i - 1}`);
+      if (python && /[A-Za-z]/.test(n) && !PY_LETTER_ESCAPES.has(n) && !JS_LETTER_EXTRAS.has(n))
+        throw new Error(`bad escape \\${n} at position ${i - 1}`);
       if (python && n === 'a') out += '\\x07';
       else if (python && classDepth === 0 && n === 'A') out += START;
       else if (python && classDepth === 0 && n === 'Z') out += END;
-      else if (python && classDepth > 0 && (n === 'A' || n === 'Z' || n === 'B')) throw new Error(`bad escape \\${n} at position ${i - 1}`);
+      else if (python && classDepth > 0 && (n === 'A' || n === 'Z' || n === 'B'))
+        throw new Error(`bad escape \\${n} at position ${i - 1}`);
       else out += c + n;
       continue;
     }
@@ -170,7 +172,8 @@ export function translatePattern(source: string, flags: string, python: boolean)
         const g = groups.pop();
         out += c;
         // Python repeats a lookbehind (`(?<=x)?`), JavaScript refuses to: the same inside a group
-        if (python && g?.lookbehind && quantifierAt(source, i + 1, python)) out = `${out.slice(0, g.start)}(?:${out.slice(g.start)})`;
+        if (python && g?.lookbehind && quantifierAt(source, i + 1, python))
+          out = `${out.slice(0, g.start)}(?:${out.slice(g.start)})`;
         break;
       }
       case '{': {
@@ -209,7 +212,8 @@ function quantifierAt(source: string, at: number, python: boolean): boolean {
  */
 export function compileLineRegExp(re: string | RegExp, param: string): LineRegExp {
   const pattern = typeof re === 'string' ? re : re.source;
-  if (typeof re !== 'string' && !(re instanceof RegExp)) throw new Error(`${param} must be a string or a RegExp, got ${typeof re}`);
+  if (typeof re !== 'string' && !(re instanceof RegExp))
+    throw new Error(`${param} must be a string or a RegExp, got ${typeof re}`);
   let t: { source: string; flags: string };
   try {
     t = typeof re === 'string' ? translatePattern(re, '', true) : translatePattern(re.source, re.flags, false);
@@ -225,7 +229,16 @@ export function compileLineRegExp(re: string | RegExp, param: string): LineRegEx
   return new LineRegExp(compiled, param, pattern);
 }
 
-const TEMPLATE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+const TEMPLATE_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+};
 
 /**
  * Python's `match.expand(template)` (3.11 `sre_parse.parse_template`): `\1`..`\99` and `\g<n>`,
@@ -236,15 +249,24 @@ const TEMPLATE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', 
  * byte in a UTF-8 text file (Ansible writes the byte).
  */
 export function expandTemplate(template: string, m: RegExpExecArray, groupCount: number, param = 'line'): string {
-  const fail = (what: string, at: number) => new Error(`${param}: ${what} at position ${at} of the backrefs template ${excerpt(template)}`);
+  const fail = (what: string, at: number) =>
+    new Error(`${param}: ${what} at position ${at} of the backrefs template ${excerpt(template)}`);
   const group = (idx: number, at: number) => {
-    if (idx > groupCount) throw fail(`invalid group reference ${idx} (the regexp has ${groupCount} group${groupCount === 1 ? '' : 's'})`, at);
+    if (idx > groupCount)
+      throw fail(
+        `invalid group reference ${idx} (the regexp has ${groupCount} group${groupCount === 1 ? '' : 's'})`,
+        at,
+      );
     return m[idx] ?? '';
   };
   const octal = (digits: string, at: number) => {
     const v = parseInt(digits, 8);
     if (v > 0o377) throw fail(`octal escape value \\${digits} outside of range 0-0o377`, at);
-    if (v > 0o177) throw fail(`octal escape \\${digits} is not an ASCII character (drover writes UTF-8 text; give the character itself)`, at);
+    if (v > 0o177)
+      throw fail(
+        `octal escape \\${digits} is not an ASCII character (drover writes UTF-8 text; give the character itself)`,
+        at,
+      );
     return String.fromCharCode(v);
   };
   const isOct = (ch: string | undefined) => ch !== undefined && ch >= '0' && ch <= '7';

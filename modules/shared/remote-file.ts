@@ -72,7 +72,9 @@ export function checkWellFormed(value: string, what: string): void {
   const m = LONE_SURROGATE.exec(value);
   if (m) {
     const code = m[0].charCodeAt(0).toString(16).toUpperCase();
-    throw new Error(`${what} holds a lone UTF-16 surrogate (\\u${code} at index ${m.index}): it has no UTF-8 form (it would be written as U+FFFD)`);
+    throw new Error(
+      `${what} holds a lone UTF-16 surrogate (\\u${code} at index ${m.index}): it has no UTF-8 form (it would be written as U+FFFD)`,
+    );
   }
 }
 
@@ -159,11 +161,19 @@ export function fileSections(name: string): string[] {
  */
 export function probeCall(frame: ProbeFrame, name: string, path: string, opts: ProbeOptions = {}): ShellCommand {
   checkPath(path);
-  if (opts.unlessSha256 !== undefined && !/^[0-9a-f]{64}$/.test(opts.unlessSha256)) throw new Error('unlessSha256 must be 64 lowercase hex digits');
+  if (opts.unlessSha256 !== undefined && !/^[0-9a-f]{64}$/.test(opts.unlessSha256))
+    throw new Error('unlessSha256 must be 64 lowercase hex digits');
   checkName(`${name}.data`); // with its longest suffix
-  if (opts.hashOnly && (!opts.content || opts.unlessSha256 === undefined)) throw new Error('hashOnly needs content and unlessSha256');
+  if (opts.hashOnly && (!opts.content || opts.unlessSha256 === undefined))
+    throw new Error('hashOnly needs content and unlessSha256');
   const content = !opts.content ? 0 : opts.hashOnly ? 2 : 1;
-  return withFunction(SHA256, withFunction(PROBE, sh`drover_probe ${frame.nonce} ${name} ${path} ${opts.follow ? 1 : 0} ${content} ${opts.unlessSha256 ?? ''}`));
+  return withFunction(
+    SHA256,
+    withFunction(
+      PROBE,
+      sh`drover_probe ${frame.nonce} ${name} ${path} ${opts.follow ? 1 : 0} ${content} ${opts.unlessSha256 ?? ''}`,
+    ),
+  );
 }
 
 const STAT = /^(link|directory|file|other) (\d+) (\d+) ([0-7]{1,4}) (\S+) (\S+)\n$/;
@@ -192,7 +202,8 @@ export function readFileProbe(s: ProbeSections, name: string, path: string): Fil
     return st;
   }
   const m = STAT.exec(main.text);
-  if (!m) throw new Error(`cannot stat ${st.realPath || path} (probe said: ${JSON.stringify(main.text.slice(0, 200))})`);
+  if (!m)
+    throw new Error(`cannot stat ${st.realPath || path} (probe said: ${JSON.stringify(main.text.slice(0, 200))})`);
   st.kind = m[1] as FileState['kind'];
   st.uid = Number(m[2]);
   st.gid = Number(m[3]);
@@ -200,7 +211,10 @@ export function readFileProbe(s: ProbeSections, name: string, path: string): Fil
   st.owner = m[5];
   st.group = m[6];
   if (main.status === 2) st.sameAsExpected = true;
-  else if (main.status === 3) throw new Error(`cannot compute the sha256 of ${st.realPath || path} on the host (sha256sum or openssl dgst -sha256 failed)`);
+  else if (main.status === 3)
+    throw new Error(
+      `cannot compute the sha256 of ${st.realPath || path} on the host (sha256sum or openssl dgst -sha256 failed)`,
+    );
   else if (main.status !== 0) throw new ProbeFormatError(`${path}: status ${main.status}`);
   if (s.has(`${name}.data`)) {
     if (st.kind !== 'file' || st.sameAsExpected) throw new ProbeFormatError(`${path}: content sent for a ${st.kind}`);
@@ -264,7 +278,8 @@ function tempPathFor(path: string): string {
 export function writeFileAtomic(path: string, o: WriteOptions, tmp = tempPathFor(path)): ShellCommand {
   checkPath(path);
   if (!/^[0-7]{3,4}$/.test(o.mode)) throw new Error(`mode must be octal like '0644': ${o.mode}`);
-  if (o.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(o.sha256)) throw new Error('sha256 must be 64 lowercase hex digits');
+  if (o.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(o.sha256))
+    throw new Error('sha256 must be 64 lowercase hex digits');
   const d = dirOf(path);
   const owner = chownSpec(o);
   const steps: ShellCommand[] = [
@@ -323,10 +338,19 @@ const ID_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\$?$/;
  * Numbers are ids (0 to 2^32-2).
  */
 export function checkOwnership(o: { owner?: string | number; group?: string | number }, where = 'chown'): void {
-  for (const [what, v] of [['owner', o.owner], ['group', o.group]] as const) {
+  for (const [what, v] of [
+    ['owner', o.owner],
+    ['group', o.group],
+  ] as const) {
     if (v === undefined) continue;
-    const ok = typeof v === 'number' ? Number.isInteger(v) && v >= 0 && v < 0xffffffff : typeof v === 'string' && ID_NAME.test(v);
-    if (!ok) throw new Error(`${where}: ${what} must be a ${what === 'owner' ? 'user' : 'group'} name or a numeric id, got ${JSON.stringify(v)}`);
+    const ok =
+      typeof v === 'number'
+        ? Number.isInteger(v) && v >= 0 && v < 0xffffffff
+        : typeof v === 'string' && ID_NAME.test(v);
+    if (!ok)
+      throw new Error(
+        `${where}: ${what} must be a ${what === 'owner' ? 'user' : 'group'} name or a numeric id, got ${JSON.stringify(v)}`,
+      );
   }
 }
 
@@ -351,15 +375,29 @@ export async function writeFile<V>(
 ): Promise<void> {
   let r;
   if (isLocalFile(content)) {
-    r = await host.exec(writeFileAtomic(path, { ...o, size: content.size, sha256: content.sha256 }), { stdin: streamLocalFile(content), allowFail: true });
+    r = await host.exec(writeFileAtomic(path, { ...o, size: content.size, sha256: content.sha256 }), {
+      stdin: streamLocalFile(content),
+      allowFail: true,
+    });
   } else {
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+    const bytes =
+      typeof content === 'string'
+        ? Buffer.from(content, 'utf8')
+        : Buffer.isBuffer(content)
+          ? content
+          : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
     // sysfile's content is a snapshot hashed once for all hosts (see sysfile-source.ts)
     const sha256 = digestOf(bytes);
     r = await host.exec(writeFileAtomic(path, { ...o, size: bytes.length, sha256 }), { stdin: bytes, allowFail: true });
   }
   // Masked here too (not only by the module layer): a module author's caller may print err.stderr.
-  if (r.code !== 0) throw new FileWriteError(host.name, path, r.code, runtimeOf(host as Host<unknown>)?.secrets.redact(r.stderr) ?? r.stderr);
+  if (r.code !== 0)
+    throw new FileWriteError(
+      host.name,
+      path,
+      r.code,
+      runtimeOf(host as Host<unknown>)?.secrets.redact(r.stderr) ?? r.stderr,
+    );
 }
 
 /** Removes a file or symlink (a directory only with `recursive`), after an optional backup copy. */
@@ -371,7 +409,10 @@ export function removePath(path: string, o: { recursive?: boolean; backupPath?: 
 }
 
 /** mkdir (-p when createParents), then chown/chmod when given. */
-export function makeDirectory(path: string, o: { owner?: string | number; group?: string | number; mode?: string; createParents?: boolean }): ShellCommand {
+export function makeDirectory(
+  path: string,
+  o: { owner?: string | number; group?: string | number; mode?: string; createParents?: boolean },
+): ShellCommand {
   checkPath(path);
   const parts = [o.createParents === false ? sh`mkdir -- ${path}` : sh`mkdir -p -- ${path}`];
   parts.push(setAttributes(path, o));
@@ -379,7 +420,10 @@ export function makeDirectory(path: string, o: { owner?: string | number; group?
 }
 
 /** chown/chmod of an existing path (no-op `:` when nothing is given). */
-export function setAttributes(path: string, o: { owner?: string | number; group?: string | number; mode?: string }): ShellCommand {
+export function setAttributes(
+  path: string,
+  o: { owner?: string | number; group?: string | number; mode?: string },
+): ShellCommand {
   const parts: ShellCommand[] = [];
   const spec = chownSpec(o);
   if (spec !== undefined) parts.push(sh`chown -- ${spec} ${path}`);
@@ -390,7 +434,8 @@ export function setAttributes(path: string, o: { owner?: string | number; group?
 /** Points `path` at `target`: a new link made beside it, then renamed over (atomic replace). */
 export function makeSymlink(path: string, target: string, o: { createParents?: boolean } = {}): ShellCommand {
   checkPath(path);
-  if (target === '' || /[\n\0]/.test(target)) throw new Error(`link target must be one non-empty line: ${JSON.stringify(target)}`);
+  if (target === '' || /[\n\0]/.test(target))
+    throw new Error(`link target must be one non-empty line: ${JSON.stringify(target)}`);
   checkWellFormed(target, 'link target');
   const tmp = tempPathFor(path);
   const mk = o.createParents ? sh`mkdir -p -- ${dirOf(path)} && ` : sh``;

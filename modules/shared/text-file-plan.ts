@@ -10,7 +10,9 @@ export interface TextFilePlan {
   change: FileChange;
   /** "created", "content changed", "removed file", or the edit's own words. */
   message: string;
-  action: { kind: 'write'; content: string; mode: string; owner?: number; group?: number; createParents: boolean } | { kind: 'remove' };
+  action:
+    | { kind: 'write'; content: string; mode: string; owner?: number; group?: number; createParents: boolean }
+    | { kind: 'remove' };
 }
 
 /**
@@ -24,12 +26,19 @@ export function planTextFile(
   want: (before: string | null) => { text: string | null; message?: string },
   o: { mode?: string; createParents?: boolean } = {},
 ): TextFilePlan | undefined {
-  if (st.kind === 'directory' || st.kind === 'other') throw new Error(`${st.realPath || path} is a ${st.kind}, not a file`);
+  if (st.kind === 'directory' || st.kind === 'other')
+    throw new Error(`${st.realPath || path} is a ${st.kind}, not a file`);
   if (st.unreadable) throw new Error(`${st.realPath || path} exists but cannot be read`);
   const before = st.kind === 'file' ? (st.content ?? Buffer.alloc(0)).toString('utf8') : null;
   const { text, message } = want(before);
   if (text === before) return undefined;
-  if (text === null) return { path, change: { path, before, after: null }, message: message ?? 'removed file', action: { kind: 'remove' } };
+  if (text === null)
+    return {
+      path,
+      change: { path, before, after: null },
+      message: message ?? 'removed file',
+      action: { kind: 'remove' },
+    };
   if (before === null) {
     return {
       path,
@@ -43,7 +52,14 @@ export function planTextFile(
     path: real,
     change: { path: real, before, after: text },
     message: message ?? 'content changed',
-    action: { kind: 'write', content: text, mode: st.mode ?? '0644', owner: st.uid, group: st.gid, createParents: false },
+    action: {
+      kind: 'write',
+      content: text,
+      mode: st.mode ?? '0644',
+      owner: st.uid,
+      group: st.gid,
+      createParents: false,
+    },
   };
 }
 
@@ -51,5 +67,11 @@ export function planTextFile(
 export async function applyTextFile(host: Host<unknown>, plan: TextFilePlan): Promise<void> {
   const a = plan.action;
   if (a.kind === 'remove') await host.exec(removePath(plan.path));
-  else await writeFile(host, plan.path, a.content, { mode: a.mode, owner: a.owner, group: a.group, createParents: a.createParents });
+  else
+    await writeFile(host, plan.path, a.content, {
+      mode: a.mode,
+      owner: a.owner,
+      group: a.group,
+      createParents: a.createParents,
+    });
 }

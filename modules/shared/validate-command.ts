@@ -62,4 +62,3 @@ export function validateCommand(v: Validate, tmp: string): ShellCommand {
   checkValidate(v);
   return sh`${splitWords(v).map((w) => w.split('%s').join(tmp))}`;
 }
-

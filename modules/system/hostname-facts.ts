@@ -53,11 +53,13 @@ export function verifyProbe(frame: ProbeFrame, name: string): ShellCommand {
 export function parseVerify(s: ProbeSections): LiveNames {
   const fqdn = s.get('fqdn');
   const line = (text: string, what: string) => {
-    if (text !== '' && !/^[^\n]*\n$/.test(text)) throw new ProbeFormatError(`${what} printed more than one line: ${JSON.stringify(text.slice(0, 80))}`);
+    if (text !== '' && !/^[^\n]*\n$/.test(text))
+      throw new ProbeFormatError(`${what} printed more than one line: ${JSON.stringify(text.slice(0, 80))}`);
     return text.replace(/\n$/, '');
   };
   const addresses = s.text('getent').split('\n').filter(Boolean);
-  if (addresses.some((a) => !/^[0-9A-Fa-f.:]+$/.test(a))) throw new ProbeFormatError(`getent printed ${JSON.stringify(s.text('getent').slice(0, 80))}`);
+  if (addresses.some((a) => !/^[0-9A-Fa-f.:]+$/.test(a)))
+    throw new ProbeFormatError(`getent printed ${JSON.stringify(s.text('getent').slice(0, 80))}`);
   return {
     live: s.text('live'),
     fqdn: fqdn.status === 0 ? line(fqdn.text, 'hostname -f') : '',
@@ -70,7 +72,11 @@ const fileKey = (i: number) => `f${i}`;
 
 /** hostname's one read: the three files and the live names. */
 export const hostnameFacts = probe<{ name: string }, HostnameFacts>(
-  (p, frame) => ShellCommand.join([...HOSTNAME_FILES.map((path, i) => probeCall(frame, fileKey(i), path, { content: true, follow: true })), verifyProbe(frame, p.name)]),
+  (p, frame) =>
+    ShellCommand.join([
+      ...HOSTNAME_FILES.map((path, i) => probeCall(frame, fileKey(i), path, { content: true, follow: true })),
+      verifyProbe(frame, p.name),
+    ]),
   (s) => ({ files: HOSTNAME_FILES.map((path, i) => readFileProbe(s, fileKey(i), path)), names: parseVerify(s) }),
   () => [...HOSTNAME_FILES.flatMap((_, i) => fileSections(fileKey(i))), ...VERIFY_SECTIONS],
 );

@@ -36,7 +36,8 @@ export function validateHostname(p: HostnameParams): void {
   checkDnsName(p.name, 'name');
   for (const [addr, names] of Object.entries(p.hosts ?? {})) {
     if (!/^[0-9A-Fa-f.:]+$/.test(addr)) throw new Error(`hosts key ${JSON.stringify(addr)} is not an IP address`);
-    if (!Array.isArray(names) || !names.length || names.some((n) => !isDnsName(n))) throw new Error(`hosts[${addr}] must be a non-empty list of host names`);
+    if (!Array.isArray(names) || !names.length || names.some((n) => !isDnsName(n)))
+      throw new Error(`hosts[${addr}] must be a non-empty list of host names`);
   }
 }
 
@@ -70,7 +71,8 @@ export function editEtcHosts(content: string, entries: Record<string, readonly s
     }
     const keep = names.filter((n) => !allNames.has(n));
     if (keep.length === names.length) out.push(raw);
-    else if (keep.length > 0) out.push(`${addr}\t${keep.join(' ')}${hash >= 0 ? ' ' + body.slice(hash) : ''}${eol || '\n'}`);
+    else if (keep.length > 0)
+      out.push(`${addr}\t${keep.join(' ')}${hash >= 0 ? ' ' + body.slice(hash) : ''}${eol || '\n'}`);
   }
   let text = out.join('');
   for (const [addr, names] of wanted) {
@@ -102,7 +104,9 @@ export interface HostnamePlan {
 
 export function planHostname(p: HostnameParams, f: HostnameFacts): HostnamePlan {
   const [etcHostname, confd, hosts] = f.files;
-  const files: (TextFilePlan | undefined)[] = [planTextFile('/etc/hostname', etcHostname, () => ({ text: `${p.name}\n` }))];
+  const files: (TextFilePlan | undefined)[] = [
+    planTextFile('/etc/hostname', etcHostname, () => ({ text: `${p.name}\n` })),
+  ];
   // /etc/conf.d/hostname only means something with OpenRC (or when it already exists). OpenRC ≥ 0.22
   // reads /etc/hostname first; this is its fallback, kept in step.
   if (f.names.openrc || confd.kind !== 'absent') {
@@ -112,7 +116,9 @@ export function planHostname(p: HostnameParams, f: HostnameFacts): HostnamePlan 
         confd,
         (before) => {
           const r = lineInFile(before, { line: `hostname="${p.name}"`, regexp: '^\\s*hostname=' });
-          return r.changed ? { text: r.content, message: before === null ? `created (${r.message})` : r.message } : { text: before };
+          return r.changed
+            ? { text: r.content, message: before === null ? `created (${r.message})` : r.message }
+            : { text: before };
         },
         { createParents: true },
       ),

@@ -3,7 +3,13 @@ import { defineModule } from '../../core/module.ts';
 import { ProbeFrame } from '../../core/probe-frame.ts';
 import { sh, ShellCommand } from '../../core/sh.ts';
 import { hostnameFacts, parseVerify, verifyProbe, VERIFY_SECTIONS, type HostnameFacts } from './hostname-facts.ts';
-import { planHostname, validateHostname, verifyNames, type HostnameParams, type HostnameResult } from './hostname-plan.ts';
+import {
+  planHostname,
+  validateHostname,
+  verifyNames,
+  type HostnameParams,
+  type HostnameResult,
+} from './hostname-plan.ts';
 import { applyTextFile } from '../shared/text-file-plan.ts';
 
 export type { HostnameParams, HostnameResult } from './hostname-plan.ts';
@@ -31,7 +37,9 @@ export const hostname = defineModule<HostnameParams, HostnameFacts, HostnameResu
         // One round trip: the live name (a failing `hostname NAME` stops here, its exit code and stderr
         // make the error), then what the host now says.
         const frame = new ProbeFrame();
-        const after = await host.exec(ShellCommand.join([setLive ? sh`hostname ${p.name} >&2 || exit` : sh`:`, verifyProbe(frame, p.name)]));
+        const after = await host.exec(
+          ShellCommand.join([setLive ? sh`hostname ${p.name} >&2 || exit` : sh`:`, verifyProbe(frame, p.name)]),
+        );
         const names = parseVerify(frame.parse(after.stdoutBytes, VERIFY_SECTIONS));
         if (p.verify !== false) verifyNames(p.name, names);
         return { fqdn: names.fqdn, addresses: names.addresses };
@@ -39,5 +47,3 @@ export const hostname = defineModule<HostnameParams, HostnameFacts, HostnameResu
     };
   },
 });
-
-export default hostname;

@@ -34,7 +34,9 @@ const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,54}$/;
 /** Refuses what cannot be a kernel module name (`--help`, `a b`, a path). */
 export function checkModuleName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !NAME_RE.test(name)) {
-    throw new Error(`name must be a kernel module name (letters, digits, '_' and '-', not starting with '-'), got ${JSON.stringify(name)}`);
+    throw new Error(
+      `name must be a kernel module name (letters, digits, '_' and '-', not starting with '-'), got ${JSON.stringify(name)}`,
+    );
   }
 }
 
@@ -61,10 +63,19 @@ export function factsProbe(frame: ProbeFrame, name: string): ShellCommand {
     frame.section('kernel', sh`uname -r`),
     frame.section('moddir', sh`test -d "/lib/modules/$(uname -r)"`),
     frame.section('available', sh`modinfo -- ${name} >/dev/null 2>&1`),
-    frame.section('module', sh`if [ -e "$m/initstate" ]; then true; elif [ -d "$m" ]; then (exit 1); else (exit 2); fi`),
+    frame.section(
+      'module',
+      sh`if [ -e "$m/initstate" ]; then true; elif [ -d "$m" ]; then (exit 1); else (exit 2); fi`,
+    ),
     frame.section('refcnt', sh`cat "$m/refcnt" 2>/dev/null`),
-    frame.section('params', sh`for f in "$m"/parameters/*; do [ -r "$f" ] && printf '%s\\0%s\\0' "\${f##*/}" "$(cat "$f" 2>/dev/null)"; done; true`),
-    frame.section('drbd', sh`if [ -r /proc/drbd ]; then grep -c '^ *[0-9][0-9]*: cs:' /proc/drbd; true; else false; fi`),
+    frame.section(
+      'params',
+      sh`for f in "$m"/parameters/*; do [ -r "$f" ] && printf '%s\\0%s\\0' "\${f##*/}" "$(cat "$f" 2>/dev/null)"; done; true`,
+    ),
+    frame.section(
+      'drbd',
+      sh`if [ -r /proc/drbd ]; then grep -c '^ *[0-9][0-9]*: cs:' /proc/drbd; true; else false; fi`,
+    ),
   ]);
 }
 
@@ -79,7 +90,8 @@ function count(s: ProbeSections, name: string): number | undefined {
 /** The state from factsProbe's sections (strict: anything else is a ProbeFormatError). */
 export function parseKmodFacts(s: ProbeSections): KmodState {
   const kernel = s.text('kernel');
-  if (s.status('kernel') !== 0 || !/^[^\n]+\n$/.test(kernel)) throw new ProbeFormatError(`uname -r printed ${JSON.stringify(kernel.slice(0, 80))}`);
+  if (s.status('kernel') !== 0 || !/^[^\n]+\n$/.test(kernel))
+    throw new ProbeFormatError(`uname -r printed ${JSON.stringify(kernel.slice(0, 80))}`);
   const state = s.status('module');
   if (state > 2) throw new ProbeFormatError(`module state ${state}`);
   const f: KmodState = {
@@ -92,9 +104,11 @@ export function parseKmodFacts(s: ProbeSections): KmodState {
   };
   if (f.loaded && !f.builtin) f.refcnt = count(s, 'refcnt');
   const fields = s.text('params').split('\0');
-  if (fields.pop() !== '' || fields.length % 2 !== 0) throw new ProbeFormatError('the parameter list is not NAME NUL VALUE NUL pairs');
+  if (fields.pop() !== '' || fields.length % 2 !== 0)
+    throw new ProbeFormatError('the parameter list is not NAME NUL VALUE NUL pairs');
   for (let i = 0; i < fields.length; i += 2) {
-    if (!/^[A-Za-z0-9_]+$/.test(fields[i]) || fields[i] in f.params) throw new ProbeFormatError(`bad parameter name ${JSON.stringify(fields[i])}`);
+    if (!/^[A-Za-z0-9_]+$/.test(fields[i]) || fields[i] in f.params)
+      throw new ProbeFormatError(`bad parameter name ${JSON.stringify(fields[i])}`);
     f.params[fields[i]] = fields[i + 1];
   }
   if (s.status('drbd') === 0) f.drbdMinors = count(s, 'drbd');
@@ -104,7 +118,11 @@ export function parseKmodFacts(s: ProbeSections): KmodState {
 }
 
 /** The module's state alone (read again after modprobe). */
-export const kmodState = probe<{ name: string }, KmodState>((p, frame) => factsProbe(frame, p.name), (s) => parseKmodFacts(s), () => FACT_SECTIONS);
+export const kmodState = probe<{ name: string }, KmodState>(
+  (p, frame) => factsProbe(frame, p.name),
+  (s) => parseKmodFacts(s),
+  () => FACT_SECTIONS,
+);
 
 /** kmod's one read: both files (content, following symlinks) and the state. */
 export const kmodFacts = probe<{ name: string }, KmodFacts>(
@@ -114,6 +132,10 @@ export const kmodFacts = probe<{ name: string }, KmodFacts>(
       probeCall(frame, 'boot', bootPath(p.name), { content: true, follow: true }),
       factsProbe(frame, p.name),
     ]),
-  (s, p) => ({ conf: readFileProbe(s, 'conf', confPath(p.name)), boot: readFileProbe(s, 'boot', bootPath(p.name)), state: parseKmodFacts(s) }),
+  (s, p) => ({
+    conf: readFileProbe(s, 'conf', confPath(p.name)),
+    boot: readFileProbe(s, 'boot', bootPath(p.name)),
+    state: parseKmodFacts(s),
+  }),
   () => [...fileSections('conf'), ...fileSections('boot'), ...FACT_SECTIONS],
 );

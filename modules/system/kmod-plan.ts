@@ -38,15 +38,20 @@ export function parseOptions(o: KmodParams['options']): [string, string][] {
   if (o === undefined) return [];
   const pairs: [string, string][] =
     typeof o === 'string'
-      ? o.trim().split(/\s+/).filter(Boolean).map((w) => {
-          const i = w.indexOf('=');
-          if (i <= 0) throw new Error(`option ${JSON.stringify(w)} is not key=value`);
-          return [w.slice(0, i), w.slice(i + 1)];
-        })
+      ? o
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((w) => {
+            const i = w.indexOf('=');
+            if (i <= 0) throw new Error(`option ${JSON.stringify(w)} is not key=value`);
+            return [w.slice(0, i), w.slice(i + 1)];
+          })
       : Object.entries(o).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'Y' : 'N') : String(v)]);
   for (const [k, v] of pairs) {
     if (!/^[A-Za-z0-9_]+$/.test(k)) throw new Error(`bad option name ${JSON.stringify(k)}`);
-    if (v === '' || /[\s"'\\#]/.test(v)) throw new Error(`option ${k} has a value modprobe.d cannot carry unquoted: ${JSON.stringify(v)}`);
+    if (v === '' || /[\s"'\\#]/.test(v))
+      throw new Error(`option ${k} has a value modprobe.d cannot carry unquoted: ${JSON.stringify(v)}`);
   }
   return pairs;
 }
@@ -69,7 +74,8 @@ export function mismatchedParams(pairs: [string, string][], loaded: Record<strin
   for (const [k, want] of pairs) {
     const have = loaded[k];
     if (have === want) continue;
-    if (have !== undefined && asBool(have) !== undefined && asBool(have) === asBool(want) && /^[YN]$/.test(have)) continue;
+    if (have !== undefined && asBool(have) !== undefined && asBool(have) === asBool(want) && /^[YN]$/.test(have))
+      continue;
     out[k] = { have, want };
   }
   return out;
@@ -95,8 +101,16 @@ export function decideLoad(
     }
   }
   if (f.loaded && Object.keys(mismatched).length) {
-    const diff = Object.entries(mismatched).map(([k, v]) => `${k}=${v.have ?? '(unreadable)'} (want ${v.want})`).join(', ');
-    const inUse = f.builtin ? 'built into the kernel' : (f.refcnt ?? 0) > 0 ? `in use (refcnt ${f.refcnt})` : (f.drbdMinors ?? 0) > 0 ? `${f.drbdMinors} DRBD minor(s) configured` : undefined;
+    const diff = Object.entries(mismatched)
+      .map(([k, v]) => `${k}=${v.have ?? '(unreadable)'} (want ${v.want})`)
+      .join(', ');
+    const inUse = f.builtin
+      ? 'built into the kernel'
+      : (f.refcnt ?? 0) > 0
+        ? `in use (refcnt ${f.refcnt})`
+        : (f.drbdMinors ?? 0) > 0
+          ? `${f.drbdMinors} DRBD minor(s) configured`
+          : undefined;
     if (p.reload && !inUse) {
       doReload = true;
       messages.push(`reloaded: was ${diff}`);
@@ -119,10 +133,14 @@ export function planKmod(p: KmodParams, f: KmodFacts): KmodPlan {
   const pairs = parseOptions(p.options);
   const files: TextFilePlan[] = [];
   if (p.options !== undefined) {
-    const conf = planTextFile(confPath(p.name), f.conf, () => ({ text: modprobeConf(p.name, pairs) }), { createParents: true });
+    const conf = planTextFile(confPath(p.name), f.conf, () => ({ text: modprobeConf(p.name, pairs) }), {
+      createParents: true,
+    });
     if (conf) files.push(conf);
   }
-  const boot = planTextFile(bootPath(p.name), f.boot, () => ({ text: p.onBoot !== false ? `${p.name}\n` : null }), { createParents: true });
+  const boot = planTextFile(bootPath(p.name), f.boot, () => ({ text: p.onBoot !== false ? `${p.name}\n` : null }), {
+    createParents: true,
+  });
   if (boot) files.push(boot);
   const messages = files.map((x) => `${x.path}: ${x.message}`);
 
@@ -131,10 +149,19 @@ export function planKmod(p: KmodParams, f: KmodFacts): KmodPlan {
   let skipped = d.skipped;
   if (skipped && files.length) skipped += `; ${messages.join('; ')}`;
   const changed = files.length > 0 || d.doLoad || d.doReload;
-  const result: KmodResult = { changed, changes: files.map((x) => x.change), loaded: f.state.loaded, mismatched: d.mismatched };
+  const result: KmodResult = {
+    changed,
+    changes: files.map((x) => x.change),
+    loaded: f.state.loaded,
+    mismatched: d.mismatched,
+  };
   if (skipped) result.skipped = skipped;
   else if (messages.length) result.message = messages.join('; ');
-  const load = d.doReload ? sh`modprobe -r -- ${p.name} && modprobe -- ${p.name}` : d.doLoad ? sh`modprobe -- ${p.name}` : undefined;
+  const load = d.doReload
+    ? sh`modprobe -r -- ${p.name} && modprobe -- ${p.name}`
+    : d.doLoad
+      ? sh`modprobe -- ${p.name}`
+      : undefined;
   return { result, files, load };
 }
 

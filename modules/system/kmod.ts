@@ -36,5 +36,3 @@ export const kmod = defineModule<KmodParams, KmodFacts, KmodResult>({
     };
   },
 });
-
-export default kmod;

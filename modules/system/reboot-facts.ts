@@ -35,7 +35,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function parseBootId(s: ProbeSections): string {
   const text = s.text('bootid');
   const id = text.replace(/\n$/, '');
-  if (s.status('bootid') !== 0 || !UUID.test(id)) throw new ProbeFormatError(`/proc/sys/kernel/random/boot_id read ${JSON.stringify(text.slice(0, 80))} (exit ${s.status('bootid')})`);
+  if (s.status('bootid') !== 0 || !UUID.test(id))
+    throw new ProbeFormatError(
+      `/proc/sys/kernel/random/boot_id read ${JSON.stringify(text.slice(0, 80))} (exit ${s.status('bootid')})`,
+    );
   return id;
 }
 
@@ -48,7 +51,11 @@ export function parseRebootProbe(s: ProbeSections, p: RebootFactsParams): Reboot
   return { bootId, uptime: Number(up[1]), ...(p.onlyIfExists !== undefined ? { marker: m === 0 } : {}) };
 }
 
-export const rebootFacts = probe<RebootFactsParams, RebootFacts>((p, frame) => rebootProbe(frame, p), parseRebootProbe, () => REBOOT_SECTIONS);
+export const rebootFacts = probe<RebootFactsParams, RebootFacts>(
+  (p, frame) => rebootProbe(frame, p),
+  parseRebootProbe,
+  () => REBOOT_SECTIONS,
+);
 
 /** Where the detached reboot writes its output: /run dies with the boot, so a stale log never speaks for a new one. */
 export const REBOOT_LOG = '/run/drover-reboot.log';
@@ -89,20 +96,26 @@ export function bootStateProbe(frame: ProbeFrame): ShellCommand {
 elif command -v rc-status >/dev/null 2>&1 || [ -x /sbin/openrc-run ]; then i=openrc
 else i=unknown; fi`,
     frame.section('init', sh`printf '%s' "$i"`),
-    frame.section('openrc', sh`if [ "$i" = openrc ]; then rc-status --runlevel 2>/dev/null; for f in rc.starting rc.stopping; do if [ -e /run/openrc/$f ]; then echo "$f"; fi; done; fi; :`),
+    frame.section(
+      'openrc',
+      sh`if [ "$i" = openrc ]; then rc-status --runlevel 2>/dev/null; for f in rc.starting rc.stopping; do if [ -e /run/openrc/$f ]; then echo "$f"; fi; done; fi; :`,
+    ),
     frame.section('systemd', sh`if [ "$i" = systemd ]; then systemctl is-system-running 2>/dev/null; fi; :`),
   ]);
 }
 
 export function parseBootState(s: ProbeSections): BootState {
   const init = s.text('init');
-  if (init !== 'openrc' && init !== 'systemd' && init !== 'unknown') throw new ProbeFormatError(`init system ${JSON.stringify(init.slice(0, 80))}`);
+  if (init !== 'openrc' && init !== 'systemd' && init !== 'unknown')
+    throw new ProbeFormatError(`init system ${JSON.stringify(init.slice(0, 80))}`);
   const word = /^[A-Za-z0-9_.+-]*$/;
   const lines = s.text('openrc').split('\n').filter(Boolean);
   const runlevel = lines.length && !lines[0].startsWith('rc.') ? lines[0] : '';
   const busy = lines.slice(runlevel ? 1 : 0);
-  if (!word.test(runlevel) || busy.some((b) => b !== 'rc.starting' && b !== 'rc.stopping')) throw new ProbeFormatError(`OpenRC state ${JSON.stringify(s.text('openrc').slice(0, 80))}`);
+  if (!word.test(runlevel) || busy.some((b) => b !== 'rc.starting' && b !== 'rc.stopping'))
+    throw new ProbeFormatError(`OpenRC state ${JSON.stringify(s.text('openrc').slice(0, 80))}`);
   const systemd = s.text('systemd').trim();
-  if (!word.test(systemd)) throw new ProbeFormatError(`systemctl is-system-running printed ${JSON.stringify(systemd.slice(0, 80))}`);
+  if (!word.test(systemd))
+    throw new ProbeFormatError(`systemctl is-system-running printed ${JSON.stringify(systemd.slice(0, 80))}`);
   return { bootId: parseBootId(s), log: s.text('log'), init, runlevel, busy, systemd };
 }

@@ -36,11 +36,16 @@ export const MAX_TIMEOUT_MS = 3_600_000;
 export function validateReboot(p: RebootParams): void {
   if (p.reason !== undefined && (typeof p.reason !== 'string' || /[\n\r]/.test(p.reason) || p.reason.length > 200))
     throw new Error(`reason must be one line of at most 200 characters, got ${JSON.stringify(p.reason)}`);
-  if (p.onlyIfExists !== undefined && (typeof p.onlyIfExists !== 'string' || !p.onlyIfExists.startsWith('/') || /[\n\0]/.test(p.onlyIfExists)))
+  if (
+    p.onlyIfExists !== undefined &&
+    (typeof p.onlyIfExists !== 'string' || !p.onlyIfExists.startsWith('/') || /[\n\0]/.test(p.onlyIfExists))
+  )
     throw new Error(`onlyIfExists must be an absolute path, got ${JSON.stringify(p.onlyIfExists)}`);
   const t = p.timeoutMs;
   if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < MIN_TIMEOUT_MS || t > MAX_TIMEOUT_MS))
-    throw new Error(`timeoutMs must be a whole number of milliseconds from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}, got ${JSON.stringify(t)}`);
+    throw new Error(
+      `timeoutMs must be a whole number of milliseconds from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}, got ${JSON.stringify(t)}`,
+    );
 }
 
 /** The words after "would reboot" / "rebooted in N s". */
@@ -53,7 +58,8 @@ function why(p: RebootParams): string {
 /** The report before anything happens: a reboot always changes the host, unless its marker file is absent. */
 export function planReboot(p: RebootParams, f: RebootFacts): RebootResult {
   const base = { bootId: f.bootId, uptime: f.uptime };
-  if (p.onlyIfExists !== undefined && !f.marker) return { ...base, changed: false, message: `no reboot needed: ${p.onlyIfExists} does not exist` };
+  if (p.onlyIfExists !== undefined && !f.marker)
+    return { ...base, changed: false, message: `no reboot needed: ${p.onlyIfExists} does not exist` };
   return { ...base, changed: true, message: `would reboot${why(p)}` };
 }
 
@@ -76,13 +82,19 @@ export function bootProgress(before: string, s: BootState): BootProgress {
   if (s.bootId === before) {
     if (s.log.includes(REBOOT_FAILED)) {
       const said = s.log.replace(REBOOT_FAILED, '').trim().split('\n').filter(Boolean).slice(-4).join('; ');
-      throw new Error(`the host did not reboot: no reboot command worked (reboot, openrc-shutdown -r now, shutdown -r now)${said ? `: ${said}` : ''}`);
+      throw new Error(
+        `the host did not reboot: no reboot command worked (reboot, openrc-shutdown -r now, shutdown -r now)${said ? `: ${said}` : ''}`,
+      );
     }
     return { done: false, sameBoot: true, waiting: 'waiting for the host to go down' };
   }
   if (s.init === 'openrc') {
     if (s.runlevel === 'default' && !s.busy.length) return { done: true };
-    return { done: false, sameBoot: false, waiting: `booting: OpenRC runlevel ${s.runlevel || '(none yet)'}${s.busy.length ? ` (${s.busy.join(', ')})` : ''}` };
+    return {
+      done: false,
+      sameBoot: false,
+      waiting: `booting: OpenRC runlevel ${s.runlevel || '(none yet)'}${s.busy.length ? ` (${s.busy.join(', ')})` : ''}`,
+    };
   }
   if (s.init === 'systemd') {
     if (s.systemd === 'running' || s.systemd === 'degraded') return { done: true };

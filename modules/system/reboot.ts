@@ -4,8 +4,23 @@ import { HostKeyError, Interrupted, UnreachableError } from '../../core/errors.t
 import { runtimeOf, type Host } from '../../core/host.ts';
 import { defineModule } from '../../core/module.ts';
 import { ProbeFrame } from '../../core/probe-frame.ts';
-import { BOOT_SECTIONS, bootStateProbe, parseBootState, rebootCommand, rebootFacts, type RebootFacts } from './reboot-facts.ts';
-import { bootProgress, DEFAULT_TIMEOUT_MS, planReboot, rebootedResult, validateReboot, type RebootParams, type RebootResult } from './reboot-plan.ts';
+import {
+  BOOT_SECTIONS,
+  bootStateProbe,
+  parseBootState,
+  rebootCommand,
+  rebootFacts,
+  type RebootFacts,
+} from './reboot-facts.ts';
+import {
+  bootProgress,
+  DEFAULT_TIMEOUT_MS,
+  planReboot,
+  rebootedResult,
+  validateReboot,
+  type RebootParams,
+  type RebootResult,
+} from './reboot-plan.ts';
 
 export type { RebootParams, RebootResult } from './reboot-plan.ts';
 
@@ -33,7 +48,12 @@ async function within<T>(p: Promise<T>, deadline: number): Promise<T> {
   p.catch(() => undefined); // abandoned at the deadline: its own failure is nobody's concern
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new OutOfTime()), Math.max(0, deadline - Date.now()))))]);
+    return await Promise.race([
+      p,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new OutOfTime()), Math.max(0, deadline - Date.now()))),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -47,7 +67,11 @@ async function within<T>(p: Promise<T>, deadline: number): Promise<T> {
  * attempt's connect and shell-start timeouts to what is left, and a look that gets no answer is given up
  * at the deadline (a cut link answers nothing: only the keepalive would notice, after about 45 s).
  */
-async function rebootAndWait(host: Host<unknown>, p: RebootParams, before: RebootFacts): Promise<Partial<RebootResult>> {
+async function rebootAndWait(
+  host: Host<unknown>,
+  p: RebootParams,
+  before: RebootFacts,
+): Promise<Partial<RebootResult>> {
   const timeoutMs = p.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const s = Number((timeoutMs / 1000).toFixed(1)); // for messages: 600, 1.5
   const signal = runtimeOf(host)?.signal;
@@ -59,7 +83,11 @@ async function rebootAndWait(host: Host<unknown>, p: RebootParams, before: Reboo
   let lastError: string | undefined;
   const notBack = (why: string, cause?: unknown) => {
     const last = seen ?? 'no answer since the reboot command';
-    return new UnreachableError(host.name, `rebooted, but the host did not come back within ${s} s: ${why}; last seen: ${last}`, cause ? { cause } : undefined);
+    return new UnreachableError(
+      host.name,
+      `rebooted, but the host did not come back within ${s} s: ${why}; last seen: ${last}`,
+      cause ? { cause } : undefined,
+    );
   };
   try {
     await within(host.exec(rebootCommand()), deadline);
@@ -76,7 +104,8 @@ async function rebootAndWait(host: Host<unknown>, p: RebootParams, before: Reboo
       await host.reconnect({ timeoutMs: left, delayMs: POLL_MS });
     } catch (err) {
       // reconnect's own words count from its own start; say it from the reboot command, with the last reason.
-      const last = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+      const last =
+        (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
       if (dropped(err)) throw notBack(last, err);
       throw err;
     }
@@ -92,9 +121,11 @@ async function rebootAndWait(host: Host<unknown>, p: RebootParams, before: Reboo
         if (progress.waiting !== waiting) host.log(progress.waiting);
         waiting = progress.waiting;
         if (Date.now() + POLL_MS > deadline) {
-          throw new Error(progress.sameBoot
-            ? `the host did not reboot within ${s} s: its boot id is still ${before.bootId}`
-            : `the host came back but did not finish booting within ${s} s: ${waiting}`);
+          throw new Error(
+            progress.sameBoot
+              ? `the host did not reboot within ${s} s: its boot id is still ${before.bootId}`
+              : `the host came back but did not finish booting within ${s} s: ${waiting}`,
+          );
         }
         await pause(POLL_MS, signal);
         if (progress.sameBoot) break; // look again on a new connection
@@ -130,5 +161,3 @@ export const reboot = defineModule<RebootParams, RebootFacts, RebootResult>({
     return result.changed ? { result, apply: (host) => rebootAndWait(host, p, f) } : { result };
   },
 });
-
-export default reboot;

@@ -1,7 +1,7 @@
 // service: start/stop/restart/reload a service and enable it at boot — OpenRC first, systemd when that is the init.
 import { defineModule, probe, type Plan, type Result } from '../../core/module.ts';
 import type { Host } from '../../core/host.ts';
-import { ProbeFormatError, ProbeFrame, type ProbeSections } from '../../core/probe-frame.ts';
+import { ProbeFormatError, type ProbeFrame, type ProbeSections } from '../../core/probe-frame.ts';
 import { sh, ShellCommand } from '../../core/sh.ts';
 
 export interface ServiceParams {
@@ -35,7 +35,13 @@ export interface ServiceResult extends Result {
   before: string;
 }
 
-const OPENRC_STATUS: Record<number, string> = { 0: 'started', 3: 'stopped', 4: 'starting/stopping', 16: 'inactive', 32: 'crashed' };
+const OPENRC_STATUS: Record<number, string> = {
+  0: 'started',
+  3: 'stopped',
+  4: 'starting/stopping',
+  16: 'inactive',
+  32: 'crashed',
+};
 
 function checkName(name: string, what: string): void {
   if (!/^[A-Za-z0-9_@:+][A-Za-z0-9_.@:+-]*$/.test(name)) throw new Error(`bad ${what} ${JSON.stringify(name)}`);
@@ -59,7 +65,10 @@ else i=unknown; fi`,
     frame.section('exists', sh`[ "$i" = openrc ] && [ -e /etc/init.d/${name} ]`),
     frame.section('status', sh`if [ "$i" = openrc ]; then rc-service ${name} status >/dev/null 2>&1; fi`),
     frame.section('enabled', sh`[ "$i" = openrc ] && [ -L /etc/runlevels/${runlevel}/${name} ]`),
-    frame.section('systemd', sh`if [ "$i" = systemd ]; then systemctl show -p LoadState -p ActiveState -p UnitFileState -- ${name} 2>/dev/null; fi`),
+    frame.section(
+      'systemd',
+      sh`if [ "$i" = systemd ]; then systemctl show -p LoadState -p ActiveState -p UnitFileState -- ${name} 2>/dev/null; fi`,
+    ),
   ]);
 }
 
@@ -70,7 +79,12 @@ export function parseServiceProbe(s: ProbeSections): ServiceFacts {
   const init = s.text('init');
   if (init === 'openrc') {
     const code = s.status('status');
-    return { init, exists: s.status('exists') === 0, status: OPENRC_STATUS[code] ?? `exit ${code}`, enabled: s.status('enabled') === 0 };
+    return {
+      init,
+      exists: s.status('exists') === 0,
+      status: OPENRC_STATUS[code] ?? `exit ${code}`,
+      enabled: s.status('enabled') === 0,
+    };
   }
   if (init === 'systemd') {
     const kv = new Map<string, string>();
@@ -78,12 +92,18 @@ export function parseServiceProbe(s: ProbeSections): ServiceFacts {
       if (l === '') continue;
       const i = l.indexOf('=');
       const k = l.slice(0, i);
-      if (i < 0 || !SYSTEMD_KEYS.has(k) || kv.has(k)) throw new ProbeFormatError(`service: systemctl show printed ${JSON.stringify(l.slice(0, 80))}`);
+      if (i < 0 || !SYSTEMD_KEYS.has(k) || kv.has(k))
+        throw new ProbeFormatError(`service: systemctl show printed ${JSON.stringify(l.slice(0, 80))}`);
       kv.set(k, l.slice(i + 1).trim());
     }
     const load = kv.get('LoadState') ?? 'not-found';
     const ufs = kv.get('UnitFileState') ?? '';
-    return { init, exists: load !== 'not-found', status: kv.get('ActiveState') ?? 'unknown', enabled: ufs === 'enabled' || ufs === 'enabled-runtime' || ufs === 'alias' };
+    return {
+      init,
+      exists: load !== 'not-found',
+      status: kv.get('ActiveState') ?? 'unknown',
+      enabled: ufs === 'enabled' || ufs === 'enabled-runtime' || ufs === 'alias',
+    };
   }
   if (init !== 'unknown') throw new ProbeFormatError(`service: init system ${JSON.stringify(init.slice(0, 80))}`);
   return { init: 'unknown', exists: false, status: 'unknown', enabled: false };
@@ -92,8 +112,14 @@ export function parseServiceProbe(s: ProbeSections): ServiceFacts {
 type Verb = 'start' | 'stop' | 'restart' | 'reload' | 'zap';
 
 /** Decides what to run (pure). Returns the actions and words for the message. */
-export function planService(p: ServiceParams, f: ServiceFacts): { actions: Verb[]; enable?: boolean; messages: string[] } {
-  const running = f.init === 'openrc' ? f.status === 'started' || f.status === 'starting/stopping' : f.status === 'active' || f.status === 'activating' || f.status === 'reloading';
+export function planService(
+  p: ServiceParams,
+  f: ServiceFacts,
+): { actions: Verb[]; enable?: boolean; messages: string[] } {
+  const running =
+    f.init === 'openrc'
+      ? f.status === 'started' || f.status === 'starting/stopping'
+      : f.status === 'active' || f.status === 'activating' || f.status === 'reloading';
   const crashed = f.init === 'openrc' ? f.status === 'crashed' : f.status === 'failed';
   const actions: Verb[] = [];
   const messages: string[] = [];
@@ -136,12 +162,20 @@ export function planService(p: ServiceParams, f: ServiceFacts): { actions: Verb[
   let enable: boolean | undefined;
   if (p.enabled !== undefined && p.enabled !== f.enabled) {
     enable = p.enabled;
-    messages.push(p.enabled ? `enabled${f.init === 'openrc' ? ` in runlevel ${p.runlevel ?? 'default'}` : ''}` : 'disabled');
+    messages.push(
+      p.enabled ? `enabled${f.init === 'openrc' ? ` in runlevel ${p.runlevel ?? 'default'}` : ''}` : 'disabled',
+    );
   }
   return { actions, enable, messages };
 }
 
-function applyScript(init: InitSystem, name: string, runlevel: string, actions: Verb[], enable: boolean | undefined): ShellCommand {
+function applyScript(
+  init: InitSystem,
+  name: string,
+  runlevel: string,
+  actions: Verb[],
+  enable: boolean | undefined,
+): ShellCommand {
   const cmds: ShellCommand[] = [];
   if (init === 'openrc') {
     if (enable === true) cmds.push(sh`rc-update add ${name} ${runlevel}`);
@@ -173,24 +207,35 @@ function applyScript(init: InitSystem, name: string, runlevel: string, actions: 
  */
 export const service = defineModule<ServiceParams, ServiceFacts, ServiceResult>({
   name: 'service',
-  title: (p) => `service ${p.name}${p.state ? ` ${p.state}` : ''}${p.enabled === undefined ? '' : p.enabled ? ' enabled' : ' disabled'}`,
+  title: (p) =>
+    `service ${p.name}${p.state ? ` ${p.state}` : ''}${p.enabled === undefined ? '' : p.enabled ? ' enabled' : ' disabled'}`,
   validate: (p) => {
     checkName(p.name, 'name');
     checkName(p.runlevel ?? 'default', 'runlevel');
     if (p.state === undefined && p.enabled === undefined) throw new Error('give state and/or enabled');
   },
-  facts: probe((p, frame) => serviceProbe(frame, p.name, p.runlevel ?? 'default'), parseServiceProbe, () => SERVICE_SECTIONS),
+  facts: probe(
+    (p, frame) => serviceProbe(frame, p.name, p.runlevel ?? 'default'),
+    parseServiceProbe,
+    () => SERVICE_SECTIONS,
+  ),
   plan: (p, f, host) => servicePlan(p, f, host.name),
 });
 
 /** The whole decision (pure): the report, and the one command that makes it true. */
 export function servicePlan(p: ServiceParams, f: ServiceFacts, hostName: string): Plan<ServiceResult> {
-  if (f.init === 'unknown') throw new Error(`unsupported init system (neither OpenRC's rc-service nor a running systemd found)`);
+  if (f.init === 'unknown')
+    throw new Error(`unsupported init system (neither OpenRC's rc-service nor a running systemd found)`);
   const init = f.init;
   if (!f.exists) {
     const wantsIt = p.state === 'started' || p.state === 'restarted' || p.state === 'reloaded' || p.enabled === true;
-    if (wantsIt) throw new Error(`service ${p.name} does not exist on ${hostName} (${init === 'openrc' ? `no /etc/init.d/${p.name}` : 'no such unit'})`);
-    return { result: { changed: false, init, before: 'absent', message: 'no such service (nothing to stop or disable)' } };
+    if (wantsIt)
+      throw new Error(
+        `service ${p.name} does not exist on ${hostName} (${init === 'openrc' ? `no /etc/init.d/${p.name}` : 'no such unit'})`,
+      );
+    return {
+      result: { changed: false, init, before: 'absent', message: 'no such service (nothing to stop or disable)' },
+    };
   }
   const plan = planService(p, f);
   const changed = plan.actions.length > 0 || plan.enable !== undefined;
@@ -209,5 +254,3 @@ export function notifyRestart<V>(host: Host<V>, name: string, ...results: readon
   host.notify(`service ${name} restarted`, () => service(host, { name, state: 'restarted' }));
   return true;
 }
-
-export default service;

@@ -12,7 +12,9 @@ export async function readLabState(name = 'lab'): Promise<LabState> {
   const state = await labState(name);
   if (!state) throw new Error(`no lab is up: run \`npx drover lab up --profile ganeti\` (lab '${name}' has no state)`);
   if ((state.profile !== 'ganeti' && state.profile !== 'ganeti-real') || !state.cluster) {
-    throw new Error(`lab '${name}' has profile ${state.profile}, not ganeti: run \`npx drover lab down\` then \`npx drover lab up --profile ganeti\``);
+    throw new Error(
+      `lab '${name}' has profile ${state.profile}, not ganeti: run \`npx drover lab down\` then \`npx drover lab up --profile ganeti\``,
+    );
   }
   return state;
 }
@@ -30,7 +32,10 @@ function instanceIp(clusterAddress: string, n = 1): string {
  * br0. `bridge: false` leaves eth0 as it is (a test about something else saves the switch): master IP on
  * eth0 and routed NICs, each with its own address.
  */
-export function labInventory(state: LabStateLike, options: { bridge?: boolean } = {}): InventorySpec<NodeVars & ClusterVars> {
+export function labInventory(
+  state: LabStateLike,
+  options: { bridge?: boolean } = {},
+): InventorySpec<NodeVars & ClusterVars> {
   const bridged = options.bridge ?? true;
   if (!state.cluster) throw new Error(`lab '${state.name}' has no cluster name/address: is it a ganeti-profile lab?`);
   if (state.hosts.length === 0) throw new Error(`lab '${state.name}' has no hosts`);

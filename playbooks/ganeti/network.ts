@@ -1,5 +1,16 @@
 // Bridged networking for Ganeti nodes with netifrc: /etc/conf.d/net content and the net.* service links.
-import { defineModule, probe, ProbeFormatError, sh, ShellCommand, type Apply, type Plan, type ProbeFrame, type ProbeSections, type Result } from 'drover';
+import {
+  defineModule,
+  probe,
+  ProbeFormatError,
+  sh,
+  ShellCommand,
+  type Apply,
+  type Plan,
+  type ProbeFrame,
+  type ProbeSections,
+  type Result,
+} from 'drover';
 import type { NodeVars } from './vars.ts';
 
 /**
@@ -161,12 +172,18 @@ function applyNet(p: NetServicesParams, actions: readonly string[]): Apply<NetSe
     if (cmds.length) await host.exec(ShellCommand.join(cmds, ' && '));
     if (!switches.length) return;
     await host.exec(sh`setsid sh -c ${ShellCommand.join(switches, '; ').text} </dev/null >/dev/null 2>&1 &`);
-    if (actions.some((a) => a === `stop net.${p.port}` || a === `start net.${p.bridge}` || a === `restart net.${p.bridge}`)) {
+    if (
+      actions.some(
+        (a) => a === `stop net.${p.port}` || a === `start net.${p.bridge}` || a === `restart net.${p.bridge}`,
+      )
+    ) {
       await host.reconnect({ timeoutMs: SWITCH_TIMEOUT_MS });
     }
     const r = await host.exec(switchCheck(p), { allowFail: true });
     if (r.code !== 0) {
-      throw new Error(`after moving the address onto ${p.bridge}: ${(r.stdout + r.stderr).trim() || `exit ${r.code}`} (check /etc/conf.d/net and the console)`);
+      throw new Error(
+        `after moving the address onto ${p.bridge}: ${(r.stdout + r.stderr).trim() || `exit ${r.code}`} (check /etc/conf.d/net and the console)`,
+      );
     }
   };
 }
@@ -180,8 +197,13 @@ export const netServices = defineModule<NetServicesParams, NetFacts, NetServices
   name: 'netifrc',
   title: (p) => `netifrc net.${p.bridge}${p.drbdInterface ? ` net.${p.drbdInterface}` : ''}`,
   validate: (p) => {
-    for (const [what, v] of [['bridge', p.bridge], ['port', p.port], ['drbdInterface', p.drbdInterface]] as const) {
-      if (v !== undefined && !IFACE.test(v)) throw new Error(`${what} ${JSON.stringify(v)} is not an interface name (letters, digits, '_.-', at most 15)`);
+    for (const [what, v] of [
+      ['bridge', p.bridge],
+      ['port', p.port],
+      ['drbdInterface', p.drbdInterface],
+    ] as const) {
+      if (v !== undefined && !IFACE.test(v))
+        throw new Error(`${what} ${JSON.stringify(v)} is not an interface name (letters, digits, '_.-', at most 15)`);
     }
   },
   facts: probe(netProbe, readNetProbe, () => ['netifrc', 'facts']),

@@ -20,7 +20,10 @@ export function hostsMap(entries: readonly HostsEntry[]): Record<string, string[
 
 /** The /etc/hosts entries every node needs: all nodes and the cluster name (no DNS is assumed). */
 export function hostsEntries(nodes: readonly { name: string; vars: NodeVars }[], cluster: ClusterVars): HostsEntry[] {
-  return [...nodes.map((n) => ({ ip: n.vars.publicIp, fqdn: n.name })), { ip: cluster.clusterAddress, fqdn: cluster.clusterName }];
+  return [
+    ...nodes.map((n) => ({ ip: n.vars.publicIp, fqdn: n.name })),
+    { ip: cluster.clusterAddress, fqdn: cluster.clusterName },
+  ];
 }
 
 const HV_USE: Record<string, string> = { kvm: 'kvm', 'xen-pvm': 'xen', 'xen-hvm': 'xen', lxc: 'lxc' };
@@ -50,10 +53,13 @@ export interface PackageStep {
 export function packageSteps(c: ClusterVars): PackageStep[] {
   const steps: PackageStep[] = [{ atoms: ['app-emulation/ganeti'], use: ganetiUse(c), keywords: '~amd64' }];
   if (c.diskTemplates.includes('drbd')) steps.push({ atoms: ['sys-cluster/drbd-utils'], keywords: '~amd64' });
-  const plain = [...(c.hypervisors.includes('kvm') ? ['app-emulation/qemu'] : []), ...(c.vgName ? ['sys-fs/lvm2'] : []), ...(c.extraPackages ?? [])];
+  const plain = [
+    ...(c.hypervisors.includes('kvm') ? ['app-emulation/qemu'] : []),
+    ...(c.vgName ? ['sys-fs/lvm2'] : []),
+    ...(c.extraPackages ?? []),
+  ];
   if (plain.length) steps.push({ atoms: plain });
   return steps;
 }
 
 export const FILE_STORAGE_DEFAULT = '/srv/ganeti/file-storage';
-

@@ -6,7 +6,11 @@ import { hostsMap, packageSteps, FILE_STORAGE_DEFAULT, type HostsEntry } from '.
 import type { ClusterVars, NodeVars } from './vars.ts';
 
 /** Prepares one node for Ganeti. Every step is idempotent; steps that do not apply say why. */
-export async function prepareNode(host: Host<NodeVars>, cluster: ClusterVars, entries: readonly HostsEntry[]): Promise<void> {
+export async function prepareNode(
+  host: Host<NodeVars>,
+  cluster: ClusterVars,
+  entries: readonly HostsEntry[],
+): Promise<void> {
   const v = host.vars;
   const drbd = cluster.diskTemplates.includes('drbd');
 
@@ -31,7 +35,11 @@ export async function prepareNode(host: Host<NodeVars>, cluster: ClusterVars, en
   const net = confNet(v);
   if (net !== undefined && v.bridge) {
     await sysfile(host, { path: '/etc/conf.d/net', content: net, createParents: true });
-    await netServices(host, { bridge: v.bridge, port: v.publicInterface ?? 'eth0', drbdInterface: v.drbdIp ? v.drbdInterface : undefined });
+    await netServices(host, {
+      bridge: v.bridge,
+      port: v.publicInterface ?? 'eth0',
+      drbdInterface: v.drbdIp ? v.drbdInterface : undefined,
+    });
   }
 
   // 8. LVM: never scan DRBD devices (their backing LVs would show twice); the VG from blank devices.

@@ -27,7 +27,8 @@ function readKey(s: ProbeSections): string | undefined {
 /** Pure: the key, or what is missing; a file that is not an OpenSSH public key is an error. */
 export function rootKeyPlan(p: RootKeyParams, key: string | undefined): Plan<RootKeyResult> {
   const path = keyFile(p);
-  if (key === undefined) return { result: { changed: false, message: 'root has no SSH key yet (gnt-cluster init creates it)' } };
+  if (key === undefined)
+    return { result: { changed: false, message: 'root has no SSH key yet (gnt-cluster init creates it)' } };
   if (!/^(ssh-|ecdsa-)\S+ \S+/.test(key)) throw new Error(`${path} does not hold an OpenSSH public key`);
   return { result: { changed: false, key, path, message: `${path}: ${key.split(' ')[0]}` } };
 }
@@ -41,7 +42,8 @@ export const rootKey = defineModule<RootKeyParams, string | undefined, RootKeyRe
   name: 'ssh.rootKey',
   title: (p) => `read root id_${p.type ?? 'rsa'}.pub`,
   validate: (p) => {
-    if (p.type !== undefined && !['rsa', 'dsa', 'ecdsa'].includes(p.type)) throw new Error(`type ${JSON.stringify(p.type)} is not rsa, dsa or ecdsa`);
+    if (p.type !== undefined && !['rsa', 'dsa', 'ecdsa'].includes(p.type))
+      throw new Error(`type ${JSON.stringify(p.type)} is not rsa, dsa or ecdsa`);
   },
   facts: probe(keyProbe, readKey, () => ['key']),
   plan: rootKeyPlan,

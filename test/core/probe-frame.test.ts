@@ -17,7 +17,11 @@ const hostile: [string, ShellCommand, Buffer][] = [
   ['final newline', sh`printf 'a\n'`, Buffer.from('a\n')],
   ['old markers', sh`printf '@drover-file\n@end\n@@REAL0 rc=0\n'`, Buffer.from('@drover-file\n@end\n@@REAL0 rc=0\n')],
   ['binary', sh`printf '\\000\\377\\n@\\001'`, Buffer.from([0, 0xff, 0x0a, 0x40, 0x01])],
-  ['fake marker with another nonce', sh`printf '@0123456789abcdef0123 X rc=0\n'`, Buffer.from('@0123456789abcdef0123 X rc=0\n')],
+  [
+    'fake marker with another nonce',
+    sh`printf '@0123456789abcdef0123 X rc=0\n'`,
+    Buffer.from('@0123456789abcdef0123 X rc=0\n'),
+  ],
 ];
 
 for (const shell of shells) {
@@ -46,7 +50,11 @@ test('output outside any section is refused (a background writer, login noise)',
   const out = Buffer.concat([Buffer.from('LATE-OUT\n'), run('dash', f.section('A', sh`echo a`))]);
   const e = t.throws(() => f.parse(out), { instanceOf: ProbeFormatError });
   t.regex(e.message, /outside any section at byte 0: "LATE-OUT\\n@/);
-  const between = Buffer.concat([run('dash', f.section('A', sh`echo a`)), Buffer.from('QUJD\n'), run('dash', f.section('B', sh`echo b`))]);
+  const between = Buffer.concat([
+    run('dash', f.section('A', sh`echo a`)),
+    Buffer.from('QUJD\n'),
+    run('dash', f.section('B', sh`echo b`)),
+  ]);
   t.throws(() => f.parse(between), { instanceOf: ProbeFormatError, message: /outside any section/ });
 });
 
@@ -97,12 +105,20 @@ test('a name ending in ? in the expected list may be absent, but nothing unliste
   const both = run('dash', ShellCommand.join([f.section('A', sh`:`), f.section('A.link', sh`echo t`)]));
   t.is(f.parse(both, ['A', 'A.link?']).text('A.link'), 't\n');
   t.throws(() => f.parse(both, ['A']), { message: /unexpected section A.link/ });
-  t.throws(() => f.parse(run('dash', f.section('A.link', sh`:`)), ['A', 'A.link?']), { message: /section A is missing/ });
+  t.throws(() => f.parse(run('dash', f.section('A.link', sh`:`)), ['A', 'A.link?']), {
+    message: /section A is missing/,
+  });
 });
 
 test('render builds exactly the bytes a shell prints for the same sections', (t) => {
   const f = new ProbeFrame();
   const printed = run('dash', ShellCommand.join([f.section('A', sh`printf 'x\n@end'`), f.section('B', sh`(exit 7)`)]));
-  t.deepEqual(f.render([['A', 'x\n@end'], ['B', '', 7]]), printed);
+  t.deepEqual(
+    f.render([
+      ['A', 'x\n@end'],
+      ['B', '', 7],
+    ]),
+    printed,
+  );
   t.throws(() => f.render([['bad name', '']]), { message: /section name/ });
 });

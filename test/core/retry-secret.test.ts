@@ -43,7 +43,10 @@ for (const attempts of [1, 3]) {
       ),
     );
     t.false(printed(err!).includes(PW), printed(err!));
-    t.regex(err!.message, attempts > 1 ? /^login failed after 3 attempts: login refused for \*\*\*$/ : /^login refused for \*\*\*$/);
+    t.regex(
+      err!.message,
+      attempts > 1 ? /^login failed after 3 attempts: login refused for \*\*\*$/ : /^login refused for \*\*\*$/,
+    );
     // console.error prints the stack: its first line says what the message says.
     t.true(err!.stack!.startsWith(`Error: ${err!.message}\n`), err!.stack);
   });
@@ -52,11 +55,21 @@ for (const attempts of [1, 3]) {
 test('RetryExhausted: an until() verdict quoting command output is masked; the last result stays real but is not printed', async (t) => {
   const { h, events } = host();
   const err = await t.throwsAsync(
-    retry(() => h.exec(sh`get-token`, { readOnly: true }), { attempts: 2, delay: 0, host: h, what: 'token', until: (r) => r.stdout.startsWith('ready') || `got ${r.stdout.trim()}` }),
+    retry(() => h.exec(sh`get-token`, { readOnly: true }), {
+      attempts: 2,
+      delay: 0,
+      host: h,
+      what: 'token',
+      until: (r) => r.stdout.startsWith('ready') || `got ${r.stdout.trim()}`,
+    }),
     { instanceOf: RetryExhausted },
   );
   t.false(printed(err!).includes(PW), printed(err!));
   t.is(err!.message, 'token: not done after 2 attempt(s): got token=***');
-  t.is((err as RetryExhausted<{ stdout: string }>).last.stdout, `token=${PW}\n`, 'the playbook still gets the real result');
+  t.is(
+    (err as RetryExhausted<{ stdout: string }>).last.stdout,
+    `token=${PW}\n`,
+    'the playbook still gets the real result',
+  );
   t.false(JSON.stringify(events).includes(PW), 'the events were already masked');
 });

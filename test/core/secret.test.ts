@@ -47,7 +47,10 @@ for (const encoding of ['base64', 'base64url'] as const) {
       // what precedes the secret's first character stays visible
       t.true(out.startsWith(text.slice(0, Math.floor((8 * before.length) / 6))), out);
       // and at most one character on each side goes with the mask
-      t.true(out.length >= text.length - (carriedChars(stream, before.length, bytes.length, encoding).length + 2) + MASK.length);
+      t.true(
+        out.length >=
+          text.length - (carriedChars(stream, before.length, bytes.length, encoding).length + 2) + MASK.length,
+      );
     });
   }
 }
@@ -79,7 +82,10 @@ test('URL-encoded forms are masked: encodeURIComponent, lowercase escapes, form 
 
 test('JSON-escaped forms are masked: JSON.stringify and ASCII-only \\u escapes', (t) => {
   t.is(set.redact(JSON.stringify({ token: value })), `{"token":"${MASK}"}`);
-  const ascii = JSON.stringify(value).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const ascii = JSON.stringify(value).replace(
+    /[^\x00-\x7f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   t.is(set.redact(`{"token":${ascii}}`), `{"token":"${MASK}"}`);
 });
 
@@ -92,7 +98,10 @@ test('each line of a multi-line secret (a key) is masked when printed line by li
   const key = '-----BEGIN KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQ\nQ2hlY2sgdGhpcyBsaW5lIHRvbw\n-----END KEY-----';
   const s = new SecretSet([secret(key)]);
   t.is(s.redact(`x\n${key}\ny`), `x\n${MASK}\ny`);
-  const lines = key.split('\n').map((l) => `| ${l}`).join('\n');
+  const lines = key
+    .split('\n')
+    .map((l) => `| ${l}`)
+    .join('\n');
   t.false(s.redact(lines).includes('AAAAB3NzaC1yc2EAAAADAQABAAABAQ'));
 });
 
@@ -134,7 +143,13 @@ test('RedactingSink: every string of every event kind is masked before the rende
     { kind: 'warning', host: 'h', message: `warn ${pw}` },
     { kind: 'play-stopped', reason: `stopped ${pw}` },
     { kind: 'phase-end', phase: `phase ${pw}`, ms: 1 },
-    { kind: 'recap', stats: { h: { ok: 0, changed: 1, failed: 1, skipped: 0, unreachable: 0, rescued: 0 } }, ms: 1, check: false, interrupted: false },
+    {
+      kind: 'recap',
+      stats: { h: { ok: 0, changed: 1, failed: 1, skipped: 0, unreachable: 0, rescued: 0 } },
+      ms: 1,
+      check: false,
+      interrupted: false,
+    },
   ];
   let out = '';
   const seen: RunEvent[] = [];
@@ -172,7 +187,9 @@ test('a module error quoting a secret is masked in the error the playbook catche
   t.teardown(() => th.close());
   const err = await t.throwsAsync(leaky(th.host, { pw: secret(pw) }), { instanceOf: ModuleError });
   t.regex(err!.message, /cannot parse \*\*\*/);
-  t.false(err!.message.includes(pw) || String(err!.stack).includes(pw) || String((err!.cause as Error).message).includes(pw));
+  t.false(
+    err!.message.includes(pw) || String(err!.stack).includes(pw) || String((err!.cause as Error).message).includes(pw),
+  );
   // a command's own output, through host.exec: the Secret in sh`` is registered before it runs
   const failed = await t.throwsAsync(th.host.exec(sh`echo ${secret(pw + 'x')} >&2; exit 4`));
   t.regex(failed!.message, /exit code 4[^]*\*\*\*/);

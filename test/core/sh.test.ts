@@ -75,7 +75,26 @@ const commandNames = [
   'a+=b',
   'x=$(id)',
   '--x=y',
-  ...['!', '{', '}', '[[', ']]', 'case', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'if', 'in', 'then', 'until', 'while'],
+  ...[
+    '!',
+    '{',
+    '}',
+    '[[',
+    ']]',
+    'case',
+    'do',
+    'done',
+    'elif',
+    'else',
+    'esac',
+    'fi',
+    'for',
+    'if',
+    'in',
+    'then',
+    'until',
+    'while',
+  ],
   ...['function', 'select', 'time', 'coproc'],
   '~',
   '~root',
@@ -112,7 +131,11 @@ for (const shell of shells) {
   test(`${shell}: a value in command position is the program's name, never an assignment or a keyword`, (t) => {
     for (const name of commandNames) {
       // `:;` first: `sh -c '-...'` would read a leading '-' as an option to sh itself.
-      t.deepEqual(argsSeen(shell, sh`:; ${name} ${'arg'}`, `${binDir}:${process.env.PATH}`), [name, 'arg'], JSON.stringify(name));
+      t.deepEqual(
+        argsSeen(shell, sh`:; ${name} ${'arg'}`, `${binDir}:${process.env.PATH}`),
+        [name, 'arg'],
+        JSON.stringify(name),
+      );
     }
   });
 
@@ -134,7 +157,7 @@ for (const shell of shells) {
 test('Secret: real value in the text, *** in display, toString and JSON', (t) => {
   const pw = new Secret("p'w $(x)");
   const cmd = sh`chpasswd-like --user ${'bob'} --password ${pw}`;
-  t.is(cmd.display, "chpasswd-like --user bob --password ***");
+  t.is(cmd.display, 'chpasswd-like --user bob --password ***');
   t.is(String(cmd), cmd.display);
   t.is(JSON.stringify({ cmd }), JSON.stringify({ cmd: cmd.display }));
   t.deepEqual(cmd.secrets, [pw]);
@@ -165,7 +188,10 @@ test('a literal part with an escape JavaScript cannot read is refused when the c
   t.true(esc.message.includes("literal text `printf '\\033[1m%s' `"), esc.message);
   t.true(esc.message.includes('write \\\\033 (two backslashes) for the shell to receive \\033'), esc.message);
   t.throws(() => sh`tr '\000' x`, { instanceOf: SyntaxError, message: /literal text `tr '\\000' x`.*write \\\\000/ });
-  t.throws(() => sh`echo ${x} \x1 ${x}`, { instanceOf: SyntaxError, message: /literal text ` \\x1 `: \\x1 is not a JavaScript escape/ });
+  t.throws(() => sh`echo ${x} \x1 ${x}`, {
+    instanceOf: SyntaxError,
+    message: /literal text ` \\x1 `: \\x1 is not a JavaScript escape/,
+  });
   t.throws(() => sh`echo \u{110000}`, { instanceOf: SyntaxError, message: /\\u\{110000\} is not a JavaScript escape/ });
   // Written as the message says, the shell receives the escape and printf reads it.
   t.deepEqual(argsSeen('/bin/sh', sh`printf '\\033[1m%s\\0' ${x}`), ['\x1b[1mhi']);
@@ -185,7 +211,10 @@ test('shell functions: a command carries the functions it calls through sh`` and
   const a = withFunction(f, sh`drover_f ${'x y'}`);
   const b = withFunction(g, sh`drover_g`);
   const both = ShellCommand.join([a, b, withFunction(f, sh`drover_f z`)], '; ');
-  t.deepEqual(both.functions.map((x) => x.name), ['drover_f', 'drover_g']);
+  t.deepEqual(
+    both.functions.map((x) => x.name),
+    ['drover_f', 'drover_g'],
+  );
   t.is(both.text, "drover_f 'x y'; drover_g; drover_f z");
   t.deepEqual(sh`if ${a}; then :; fi`.functions, [f]);
   t.deepEqual(sh`true`.functions, []);

@@ -14,7 +14,10 @@ const labTest = labSerialTest(test);
 
 /** Real OpenSSH client with the lab's ssh_config (BatchMode: never a prompt). */
 function ssh(node: string, command: string, extra: string[] = []) {
-  return spawnSync('ssh', ['-F', lab().sshConfigFile, '-o', 'BatchMode=yes', ...extra, node, command], { encoding: 'utf8', timeout: 30_000 });
+  return spawnSync('ssh', ['-F', lab().sshConfigFile, '-o', 'BatchMode=yes', ...extra, node, command], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 }
 
 labTest('every host answers real ssh under its own name, verified by the lab known_hosts', (t) => {
@@ -26,34 +29,55 @@ labTest('every host answers real ssh under its own name, verified by the lab kno
     t.deepEqual(r.stdout.trim().split('\n'), [h.name, h.name, '0']);
   }
   // StrictHostKeyChecking yes + the lab known_hosts: a host presenting another host's key is refused.
-  const forged = spawnSync('ssh', ['-F', s.sshConfigFile, '-o', 'BatchMode=yes', '-o', `HostKeyAlias=${s.hosts[1].name}`, s.hosts[0].short, 'true'], { encoding: 'utf8' });
+  const forged = spawnSync(
+    'ssh',
+    ['-F', s.sshConfigFile, '-o', 'BatchMode=yes', '-o', `HostKeyAlias=${s.hosts[1].name}`, s.hosts[0].short, 'true'],
+    { encoding: 'utf8' },
+  );
   t.not(forged.status, 0);
   t.regex(forged.stderr, /HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
 });
 
-labTest('hosts have per-node ed25519 and RSA host keys, /etc/hosts with all nodes, and reach each other as root', (t) => {
-  const s = lab();
-  const known = readFileSync(s.knownHostsFile, 'utf8');
-  for (const h of s.hosts) {
-    t.regex(known, new RegExp(`^${h.name},${h.short},${h.address.replace(/\./g, '\\.')} ssh-ed25519 `, 'm'));
-    t.regex(known, new RegExp(`^${h.name},${h.short},${h.address.replace(/\./g, '\\.')} ssh-rsa `, 'm'));
-  }
-  const keys = known.trim().split('\n').map((l) => l.split(' ')[2]);
-  t.is(new Set(keys).size, keys.length, 'no two hosts share a host key');
-  const r = ssh('node2', 'cat /etc/hosts; ssh -o BatchMode=yes node3.example.org hostname');
-  t.is(r.status, 0, r.stderr);
-  for (const h of s.hosts) t.true(r.stdout.includes(`${h.address}\t${h.name} ${h.short}`));
-  t.true(r.stdout.trim().endsWith('node3.example.org'));
-});
+labTest(
+  'hosts have per-node ed25519 and RSA host keys, /etc/hosts with all nodes, and reach each other as root',
+  (t) => {
+    const s = lab();
+    const known = readFileSync(s.knownHostsFile, 'utf8');
+    for (const h of s.hosts) {
+      t.regex(known, new RegExp(`^${h.name},${h.short},${h.address.replace(/\./g, '\\.')} ssh-ed25519 `, 'm'));
+      t.regex(known, new RegExp(`^${h.name},${h.short},${h.address.replace(/\./g, '\\.')} ssh-rsa `, 'm'));
+    }
+    const keys = known
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[2]);
+    t.is(new Set(keys).size, keys.length, 'no two hosts share a host key');
+    const r = ssh('node2', 'cat /etc/hosts; ssh -o BatchMode=yes node3.example.org hostname');
+    t.is(r.status, 0, r.stderr);
+    for (const h of s.hosts) t.true(r.stdout.includes(`${h.address}\t${h.name} ${h.short}`));
+    t.true(r.stdout.trim().endsWith('node3.example.org'));
+  },
+);
 
-labTest('a host\'s root is its own: private /dev, own mounts and PIDs, no machine environment', async (t) => {
+labTest("a host's root is its own: private /dev, own mounts and PIDs, no machine environment", async (t) => {
   const s = lab();
-  const r = await labExec(s, 'node1', ['sh', '-c', 'ls /dev; echo ---; cat /proc/mounts; echo ---; ps -eo pid=,comm= | head -1; echo ---; env']);
+  const r = await labExec(s, 'node1', [
+    'sh',
+    '-c',
+    'ls /dev; echo ---; cat /proc/mounts; echo ---; ps -eo pid=,comm= | head -1; echo ---; env',
+  ]);
   t.is(r.code, 0, r.stderr);
   const [dev, mounts, pid1, env] = r.stdout.split('---\n');
   t.false(/\bvda\b|\bsda\b|\bloop\d/.test(dev), 'machine disks are not visible');
-  const points = mounts.trim().split('\n').map((l) => l.split(' ')[1]);
-  t.deepEqual(points.sort(), ['/', '/dev', '/dev/pts', '/dev/shm', '/proc', '/run', '/sys', '/tmp'], 'only the host\'s own mounts');
+  const points = mounts
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' ')[1]);
+  t.deepEqual(
+    points.sort(),
+    ['/', '/dev', '/dev/pts', '/dev/shm', '/proc', '/run', '/sys', '/tmp'],
+    "only the host's own mounts",
+  );
   t.regex(mounts, /^overlay \/ overlay /m);
   t.regex(pid1.trim(), /^1 sshd$/);
   t.false(/pyenv/i.test(env));
@@ -73,10 +97,16 @@ labTest('status reads back the same state; state.json records the resources', as
   const rec = readRecord('labbase')!;
   t.is(rec.phase, 'up');
   t.is(rec.bridge, 'drb-labbase');
-  t.deepEqual(rec.hosts.map((h) => h.veth), ['dv-labbase-1', 'dv-labbase-2', 'dv-labbase-3']);
+  t.deepEqual(
+    rec.hosts.map((h) => h.veth),
+    ['dv-labbase-1', 'dv-labbase-2', 'dv-labbase-3'],
+  );
   t.true(rec.hosts.every((h) => h.veth.length <= 15));
   t.regex(s.subnet, /^10\.88\.\d+\.0\/24$/);
-  t.deepEqual(s.hosts.map((h) => h.address.split('.')[3]), ['11', '12', '13']);
+  t.deepEqual(
+    s.hosts.map((h) => h.address.split('.')[3]),
+    ['11', '12', '13'],
+  );
 });
 
 labTest('inventory.yml is an Ansible YAML inventory of group lab', (t) => {

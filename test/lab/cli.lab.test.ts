@@ -6,14 +6,19 @@ import { labSerialTest } from '../support/lab.ts';
 const labTest = labSerialTest(test);
 const cli = (args: string[], opts: { asNobody?: boolean } = {}) => {
   const argv = [process.execPath, '--import=tsx', 'lab/cli-main.ts', ...args];
-  const [cmd, ...rest] = opts.asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp', ...argv] : argv;
+  const [cmd, ...rest] = opts.asNobody
+    ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp', ...argv]
+    : argv;
   return spawnSync(cmd, rest, { encoding: 'utf8', timeout: 120_000 });
 };
 
 labTest('not root: one line saying root is needed, exit 1, nothing created', (t) => {
   const r = cli(['up', '2', '--name', 'labnope'], { asNobody: true });
   t.is(r.status, 1);
-  t.is(r.stderr.trim(), 'drover lab up: drover lab needs root (it creates network namespaces, bridges and mounts): run it as root, e.g. with sudo');
+  t.is(
+    r.stderr.trim(),
+    'drover lab up: drover lab needs root (it creates network namespaces, bridges and mounts): run it as root, e.g. with sudo',
+  );
   t.is(cli(['status', '--name', 'labnope']).stdout.trim(), 'lab labnope: not up');
 });
 
@@ -33,7 +38,10 @@ labTest('up, status, ssh with and without a command, cut shows in status, down',
   t.regex(st.stdout, /^ {2}node2 +10\.88\.\d+\.12 +up {2}pid/m);
   const again = cli(['up', '--name', 'labcli']);
   t.is(again.status, 1);
-  t.regex(again.stderr.trim(), /^drover lab up: lab labcli is already up \(2 base hosts\); run `drover lab down --name labcli` first$/);
+  t.regex(
+    again.stderr.trim(),
+    /^drover lab up: lab labcli is already up \(2 base hosts\); run `drover lab down --name labcli` first$/,
+  );
   t.is(cli(['down', '--name', 'labcli']).status, 0);
   t.is(cli(['status', '--name', 'labcli']).stdout.trim(), 'lab labcli: not up');
 });

@@ -12,6 +12,9 @@ const labTest = labSerialTest(test);
 labTest('no iptables on the machine: one line naming iptables, exit 1, no queue process left', (t) => {
   const r = delayWithoutIptables(t, undefined, NAME);
   t.is(r.code, 1, r.stderr);
-  t.is(r.stderr, 'drover lab delay: the delay needs iptables (Debian package iptables); apt-get is not available here: install iptables and run it again\n');
+  t.is(
+    r.stderr,
+    'drover lab delay: the delay needs iptables (Debian package iptables); apt-get is not available here: install iptables and run it again\n',
+  );
   t.false(existsSync(delayPidFile(lab(), 'node1')), 'no delay process recorded');
 });

@@ -69,7 +69,10 @@ labTest('a 25 ms delay each way adds about 50 ms to a round trip, and undelay re
   t.regex(await mangleRules(host.netns), /NFQUEUE/);
 
   const delayed = await medianConnectMs(host.address);
-  t.true(delayed > before + 35 && delayed < before + 200, `with 25 ms each way: ${delayed.toFixed(1)} ms (before ${before.toFixed(1)} ms)`);
+  t.true(
+    delayed > before + 35 && delayed < before + 200,
+    `with 25 ms each way: ${delayed.toFixed(1)} ms (before ${before.toFixed(1)} ms)`,
+  );
 
   // Setting a delay again replaces the old one (one process, one pair of rules).
   await labDelay(state, host.name, 5);
@@ -99,8 +102,12 @@ labTest('100% loss makes the host unreachable until undelay', async (t) => {
 labTest('bad arguments are refused with a message naming the host and the value', async (t) => {
   const state = lab();
   await t.throwsAsync(labDelay(state, 'node99', 25), { message: /lab delay: no host "node99"/ });
-  await t.throwsAsync(labDelay(state, state.hosts[0].short, -1), { message: /delay must be a number from 0 to 60000, got -1/ });
-  await t.throwsAsync(labDelay(state, state.hosts[0].short, 10, 0, 150), { message: /loss must be a number from 0 to 100, got 150/ });
+  await t.throwsAsync(labDelay(state, state.hosts[0].short, -1), {
+    message: /delay must be a number from 0 to 60000, got -1/,
+  });
+  await t.throwsAsync(labDelay(state, state.hosts[0].short, 10, 0, 150), {
+    message: /loss must be a number from 0 to 100, got 150/,
+  });
   // undelay on a host without a delay is a no-op
   await labUndelay(state, state.hosts[0].short);
   t.notRegex(await mangleRules(state.hosts[0].netns), /NFQUEUE/);

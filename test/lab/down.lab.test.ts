@@ -16,10 +16,18 @@ if (labSkipReason) process.stderr.write(`drover lab tests skipped: ${labSkipReas
 function traces(name: string) {
   const out = (argv: string[]) => spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' }).stdout;
   return {
-    netns: out(['ip', 'netns', 'list']).split('\n').filter((l) => l.startsWith(`dl-${name}-`)),
-    links: out(['ip', '-o', 'link', 'show']).split('\n').filter((l) => l.includes(`drb-${name}`) || l.includes(`dv-${name}-`)),
-    loops: out(['losetup', '-a']).split('\n').filter((l) => l.includes(`/drover/lab/${name}/`)),
-    mounts: readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(`/drover/lab/${name}/`) || l.includes(`dl-${name}-`)),
+    netns: out(['ip', 'netns', 'list'])
+      .split('\n')
+      .filter((l) => l.startsWith(`dl-${name}-`)),
+    links: out(['ip', '-o', 'link', 'show'])
+      .split('\n')
+      .filter((l) => l.includes(`drb-${name}`) || l.includes(`dv-${name}-`)),
+    loops: out(['losetup', '-a'])
+      .split('\n')
+      .filter((l) => l.includes(`/drover/lab/${name}/`)),
+    mounts: readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`/drover/lab/${name}/`) || l.includes(`dl-${name}-`)),
     stateDir: existsSync(`/run/drover/lab/${name}`),
     disks: existsSync(`/var/tmp/drover/lab/${name}`),
   };
@@ -28,41 +36,57 @@ function traces(name: string) {
 const nothing = { netns: [], links: [], loops: [], mounts: [], stateDir: false, disks: false };
 
 function recordedPids(rec: LabRecord): { pid: number; startTime?: string }[] {
-  return [...rec.launchers, ...rec.hosts.filter((h) => h.pid).map((h) => ({ pid: h.pid, startTime: rec.hostStartTimes[h.name] }))];
+  return [
+    ...rec.launchers,
+    ...rec.hosts.filter((h) => h.pid).map((h) => ({ pid: h.pid, startTime: rec.hostStartTimes[h.name] })),
+  ];
 }
 
-labTest('down removes every resource of a lab that was used (disk, cut link, delay process); a second down is a no-op', async (t) => {
-  const name = 'lableak';
-  await labDown(name);
-  t.teardown(() => labDown(name));
-  const s = await labUp({ name, hosts: 3 });
-  await labDisk(name, 'node1', '32M');
-  await labDisk(name, 'node2', '32M', { device: 'vdc' });
-  await labCut(name, 'node3');
-  await labDelay(s, 'node2', 5);
-  const delayPid = Number(readFileSync(`${s.dir}/delay-node2.pid`, 'utf8').trim());
-  t.true(isOurProcess(delayPid), 'the delay process runs');
-  const during = traces(name);
-  t.is(during.netns.length, 3);
-  t.is(during.links.length, 4);
-  t.is(during.loops.length, 2);
-  t.true(during.stateDir);
-  const rec = readRecord(name)!;
-  const pids = recordedPids(rec);
-  t.is(pids.length, 6);
-  t.true(pids.every((p) => isOurProcess(p.pid, p.startTime)));
+labTest(
+  'down removes every resource of a lab that was used (disk, cut link, delay process); a second down is a no-op',
+  async (t) => {
+    const name = 'lableak';
+    await labDown(name);
+    t.teardown(() => labDown(name));
+    const s = await labUp({ name, hosts: 3 });
+    await labDisk(name, 'node1', '32M');
+    await labDisk(name, 'node2', '32M', { device: 'vdc' });
+    await labCut(name, 'node3');
+    await labDelay(s, 'node2', 5);
+    const delayPid = Number(readFileSync(`${s.dir}/delay-node2.pid`, 'utf8').trim());
+    t.true(isOurProcess(delayPid), 'the delay process runs');
+    const during = traces(name);
+    t.is(during.netns.length, 3);
+    t.is(during.links.length, 4);
+    t.is(during.loops.length, 2);
+    t.true(during.stateDir);
+    const rec = readRecord(name)!;
+    const pids = recordedPids(rec);
+    t.is(pids.length, 6);
+    t.true(pids.every((p) => isOurProcess(p.pid, p.startTime)));
 
-  await labDown(name);
-  t.deepEqual(traces(name), nothing);
-  t.true(pids.every((p) => !isOurProcess(p.pid, p.startTime)), 'recorded processes are dead');
-  t.false(isOurProcess(delayPid), 'the delay process (found in the lab\'s netns) is dead');
-  t.is(await labState(name), undefined);
-  await t.notThrowsAsync(labDown(name));
-});
+    await labDown(name);
+    t.deepEqual(traces(name), nothing);
+    t.true(
+      pids.every((p) => !isOurProcess(p.pid, p.startTime)),
+      'recorded processes are dead',
+    );
+    t.false(isOurProcess(delayPid), "the delay process (found in the lab's netns) is dead");
+    t.is(await labState(name), undefined);
+    await t.notThrowsAsync(labDown(name));
+  },
+);
 
 /** Starts `drover lab up` as a separate process and SIGKILLs it once `ready(record)` holds. */
-async function killedUp(t: { log: (...a: unknown[]) => void }, name: string, hosts: number, ready: (rec: LabRecord) => boolean): Promise<LabRecord> {
-  const child = spawn(process.execPath, ['--import=tsx', 'lab/cli-main.ts', 'up', String(hosts), '--name', name], { stdio: 'ignore' });
+async function killedUp(
+  t: { log: (...a: unknown[]) => void },
+  name: string,
+  hosts: number,
+  ready: (rec: LabRecord) => boolean,
+): Promise<LabRecord> {
+  const child = spawn(process.execPath, ['--import=tsx', 'lab/cli-main.ts', 'up', String(hosts), '--name', name], {
+    stdio: 'ignore',
+  });
   const deadline = Date.now() + 60_000;
   for (;;) {
     const rec = existsSync(statePath(name)) ? readRecord(name) : undefined;
@@ -96,7 +120,10 @@ labTest('down after an `up` killed while hosts were starting leaves nothing; up 
   const rec = await killedUp(t, name, 6, (r) => r.launchers.length > 0);
   const before = traces(name);
   t.is(before.netns.length, 6, 'the killed up had created namespaces');
-  t.true(recordedPids(rec).some((p) => isOurProcess(p.pid, p.startTime)), 'its hosts outlive it (they run detached)');
+  t.true(
+    recordedPids(rec).some((p) => isOurProcess(p.pid, p.startTime)),
+    'its hosts outlive it (they run detached)',
+  );
   await labDown(name);
   t.deepEqual(traces(name), nothing);
   t.true(recordedPids(rec).every((p) => !isOurProcess(p.pid, p.startTime)));

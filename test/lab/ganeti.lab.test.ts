@@ -13,11 +13,18 @@ const lab = useLab(test, { name: 'labgnt', hosts: 2, profile: 'ganeti' });
 const labTest = labSerialTest(test);
 
 function ssh(node: string, command: string) {
-  return spawnSync('ssh', ['-F', lab().sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', node, command], { encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(
+    'ssh',
+    ['-F', lab().sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', node, command],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
 }
 
 labTest('gnt-cluster --version is 3.0.2; ganeti is an OpenRC service, installed but not enabled', (t) => {
-  const r = ssh('node1', 'gnt-cluster --version; rc-service ganeti status; rc-update show default | grep -c ganeti; test -d /srv/ganeti/os/noop || ls /usr/share/ganeti/os');
+  const r = ssh(
+    'node1',
+    'gnt-cluster --version; rc-service ganeti status; rc-update show default | grep -c ganeti; test -d /srv/ganeti/os/noop || ls /usr/share/ganeti/os',
+  );
   t.regex(r.stdout, /^gnt-cluster \(ganeti [^)]*\) 3\.0\.2$/m);
   // Debian's LSB script under OpenRC: `status` reports each daemon (none runs before cluster init).
   t.regex(r.stdout, /ganeti-noded is not running/);
@@ -45,8 +52,12 @@ labTest('`service ssh restart` (what daemon-util reload-ssh-keys runs) restarts 
 });
 
 labTest('a Ganeti cluster initialises on the fake hypervisor and a second node joins', async (t) => {
-  for (const n of ['node1', 'node2']) ssh(n, 'mkdir -p /srv/ganeti/file-storage && echo /srv/ganeti/file-storage > /etc/ganeti/file-storage-paths');
-  const init = ssh('node1', 'gnt-cluster init --enabled-hypervisors=fake --enabled-disk-templates=diskless,file --master-netdev=eth0 --nic-parameters=link=eth0 --no-etc-hosts cluster.example.org');
+  for (const n of ['node1', 'node2'])
+    ssh(n, 'mkdir -p /srv/ganeti/file-storage && echo /srv/ganeti/file-storage > /etc/ganeti/file-storage-paths');
+  const init = ssh(
+    'node1',
+    'gnt-cluster init --enabled-hypervisors=fake --enabled-disk-templates=diskless,file --master-netdev=eth0 --nic-parameters=link=eth0 --no-etc-hosts cluster.example.org',
+  );
   t.is(init.status, 0, init.stdout + init.stderr);
   const add = ssh('node1', 'gnt-node add --no-ssh-key-check node2.example.org');
   t.is(add.status, 0, add.stdout + add.stderr);
@@ -57,7 +68,10 @@ labTest('a Ganeti cluster initialises on the fake hypervisor and a second node j
   // The master now holds the cluster address: sshd answers there too.
   t.true(await answers(lab().cluster!.address, 22));
   // The node daemon runs and OpenRC sees it through Debian's script (a non-master node runs noded and mond only).
-  const svc = ssh('node2', 'rc-service ganeti status; rc-update add ganeti default && rc-update show default | grep -c ganeti');
+  const svc = ssh(
+    'node2',
+    'rc-service ganeti status; rc-update add ganeti default && rc-update show default | grep -c ganeti',
+  );
   t.is(svc.status, 0, svc.stdout + svc.stderr);
   t.regex(svc.stdout, /ganeti-noded is running/);
   t.regex(svc.stdout, /^1$/m);

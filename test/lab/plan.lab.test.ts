@@ -28,8 +28,12 @@ test('plan: names fit in 15 characters even for the longest lab name and 80 host
 test('plan: bad names and counts are refused with what is allowed', (t) => {
   t.throws(() => checkLabName('Lab-1'), { message: /bad lab name "Lab-1": use 1-8 characters a-z 0-9/ });
   t.throws(() => checkLabName('abcdefghi'), { message: /bad lab name/ });
-  t.throws(() => planLab({ name: 'x', hosts: 81, profile: 'base', subnetIndex: 1, dir: '/x' }), { message: /bad host count 81: use 1 to 80/ });
-  t.throws(() => planLab({ name: 'x', hosts: 0, profile: 'base', subnetIndex: 1, dir: '/x' }), { message: /bad host count 0/ });
+  t.throws(() => planLab({ name: 'x', hosts: 81, profile: 'base', subnetIndex: 1, dir: '/x' }), {
+    message: /bad host count 81: use 1 to 80/,
+  });
+  t.throws(() => planLab({ name: 'x', hosts: 0, profile: 'base', subnetIndex: 1, dir: '/x' }), {
+    message: /bad host count 0/,
+  });
 });
 
 test('hostIndex accepts short and full names, and names the hosts there are', (t) => {
@@ -41,17 +45,28 @@ test('hostIndex accepts short and full names, and names the hosts there are', (t
 
 test('render: /etc/hosts, known_hosts, ssh_config', (t) => {
   const p = plan('ganeti', 2);
-  t.is(renderEtcHosts(p).split('\n').slice(3).join('\n'),
-    '10.88.7.11\tnode1.example.org node1\n10.88.7.12\tnode2.example.org node2\n10.88.7.100\tcluster.example.org cluster\n');
-  const keys = [1, 2].map((i) => ({ ed25519: `ssh-ed25519 AAAAed${i} root@node${i}\n`, rsa: `ssh-rsa AAAArsa${i} root@node${i}\n` }));
-  t.is(renderKnownHosts(p, keys), [
-    'node1.example.org,node1,10.88.7.11 ssh-ed25519 AAAAed1',
-    'node1.example.org,node1,10.88.7.11 ssh-rsa AAAArsa1',
-    'node2.example.org,node2,10.88.7.12 ssh-ed25519 AAAAed2',
-    'node2.example.org,node2,10.88.7.12 ssh-rsa AAAArsa2',
-  ].join('\n') + '\n');
+  t.is(
+    renderEtcHosts(p).split('\n').slice(3).join('\n'),
+    '10.88.7.11\tnode1.example.org node1\n10.88.7.12\tnode2.example.org node2\n10.88.7.100\tcluster.example.org cluster\n',
+  );
+  const keys = [1, 2].map((i) => ({
+    ed25519: `ssh-ed25519 AAAAed${i} root@node${i}\n`,
+    rsa: `ssh-rsa AAAArsa${i} root@node${i}\n`,
+  }));
+  t.is(
+    renderKnownHosts(p, keys),
+    [
+      'node1.example.org,node1,10.88.7.11 ssh-ed25519 AAAAed1',
+      'node1.example.org,node1,10.88.7.11 ssh-rsa AAAArsa1',
+      'node2.example.org,node2,10.88.7.12 ssh-ed25519 AAAAed2',
+      'node2.example.org,node2,10.88.7.12 ssh-rsa AAAArsa2',
+    ].join('\n') + '\n',
+  );
   const cfg = renderSshConfig(p);
-  t.regex(cfg, /^Host node2 node2\.example\.org 10\.88\.7\.12\n  HostName 10\.88\.7\.12\n  User root\n  IdentityFile \/run\/drover\/lab\/abcdefgh\/id_ed25519\n/m);
+  t.regex(
+    cfg,
+    /^Host node2 node2\.example\.org 10\.88\.7\.12\n  HostName 10\.88\.7\.12\n  User root\n  IdentityFile \/run\/drover\/lab\/abcdefgh\/id_ed25519\n/m,
+  );
   t.regex(cfg, /UserKnownHostsFile \/run\/drover\/lab\/abcdefgh\/known_hosts/);
   t.regex(cfg, /StrictHostKeyChecking yes/);
 });
@@ -59,7 +74,9 @@ test('render: /etc/hosts, known_hosts, ssh_config', (t) => {
 test('render: inventory in Ansible YAML with groups lab and ganeti', (t) => {
   const inv = parse(renderInventory(plan('ganeti', 2)));
   t.deepEqual(inv.all.children.lab.hosts['node1.example.org'], {
-    ansible_host: '10.88.7.11', ansible_user: 'root', ansible_ssh_private_key_file: '/run/drover/lab/abcdefgh/id_ed25519',
+    ansible_host: '10.88.7.11',
+    ansible_user: 'root',
+    ansible_ssh_private_key_file: '/run/drover/lab/abcdefgh/id_ed25519',
   });
   t.deepEqual(Object.keys(inv.all.children.ganeti.hosts), ['node1.example.org', 'node2.example.org']);
   t.is(inv.all.vars.known_hosts_file, '/run/drover/lab/abcdefgh/known_hosts');
@@ -68,11 +85,20 @@ test('render: inventory in Ansible YAML with groups lab and ganeti', (t) => {
 
 test('network batches create and delete exactly the planned names', (t) => {
   const p = plan('base', 2);
-  t.is(networkUpBatch(p), [
-    'link add drb-abcdefgh type bridge forward_delay 0', 'addr add 10.88.7.1/24 dev drb-abcdefgh', 'link set drb-abcdefgh up',
-    'netns add dl-abcdefgh-n1', 'link add dv-abcdefgh-1 type veth peer name eth0 netns dl-abcdefgh-n1', 'link set dv-abcdefgh-1 master drb-abcdefgh up',
-    'netns add dl-abcdefgh-n2', 'link add dv-abcdefgh-2 type veth peer name eth0 netns dl-abcdefgh-n2', 'link set dv-abcdefgh-2 master drb-abcdefgh up',
-  ].join('\n') + '\n');
+  t.is(
+    networkUpBatch(p),
+    [
+      'link add drb-abcdefgh type bridge forward_delay 0',
+      'addr add 10.88.7.1/24 dev drb-abcdefgh',
+      'link set drb-abcdefgh up',
+      'netns add dl-abcdefgh-n1',
+      'link add dv-abcdefgh-1 type veth peer name eth0 netns dl-abcdefgh-n1',
+      'link set dv-abcdefgh-1 master drb-abcdefgh up',
+      'netns add dl-abcdefgh-n2',
+      'link add dv-abcdefgh-2 type veth peer name eth0 netns dl-abcdefgh-n2',
+      'link set dv-abcdefgh-2 master drb-abcdefgh up',
+    ].join('\n') + '\n',
+  );
   t.is(networkDownBatch(p), 'netns del dl-abcdefgh-n1\nnetns del dl-abcdefgh-n2\nlink del drb-abcdefgh\n');
 });
 
@@ -94,10 +120,23 @@ test('layers stack base → gentoo-real → ganeti-real (real Portage by default
 });
 
 test('cli: argument parsing', (t) => {
-  t.deepEqual(parseLabArgs('up', ['5', '--profile', 'gentoo', '--name', 'x1']), { positional: ['5'], name: 'x1', named: true, profile: 'gentoo', help: false });
-  t.deepEqual(parseLabArgs('ssh', ['--name', 'x1', 'node1', 'ls', '--name', '-l']).positional, ['node1', 'ls', '--name', '-l']);
+  t.deepEqual(parseLabArgs('up', ['5', '--profile', 'gentoo', '--name', 'x1']), {
+    positional: ['5'],
+    name: 'x1',
+    named: true,
+    profile: 'gentoo',
+    help: false,
+  });
+  t.deepEqual(parseLabArgs('ssh', ['--name', 'x1', 'node1', 'ls', '--name', '-l']).positional, [
+    'node1',
+    'ls',
+    '--name',
+    '-l',
+  ]);
   t.deepEqual(parseLabArgs('disk', ['node1', '1G', '--device=vdc']).device, 'vdc');
-  t.throws(() => parseLabArgs('cut', ['node1', '--profile', 'base']), { message: 'unknown option --profile for drover lab cut' });
+  t.throws(() => parseLabArgs('cut', ['node1', '--profile', 'base']), {
+    message: 'unknown option --profile for drover lab cut',
+  });
   t.throws(() => parseLabArgs('up', ['--name']), { message: '--name needs a value' });
 });
 

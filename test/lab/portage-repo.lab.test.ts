@@ -8,7 +8,13 @@ import { isBuildOf, layerChain, portageDescription, usesRealPortage } from '../.
 import { labEbuilds, labRepoFiles, renderEbuild } from '../../lab/portage-repo.ts';
 import { realPortageByDefault, usesNetifrc } from '../../lab/types.ts';
 import { renderConfdNet } from '../../lab/render.ts';
-import { netifrcTarball, portageTarball, projectRoot, resolveTarball, tarballSource } from '../../lab/portage-sources.ts';
+import {
+  netifrcTarball,
+  portageTarball,
+  projectRoot,
+  resolveTarball,
+  tarballSource,
+} from '../../lab/portage-sources.ts';
 
 test('the repository has a profile, a system set, a mask with its comment, and one ebuild per package', (t) => {
   const f = labRepoFiles();
@@ -18,10 +24,20 @@ test('the repository has a profile, a system set, a mask with its comment, and o
   t.is(f['profiles/drover-lab/amd64/packages'], '*sys-apps/baselayout\n*sys-apps/portage\n');
   t.regex(f['profiles/package.mask'], /^# drover lab: .*\nsys-cluster\/ceph\n/);
   t.is(Object.keys(f).filter((k) => k.endsWith('.ebuild')).length, labEbuilds.length);
-  for (const cat of f['profiles/categories'].trim().split('\n')) t.true(Object.keys(f).some((k) => k.startsWith(`${cat}/`)), cat);
+  for (const cat of f['profiles/categories'].trim().split('\n'))
+    t.true(
+      Object.keys(f).some((k) => k.startsWith(`${cat}/`)),
+      cat,
+    );
   // What playbooks/ganeti.ts emerges, and the cases emerge's tests need.
-  for (const k of ['app-emulation/ganeti/ganeti-3.0.2.ebuild', 'sys-cluster/drbd-utils/drbd-utils-9.27.0.ebuild', 'sys-fs/lvm2/lvm2-2.03.22-r5.ebuild',
-    'app-emulation/qemu/qemu-8.2.3.ebuild', 'app-emulation/qemu/qemu-9.0.1.ebuild', 'app-misc/lab-blocker-a/lab-blocker-a-1.0.ebuild'])
+  for (const k of [
+    'app-emulation/ganeti/ganeti-3.0.2.ebuild',
+    'sys-cluster/drbd-utils/drbd-utils-9.27.0.ebuild',
+    'sys-fs/lvm2/lvm2-2.03.22-r5.ebuild',
+    'app-emulation/qemu/qemu-8.2.3.ebuild',
+    'app-emulation/qemu/qemu-9.0.1.ebuild',
+    'app-misc/lab-blocker-a/lab-blocker-a-1.0.ebuild',
+  ])
     t.true(k in f, k);
 });
 
@@ -40,21 +56,34 @@ test('an ebuild is EAPI 8, installs one file into ${ED} and carries KEYWORDS, IU
 test('tarball source: the env var (path or URL) wins, else ../shared beside the project root', (t) => {
   t.is(tarballSource(portageTarball, {}, '/src/drover/'), '/src/shared/portage/portage-3.0.82.tar.gz');
   t.is(tarballSource(netifrcTarball, {}, '/src/drover/'), '/src/shared/netifrc/netifrc-0.7.14.tar.gz');
-  t.is(tarballSource(portageTarball, { DROVER_LAB_PORTAGE: 'https://example.org/p.tar.gz' }), 'https://example.org/p.tar.gz');
+  t.is(
+    tarballSource(portageTarball, { DROVER_LAB_PORTAGE: 'https://example.org/p.tar.gz' }),
+    'https://example.org/p.tar.gz',
+  );
   t.is(tarballSource(portageTarball, { DROVER_LAB_PORTAGE: '/x/p.tar.gz' }), '/x/p.tar.gz');
   t.is(path.resolve(projectRoot, 'package.json'), path.resolve(import.meta.dirname, '../../package.json'));
 });
 
 test('a missing tarball is one line naming the path and the variable to set', async (t) => {
-  const err = await t.throwsAsync(resolveTarball(portageTarball, { DROVER_LAB_PORTAGE: '/nonexistent/portage.tar.gz' }));
-  t.is(err!.message, 'drover lab: Portage 3.0.82 not found at /nonexistent/portage.tar.gz: set DROVER_LAB_PORTAGE=PATH_OR_URL of its release .tar.gz');
+  const err = await t.throwsAsync(
+    resolveTarball(portageTarball, { DROVER_LAB_PORTAGE: '/nonexistent/portage.tar.gz' }),
+  );
+  t.is(
+    err!.message,
+    'drover lab: Portage 3.0.82 not found at /nonexistent/portage.tar.gz: set DROVER_LAB_PORTAGE=PATH_OR_URL of its release .tar.gz',
+  );
 });
 
 test('a tarball with another sha256 is refused, naming both hashes', async (t) => {
   const f = path.join(mkdtempSync(path.join(tmpdir(), 'lp-')), 'netifrc.tar.gz');
   writeFileSync(f, 'not netifrc');
   const err = await t.throwsAsync(resolveTarball(netifrcTarball, { DROVER_LAB_NETIFRC: f }));
-  t.regex(err!.message, new RegExp(`${f} has sha256 [0-9a-f]{64}, expected ${netifrcTarball.sha256} \\(netifrc 0\\.7\\.14\\).*DROVER_LAB_NETIFRC_SHA256`));
+  t.regex(
+    err!.message,
+    new RegExp(
+      `${f} has sha256 [0-9a-f]{64}, expected ${netifrcTarball.sha256} \\(netifrc 0\\.7\\.14\\).*DROVER_LAB_NETIFRC_SHA256`,
+    ),
+  );
   // Another release: accepted with its own sha256 given.
   const sha = createHash('sha256').update('not netifrc').digest('hex');
   t.is((await resolveTarball(netifrcTarball, { DROVER_LAB_NETIFRC: f, DROVER_LAB_NETIFRC_SHA256: sha })).file, f);
@@ -86,7 +115,10 @@ test('profiles: which layers, and which Portage each says it runs', (t) => {
 });
 
 test("netifrc profiles: each host's /etc/conf.d/net gives eth0 its address and default route, no DAD wait", (t) => {
-  const text = renderConfdNet({ name: 'x', gateway: '10.88.5.1' }, { name: 'node2.example.org', address: '10.88.5.12' });
+  const text = renderConfdNet(
+    { name: 'x', gateway: '10.88.5.1' },
+    { name: 'node2.example.org', address: '10.88.5.12' },
+  );
   t.regex(text, /^config_eth0="10\.88\.5\.12\/24"$/m);
   t.regex(text, /^routes_eth0="default via 10\.88\.5\.1"$/m);
   t.regex(text, /^dad_timeout=0$/m);

@@ -24,11 +24,16 @@ function writeInventory(dir: string, state: LabState, count: number): string {
 }
 
 function why(o: Outcome): string {
-  const failed = o.events.filter((e) => e.kind === 'module-end' && (e.status === 'failed' || e.status === 'unreachable'));
+  const failed = o.events.filter(
+    (e) => e.kind === 'module-end' && (e.status === 'failed' || e.status === 'unreachable'),
+  );
   return `exit ${o.code}\n${failed.map((e) => `${e.host} ${e.title}: ${e.message}`).join('\n')}\n${o.stderr.slice(-2000)}`;
 }
 
-const changes = (o: Outcome, host: string) => o.events.filter((e) => e.kind === 'module-end' && e.host === host && e.status === 'changed').map((e) => `${e.title}: ${e.message}`);
+const changes = (o: Outcome, host: string) =>
+  o.events
+    .filter((e) => e.kind === 'module-end' && e.host === host && e.status === 'changed')
+    .map((e) => `${e.title}: ${e.message}`);
 
 labTest('a 4th node added to the inventory joins the running cluster; the others report no change', async (t) => {
   t.timeout(10 * 60_000);
@@ -39,7 +44,10 @@ labTest('a 4th node added to the inventory joins the running cluster; the others
 
   const three = await drover(['run', 'playbooks/ganeti.ts', '-i', writeInventory(dir, state, 3), '--json']);
   t.is(three.code, 0, why(three));
-  const list = async () => (await labExec(state, state.hosts[0].short, ['sh', '-c', 'gnt-node list --no-headers -o name'])).stdout.trim().split('\n');
+  const list = async () =>
+    (await labExec(state, state.hosts[0].short, ['sh', '-c', 'gnt-node list --no-headers -o name'])).stdout
+      .trim()
+      .split('\n');
   t.deepEqual(await list(), [n1, n2, n3]);
 
   const four = await drover(['run', 'playbooks/ganeti.ts', '-i', writeInventory(dir, state, 4), '--json']);
@@ -50,9 +58,18 @@ labTest('a 4th node added to the inventory joins the running cluster; the others
   t.deepEqual(changes(four, n2), [], `${n2} changed`);
   t.deepEqual(changes(four, n3), [], `${n3} changed`);
   // The master's one change is the join itself.
-  t.deepEqual(changes(four, n1).map((c) => c.replace(/:.*/, '')), [`gnt node ${n4}`]);
+  t.deepEqual(
+    changes(four, n1).map((c) => c.replace(/:.*/, '')),
+    [`gnt node ${n4}`],
+  );
   t.is(
-    (await labExec(state, state.hosts[0].short, ['sh', '-c', 'gnt-cluster verify --error-codes -I ENODESETUP >/dev/null 2>&1; echo $?'])).stdout.trim(),
+    (
+      await labExec(state, state.hosts[0].short, [
+        'sh',
+        '-c',
+        'gnt-cluster verify --error-codes -I ENODESETUP >/dev/null 2>&1; echo $?',
+      ])
+    ).stdout.trim(),
     '0',
   );
 });

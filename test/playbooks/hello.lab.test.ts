@@ -10,7 +10,16 @@ const labTest = labSerialTest(test);
 labTest('--check shows the diffs and changes nothing', async (t) => {
   const state = lab();
   const before = await labExec(state, 'node1', ['cat', '/etc/motd']);
-  const r = await drover(['run', 'playbooks/hello.ts', '-i', state.inventoryFile, '--check', '--diff', '-e', 'motd=Hello from drover']);
+  const r = await drover([
+    'run',
+    'playbooks/hello.ts',
+    '-i',
+    state.inventoryFile,
+    '--check',
+    '--diff',
+    '-e',
+    'motd=Hello from drover',
+  ]);
   t.is(r.code, 0, r.stdout + r.stderr);
   t.regex(r.stdout, /^\+Hello from drover$/m);
   t.regex(r.stdout, /^\+PrintMotd yes$/m);
@@ -22,7 +31,15 @@ labTest('--check shows the diffs and changes nothing', async (t) => {
 
 labTest('a real run converges every host; the second run changes nothing', async (t) => {
   const state = lab();
-  const first = await drover(['run', 'playbooks/hello.ts', '-i', state.inventoryFile, '--json', '-e', 'motd=Hello from drover']);
+  const first = await drover([
+    'run',
+    'playbooks/hello.ts',
+    '-i',
+    state.inventoryFile,
+    '--json',
+    '-e',
+    'motd=Hello from drover',
+  ]);
   t.is(first.code, 0, first.stdout + first.stderr);
   for (const h of state.hosts) {
     t.is(recap(first)[h.name].changed, 3, h.name);
@@ -30,8 +47,20 @@ labTest('a real run converges every host; the second run changes nothing', async
     t.regex((await labExec(state, h.short, ['cat', '/etc/ssh/sshd_config'])).stdout, /^PrintMotd yes$/m);
   }
   const kernel = (await labExec(state, 'node1', ['uname', '-r'])).stdout;
-  t.is((await labExec(state, 'node3', ['cat', '/etc/drover-kernel'])).stdout, kernel, 'a value from one host reached the others');
-  const second = await drover(['run', 'playbooks/hello.ts', '-i', state.inventoryFile, '--json', '-e', 'motd=Hello from drover']);
+  t.is(
+    (await labExec(state, 'node3', ['cat', '/etc/drover-kernel'])).stdout,
+    kernel,
+    'a value from one host reached the others',
+  );
+  const second = await drover([
+    'run',
+    'playbooks/hello.ts',
+    '-i',
+    state.inventoryFile,
+    '--json',
+    '-e',
+    'motd=Hello from drover',
+  ]);
   t.is(second.code, 0, second.stdout + second.stderr);
   for (const h of state.hosts) t.is(recap(second)[h.name].changed, 0, h.name);
 });

@@ -14,10 +14,16 @@ export interface Outcome {
   events: Record<string, any>[];
 }
 
-export type RecapStats = Record<string, { ok: number; changed: number; failed: number; skipped: number; unreachable: number; rescued: number }>;
+export type RecapStats = Record<
+  string,
+  { ok: number; changed: number; failed: number; skipped: number; unreachable: number; rescued: number }
+>;
 
 export async function drover(args: string[], opts: { cwd?: string } = {}): Promise<Outcome> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? REPO,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

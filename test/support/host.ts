@@ -54,7 +54,8 @@ export function connectHost(
         { name, timeoutMs: o?.timeoutMs },
       ),
     // Other hosts a step names (lab nodes) listen on port 22; this one on target.port.
-    trustHostKeys: (t, keys) => replaceKnownHostKeys(target.knownHostsFile, t, t === name ? (target.port ?? 22) : 22, keys),
+    trustHostKeys: (t, keys) =>
+      replaceKnownHostKeys(target.knownHostsFile, t, t === name ? (target.port ?? 22) : 22, keys),
   });
   return { host, events, close: () => host.close() };
 }

@@ -22,7 +22,10 @@ let warned = false;
  * Registers test.before (labUp) and test.after.always (labDown) for lab `opts.name` (unique per test file)
  * and returns a getter for its state. Without root/Linux/tools, logs why and the getter throws that reason.
  */
-export function useLab<C>(test: TestFn<C>, opts: { name: string; hosts?: number; profile?: LabProfile }): () => LabState {
+export function useLab<C>(
+  test: TestFn<C>,
+  opts: { name: string; hosts?: number; profile?: LabProfile },
+): () => LabState {
   let state: LabState | undefined;
   if (labSkipReason) {
     if (!warned) process.stderr.write(`drover lab tests skipped: ${labSkipReason}\n`);
@@ -39,7 +42,12 @@ export function useLab<C>(test: TestFn<C>, opts: { name: string; hosts?: number;
     t.timeout(20 * 60_000, 'building lab layers can take minutes on a cold cache');
     // A lab of this name left by an interrupted earlier run of this file: names are unique per test file, so it is ours.
     await labDown(opts.name);
-    state = await labUp({ name: opts.name, hosts: opts.hosts ?? 3, profile: opts.profile ?? 'base', log: (l) => t.log(l) });
+    state = await labUp({
+      name: opts.name,
+      hosts: opts.hosts ?? 3,
+      profile: opts.profile ?? 'base',
+      log: (l) => t.log(l),
+    });
     t.pass();
   });
   test.after.always(`lab ${opts.name} down`, async () => {
@@ -52,17 +60,28 @@ export function useLab<C>(test: TestFn<C>, opts: { name: string; hosts?: number;
 }
 
 /** A real Host over SSH to lab host `index` (0-based), verified against the lab's known_hosts. */
-export function labHost(lab: LabState, index: number, opts: { check?: boolean; diff?: boolean; vars?: Record<string, unknown> } = {}): TestHost {
+export function labHost(
+  lab: LabState,
+  index: number,
+  opts: { check?: boolean; diff?: boolean; vars?: Record<string, unknown> } = {},
+): TestHost {
   const h = lab.hosts[index];
   if (!h) throw new Error(`lab ${lab.name} has no host with index ${index} (it has ${lab.hosts.length})`);
-  return connectHost({ address: h.address, user: 'root', keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, name: h.name }, opts);
+  return connectHost(
+    { address: h.address, user: 'root', keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, name: h.name },
+    opts,
+  );
 }
 
 /**
  * Opens connections to one lab host for a test file and closes them all after it:
  * `const open = labHostOpener(test, lab); const { host } = open({ check: true })`.
  */
-export function labHostOpener<C>(test: TestFn<C>, lab: () => LabState, index = 0): (opts?: { check?: boolean; diff?: boolean; vars?: Record<string, unknown> }) => TestHost {
+export function labHostOpener<C>(
+  test: TestFn<C>,
+  lab: () => LabState,
+  index = 0,
+): (opts?: { check?: boolean; diff?: boolean; vars?: Record<string, unknown> }) => TestHost {
   const opened: TestHost[] = [];
   test.after.always(async () => {
     for (const t of opened) await t.close();

@@ -51,10 +51,15 @@ export async function startPty(t: ExecutionContext<unknown>, argv: string[], o: 
   const socket = path.join(dir, 'tmux.sock');
   const conf = path.join(dir, 'tmux.conf');
   // Our own config (not ~/.tmux.conf): a pane that outlives its command, a large scrollback, nothing else.
-  writeFileSync(conf, 'set -g remain-on-exit on\nset -g history-limit 50000\nset -g default-terminal xterm-256color\nset -g status off\n');
+  writeFileSync(
+    conf,
+    'set -g remain-on-exit on\nset -g history-limit 50000\nset -g default-terminal xterm-256color\nset -g status off\n',
+  );
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, TERM: 'xterm-256color', ...o.env })) if (v !== undefined) env[k] = v;
-  const tmux = (...args: string[]) => run('tmux', ['-S', socket, '-f', conf, ...args], { env, cwd: o.cwd, maxBuffer: 64 * 1024 * 1024 });
+  for (const [k, v] of Object.entries({ ...process.env, TERM: 'xterm-256color', ...o.env }))
+    if (v !== undefined) env[k] = v;
+  const tmux = (...args: string[]) =>
+    run('tmux', ['-S', socket, '-f', conf, ...args], { env, cwd: o.cwd, maxBuffer: 64 * 1024 * 1024 });
   t.teardown(async () => {
     await tmux('kill-server').catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
@@ -67,7 +72,20 @@ export async function startPty(t: ExecutionContext<unknown>, argv: string[], o: 
   const statusFile = path.join(dir, 'status');
   const wrapped = ['sh', '-c', 'trap : INT; "$@"; echo "$?" > "$0"', statusFile, ...argv];
   // The tmux server takes its environment from this client: the command sees `env`, not the test's.
-  await tmux('new-session', '-d', '-s', 'pty', '-x', String(cols), '-y', String(rows), '-c', o.cwd ?? process.cwd(), '--', ...wrapped);
+  await tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'pty',
+    '-x',
+    String(cols),
+    '-y',
+    String(rows),
+    '-c',
+    o.cwd ?? process.cwd(),
+    '--',
+    ...wrapped,
+  );
   const target = ['-t', 'pty:0.0'];
 
   const capture = async (history: boolean): Promise<string> => {
@@ -75,7 +93,10 @@ export async function startPty(t: ExecutionContext<unknown>, argv: string[], o: 
     if (history) args.push('-J', '-S', '-');
     const { stdout } = await tmux(...args);
     // tmux's own "Pane is dead (status 0, ...)" line is not the command's output: a terminal would not show it.
-    return stdout.replace(/^Pane is dead \(.*\)\s*$/m, '').replace(/[ \t]+$/gm, '').replace(/\n+$/, '\n');
+    return stdout
+      .replace(/^Pane is dead \(.*\)\s*$/m, '')
+      .replace(/[ \t]+$/gm, '')
+      .replace(/\n+$/, '\n');
   };
   const status = (): number | undefined => {
     try {
@@ -94,7 +115,8 @@ export async function startPty(t: ExecutionContext<unknown>, argv: string[], o: 
       for (;;) {
         const text = await capture(true);
         if (pattern.test(text)) return text;
-        if (Date.now() > deadline) throw new Error(`terminal never showed ${pattern} within ${timeoutMs} ms; it shows:\n${text}`);
+        if (Date.now() > deadline)
+          throw new Error(`terminal never showed ${pattern} within ${timeoutMs} ms; it shows:\n${text}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -106,7 +128,8 @@ export async function startPty(t: ExecutionContext<unknown>, argv: string[], o: 
       for (;;) {
         const code = status();
         if (code !== undefined) return code;
-        if (Date.now() > deadline) throw new Error(`command still running after ${timeoutMs} ms; the terminal shows:\n${await capture(true)}`);
+        if (Date.now() > deadline)
+          throw new Error(`command still running after ${timeoutMs} ms; the terminal shows:\n${await capture(true)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

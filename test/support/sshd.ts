@@ -71,7 +71,8 @@ export async function startSshd(): Promise<Sshd> {
   const dir = mkdtempSync(join(tmpdir(), 'drover-sshd-'));
   // sshd reads authorized_keys with the user's rights: other test users must be able to reach it.
   chmodSync(dir, 0o755);
-  const keygen = (file: string, type: string) => execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'drover-test', '-f', file]);
+  const keygen = (file: string, type: string) =>
+    execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'drover-test', '-f', file]);
   keygen(join(dir, 'host_ed25519'), 'ed25519');
   keygen(join(dir, 'host_rsa'), 'rsa');
   const keyFile = join(dir, 'client_ed25519');
@@ -79,7 +80,13 @@ export async function startSshd(): Promise<Sshd> {
   const authorizedKeysFile = join(dir, 'authorized_keys');
   writeFileSync(authorizedKeysFile, readFileSync(keyFile + '.pub'), { mode: 0o644 });
   const port = await freePort();
-  const hostKeyPub = ['host_ed25519', 'host_rsa'].map((k) => readFileSync(join(dir, k + '.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' '));
+  const hostKeyPub = ['host_ed25519', 'host_rsa'].map((k) =>
+    readFileSync(join(dir, k + '.pub'), 'utf8')
+      .trim()
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(' '),
+  );
   const knownHostsFile = join(dir, 'known_hosts');
   writeFileSync(knownHostsFile, hostKeyPub.map((k) => `[127.0.0.1]:${port} ${k}\n`).join(''));
   const config = join(dir, 'sshd_config');

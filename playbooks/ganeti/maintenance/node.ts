@@ -18,8 +18,13 @@ export interface MaintenanceContext {
 
 /** The node that takes the master role while the master is maintained: a master candidate that can take it. */
 export function standIn(state: ClusterState, master: string, inPlay: (name: string) => boolean): string {
-  const c = state.nodes.find((n) => n.name !== master && n.masterCandidate && !n.drained && !n.offline && inPlay(n.name));
-  if (!c) throw new Error(`no master candidate can take the master role from ${master} while it is maintained (each is drained, offline or out of the play)`);
+  const c = state.nodes.find(
+    (n) => n.name !== master && n.masterCandidate && !n.drained && !n.offline && inPlay(n.name),
+  );
+  if (!c)
+    throw new Error(
+      `no master candidate can take the master role from ${master} while it is maintained (each is drained, offline or out of the play)`,
+    );
   return c.name;
 }
 
@@ -27,7 +32,11 @@ export function standIn(state: ClusterState, master: string, inPlay: (name: stri
  * One node, start to end. Every step is a module call that says what it did; the first that fails
  * fails this node (and the rolling phase then stops before the next one).
  */
-export async function maintainNode(node: Host<NodeVars>, ctx: MaintenanceContext, inPlay: (name: string) => boolean): Promise<void> {
+export async function maintainNode(
+  node: Host<NodeVars>,
+  ctx: MaintenanceContext,
+  inPlay: (name: string) => boolean,
+): Promise<void> {
   const v = ctx.vars;
   const action = v.maintenanceAction ?? 'restart';
   const live = v.liveMigration ?? true;
@@ -64,7 +73,13 @@ export async function maintainNode(node: Host<NodeVars>, ctx: MaintenanceContext
   // USE and config file playbooks/ganeti.ts installs it with, so the update never fights the install. Nothing
   // newer: no change; the daemons' staleness check below still decides what restarts.
   const ganeti = packageSteps(v)[0]; // Ganeti's step is always the first
-  await emerge(node, { atoms: ganeti.atoms, use: ganeti.use, keywords: ganeti.keywords, configFile: 'ganeti', update: true });
+  await emerge(node, {
+    atoms: ganeti.atoms,
+    use: ganeti.use,
+    keywords: ganeti.keywords,
+    configFile: 'ganeti',
+    update: true,
+  });
   if (action === 'reboot') await reboot(node, {});
   await gnt.daemons(node, { restart: action === 'reboot' ? 'if-stale' : 'always' });
 
@@ -74,7 +89,8 @@ export async function maintainNode(node: Host<NodeVars>, ctx: MaintenanceContext
 
   // The instances the inventory places on this node come back to it.
   for (const i of v.instances ?? []) {
-    if (i.node === node.name && MIRRORED_TEMPLATES.includes(i.template)) await gnt.migrate(master, { instance: i.name, node: node.name, live });
+    if (i.node === node.name && MIRRORED_TEMPLATES.includes(i.template))
+      await gnt.migrate(master, { instance: i.name, node: node.name, live });
   }
   if (wasMaster) {
     master = node;

@@ -26,7 +26,10 @@ export { b };
 export type X = Unused;
 `,
   );
-  fs.writeFileSync(path.join(root, 'core', 'sub', 'b.ts'), `export const b: number = 2;\nexport interface Unused { x: 1 }\n`);
+  fs.writeFileSync(
+    path.join(root, 'core', 'sub', 'b.ts'),
+    `export const b: number = 2;\nexport interface Unused { x: 1 }\n`,
+  );
   fs.writeFileSync(path.join(root, 'core', 'types.d.ts'), `export {};\n`);
   fs.writeFileSync(path.join(root, 'modules', 'm.ts'), `import './../core/sub/b.ts';\nexport const m = 'm';\n`);
   return root;

@@ -54,14 +54,23 @@ test('the bundle is cached: reused while the files are unchanged, rebuilt when o
     fs.rmSync(cacheDir, { recursive: true, force: true });
     fs.rmSync(site, { recursive: true, force: true });
   });
-  fs.writeFileSync(path.join(site, 'book.ts'), `import { value } from './lib.ts';\nexport const got: number = value;\n`);
+  fs.writeFileSync(
+    path.join(site, 'book.ts'),
+    `import { value } from './lib.ts';\nexport const got: number = value;\n`,
+  );
   fs.writeFileSync(path.join(site, 'lib.ts'), `export const value: number = 1;\n`);
   const book = path.join(site, 'book.ts');
 
   const first = await loadBundle(book, { cacheDir });
   t.false(first.cached);
   t.is(first.namespace.got, 1);
-  t.deepEqual(fs.readdirSync(cacheDir).map((f) => path.extname(f)).sort(), ['.json', '.mjs']);
+  t.deepEqual(
+    fs
+      .readdirSync(cacheDir)
+      .map((f) => path.extname(f))
+      .sort(),
+    ['.json', '.mjs'],
+  );
   const again = await loadBundle(book, { cacheDir });
   t.true(again.cached);
   t.is(again.namespace, first.namespace, 'same bundle, same module');

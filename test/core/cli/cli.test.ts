@@ -81,7 +81,9 @@ test('a type error prints file:line:col with the source line, exits 1 and opens 
   const dir = mkdtempSync(path.join(tmpdir(), 'drover-cli-'));
   const inv = path.join(dir, 'hosts.ini');
   writeFileSync(inv, `node1 ansible_host=127.0.0.1 ansible_port=${port} marker=x\n`);
-  const child = spawn(process.execPath, [BIN, 'run', 'test/fixtures/runner/type-error.ts', '-i', inv], { env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [BIN, 'run', 'test/fixtures/runner/type-error.ts', '-i', inv], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const [code] = await once(child, 'exit');
@@ -99,7 +101,11 @@ test('run --list-hosts prints the selected hosts in Ansible order and warns abou
   writeFileSync(inv, '[c]\nc1\nc2\n[p]\np1\n[p:children]\nc\n[web]\nw1\n');
   const r = drover(['run', 'playbooks/hello.ts', '-i', inv, '--list-hosts', '-l', 'p:nope:web[0]']);
   t.is(r.code, 0, r.stderr);
-  t.is(r.stdout, `playbook: playbooks/hello.ts\n\n  play: Hello\n    pattern: all (--limit p:nope:web[0])\n    hosts (4):\n      p1\n      w1\n      c1\n      c2\n`, 'all\'s order: its children\'s own hosts level by level (ansible --list-hosts prints the same)');
+  t.is(
+    r.stdout,
+    `playbook: playbooks/hello.ts\n\n  play: Hello\n    pattern: all (--limit p:nope:web[0])\n    hosts (4):\n      p1\n      w1\n      c1\n      c2\n`,
+    "all's order: its children's own hosts level by level (ansible --list-hosts prints the same)",
+  );
   t.is(r.stderr, 'drover: warning: Could not match supplied host pattern, ignoring: nope\n');
   const j = drover(['run', 'playbooks/hello.ts', '-i', inv, '--list-hosts', '--json', '-l', 'p[0]']);
   t.is(j.code, 0, j.stderr);
@@ -112,10 +118,17 @@ test('run --list-hosts prints the selected hosts in Ansible order and warns abou
 test('inventory -l keeps only the selected hosts; --host takes a one-host pattern; secrets print as ***', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'drover-cli-inv-'));
   const inv = path.join(dir, 'hosts.yml');
-  writeFileSync(inv, 'all:\n  children:\n    web: {hosts: {w1: {pw: !secret hunter2}, w2: }}\n    db: {hosts: {d1: {a: 1}}}\n');
+  writeFileSync(
+    inv,
+    'all:\n  children:\n    web: {hosts: {w1: {pw: !secret hunter2}, w2: }}\n    db: {hosts: {d1: {a: 1}}}\n',
+  );
   const r = drover(['inventory', '-i', inv, '-l', 'db:zz']);
   t.is(r.code, 0, r.stderr);
-  t.deepEqual(JSON.parse(r.stdout), { all: { children: ['ungrouped', 'web', 'db'] }, db: { hosts: ['d1'] }, _meta: { hostvars: { d1: { a: 1 } } } });
+  t.deepEqual(JSON.parse(r.stdout), {
+    all: { children: ['ungrouped', 'web', 'db'] },
+    db: { hosts: ['d1'] },
+    _meta: { hostvars: { d1: { a: 1 } } },
+  });
   t.is(r.stderr, 'drover: warning: Could not match supplied host pattern, ignoring: zz\n');
   const h = drover(['inventory', '-i', inv, '--host', 'db']);
   t.deepEqual(JSON.parse(h.stdout), { a: 1 });
@@ -125,11 +138,25 @@ test('inventory -l keeps only the selected hosts; --host takes a one-host patter
 });
 
 test('run warns about a --limit term that matched nothing: a warning event in --json, a warning line otherwise', (t) => {
-  const args = ['run', 'test/fixtures/inventory/noop-playbook.ts', '-i', 'localhost,', '-l', 'localhost:nope', '--no-typecheck'];
+  const args = [
+    'run',
+    'test/fixtures/inventory/noop-playbook.ts',
+    '-i',
+    'localhost,',
+    '-l',
+    'localhost:nope',
+    '--no-typecheck',
+  ];
   const j = drover([...args, '--json']);
   t.is(j.code, 0, j.stderr + j.stdout);
-  const events = j.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { kind: string; message?: string });
-  t.deepEqual(events.filter((e) => e.kind === 'warning').map((e) => e.message), ['Could not match supplied host pattern, ignoring: nope']);
+  const events = j.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { kind: string; message?: string });
+  t.deepEqual(
+    events.filter((e) => e.kind === 'warning').map((e) => e.message),
+    ['Could not match supplied host pattern, ignoring: nope'],
+  );
   const p = drover(args);
   t.is(p.code, 0, p.stderr + p.stdout);
   t.regex(p.stdout + p.stderr, /warning: Could not match supplied host pattern, ignoring: nope/);

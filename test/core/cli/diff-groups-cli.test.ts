@@ -14,7 +14,10 @@ function site(t: { teardown: (fn: () => void) => void }): { inv: string; target:
   const target = path.join(dir, 'motd');
   const inv = path.join(dir, 'hosts.ini');
   const motd = (h: string) => (h === 'n4' ? 'odd one out' : 'same for all');
-  writeFileSync(inv, ['n1', 'n2', 'n3', 'n4'].map((h) => `${h} ansible_connection=local motd="${motd(h)}" path=${target}\n`).join(''));
+  writeFileSync(
+    inv,
+    ['n1', 'n2', 'n3', 'n4'].map((h) => `${h} ansible_connection=local motd="${motd(h)}" path=${target}\n`).join(''),
+  );
   return { inv, target };
 }
 
@@ -37,7 +40,10 @@ test('--json --check: module-end per host keeps changes[].diff, phase-diffs grou
   const grouped = r.events.filter((e) => e.kind === 'phase-diffs');
   t.is(grouped.length, 1);
   t.deepEqual(
-    grouped[0].groups.map((g: { hosts: string[]; changes: { diff: string }[] }) => [g.hosts, g.changes[0].diff.split('\n').at(-2)]),
+    grouped[0].groups.map((g: { hosts: string[]; changes: { diff: string }[] }) => [
+      g.hosts,
+      g.changes[0].diff.split('\n').at(-2),
+    ]),
     [
       [['n1', 'n2', 'n3'], '+same for all'],
       [['n4'], '+odd one out'],

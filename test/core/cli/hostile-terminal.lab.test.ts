@@ -26,7 +26,14 @@ const HOST_SEQUENCES: [string, RegExp][] = [
 ];
 
 /** The escaped forms every view shows instead. */
-const SHOWN = [/osc52 \\x1b\]52;c;SGFja2Vk\\x07 end/, /title \\x1b\]0;pwned-title\\x07 end/, /moves \\x1b\[2A\\x1b\[2J end/, /overwritten\\x0dFORGED-BY-CR/, /c1 \\x9b31mred end/, /bidi \\u202eemordnilap end/];
+const SHOWN = [
+  /osc52 \\x1b\]52;c;SGFja2Vk\\x07 end/,
+  /title \\x1b\]0;pwned-title\\x07 end/,
+  /moves \\x1b\[2A\\x1b\[2J end/,
+  /overwritten\\x0dFORGED-BY-CR/,
+  /c1 \\x9b31mred end/,
+  /bidi \\u202eemordnilap end/,
+];
 
 test('plain output (a pipe) shows the host output escaped, and no forged line at column 0', async (t) => {
   const r = await drover(args(workDir()));
@@ -59,24 +66,29 @@ const hasScript = (() => {
   const quoted = [process.execPath, BIN, ...args(dir)].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color' };
   for (const k of Object.keys(TERMINAL_ENV)) delete env[k];
-  await promisify(execFile)('script', ['-qfec', `stty cols 110 rows 40; ${quoted}`, log], { cwd: REPO, env }).catch((e: { code?: number }) => {
-    if (e.code !== 2) throw e;
-  });
+  await promisify(execFile)('script', ['-qfec', `stty cols 110 rows 40; ${quoted}`, log], { cwd: REPO, env }).catch(
+    (e: { code?: number }) => {
+      if (e.code !== 2) throw e;
+    },
+  );
   const raw = readFileSync(log, 'utf8');
   t.regex(raw, /\u001b\[2K/, 'listr2 drew the task list (not plain lines)');
   for (const [what, re] of HOST_SEQUENCES) t.notRegex(raw, re, what);
   for (const re of SHOWN) t.regex(raw, re);
 });
 
-(hasTmux() ? test.serial : test.serial.skip)('on a terminal the screen shows the escapes and the forged ✔ line stays indented under the host', async (t) => {
-  const pty = await startPty(t, [process.execPath, BIN, ...args(workDir())], { cwd: REPO, env: TERMINAL_ENV });
-  t.is(await pty.exitCode(), 2, await pty.screen());
-  const screen = await pty.screen();
-  t.log(screen);
-  t.regex(screen, /^ {2}✖ localhost {2}0 ok, 2 changed$/m);
-  t.regex(screen, /osc52 \\x1b\]52;c;SGFja2Vk\\x07 end/);
-  t.regex(screen, /overwritten\\x0dFORGED-BY-CR/);
-  t.notRegex(screen, /^ {0,2}✔ localhost {2}9 ok$/m, 'no forged host line where drover draws its own');
-  t.notRegex(screen, /^FORGED-BY-CR/m);
-  t.regex(screen, /^localhost : ok=0 changed=2 unreachable=0 failed=1 skipped=0$/m);
-});
+(hasTmux() ? test.serial : test.serial.skip)(
+  'on a terminal the screen shows the escapes and the forged ✔ line stays indented under the host',
+  async (t) => {
+    const pty = await startPty(t, [process.execPath, BIN, ...args(workDir())], { cwd: REPO, env: TERMINAL_ENV });
+    t.is(await pty.exitCode(), 2, await pty.screen());
+    const screen = await pty.screen();
+    t.log(screen);
+    t.regex(screen, /^ {2}✖ localhost {2}0 ok, 2 changed$/m);
+    t.regex(screen, /osc52 \\x1b\]52;c;SGFja2Vk\\x07 end/);
+    t.regex(screen, /overwritten\\x0dFORGED-BY-CR/);
+    t.notRegex(screen, /^ {0,2}✔ localhost {2}9 ok$/m, 'no forged host line where drover draws its own');
+    t.notRegex(screen, /^FORGED-BY-CR/m);
+    t.regex(screen, /^localhost : ok=0 changed=2 unreachable=0 failed=1 skipped=0$/m);
+  },
+);

@@ -13,29 +13,43 @@ if (!hasTmux()) process.stderr.write('terminal tests skipped: tmux is not instal
 // The type check is skipped: it is not what these test, and a cold one takes ~30 s on a loaded machine.
 const run = (...args: string[]) => [process.execPath, BIN, 'run', ...args, '--no-typecheck'];
 
-tty('a run on a terminal draws the task list: the phase, the host line with its counts and last module, the recap', async (t) => {
-  const pty = await startPty(t, run('test/fixtures/playbooks/tty-fail.ts', '-i', 'localhost,', '-e', 'fail_on=nobody'), { cwd: REPO, env: TERMINAL_ENV });
-  t.is(await pty.exitCode(), 0, await pty.screen());
-  const screen = await pty.screen();
-  t.log(screen);
-  t.regex(screen, /^Fail one · 1 hosts$/m);
-  // listr2's task list (not the plain renderer's "PHASE ..." lines): a ✔ phase, a ✔ host line with its counts.
-  t.regex(screen, /^✔ Check disks$/m);
-  t.regex(screen, /^ {2}✔ localhost {2}2 ok$/m);
-  t.regex(screen, /^ {4}› ✔ command echo fine$/m, "the host's last module line stays under it");
-  t.notRegex(screen, /^PHASE /m);
-  t.regex(screen, /^RECAP \d+\.\d\d s$/m);
-  t.regex(screen, /^localhost : ok=2 changed=0 unreachable=0 failed=0 skipped=0$/m);
-});
+tty(
+  'a run on a terminal draws the task list: the phase, the host line with its counts and last module, the recap',
+  async (t) => {
+    const pty = await startPty(
+      t,
+      run('test/fixtures/playbooks/tty-fail.ts', '-i', 'localhost,', '-e', 'fail_on=nobody'),
+      { cwd: REPO, env: TERMINAL_ENV },
+    );
+    t.is(await pty.exitCode(), 0, await pty.screen());
+    const screen = await pty.screen();
+    t.log(screen);
+    t.regex(screen, /^Fail one · 1 hosts$/m);
+    // listr2's task list (not the plain renderer's "PHASE ..." lines): a ✔ phase, a ✔ host line with its counts.
+    t.regex(screen, /^✔ Check disks$/m);
+    t.regex(screen, /^ {2}✔ localhost {2}2 ok$/m);
+    t.regex(screen, /^ {4}› ✔ command echo fine$/m, "the host's last module line stays under it");
+    t.notRegex(screen, /^PHASE /m);
+    t.regex(screen, /^RECAP \d+\.\d\d s$/m);
+    t.regex(screen, /^localhost : ok=2 changed=0 unreachable=0 failed=0 skipped=0$/m);
+  },
+);
 
 tty('a failing module shows ✖ on its host line with the error, and the run exits 2', async (t) => {
-  const pty = await startPty(t, run('test/fixtures/playbooks/tty-fail.ts', '-i', 'localhost,', '-e', 'fail_on=localhost'), { cwd: REPO, env: TERMINAL_ENV });
+  const pty = await startPty(
+    t,
+    run('test/fixtures/playbooks/tty-fail.ts', '-i', 'localhost,', '-e', 'fail_on=localhost'),
+    { cwd: REPO, env: TERMINAL_ENV },
+  );
   t.is(await pty.exitCode(), 2, await pty.screen());
   const screen = await pty.screen();
   t.log(screen);
   t.regex(screen, /^. Check disks$/m);
   t.regex(screen, /^ {2}✖ localhost {2}1 ok$/m);
-  t.regex(screen, /FAILED: command failed on localhost \(test\/fixtures\/playbooks\/tty-fail\.ts:13\): Command failed with exit/);
+  t.regex(
+    screen,
+    /FAILED: command failed on localhost \(test\/fixtures\/playbooks\/tty-fail\.ts:13\): Command failed with exit/,
+  );
   t.regex(screen, /^ +disk full$/m, "the command's stderr is on screen");
   t.regex(screen, /› ✖ command echo 'disk full' >&2; exit 3/);
   t.regex(screen, /^localhost : ok=1 changed=0 unreachable=0 failed=1 skipped=0$/m);
@@ -48,7 +62,16 @@ tty('a failing module shows ✖ on its host line with the error, and the run exi
 tty('Ctrl-C during a cold type check is an interruption (exit 130), not a failed check', async (t) => {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), 'drover-tty-')), 'work');
   const cache = mkdtempSync(path.join(tmpdir(), 'drover-tty-cache-'));
-  const argv = [process.execPath, BIN, 'run', 'test/fixtures/playbooks/tty-slow.ts', '-i', 'localhost,', '-e', `dir=${dir}`];
+  const argv = [
+    process.execPath,
+    BIN,
+    'run',
+    'test/fixtures/playbooks/tty-slow.ts',
+    '-i',
+    'localhost,',
+    '-e',
+    `dir=${dir}`,
+  ];
   const pty = await startPty(t, argv, { cwd: REPO, env: { ...TERMINAL_ENV, XDG_CACHE_HOME: cache } });
   // An empty cache: the check is cold (seconds: ts-morph loads in the child), and the key lands in it.
   await new Promise((r) => setTimeout(r, 1500));
@@ -62,7 +85,10 @@ tty('Ctrl-C during a cold type check is an interruption (exit 130), not a failed
 
 tty('Ctrl-C on a terminal finishes the command in flight, prints the recap and exits 130', async (t) => {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), 'drover-tty-')), 'work');
-  const pty = await startPty(t, run('test/fixtures/playbooks/tty-slow.ts', '-i', 'localhost,', '-e', `dir=${dir}`), { cwd: REPO, env: TERMINAL_ENV });
+  const pty = await startPty(t, run('test/fixtures/playbooks/tty-slow.ts', '-i', 'localhost,', '-e', `dir=${dir}`), {
+    cwd: REPO,
+    env: TERMINAL_ENV,
+  });
   // The host line shows the module at work while it runs.
   await pty.waitFor(/^ {4}› command mkdir -p \S+ && sleep 4$/m);
   for (let i = 0; i < 100 && !existsSync(dir); i++) await new Promise((r) => setTimeout(r, 50));
@@ -73,7 +99,11 @@ tty('Ctrl-C on a terminal finishes the command in flight, prints the recap and e
   t.log(screen);
   t.regex(screen, /^Interrupted: finishing commands in flight \(Ctrl-C again to quit at once\)$/m);
   t.regex(screen, /^RECAP \(interrupted\) \d+\.\d\d s$/m);
-  t.regex(screen, /^localhost : ok=1 changed=0 unreachable=0 failed=0 skipped=0$/m, 'the command in flight finished and counted');
+  t.regex(
+    screen,
+    /^localhost : ok=1 changed=0 unreachable=0 failed=0 skipped=0$/m,
+    'the command in flight finished and counted',
+  );
   // The module Ctrl-C stopped: its status and title, not the command it did not run.
   t.regex(screen, /› interrupted sysfile \S+\/after-wait$/m);
   t.notRegex(screen, /interrupted before|drover_probe/);
@@ -83,14 +113,24 @@ tty('Ctrl-C on a terminal finishes the command in flight, prints the recap and e
 
 // `script` writing into a pipe makes a terminal that reports no size (0 columns, 0 rows): listr2 then
 // wrapped every character onto its own line. Such a terminal gets the plain lines a pipe gets.
-test.serial('a terminal without a size (script into a pipe) gets plain lines, not a task list wrapped at width 0', async (t) => {
-  const { spawnSync } = await import('node:child_process');
-  const cmd = run('test/fixtures/playbooks/tty-fail.ts', '-i', 'localhost,', '-e', 'fail_on=nobody').map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: REPO, env: TERMINAL_ENV, encoding: 'utf8', timeout: 60_000 });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return t.pass('script(1) is not installed');
-  const out = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
-  t.is(r.status, 0, out);
-  t.regex(out, /^localhost \| ok \| command echo fine: fine /m, out);
-  t.regex(out, /^localhost : ok=2 changed=0 unreachable=0 failed=0 skipped=0$/m);
-  t.false(/^\s*[a-z]\s*$/m.test(out), 'no line holding a single character');
-});
+test.serial(
+  'a terminal without a size (script into a pipe) gets plain lines, not a task list wrapped at width 0',
+  async (t) => {
+    const { spawnSync } = await import('node:child_process');
+    const cmd = run('test/fixtures/playbooks/tty-fail.ts', '-i', 'localhost,', '-e', 'fail_on=nobody')
+      .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+      .join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+      cwd: REPO,
+      env: TERMINAL_ENV,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return t.pass('script(1) is not installed');
+    const out = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+    t.is(r.status, 0, out);
+    t.regex(out, /^localhost \| ok \| command echo fine: fine /m, out);
+    t.regex(out, /^localhost : ok=2 changed=0 unreachable=0 failed=0 skipped=0$/m);
+    t.false(/^\s*[a-z]\s*$/m.test(out), 'no line holding a single character');
+  },
+);

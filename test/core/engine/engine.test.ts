@@ -29,7 +29,11 @@ interface Rig {
   counter: { now: number; max: number };
 }
 
-function rig(names: string[], respond: (host: string, script: string) => Answer, o: { check?: boolean; secrets?: SecretSet } = {}): Rig {
+function rig(
+  names: string[],
+  respond: (host: string, script: string) => Answer,
+  o: { check?: boolean; secrets?: SecretSet } = {},
+): Rig {
   const events: RunEvent[] = [];
   const counter = { now: 0, max: 0 };
   const transports: MemoryTransport[] = [];
@@ -37,14 +41,30 @@ function rig(names: string[], respond: (host: string, script: string) => Answer,
   const hosts = names.map((name) => {
     const t = new MemoryTransport((s) => respond(name, s), counter);
     transports.push(t);
-    return new RunHost<Record<string, unknown>>({ name, vars: {}, groups: [], check: o.check ?? false, events: sink, secrets: o.secrets, transport: async () => t });
+    return new RunHost<Record<string, unknown>>({
+      name,
+      vars: {},
+      groups: [],
+      check: o.check ?? false,
+      events: sink,
+      secrets: o.secrets,
+      transport: async () => t,
+    });
   });
   return { hosts, transports, events, counter };
 }
 
 function play(r: Rig, forks = 10): PlayRunner<Record<string, unknown>, Record<string, unknown>> {
   const sink = { emit: (e: RunEvent) => void r.events.push(e), end: async () => undefined };
-  return new PlayRunner({ name: 'p', check: false, vars: {}, hosts: r.hosts, forks, events: sink, signal: new AbortController().signal });
+  return new PlayRunner({
+    name: 'p',
+    check: false,
+    vars: {},
+    hosts: r.hosts,
+    forks,
+    events: sink,
+    signal: new AbortController().signal,
+  });
 }
 
 /** A module on the contract: a marker file wanted present. */
@@ -54,8 +74,14 @@ const marker = defineModule<{ path: string }, { present: boolean }, { changed: b
   validate: (p) => {
     if (!p.path.startsWith('/')) throw new Error(`path must be absolute: ${JSON.stringify(p.path)}`);
   },
-  facts: probe((p, f) => f.section('present', sh`test -e ${p.path}`), (s) => ({ present: s.status('present') === 0 })),
-  plan: (p, f) => (f.present ? { result: { changed: false } } : { result: { changed: true, message: `create ${p.path}` }, apply: sh`touch ${p.path}` }),
+  facts: probe(
+    (p, f) => f.section('present', sh`test -e ${p.path}`),
+    (s) => ({ present: s.status('present') === 0 }),
+  ),
+  plan: (p, f) =>
+    f.present
+      ? { result: { changed: false } }
+      : { result: { changed: true, message: `create ${p.path}` }, apply: sh`touch ${p.path}` },
 });
 
 const absentMarker = (_h: string, s: string): Answer => (s.includes('@%s') ? answerProbe(s, [['present', '', 1]]) : '');
@@ -106,7 +132,9 @@ test('a module called inside another reports through the outer one only', async 
   const r = rig(['a'], absentMarker);
   await outer(r.hosts[0], { path: '/m' });
   t.deepEqual(
-    r.events.filter((e) => e.kind === 'module-start' || e.kind === 'module-end').map((e) => `${e.kind}:${(e as { module: string }).module}`),
+    r.events
+      .filter((e) => e.kind === 'module-start' || e.kind === 'module-end')
+      .map((e) => `${e.kind}:${(e as { module: string }).module}`),
     ['module-start:outer', 'module-end:outer'],
   );
   t.is(r.transports[0].commands.length, 2, 'the inner module still probed and applied');
@@ -115,7 +143,11 @@ test('a module called inside another reports through the outer one only', async 
 test('secrets are masked in every event, also when a command prints them encoded', async (t) => {
   const pw = secret('s3cr3t-value');
   const secrets = new SecretSet([pw]);
-  const r = rig(['a'], () => ({ code: 1, stderr: `bad password s3cr3t-value (${Buffer.from('s3cr3t-value').toString('base64')})\n` }), { secrets });
+  const r = rig(
+    ['a'],
+    () => ({ code: 1, stderr: `bad password s3cr3t-value (${Buffer.from('s3cr3t-value').toString('base64')})\n` }),
+    { secrets },
+  );
   const m = defineModule<null, null, { changed: boolean }>({
     name: 'login',
     title: () => 'login',
@@ -153,7 +185,10 @@ test('play.on stops the play when its host fails; the failure is reported, later
   );
   t.truthy(r.events.find((e) => e.kind === 'host-failed' && e.host === 'a'));
   t.truthy(r.events.find((e) => e.kind === 'play-stopped'));
-  t.deepEqual(p.hosts.map((h) => h.name), ['b']);
+  t.deepEqual(
+    p.hosts.map((h) => h.name),
+    ['b'],
+  );
 });
 
 test('a phase runs at most --forks hosts at once', async (t) => {
@@ -169,12 +204,22 @@ test('a second copy of drover in the process (its own core/ files) still reports
   const dir = mkdtempSync(path.join(ROOT, '.engine-copy-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(path.join(ROOT, 'core'), path.join(dir, 'core'), { recursive: true });
-  const copy = (await import(pathToFileURL(path.join(dir, 'core', 'module.ts')).href)) as typeof import('../../../core/module.ts');
+  const copy = (await import(
+    pathToFileURL(path.join(dir, 'core', 'module.ts')).href
+  )) as typeof import('../../../core/module.ts');
   t.not(copy.defineModule, defineModule);
-  const other = copy.defineModule<null, null, { changed: boolean }>({ name: 'other', title: () => 'other', facts: async () => null, plan: () => ({ result: { changed: false } }) });
+  const other = copy.defineModule<null, null, { changed: boolean }>({
+    name: 'other',
+    title: () => 'other',
+    facts: async () => null,
+    plan: () => ({ result: { changed: false } }),
+  });
   const r = rig(['a'], () => '');
   await other(r.hosts[0], null);
-  t.like(r.events.find((e) => e.kind === 'module-end'), { kind: 'module-end', module: 'other', status: 'ok' });
+  t.like(
+    r.events.find((e) => e.kind === 'module-end'),
+    { kind: 'module-end', module: 'other', status: 'ok' },
+  );
 });
 
 test('reconnect: a host that drops on purpose is reopened, retried until it answers; a changed host key is never retried', async (t) => {
@@ -201,11 +246,33 @@ test('reconnect: a host that drops on purpose is reopened, retried until it answ
   t.is(opens, 4);
   t.is((await h.exec(sh`echo`, { readOnly: true })).stdout, 'back\n');
 
-  const down = new RunHost({ name: 'b', vars: {}, groups: [], check: false, events: sink, transport: async () => { throw new UnreachableError('b', 'no route'); } });
-  await t.throwsAsync(down.reconnect({ timeoutMs: 30, delayMs: 10 }), { instanceOf: UnreachableError, message: /did not come back within 0 s \(\d+ attempts\): no route/ });
+  const down = new RunHost({
+    name: 'b',
+    vars: {},
+    groups: [],
+    check: false,
+    events: sink,
+    transport: async () => {
+      throw new UnreachableError('b', 'no route');
+    },
+  });
+  await t.throwsAsync(down.reconnect({ timeoutMs: 30, delayMs: 10 }), {
+    instanceOf: UnreachableError,
+    message: /did not come back within 0 s \(\d+ attempts\): no route/,
+  });
 
   let keyTries = 0;
-  const rekeyed = new RunHost({ name: 'c', vars: {}, groups: [], check: false, events: sink, transport: async () => { keyTries++; throw new HostKeyError('c', 'host key CHANGED'); } });
+  const rekeyed = new RunHost({
+    name: 'c',
+    vars: {},
+    groups: [],
+    check: false,
+    events: sink,
+    transport: async () => {
+      keyTries++;
+      throw new HostKeyError('c', 'host key CHANGED');
+    },
+  });
   await t.throwsAsync(rekeyed.reconnect({ timeoutMs: 1000, delayMs: 5 }), { instanceOf: HostKeyError });
   t.is(keyTries, 1);
 });
@@ -213,7 +280,15 @@ test('reconnect: a host that drops on purpose is reopened, retried until it answ
 test('a command refused after Ctrl-C says so in one short line (never the whole script), in every output', async (t) => {
   const abort = new AbortController();
   const events: RunEvent[] = [];
-  const h = new RunHost({ name: 'a', vars: {}, groups: [], check: false, events: { emit: (e) => void events.push(e), end: async () => undefined }, signal: abort.signal, transport: async () => new MemoryTransport(() => '') });
+  const h = new RunHost({
+    name: 'a',
+    vars: {},
+    groups: [],
+    check: false,
+    events: { emit: (e) => void events.push(e), end: async () => undefined },
+    signal: abort.signal,
+    transport: async () => new MemoryTransport(() => ''),
+  });
   abort.abort();
   const script = sh`set -e\ntmp=$(mktemp)\ncat >"$tmp"\n${'x'.repeat(200)}\nmv "$tmp" /etc/motd`;
   const e = await t.throwsAsync(h.exec(script));

@@ -36,7 +36,8 @@ async function run(kind: string, t: { teardown: (fn: () => void) => void }): Pro
   return { code, events, stats: r.stats.localhost, plain };
 }
 
-const failedModuleEnds = (o: Outcome) => o.events.filter((e) => e.kind === 'module-end' && e.status === 'failed').length;
+const failedModuleEnds = (o: Outcome) =>
+  o.events.filter((e) => e.kind === 'module-end' && e.status === 'failed').length;
 /** Modules that ran in the phase after "Work": a host that left the play has none. */
 const laterModules = (o: Outcome) => {
   const start = o.events.findIndex((e) => e.kind === 'phase-start' && e.phase === 'Later');
@@ -58,10 +59,16 @@ for (const [kind, rescued, changed] of [
     // `changed` counts the Work phase's commands that succeeded (a command reports changed), plus the later phase's.
     t.deepEqual(o.stats, { ok: 0, changed: changed + 1, failed: 0, skipped: 0, unreachable: 0, rescued }, o.plain);
     t.is(failedModuleEnds(o), rescued, 'each handled failure is a failed module-end when it happens');
-    t.false(o.events.some((e) => e.kind === 'host-failed' || e.kind === 'play-stopped'), o.plain);
+    t.false(
+      o.events.some((e) => e.kind === 'host-failed' || e.kind === 'play-stopped'),
+      o.plain,
+    );
     t.is(laterModules(o), 1, 'the host took the later phase');
     t.regex(o.plain, /^localhost \| failed \| command /m, 'the failure is shown as it happened');
-    t.regex(o.plain, new RegExp(`^localhost : ok=0 changed=${changed + 1} unreachable=0 failed=0 skipped=0 rescued=${rescued}$`, 'm'));
+    t.regex(
+      o.plain,
+      new RegExp(`^localhost : ok=0 changed=${changed + 1} unreachable=0 failed=0 skipped=0 rescued=${rescued}$`, 'm'),
+    );
   });
 }
 
@@ -95,13 +102,28 @@ test('the host-failed event names the module call whose failure escaped (and pla
     { failedModule: { host: 'localhost', module: 'command' } },
   );
   const thrown = await run('rethrown-with-cause', t);
-  t.like(thrown.events.find((e) => e.kind === 'host-failed'), { failedModule: { module: 'command' } }, 'the cause chain is followed');
+  t.like(
+    thrown.events.find((e) => e.kind === 'host-failed'),
+    { failedModule: { module: 'command' } },
+    'the cause chain is followed',
+  );
 });
 
 test('CLI: a playbook whose failure is caught exits 0; --json recap says rescued; one that escapes exits 2', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'drover-handled-cli-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const caught = await drover(['run', PLAYBOOK, '-i', 'localhost,', '-e', 'case=retry-2', '-e', `dir=${dir}`, '--no-typecheck', '--json']);
+  const caught = await drover([
+    'run',
+    PLAYBOOK,
+    '-i',
+    'localhost,',
+    '-e',
+    'case=retry-2',
+    '-e',
+    `dir=${dir}`,
+    '--no-typecheck',
+    '--json',
+  ]);
   t.is(caught.code, 0, caught.stdout + caught.stderr);
   t.like(recap(caught).localhost, { failed: 0, rescued: 1, changed: 2 });
   t.like(
@@ -109,10 +131,31 @@ test('CLI: a playbook whose failure is caught exits 0; --json recap says rescued
     { host: 'localhost', module: 'command' },
     'the handled attempt is a failed module-end in the stream',
   );
-  const plain = await drover(['run', PLAYBOOK, '-i', 'localhost,', '-e', 'case=try-catch', '-e', `dir=${dir}`, '--no-typecheck']);
+  const plain = await drover([
+    'run',
+    PLAYBOOK,
+    '-i',
+    'localhost,',
+    '-e',
+    'case=try-catch',
+    '-e',
+    `dir=${dir}`,
+    '--no-typecheck',
+  ]);
   t.is(plain.code, 0, plain.stdout + plain.stderr);
   t.regex(plain.stdout, /^localhost : ok=0 changed=1 unreachable=0 failed=0 skipped=0 rescued=1$/m);
-  const escaped = await drover(['run', PLAYBOOK, '-i', 'localhost,', '-e', 'case=escapes', '-e', `dir=${dir}`, '--no-typecheck', '--json']);
+  const escaped = await drover([
+    'run',
+    PLAYBOOK,
+    '-i',
+    'localhost,',
+    '-e',
+    'case=escapes',
+    '-e',
+    `dir=${dir}`,
+    '--no-typecheck',
+    '--json',
+  ]);
   t.is(escaped.code, 2, escaped.stdout + escaped.stderr);
   t.like(recap(escaped).localhost, { failed: 1, rescued: 0 });
 });

@@ -8,9 +8,22 @@ import path from 'node:path';
 
 test('SIGINT lets the command in flight finish, starts nothing new, prints the recap and exits 130', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'drover-int-'));
-  const child = spawn(process.execPath, [path.resolve('core/cli/bin.js'), 'run', 'test/fixtures/runner/slow.ts', '-i', 'localhost,', '-e', `dir=${dir}`, '--no-typecheck'], {
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      path.resolve('core/cli/bin.js'),
+      'run',
+      'test/fixtures/runner/slow.ts',
+      '-i',
+      'localhost,',
+      '-e',
+      `dir=${dir}`,
+      '--no-typecheck',
+    ],
+    {
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

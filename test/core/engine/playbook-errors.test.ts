@@ -31,7 +31,10 @@ test('a playbook whose top level throws names its file:line (source-mapped), exi
   const r = await drover(['run', `${FIXTURES}/throws-at-import.ts`, '-i', inventory]);
   t.is(r.code, 1, r.stdout + r.stderr);
   // Line 11 is the `throw` in the .ts (the bundled JavaScript has other line numbers).
-  t.regex(r.stderr, /^drover: cannot load playbook \S+throws-at-import\.ts: test\/fixtures\/playbooks\/throws-at-import\.ts:11: environment variable DROVER_FIXTURE_UNSET_VARIABLE is not set$/m);
+  t.regex(
+    r.stderr,
+    /^drover: cannot load playbook \S+throws-at-import\.ts: test\/fixtures\/playbooks\/throws-at-import\.ts:11: environment variable DROVER_FIXTURE_UNSET_VARIABLE is not set$/m,
+  );
   t.is(connections(), 0);
 });
 
@@ -47,11 +50,17 @@ test('a body that throws before its first phase names its file:line, exits 1, co
   const { inventory, connections } = await countingInventory(t);
   const plain = await drover(['run', `${FIXTURES}/throws-in-body.ts`, '-i', inventory]);
   t.is(plain.code, 1, plain.stdout + plain.stderr);
-  t.regex(plain.stdout, /playbook error: test\/fixtures\/playbooks\/throws-in-body\.ts:10: no host is the cluster master \(unset\)/);
+  t.regex(
+    plain.stdout,
+    /playbook error: test\/fixtures\/playbooks\/throws-in-body\.ts:10: no host is the cluster master \(unset\)/,
+  );
   const json = await drover(['run', `${FIXTURES}/throws-in-body.ts`, '-i', inventory, '--json']);
   t.is(json.code, 1, json.stdout + json.stderr);
   const stopped = json.events.find((e) => e.kind === 'play-stopped');
-  t.is(stopped?.reason, 'playbook error: test/fixtures/playbooks/throws-in-body.ts:10: no host is the cluster master (unset)');
+  t.is(
+    stopped?.reason,
+    'playbook error: test/fixtures/playbooks/throws-in-body.ts:10: no host is the cluster master (unset)',
+  );
   t.is(connections(), 0);
 });
 
@@ -59,6 +68,9 @@ test('an error thrown inside drover for the body names the playbook line that ca
   const { inventory, connections } = await countingInventory(t);
   const r = await drover(['run', `${FIXTURES}/throws-in-drover-call.ts`, '-i', inventory]);
   t.is(r.code, 1, r.stdout + r.stderr);
-  t.regex(r.stdout, /playbook error: test\/fixtures\/playbooks\/throws-in-drover-call\.ts:5: play\.host\("no-such-master"\): no such host/);
+  t.regex(
+    r.stdout,
+    /playbook error: test\/fixtures\/playbooks\/throws-in-drover-call\.ts:5: play\.host\("no-such-master"\): no such host/,
+  );
   t.is(connections(), 0);
 });

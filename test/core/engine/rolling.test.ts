@@ -32,26 +32,45 @@ function rig(names: string[], failing: string[] = [], signal = new AbortControll
           }),
       }),
   );
-  const play = new PlayRunner<Vars, Vars>({ name: 'p', check: false, vars: {}, hosts, forks: 10, events: sink, signal });
+  const play = new PlayRunner<Vars, Vars>({
+    name: 'p',
+    check: false,
+    vars: {},
+    hosts,
+    forks: 10,
+    events: sink,
+    signal,
+  });
   return { play, events, log, hosts };
 }
 
-const of = <K extends RunEvent['kind']>(events: RunEvent[], kind: K) => events.filter((e): e is Extract<RunEvent, { kind: K }> => e.kind === kind);
+const of = <K extends RunEvent['kind']>(events: RunEvent[], kind: K) =>
+  events.filter((e): e is Extract<RunEvent, { kind: K }> => e.kind === kind);
 
 test('batch sizes as Ansible serial: a list whose last size repeats, percentages rounded down but at least 1', (t) => {
   const hosts = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
   t.deepEqual(planBatches(hosts, [1, 2, '50%']), [['a'], ['b', 'c'], ['d', 'e', 'f'], ['g']]);
   t.deepEqual(planBatches(hosts, 3), [['a', 'b', 'c'], ['d', 'e', 'f'], ['g']]);
-  t.deepEqual(planBatches(hosts, '10%'), hosts.map((h) => [h]), '10% of 7 is 0.7: at least 1');
+  t.deepEqual(
+    planBatches(hosts, '10%'),
+    hosts.map((h) => [h]),
+    '10% of 7 is 0.7: at least 1',
+  );
   t.deepEqual(planBatches(hosts, '30%'), [['a', 'b'], ['c', 'd'], ['e', 'f'], ['g']], '30% of 7 = 2.1 -> 2');
   t.deepEqual(planBatches([], 2), []);
   t.is(failureBudget(undefined, 10), 0);
   t.is(failureBudget({ count: 2 }, 10), 2);
   t.is(failureBudget({ percent: 25, of: 'play' }, 10), 2, '25% of 10 = 2.5: two may fail, the third exceeds');
-  t.throws(() => validateRolling({ batch: '2O%' as never }, 'play.rolling("Up")'), { message: /^play\.rolling\("Up"\): batch size "2O%" is not a number >= 1 or a percentage/ });
+  t.throws(() => validateRolling({ batch: '2O%' as never }, 'play.rolling("Up")'), {
+    message: /^play\.rolling\("Up"\): batch size "2O%" is not a number >= 1 or a percentage/,
+  });
   t.throws(() => validateRolling({ batch: [1, 0] }, 'r'), { message: 'r: batch size 0 is not a whole number >= 1' });
-  t.throws(() => validateRolling({ batch: 1, maxFailed: { count: -1 } }, 'r'), { message: 'r: maxFailed.count -1 is not a whole number >= 0' });
-  t.throws(() => validateRolling({ batch: 1, maxFailed: { percent: 120 } }, 'r'), { message: 'r: maxFailed.percent 120 is not between 0 and 100' });
+  t.throws(() => validateRolling({ batch: 1, maxFailed: { count: -1 } }, 'r'), {
+    message: 'r: maxFailed.count -1 is not a whole number >= 0',
+  });
+  t.throws(() => validateRolling({ batch: 1, maxFailed: { percent: 120 } }, 'r'), {
+    message: 'r: maxFailed.percent 120 is not between 0 and 100',
+  });
 });
 
 test('batches run in order with a barrier: no host of batch 2 starts before every host of batch 1 is done', async (t) => {
@@ -69,7 +88,9 @@ test('batches run in order with a barrier: no host of batch 2 starts before ever
   t.deepEqual(order.slice(0, 2), ['a', 'a']);
   t.deepEqual(new Set(order.slice(2, 6)), new Set(['b', 'c']));
   t.deepEqual(order.slice(6), ['d', 'd']);
-  t.deepEqual(of(r.events, 'rolling-plan'), [{ kind: 'rolling-plan', phase: 'Up', batches: [['a'], ['b', 'c'], ['d']], budget: 0, of: 4 }]);
+  t.deepEqual(of(r.events, 'rolling-plan'), [
+    { kind: 'rolling-plan', phase: 'Up', batches: [['a'], ['b', 'c'], ['d']], budget: 0, of: 4 },
+  ]);
   t.deepEqual(
     of(r.events, 'batch-start').map((e) => [e.index, e.hosts]),
     [
@@ -86,10 +107,19 @@ test('within budget a failed batch does not stop the roll; the host leaves, the 
   await r.play.rolling('Up', { batch: 1, maxFailed: { count: 1 } }, async (batch) => {
     await batch.each('Update', (h) => h.exec(sh`update`).then(() => undefined));
   });
-  t.deepEqual(of(r.events, 'batch-start').map((e) => e.hosts), [['a'], ['b'], ['c'], ['d']]);
-  t.deepEqual(of(r.events, 'batch-end').map((e) => e.failed), [0, 1, 1, 1]);
+  t.deepEqual(
+    of(r.events, 'batch-start').map((e) => e.hosts),
+    [['a'], ['b'], ['c'], ['d']],
+  );
+  t.deepEqual(
+    of(r.events, 'batch-end').map((e) => e.failed),
+    [0, 1, 1, 1],
+  );
   t.deepEqual(of(r.events, 'rolling-stopped'), []);
-  t.deepEqual(r.play.hosts.map((h) => h.name), ['a', 'c', 'd']);
+  t.deepEqual(
+    r.play.hosts.map((h) => h.name),
+    ['a', 'c', 'd'],
+  );
 });
 
 test('the budget counts the whole play: a host lost in an earlier phase counts, and the roll stops exactly when the count exceeds it', async (t) => {
@@ -104,14 +134,31 @@ test('the budget counts the whole play: a host lost in an earlier phase counts, 
     }),
     { instanceOf: PlayStopped },
   );
-  t.regex(err!.message, /^"Up": 2 of 5 hosts lost in the play \(c, b\), more than the 1 allowed; 2 host\(s\) not started: d, e$/);
+  t.regex(
+    err!.message,
+    /^"Up": 2 of 5 hosts lost in the play \(c, b\), more than the 1 allowed; 2 host\(s\) not started: d, e$/,
+  );
   // c had left: the roll's plan is over the hosts still in play.
   t.deepEqual(of(r.events, 'rolling-plan')[0].batches, [['a'], ['b'], ['d'], ['e']]);
-  t.deepEqual(of(r.events, 'batch-start').map((e) => e.hosts), [['a'], ['b']], 'no batch started after the budget was exceeded');
-  t.deepEqual(of(r.events, 'rolling-stopped').map((e) => e.notStarted), [['d', 'e']]);
+  t.deepEqual(
+    of(r.events, 'batch-start').map((e) => e.hosts),
+    [['a'], ['b']],
+    'no batch started after the budget was exceeded',
+  );
+  t.deepEqual(
+    of(r.events, 'rolling-stopped').map((e) => e.notStarted),
+    [['d', 'e']],
+  );
   t.deepEqual(r.play.notStarted, ['d', 'e']);
-  t.false(r.log.some((l) => l.startsWith('d:') || l.startsWith('e:')), 'hosts not started ran nothing');
-  t.deepEqual(r.play.hosts.map((h) => h.name), ['a'], 'hosts not started take no later phase either');
+  t.false(
+    r.log.some((l) => l.startsWith('d:') || l.startsWith('e:')),
+    'hosts not started ran nothing',
+  );
+  t.deepEqual(
+    r.play.hosts.map((h) => h.name),
+    ['a'],
+    'hosts not started take no later phase either',
+  );
   t.is(of(r.events, 'play-stopped').length, 1);
 
   // The same failures with a budget of 2: the roll goes to the end.
@@ -122,14 +169,20 @@ test('the budget counts the whole play: a host lost in an earlier phase counts, 
   await ok.play.rolling('Up', { batch: 1, maxFailed: { percent: 40 } }, async (batch) => {
     await batch.each('Update', (h) => h.exec(sh`update`).then(() => undefined));
   });
-  t.deepEqual(of(ok.events, 'batch-start').map((e) => e.hosts), [['a'], ['b'], ['d'], ['e']]);
+  t.deepEqual(
+    of(ok.events, 'batch-start').map((e) => e.hosts),
+    [['a'], ['b'], ['d'], ['e']],
+  );
   t.deepEqual(ok.play.notStarted, []);
 });
 
 test('a budget already exceeded before the roll starts no batch; exceeded in the last batch, the play still stops', async (t) => {
   const r = rig(['a', 'b', 'c'], ['a']);
   await r.play.each('Before', (h) => h.exec(sh`x`).then(() => undefined));
-  await t.throwsAsync(r.play.rolling('Up', { batch: 2 }, async () => t.fail('no batch may start')), { instanceOf: PlayStopped });
+  await t.throwsAsync(
+    r.play.rolling('Up', { batch: 2 }, async () => t.fail('no batch may start')),
+    { instanceOf: PlayStopped },
+  );
   t.deepEqual(r.play.notStarted, ['b', 'c']);
 
   const last = rig(['a', 'b'], ['b']);
@@ -149,16 +202,29 @@ test('inside a batch: `on` may target a host outside the batch; rolling phases d
     await batch.on('m', `Evacuate ${batch.hosts[0].name}`, (h) => h.exec(sh`evacuate`).then(() => undefined));
   });
   t.deepEqual(r.log, ['m:evacuate', 'm:evacuate']);
-  await t.throwsAsync(r.play.rolling('Outer', { batch: 1 }, (batch) => batch.rolling('Inner', { batch: 1 }, async () => undefined)), { message: /rolling phases do not nest/ });
+  await t.throwsAsync(
+    r.play.rolling('Outer', { batch: 1 }, (batch) => batch.rolling('Inner', { batch: 1 }, async () => undefined)),
+    { message: /rolling phases do not nest/ },
+  );
   const fresh = rig(['a']);
-  await t.throwsAsync(fresh.play.rolling('Up', { batch: 0 }, async () => undefined), { message: 'play.rolling("Up"): batch size 0 is not a whole number >= 1' });
+  await t.throwsAsync(
+    fresh.play.rolling('Up', { batch: 0 }, async () => undefined),
+    { message: 'play.rolling("Up"): batch size 0 is not a whole number >= 1' },
+  );
   t.deepEqual(fresh.events, []);
 });
 
 test('a phase the selection leaves out never runs its fn and says so; inside a selected rolling phase every phase runs', async (t) => {
   const events: RunEvent[] = [];
   const sink = { emit: (e: RunEvent) => void events.push(e), end: async () => undefined };
-  const host = new RunHost<Vars>({ name: 'a', vars: {}, groups: [], check: false, events: sink, transport: async () => new MemoryTransport(() => '') });
+  const host = new RunHost<Vars>({
+    name: 'a',
+    vars: {},
+    groups: [],
+    check: false,
+    events: sink,
+    transport: async () => new MemoryTransport(() => ''),
+  });
   const play = new PlayRunner<Vars, Vars>({
     name: 'p',
     check: false,
@@ -174,7 +240,9 @@ test('a phase the selection leaves out never runs its fn and says so; inside a s
   t.is(v, undefined, 'a skipped play.on yields undefined (the static check refuses runs that would read it)');
   t.deepEqual([...(await play.each('C', async () => ran.push('C'))).keys()], []);
   await play.each('B', async () => void ran.push('B'));
-  await play.rolling('Up', { batch: 1 }, (batch) => batch.each('Inner', async () => void ran.push('Inner')).then(() => undefined));
+  await play.rolling('Up', { batch: 1 }, (batch) =>
+    batch.each('Inner', async () => void ran.push('Inner')).then(() => undefined),
+  );
   t.deepEqual(ran, ['B', 'Inner']);
   t.deepEqual(of(events, 'phase-skipped'), [
     { kind: 'phase-skipped', phase: 'A', reason: 'not selected by --phase' },
@@ -186,10 +254,23 @@ test('retry: attempts until `until` accepts, each attempt an event with the verd
   const r = rig(['a']);
   const host = r.play.host('a');
   let n = 0;
-  const v = await retry(async () => ++n, { attempts: 5, delay: 1, backoff: 2, until: (x) => x >= 3 || `only ${x}`, host, what: 'count' });
+  const v = await retry(async () => ++n, {
+    attempts: 5,
+    delay: 1,
+    backoff: 2,
+    until: (x) => x >= 3 || `only ${x}`,
+    host,
+    what: 'count',
+  });
   t.is(v, 3);
   t.deepEqual(
-    of(r.events, 'retry').map(({ attempt, attempts, outcome, message, delayMs }) => ({ attempt, attempts, outcome, message, delayMs })),
+    of(r.events, 'retry').map(({ attempt, attempts, outcome, message, delayMs }) => ({
+      attempt,
+      attempts,
+      outcome,
+      message,
+      delayMs,
+    })),
     [
       { attempt: 1, attempts: 5, outcome: 'retry', message: 'only 1', delayMs: 1 },
       { attempt: 2, attempts: 5, outcome: 'retry', message: 'only 2', delayMs: 2 },
@@ -203,13 +284,19 @@ test('retry: the last error is thrown, named with the attempts; RetryExhausted k
   const r = rig(['a'], ['a']);
   const host = r.hosts[0];
   await host.connect();
-  const err = await t.throwsAsync(retry(() => host.exec(sh`probe`), { attempts: 3, delay: 0, host, what: 'probe' }), { instanceOf: CommandError });
+  const err = await t.throwsAsync(
+    retry(() => host.exec(sh`probe`), { attempts: 3, delay: 0, host, what: 'probe' }),
+    { instanceOf: CommandError },
+  );
   t.regex(err!.message, /^probe failed after 3 attempts: /);
   t.is(r.log.length, 3);
   const last = of(r.events, 'retry').at(-1)!;
   t.like(last, { outcome: 'failed', attempt: 3, host: 'a', what: 'probe' });
 
-  const ex = await t.throwsAsync(retry(async () => 'no', { attempts: 2, delay: 0, until: () => false }), { instanceOf: RetryExhausted });
+  const ex = await t.throwsAsync(
+    retry(async () => 'no', { attempts: 2, delay: 0, until: () => false }),
+    { instanceOf: RetryExhausted },
+  );
   t.is((ex as RetryExhausted<string>).last, 'no');
   t.is((ex as RetryExhausted<string>).attempts, 2);
 
@@ -225,7 +312,10 @@ test('retry: the last error is thrown, named with the attempts; RetryExhausted k
     { instanceOf: Interrupted },
   );
   t.is(calls, 1);
-  await t.throwsAsync(retry(async () => 1, { attempts: 0 }), { message: 'retry: attempts 0 is not a whole number >= 1' });
+  await t.throwsAsync(
+    retry(async () => 1, { attempts: 0 }),
+    { message: 'retry: attempts 0 is not a whole number >= 1' },
+  );
 });
 
 test('retry: Ctrl-C cuts a delay short (the run signal reaches retry through the host)', async (t) => {
@@ -233,7 +323,10 @@ test('retry: Ctrl-C cuts a delay short (the run signal reaches retry through the
   const r = rig(['a'], [], ac.signal);
   const started = performance.now();
   setTimeout(() => ac.abort(), 50);
-  await t.throwsAsync(retry(async () => false, { attempts: 3, delay: 60_000, until: (x) => x, host: r.play.host('a'), what: 'wait' }), { instanceOf: Interrupted, message: /interrupted while waiting to retry wait/ });
+  await t.throwsAsync(
+    retry(async () => false, { attempts: 3, delay: 60_000, until: (x) => x, host: r.play.host('a'), what: 'wait' }),
+    { instanceOf: Interrupted, message: /interrupted while waiting to retry wait/ },
+  );
   t.true(performance.now() - started < 5000);
 });
 
@@ -241,12 +334,24 @@ test('every renderer shows the new events: plan, batches, skipped phases, attemp
   const { PlainRenderer } = await import('../../../core/render/plain.ts');
   const { JsonRenderer } = await import('../../../core/render/json.ts');
   const { ListrRenderer } = await import('../../../core/render/listr.ts');
-  const stats = { a: { ok: 1, changed: 0, failed: 1, skipped: 0, unreachable: 0, rescued: 0 }, b: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0 } };
+  const stats = {
+    a: { ok: 1, changed: 0, failed: 1, skipped: 0, unreachable: 0, rescued: 0 },
+    b: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0 },
+  };
   const events: RunEvent[] = [
     { kind: 'phase-skipped', phase: 'Read', reason: 'not selected by --phase' },
     { kind: 'rolling-plan', phase: 'Up', batches: [['a'], ['b']], budget: 0, of: 2 },
     { kind: 'batch-start', phase: 'Up', index: 1, count: 2, hosts: ['a'] },
-    { kind: 'retry', host: 'a', what: 'health', attempt: 1, attempts: 3, outcome: 'retry', message: 'HTTP 503', delayMs: 1000 },
+    {
+      kind: 'retry',
+      host: 'a',
+      what: 'health',
+      attempt: 1,
+      attempts: 3,
+      outcome: 'retry',
+      message: 'HTTP 503',
+      delayMs: 1000,
+    },
     { kind: 'retry', host: 'a', what: 'health', attempt: 3, attempts: 3, outcome: 'failed', message: 'HTTP 503' },
     { kind: 'batch-end', phase: 'Up', index: 1, count: 2, failed: 1, budget: 0 },
     { kind: 'rolling-stopped', phase: 'Up', reason: 'r', notStarted: ['b'] },
@@ -274,7 +379,10 @@ test('every renderer shows the new events: plan, batches, skipped phases, attemp
   const j = new JsonRenderer((s) => void (json += s));
   for (const e of events) j.emit(e);
   t.deepEqual(
-    json.trim().split('\n').map((l) => JSON.parse(l).kind),
+    json
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).kind),
     events.map((e) => e.kind),
   );
   t.deepEqual(JSON.parse(json.trim().split('\n').at(-1)!).notStarted, ['b']);

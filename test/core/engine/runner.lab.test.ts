@@ -14,7 +14,8 @@ const labTest = labSerialTest(test);
 function inventory(state: LabState, knownHosts: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'drover-runner-'));
   const lines = state.hosts.map(
-    (h) => `${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${state.keyFile} marker=${h.short}-marker`,
+    (h) =>
+      `${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${state.keyFile} marker=${h.short}-marker`,
   );
   const file = path.join(dir, 'hosts.ini');
   writeFileSync(file, `[lab]\n${lines.join('\n')}\n\n[all:vars]\nknown_hosts_file=${knownHosts}\n`);
@@ -48,7 +49,15 @@ labTest('--check runs nothing that changes a host', async (t) => {
   const state = lab();
   await cleanHosts(state);
   const inv = inventory(state, state.knownHostsFile);
-  const r = await drover(['run', 'test/fixtures/runner/files.ts', '-i', inv, '--check', '--limit', state.hosts[0].name]);
+  const r = await drover([
+    'run',
+    'test/fixtures/runner/files.ts',
+    '-i',
+    inv,
+    '--check',
+    '--limit',
+    state.hosts[0].name,
+  ]);
   // The read in phase 2 finds no marker (phase 1 only said it would write it): the host fails honestly.
   t.is(r.code, 2, r.stdout + r.stderr);
   t.regex(r.stdout, /skipped \| command mkdir -p \/tmp\/drover-runner/);
@@ -65,7 +74,15 @@ labTest('an unknown host key is refused; --accept-new-host-keys records it', asy
   t.is(refused.code, 4, refused.stdout + refused.stderr);
   t.regex(refused.stdout, /UNREACHABLE.*(unknown|not known|no key)/i);
   t.is(readFileSync(known, 'utf8'), '', 'nothing recorded without the flag');
-  const accepted = await drover(['run', 'test/fixtures/runner/files.ts', '-i', inv, '--limit', state.hosts[0].name, '--accept-new-host-keys']);
+  const accepted = await drover([
+    'run',
+    'test/fixtures/runner/files.ts',
+    '-i',
+    inv,
+    '--limit',
+    state.hosts[0].name,
+    '--accept-new-host-keys',
+  ]);
   t.is(accepted.code, 0, accepted.stdout + accepted.stderr);
   t.regex(readFileSync(known, 'utf8'), new RegExp(state.hosts[0].address.replace(/\./g, '\\.')));
   const again = await drover(['run', 'test/fixtures/runner/files.ts', '-i', inv, '--limit', state.hosts[0].name]);
@@ -83,7 +100,15 @@ labTest('a changed host key is always refused, naming host, fingerprint and know
   t.true(node2Keys.length > 0);
   writeFileSync(known, '# test\n' + node2Keys.join('\n') + '\n');
   const inv = inventory(state, known);
-  const r = await drover(['run', 'test/fixtures/runner/files.ts', '-i', inv, '--limit', state.hosts[0].name, '--accept-new-host-keys']);
+  const r = await drover([
+    'run',
+    'test/fixtures/runner/files.ts',
+    '-i',
+    inv,
+    '--limit',
+    state.hosts[0].name,
+    '--accept-new-host-keys',
+  ]);
   t.is(r.code, 4, r.stdout + r.stderr);
   t.regex(r.stdout, new RegExp(state.hosts[0].name));
   t.regex(r.stdout, /SHA256:[A-Za-z0-9+/]{43}/);

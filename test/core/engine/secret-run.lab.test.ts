@@ -65,7 +65,9 @@ async function bothModes(args: string[], env: Record<string, string>) {
 
 serial('a Secret in a command that succeeds: its output in the module message is masked (plain, JSON)', async (t) => {
   const literal = fresh('lit');
-  const { plain, json, all } = await bothModes(['test/fixtures/secrets/echo.ts', '-i', tsInventory()], { DROVER_TEST_LITERAL: literal });
+  const { plain, json, all } = await bothModes(['test/fixtures/secrets/echo.ts', '-i', tsInventory()], {
+    DROVER_TEST_LITERAL: literal,
+  });
   t.is(recap(json).target.changed, 4, json.stdout);
   t.regex(plain.stdout, /target \| changed \| command echo token=\*\*\*: token=\*\*\*/);
   t.false(all.includes(literal), all);
@@ -73,7 +75,9 @@ serial('a Secret in a command that succeeds: its output in the module message is
 
 serial('a Secret printed by a command in base64 (any offset) or upper-case hex is masked (plain, JSON)', async (t) => {
   const literal = fresh('enc');
-  const { json, all } = await bothModes(['test/fixtures/secrets/echo.ts', '-i', tsInventory()], { DROVER_TEST_LITERAL: literal });
+  const { json, all } = await bothModes(['test/fixtures/secrets/echo.ts', '-i', tsInventory()], {
+    DROVER_TEST_LITERAL: literal,
+  });
   t.is(json.code, 0, json.stdout + json.stderr);
   const b64 = Buffer.from(literal).toString('base64');
   const shifted = Buffer.from('xy' + literal).toString('base64');
@@ -84,49 +88,94 @@ serial('a Secret printed by a command in base64 (any offset) or upper-case hex i
   t.deepEqual(messages.slice(1, 4), ['***', 'eH***', '***']);
 });
 
-serial('a become password from ansible_become_password_env echoed by a failing command is masked (plain, JSON)', async (t) => {
-  const pw = fresh('become');
-  const inv = tsInventory(`ansible_become: true, ansible_become_password_env: 'DROVER_TEST_SECRET_BECOME',`);
-  const { plain, json, all } = await bothModes(['test/fixtures/secrets/echo.ts', '-i', inv], { DROVER_TEST_SECRET_BECOME: pw, DROVER_TEST_ECHO: pw });
-  t.is(json.code, 2, json.stdout + json.stderr);
-  t.regex(plain.stdout, /target \| FAILED in phase "Echo": .*exit code 3[^]*sudo: bad password \*\*\*/);
-  t.regex(plain.stdout, /echoed=\*\*\*/);
-  t.false(all.includes(pw), all);
-});
+serial(
+  'a become password from ansible_become_password_env echoed by a failing command is masked (plain, JSON)',
+  async (t) => {
+    const pw = fresh('become');
+    const inv = tsInventory(`ansible_become: true, ansible_become_password_env: 'DROVER_TEST_SECRET_BECOME',`);
+    const { plain, json, all } = await bothModes(['test/fixtures/secrets/echo.ts', '-i', inv], {
+      DROVER_TEST_SECRET_BECOME: pw,
+      DROVER_TEST_ECHO: pw,
+    });
+    t.is(json.code, 2, json.stdout + json.stderr);
+    t.regex(plain.stdout, /target \| FAILED in phase "Echo": .*exit code 3[^]*sudo: bad password \*\*\*/);
+    t.regex(plain.stdout, /echoed=\*\*\*/);
+    t.false(all.includes(pw), all);
+  },
+);
 
-serial('a Secret in the inventory vars is masked wherever a command prints it, though no command holds it (plain, JSON)', async (t) => {
-  const token = fresh('var');
-  const inv = tsInventory(`api_token: secret(${JSON.stringify(token)}),`);
-  const { plain, json, all } = await bothModes(['test/fixtures/secrets/echo.ts', '-i', inv], {});
-  t.is(json.code, 2, json.stdout + json.stderr);
-  t.regex(plain.stdout, /command cat: var=\*\*\*/);
-  t.regex(plain.stdout, /sudo: bad password \*\*\*/);
-  t.false(all.includes(token), all);
-});
+serial(
+  'a Secret in the inventory vars is masked wherever a command prints it, though no command holds it (plain, JSON)',
+  async (t) => {
+    const token = fresh('var');
+    const inv = tsInventory(`api_token: secret(${JSON.stringify(token)}),`);
+    const { plain, json, all } = await bothModes(['test/fixtures/secrets/echo.ts', '-i', inv], {});
+    t.is(json.code, 2, json.stdout + json.stderr);
+    t.regex(plain.stdout, /command cat: var=\*\*\*/);
+    t.regex(plain.stdout, /sudo: bad password \*\*\*/);
+    t.false(all.includes(token), all);
+  },
+);
 
 /** An inventory file of another kind (INI, YAML) for the loopback sshd, with `vars` on the host. */
 function fileInventory(kind: 'ini' | 'yml', vars: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'drover-secret-inv-'));
   const file = path.join(dir, `hosts.${kind}`);
-  const conn = { ansible_host: '127.0.0.1', ansible_port: sshd.port, ansible_user: 'root', ansible_ssh_private_key_file: sshd.keyFile, known_hosts_file: sshd.knownHostsFile };
-  if (kind === 'ini') writeFileSync(file, `target ${Object.entries(conn).map(([k, v]) => `${k}=${v}`).join(' ')} ${vars}\n`);
-  else writeFileSync(file, `all:\n  hosts:\n    target:\n${Object.entries(conn).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}\n`).join('')}${vars}`);
+  const conn = {
+    ansible_host: '127.0.0.1',
+    ansible_port: sshd.port,
+    ansible_user: 'root',
+    ansible_ssh_private_key_file: sshd.keyFile,
+    known_hosts_file: sshd.knownHostsFile,
+  };
+  if (kind === 'ini')
+    writeFileSync(
+      file,
+      `target ${Object.entries(conn)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')} ${vars}\n`,
+    );
+  else
+    writeFileSync(
+      file,
+      `all:\n  hosts:\n    target:\n${Object.entries(conn)
+        .map(([k, v]) => `      ${k}: ${JSON.stringify(v)}\n`)
+        .join('')}${vars}`,
+    );
   return file;
 }
 
 for (const [how, make] of [
-  ['YAML !secret', (token: string) => ({ inv: fileInventory('yml', `      api_token: !secret ${JSON.stringify(token)}\n`), extra: [] })],
-  ['INI drover_secret_vars', (token: string) => ({ inv: fileInventory('ini', `api_token=${token} drover_secret_vars=api_token`), extra: [] })],
-  ['-e drover_secret_vars', (token: string) => ({ inv: fileInventory('ini', ''), extra: ['-e', `api_token=${token}`, '-e', 'drover_secret_vars=api_token'] })],
+  [
+    'YAML !secret',
+    (token: string) => ({
+      inv: fileInventory('yml', `      api_token: !secret ${JSON.stringify(token)}\n`),
+      extra: [],
+    }),
+  ],
+  [
+    'INI drover_secret_vars',
+    (token: string) => ({ inv: fileInventory('ini', `api_token=${token} drover_secret_vars=api_token`), extra: [] }),
+  ],
+  [
+    '-e drover_secret_vars',
+    (token: string) => ({
+      inv: fileInventory('ini', ''),
+      extra: ['-e', `api_token=${token}`, '-e', 'drover_secret_vars=api_token'],
+    }),
+  ],
 ] as const) {
-  serial(`a var marked secret by ${how} is a Secret end to end: masked wherever a command prints it (plain, JSON)`, async (t) => {
-    const token = fresh('mark');
-    const { inv, extra } = make(token);
-    const { plain, json, all } = await bothModes(['test/fixtures/secrets/echo.ts', '-i', inv, ...extra], {});
-    t.is(json.code, 2, json.stdout + json.stderr);
-    t.regex(plain.stdout, /command cat: var=\*\*\*/);
-    t.false(all.includes(token), all);
-  });
+  serial(
+    `a var marked secret by ${how} is a Secret end to end: masked wherever a command prints it (plain, JSON)`,
+    async (t) => {
+      const token = fresh('mark');
+      const { inv, extra } = make(token);
+      const { plain, json, all } = await bothModes(['test/fixtures/secrets/echo.ts', '-i', inv, ...extra], {});
+      t.is(json.code, 2, json.stdout + json.stderr);
+      t.regex(plain.stdout, /command cat: var=\*\*\*/);
+      t.false(all.includes(token), all);
+    },
+  );
 }
 
 serial('the -K password echoed by a command is masked in the listr view (runPlaybook)', async (t) => {
@@ -161,39 +210,59 @@ serial('the -K password echoed by a command is masked in the listr view (runPlay
   t.false(out.includes(pw), out);
 });
 
-serial('sysfile takes Secrets: the file gets the real bytes, every channel shows only that the secret part changed', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'drover-secret-files-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const key = ['-----BEGIN TEST KEY-----', randomBytes(30).toString('base64'), randomBytes(30).toString('base64'), '-----END TEST KEY-----', ''].join('\n');
-  const inv = (pw: string) => tsInventory(`dir: ${JSON.stringify(dir)}, db_password: secret(${JSON.stringify(pw)}), ssh_key: secret(${JSON.stringify(key)}),`);
-  const pw1 = fresh('db1');
-  const first = await run(['test/fixtures/secrets/file.ts', '-i', inv(pw1), '--diff'], {});
-  t.is(first.code, 0, first.stdout + first.stderr);
-  t.is(readFileSync(path.join(dir, 'app.conf'), 'utf8'), `# app\nuser=app\npassword=${pw1}\nport=5432\n`);
-  t.is(readFileSync(path.join(dir, 'id_test'), 'utf8'), key);
-  t.is(readFileSync(path.join(dir, 'env'), 'utf8'), `TOKEN=${pw1}\n`);
-  t.regex(readFileSync(path.join(dir, 'block.conf'), 'utf8'), new RegExp(`pass = ${pw1.replace(/[+/!]/g, '\\$&')}\n`));
-  t.regex(first.stdout, /^\+password=<secret>$/m);
-  t.regex(first.stdout, /^\+TOKEN=<secret>$/m);
-  t.regex(first.stdout, /^\+pass = <secret>$/m);
-  t.regex(first.stdout, /^\+<secret>$/m, 'the key file');
+serial(
+  'sysfile takes Secrets: the file gets the real bytes, every channel shows only that the secret part changed',
+  async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'drover-secret-files-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const key = [
+      '-----BEGIN TEST KEY-----',
+      randomBytes(30).toString('base64'),
+      randomBytes(30).toString('base64'),
+      '-----END TEST KEY-----',
+      '',
+    ].join('\n');
+    const inv = (pw: string) =>
+      tsInventory(
+        `dir: ${JSON.stringify(dir)}, db_password: secret(${JSON.stringify(pw)}), ssh_key: secret(${JSON.stringify(key)}),`,
+      );
+    const pw1 = fresh('db1');
+    const first = await run(['test/fixtures/secrets/file.ts', '-i', inv(pw1), '--diff'], {});
+    t.is(first.code, 0, first.stdout + first.stderr);
+    t.is(readFileSync(path.join(dir, 'app.conf'), 'utf8'), `# app\nuser=app\npassword=${pw1}\nport=5432\n`);
+    t.is(readFileSync(path.join(dir, 'id_test'), 'utf8'), key);
+    t.is(readFileSync(path.join(dir, 'env'), 'utf8'), `TOKEN=${pw1}\n`);
+    t.regex(
+      readFileSync(path.join(dir, 'block.conf'), 'utf8'),
+      new RegExp(`pass = ${pw1.replace(/[+/!]/g, '\\$&')}\n`),
+    );
+    t.regex(first.stdout, /^\+password=<secret>$/m);
+    t.regex(first.stdout, /^\+TOKEN=<secret>$/m);
+    t.regex(first.stdout, /^\+pass = <secret>$/m);
+    t.regex(first.stdout, /^\+<secret>$/m, 'the key file');
 
-  const again = await run(['test/fixtures/secrets/file.ts', '-i', inv(pw1), '--json'], {});
-  t.is(recap(again).target.changed, 0, 'the same secret content is no change');
+    const again = await run(['test/fixtures/secrets/file.ts', '-i', inv(pw1), '--json'], {});
+    t.is(recap(again).target.changed, 0, 'the same secret content is no change');
 
-  const pw2 = fresh('db2');
-  const plain = await run(['test/fixtures/secrets/file.ts', '-i', inv(pw2), '--diff'], {});
-  t.is(plain.code, 0, plain.stdout + plain.stderr);
-  t.is(readFileSync(path.join(dir, 'app.conf'), 'utf8'), `# app\nuser=app\npassword=${pw2}\nport=5432\n`);
-  t.regex(plain.stdout, /^-password=<old secret>\n\+password=<secret>$/m);
-  t.regex(plain.stdout, /^-TOKEN=<old secret>\n\+TOKEN=<secret>$/m);
-  t.regex(plain.stdout, /^-pass = <old secret>\n\+pass = <secret>$/m);
-  const pw3 = fresh('db3');
-  // --json carries the diffs without --diff
-  const json = await run(['test/fixtures/secrets/file.ts', '-i', inv(pw3), '--json'], {});
-  t.is(recap(json).target.changed, 3, json.stdout);
-  const diffs = json.events.filter((e) => e.kind === 'module-end').flatMap((e) => (e.changes ?? []).map((c: { diff: string }) => c.diff));
-  t.true(diffs.some((d: string) => d.includes('-password=<old secret>\n+password=<secret>')), diffs.join('\n'));
-  const all = first.stdout + first.stderr + again.stdout + plain.stdout + plain.stderr + json.stdout + json.stderr;
-  for (const v of [pw1, pw2, pw3, ...key.split('\n').slice(1, 3)]) t.false(all.includes(v), `${v} shown:\n${all}`);
-});
+    const pw2 = fresh('db2');
+    const plain = await run(['test/fixtures/secrets/file.ts', '-i', inv(pw2), '--diff'], {});
+    t.is(plain.code, 0, plain.stdout + plain.stderr);
+    t.is(readFileSync(path.join(dir, 'app.conf'), 'utf8'), `# app\nuser=app\npassword=${pw2}\nport=5432\n`);
+    t.regex(plain.stdout, /^-password=<old secret>\n\+password=<secret>$/m);
+    t.regex(plain.stdout, /^-TOKEN=<old secret>\n\+TOKEN=<secret>$/m);
+    t.regex(plain.stdout, /^-pass = <old secret>\n\+pass = <secret>$/m);
+    const pw3 = fresh('db3');
+    // --json carries the diffs without --diff
+    const json = await run(['test/fixtures/secrets/file.ts', '-i', inv(pw3), '--json'], {});
+    t.is(recap(json).target.changed, 3, json.stdout);
+    const diffs = json.events
+      .filter((e) => e.kind === 'module-end')
+      .flatMap((e) => (e.changes ?? []).map((c: { diff: string }) => c.diff));
+    t.true(
+      diffs.some((d: string) => d.includes('-password=<old secret>\n+password=<secret>')),
+      diffs.join('\n'),
+    );
+    const all = first.stdout + first.stderr + again.stdout + plain.stdout + plain.stderr + json.stdout + json.stderr;
+    for (const v of [pw1, pw2, pw3, ...key.split('\n').slice(1, 3)]) t.false(all.includes(v), `${v} shown:\n${all}`);
+  },
+);

@@ -66,15 +66,18 @@ async function oracle(slice: Case[]): Promise<OracleCase[]> {
 // Two Python processes (the machine has two cores), each importing ansible once.
 const half = Math.ceil(cases.length / 2);
 let answers: Promise<OracleCase[]> | undefined;
-const ansible = () => (answers ??= Promise.all([oracle(cases.slice(0, half)), oracle(cases.slice(half))]).then(([a, b]) => [...a, ...b]));
+const ansible = () =>
+  (answers ??= Promise.all([oracle(cases.slice(0, half)), oracle(cases.slice(half))]).then(([a, b]) => [...a, ...b]));
 
 /** Infinity and NaN as oracle.py writes them (JSON has neither). */
 function plain(value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) return { $float: Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf' };
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return { $float: Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf' };
   if (Array.isArray(value)) return value.map(plain);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) Object.defineProperty(out, k, { value: plain((value as Record<string, unknown>)[k]), enumerable: true });
+    for (const k of Object.keys(value))
+      Object.defineProperty(out, k, { value: plain((value as Record<string, unknown>)[k]), enumerable: true });
     return out;
   }
   return value;
@@ -89,7 +92,8 @@ const attempt = <T>(f: () => T): { value: T } | { error: string } => {
 };
 
 /** Host names Ansible warned about ("Could not match supplied host pattern, ignoring: X"). */
-const unmatchedOf = (warnings: string[]) => warnings.flatMap((w) => /^Could not match supplied host pattern, ignoring: (.*)$/.exec(w)?.[1] ?? []);
+const unmatchedOf = (warnings: string[]) =>
+  warnings.flatMap((w) => /^Could not match supplied host pattern, ignoring: (.*)$/.exec(w)?.[1] ?? []);
 
 const label = (p: string, limit: string | null) => `pattern ${p}${limit === null ? '' : ` --limit ${limit}`}`;
 
@@ -111,7 +115,15 @@ for (const [i, c] of cases.entries()) {
     if (inv) {
       // Key order inside objects is not compared (JSON objects are unordered); list order is.
       const sorted = (v: unknown): unknown =>
-        Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+        Array.isArray(v)
+          ? v.map(sorted)
+          : v && typeof v === 'object'
+            ? Object.fromEntries(
+                Object.keys(v)
+                  .sort()
+                  .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+              )
+            : v;
       const list = 'json' in theirs.list ? sorted(theirs.list.json) : { error: theirs.list.error };
       compare('list', sorted(plain(inventoryJson(inv))), list);
       for (const h of c.hosts) {
@@ -122,7 +134,10 @@ for (const [i, c] of cases.entries()) {
       for (const [j, [p, limit]] of c.patterns.entries()) {
         const o = theirs.patterns[j];
         const ours = attempt(() => selectHostsReport(inv!, p, limit ?? undefined, { cwd: DIR }));
-        const mine = 'value' in ours ? { hosts: ours.value.hosts.map((h) => h.name), unmatched: ours.value.unmatched } : { error: true };
+        const mine =
+          'value' in ours
+            ? { hosts: ours.value.hosts.map((h) => h.name), unmatched: ours.value.unmatched }
+            : { error: true };
         const their = o.error === undefined ? { hosts: o.hosts, unmatched: unmatchedOf(o.warnings) } : { error: true };
         compare(label(p, limit), mine, their);
       }
@@ -146,7 +161,10 @@ for (const [i, c] of cases.entries()) {
 test('every deliberate difference has a reason and names a case in the table', (t) => {
   for (const d of deliberate) {
     t.true(d.reason.length > 20, `reason for ${d.inventory} ${d.check}`);
-    t.true(cases.some((c) => c.inventory === d.inventory), `${d.inventory} is in cases.json`);
+    t.true(
+      cases.some((c) => c.inventory === d.inventory),
+      `${d.inventory} is in cases.json`,
+    );
   }
 });
 
@@ -160,7 +178,11 @@ test('oracle.py answers as the ansible-inventory and ansible commands do', async
     run('ansible', ['-i', inv, 'p[1:]:q[2]', '--list-hosts'], { env: ENV }),
   ]);
   t.deepEqual(JSON.parse(list.stdout), (theirs.list as { json: unknown }).json);
-  const listed = hosts.stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
+  const listed = hosts.stdout
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const j = cases[i].patterns.findIndex(([p]) => p === 'p[1:]');
   const k = cases[i].patterns.findIndex(([p]) => p === 'q[2]');
   t.deepEqual(listed, [...new Set([...theirs.patterns[j].hosts!, ...theirs.patterns[k].hosts!])]);

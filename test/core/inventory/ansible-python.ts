@@ -8,7 +8,9 @@ export function ansiblePython(): string {
   try {
     path = execFileSync('sh', ['-c', 'command -v ansible'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('ansible-core is not installed (no `ansible` on PATH): this test compares drover with it. .ci/run installs it; locally: apt-get install ansible-core');
+    throw new Error(
+      'ansible-core is not installed (no `ansible` on PATH): this test compares drover with it. .ci/run installs it; locally: apt-get install ansible-core',
+    );
   }
   const first = readFileSync(path, 'utf8').split('\n')[0];
   const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);

@@ -8,7 +8,10 @@ import { InventoryError } from '../../../core/inventory/model.ts';
 
 test('a comma list puts each host in ungrouped, with optional ports', async (t) => {
   const inv = await loadInventory('node1,node2:2222, node3,');
-  t.deepEqual(inv.hosts.map((h) => h.name), ['node1', 'node2', 'node3']);
+  t.deepEqual(
+    inv.hosts.map((h) => h.name),
+    ['node1', 'node2', 'node3'],
+  );
   t.deepEqual(inv.groups.get('ungrouped')!.hosts, ['node1', 'node2', 'node3']);
   t.deepEqual(inv.hosts[1].connection, { port: 2222 });
   t.deepEqual(inv.hosts[0].groups, ['all', 'ungrouped']);
@@ -17,10 +20,16 @@ test('a comma list puts each host in ungrouped, with optional ports', async (t) 
 test('a single host needs the trailing comma', async (t) => {
   t.true(looksLikeHostList('node1,'));
   t.false(looksLikeHostList('node1'));
-  t.deepEqual((await loadInventory('node1,')).hosts.map((h) => h.name), ['node1']);
+  t.deepEqual(
+    (await loadInventory('node1,')).hosts.map((h) => h.name),
+    ['node1'],
+  );
   const dir = await mkdtemp(join(tmpdir(), 'drover-inv-comma-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await t.throwsAsync(loadInventory('node1', { cwd: dir }), { instanceOf: InventoryError, message: /inventory node1 not found/ });
+  await t.throwsAsync(loadInventory('node1', { cwd: dir }), {
+    instanceOf: InventoryError,
+    message: /inventory node1 not found/,
+  });
 });
 
 test('an existing path with a comma is read as a file, not a host list', async (t) => {
@@ -28,7 +37,10 @@ test('an existing path with a comma is read as a file, not a host list', async (
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'a,b'), '[g]\nfromfile\n');
   const inv = await loadInventory('a,b', { cwd: dir });
-  t.deepEqual(inv.hosts.map((h) => h.name), ['fromfile']);
+  t.deepEqual(
+    inv.hosts.map((h) => h.name),
+    ['fromfile'],
+  );
 });
 
 test('a comma list with no hosts is an error', (t) => {

@@ -39,10 +39,22 @@ test('Ansible connection vars map to InventoryConnection', (t) => {
 test('older ansible_ssh_* names, ~ expansion, prompt for the sudo password', (t) => {
   const { connection } = connectionFromVars(
     'n',
-    { ansible_ssh_host: 'h', ansible_ssh_port: 22, ansible_ssh_user: 'u', ansible_private_key_file: '~/.ssh/id', ansible_become_password_env: 'prompt' },
+    {
+      ansible_ssh_host: 'h',
+      ansible_ssh_port: 22,
+      ansible_ssh_user: 'u',
+      ansible_private_key_file: '~/.ssh/id',
+      ansible_become_password_env: 'prompt',
+    },
     '/x',
   );
-  t.deepEqual(connection, { address: 'h', port: 22, user: 'u', keyFile: `${homedir()}/.ssh/id`, becomePassword: { prompt: true } });
+  t.deepEqual(connection, {
+    address: 'h',
+    port: 22,
+    user: 'u',
+    keyFile: `${homedir()}/.ssh/id`,
+    becomePassword: { prompt: true },
+  });
   t.is(resolveUserPath('~', '/x'), homedir());
   t.is(resolveUserPath('/abs/key', '/x'), '/abs/key');
 });
@@ -62,24 +74,34 @@ test('ansible_become accepts booleans and yes/no/true/false strings', (t) => {
 });
 
 test('bad connection values name the host, the var and the value', (t) => {
-  const bad = (vars: Record<string, unknown>) => t.throws(() => connectionFromVars('node1', vars, '/'), { instanceOf: InventoryError })!.message;
+  const bad = (vars: Record<string, unknown>) =>
+    t.throws(() => connectionFromVars('node1', vars, '/'), { instanceOf: InventoryError })!.message;
   t.is(bad({ ansible_port: 'ssh' }), 'host node1: ansible_port must be a port number (1-65535), got "ssh"');
   t.regex(bad({ ansible_port: 70000 }), /ansible_port must be a port number/);
   t.regex(bad({ ansible_become: 'maybe' }), /host node1: ansible_become must be a boolean/);
   t.regex(bad({ ansible_connection: 'winrm' }), /ansible_connection must be 'ssh' or 'local'/);
   t.regex(bad({ ansible_become_method: 'su' }), /ansible_become_method must be 'sudo'/);
-  t.regex(bad({ ansible_become_password_env: 'not a name' }), /ansible_become_password_env must be the name of an environment variable/);
+  t.regex(
+    bad({ ansible_become_password_env: 'not a name' }),
+    /ansible_become_password_env must be the name of an environment variable/,
+  );
   t.regex(bad({ ansible_user: ['x'] }), /ansible_user must be a non-empty string/);
 });
 
 test('a plain-text become password is refused, pointing at ansible_become_password_env', async (t) => {
   const ini = await t.throwsAsync(loadInventory(fixture('secrets.ini')), { instanceOf: InventoryError });
-  t.regex(ini!.message, /secrets\.ini:3: host web2\.example\.org: ansible_become_password holds a plain-text password, which drover refuses in inventories; use ansible_become_password_env/);
+  t.regex(
+    ini!.message,
+    /secrets\.ini:3: host web2\.example\.org: ansible_become_password holds a plain-text password, which drover refuses in inventories; use ansible_become_password_env/,
+  );
   const yml = await t.throwsAsync(loadInventory(fixture('secrets.yml')), { instanceOf: InventoryError });
   t.regex(yml!.message, /secrets\.yml:5: host web1\.example\.org: ansible_become_password holds a plain-text password/);
   for (const e of [ini!, yml!]) t.notRegex(e.message, /hunter2/);
   for (const key of ['ansible_password', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass']) {
-    await t.throwsAsync(loadInventory('h1,', { extraVars: { [key]: 'x' } }), { instanceOf: InventoryError, message: new RegExp(`${key} holds a plain-text password`) });
+    await t.throwsAsync(loadInventory('h1,', { extraVars: { [key]: 'x' } }), {
+      instanceOf: InventoryError,
+      message: new RegExp(`${key} holds a plain-text password`),
+    });
   }
 });
 
@@ -96,7 +118,9 @@ test('the lab-style YAML inventory: key and known_hosts from all.vars, resolved 
 });
 
 test('extra vars can set connection vars too', async (t) => {
-  const inv = await loadInventory('node1,', { extraVars: { ansible_user: 'admin', known_hosts_file: '/run/lab/known_hosts' } });
+  const inv = await loadInventory('node1,', {
+    extraVars: { ansible_user: 'admin', known_hosts_file: '/run/lab/known_hosts' },
+  });
   t.deepEqual(inv.hosts[0].connection, { user: 'admin' });
   t.is(inv.hosts[0].knownHostsFile, '/run/lab/known_hosts');
 });
@@ -127,7 +151,10 @@ test('ansible_ssh_common_args / extra_args: -J, -o, -l/-p/-i, -F become ssh opti
   t.regex(connection.sshOptions![3].at, /ansible_ssh_common_args/);
   t.is(connection.sshConfigFile, join(homedir(), 'fleet.conf'));
   // The typed var names the file relative to the inventory.
-  t.is(connectionFromVars('n', { ssh_config_file: 'ssh/config' }, '/srv/inv').connection.sshConfigFile, '/srv/inv/ssh/config');
+  t.is(
+    connectionFromVars('n', { ssh_config_file: 'ssh/config' }, '/srv/inv').connection.sshConfigFile,
+    '/srv/inv/ssh/config',
+  );
 });
 
 test('ssh args drover cannot honour are an inventory error naming the var', (t) => {
@@ -139,7 +166,9 @@ test('ssh args drover cannot honour are an inventory error naming the var', (t) 
     ['somehost', /"somehost" is not an ssh option/],
     ["-o 'ProxyJump=b1", /cannot split/],
   ] as const) {
-    const e = t.throws(() => connectionFromVars('web1', { ansible_ssh_common_args: args }, '/srv'), { instanceOf: InventoryError });
+    const e = t.throws(() => connectionFromVars('web1', { ansible_ssh_common_args: args }, '/srv'), {
+      instanceOf: InventoryError,
+    });
     t.regex(e!.message, /^host web1: /);
     t.regex(e!.message, why, args);
   }

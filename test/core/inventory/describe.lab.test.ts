@@ -29,10 +29,21 @@ function comparable(json: Record<string, unknown>): Record<string, unknown> {
 
 // Where drover follows Ansible's documentation instead of ansible-core 2.14 ([g:vars] values are strings),
 // the fixtures below hold only values both read the same way.
-for (const name of ['docs/guide-basic.ini', 'docs/guide-groups.ini', 'docs/guide-groups.yml', 'docs/guide-ranges.ini', 'docs/ini-plugin-example2.ini', 'docs/yaml-plugin-example.yml', 'precedence/hosts.ini']) {
+for (const name of [
+  'docs/guide-basic.ini',
+  'docs/guide-groups.ini',
+  'docs/guide-groups.yml',
+  'docs/guide-ranges.ini',
+  'docs/ini-plugin-example2.ini',
+  'docs/yaml-plugin-example.yml',
+  'precedence/hosts.ini',
+]) {
   test(`--list matches ansible-inventory for ${name}`, async (t) => {
     const theirs = await ansibleInventory(['-i', fixture(name), '--list']);
-    if (!theirs) return t.fail('ansible-inventory is not installed (apt-get install ansible-core; .ci/run does): nothing to compare with');
+    if (!theirs)
+      return t.fail(
+        'ansible-inventory is not installed (apt-get install ansible-core; .ci/run does): nothing to compare with',
+      );
     const ours = comparable(inventoryJson(await loadInventory(fixture(name))) as Record<string, unknown>);
     t.deepEqual(ours, theirs);
   });
@@ -47,7 +58,7 @@ test('--host matches ansible-inventory --host for the precedence fixture', async
   }
 });
 
-test('--list shape is ansible-inventory\'s: merged hostvars (var-less hosts left out), no group vars, empty groups left out', async (t) => {
+test("--list shape is ansible-inventory's: merged hostvars (var-less hosts left out), no group vars, empty groups left out", async (t) => {
   const json = inventoryJson(await loadInventory(fixture('docs/ini-plugin-example1.ini')));
   t.deepEqual(json.all, { children: ['ungrouped', 'web'] });
   t.deepEqual(json.web, { hosts: ['host1', 'host2'], children: ['apache', 'nginx'] });
@@ -63,7 +74,7 @@ test('--list shape is ansible-inventory\'s: merged hostvars (var-less hosts left
   t.deepEqual(j2._meta.hostvars, { w1: { a: 1 } }, 'a host without vars has no hostvars entry');
 });
 
-test('-l: only the selected hosts, in the pattern\'s order; groups left empty are left out', async (t) => {
+test("-l: only the selected hosts, in the pattern's order; groups left empty are left out", async (t) => {
   const inv = await loadInventory(fixture('docs/guide-groups.yml'));
   const { hosts } = selectHostsReport(inv, 'all', 'west:mail.example.com');
   const json = inventoryJson(inv, hosts);
@@ -81,14 +92,20 @@ test('--host takes a pattern that must select exactly one host, as ansible-inven
   const inv = await loadInventory(join(dir, 'h.ini'));
   t.deepEqual(hostJson(inv, 'web'), { a: 1 }, 'a group of one host');
   t.deepEqual(hostJson(inv, 'db[1]'), { b: 3 });
-  t.throws(() => hostJson(inv, 'db'), { instanceOf: InventoryError, message: /--host needs a single host, but 'db' selects 2 hosts .*\(d1, d2\)/ });
+  t.throws(() => hostJson(inv, 'db'), {
+    instanceOf: InventoryError,
+    message: /--host needs a single host, but 'db' selects 2 hosts .*\(d1, d2\)/,
+  });
 });
 
 test('--host NAME gives merged vars; an unknown host is a clear error', async (t) => {
   const inv = await loadInventory(fixture('docs/guide-groups.yml'));
   t.deepEqual(hostJson(inv, 'mail.example.com'), {});
   const err = t.throws(() => hostJson(inv, 'nope.example.com'), { instanceOf: InventoryError });
-  t.regex(err!.message, /^no host named nope\.example\.com in inventory .*guide-groups\.yml \(hosts: mail\.example\.com, foo\.example\.com, /);
+  t.regex(
+    err!.message,
+    /^no host named nope\.example\.com in inventory .*guide-groups\.yml \(hosts: mail\.example\.com, foo\.example\.com, /,
+  );
   const many = await loadInventory(fixture('docs/guide-ranges.ini'));
   t.regex(t.throws(() => hostJson(many, 'x'))!.message, /, … \(61 hosts\)\)$/);
 });

@@ -7,8 +7,34 @@ import { InventoryError } from '../../../core/inventory/model.ts';
 
 test('key=value: JSON values are typed, anything else stays text', (t) => {
   t.deepEqual(
-    parseExtraVars(['port=22', 'on=true', 'off=false', 'none=null', 'list=[1,"a"]', 'obj={"a":{"b":1}}', 's="22"', 'name=web 1', 'empty=', 'eq=a=b', 'ver=1.2.3', 'neg=-1.5']),
-    { port: 22, on: true, off: false, none: null, list: [1, 'a'], obj: { a: { b: 1 } }, s: '22', name: 'web 1', empty: '', eq: 'a=b', ver: '1.2.3', neg: -1.5 },
+    parseExtraVars([
+      'port=22',
+      'on=true',
+      'off=false',
+      'none=null',
+      'list=[1,"a"]',
+      'obj={"a":{"b":1}}',
+      's="22"',
+      'name=web 1',
+      'empty=',
+      'eq=a=b',
+      'ver=1.2.3',
+      'neg=-1.5',
+    ]),
+    {
+      port: 22,
+      on: true,
+      off: false,
+      none: null,
+      list: [1, 'a'],
+      obj: { a: { b: 1 } },
+      s: '22',
+      name: 'web 1',
+      empty: '',
+      eq: 'a=b',
+      ver: '1.2.3',
+      neg: -1.5,
+    },
   );
 });
 
@@ -23,16 +49,31 @@ test('@file loads YAML or JSON relative to cwd', async (t) => {
   await writeFile(join(dir, 'vars.json'), '{"master": "node2"}');
   t.deepEqual(parseExtraVars(['@vars.yml'], { cwd: dir }), { master: 'node1', enabled: true, sizes: [1, 2] });
   t.deepEqual(parseExtraVars(['@vars.yml', '@vars.json'], { cwd: dir }).master, 'node2');
-  t.throws(() => parseExtraVars(['@nope.yml'], { cwd: dir }), { instanceOf: InventoryError, message: /^-e "@nope\.yml": cannot read .*nope\.yml: ENOENT/ });
+  t.throws(() => parseExtraVars(['@nope.yml'], { cwd: dir }), {
+    instanceOf: InventoryError,
+    message: /^-e "@nope\.yml": cannot read .*nope\.yml: ENOENT/,
+  });
   await writeFile(join(dir, 'bad.yml'), 'a: [1\n');
-  t.throws(() => parseExtraVars(['@bad.yml'], { cwd: dir }), { instanceOf: InventoryError, message: /bad\.yml:2: invalid YAML/ });
+  t.throws(() => parseExtraVars(['@bad.yml'], { cwd: dir }), {
+    instanceOf: InventoryError,
+    message: /bad\.yml:2: invalid YAML/,
+  });
 });
 
 test('bad items are named in the error', (t) => {
-  t.throws(() => parseExtraVars(['ok=1', 'novalue']), { instanceOf: InventoryError, message: '-e "novalue": expected key=value, @file or a JSON object' });
-  t.throws(() => parseExtraVars(['bad key=1']), { instanceOf: InventoryError, message: `-e "bad key=1": 'bad key' is not a valid variable name` });
+  t.throws(() => parseExtraVars(['ok=1', 'novalue']), {
+    instanceOf: InventoryError,
+    message: '-e "novalue": expected key=value, @file or a JSON object',
+  });
+  t.throws(() => parseExtraVars(['bad key=1']), {
+    instanceOf: InventoryError,
+    message: `-e "bad key=1": 'bad key' is not a valid variable name`,
+  });
   t.throws(() => parseExtraVars(['=1']), { instanceOf: InventoryError, message: /'' is not a valid variable name/ });
-  t.throws(() => parseExtraVars(['{"a": }']), { instanceOf: InventoryError, message: /^-e "\{\\"a\\": \}": not valid JSON/ });
+  t.throws(() => parseExtraVars(['{"a": }']), {
+    instanceOf: InventoryError,
+    message: /^-e "\{\\"a\\": \}": not valid JSON/,
+  });
   t.throws(() => parseExtraVars(['{}', '[1]']), { instanceOf: InventoryError, message: /expected key=value/ });
 });
 

@@ -43,9 +43,15 @@ test('format by extension', (t) => {
 test('missing source, unknown extension and an empty directory are clear errors', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drover-inv-index-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await t.throwsAsync(loadInventory('nope.yml', { cwd: dir }), { instanceOf: InventoryError, message: /inventory nope\.yml not found/ });
+  await t.throwsAsync(loadInventory('nope.yml', { cwd: dir }), {
+    instanceOf: InventoryError,
+    message: /inventory nope\.yml not found/,
+  });
   await writeFile(join(dir, 'hosts.txt'), 'a\n');
-  await t.throwsAsync(loadInventory(join(dir, 'hosts.txt')), { instanceOf: InventoryError, message: /hosts\.txt: unknown inventory format/ });
+  await t.throwsAsync(loadInventory(join(dir, 'hosts.txt')), {
+    instanceOf: InventoryError,
+    message: /hosts\.txt: unknown inventory format/,
+  });
   await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError, message: /holds no inventory files/ });
   await t.throwsAsync(loadInventory(''), { instanceOf: InventoryError, message: /no inventory given/ });
 });
@@ -70,7 +76,9 @@ test('in a directory, [g:vars] and [p:children] may refer to groups an earlier f
   t.deepEqual(inv.hosts[0].vars, { port: '80' });
   t.deepEqual(inv.hosts[0].groups, ['all', 'front', 'web']);
   await writeFile(join(dir, '20-vars'), '[db:vars]\nport=80\n');
-  await t.throwsAsync(loadInventory(dir), { message: /20-vars:1: section \[db:vars\] is for group db, which is never defined/ });
+  await t.throwsAsync(loadInventory(dir), {
+    message: /20-vars:1: section \[db:vars\] is for group db, which is never defined/,
+  });
 });
 
 test('an inventory directory holding *.ini or *.cfg is refused, naming the file: Ansible would skip it', async (t) => {
@@ -80,18 +88,30 @@ test('an inventory directory holding *.ini or *.cfg is refused, naming the file:
   await writeFile(join(dir, 'b.ini'), '[g]\nh2\n');
   const err = await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError });
   t.is(err!.file, join(dir, 'b.ini'));
-  t.regex(err!.message, /Ansible ignores \*\.ini files inside an inventory directory \(its INVENTORY_IGNORE_EXTS\).*rename it/);
+  t.regex(
+    err!.message,
+    /Ansible ignores \*\.ini files inside an inventory directory \(its INVENTORY_IGNORE_EXTS\).*rename it/,
+  );
   await rm(join(dir, 'b.ini'));
   await writeFile(join(dir, 'c.CFG'), '[g]\nh3\n');
-  await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError, message: /c\.CFG: Ansible ignores \*\.CFG files/ });
+  await t.throwsAsync(loadInventory(dir), {
+    instanceOf: InventoryError,
+    message: /c\.CFG: Ansible ignores \*\.CFG files/,
+  });
   // The same file given as -i itself is read.
-  t.deepEqual((await loadInventory(join(dir, 'c.CFG'))).hosts.map((h) => h.name), ['h3']);
+  t.deepEqual(
+    (await loadInventory(join(dir, 'c.CFG'))).hosts.map((h) => h.name),
+    ['h3'],
+  );
 });
 
 test('a bad connection var names the file and line that set it, and the host', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drover-inv-index-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'a.yml'), 'all:\n  children:\n    web:\n      hosts:\n        w1:\n          x: 1\n          ansible_port: [1, 2]\n');
+  await writeFile(
+    join(dir, 'a.yml'),
+    'all:\n  children:\n    web:\n      hosts:\n        w1:\n          x: 1\n          ansible_port: [1, 2]\n',
+  );
   const err = await t.throwsAsync(loadInventory(join(dir, 'a.yml')), { instanceOf: InventoryError });
   t.is(err!.message, `${join(dir, 'a.yml')}:7: host w1: ansible_port must be a port number (1-65535), got [1,2]`);
   await writeFile(join(dir, 'b.ini'), '[web]\nw1\nw2\n[web:vars]\nansible_connection=telnet\n');
@@ -104,7 +124,9 @@ test('a bad connection var names the file and line that set it, and the host', a
   t.is(err3!.file, join(dir, 'host_vars', 'w2.yml'));
   t.is(err3!.line, 2);
   t.regex(err3!.message, /host w2: ansible_become must be a boolean/);
-  const err4 = await t.throwsAsync(loadInventory(join(dir, 'c.ini'), { extraVars: { ansible_port: 0 } }), { instanceOf: InventoryError });
+  const err4 = await t.throwsAsync(loadInventory(join(dir, 'c.ini'), { extraVars: { ansible_port: 0 } }), {
+    instanceOf: InventoryError,
+  });
   t.regex(err4!.message, /^host w1: ansible_port must be a port number \(1-65535\), got 0$/);
 });
 
@@ -112,15 +134,28 @@ test('files Ansible would read but drover cannot are refused, not skipped: scrip
   const dir = await mkdtemp(join(tmpdir(), 'drover-inv-index-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'hosts'), '#!/usr/bin/env python3\nimport json\nprint(json.dumps({}))\n');
-  await t.throwsAsync(loadInventory(join(dir, 'hosts')), { instanceOf: InventoryError, message: /hosts:1: this looks like a dynamic inventory script \(it starts with #!\)/ });
+  await t.throwsAsync(loadInventory(join(dir, 'hosts')), {
+    instanceOf: InventoryError,
+    message: /hosts:1: this looks like a dynamic inventory script \(it starts with #!\)/,
+  });
   await rm(join(dir, 'hosts'));
   await writeFile(join(dir, 'a'), '[g]\nh1\n');
   await writeFile(join(dir, 'ec2.py'), 'print("{}")\n', { mode: 0o755 });
-  await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError, message: /ec2\.py: Ansible would run this file as a dynamic inventory script/ });
+  await t.throwsAsync(loadInventory(dir), {
+    instanceOf: InventoryError,
+    message: /ec2\.py: Ansible would run this file as a dynamic inventory script/,
+  });
   await rm(join(dir, 'ec2.py'));
   await writeFile(join(dir, 'hosts.toml'), '[g.hosts.h2]\n');
-  await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError, message: /hosts\.toml: Ansible reads TOML inventories/ });
+  await t.throwsAsync(loadInventory(dir), {
+    instanceOf: InventoryError,
+    message: /hosts\.toml: Ansible reads TOML inventories/,
+  });
   await rm(join(dir, 'hosts.toml'));
   await writeFile(join(dir, 'notes.txt'), 'not an inventory\n');
-  t.deepEqual((await loadInventory(dir)).hosts.map((h) => h.name), ['h1'], 'a plain file of another extension is still skipped');
+  t.deepEqual(
+    (await loadInventory(dir)).hosts.map((h) => h.name),
+    ['h1'],
+    'a plain file of another extension is still skipped',
+  );
 });

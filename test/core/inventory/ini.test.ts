@@ -62,18 +62,27 @@ test('inventory guide: ranges, host:port and connection variables', (t) => {
   const inv = load('docs/guide-ranges.ini');
   t.is(inv.groups.get('webservers')!.hosts.length, 50);
   t.is(inv.groups.get('webservers')!.hosts[0], 'www01.example.com');
-  t.deepEqual(inv.groups.get('databases')!.hosts, ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => `db-${c}.example.com`));
+  t.deepEqual(
+    inv.groups.get('databases')!.hosts,
+    ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => `db-${c}.example.com`),
+  );
   t.is(inv.groups.get('stride')!.hosts.length, 25);
   t.is(vars(inv, 'badwolf.example.com').ansible_port, 5309);
   const jumper = inv.hosts.find((h) => h.name === 'jumper')!;
   t.deepEqual(jumper.connection, { address: '192.0.2.50', port: 5555 });
   t.deepEqual(inv.hosts.find((h) => h.name === 'localhost')!.connection, { connection: 'local' });
-  t.deepEqual(inv.hosts.find((h) => h.name === 'other1.example.com')!.connection, { connection: 'ssh', user: 'myuser' });
+  t.deepEqual(inv.hosts.find((h) => h.name === 'other1.example.com')!.connection, {
+    connection: 'ssh',
+    user: 'myuser',
+  });
 });
 
 test('a [p:children] naming a group never defined is an error at its line (as ansible-core does)', (t) => {
   const err = t.throws(() => load('docs/guide-children.ini'), { instanceOf: InventoryError });
-  t.regex(err!.message, /guide-children\.ini:22: section \[usa:children\] names group northeast, which is never defined/);
+  t.regex(
+    err!.message,
+    /guide-children\.ini:22: section \[usa:children\] names group northeast, which is never defined/,
+  );
 });
 
 test('a group may be declared after the [p:children] or [g:vars] that names it', (t) => {
@@ -85,7 +94,13 @@ test('a group may be declared after the [p:children] or [g:vars] that names it',
 test('hosts listed before any section are ungrouped unless a group lists them too', (t) => {
   const inv = loadText('a\nb\n[g]\nb\n');
   t.deepEqual(inv.groups.get('ungrouped')!.hosts, ['a']);
-  t.deepEqual(inv.hosts.map((h) => h.groups), [['all', 'ungrouped'], ['all', 'g']]);
+  t.deepEqual(
+    inv.hosts.map((h) => h.groups),
+    [
+      ['all', 'ungrouped'],
+      ['all', 'g'],
+    ],
+  );
 });
 
 test(':vars values: strings, outer quotes removed, comments after whitespace, everything after the first =', (t) => {
@@ -101,7 +116,10 @@ test(':vars values: strings, outer quotes removed, comments after whitespace, ev
 
 test('; and # comment lines, blank lines, CRLF line ends', (t) => {
   const inv = loadText('; comment\r\n# comment\r\n\r\n[g] ; trailing\r\nh1 a=1\r\n');
-  t.deepEqual(inv.hosts.map((h) => [h.name, h.vars]), [['h1', { a: 1 }]]);
+  t.deepEqual(
+    inv.hosts.map((h) => [h.name, h.vars]),
+    [['h1', { a: 1 }]],
+  );
 });
 
 test('malformed INI: errors name file:line and what is wrong', (t) => {
@@ -132,7 +150,10 @@ test('a broken line holding a password does not echo the password', (t) => {
 });
 
 test('host:port is the port only where the host first appears, and an ansible_port var beats it (as Ansible)', (t) => {
-  const b = parseIni('h1:2222 ansible_port=3333\n[a]\nh2:2200\nh3 ansible_port=1\n[b]\nh2:2201\nh3:2202\nh4:2203\n[c]\nh4 ansible_port=2204\n', 'p.ini');
+  const b = parseIni(
+    'h1:2222 ansible_port=3333\n[a]\nh2:2200\nh3 ansible_port=1\n[b]\nh2:2201\nh3:2202\nh4:2203\n[c]\nh4 ansible_port=2204\n',
+    'p.ini',
+  );
   t.is(b.hosts.get('h1')!.vars.ansible_port, 3333);
   t.is(b.hosts.get('h2')!.vars.ansible_port, 2200, 'a later h2:2201 changes nothing');
   t.is(b.hosts.get('h3')!.vars.ansible_port, 1);

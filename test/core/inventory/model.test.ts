@@ -23,7 +23,9 @@ test('InventoryError is a UsageError (exit 1) carrying file and line', (t) => {
 
 test('refusePlaintextSecret lets other vars through', (t) => {
   t.notThrows(() => refusePlaintextSecret('ansible_become_password_env', {}));
-  t.throws(() => refusePlaintextSecret('ansible_ssh_pass', { label: 'host x' }), { message: /^host x: ansible_ssh_pass .* SSH keys/ });
+  t.throws(() => refusePlaintextSecret('ansible_ssh_pass', { label: 'host x' }), {
+    message: /^host x: ansible_ssh_pass .* SSH keys/,
+  });
 });
 
 test('builder: group names with spaces or colons are refused', (t) => {
@@ -34,7 +36,10 @@ test('builder: group names with spaces or colons are refused', (t) => {
 
 test('playVars: all vars < named groups (by depth, then name) < extra vars', async (t) => {
   const inv = resolveInventory(
-    parseIni('[p:children]\nc\n[c]\nh\n[z]\nh\n[all:vars]\nv=all\nw=all\n[p:vars]\nv=p\n[c:vars]\nv=c\n[z:vars]\nv=z\nw=z\n', 'x.ini'),
+    parseIni(
+      '[p:children]\nc\n[c]\nh\n[z]\nh\n[all:vars]\nv=all\nw=all\n[p:vars]\nv=p\n[c:vars]\nv=c\n[z:vars]\nv=z\nw=z\n',
+      'x.ini',
+    ),
     'x.ini',
     '/',
     { e: 1 },
@@ -57,17 +62,48 @@ test('constructor, toString and __proto__ as var, host and group names are ordin
   const extra = parseExtraVars(['constructor=1', '__proto__=2']);
   t.deepEqual(Object.keys(extra), ['constructor', '__proto__']);
   t.is(Object.getPrototypeOf(extra), Object.prototype);
-  const ini = resolveInventory(parseIni('[__proto__]\n__proto__ constructor=1 __proto__=2 toString=3\n[g]\nh1 constructor=1\n[g:vars]\n__proto__=gv\n', 'h.ini'), 'h.ini', '/', extra);
+  const ini = resolveInventory(
+    parseIni(
+      '[__proto__]\n__proto__ constructor=1 __proto__=2 toString=3\n[g]\nh1 constructor=1\n[g:vars]\n__proto__=gv\n',
+      'h.ini',
+    ),
+    'h.ini',
+    '/',
+    extra,
+  );
   const proto = ini.hosts.find((h) => h.name === '__proto__')!;
-  t.deepEqual(Object.entries(proto.vars), [['constructor', 1], ['__proto__', 2], ['toString', 3]]);
+  t.deepEqual(Object.entries(proto.vars), [
+    ['constructor', 1],
+    ['__proto__', 2],
+    ['toString', 3],
+  ]);
   t.is(Object.getPrototypeOf(proto.vars), Object.prototype, 'the vars object keeps its prototype');
   const h1 = ini.hosts.find((h) => h.name === 'h1')!;
-  t.deepEqual(Object.entries(h1.vars), [['__proto__', 2], ['constructor', 1]], '[g:vars] __proto__ then -e wins');
+  t.deepEqual(
+    Object.entries(h1.vars),
+    [
+      ['__proto__', 2],
+      ['constructor', 1],
+    ],
+    '[g:vars] __proto__ then -e wins',
+  );
   t.deepEqual(ini.groups.get('__proto__')!.hosts, ['__proto__']);
   const json = inventoryJson(ini);
   t.true(Object.hasOwn(json, '__proto__'), 'a group named __proto__ is an own key of the output');
   t.true(Object.hasOwn(json._meta.hostvars, '__proto__'));
-  const yaml = resolveInventory(parseYamlInventory('all:\n  hosts:\n    h2: {toString: x, valueOf: y, __proto__: {a: 1}}\n  children:\n    constructor:\n      hosts: {h3: }\n', 'i.yml'), 'i.yml', '/', {});
-  t.deepEqual(Object.entries(yaml.hosts[0].vars), [['toString', 'x'], ['valueOf', 'y'], ['__proto__', { a: 1 }]]);
+  const yaml = resolveInventory(
+    parseYamlInventory(
+      'all:\n  hosts:\n    h2: {toString: x, valueOf: y, __proto__: {a: 1}}\n  children:\n    constructor:\n      hosts: {h3: }\n',
+      'i.yml',
+    ),
+    'i.yml',
+    '/',
+    {},
+  );
+  t.deepEqual(Object.entries(yaml.hosts[0].vars), [
+    ['toString', 'x'],
+    ['valueOf', 'y'],
+    ['__proto__', { a: 1 }],
+  ]);
   t.deepEqual(yaml.hosts[1].groups, ['all', 'constructor']);
 });

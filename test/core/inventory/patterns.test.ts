@@ -57,9 +57,13 @@ test('globs match group names and host names (fnmatch)', (t) => {
   t.deepEqual(names('web*'), ['web1', 'web2', 'web3']);
   t.deepEqual(names('*1'), ['web1', 'db1']);
   t.deepEqual(names('db?'), ['db1', 'db2']);
-  t.deepEqual(names('w?st'), ['web2', 'db2', 'web3'], 'the group west, in its own order (as `ansible --list-hosts` prints it)');
+  t.deepEqual(
+    names('w?st'),
+    ['web2', 'db2', 'web3'],
+    'the group west, in its own order (as `ansible --list-hosts` prints it)',
+  );
   t.deepEqual(names('[ld]*'), ['db1', 'db2', 'lone'], 'the group db, then the host lone (groups first, as Ansible)');
-  t.deepEqual(names('s*'), ['web2', 'db2', 'web3'], 'the group staging (its child west, in west\'s order)');
+  t.deepEqual(names('s*'), ['web2', 'db2', 'web3'], "the group staging (its child west, in west's order)");
   // As in ansible-core 2.14 (checked with `ansible -i ... '[!wdl]*' --list-hosts`): globs also match `all` and `ungrouped`.
   t.deepEqual(names('[!wdl]*'), ['lone', 'web1', 'web2', 'web3', 'db1', 'db2']);
   t.deepEqual(names('ungr*'), ['lone']);
@@ -101,13 +105,19 @@ test('subscripts pick hosts of a group by position', (t) => {
   t.deepEqual(names('web[0:1]'), ['web1', 'web2']);
   t.deepEqual(names('web[1:]'), ['web2', 'web3']);
   t.deepEqual(names('web[0]:db[1]'), ['web1', 'db2']);
-  t.throws(() => names('web[5]'), { instanceOf: InventoryError, message: /no hosts matched the subscripted pattern 'web\[5\]'/ });
+  t.throws(() => names('web[5]'), {
+    instanceOf: InventoryError,
+    message: /no hosts matched the subscripted pattern 'web\[5\]'/,
+  });
 });
 
 test('unknown names select nothing and are reported for a warning', (t) => {
   t.deepEqual(matchPattern(inv, 'nosuch'), { hosts: [], unmatched: ['nosuch'] });
   const m = matchPattern(inv, 'web:nosuch:!nothere');
-  t.deepEqual(m.hosts.map((h) => h.name), ['web1', 'web2', 'web3']);
+  t.deepEqual(
+    m.hosts.map((h) => h.name),
+    ['web1', 'web2', 'web3'],
+  );
   t.deepEqual(m.unmatched, ['nosuch', 'nothere']);
   t.deepEqual(matchPattern(inv, 'zz*').unmatched, ['zz*']);
   t.deepEqual(matchPattern(inv, 'all').unmatched, []);
@@ -129,8 +139,14 @@ test('--limit restricts the play pattern; @file reads host names', async (t) => 
   const dir = await mkdtemp(join(tmpdir(), 'drover-inv-pat-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'retry'), 'db2\nweb3\n\n');
-  t.deepEqual(selectHosts(inv, 'all', '@retry', { cwd: dir }).map((h) => h.name), ['web3', 'db2']);
-  t.throws(() => selectHosts(inv, 'all', '@missing', { cwd: dir }), { instanceOf: InventoryError, message: /--limit @missing: cannot read file: ENOENT/ });
+  t.deepEqual(
+    selectHosts(inv, 'all', '@retry', { cwd: dir }).map((h) => h.name),
+    ['web3', 'db2'],
+  );
+  t.throws(() => selectHosts(inv, 'all', '@missing', { cwd: dir }), {
+    instanceOf: InventoryError,
+    message: /--limit @missing: cannot read file: ENOENT/,
+  });
 });
 
 test('splitPattern follows Ansible: commas, else colons outside [ranges]', (t) => {
@@ -156,7 +172,10 @@ test('a whole pattern that reads as one address is one term: IPv6 literals, and 
   t.deepEqual(splitPattern('h1:2222'), ['h1:2222']);
   t.deepEqual(splitPattern('web:db'), ['web', 'db']);
   const v6 = resolveInventory(parseIni('[v6]\n2001:db8::1\nh1:2222\n', 'v6.ini'), 'v6.ini', '/', {});
-  t.deepEqual(matchPattern(v6, '2001:db8::1').hosts.map((h) => h.name), ['2001:db8::1']);
+  t.deepEqual(
+    matchPattern(v6, '2001:db8::1').hosts.map((h) => h.name),
+    ['2001:db8::1'],
+  );
   t.deepEqual(matchPattern(v6, 'h1:2222'), { hosts: [], unmatched: ['h1:2222'] });
 });
 

@@ -11,7 +11,10 @@ test('numeric ranges keep zero padding', (t) => {
 });
 
 test('letter ranges, steps and several ranges in one name', (t) => {
-  t.deepEqual(expandRanges('db-[a:f].example.com'), ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => `db-${c}.example.com`));
+  t.deepEqual(
+    expandRanges('db-[a:f].example.com'),
+    ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => `db-${c}.example.com`),
+  );
   t.deepEqual(expandRanges('www[01:09:2]'), ['www01', 'www03', 'www05', 'www07', 'www09']);
   t.deepEqual(expandRanges('r[1:2]n[a:b]'), ['r1na', 'r1nb', 'r2na', 'r2nb']);
   t.deepEqual(expandRanges('h[:2]'), ['h0', 'h1', 'h2']);

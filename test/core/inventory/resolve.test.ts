@@ -16,11 +16,17 @@ const group = (name: string, depth: number, priority = 1, inventoryVars = {}, fi
 
 test('compareGroups: depth, then priority, then name', (t) => {
   const sorted = [group('b', 1), group('a', 2), group('c', 1, 5), group('a', 1)].sort(compareGroups);
-  t.deepEqual(sorted.map((g) => `${g.name}${g.depth}`), ['a1', 'b1', 'c1', 'a2']);
+  t.deepEqual(
+    sorted.map((g) => `${g.name}${g.depth}`),
+    ['a1', 'b1', 'c1', 'a2'],
+  );
 });
 
 test('mergeHostVars: every inventory group var, then every group_vars file, then host, host_vars, extra', (t) => {
-  const groups = [group('all', 0, 1, { v: 'all', a: 1 }, { f: 'all' }), group('child', 1, 1, { v: 'child', f: 'child-inv' }, { g: 'child-file' })];
+  const groups = [
+    group('all', 0, 1, { v: 'all', a: 1 }, { f: 'all' }),
+    group('child', 1, 1, { v: 'child', f: 'child-inv' }, { g: 'child-file' }),
+  ];
   t.deepEqual(mergeHostVars(groups, { h: 'inv', g: 'host' }, { h: 'file' }, { x: 'extra' }), {
     v: 'child',
     a: 1,
@@ -32,7 +38,12 @@ test('mergeHostVars: every inventory group var, then every group_vars file, then
 });
 
 test('top-level groups join all; ungrouped holds hosts in no other group; depth is the longest path', (t) => {
-  const inv = resolveInventory(parseIni('h0\n[a]\nh1\n[b:children]\na\n[c:children]\nb\n[d:children]\na\n', 'x.ini'), 'x.ini', '/', {});
+  const inv = resolveInventory(
+    parseIni('h0\n[a]\nh1\n[b:children]\na\n[c:children]\nb\n[d:children]\na\n', 'x.ini'),
+    'x.ini',
+    '/',
+    {},
+  );
   t.deepEqual(inv.groups.get('all')!.children, ['ungrouped', 'c', 'd']);
   t.deepEqual(inv.groups.get('ungrouped')!.hosts, ['h0']);
   t.is(inv.groups.get('a')!.depth, 3);
@@ -42,9 +53,12 @@ test('top-level groups join all; ungrouped holds hosts in no other group; depth 
 });
 
 test('ansible_group_priority must be an integer and is not shown as a var', (t) => {
-  t.throws(() => resolveInventory(parseIni('[a]\nh\n[a:vars]\nansible_group_priority=high\n', 'x.ini'), 'x.ini', '/', {}), {
-    message: 'group a: ansible_group_priority must be an integer, got "high"',
-  });
+  t.throws(
+    () => resolveInventory(parseIni('[a]\nh\n[a:vars]\nansible_group_priority=high\n', 'x.ini'), 'x.ini', '/', {}),
+    {
+      message: 'group a: ansible_group_priority must be an integer, got "high"',
+    },
+  );
   const inv = resolveInventory(parseIni('[a]\nh\n[a:vars]\nansible_group_priority=3\n', 'x.ini'), 'x.ini', '/', {});
   t.is(inv.groups.get('a')!.priority, 3);
   t.deepEqual(inv.hosts[0].vars, {});

@@ -23,7 +23,8 @@ test('YAML: !secret values and drover_secret_vars become Secrets in the merged h
   t.is(reveal(db2.vars.api_token), 'other-token');
   t.false('db_password' in db2.vars, 'a listed var the host lacks is fine');
   const text = JSON.stringify(inventoryJson(inv)) + JSON.stringify(hostJson(inv, 'db1'));
-  for (const s of ['hunter2', 'tok-123', 'inner', 'repl-key', 'other-token']) t.false(text.includes(s), `${s} is not printed`);
+  for (const s of ['hunter2', 'tok-123', 'inner', 'repl-key', 'other-token'])
+    t.false(text.includes(s), `${s} is not printed`);
   t.true(text.includes('"db_password":"***"'));
 });
 
@@ -33,13 +34,19 @@ test('TypeScript: secret(...) survives loading and merging; drover_secret_vars w
   t.is(reveal(t1.vars.db_password), 'ts-secret');
   t.is(reveal(t1.vars.backup_key), 'bk-1');
   t.is(t1.vars.plain, 'visible');
-  t.is(JSON.stringify(hostJson(inv, 't1')), '{"drover_secret_vars":["backup_key"],"db_password":"***","backup_key":"***","plain":"visible"}');
+  t.is(
+    JSON.stringify(hostJson(inv, 't1')),
+    '{"drover_secret_vars":["backup_key"],"db_password":"***","backup_key":"***","plain":"visible"}',
+  );
 });
 
 test('INI and -e: drover_secret_vars as a comma list or a JSON list', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drover-secret-vars-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'hosts'), `[db]\ndb1 token=abc other=x drover_secret_vars=token\n[db:vars]\ndb_pass_env=PGPASS\n`);
+  await writeFile(
+    join(dir, 'hosts'),
+    `[db]\ndb1 token=abc other=x drover_secret_vars=token\n[db:vars]\ndb_pass_env=PGPASS\n`,
+  );
   const inv = await loadInventory(join(dir, 'hosts'));
   t.is(reveal(inv.hosts[0].vars.token), 'abc');
   t.is(inv.hosts[0].vars.other, 'x');
@@ -48,7 +55,9 @@ test('INI and -e: drover_secret_vars as a comma list or a JSON list', async (t) 
   t.is(reveal(inv2.hosts[0].vars.api), 'k1');
   t.is(reveal(inv2.hosts[0].vars.other), 'x');
   t.false(isSecret(inv2.hosts[0].vars.token), '-e replaces the whole list (top-level keys replace)');
-  const inv3 = await loadInventory(join(dir, 'hosts'), { extraVars: parseExtraVars(['drover_secret_vars=token, other']) });
+  const inv3 = await loadInventory(join(dir, 'hosts'), {
+    extraVars: parseExtraVars(['drover_secret_vars=token, other']),
+  });
   t.is(reveal(inv3.hosts[0].vars.other), 'x');
   t.is(reveal(playVars(inv3, 'db').api ?? 'absent'), 'not a Secret: "absent"');
 });
@@ -67,7 +76,13 @@ test('a listed var that is not a string, or a bad list, is an error naming the h
     message: `host h1: drover_secret_vars lists port, which is a number (drover_secret_vars marks strings only), set at ${join(dir, 'a.yml')}:5`,
   });
   await writeFile(join(dir, 'b.yml'), 'all:\n  hosts:\n    h1:\n      drover_secret_vars: {a: 1}\n');
-  await t.throwsAsync(loadInventory(join(dir, 'b.yml')), { instanceOf: InventoryError, message: /^host h1: drover_secret_vars \(.*b\.yml:4\) must be a list of var names/ });
+  await t.throwsAsync(loadInventory(join(dir, 'b.yml')), {
+    instanceOf: InventoryError,
+    message: /^host h1: drover_secret_vars \(.*b\.yml:4\) must be a list of var names/,
+  });
   await writeFile(join(dir, 'c'), 'h1 drover_secret_vars="[oops"\n');
-  await t.throwsAsync(loadInventory(join(dir, 'c')), { instanceOf: InventoryError, message: /^host h1: drover_secret_vars \(.*c:1\) is not a valid JSON list: \[oops$/ });
+  await t.throwsAsync(loadInventory(join(dir, 'c')), {
+    instanceOf: InventoryError,
+    message: /^host h1: drover_secret_vars \(.*c:1\) is not a valid JSON list: \[oops$/,
+  });
 });

@@ -29,7 +29,10 @@ test('a TypeScript inventory: groups, ranges, host_vars beside it, paths relativ
 
 test('a directory with index.ts loads only index.ts', async (t) => {
   const inv = await loadInventory(fixture('dir-ts'));
-  t.deepEqual(inv.hosts.map((h) => h.name), ['app1.example.org']);
+  t.deepEqual(
+    inv.hosts.map((h) => h.name),
+    ['app1.example.org'],
+  );
   t.deepEqual(inv.hosts[0].groups, ['all', 'app']);
 });
 
@@ -46,9 +49,13 @@ test('a module whose default export is not inventory({...}) is refused', async (
 });
 
 test('wrong shapes in a spec name the group or host', (t) => {
-  const bad = (spec: unknown) => t.throws(() => addSpec(spec, 'inv.ts', new InventoryBuilder()), { instanceOf: InventoryError })!.message;
+  const bad = (spec: unknown) =>
+    t.throws(() => addSpec(spec, 'inv.ts', new InventoryBuilder()), { instanceOf: InventoryError })!.message;
   t.regex(bad({ host: {} }), /inv\.ts: unexpected key 'host' in group all/);
   t.regex(bad({ children: { web: { hosts: { w1: 'x' } } } }), /host w1 in group web: vars must be an object or null/);
   t.regex(bad({ children: { web: 3 } }), /group web must be an object/);
-  t.regex(bad({ hosts: { w1: { ansible_become_password: 'x' } } }), /host w1: ansible_become_password holds a plain-text password/);
+  t.regex(
+    bad({ hosts: { w1: { ansible_become_password: 'x' } } }),
+    /host w1: ansible_become_password holds a plain-text password/,
+  );
 });

@@ -71,7 +71,10 @@ test('a plain-text password in group_vars is refused with file:line', async (t) 
   await writeFile(join(dir, 'hosts.yml'), 'all:\n  hosts:\n    h1:\n');
   await writeFile(join(dir, 'group_vars', 'all.yml'), 'ansible_user: deploy\nansible_become_password: hunter2\n');
   const err = await t.throwsAsync(loadInventory(join(dir, 'hosts.yml')), { instanceOf: InventoryError });
-  t.regex(err!.message, /group_vars\/all\.yml:2: ansible_become_password holds a plain-text password.*ansible_become_password_env/);
+  t.regex(
+    err!.message,
+    /group_vars\/all\.yml:2: ansible_become_password holds a plain-text password.*ansible_become_password_env/,
+  );
   t.notRegex(err!.message, /hunter2/);
 });
 
@@ -91,7 +94,11 @@ test('as Ansible: only the first of NAME, NAME.yml, NAME.yaml, NAME.json is read
   await writeFile(join(gv, 'cache.yaml'), 'from: cache.yaml\n');
   await writeFile(join(gv, 'cache.json'), '{"from": "cache.json", "j": 1}');
   const web = await readNamedVars(gv, 'web');
-  t.deepEqual(web.vars, { from: 'web/vars', a: 1, b: 2 }, 'web/ wins over web.yml; sub/z comes before vars (name order), notes.txt and old~ are skipped');
+  t.deepEqual(
+    web.vars,
+    { from: 'web/vars', a: 1, b: 2 },
+    'web/ wins over web.yml; sub/z comes before vars (name order), notes.txt and old~ are skipped',
+  );
   t.deepEqual(web.files, [join(gv, 'web', 'sub', 'z'), join(gv, 'web', 'vars'), join(gv, 'web', 'x.yml')]);
   t.deepEqual((await readNamedVars(gv, 'app')).vars, { from: 'app' });
   t.deepEqual((await readNamedVars(gv, 'cache')).vars, { from: 'cache.yaml' });

@@ -21,14 +21,29 @@ test('yaml plugin docs example: null hosts, a host without a colon, children and
   t.deepEqual(inv.groups.get('ungrouped')!.hosts, ['test2']);
   t.deepEqual(inv.groups.get('other_group')!.children, ['group_x', 'group_y']);
   t.deepEqual(inv.hosts.find((h) => h.name === 'test1')!.vars, { group_all_var: 'value', group_last_var: 'value' });
-  t.deepEqual(inv.hosts.find((h) => h.name === 'test4')!.vars, { group_all_var: 'value', g2_var2: 'value3', ansible_host: '127.0.0.1' });
+  t.deepEqual(inv.hosts.find((h) => h.name === 'test4')!.vars, {
+    group_all_var: 'value',
+    g2_var2: 'value3',
+    ansible_host: '127.0.0.1',
+  });
   t.deepEqual(inv.hosts.find((h) => h.name === 'test5')!.groups, ['all', 'other_group', 'group_x']);
 });
 
 test('inventory guide YAML: hosts in several groups, groups of groups', (t) => {
   const inv = load('docs/guide-groups.yml');
-  t.deepEqual(inv.groups.get('all')!.children, ['ungrouped', 'webservers', 'dbservers', 'east', 'west', 'prod', 'test']);
-  t.deepEqual(inv.hosts.find((h) => h.name === 'bar.example.com')!.groups, ['all', 'prod', 'test', 'webservers', 'east', 'west'].filter((g) => g !== 'prod' && g !== 'east'));
+  t.deepEqual(inv.groups.get('all')!.children, [
+    'ungrouped',
+    'webservers',
+    'dbservers',
+    'east',
+    'west',
+    'prod',
+    'test',
+  ]);
+  t.deepEqual(
+    inv.hosts.find((h) => h.name === 'bar.example.com')!.groups,
+    ['all', 'prod', 'test', 'webservers', 'east', 'west'].filter((g) => g !== 'prod' && g !== 'east'),
+  );
   t.is(inv.groups.get('west')!.depth, 2, 'west is listed under all and under test: depth is the longest path');
 });
 
@@ -45,7 +60,16 @@ test('values are typed like PyYAML (YAML 1.1): yes/no/on/off booleans, but y sta
       f: [1, two]
       g: ~
 `);
-  t.deepEqual(inv.hosts[0].vars, { a: true, b: false, c: 493, d: '0755', y: 1, e: '2026-01-02', f: [1, 'two'], g: null });
+  t.deepEqual(inv.hosts[0].vars, {
+    a: true,
+    b: false,
+    c: 493,
+    d: '0755',
+    y: 1,
+    e: '2026-01-02',
+    f: [1, 'two'],
+    g: null,
+  });
 });
 
 test('anchors and aliases, ranges and host:port in YAML host names', (t) => {
@@ -58,7 +82,10 @@ test('anchors and aliases, ranges and host:port in YAML host names', (t) => {
         web[1:2].example.org:2222:
           conf: *c
 `);
-  t.deepEqual(inv.hosts.map((h) => h.name), ['web1.example.org', 'web2.example.org']);
+  t.deepEqual(
+    inv.hosts.map((h) => h.name),
+    ['web1.example.org', 'web2.example.org'],
+  );
   t.deepEqual(inv.hosts[1].vars, { common: { x: 1 }, conf: { x: 1 }, ansible_port: 2222 });
 });
 
@@ -76,7 +103,13 @@ test('a group may appear in several places; its hosts, vars and children merge',
 `);
   t.deepEqual(inv.groups.get('a')!.hosts, ['h1', 'h2']);
   t.deepEqual(inv.groups.get('a')!.parents, ['all', 'b']);
-  t.deepEqual(inv.hosts.map((h) => h.vars), [{ x: 1, y: 2 }, { x: 1, y: 2 }]);
+  t.deepEqual(
+    inv.hosts.map((h) => h.vars),
+    [
+      { x: 1, y: 2 },
+      { x: 1, y: 2 },
+    ],
+  );
   t.deepEqual(inv.hosts[0].groups, ['all', 'b', 'a']);
 });
 
@@ -114,6 +147,8 @@ test('<<: *anchor merge keys are resolved in vars and host vars (YAML 1.1, as Py
 });
 
 test('a plain-text password in YAML group vars is refused at its line', (t) => {
-  const err = t.throws(() => loadText('all:\n  vars:\n    a: 1\n    ansible_password: x\n'), { instanceOf: InventoryError });
+  const err = t.throws(() => loadText('all:\n  vars:\n    a: 1\n    ansible_password: x\n'), {
+    instanceOf: InventoryError,
+  });
   t.regex(err!.message, /^inline\.yml:4: group all: ansible_password holds a plain-text password/);
 });

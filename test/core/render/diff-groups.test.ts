@@ -46,8 +46,14 @@ test('plain --diff: an identical change is shown once with its hosts, a differin
   const out = await render('plain');
   const diffs = out.slice(out.indexOf('\nnode[1-3]') + 1, out.indexOf('RECAP'));
   t.is(out.match(/^\+\+\+ \/etc\/motd/gm)?.length, 2, out);
-  t.regex(diffs, /^node\[1-3\] \(3 hosts\): sysfile \/etc\/motd {2}\(p\.ts:5\)\n--- \/etc\/motd\t\(before\)\n\+\+\+ \/etc\/motd\t\(after\)\n@@ -1,1 \+1,1 @@\n-old\n\+hello \*\*\*$/m);
-  t.regex(diffs, /^node4: sysfile \/etc\/motd {2}\(p\.ts:5\)\n--- \/etc\/motd\t\(before\)\n\+\+\+ \/etc\/motd\t\(after\)\n@@ -1,1 \+1,1 @@\n-old\n\+something else$/m);
+  t.regex(
+    diffs,
+    /^node\[1-3\] \(3 hosts\): sysfile \/etc\/motd {2}\(p\.ts:5\)\n--- \/etc\/motd\t\(before\)\n\+\+\+ \/etc\/motd\t\(after\)\n@@ -1,1 \+1,1 @@\n-old\n\+hello \*\*\*$/m,
+  );
+  t.regex(
+    diffs,
+    /^node4: sysfile \/etc\/motd {2}\(p\.ts:5\)\n--- \/etc\/motd\t\(before\)\n\+\+\+ \/etc\/motd\t\(after\)\n@@ -1,1 \+1,1 @@\n-old\n\+something else$/m,
+  );
   t.false(out.includes('hunter2'), 'the grouped diff stays masked');
 });
 
@@ -56,21 +62,36 @@ test('json: module-end keeps its changes[].diff and a phase-diffs event groups i
     .trimEnd()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown> & { kind: string });
-  const ends = lines.filter((l) => l.kind === 'module-end') as unknown as { host: string; changes: { path: string; diff: string }[] }[];
+  const ends = lines.filter((l) => l.kind === 'module-end') as unknown as {
+    host: string;
+    changes: { path: string; diff: string }[];
+  }[];
   t.is(ends.length, 4);
   for (const e of ends) t.regex(e.changes[0].diff, /^-old$/m);
   const kinds = lines.map((l) => l.kind);
   t.is(kinds.indexOf('phase-diffs') + 1, kinds.indexOf('phase-end'), 'phase-diffs comes right before its phase-end');
-  const grouped = lines.find((l) => l.kind === 'phase-diffs') as unknown as { phase: string; groups: { title: string; callsite: string; hosts: string[]; changes: { path: string; diff: string }[] }[] };
+  const grouped = lines.find((l) => l.kind === 'phase-diffs') as unknown as {
+    phase: string;
+    groups: { title: string; callsite: string; hosts: string[]; changes: { path: string; diff: string }[] }[];
+  };
   t.is(grouped.phase, 'Files');
   t.deepEqual(
-    grouped.groups.map((g) => ({ title: g.title, callsite: g.callsite, hosts: g.hosts, paths: g.changes.map((c) => c.path) })),
+    grouped.groups.map((g) => ({
+      title: g.title,
+      callsite: g.callsite,
+      hosts: g.hosts,
+      paths: g.changes.map((c) => c.path),
+    })),
     [
       { title: 'sysfile /etc/motd', callsite: 'p.ts:5', hosts: ['node1', 'node2', 'node3'], paths: ['/etc/motd'] },
       { title: 'sysfile /etc/motd', callsite: 'p.ts:5', hosts: ['node4'], paths: ['/etc/motd'] },
     ],
   );
-  t.is(grouped.groups[0].changes[0].diff, ends.find((e) => e.host === 'node1')!.changes[0].diff, 'the same text as module-end gives');
+  t.is(
+    grouped.groups[0].changes[0].diff,
+    ends.find((e) => e.host === 'node1')!.changes[0].diff,
+    'the same text as module-end gives',
+  );
   t.regex(grouped.groups[0].changes[0].diff, /^\+hello \*\*\*$/m);
   t.false(JSON.stringify(lines).includes('hunter2'));
 });
@@ -83,13 +104,25 @@ test('no phase-diffs event when a phase changed nothing, and none without --diff
   json.emit({ kind: 'phase-end', phase: 'P', ms: 1 });
   t.false(out.includes('phase-diffs'), out);
   out = '';
-  const plain = await createRenderer({ kind: 'plain', diff: false, verbose: false, write: (s) => (out += s), isTTY: false });
+  const plain = await createRenderer({
+    kind: 'plain',
+    diff: false,
+    verbose: false,
+    write: (s) => (out += s),
+    isTTY: false,
+  });
   for (const e of events.slice(0, -1)) plain.emit(e);
   t.false(out.includes('+++'), out);
 });
 
 test('host ranges fold numbered names and keep zero padding; a long list is cut with a count', (t) => {
-  t.deepEqual(hostRanges(['node3', 'node1', 'node2', 'node5', 'db', 'web01', 'web02', 'node10', 'node9']), ['db', 'node[1-3]', 'node5', 'node[9-10]', 'web[01-02]']);
+  t.deepEqual(hostRanges(['node3', 'node1', 'node2', 'node5', 'db', 'web01', 'web02', 'node10', 'node9']), [
+    'db',
+    'node[1-3]',
+    'node5',
+    'node[9-10]',
+    'web[01-02]',
+  ]);
   t.is(describeHosts(['a']), '1 host: a');
   const many = Array.from({ length: 500 }, (_, i) => `node${i + 1}`).filter((h) => !['node7', 'node20'].includes(h));
   t.is(describeHosts(many), '498 hosts: node[1-6], node[8-19], node[21-500]');

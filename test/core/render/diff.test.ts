@@ -28,7 +28,11 @@ const cases: [string, string, string][] = [
   ['line appended', 'a\nb\n', 'a\nb\nc\n'],
   ['final newline removed', 'a\nb\n', 'a\nb'],
   ['final newline added', 'a\nb', 'a\nb\n'],
-  ['far apart changes make two hunks', Array.from({ length: 30 }, (_, i) => `l${i}`).join('\n') + '\n', Array.from({ length: 30 }, (_, i) => (i === 2 || i === 25 ? `X${i}` : `l${i}`)).join('\n') + '\n'],
+  [
+    'far apart changes make two hunks',
+    Array.from({ length: 30 }, (_, i) => `l${i}`).join('\n') + '\n',
+    Array.from({ length: 30 }, (_, i) => (i === 2 || i === 25 ? `X${i}` : `l${i}`)).join('\n') + '\n',
+  ],
   ['everything removed', 'a\nb\n', ''],
   ['from empty', '', 'x\ny\n'],
 ];

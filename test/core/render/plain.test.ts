@@ -11,12 +11,51 @@ const events: RunEvent[] = [
   { kind: 'phase-start', phase: 'Files', hosts: ['a', 'b', 'c'] },
   { kind: 'module-start', host: 'a', module: 'sysfile', title: 'sysfile /etc/motd' },
   { kind: 'module-start', host: 'b', module: 'sysfile', title: 'sysfile /etc/motd' },
-  { kind: 'module-end', host: 'b', module: 'sysfile', title: 'sysfile /etc/motd', status: 'changed', ms: 3, callsite: 'p.ts:5', changes: [{ path: '/etc/motd', before: 'old\n', after: 'new b\n' }] },
-  { kind: 'module-end', host: 'a', module: 'sysfile', title: 'sysfile /etc/motd', status: 'changed', ms: 4, callsite: 'p.ts:5', changes: [{ path: '/etc/motd', before: 'old\n', after: 'new a\n' }] },
+  {
+    kind: 'module-end',
+    host: 'b',
+    module: 'sysfile',
+    title: 'sysfile /etc/motd',
+    status: 'changed',
+    ms: 3,
+    callsite: 'p.ts:5',
+    changes: [{ path: '/etc/motd', before: 'old\n', after: 'new b\n' }],
+  },
+  {
+    kind: 'module-end',
+    host: 'a',
+    module: 'sysfile',
+    title: 'sysfile /etc/motd',
+    status: 'changed',
+    ms: 4,
+    callsite: 'p.ts:5',
+    changes: [{ path: '/etc/motd', before: 'old\n', after: 'new a\n' }],
+  },
   { kind: 'module-end', host: 'a', module: 'command', title: 'command true', status: 'ok', ms: 1 },
-  { kind: 'module-end', host: 'c', module: 'command', title: 'command false', status: 'failed', ms: 1, message: 'Command failed with exit code 1 on c: false' },
-  { kind: 'host-failed', host: 'c', phase: 'Files', message: 'command failed on c (p.ts:7): Command failed with exit code 1 on c: false' },
-  { kind: 'module-end', host: 'b', module: 'command', title: 'command x', status: 'skipped', ms: 1, message: 'skipped: check mode' },
+  {
+    kind: 'module-end',
+    host: 'c',
+    module: 'command',
+    title: 'command false',
+    status: 'failed',
+    ms: 1,
+    message: 'Command failed with exit code 1 on c: false',
+  },
+  {
+    kind: 'host-failed',
+    host: 'c',
+    phase: 'Files',
+    message: 'command failed on c (p.ts:7): Command failed with exit code 1 on c: false',
+  },
+  {
+    kind: 'module-end',
+    host: 'b',
+    module: 'command',
+    title: 'command x',
+    status: 'skipped',
+    ms: 1,
+    message: 'skipped: check mode',
+  },
   { kind: 'phase-end', phase: 'Files', ms: 10 },
 ];
 
@@ -80,9 +119,14 @@ test('json: one parseable event per line, diffs as text instead of file bodies',
   let out = '';
   const r = new JsonRenderer((s) => (out += s));
   for (const e of events) r.emit(e);
-  const lines = out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = out
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   t.is(lines.length, events.length);
-  const change = lines.find((l) => l.kind === 'module-end' && l.host === 'a' && l.status === 'changed') as { changes: { path: string; diff: string }[] };
+  const change = lines.find((l) => l.kind === 'module-end' && l.host === 'a' && l.status === 'changed') as {
+    changes: { path: string; diff: string }[];
+  };
   t.is(change.changes[0].path, '/etc/motd');
   t.regex(change.changes[0].diff, /^-old\n\+new a$/m);
   t.false(JSON.stringify(change).includes('"before"'));

@@ -26,8 +26,17 @@ test('the frame counts hosts, names the failed ones and the slowest running ones
   now = 12_300;
   const frame = s.frame(200).map(strip);
   t.is(frame[0], '… Prepare nodes  415/500 done · 3 failed · 85 running · 412 changed  12.3 s');
-  t.deepEqual(frame.slice(1, 4), ['  ✖ node413  FAILED: command failed on node413', '  ✖ node414  FAILED: command failed on node414', '  … and 1 more lost (the recap lists every host)']);
-  t.deepEqual(frame.slice(4), ['  slowest running:', '    node416  12.3 s  sysfile /etc/node416', '    node417  12.3 s  sysfile /etc/node417', '    node418  12.3 s  sysfile /etc/node418']);
+  t.deepEqual(frame.slice(1, 4), [
+    '  ✖ node413  FAILED: command failed on node413',
+    '  ✖ node414  FAILED: command failed on node414',
+    '  … and 1 more lost (the recap lists every host)',
+  ]);
+  t.deepEqual(frame.slice(4), [
+    '  slowest running:',
+    '    node416  12.3 s  sysfile /etc/node416',
+    '    node417  12.3 s  sysfile /etc/node417',
+    '    node418  12.3 s  sysfile /etc/node418',
+  ]);
   t.false(s.finished);
   for (const h of hosts.slice(415)) s.hostEnd(h, 'ok');
   t.true(s.finished);
@@ -38,7 +47,14 @@ test('the frame counts hosts, names the failed ones and the slowest running ones
 test('the terminal renderer summarises a phase on more hosts than fit, and draws a bounded number of frames', async (t) => {
   let out = '';
   let writes = 0;
-  const sink = await createRenderer({ kind: 'listr', diff: false, verbose: false, isTTY: true, rows: 20, write: (s) => ((out += s), writes++) });
+  const sink = await createRenderer({
+    kind: 'listr',
+    diff: false,
+    verbose: false,
+    isTTY: true,
+    rows: 20,
+    write: (s) => ((out += s), writes++),
+  });
   const hosts = Array.from({ length: 60 }, (_, i) => `host${i + 1}`);
   const emit = (e: RunEvent) => sink.emit(e);
   emit({ kind: 'run-start', playbook: 'p.ts', name: 'Fleet', hosts, check: false });
@@ -47,11 +63,19 @@ test('the terminal renderer summarises a phase on more hosts than fit, and draws
   for (let m = 0; m < 10; m++) {
     for (const host of hosts) {
       emit({ kind: 'module-start', host, module: 'command', title: `command step${m}` });
-      emit({ kind: 'module-end', host, module: 'command', title: `command step${m}`, status: m === 0 ? 'changed' : 'ok', ms: 1 });
+      emit({
+        kind: 'module-end',
+        host,
+        module: 'command',
+        title: `command step${m}`,
+        status: m === 0 ? 'changed' : 'ok',
+        ms: 1,
+      });
     }
   }
   emit({ kind: 'host-failed', host: 'host9', phase: 'Prepare nodes', message: 'command failed on host9: exit code 3' });
-  for (const host of hosts) emit({ kind: 'phase-host-end', phase: 'Prepare nodes', host, status: host === 'host9' ? 'failed' : 'ok' });
+  for (const host of hosts)
+    emit({ kind: 'phase-host-end', phase: 'Prepare nodes', host, status: host === 'host9' ? 'failed' : 'ok' });
   emit({ kind: 'phase-end', phase: 'Prepare nodes', ms: 5 });
   emit({ kind: 'recap', stats: {}, ms: 5, check: false, interrupted: false });
   await sink.end();

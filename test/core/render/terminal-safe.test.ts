@@ -27,8 +27,15 @@ const OBEYED = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f
 test('safeLine turns every control, C1, bidi and zero-width character into a visible escape', (t) => {
   t.is(safeLine(`a${ESC}]52;c;QQ==\u0007b`), 'a\\x1b]52;c;QQ==\\x07b');
   t.is(safeLine('x\r\n\ty'), 'x\\x0d\\x0a\\x09y');
-  t.is(safeLine('\u009b2J \u202eabc \u2067 \u200b \ufeff \u007f \u0000'), '\\x9b2J \\u202eabc \\u2067 \\u200b \\ufeff \\x7f \\x00');
-  t.is(safeLine('plain text, ümlaut, emoji 👨‍👩‍👧 ✔'), 'plain text, ümlaut, emoji 👨‍👩‍👧 ✔', 'ordinary text (ZWJ emoji too) is untouched');
+  t.is(
+    safeLine('\u009b2J \u202eabc \u2067 \u200b \ufeff \u007f \u0000'),
+    '\\x9b2J \\u202eabc \\u2067 \\u200b \\ufeff \\x7f \\x00',
+  );
+  t.is(
+    safeLine('plain text, ümlaut, emoji 👨‍👩‍👧 ✔'),
+    'plain text, ümlaut, emoji 👨‍👩‍👧 ✔',
+    'ordinary text (ZWJ emoji too) is untouched',
+  );
   t.notRegex(safeLine(HOSTILE), OBEYED);
   t.false(safeLine(HOSTILE).includes('\n'));
 });
@@ -38,7 +45,11 @@ test('escaping is idempotent and leaves backslashes alone: a name escaped in an 
   t.is(once, 'web\\x1b]0;t\\x07\\x0ax');
   t.is(safeLine(once), once);
   t.deepEqual(safeLines(safeBlock(HOSTILE, '')), safeLines(HOSTILE));
-  t.is(safeLine('PS1="\\033[1;32m" C:\\temp'), 'PS1="\\033[1;32m" C:\\temp', "a file's own backslash escapes show as written");
+  t.is(
+    safeLine('PS1="\\033[1;32m" C:\\temp'),
+    'PS1="\\033[1;32m" C:\\temp',
+    "a file's own backslash escapes show as written",
+  );
 });
 
 test('safeLines splits on LF (CRLF too), keeps TAB, and escapes a lone CR so it cannot overwrite the line', (t) => {
@@ -79,7 +90,10 @@ test('the plain renderer shows a hostile host output escaped and indented, never
 });
 
 test('diffs show file content with escape sequences and CRs escaped, TAB kept', (t) => {
-  const d = unifiedDiff({ path: `/etc/x${ESC}]0;t\u0007`, before: 'a\n', after: `a\n${HOSTILE}\n\tindented\r\n` }, { color: true });
+  const d = unifiedDiff(
+    { path: `/etc/x${ESC}]0;t\u0007`, before: 'a\n', after: `a\n${HOSTILE}\n\tindented\r\n` },
+    { color: true },
+  );
   const text = d.replace(/\u001b\[\d+m/g, '');
   t.notRegex(text.replace(/\t/g, ''), OBEYED, text);
   t.regex(text, /^\+\+\+ \/etc\/x\\x1b\]0;t\\x07\t\(after\)$/m);
@@ -89,7 +103,14 @@ test('diffs show file content with escape sequences and CRs escaped, TAB kept', 
 
 test('diff group headers, details and host lists are escaped; a detail cannot pose as a header', (t) => {
   const text = formatDiffGroups(
-    [{ title: `cmd ${ESC}[2J`, hosts: ['a', 'b'], changes: [], detail: `out\nb: sysfile /etc/forged\n${ESC}]52;c;QQ==\u0007` }],
+    [
+      {
+        title: `cmd ${ESC}[2J`,
+        hosts: ['a', 'b'],
+        changes: [],
+        detail: `out\nb: sysfile /etc/forged\n${ESC}]52;c;QQ==\u0007`,
+      },
+    ],
     { color: false },
   );
   t.notRegex(text, OBEYED, text);

@@ -59,7 +59,11 @@ const spec = (user: string, over: Partial<ConnectionSpec> = {}): ConnectionSpec 
   ...over,
 });
 const open = (s: ConnectionSpec, becomePassword?: Secret) =>
-  openTransport(s, { knownHostsFiles: [sshd.knownHostsFile], acceptNew: false }, { name: 'becomehost', becomePassword });
+  openTransport(
+    s,
+    { knownHostsFiles: [sshd.knownHostsFile], acceptNew: false },
+    { name: 'becomehost', becomePassword },
+  );
 
 const check = isRoot ? test.serial : test.skip;
 
@@ -72,7 +76,12 @@ check('sudo -n: a NOPASSWD user gets a root shell', async (t) => {
 
 check('sudo -n when a password is needed fails clearly', async (t) => {
   const e = await t.throwsAsync(open(spec(PW)), { instanceOf: UnreachableError });
-  t.regex(e!.message, new RegExp(`^${PW}@127\\.0\\.0\\.1:${sshd.port}: the shell exited before it was ready\\nsudo: a password is required`));
+  t.regex(
+    e!.message,
+    new RegExp(
+      `^${PW}@127\\.0\\.0\\.1:${sshd.port}: the shell exited before it was ready\\nsudo: a password is required`,
+    ),
+  );
 });
 
 check('sudo -S with the right password; it appears in no error or event', async (t) => {
@@ -103,7 +112,9 @@ check('the password can come from the environment variable the inventory names',
   const tr = await open(spec(PW, { becomePassword: { env: 'DROVER_TEST_BECOME_PW' } }));
   t.is((await tr.run('id -u')).stdout.toString(), '0\n');
   await tr.close();
-  const missing = await t.throwsAsync(open(spec(PW, { becomePassword: { env: 'DROVER_TEST_UNSET_VAR' } })), { instanceOf: UnreachableError });
+  const missing = await t.throwsAsync(open(spec(PW, { becomePassword: { env: 'DROVER_TEST_UNSET_VAR' } })), {
+    instanceOf: UnreachableError,
+  });
   t.regex(missing!.message, /environment variable DROVER_TEST_UNSET_VAR is not set/);
 });
 

@@ -5,7 +5,16 @@ import { openSshTransport } from '../../../core/ssh/ssh-transport.ts';
 
 const [port, keyFile, knownHostsFile] = process.argv.slice(2);
 const tr = await openSshTransport(
-  { kind: 'ssh', address: '127.0.0.1', port: Number(port), user: 'root', keyFiles: [keyFile], agent: false, become: false, connectTimeout: 5 },
+  {
+    kind: 'ssh',
+    address: '127.0.0.1',
+    port: Number(port),
+    user: 'root',
+    keyFiles: [keyFile],
+    agent: false,
+    become: false,
+    connectTimeout: 5,
+  },
   { knownHostsFiles: [knownHostsFile], acceptNew: false },
   { name: 'child' },
 );

@@ -47,7 +47,9 @@ labTest('a command that kills its shell fails that host at once; the other host 
   const dying = host(0);
   const other = host(1);
   const t0 = Date.now();
-  const e = await t.throwsAsync(dying.exec(sh`sleep 30 & echo $! >/root/framing-sleep.pid; kill $$`), { instanceOf: UnreachableError });
+  const e = await t.throwsAsync(dying.exec(sh`sleep 30 & echo $! >/root/framing-sleep.pid; kill $$`), {
+    instanceOf: UnreachableError,
+  });
   t.true(Date.now() - t0 < 5000, `noticed after ${Date.now() - t0} ms`);
   t.regex(e!.message, /the shell exited/);
   t.is((await other.exec(sh`echo alive`)).stdout, 'alive\n');
@@ -60,7 +62,19 @@ labTest('drover exits within seconds of its recap although a host was cut while 
   const marker = `/root/framing-cut-${process.pid}`;
   const child = spawn(
     process.execPath,
-    [BIN, 'run', path.join(REPO, 'test/fixtures/playbooks/close-cut.ts'), '-i', path.join(l.dir, 'inventory.yml'), '--json', '--no-typecheck', '-e', `cut_host=${cutHost.name}`, '-e', `marker=${marker}`],
+    [
+      BIN,
+      'run',
+      path.join(REPO, 'test/fixtures/playbooks/close-cut.ts'),
+      '-i',
+      path.join(l.dir, 'inventory.yml'),
+      '--json',
+      '--no-typecheck',
+      '-e',
+      `cut_host=${cutHost.name}`,
+      '-e',
+      `marker=${marker}`,
+    ],
     { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.teardown(() => void (child.exitCode === null && child.kill('SIGKILL')));
@@ -77,7 +91,8 @@ labTest('drover exits within seconds of its recap although a host was cut while 
   const deadline = Date.now() + 120_000;
   for (;;) {
     if ((await labExec(l, cutHost.name, ['test', '-e', marker])).code === 0) break;
-    if (child.exitCode !== null || Date.now() > deadline) return t.fail(`marker never appeared; exit ${child.exitCode}\n${stderr}\n${stdout}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      return t.fail(`marker never appeared; exit ${child.exitCode}\n${stderr}\n${stdout}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   await labCut(l.name, cutHost.name);

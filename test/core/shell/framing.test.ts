@@ -1,5 +1,12 @@
 import test from 'ava';
-import { endTag, FrameReader, frameCommand, initScript, MarkerScanner, parseInit } from '../../../core/shell/framing.ts';
+import {
+  endTag,
+  FrameReader,
+  frameCommand,
+  initScript,
+  MarkerScanner,
+  parseInit,
+} from '../../../core/shell/framing.ts';
 
 const NONCE = '0123456789abcdef0123456789abcdef';
 const OTHER = 'fedcba9876543210fedcba9876543210';
@@ -34,7 +41,14 @@ for (const [label, sizes] of [
   ['whole', () => 1 << 20],
 ] as const) {
   test(`frame reader: hostile output, ${label}`, (t) => {
-    const stream = Buffer.concat([liveBytes, Buffer.from(`${tag} s\n`), hostileOut, Buffer.from(`${tag} o 42\n`), hostileErr, Buffer.from(`${tag} e ok\n`)]);
+    const stream = Buffer.concat([
+      liveBytes,
+      Buffer.from(`${tag} s\n`),
+      hostileOut,
+      Buffer.from(`${tag} o 42\n`),
+      hostileErr,
+      Buffer.from(`${tag} e ok\n`),
+    ]);
     const { r, live } = readAll(stream, sizes);
     t.true(r.complete);
     t.deepEqual(r.result(), { code: 42, stdout: hostileOut, stderr: hostileErr, state: 'ok' });
@@ -54,12 +68,20 @@ test('frame reader: not complete until the stderr marker, and its state is repor
 });
 
 test('frame reader: malformed markers are a broken protocol, not output', (t) => {
-  t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} s\n${tag} o x\n`)), { message: /malformed end marker.*exit code "x"/ });
-  t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} s\n${tag} o 0\n${tag} e maybe\n`)), { message: /state "maybe"/ });
+  t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} s\n${tag} o x\n`)), {
+    message: /malformed end marker.*exit code "x"/,
+  });
+  t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} s\n${tag} o 0\n${tag} e maybe\n`)), {
+    message: /state "maybe"/,
+  });
   t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} sX\n`)), { message: /broken frame.*"sX"/ });
   // `cat` died before copying the middle marker: the stderr marker comes while stdout's is due.
-  t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} s\npartial${tag} e unreadable\n`)), { message: /broken frame.*"e unreadable" where "o" was due/ });
-  t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} s\n${tag} o ${'1'.repeat(100)}`)), { message: /no end of line/ });
+  t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} s\npartial${tag} e unreadable\n`)), {
+    message: /broken frame.*"e unreadable" where "o" was due/,
+  });
+  t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} s\n${tag} o ${'1'.repeat(100)}`)), {
+    message: /no end of line/,
+  });
 });
 
 test('marker scanner: holds back only what may be a marker start', (t) => {
@@ -77,10 +99,22 @@ test('marker scanner: holds back only what may be a marker start', (t) => {
 
 test('frameCommand: the command runs in a subshell with its own output files; only the shell writes frames', (t) => {
   const text = frameCommand(`echo 'it''s'`, NONCE, { seq: 7 });
-  t.true(text.startsWith(`( eval 'echo '\\''it'\\'''\\''s'\\''' ) </dev/null >"$drover_d/7.o" 2>"$drover_d/7.e"; drover_s=$?; `));
+  t.true(
+    text.startsWith(
+      `( eval 'echo '\\''it'\\'''\\''s'\\''' ) </dev/null >"$drover_d/7.o" 2>"$drover_d/7.e"; drover_s=$?; `,
+    ),
+  );
   // No output: the whole frame in one printf; else one cat copies stdout, the middle marker's file and stderr.
-  t.true(text.includes(`then printf '%s s\\n%s o %s\\n%s e %s\\n' ${tag} ${tag} "$drover_s" ${tag} "$drover_k"; else printf '%s s\\n' ${tag}; `));
-  t.true(text.includes(`if [ $drover_k = ok ]; then cat -- "$drover_d/7.o" "$drover_d/7.m" "$drover_d/7.e" || drover_k=unreadable; else`));
+  t.true(
+    text.includes(
+      `then printf '%s s\\n%s o %s\\n%s e %s\\n' ${tag} ${tag} "$drover_s" ${tag} "$drover_k"; else printf '%s s\\n' ${tag}; `,
+    ),
+  );
+  t.true(
+    text.includes(
+      `if [ $drover_k = ok ]; then cat -- "$drover_d/7.o" "$drover_d/7.m" "$drover_d/7.e" || drover_k=unreadable; else`,
+    ),
+  );
   t.true(text.endsWith(`printf '%s e %s\\n' ${tag} "$drover_k"; fi\n`));
   t.false(text.includes('tail'), 'no live copy unless asked');
   t.false(text.includes('rm -f'), 'no sweep unless asked');
@@ -92,7 +126,11 @@ test('frameCommand: the command runs in a subshell with its own output files; on
 test('frameCommand: stdin as a base64 here-doc delimited by the nonce, piped into the command', (t) => {
   const payload = Buffer.alloc(200, 0xff);
   const lines = frameCommand('cat', NONCE, { seq: 3, stdin: payload }).split('\n');
-  t.true(lines[0].startsWith(`base64 -d <<'DROVER_IN_${NONCE}' 2>/dev/null | ( eval cat ) >"$drover_d/3.o" 2>"$drover_d/3.e"; drover_s=$?;`));
+  t.true(
+    lines[0].startsWith(
+      `base64 -d <<'DROVER_IN_${NONCE}' 2>/dev/null | ( eval cat ) >"$drover_d/3.o" 2>"$drover_d/3.e"; drover_s=$?;`,
+    ),
+  );
   t.is(lines.at(-2), `DROVER_IN_${NONCE}`);
   t.true(lines.slice(1, -2).every((l) => l.length <= 76));
   t.deepEqual(Buffer.from(lines.slice(1, -2).join(''), 'base64'), payload);
@@ -103,14 +141,22 @@ test('frameCommand: definitions, live copy and sweep', (t) => {
   const text = frameCommand('drover_f', NONCE, { seq: 2, definitions: defs, live: true, sweep: true });
   t.true(text.startsWith(`[ -z "$drover_d" ] || rm -f -- "$drover_d"/*; { ${defs}\n} 2>"$drover_d/2.e"; `));
   t.true(text.includes(`tail --pid=$$ -c +1 -f "$drover_d/2.o" 2>/dev/null & drover_t1=$!`));
-  t.true(text.includes(`( eval drover_f ) </dev/null >"$drover_d/2.o" 2>>"$drover_d/2.e"; drover_s=$?; kill -9 $drover_t1 $drover_t2`));
+  t.true(
+    text.includes(
+      `( eval drover_f ) </dev/null >"$drover_d/2.o" 2>>"$drover_d/2.e"; drover_s=$?; kill -9 $drover_t1 $drover_t2`,
+    ),
+  );
   t.throws(() => frameCommand('true', NONCE, { seq: 1, definitions: 'f() {\0}' }), { message: /NUL/ });
 });
 
 test('initScript and its answer', (t) => {
   const text = initScript(NONCE);
   t.true(text.includes('mktemp -d /dev/shm/drover.XXXXXXXX'));
-  t.true(text.includes(`trap '{ read -r drover_me drover_x </proc/self/stat; } 2>/dev/null; [ "$drover_me" != "$drover_pid" ] || rm -rf -- "$drover_d"' EXIT`));
+  t.true(
+    text.includes(
+      `trap '{ read -r drover_me drover_x </proc/self/stat; } 2>/dev/null; [ "$drover_me" != "$drover_pid" ] || rm -rf -- "$drover_d"' EXIT`,
+    ),
+  );
   t.true(text.endsWith(`printf '%s i %s %s\\n' ${tag} "$?" "$drover_d"\n`));
   t.deepEqual(parseInit('0 /dev/shm/drover.AbC123xy'), { status: 0, dir: '/dev/shm/drover.AbC123xy' });
   t.deepEqual(parseInit('1 '), { status: 1, dir: '' });

@@ -14,7 +14,7 @@ interface Case {
 
 const bytes256 = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const fiveMB = Buffer.alloc(5 * 1024 * 1024);
-for (let i = 0; i < fiveMB.length; i++) fiveMB[i] = 0x30 + (i % 16 < 10 ? i % 16 : i % 16 + 39); // "0123456789abcdef" repeated
+for (let i = 0; i < fiveMB.length; i++) fiveMB[i] = 0x30 + (i % 16 < 10 ? i % 16 : (i % 16) + 39); // "0123456789abcdef" repeated
 const oneMBin = Buffer.alloc(1 << 20);
 for (let i = 0; i < oneMBin.length; i++) oneMBin[i] = (i * 131 + (i >> 8)) & 0xff;
 
@@ -30,9 +30,28 @@ export const hostileCases: Case[] = [
   { name: 'no trailing newline', command: 'printf abc; printf def >&2', code: 0, stdout: 'abc', stderr: 'def' },
   { name: 'binary stdin echoed', command: 'cat', stdin: bytes256, code: 0, stdout: bytes256, stderr: '' },
   { name: '1 MiB binary stdin byte-exact', command: 'cat', stdin: oneMBin, code: 0, stdout: oneMBin, stderr: '' },
-  { name: 'empty stdin is EOF', command: 'cat; echo end', stdin: Buffer.alloc(0), code: 0, stdout: 'end\n', stderr: '' },
-  { name: 'reading stdin when none given sees EOF', command: 'cat; read x; echo "read=$?"', code: 0, stdout: 'read=1\n', stderr: '' },
-  { name: '5 MB output', command: 'yes 0123456789abcdef | tr -d "\\n" | head -c 5242880', code: 0, stdout: fiveMB, stderr: '' },
+  {
+    name: 'empty stdin is EOF',
+    command: 'cat; echo end',
+    stdin: Buffer.alloc(0),
+    code: 0,
+    stdout: 'end\n',
+    stderr: '',
+  },
+  {
+    name: 'reading stdin when none given sees EOF',
+    command: 'cat; read x; echo "read=$?"',
+    code: 0,
+    stdout: 'read=1\n',
+    stderr: '',
+  },
+  {
+    name: '5 MB output',
+    command: 'yes 0123456789abcdef | tr -d "\\n" | head -c 5242880',
+    code: 0,
+    stdout: fiveMB,
+    stderr: '',
+  },
   {
     name: 'interleaved stderr',
     command: 'for i in 1 2 3; do echo o$i; echo e$i >&2; done',
@@ -51,14 +70,22 @@ export const hostileCases: Case[] = [
     stdout: `it's|a"b|$(x)|\`y\`|line $HOME\ndone\n`,
     stderr: '',
   },
-  { name: 'large stdout and stderr at once', command: `head -c 300000 /dev/zero | tr '\\0' e >&2; head -c 300000 /dev/zero | tr '\\0' o`, code: 0, stdout: 'o'.repeat(300000), stderr: 'e'.repeat(300000) },
+  {
+    name: 'large stdout and stderr at once',
+    command: `head -c 300000 /dev/zero | tr '\\0' e >&2; head -c 300000 /dev/zero | tr '\\0' o`,
+    code: 0,
+    stdout: 'o'.repeat(300000),
+    stderr: 'e'.repeat(300000),
+  },
 ];
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))),
+    new Promise<T>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)),
+    ),
   ]);
 }
 
@@ -68,18 +95,38 @@ function asBuf(v: Buffer | string): Buffer {
 
 /** Registers (serially: they share one shell) the hostile cases plus state-isolation, background-process and queue tests for one transport. */
 /** Cases also run with live output (onOutput): the result must be the same. */
-const LIVE_CASES = new Set(['fake end markers and nonce-like strings', 'NUL bytes', '1 MiB binary stdin byte-exact', '5 MB output', 'interleaved stderr', 'exec >&- closes stdout']);
+const LIVE_CASES = new Set([
+  'fake end markers and nonce-like strings',
+  'NUL bytes',
+  '1 MiB binary stdin byte-exact',
+  '5 MB output',
+  'interleaved stderr',
+  'exec >&- closes stdout',
+]);
 
 export function hostileTests(test: TestFn, label: string, transport: () => Transport): void {
   for (const c of hostileCases) {
     for (const live of LIVE_CASES.has(c.name) ? [false, true] : [false]) {
       test.serial(`${label}: ${c.name}${live ? ' (live output)' : ''}`, async (t) => {
         const streamed: Record<string, Buffer[]> = { stdout: [], stderr: [] };
-        const onOutput = live ? (chunk: Buffer, s: 'stdout' | 'stderr') => void streamed[s].push(Buffer.from(chunk)) : undefined;
-        const r: RawResult = await withTimeout(transport().run(c.command, { stdin: c.stdin, onOutput }), 20_000, c.name);
+        const onOutput = live
+          ? (chunk: Buffer, s: 'stdout' | 'stderr') => void streamed[s].push(Buffer.from(chunk))
+          : undefined;
+        const r: RawResult = await withTimeout(
+          transport().run(c.command, { stdin: c.stdin, onOutput }),
+          20_000,
+          c.name,
+        );
         t.is(r.code, c.code);
-        t.true(r.stdout.equals(asBuf(c.stdout)), `stdout differs: ${r.stdout.length} bytes ${JSON.stringify(r.stdout.subarray(0, 80).toString())}`);
-        if (c.stderr !== null) t.true(r.stderr.equals(asBuf(c.stderr)), `stderr differs: ${JSON.stringify(r.stderr.subarray(0, 200).toString())}`);
+        t.true(
+          r.stdout.equals(asBuf(c.stdout)),
+          `stdout differs: ${r.stdout.length} bytes ${JSON.stringify(r.stdout.subarray(0, 80).toString())}`,
+        );
+        if (c.stderr !== null)
+          t.true(
+            r.stderr.equals(asBuf(c.stderr)),
+            `stderr differs: ${JSON.stringify(r.stderr.subarray(0, 200).toString())}`,
+          );
         // Live output: while the command runs (tail -f of its files), the rest once its frame is read. Never a framing byte.
         if (live) {
           t.true(Buffer.concat(streamed.stdout).equals(r.stdout), 'streamed stdout = result stdout');
@@ -93,7 +140,9 @@ export function hostileTests(test: TestFn, label: string, transport: () => Trans
     const seen: { text: string; at: number }[] = [];
     const t0 = Date.now();
     const r = await withTimeout(
-      transport().run('echo one; echo err-one >&2; sleep 1.5; echo two', { onOutput: (c, s) => void seen.push({ text: `${s}:${c}`, at: Date.now() - t0 }) }),
+      transport().run('echo one; echo err-one >&2; sleep 1.5; echo two', {
+        onOutput: (c, s) => void seen.push({ text: `${s}:${c}`, at: Date.now() - t0 }),
+      }),
       20_000,
       'live',
     );
@@ -108,7 +157,11 @@ export function hostileTests(test: TestFn, label: string, transport: () => Trans
   // Issue 12: bytes a background process of one command writes must never become another command's output.
   test.serial(`${label}: late output of a background process is not the next command's output`, async (t) => {
     const tr = transport();
-    const first = await withTimeout(tr.run('(sleep 1; echo LATE-OUT; echo LATE-ERR >&2) & echo first'), 10_000, 'first');
+    const first = await withTimeout(
+      tr.run('(sleep 1; echo LATE-OUT; echo LATE-ERR >&2) & echo first'),
+      10_000,
+      'first',
+    );
     t.is(first.stdout.toString(), 'first\n');
     const second = await withTimeout(tr.run('sleep 2; echo mine'), 10_000, 'second');
     t.is(second.stdout.toString(), 'mine\n');
@@ -118,7 +171,9 @@ export function hostileTests(test: TestFn, label: string, transport: () => Trans
 
   test.serial(`${label}: a background flood cannot corrupt later commands, their stdin or their output`, async (t) => {
     const tr = transport();
-    const start = await tr.run('(i=0; while [ $i -lt 20000 ]; do echo QUJD; echo QUJD >&2; i=$((i+1)); done) & echo $!');
+    const start = await tr.run(
+      '(i=0; while [ $i -lt 20000 ]; do echo QUJD; echo QUJD >&2; i=$((i+1)); done) & echo $!',
+    );
     // What the flood wrote before this command's frame was sent is this command's output: it started the flood.
     // The flood may print before `echo $!` does: the pid is the one line that is not the flood's.
     const lines = start.stdout.toString().split('\n');
@@ -141,19 +196,26 @@ export function hostileTests(test: TestFn, label: string, transport: () => Trans
       'cd /proc/self/fd && for f in *; do printf "%s %s\\n" "$f" "$(readlink "$f")"; done; echo --; for f in 0 1 2; do readlink /proc/$$/fd/$f; done',
     );
     const [mine, channel] = r.stdout.toString().split('--\n');
-    const targets = new Map(mine.trim().split('\n').map((l) => l.split(' ', 2) as [string, string]));
+    const targets = new Map(
+      mine
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ', 2) as [string, string]),
+    );
     const chan = new Set(channel.trim().split('\n'));
     t.is(chan.size > 0, true);
     for (const [fd, target] of targets) t.false(chan.has(target), `fd ${fd} is the channel (${target})`);
-    t.regex(targets.get('1') ?? '', /\/drover\.\w+\/\d+\.o$/, 'stdout is the command\'s own file');
-    t.regex(targets.get('2') ?? '', /\/drover\.\w+\/\d+\.e$/, 'stderr is the command\'s own file');
+    t.regex(targets.get('1') ?? '', /\/drover\.\w+\/\d+\.o$/, "stdout is the command's own file");
+    t.regex(targets.get('2') ?? '', /\/drover\.\w+\/\d+\.e$/, "stderr is the command's own file");
   });
 
   test.serial(`${label}: no state leaks between commands`, async (t) => {
     const tr = transport();
     const start = (await tr.run('pwd')).stdout.toString();
     await tr.run(`cd /; X=1; export Y=2; umask 077; set -e; alias ll=ls; f() { :; }; trap 'echo trapped' EXIT`);
-    const r = await tr.run(`pwd; echo "\${X-unset} \${Y-unset}"; umask; command -v f || echo nof; alias ll 2>/dev/null || echo noalias; false; echo still-running`);
+    const r = await tr.run(
+      `pwd; echo "\${X-unset} \${Y-unset}"; umask; command -v f || echo nof; alias ll 2>/dev/null || echo noalias; false; echo still-running`,
+    );
     const lines = r.stdout.toString().split('\n');
     t.is(lines[0] + '\n', start);
     t.is(lines[1], 'unset unset');
@@ -172,7 +234,11 @@ export function hostileTests(test: TestFn, label: string, transport: () => Trans
 
   test.serial(`${label}: background process left running does not block or leak output`, async (t) => {
     const tr = transport();
-    const r = await withTimeout(tr.run('sleep 60 & echo $!; (sleep 0.2; echo late; echo late >&2) &'), 10_000, 'background');
+    const r = await withTimeout(
+      tr.run('sleep 60 & echo $!; (sleep 0.2; echo late; echo late >&2) &'),
+      10_000,
+      'background',
+    );
     const pid = r.stdout.toString().trim();
     t.regex(pid, /^\d+$/);
     await new Promise((res) => setTimeout(res, 500));

@@ -15,7 +15,9 @@ const NONCE = '0123456789abcdef0123456789abcdef';
 const tag = endTag(NONCE);
 
 test('LiveErrReader: complaints outside the markers, live stderr between them, in any chunking', (t) => {
-  const stream = Buffer.from(`sh: cannot create x\n${tag} b\nerr ${tag.slice(0, 20)} one\nerr two${tag} l\nlate complaint\n`);
+  const stream = Buffer.from(
+    `sh: cannot create x\n${tag} b\nerr ${tag.slice(0, 20)} one\nerr two${tag} l\nlate complaint\n`,
+  );
   for (const size of [1, 3, 7, 64, stream.length]) {
     const r = new LiveErrReader(NONCE);
     const live: Buffer[] = [];
@@ -38,7 +40,9 @@ async function stderrComesLive(t: import('ava').ExecutionContext, tr: Transport)
   const seen: { stream: string; text: string; at: number }[] = [];
   const t0 = Date.now();
   const r = await withTimeout(
-    tr.run('echo err-one >&2; sleep 1.5; echo err-two >&2; echo out', { onOutput: (c, s) => void seen.push({ stream: s, text: c.toString(), at: Date.now() - t0 }) }),
+    tr.run('echo err-one >&2; sleep 1.5; echo err-two >&2; echo out', {
+      onOutput: (c, s) => void seen.push({ stream: s, text: c.toString(), at: Date.now() - t0 }),
+    }),
     20_000,
     'live stderr',
   );
@@ -49,17 +53,39 @@ async function stderrComesLive(t: import('ava').ExecutionContext, tr: Transport)
   t.truthy(first, `live chunks: ${JSON.stringify(seen)}`);
   t.true(first!.at < done - 700, `"err-one" came at ${first?.at} ms, the result at ${done} ms`);
   // Every byte once, in order, on its own stream.
-  t.is(seen.filter((s) => s.stream === 'stderr').map((s) => s.text).join(''), 'err-one\nerr-two\n');
-  t.is(seen.filter((s) => s.stream === 'stdout').map((s) => s.text).join(''), 'out\n');
+  t.is(
+    seen
+      .filter((s) => s.stream === 'stderr')
+      .map((s) => s.text)
+      .join(''),
+    'err-one\nerr-two\n',
+  );
+  t.is(
+    seen
+      .filter((s) => s.stream === 'stdout')
+      .map((s) => s.text)
+      .join(''),
+    'out\n',
+  );
 }
 
 /** Progress commands back to back: each one's live stderr is exactly its own (the frame may arrive before the stderr copy). */
 async function noMisattribution(t: import('ava').ExecutionContext, tr: Transport): Promise<void> {
   for (let i = 0; i < 40; i++) {
     const streamed: Buffer[] = [];
-    const cmd = i % 2 ? `printf 'e${i}-%s\\n' 1 2 3 >&2` : `head -c 20000 /dev/zero | tr '\\0' ${String.fromCharCode(97 + (i % 26))} >&2`;
-    const r = await withTimeout(tr.run(cmd, { onOutput: (c, s) => void (s === 'stderr' && streamed.push(Buffer.from(c))) }), 10_000, `run ${i}`);
-    t.true(Buffer.concat(streamed).equals(r.stderr), `run ${i}: streamed stderr (${Buffer.concat(streamed).length} bytes) = its result (${r.stderr.length} bytes)`);
+    const cmd =
+      i % 2
+        ? `printf 'e${i}-%s\\n' 1 2 3 >&2`
+        : `head -c 20000 /dev/zero | tr '\\0' ${String.fromCharCode(97 + (i % 26))} >&2`;
+    const r = await withTimeout(
+      tr.run(cmd, { onOutput: (c, s) => void (s === 'stderr' && streamed.push(Buffer.from(c))) }),
+      10_000,
+      `run ${i}`,
+    );
+    t.true(
+      Buffer.concat(streamed).equals(r.stderr),
+      `run ${i}: streamed stderr (${Buffer.concat(streamed).length} bytes) = its result (${r.stderr.length} bytes)`,
+    );
   }
 }
 
@@ -88,7 +114,16 @@ test.after.always(() => sshd?.stop());
 test('ssh to a loopback sshd: live stderr', async (t) => {
   sshd = await startSshd();
   const tr = await openSshTransport(
-    { kind: 'ssh', address: '127.0.0.1', port: sshd.port, user: 'root', keyFiles: [sshd.keyFile], agent: false, become: false, connectTimeout: 5 },
+    {
+      kind: 'ssh',
+      address: '127.0.0.1',
+      port: sshd.port,
+      user: 'root',
+      keyFiles: [sshd.keyFile],
+      agent: false,
+      become: false,
+      connectTimeout: 5,
+    },
     { knownHostsFiles: [sshd.knownHostsFile], acceptNew: false },
     { name: 'testhost' },
   );

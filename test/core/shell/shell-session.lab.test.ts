@@ -83,7 +83,9 @@ test('sudo prompt: a wrong password fails at the second prompt and is not in the
 
 test('sudo prompt without a password fails clearly', async (t) => {
   const { session } = startShell('sh', fakeSudo);
-  const e = await t.throwsAsync(session.start({ token: 'T', sudoPrompt: 'PROMPT:', timeoutMs: 10_000 }), { instanceOf: UnreachableError });
+  const e = await t.throwsAsync(session.start({ token: 'T', sudoPrompt: 'PROMPT:', timeoutMs: 10_000 }), {
+    instanceOf: UnreachableError,
+  });
   t.regex(e!.message, /sudo asks for a password but no become password was given/);
 });
 
@@ -115,16 +117,30 @@ test('a command that kills the shell fails the session at once, though its backg
     }
   });
   const t0 = Date.now();
-  const e = await t.throwsAsync(withTimeout(session.run(`sleep 30 & echo $! >${pidFile}; kill $$`), 10_000, 'kill $$'), {
-    instanceOf: UnreachableError,
-  });
+  const e = await t.throwsAsync(
+    withTimeout(session.run(`sleep 30 & echo $! >${pidFile}; kill $$`), 10_000, 'kill $$'),
+    {
+      instanceOf: UnreachableError,
+    },
+  );
   t.true(Date.now() - t0 < 3000, `noticed after ${Date.now() - t0} ms`);
   t.regex(e!.message, /the shell exited/);
 });
 
 test('output that does not fit in the output directory fails the command with a clear error, not truncated output', async (t) => {
   if (process.getuid?.() !== 0) return t.pass('needs root (a private mount namespace)');
-  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /dev/shm && echo T && echo T >&2 && exec sh'], { detached: true });
+  const child = spawn(
+    'unshare',
+    [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount -t tmpfs -o size=64k tmpfs /dev/shm && echo T && echo T >&2 && exec sh',
+    ],
+    { detached: true },
+  );
   const session = new ShellSession('test', 'local tiny', child, () => child.kill('SIGKILL'));
   t.teardown(() => session.close());
   await session.start({ token: 'T', timeoutMs: 10_000 });
@@ -181,8 +197,15 @@ test('output files of finished commands are swept away, not kept for the whole s
 test('a host where no private output directory can be made cannot be used, and says why', async (t) => {
   if (process.getuid?.() !== 0) return t.pass('needs root (a private mount namespace)');
   const ro = 'mount -t tmpfs -o ro tmpfs /dev/shm && mount -t tmpfs -o ro tmpfs /tmp';
-  const child = spawn('unshare', ['-m', '--propagation', 'private', 'env', '-u', 'TMPDIR', 'sh', '-c', `${ro} && echo T && echo T >&2 && exec sh`], { detached: true });
+  const child = spawn(
+    'unshare',
+    ['-m', '--propagation', 'private', 'env', '-u', 'TMPDIR', 'sh', '-c', `${ro} && echo T && echo T >&2 && exec sh`],
+    { detached: true },
+  );
   const session = new ShellSession('test', 'local ro', child, () => child.kill('SIGKILL'));
   const e = await t.throwsAsync(session.start({ token: 'T', timeoutMs: 10_000 }), { instanceOf: UnreachableError });
-  t.regex(e!.message, /^local ro: cannot create a private directory for command output \(tried \/dev\/shm, \$TMPDIR, \/tmp\) before it was ready\nmktemp: .*Read-only file system/);
+  t.regex(
+    e!.message,
+    /^local ro: cannot create a private directory for command output \(tried \/dev\/shm, \$TMPDIR, \/tmp\) before it was ready\nmktemp: .*Read-only file system/,
+  );
 });

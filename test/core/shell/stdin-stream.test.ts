@@ -41,7 +41,10 @@ function source(b: Buffer, o: { size?: number; cut?: number; fail?: boolean } = 
 
 test('frameCommand: a streamed payload is read by head -c after the r marker; no here-doc', (t) => {
   const text = frameCommand('cat', 'ab'.repeat(16), { seq: 1, streamSize: 1234 });
-  t.regex(text, /if head -c 0 <\/dev\/null >\/dev\/null 2>&1; then printf '%s r\\n' :drover-end:(ab){16}; head -c 1234 \| \{ \( eval cat \) /);
+  t.regex(
+    text,
+    /if head -c 0 <\/dev\/null >\/dev\/null 2>&1; then printf '%s r\\n' :drover-end:(ab){16}; head -c 1234 \| \{ \( eval cat \) /,
+  );
   t.regex(text, /cat >\/dev\/null; exit \$drover_s; \}/);
   t.notRegex(text, /DROVER_IN_/);
   t.throws(() => frameCommand('cat', 'ab'.repeat(16), { seq: 1, streamSize: 1, stdin: Buffer.from('x') }));
@@ -81,7 +84,10 @@ for (const shell of ['dash', 'bash']) {
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const f = path.join(dir, 'got');
     let e = await t.throwsAsync(s.run(`cat > '${f}'`, { stdin: source(b, { cut: 400_000, fail: true }) }));
-    t.regex(e!.message, /local \S+: the command's input was not sent whole \(reading the input failed: disk went away\); the command ran with exit code 0/);
+    t.regex(
+      e!.message,
+      /local \S+: the command's input was not sent whole \(reading the input failed: disk went away\); the command ran with exit code 0/,
+    );
     // padded with zeros to the announced size: the shell stayed in step
     t.is(readFileSync(f).length, b.length);
     e = await t.throwsAsync(s.run('cat >/dev/null', { stdin: source(b, { cut: 10 }) }));
@@ -103,7 +109,10 @@ for (const shell of ['dash', 'bash']) {
     // a session function named head shadows the command (as a host without `head -c` would behave)
     const broken = { name: 'head', definition: 'head() {\nreturn 1\n}' };
     const e = await t.throwsAsync(s.run(`touch '${marker}.cmd'`, { stdin: evil, functions: [broken] }));
-    t.regex(e!.message, /the command's input was not sent whole \(the host did not ask for it: no `head -c` there\?\); the command did not run/);
+    t.regex(
+      e!.message,
+      /the command's input was not sent whole \(the host did not ask for it: no `head -c` there\?\); the command did not run/,
+    );
     t.is((await s.run('echo in step')).stdout.toString(), 'in step\n');
     t.false(existsSync(marker));
     t.false(existsSync(`${marker}.cmd`));

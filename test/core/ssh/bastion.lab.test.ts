@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { hostKeyPolicyFor, openTransport, resolveConnection } from '../../../core/transport/connection.ts';
-import { applyTopology, renderTopologySshConfig, setLinkBehind, type Topology, writeTopologySshConfig } from '../../../lab/topology.ts';
+import {
+  applyTopology,
+  renderTopologySshConfig,
+  setLinkBehind,
+  type Topology,
+  writeTopologySshConfig,
+} from '../../../lab/topology.ts';
 import { drover, recap } from '../../support/cli.ts';
 import { labSerialTest, useLab } from '../../support/lab.ts';
 
@@ -39,7 +45,10 @@ function inventory(config: string, name = 'hosts.yml'): string {
   const hosts = lab()
     .hosts.map((h) => `        ${h.short}:\n`)
     .join('');
-  writeFileSync(file, `all:\n  vars:\n    ansible_ssh_common_args: -F ${config}\n  children:\n    lab:\n      hosts:\n${hosts}`);
+  writeFileSync(
+    file,
+    `all:\n  vars:\n    ansible_ssh_common_args: -F ${config}\n  children:\n    lab:\n      hosts:\n${hosts}`,
+  );
   return file;
 }
 
@@ -54,7 +63,10 @@ async function droverHostname(short: string, config = cfg): Promise<string> {
 }
 
 function sshHostname(short: string, config = cfg): string {
-  const r = spawnSync('ssh', ['-F', config, '-o', 'BatchMode=yes', short, 'hostname'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('ssh', ['-F', config, '-o', 'BatchMode=yes', short, 'hostname'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 0) throw new Error(`ssh -F ${config} ${short}: exit ${r.status}: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -111,27 +123,37 @@ labTest('ProxyCommand (ssh -W through b2, itself through b1) reaches node4', asy
   t.true((await droverHostname('pc-node4', pcCfg)).startsWith('node4'));
 });
 
-labTest('a whole run through the bastions (Ansible inventory, -F in ansible_ssh_common_args): every host ok; ansible-playbook agrees', async (t) => {
-  await topology();
-  const inv = inventory(cfg);
-  const r = await drover(['run', 'test/fixtures/ssh-config/playbook.ts', '-i', inv, '--json']);
-  t.is(r.code, 0, r.stdout + r.stderr);
-  for (const h of lab().hosts) t.like(recap(r)[h.short], { unreachable: 0, failed: 0 });
-  const play = join(dir, 'play.yml');
-  writeFileSync(play, '- hosts: all\n  gather_facts: false\n  tasks:\n    - raw: "true"\n');
-  const a = spawnSync('ansible-playbook', ['-i', inv, play], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_SSH_ARGS: '-o ControlMaster=no' } });
-  t.is(a.status, 0, a.stdout + a.stderr);
-  for (const h of lab().hosts) t.regex(a.stdout, new RegExp(`^${h.short}\\s+: ok=1 .*unreachable=0`, 'm'));
-});
+labTest(
+  'a whole run through the bastions (Ansible inventory, -F in ansible_ssh_common_args): every host ok; ansible-playbook agrees',
+  async (t) => {
+    await topology();
+    const inv = inventory(cfg);
+    const r = await drover(['run', 'test/fixtures/ssh-config/playbook.ts', '-i', inv, '--json']);
+    t.is(r.code, 0, r.stdout + r.stderr);
+    for (const h of lab().hosts) t.like(recap(r)[h.short], { unreachable: 0, failed: 0 });
+    const play = join(dir, 'play.yml');
+    writeFileSync(play, '- hosts: all\n  gather_facts: false\n  tasks:\n    - raw: "true"\n');
+    const a = spawnSync('ansible-playbook', ['-i', inv, play], {
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_SSH_ARGS: '-o ControlMaster=no' },
+    });
+    t.is(a.status, 0, a.stdout + a.stderr);
+    for (const h of lab().hosts) t.regex(a.stdout, new RegExp(`^${h.short}\\s+: ok=1 .*unreachable=0`, 'm'));
+  },
+);
 
-labTest("a changed bastion key (b2) is refused: only b2 and the hosts behind it are unreachable, exit 4", async (t) => {
+labTest('a changed bastion key (b2) is refused: only b2 and the hosts behind it are unreachable, exit 4', async (t) => {
   await topology();
   const state = lab();
   const kh = join(dir, 'known_hosts_b2_changed');
   const h2 = state.hosts[1];
   const other = join(dir, 'other_key');
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-  const otherPub = readFileSync(other + '.pub', 'utf8').split(' ').slice(0, 2).join(' ');
+  const otherPub = readFileSync(other + '.pub', 'utf8')
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
   // node2's ed25519 line replaced by another key; everything else as the lab wrote it.
   const lines = readFileSync(state.knownHostsFile, 'utf8').split('\n');
   const i = lines.findIndex((l) => l.startsWith(`${h2.name},`) && l.includes('ssh-ed25519'));
@@ -141,30 +163,54 @@ labTest("a changed bastion key (b2) is refused: only b2 and the hosts behind it 
   const files = renderTopologySshConfig({ ...state, knownHostsFile: kh }, TOPOLOGY, join(dir, 'changed_jumps.conf'));
   writeFileSync(join(dir, 'changed_jumps.conf'), files.include, { mode: 0o600 });
   writeFileSync(changedCfg, files.sshConfig, { mode: 0o600 });
-  const r = await drover(['run', 'test/fixtures/ssh-config/playbook.ts', '-i', inventory(changedCfg, 'changed.yml'), '--json']);
+  const r = await drover([
+    'run',
+    'test/fixtures/ssh-config/playbook.ts',
+    '-i',
+    inventory(changedCfg, 'changed.yml'),
+    '--json',
+  ]);
   t.is(r.code, 4, r.stdout + r.stderr);
   const stats = recap(r);
-  t.deepEqual(
-    Object.fromEntries(state.hosts.map((h) => [h.short, stats[h.short].unreachable])),
-    { node1: 0, node2: 1, node3: 0, node4: 1, node5: 1 },
-  );
+  t.deepEqual(Object.fromEntries(state.hosts.map((h) => [h.short, stats[h.short].unreachable])), {
+    node1: 0,
+    node2: 1,
+    node3: 0,
+    node4: 1,
+    node5: 1,
+  });
   const message = (h: string) => r.events.find((e) => e.kind === 'host-unreachable' && e.host === h)?.message ?? '';
   t.regex(message('node4'), new RegExp(`host key CHANGED for ${h2.address.replace(/\./g, '\\.')}:22`));
   t.regex(message('node4'), new RegExp(`${kh}:${i + 1}`));
 });
 
-labTest('an unsupported directive for one host behind the bastion: that host refused with file:line before connecting, the others run', async (t) => {
-  await topology();
-  const refusing = join(dir, 'refusing_config');
-  writeFileSync(refusing, `Include ${cfg}\nHost node5\n  RequiredRSASize 4096\n`, { mode: 0o600 });
-  const r = await drover(['run', 'test/fixtures/ssh-config/playbook.ts', '-i', inventory(refusing, 'refusing.yml'), '--json']);
-  t.is(r.code, 4, r.stdout + r.stderr);
-  const stats = recap(r);
-  t.deepEqual(Object.fromEntries(lab().hosts.map((h) => [h.short, stats[h.short].unreachable])), { node1: 0, node2: 0, node3: 0, node4: 0, node5: 1 });
-  const message = r.events.find((e) => e.kind === 'host-unreachable' && e.host === 'node5')?.message ?? '';
-  t.regex(message, new RegExp(`${refusing}:3: RequiredRSASize 4096 — `));
-  t.regex(message, /nothing was connected/);
-});
+labTest(
+  'an unsupported directive for one host behind the bastion: that host refused with file:line before connecting, the others run',
+  async (t) => {
+    await topology();
+    const refusing = join(dir, 'refusing_config');
+    writeFileSync(refusing, `Include ${cfg}\nHost node5\n  RequiredRSASize 4096\n`, { mode: 0o600 });
+    const r = await drover([
+      'run',
+      'test/fixtures/ssh-config/playbook.ts',
+      '-i',
+      inventory(refusing, 'refusing.yml'),
+      '--json',
+    ]);
+    t.is(r.code, 4, r.stdout + r.stderr);
+    const stats = recap(r);
+    t.deepEqual(Object.fromEntries(lab().hosts.map((h) => [h.short, stats[h.short].unreachable])), {
+      node1: 0,
+      node2: 0,
+      node3: 0,
+      node4: 0,
+      node5: 1,
+    });
+    const message = r.events.find((e) => e.kind === 'host-unreachable' && e.host === 'node5')?.message ?? '';
+    t.regex(message, new RegExp(`${refusing}:3: RequiredRSASize 4096 — `));
+    t.regex(message, /nothing was connected/);
+  },
+);
 
 labTest('a bastion cut mid-run (b2): only b2 and the hosts behind it are unreachable, exit 4', async (t) => {
   await topology();
@@ -181,5 +227,11 @@ labTest('a bastion cut mid-run (b2): only b2 and the hosts behind it are unreach
   const r = await run;
   t.is(r.code, 4, r.stdout + r.stderr);
   const stats = recap(r);
-  t.deepEqual(Object.fromEntries(lab().hosts.map((h) => [h.short, stats[h.short].unreachable])), { node1: 0, node2: 1, node3: 0, node4: 1, node5: 1 });
+  t.deepEqual(Object.fromEntries(lab().hosts.map((h) => [h.short, stats[h.short].unreachable])), {
+    node1: 0,
+    node2: 1,
+    node3: 0,
+    node4: 1,
+    node5: 1,
+  });
 });

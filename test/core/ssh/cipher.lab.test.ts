@@ -11,7 +11,8 @@ import test from 'ava';
 import { openSshTransport } from '../../../core/ssh/ssh-transport.ts';
 import { startSshd, type Sshd } from '../../support/sshd.ts';
 
-const ssh2Defaults = (createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as { DEFAULT_CIPHER: string[] }).DEFAULT_CIPHER;
+const ssh2Defaults = (createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as { DEFAULT_CIPHER: string[] })
+  .DEFAULT_CIPHER;
 const cpuHasAes = /^flags\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
 
 let sshd: Sshd;
@@ -55,7 +56,16 @@ test('drover offers AES-GCM first (with AES instructions) and every cipher ssh2 
   const knownHosts = join(sshd.dir, 'relay_known_hosts');
   writeFileSync(knownHosts, sshd.hostKeyPub.map((k) => `[127.0.0.1]:${port} ${k}\n`).join(''));
   const tr = await openSshTransport(
-    { kind: 'ssh', address: '127.0.0.1', port, user: 'root', keyFiles: [sshd.keyFile], agent: false, become: false, connectTimeout: 5 },
+    {
+      kind: 'ssh',
+      address: '127.0.0.1',
+      port,
+      user: 'root',
+      keyFiles: [sshd.keyFile],
+      agent: false,
+      become: false,
+      connectTimeout: 5,
+    },
     { knownHostsFiles: [knownHosts], acceptNew: false },
     { name: 'cipher' },
   );

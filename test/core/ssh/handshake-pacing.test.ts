@@ -39,7 +39,16 @@ test('60 hosts at once: never more than MAX_HANDSHAKES connections in flight, an
   const results = await Promise.allSettled(
     Array.from({ length: hosts }, (_, i) =>
       connectHop(
-        { kind: 'ssh', address: '127.0.0.1', port, user: 'root', keyFiles: [path.join(dir, 'key')], agent: false, become: false, connectTimeout: timeoutS },
+        {
+          kind: 'ssh',
+          address: '127.0.0.1',
+          port,
+          user: 'root',
+          keyFiles: [path.join(dir, 'key')],
+          agent: false,
+          become: false,
+          connectTimeout: timeoutS,
+        },
         { knownHostsFiles: [path.join(dir, 'known_hosts')], acceptNew: false },
         `h${i}`,
         undefined,

@@ -63,17 +63,27 @@ function ansible(): { code: number | null; unreachable: Record<string, number>; 
   const r = spawnSync('ansible-playbook', ['-i', inventory, join(dir, 'play.yml')], {
     encoding: 'utf8',
     timeout: 120_000,
-    env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'cp'), ANSIBLE_SSH_ARGS: '-o ControlMaster=no' },
+    env: {
+      ...process.env,
+      ANSIBLE_NOCOLOR: '1',
+      ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'cp'),
+      ANSIBLE_SSH_ARGS: '-o ControlMaster=no',
+    },
   });
   const unreachable: Record<string, number> = {};
-  for (const m of r.stdout.matchAll(/^(\S+)\s+: ok=\d+\s+changed=\d+\s+unreachable=(\d+)/gm)) unreachable[m[1]] = Number(m[2]);
+  for (const m of r.stdout.matchAll(/^(\S+)\s+: ok=\d+\s+changed=\d+\s+unreachable=(\d+)/gm))
+    unreachable[m[1]] = Number(m[2]);
   return { code: r.status, unreachable, out: r.stdout + r.stderr };
 }
 
 async function droverRun() {
   const r = await drover(['run', 'test/fixtures/ssh-config/playbook.ts', '-i', inventory, '--json']);
   const stats = recap(r);
-  return { code: r.code, unreachable: { t1: stats.t1.unreachable, t2: stats.t2.unreachable }, out: r.stdout + r.stderr };
+  return {
+    code: r.code,
+    unreachable: { t1: stats.t1.unreachable, t2: stats.t2.unreachable },
+    out: r.stdout + r.stderr,
+  };
 }
 
 test.serial('the same inventory: drover and ansible-playbook reach t1 through b1 and t2 directly', async (t) => {
@@ -93,5 +103,10 @@ test.serial('without the jump host both lose t1 only (exit 4): both went through
   const d = await droverRun();
   t.is(d.code, 4, d.out);
   t.deepEqual(d.unreachable, { t1: 1, t2: 0 }, d.out);
-  t.regex(d.out, new RegExp(`cannot connect to root@127\\.0\\.0\\.1:${target.port} via root@127\\.0\\.0\\.1:${b1.port}: cannot connect to root@127\\.0\\.0\\.1:${b1.port}: connection refused`));
+  t.regex(
+    d.out,
+    new RegExp(
+      `cannot connect to root@127\\.0\\.0\\.1:${target.port} via root@127\\.0\\.0\\.1:${b1.port}: cannot connect to root@127\\.0\\.0\\.1:${b1.port}: connection refused`,
+    ),
+  );
 });

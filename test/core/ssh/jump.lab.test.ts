@@ -22,7 +22,16 @@ let cfg: string;
 
 /** One Host block: the server's address, key and known_hosts, plus extra lines. */
 const block = (name: string, s: Sshd, ...extra: string[]) =>
-  [`Host ${name}`, '  HostName 127.0.0.1', `  Port ${s.port}`, '  User root', `  IdentityFile ${s.keyFile}`, `  UserKnownHostsFile ${s.knownHostsFile}`, ...extra.map((l) => `  ${l}`), ''].join('\n');
+  [
+    `Host ${name}`,
+    '  HostName 127.0.0.1',
+    `  Port ${s.port}`,
+    '  User root',
+    `  IdentityFile ${s.keyFile}`,
+    `  UserKnownHostsFile ${s.knownHostsFile}`,
+    ...extra.map((l) => `  ${l}`),
+    '',
+  ].join('\n');
 
 test.before(async () => {
   [b1, b2, target] = await Promise.all([startSshd(), startSshd(), startSshd()]);
@@ -65,7 +74,10 @@ function connectionsTo(port: number): number {
 
 /** What OpenSSH's own ssh does with the same config: the server port it reaches. */
 function opensshServerPort(host: string): number {
-  const r = spawnSync('ssh', ['-F', cfg, host, 'set -- $SSH_CONNECTION; echo $4'], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('ssh', ['-F', cfg, host, 'set -- $SSH_CONNECTION; echo $4'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   if (r.status !== 0) throw new Error(`ssh -F ${cfg} ${host}: exit ${r.status}: ${r.stderr}`);
   return Number(r.stdout.trim());
 }
@@ -115,14 +127,24 @@ test.serial('a jump host that drops fails exactly the hosts behind it', async (t
   }
 });
 
-test.serial("a changed jump host key is refused, naming the jump host; hosts not behind it connect", async (t) => {
+test.serial('a changed jump host key is refused, naming the jump host; hosts not behind it connect', async (t) => {
   const other = join(dir, 'other_key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-  const otherPub = readFileSync(other + '.pub', 'utf8').split(' ').slice(0, 2).join(' ');
+  const otherPub = readFileSync(other + '.pub', 'utf8')
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
   const kh = join(dir, 'changed_b1');
   writeFileSync(kh, `[127.0.0.1]:${b1.port} ${otherPub}\n`);
   const changed = join(dir, 'changed_config');
-  writeFileSync(changed, [block('b1', b1).replace(b1.knownHostsFile, kh), block('one', target, 'ProxyJump b1'), block('direct', target)].join('\n'));
+  writeFileSync(
+    changed,
+    [
+      block('b1', b1).replace(b1.knownHostsFile, kh),
+      block('one', target, 'ProxyJump b1'),
+      block('direct', target),
+    ].join('\n'),
+  );
   const e = await t.throwsAsync(open('one', {}, changed), { instanceOf: HostKeyError });
   t.is(e!.host, 'one');
   t.regex(e!.message, new RegExp(`host key CHANGED for 127\\.0\\.0\\.1:${b1.port}`));
@@ -137,7 +159,10 @@ test.serial('the target behind a jump host is verified too: its unknown key is r
   const empty = join(dir, 'empty_known_hosts');
   writeFileSync(empty, '');
   const c = join(dir, 'unknown_target_config');
-  writeFileSync(c, [block('b1', b1), block('one', target, 'ProxyJump b1').replace(target.knownHostsFile, empty)].join('\n'));
+  writeFileSync(
+    c,
+    [block('b1', b1), block('one', target, 'ProxyJump b1').replace(target.knownHostsFile, empty)].join('\n'),
+  );
   const e = await t.throwsAsync(open('one', {}, c), { instanceOf: HostKeyError });
   t.regex(e!.message, new RegExp(`host key for 127\\.0\\.0\\.1:${target.port} is unknown`));
 });
@@ -156,7 +181,13 @@ test.serial('HostKeyAlias: keys looked up and recorded under the alias, without 
   const fresh = join(dir, 'alias_fresh');
   writeFileSync(fresh, '');
   const c2 = join(dir, 'alias_config2');
-  writeFileSync(c2, block('aliased', target, 'HostKeyAlias other-alias', 'StrictHostKeyChecking accept-new').replace(target.knownHostsFile, fresh));
+  writeFileSync(
+    c2,
+    block('aliased', target, 'HostKeyAlias other-alias', 'StrictHostKeyChecking accept-new').replace(
+      target.knownHostsFile,
+      fresh,
+    ),
+  );
   const tr2 = await open('aliased', {}, c2);
   await tr2.close();
   t.is(readFileSync(fresh, 'utf8'), `other-alias ${target.hostKeyPub[0]}\n`);
@@ -173,7 +204,11 @@ test.serial('ansible_ssh_common_args -J / -o ProxyJump reach the target through 
   const c = join(dir, 'plain_config');
   writeFileSync(c, [block('b1', b1), block('tgt', target)].join('\n'));
   for (const keyword of ['ProxyJump']) {
-    const tr = await open('tgt', { sshOptions: [{ keyword, value: 'b1', at: 'inventory.ini:2 ansible_ssh_common_args' }] }, c);
+    const tr = await open(
+      'tgt',
+      { sshOptions: [{ keyword, value: 'b1', at: 'inventory.ini:2 ansible_ssh_common_args' }] },
+      c,
+    );
     t.is(await serverPort(tr), target.port);
     t.is(connectionsTo(b1.port), 1, 'connected through b1');
     await tr.close();

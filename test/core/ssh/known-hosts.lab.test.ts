@@ -19,7 +19,18 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 /** A real key pair from ssh-keygen: [type, base64, blob]. */
 function newKey(type: 'ed25519' | 'rsa', name: string): { line: string; blob: Buffer; file: string } {
   const file = join(dir, name);
-  execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '1024'] : []), '-N', '', '-C', 'c', '-f', file]);
+  execFileSync('ssh-keygen', [
+    '-q',
+    '-t',
+    type,
+    ...(type === 'rsa' ? ['-b', '1024'] : []),
+    '-N',
+    '',
+    '-C',
+    'c',
+    '-f',
+    file,
+  ]);
   const [t, b64] = readFileSync(file + '.pub', 'utf8').split(' ');
   return { line: `${t} ${b64}`, blob: Buffer.from(b64, 'base64'), file };
 }
@@ -85,7 +96,8 @@ test('verify: match, unknown, changed (with file:line), other key type is unknow
   const c = newKey('ed25519', 'c');
   const v = verifyHostKey(entries, 'node1', 22, c.blob);
   t.is(v.kind, 'changed');
-  if (v.kind === 'changed') t.deepEqual([v.entry.file, v.entry.line, v.entry.text], ['/k/known_hosts', 2, `node1 ${a.line}`]);
+  if (v.kind === 'changed')
+    t.deepEqual([v.entry.file, v.entry.line, v.entry.text], ['/k/known_hosts', 2, `node1 ${a.line}`]);
   // node2 is known by its RSA key only: an ed25519 key is new, not a changed key.
   t.is(verifyHostKey(entries, 'node2', 22, c.blob).kind, 'unknown');
   t.is(verifyHostKey(entries, 'node1', 22, b.blob).kind, 'revoked');
@@ -93,7 +105,12 @@ test('verify: match, unknown, changed (with file:line), other key type is unknow
 
 test('host key algorithms: types already known for the host first', (t) => {
   const entries = parseKnownHosts(`node2 ${r.line}\n`, 'k');
-  t.deepEqual(hostKeyAlgorithms(entries, 'node2', 22).slice(0, 4), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']);
+  t.deepEqual(hostKeyAlgorithms(entries, 'node2', 22).slice(0, 4), [
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+    'ssh-ed25519',
+  ]);
   t.is(hostKeyAlgorithms(entries, 'other', 22)[0], 'ssh-ed25519');
 });
 
@@ -121,9 +138,15 @@ test('replaceKnownHostKeys removes plain and hashed entries of the host, keeps o
   t.is(verifyHostKey(entries, 'node1', 22, a.blob).kind, 'match'); // other host kept
   t.is(verifyHostKey(entries, 'node2', 22, a.blob).kind, 'match');
   t.true(text.includes(`*.example.org ${r.line}`));
-  t.false(entries.some((e) => e.hosts.startsWith('|1|') && e.key.equals(a.blob) && hostFieldMatches(e.hosts, 'node1.example.org', 22)));
+  t.false(
+    entries.some(
+      (e) => e.hosts.startsWith('|1|') && e.key.equals(a.blob) && hostFieldMatches(e.hosts, 'node1.example.org', 22),
+    ),
+  );
   t.true(text.endsWith(`node1.example.org ${r.line}\n`));
-  await t.throwsAsync(replaceKnownHostKeys(file, 'x', 22, ['ssh-ed25519 notakey']), { message: /not an OpenSSH public key line/ });
+  await t.throwsAsync(replaceKnownHostKeys(file, 'x', 22, ['ssh-ed25519 notakey']), {
+    message: /not an OpenSSH public key line/,
+  });
 });
 
 test('keys are never "recorded" into something that is not a regular file (UserKnownHostsFile /dev/null + accept-new)', async (t) => {
@@ -132,8 +155,15 @@ test('keys are never "recorded" into something that is not a regular file (UserK
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const devnull = join(dir, 'null');
   execFileSync('mknod', [devnull, 'c', '1', '3']);
-  const key = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, 7)]);
-  await t.throwsAsync(appendKnownHost(devnull, 'h', 22, key), { message: new RegExp(`${devnull} is not a regular file`) });
+  const key = Buffer.concat([
+    Buffer.from([0, 0, 0, 11]),
+    Buffer.from('ssh-ed25519'),
+    Buffer.from([0, 0, 0, 32]),
+    Buffer.alloc(32, 7),
+  ]);
+  await t.throwsAsync(appendKnownHost(devnull, 'h', 22, key), {
+    message: new RegExp(`${devnull} is not a regular file`),
+  });
   await t.throwsAsync(replaceKnownHostKeys(devnull, 'h', 22, []), { message: /is not a regular file/ });
   t.true(statSync(devnull).isCharacterDevice(), 'still the device');
 });
@@ -141,7 +171,13 @@ test('keys are never "recorded" into something that is not a regular file (UserK
 // The name index (a run's connections no longer test every entry) must give exactly the scan's answer.
 test('entriesNaming agrees with testing every entry, order included', async (t) => {
   const { entriesNaming, hostFieldMatches, parseKnownHosts } = await import('../../../core/ssh/known-hosts.ts');
-  const key = (n: number) => Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, n)]).toString('base64');
+  const key = (n: number) =>
+    Buffer.concat([
+      Buffer.from([0, 0, 0, 11]),
+      Buffer.from('ssh-ed25519'),
+      Buffer.from([0, 0, 0, 32]),
+      Buffer.alloc(32, n),
+    ]).toString('base64');
   const { createHmac } = await import('node:crypto');
   const salt = Buffer.alloc(20, 7);
   const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('10.0.0.9').digest('base64')}`;
@@ -156,11 +192,30 @@ test('entriesNaming agrees with testing every entry, order included', async (t) 
     `10.0.0.?,db1 ssh-ed25519 ${key(8)}`,
   ].join('\n');
   const entries = parseKnownHosts(text, 'kh');
-  for (const [host, port] of [['web1.example.org', 22], ['web2.example.org', 22], ['10.0.0.1', 22], ['10.0.0.1', 2222], ['10.0.0.9', 22], ['db1', 22], ['DB1', 22], ['nothing', 22]] as const) {
+  for (const [host, port] of [
+    ['web1.example.org', 22],
+    ['web2.example.org', 22],
+    ['10.0.0.1', 22],
+    ['10.0.0.1', 2222],
+    ['10.0.0.9', 22],
+    ['db1', 22],
+    ['DB1', 22],
+    ['nothing', 22],
+  ] as const) {
     const scan = entries.filter((e) => !e.marker && hostFieldMatches(e.hosts, host, port)).map((e) => e.line);
-    t.deepEqual(entriesNaming(entries, host, port).map((e) => e.line), scan, `${host}:${port}`);
+    t.deepEqual(
+      entriesNaming(entries, host, port).map((e) => e.line),
+      scan,
+      `${host}:${port}`,
+    );
   }
   // and the lookups are not all empty: the cases above exercise the index
-  t.deepEqual(entriesNaming(entries, 'web1.example.org', 22).map((e) => e.line), [1, 2, 3]);
-  t.deepEqual(entriesNaming(entries, '10.0.0.9', 22).map((e) => e.line), [5, 8]);
+  t.deepEqual(
+    entriesNaming(entries, 'web1.example.org', 22).map((e) => e.line),
+    [1, 2, 3],
+  );
+  t.deepEqual(
+    entriesNaming(entries, '10.0.0.9', 22).map((e) => e.line),
+    [5, 8],
+  );
 });

@@ -8,18 +8,55 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import test from 'ava';
 import { parseConfigText } from '../../../core/ssh/ssh-config-syntax.ts';
-import { connectionTokens, expandPath, resolveSshConfig, type SshConfigEnv, type SshConfigResolution, type SshConfigSources } from '../../../core/ssh/ssh-config.ts';
+import {
+  connectionTokens,
+  expandPath,
+  resolveSshConfig,
+  type SshConfigEnv,
+  type SshConfigResolution,
+  type SshConfigSources,
+} from '../../../core/ssh/ssh-config.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/ssh-config');
-const FIELDS = ['hostname', 'user', 'port', 'identityfile', 'proxyjump', 'proxycommand', 'hostkeyalias', 'userknownhostsfile', 'stricthostkeychecking'] as const;
+const FIELDS = [
+  'hostname',
+  'user',
+  'port',
+  'identityfile',
+  'proxyjump',
+  'proxycommand',
+  'hostkeyalias',
+  'userknownhostsfile',
+  'stricthostkeychecking',
+] as const;
 type View = Record<(typeof FIELDS)[number], string>;
 
 // Mode "default": `ssh HOST` reads ~/.ssh/config then /etc/ssh/ssh_config; mode "F": `ssh -F other.conf HOST`.
 // `user`/`port`: given as `ssh -l USER -p PORT` (drover: the inventory's ansible_user/ansible_port).
 // `jump`: given as `ssh -J JUMP` (how ssh reaches the last hop of a chain; drover: a ProxyJump option before the files).
 const ROWS: { mode: 'default' | 'F'; host: string; user?: string; port?: number; jump?: string }[] = [
-  ...['web1', 'web2', 'web9', 'alias', 'ALIAS3', 'real.example.org', 'db1', 'db2', 'foo.internal', 'jumpnone-1', 'pc-1', 'pcnone-1', 'pj-1', 'kh', 'alias2', 'sys-1', 'other'].map((host) => ({ mode: 'default' as const, host })),
-  ...['a', 'b', 'CaseHost', 'casehost', 'x.corp', 'secret.corp', 'ip6', 'eq', 'final-is-false', 'other'].map((host) => ({ mode: 'F' as const, host })),
+  ...[
+    'web1',
+    'web2',
+    'web9',
+    'alias',
+    'ALIAS3',
+    'real.example.org',
+    'db1',
+    'db2',
+    'foo.internal',
+    'jumpnone-1',
+    'pc-1',
+    'pcnone-1',
+    'pj-1',
+    'kh',
+    'alias2',
+    'sys-1',
+    'other',
+  ].map((host) => ({ mode: 'default' as const, host })),
+  ...['a', 'b', 'CaseHost', 'casehost', 'x.corp', 'secret.corp', 'ip6', 'eq', 'final-is-false', 'other'].map(
+    (host) => ({ mode: 'F' as const, host }),
+  ),
   { mode: 'default', host: 'other', user: 'webuser' },
   { mode: 'default', host: 'web2', user: 'someone', port: 4242 },
   { mode: 'F', host: 'x.corp', user: 'corp', port: 2200 },
@@ -32,7 +69,9 @@ const ROWS: { mode: 'default' | 'F'; host: string; user?: string; port?: number;
 ];
 
 // What ssh -G prints for options nobody set.
-const DEFAULT_IDS = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'].map((k) => `~/.ssh/${k}`);
+const DEFAULT_IDS = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'].map(
+  (k) => `~/.ssh/${k}`,
+);
 
 function sshView(res: SshConfigResolution, env: SshConfigEnv): View {
   const get = (k: string) => res.settings.get(k);
@@ -72,7 +111,10 @@ test('resolution agrees with `ssh -G` for every fixture host', (t) => {
   const home = join(dir, 'home');
   mkdirSync(home);
   symlinkSync(join(FIXTURES, 'dot-ssh'), join(home, '.ssh'));
-  const passwd = readFileSync('/etc/passwd', 'utf8').replace(/^root:([^:]*):0:0:([^:]*):[^:]*:/m, `root:$1:0:0:$2:${home}:`);
+  const passwd = readFileSync('/etc/passwd', 'utf8').replace(
+    /^root:([^:]*):0:0:([^:]*):[^:]*:/m,
+    `root:$1:0:0:$2:${home}:`,
+  );
   writeFileSync(join(dir, 'passwd'), passwd);
 
   // One namespace for all rows: each row is 4 arguments (mode host user port), never part of the shell text.
@@ -87,10 +129,27 @@ test('resolution agrees with `ssh -G` for every fixture host', (t) => {
       echo "@@@BEGIN $mode $host"; ssh "$@" -- "$host" 2>&1; echo "@@@END rc $?"
     }
     while [ $# -gt 0 ]; do row "$1" "$2" "$3" "$4" "$5"; shift 5; done`;
-  const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', ...ROWS.flatMap((row) => [row.mode, row.host, row.user ?? '', row.port === undefined ? '' : String(row.port), row.jump ?? ''])], {
-    encoding: 'utf8',
-    env: { ...process.env, HOME: home, P: join(dir, 'passwd'), E: join(FIXTURES, 'etc-ssh') },
-  });
+  const r = spawnSync(
+    'unshare',
+    [
+      '-m',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      ...ROWS.flatMap((row) => [
+        row.mode,
+        row.host,
+        row.user ?? '',
+        row.port === undefined ? '' : String(row.port),
+        row.jump ?? '',
+      ]),
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: home, P: join(dir, 'passwd'), E: join(FIXTURES, 'etc-ssh') },
+    },
+  );
   t.is(r.status, 0, r.stderr + r.stdout);
   const blocks = r.stdout.split(/^@@@BEGIN /m).slice(1);
   t.is(blocks.length, ROWS.length, r.stdout.slice(0, 2000));
@@ -105,7 +164,13 @@ test('resolution agrees with `ssh -G` for every fixture host', (t) => {
     const src: SshConfigSources =
       row.mode === 'F'
         ? { userFile: join(home, '.ssh', 'other.conf'), env, preset }
-        : { userFile: join(home, '.ssh', 'config'), systemFile: join(FIXTURES, 'etc-ssh', 'ssh_config'), systemDir: join(FIXTURES, 'etc-ssh'), env, preset };
+        : {
+            userFile: join(home, '.ssh', 'config'),
+            systemFile: join(FIXTURES, 'etc-ssh', 'ssh_config'),
+            systemDir: join(FIXTURES, 'etc-ssh'),
+            env,
+            preset,
+          };
     const ours = sshView(resolveSshConfig(row.host, src), env);
     t.deepEqual(ours, parseSshG(block), `${row.mode} ${row.host} ${row.user ?? ''} ${row.port ?? ''}`);
   });

@@ -25,7 +25,11 @@ const spec = (over: Partial<ConnectionSpec> = {}): ConnectionSpec => ({
   connectTimeout: 5,
   ...over,
 });
-const policy = (over: Partial<HostKeyPolicy> = {}): HostKeyPolicy => ({ knownHostsFiles: [sshd.knownHostsFile], acceptNew: false, ...over });
+const policy = (over: Partial<HostKeyPolicy> = {}): HostKeyPolicy => ({
+  knownHostsFiles: [sshd.knownHostsFile],
+  acceptNew: false,
+  ...over,
+});
 const open = (s: ConnectionSpec = spec(), p: HostKeyPolicy = policy()) => openSshTransport(s, p, { name: 'testhost' });
 
 test.before(async () => {
@@ -67,10 +71,15 @@ test('acceptNew records the key in the first file; the next connect matches it',
 test('a changed key is refused even with acceptNew, naming fingerprint and file:line', async (t) => {
   const other = join(sshd.dir, 'other_key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-  const otherPub = readFileSync(other + '.pub', 'utf8').split(' ').slice(0, 2).join(' ');
+  const otherPub = readFileSync(other + '.pub', 'utf8')
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
   const kh = join(sshd.dir, 'changed_known_hosts');
   writeFileSync(kh, `# comment\n[127.0.0.1]:${sshd.port} ${otherPub}\n`);
-  const e = await t.throwsAsync(open(spec(), policy({ knownHostsFiles: [kh], acceptNew: true })), { instanceOf: HostKeyError });
+  const e = await t.throwsAsync(open(spec(), policy({ knownHostsFiles: [kh], acceptNew: true })), {
+    instanceOf: HostKeyError,
+  });
   t.true(e!.message.includes(`host key CHANGED for 127.0.0.1:${sshd.port}`));
   t.true(e!.message.includes(fingerprint(blobOf(sshd.hostKeyPub[0]))));
   t.true(e!.message.includes(`${kh}:2`));
@@ -106,10 +115,17 @@ test('a revoked key is refused', async (t) => {
 test('authentication failure names user@host:port and the keys tried', async (t) => {
   const wrong = join(sshd.dir, 'wrong_key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrong]);
-  const e = await t.throwsAsync(open(spec({ keyFiles: [join(sshd.dir, 'missing'), wrong] })), { instanceOf: UnreachableError });
+  const e = await t.throwsAsync(open(spec({ keyFiles: [join(sshd.dir, 'missing'), wrong] })), {
+    instanceOf: UnreachableError,
+  });
   t.false(e instanceof HostKeyError);
-  t.is(e!.message, `cannot connect to root@127.0.0.1:${sshd.port}: authentication failed (tried ${join(sshd.dir, 'missing')} (missing), ${wrong})`);
-  const none = await t.throwsAsync(open(spec({ keyFiles: [join(sshd.dir, 'missing')] })), { instanceOf: UnreachableError });
+  t.is(
+    e!.message,
+    `cannot connect to root@127.0.0.1:${sshd.port}: authentication failed (tried ${join(sshd.dir, 'missing')} (missing), ${wrong})`,
+  );
+  const none = await t.throwsAsync(open(spec({ keyFiles: [join(sshd.dir, 'missing')] })), {
+    instanceOf: UnreachableError,
+  });
   t.regex(none!.message, /no usable SSH key \(tried .*missing \(missing\); no ssh-agent\)/);
 });
 
@@ -207,7 +223,9 @@ test('a command that kills the shell fails that connection at once; another conn
     }
   });
   const t0 = Date.now();
-  const e = await t.throwsAsync(withTimeout(tr.run(`sleep 30 & echo $! >${pidFile}; kill $$`), 15_000, 'kill $$'), { instanceOf: UnreachableError });
+  const e = await t.throwsAsync(withTimeout(tr.run(`sleep 30 & echo $! >${pidFile}; kill $$`), 15_000, 'kill $$'), {
+    instanceOf: UnreachableError,
+  });
   const ms = Date.now() - t0;
   t.true(ms < 3000, `noticed after ${ms} ms`);
   t.is(e!.host, 'testhost');
@@ -223,7 +241,10 @@ async function cuttableRelay(target: number): Promise<{ port: number; cut(): voi
   const srv = createServer({ allowHalfOpen: true }, (a) => {
     const b = connect({ port: target, host: '127.0.0.1', allowHalfOpen: true });
     sockets.push(a, b);
-    for (const [from, to] of [[a, b], [b, a]] as const) {
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       from.on('data', (d) => void (cut || to.write(d)));
       from.on('end', () => void (cut || to.end()));
       from.on('error', () => undefined);
@@ -245,9 +266,13 @@ test('close over a dead link: the process exits within seconds, not when TCP giv
   t.teardown(() => relay.close());
   const kh = join(sshd.dir, 'relay_known_hosts');
   writeFileSync(kh, sshd.hostKeyPub.map((k) => `[127.0.0.1]:${relay.port} ${k}\n`).join(''));
-  const child = spawn(process.execPath, ['--import=tsx', join(import.meta.dirname, 'close-child.ts'), String(relay.port), sshd.keyFile, kh], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import=tsx', join(import.meta.dirname, 'close-child.ts'), String(relay.port), sshd.keyFile, kh],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   t.teardown(() => void (child.exitCode === null && child.kill('SIGKILL')));
   const exited = new Promise<number>((r) => child.once('exit', () => r(Date.now())));
   let out = '';
@@ -291,10 +316,13 @@ test('a dead shell fails the connection at once even when a process holds the ch
   });
   // /proc/$$/fd/1 is the session shell's stdout, the channel itself: the channel's end never comes.
   const t0 = Date.now();
-  await t.throwsAsync(withTimeout(tr.run(`sleep 30 >/proc/$$/fd/1 & echo $! >${pidFile}; kill $$`), 15_000, 'kill $$'), {
-    instanceOf: UnreachableError,
-    message: /the shell exited/,
-  });
+  await t.throwsAsync(
+    withTimeout(tr.run(`sleep 30 >/proc/$$/fd/1 & echo $! >${pidFile}; kill $$`), 15_000, 'kill $$'),
+    {
+      instanceOf: UnreachableError,
+      message: /the shell exited/,
+    },
+  );
   t.true(Date.now() - t0 < 3000, `noticed after ${Date.now() - t0} ms`);
   await tr.close();
 });

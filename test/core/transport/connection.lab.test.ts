@@ -28,7 +28,14 @@ function sshConfig(text: string): string {
 test('defaults: port 22, current user, timeout 10, ssh', (t) => {
   const cfg = sshConfig('');
   const s = resolveConnection('node1.example.org', {}, { sshConfigFile: cfg });
-  t.like(s, { kind: 'ssh', address: 'node1.example.org', port: 22, user: userInfo().username, become: false, connectTimeout: 10 });
+  t.like(s, {
+    kind: 'ssh',
+    address: 'node1.example.org',
+    port: 22,
+    user: userInfo().username,
+    become: false,
+    connectTimeout: 10,
+  });
   t.is(resolveConnection('n', {}, { sshConfigFile: cfg, user: 'deploy' }).user, 'deploy');
 });
 
@@ -43,7 +50,9 @@ test('localhost without address/port, or connection: local, is the local transpo
 });
 
 test('ssh_config gives HostName/Port/User/IdentityFile; inventory settings win', (t) => {
-  const cfg = sshConfig('Host web1\n  HostName 10.1.1.1\n  Port 2200\n  User cfguser\n  IdentityFile ~/.ssh/cfgkey\n  ConnectTimeout 3\n');
+  const cfg = sshConfig(
+    'Host web1\n  HostName 10.1.1.1\n  Port 2200\n  User cfguser\n  IdentityFile ~/.ssh/cfgkey\n  ConnectTimeout 3\n',
+  );
   // A user given on the command line (opts.user) wins over ssh_config, as `ssh -l` does.
   t.is(resolveConnection('web1', {}, { sshConfigFile: cfg, user: 'cli' }).user, 'cli');
   t.like(resolveConnection('web1', {}, { sshConfigFile: cfg }), {
@@ -53,47 +62,75 @@ test('ssh_config gives HostName/Port/User/IdentityFile; inventory settings win',
     keyFiles: [join(homedir(), '.ssh/cfgkey')],
     connectTimeout: 3,
   });
-  t.like(resolveConnection('web1', { port: 22, user: 'inv', keyFile: '~/inv_key', become: true }, { sshConfigFile: cfg }), {
-    address: '10.1.1.1',
-    port: 22,
-    user: 'inv',
-    keyFiles: [join(homedir(), 'inv_key'), join(homedir(), '.ssh/cfgkey')],
-    become: true,
-  });
+  t.like(
+    resolveConnection('web1', { port: 22, user: 'inv', keyFile: '~/inv_key', become: true }, { sshConfigFile: cfg }),
+    {
+      address: '10.1.1.1',
+      port: 22,
+      user: 'inv',
+      keyFiles: [join(homedir(), 'inv_key'), join(homedir(), '.ssh/cfgkey')],
+      become: true,
+    },
+  );
   // ssh_config is looked up under the inventory address when there is one.
   const byAddr = sshConfig('Host 10.9.9.9\n  User byaddr\n');
-  t.like(resolveConnection('web1', { address: '10.9.9.9' }, { sshConfigFile: byAddr }), { address: '10.9.9.9', user: 'byaddr' });
+  t.like(resolveConnection('web1', { address: '10.9.9.9' }, { sshConfigFile: byAddr }), {
+    address: '10.9.9.9',
+    user: 'byaddr',
+  });
 });
 
 test('end to end: an ssh_config alias reaches the test server', async (t) => {
-  const cfg = sshConfig(`Host myalias\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.keyFile}\n`);
+  const cfg = sshConfig(
+    `Host myalias\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.keyFile}\n`,
+  );
   const spec = resolveConnection('myalias', {}, { sshConfigFile: cfg });
-  const tr = await openTransport(spec, { knownHostsFiles: [sshd.knownHostsFile], acceptNew: false }, { name: 'myalias' });
+  const tr = await openTransport(
+    spec,
+    { knownHostsFiles: [sshd.knownHostsFile], acceptNew: false },
+    { name: 'myalias' },
+  );
   t.is(tr.kind, 'ssh');
   t.is((await tr.run('id -u')).stdout.toString(), '0\n');
   await tr.close();
 });
 
 test('openTransport: local kind runs here; prompt without a password is refused', async (t) => {
-  const tr = await openTransport(resolveConnection('localhost', {}, { sshConfigFile: sshConfig('') }), { knownHostsFiles: [], acceptNew: false });
+  const tr = await openTransport(resolveConnection('localhost', {}, { sshConfigFile: sshConfig('') }), {
+    knownHostsFiles: [],
+    acceptNew: false,
+  });
   t.is(tr.kind, 'local');
   t.is((await tr.run('echo $$ >/dev/null; echo local')).stdout.toString(), 'local\n');
   await tr.close();
-  const spec = { ...resolveConnection('x', { become: true, becomePassword: { prompt: true } }, { sshConfigFile: sshConfig('') }) };
-  const e = await t.throwsAsync(openTransport(spec, { knownHostsFiles: [], acceptNew: false }, { name: 'x' }), { instanceOf: UnreachableError });
+  const spec = {
+    ...resolveConnection('x', { become: true, becomePassword: { prompt: true } }, { sshConfigFile: sshConfig('') }),
+  };
+  const e = await t.throwsAsync(openTransport(spec, { knownHostsFiles: [], acceptNew: false }, { name: 'x' }), {
+    instanceOf: UnreachableError,
+  });
   t.regex(e!.message, /"prompt" was asked but no password was given/);
 });
 
 test('connectHost: a RunHost over SSH; trustHostKeys replaces the known keys', async (t) => {
   const kh = join(dir, 'known_hosts_connecthost');
   writeFileSync(kh, readFileSync(sshd.knownHostsFile));
-  const th = connectHost({ address: '127.0.0.1', port: sshd.port, keyFile: sshd.keyFile, knownHostsFile: kh, name: 'testnode' });
+  const th = connectHost({
+    address: '127.0.0.1',
+    port: sshd.port,
+    keyFile: sshd.keyFile,
+    knownHostsFile: kh,
+    name: 'testnode',
+  });
   t.teardown(() => th.close());
   const r = await th.host.exec(sh`printf '%s' ${"it's $HOME"}`);
   t.is(r.stdout, "it's $HOME");
   await th.host.trustHostKeys('node2.example.org', [sshd.hostKeyPub[1]]);
   const entries = parseKnownHosts(readFileSync(kh, 'utf8'), kh);
-  t.is(verifyHostKey(entries, 'node2.example.org', 22, Buffer.from(sshd.hostKeyPub[1].split(' ')[1], 'base64')).kind, 'match');
+  t.is(
+    verifyHostKey(entries, 'node2.example.org', 22, Buffer.from(sshd.hostKeyPub[1].split(' ')[1], 'base64')).kind,
+    'match',
+  );
   t.is(entries.length, 3);
 });
 
@@ -132,17 +169,55 @@ test('the inventory user and port are given to ssh_config as ssh -l/-p: Match us
 test('inventory ssh options (ansible_ssh_common_args) win over ssh_config and are refused by the same table, naming the var', (t) => {
   const cfg = sshConfig('Host web\n  ProxyJump from-config\n');
   const at = 'hosts.ini:4 ansible_ssh_common_args';
-  t.like(resolveConnection('web', { sshOptions: [{ keyword: 'ProxyJump', value: 'from-inventory', at }] }, { sshConfigFile: cfg }).via, { jump: { address: 'from-inventory' }, at });
-  t.is(resolveConnection('web', { sshOptions: [{ keyword: 'ProxyJump', value: 'none', at }] }, { sshConfigFile: cfg }).via, undefined);
-  const e = t.throws(() => resolveConnection('web', { sshOptions: [{ keyword: 'StrictHostKeyChecking', value: 'no', at }] }, { sshConfigFile: cfg }), { instanceOf: UnreachableError });
+  t.like(
+    resolveConnection(
+      'web',
+      { sshOptions: [{ keyword: 'ProxyJump', value: 'from-inventory', at }] },
+      { sshConfigFile: cfg },
+    ).via,
+    { jump: { address: 'from-inventory' }, at },
+  );
+  t.is(
+    resolveConnection('web', { sshOptions: [{ keyword: 'ProxyJump', value: 'none', at }] }, { sshConfigFile: cfg }).via,
+    undefined,
+  );
+  const e = t.throws(
+    () =>
+      resolveConnection(
+        'web',
+        { sshOptions: [{ keyword: 'StrictHostKeyChecking', value: 'no', at }] },
+        { sshConfigFile: cfg },
+      ),
+    { instanceOf: UnreachableError },
+  );
   t.regex(e!.message, /\n  hosts\.ini:4 ansible_ssh_common_args: StrictHostKeyChecking no — /);
-  t.throws(() => resolveConnection('web', { sshOptions: [{ keyword: 'Bogus', value: 'x', at }] }, { sshConfigFile: cfg }), { message: /hosts\.ini:4 ansible_ssh_common_args: ssh option "bogus" is not a client option/ });
+  t.throws(
+    () => resolveConnection('web', { sshOptions: [{ keyword: 'Bogus', value: 'x', at }] }, { sshConfigFile: cfg }),
+    { message: /hosts\.ini:4 ansible_ssh_common_args: ssh option "bogus" is not a client option/ },
+  );
   // The inventory's own ssh config file (-F) replaces the default files.
-  t.like(resolveConnection('web', { sshConfigFile: sshConfig('Host web\n  HostName from-inv-file\n') }, { sshConfigFile: cfg }), { address: 'from-inv-file', via: undefined });
+  t.like(
+    resolveConnection(
+      'web',
+      { sshConfigFile: sshConfig('Host web\n  HostName from-inv-file\n') },
+      { sshConfigFile: cfg },
+    ),
+    { address: 'from-inv-file', via: undefined },
+  );
 });
 
 test('a ProxyJump loop is an error naming where, not a hang', (t) => {
   const cfg = sshConfig('Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n');
-  t.throws(() => resolveConnection('a', {}, { sshConfigFile: cfg }), { message: /ProxyJump chain deeper than 16 jump hosts/ });
-  t.throws(() => resolveConnection('x', { sshOptions: [{ keyword: 'ProxyJump', value: 'u@h:99999', at: 'inv' }] }, { sshConfigFile: cfg }), { message: /inv: ProxyJump "u@h:99999": port "99999" is not a port number/ });
+  t.throws(() => resolveConnection('a', {}, { sshConfigFile: cfg }), {
+    message: /ProxyJump chain deeper than 16 jump hosts/,
+  });
+  t.throws(
+    () =>
+      resolveConnection(
+        'x',
+        { sshOptions: [{ keyword: 'ProxyJump', value: 'u@h:99999', at: 'inv' }] },
+        { sshConfigFile: cfg },
+      ),
+    { message: /inv: ProxyJump "u@h:99999": port "99999" is not a port number/ },
+  );
 });

@@ -22,11 +22,15 @@ function makeSite(t: ExecutionContext): { dir: string; cacheDir: string } {
   const pkg = path.join(dir, 'node_modules', 'drover');
   fs.mkdirSync(pkg, { recursive: true });
   fs.copyFileSync(path.join(REPO, 'package.json'), path.join(pkg, 'package.json'));
-  fs.cpSync(path.join(REPO, 'core'), path.join(pkg, 'core'), { recursive: true, filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.ts') });
+  fs.cpSync(path.join(REPO, 'core'), path.join(pkg, 'core'), {
+    recursive: true,
+    filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.ts'),
+  });
   const books = path.join(dir, 'playbooks');
   fs.cpSync(FIXTURES, books, { recursive: true });
   for (const file of fs.readdirSync(books, { recursive: true, encoding: 'utf8' })) {
-    if (file.endsWith('.ts.txt')) fs.renameSync(path.join(books, file), path.join(books, file.slice(0, -'.txt'.length)));
+    if (file.endsWith('.ts.txt'))
+      fs.renameSync(path.join(books, file), path.join(books, file.slice(0, -'.txt'.length)));
   }
   return { dir, cacheDir: path.join(dir, 'cache') };
 }
@@ -137,12 +141,17 @@ test('a default export that is not a playbook is an error', async (t) => {
   t.false(r.ok);
   t.is(r.diagnostics.length, 1);
   t.like(r.diagnostics[0], { file: 'playbooks/not-a-playbook.ts', code: 'DROVER1', line: 0 });
-  t.regex(formatDiagnostic(r.diagnostics[0]), /^playbooks\/not-a-playbook\.ts - error DROVER1: the default export is not a drover playbook/);
+  t.regex(
+    formatDiagnostic(r.diagnostics[0]),
+    /^playbooks\/not-a-playbook\.ts - error DROVER1: the default export is not a drover playbook/,
+  );
 });
 
 test('a missing playbook is a usage error naming the path', async (t) => {
   const { dir, cacheDir } = makeSite(t);
-  const err = await t.throwsAsync(typecheckPlaybook('playbooks/nope.ts', { cacheDir, cwd: dir }), { instanceOf: UsageError });
+  const err = await t.throwsAsync(typecheckPlaybook('playbooks/nope.ts', { cacheDir, cwd: dir }), {
+    instanceOf: UsageError,
+  });
   t.regex(err.message, /playbook not found: playbooks\/nope\.ts/);
 });
 

@@ -20,7 +20,19 @@ const m = await import('drover/modules');
 type T = import('./t.ts').T;
 import x = require('./legacy.ts');
 `;
-  t.deepEqual(importSpecifiers(text).sort(), ['./a.ts', './globals.d.ts', './legacy.ts', './re.ts', './side.ts', './t.ts', './types.js', 'drover/modules'].sort());
+  t.deepEqual(
+    importSpecifiers(text).sort(),
+    [
+      './a.ts',
+      './globals.d.ts',
+      './legacy.ts',
+      './re.ts',
+      './side.ts',
+      './t.ts',
+      './types.js',
+      'drover/modules',
+    ].sort(),
+  );
 });
 
 test('resolveExports follows drover-style maps, nested conditions and * patterns', (t) => {
@@ -44,7 +56,10 @@ test('resolveImport: .js names the .ts file; drover resolves to its .ts sources;
   t.is(resolveImport('./missing.ts', importer).kind, 'external');
   t.deepEqual(resolveImport('node:fs', importer), { kind: 'builtin' });
   // Self-reference inside this repo: 'drover' → core/index.ts by package.json exports.
-  t.deepEqual(resolveImport('drover', path.join(REPO, 'playbooks', 'x.ts')), { kind: 'source', file: path.join(REPO, 'core', 'index.ts') });
+  t.deepEqual(resolveImport('drover', path.join(REPO, 'playbooks', 'x.ts')), {
+    kind: 'source',
+    file: path.join(REPO, 'core', 'index.ts'),
+  });
   const yaml = resolveImport('yaml', path.join(REPO, 'core', 'x.ts'));
   t.is(yaml.kind, 'external');
   t.regex(yaml.kind === 'external' ? yaml.id : '', /^pkg:yaml@\d+\.\d+\.\d+:/);
@@ -53,7 +68,10 @@ test('resolveImport: .js names the .ts file; drover resolves to its .ts sources;
 test('walkImports hashes every file reached and nothing else', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drover-import-walk-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  fs.writeFileSync(path.join(dir, 'main.ts'), "import { a } from './a.ts';\nimport data from './data.json' with { type: 'json' };\n");
+  fs.writeFileSync(
+    path.join(dir, 'main.ts'),
+    "import { a } from './a.ts';\nimport data from './data.json' with { type: 'json' };\n",
+  );
   fs.writeFileSync(path.join(dir, 'a.ts'), "export { b as a } from './b.ts';\n");
   fs.writeFileSync(path.join(dir, 'b.ts'), 'export const b = 1;\n');
   fs.writeFileSync(path.join(dir, 'data.json'), '{}');

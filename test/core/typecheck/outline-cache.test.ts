@@ -18,7 +18,10 @@ function makeSite(t: ExecutionContext): { dir: string; cacheDir: string; book: s
   const pkg = path.join(dir, 'node_modules', 'drover');
   fs.mkdirSync(pkg, { recursive: true });
   fs.copyFileSync(path.join(REPO, 'package.json'), path.join(pkg, 'package.json'));
-  fs.cpSync(path.join(REPO, 'core'), path.join(pkg, 'core'), { recursive: true, filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.ts') });
+  fs.cpSync(path.join(REPO, 'core'), path.join(pkg, 'core'), {
+    recursive: true,
+    filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.ts'),
+  });
   fs.mkdirSync(path.join(dir, 'playbooks', 'lib'), { recursive: true });
   fs.copyFileSync(path.join(FIXTURES, 'clean.ts'), path.join(dir, 'playbooks', 'clean.ts'));
   fs.copyFileSync(path.join(FIXTURES, 'lib', 'touch.ts'), path.join(dir, 'playbooks', 'lib', 'touch.ts'));

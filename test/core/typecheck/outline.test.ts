@@ -8,7 +8,13 @@ import { outlinePlaybook, type ModuleCallOutline, type OutlineItem } from '../..
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const F = 'test/fixtures/playbooks';
 
-const call = (module: string, title: string, file: string, line: number, more: Partial<ModuleCallOutline> = {}): ModuleCallOutline => ({
+const call = (
+  module: string,
+  title: string,
+  file: string,
+  line: number,
+  more: Partial<ModuleCallOutline> = {},
+): ModuleCallOutline => ({
   kind: 'module-call',
   module,
   title,

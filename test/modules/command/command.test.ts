@@ -10,7 +10,8 @@ import { localHost } from '../../support/host.ts';
 const dir = mkdtempSync(path.join(tmpdir(), 'drover-command-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-const statusOf = (events: readonly object[]) => events.flatMap((e) => ('kind' in e && e.kind === 'module-end' && 'status' in e ? [e.status] : []));
+const statusOf = (events: readonly object[]) =>
+  events.flatMap((e) => ('kind' in e && e.kind === 'module-end' && 'status' in e ? [e.status] : []));
 
 test('--check: says what would run and runs nothing; a real run runs it and reports its output', async (t) => {
   const marker = path.join(dir, 'ran');
@@ -37,17 +38,35 @@ test('unless and removes guards; changedWhen decides changed', async (t) => {
   writeFileSync(f, 'key=1\n');
   const th = localHost();
   t.teardown(() => th.close());
-  t.like(await command(th.host, { cmd: sh`false`, unless: sh`grep -q key= ${f}` }), { changed: false, message: 'not run: unless check passed' });
+  t.like(await command(th.host, { cmd: sh`false`, unless: sh`grep -q key= ${f}` }), {
+    changed: false,
+    message: 'not run: unless check passed',
+  });
   t.like(await command(th.host, { cmd: sh`false`, removes: path.join(dir, 'nope') }), { changed: false });
-  t.like(await command(th.host, { cmd: sh`echo same`, unless: sh`false`, changedWhen: (r) => r.stdout !== 'same\n' }), { changed: false, code: 0 });
+  t.like(await command(th.host, { cmd: sh`echo same`, unless: sh`false`, changedWhen: (r) => r.stdout !== 'same\n' }), {
+    changed: false,
+    code: 0,
+  });
 });
 
 test('safeInCheck: runs as a read in both modes and reports changed: false unless changedWhen says so', async (t) => {
   for (const check of [true, false]) {
     const th = localHost({ check });
     t.teardown(() => th.close());
-    t.like(await command(th.host, { cmd: sh`echo 6.1.0`, safeInCheck: true }), { changed: false, code: 0, message: '6.1.0' }, `check: ${check}`);
-    t.like(await command(th.host, { cmd: sh`echo drift; exit 1`, safeInCheck: true, okCodes: [0, 1], changedWhen: (r) => r.code === 1 }), { changed: true, code: 1 });
+    t.like(
+      await command(th.host, { cmd: sh`echo 6.1.0`, safeInCheck: true }),
+      { changed: false, code: 0, message: '6.1.0' },
+      `check: ${check}`,
+    );
+    t.like(
+      await command(th.host, {
+        cmd: sh`echo drift; exit 1`,
+        safeInCheck: true,
+        okCodes: [0, 1],
+        changedWhen: (r) => r.code === 1,
+      }),
+      { changed: true, code: 1 },
+    );
   }
 });
 
@@ -55,6 +74,9 @@ test('a failing command: the error names module, host, playbook line, command, e
   const th = localHost();
   t.teardown(() => th.close());
   const err = await t.throwsAsync(command(th.host, { cmd: sh`echo oops >&2; exit 3` }));
-  t.regex(err!.message, /^command failed on localhost \([^)]*command\.test\.ts:\d+\): Command failed with exit code 3: echo oops >&2; exit 3\noops$/);
+  t.regex(
+    err!.message,
+    /^command failed on localhost \([^)]*command\.test\.ts:\d+\): Command failed with exit code 3: echo oops >&2; exit 3\noops$/,
+  );
   t.deepEqual(statusOf(th.events), ['failed']);
 });

@@ -45,7 +45,9 @@ function meter(host: ReturnType<typeof open>['host']) {
   host.exec = async (cmd, o?: ExecOptions) => {
     m.execs++;
     const s = o?.stdin;
-    if (s !== undefined) m.stdinBytes += typeof s === 'string' ? Buffer.byteLength(s) : s instanceof Uint8Array ? s.length : 'size' in s ? s.size : 1;
+    if (s !== undefined)
+      m.stdinBytes +=
+        typeof s === 'string' ? Buffer.byteLength(s) : s instanceof Uint8Array ? s.length : 'size' in s ? s.size : 1;
     const r = await orig(cmd, o);
     m.stdoutBytes += r.stdoutBytes.length + r.stderr.length;
     return r;
@@ -53,47 +55,56 @@ function meter(host: ReturnType<typeof open>['host']) {
   return m;
 }
 
-labTest('a 20 MB binary file from src: every byte exact; a rerun is one small round trip; --check sends nothing', async (t) => {
-  const data = bigBinary();
-  const src = path.join(dir, 'big.bin');
-  writeFileSync(src, data);
-  const dest = '/root/bigfile/big.bin';
-  const { host } = open();
-  const first = await sysfile(host, { path: dest, src, mode: '0640', createParents: true });
-  t.true(first.changed);
-  t.is((await onHost(`sha256sum < ${dest}; stat -c %a ${dest}; ls -A /root/bigfile`)), `${sha(data)}  -\n640\nbig.bin\n`);
+labTest(
+  'a 20 MB binary file from src: every byte exact; a rerun is one small round trip; --check sends nothing',
+  async (t) => {
+    const data = bigBinary();
+    const src = path.join(dir, 'big.bin');
+    writeFileSync(src, data);
+    const dest = '/root/bigfile/big.bin';
+    const { host } = open();
+    const first = await sysfile(host, { path: dest, src, mode: '0640', createParents: true });
+    t.true(first.changed);
+    t.is(
+      await onHost(`sha256sum < ${dest}; stat -c %a ${dest}; ls -A /root/bigfile`),
+      `${sha(data)}  -\n640\nbig.bin\n`,
+    );
 
-  const m = meter(host);
-  const again = await sysfile(host, { path: dest, src, mode: '0640' });
-  t.false(again.changed);
-  t.is(m.execs, 1);
-  t.true(m.stdoutBytes < 1024, `the rerun got ${m.stdoutBytes} bytes back`);
-  t.is(m.stdinBytes, 0);
+    const m = meter(host);
+    const again = await sysfile(host, { path: dest, src, mode: '0640' });
+    t.false(again.changed);
+    t.is(m.execs, 1);
+    t.true(m.stdoutBytes < 1024, `the rerun got ${m.stdoutBytes} bytes back`);
+    t.is(m.stdinBytes, 0);
 
-  // different content, in --check: the probe compares hashes only, nothing is sent either way
-  data[12345] ^= 0xff;
-  writeFileSync(src, data);
-  const checkHost = open({ check: true }).host;
-  const mc = meter(checkHost);
-  const would = await sysfile(checkHost, { path: dest, src, mode: '0640' });
-  t.true(would.changed);
-  t.is(mc.execs, 1);
-  t.is(mc.stdinBytes, 0);
-  t.true(mc.stdoutBytes < 1024, `--check got ${mc.stdoutBytes} bytes back`);
-  t.not((await onHost(`sha256sum < ${dest}`)).slice(0, 64), sha(data));
+    // different content, in --check: the probe compares hashes only, nothing is sent either way
+    data[12345] ^= 0xff;
+    writeFileSync(src, data);
+    const checkHost = open({ check: true }).host;
+    const mc = meter(checkHost);
+    const would = await sysfile(checkHost, { path: dest, src, mode: '0640' });
+    t.true(would.changed);
+    t.is(mc.execs, 1);
+    t.is(mc.stdinBytes, 0);
+    t.true(mc.stdoutBytes < 1024, `--check got ${mc.stdoutBytes} bytes back`);
+    t.not((await onHost(`sha256sum < ${dest}`)).slice(0, 64), sha(data));
 
-  // big content given as bytes streams too, byte-exact
-  const bytesDest = '/root/bigfile/bytes.bin';
-  t.true((await sysfile(host, { path: bytesDest, content: data, mode: '0600' })).changed);
-  t.is(await onHost(`sha256sum < ${bytesDest}`), `${sha(data)}  -\n`);
-});
+    // big content given as bytes streams too, byte-exact
+    const bytesDest = '/root/bigfile/bytes.bin';
+    t.true((await sysfile(host, { path: bytesDest, content: data, mode: '0600' })).changed);
+    t.is(await onHost(`sha256sum < ${bytesDest}`), `${sha(data)}  -\n`);
+  },
+);
 
 labTest('bytes that differ from the announced sha256 are refused: temp file removed, old file kept', async (t) => {
   const { host } = open();
   const dest = '/root/bigfile/checked.conf';
   await host.exec(sh`mkdir -p /root/bigfile && printf 'old\n' > ${dest}`);
   const data = randomBytes(300_000);
-  const r = await host.exec(writeFileAtomic(dest, { size: data.length, sha256: 'a'.repeat(64), mode: '0644' }), { stdin: data, allowFail: true });
+  const r = await host.exec(writeFileAtomic(dest, { size: data.length, sha256: 'a'.repeat(64), mode: '0644' }), {
+    stdin: data,
+    allowFail: true,
+  });
   t.is(r.code, 1);
   t.regex(r.stderr, /drover: the received bytes differ from the ones sent \(sha256 [0-9a-f]{64}, expected a{64}\)/);
   t.is(await onHost(`cat ${dest}; ls -A /root/bigfile | grep -c drover- || :`), 'old\n0\n');
@@ -117,7 +128,10 @@ labTest('a link cut mid-transfer: the host is unreachable, the old file stays, t
       yield data.subarray(half);
     },
   };
-  const writing = host.exec(writeFileAtomic(dest, { size: data.length, sha256: sha(data), mode: '0644' }), { stdin: input, allowFail: true });
+  const writing = host.exec(writeFileAtomic(dest, { size: data.length, sha256: sha(data), mode: '0644' }), {
+    stdin: input,
+    allowFail: true,
+  });
   writing.catch(() => undefined);
   // wait until the temp file holds the first half: the transfer is under way
   const deadline = Date.now() + 30_000;
@@ -162,7 +176,20 @@ labTest('drover killed mid-transfer (Ctrl-C twice): the old file stays, the temp
   t.teardown(() => rmSync(src, { force: true }));
   const child = spawn(
     process.execPath,
-    [BIN, 'run', path.join(REPO, 'test/fixtures/playbooks/bigfile-src.ts'), '-i', path.join(l.dir, 'inventory.yml'), '--no-typecheck', '-e', `src=${src}`, '-e', `dest=${dest}`, '-l', l.hosts[0].name],
+    [
+      BIN,
+      'run',
+      path.join(REPO, 'test/fixtures/playbooks/bigfile-src.ts'),
+      '-i',
+      path.join(l.dir, 'inventory.yml'),
+      '--no-typecheck',
+      '-e',
+      `src=${src}`,
+      '-e',
+      `dest=${dest}`,
+      '-l',
+      l.hosts[0].name,
+    ],
     { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.teardown(() => void (child.exitCode === null && child.kill('SIGKILL')));
@@ -174,7 +201,8 @@ labTest('drover killed mid-transfer (Ctrl-C twice): the old file stays, the temp
   for (;;) {
     const size = Number((await onHost(`cat /root/bigfile/.killed.bin.drover-* 2>/dev/null | wc -c`)).trim());
     if (size > 0) break;
-    if (child.exitCode !== null || Date.now() > deadline) return t.fail(`no temp file appeared (exit ${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      return t.fail(`no temp file appeared (exit ${child.exitCode}):\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');

@@ -36,7 +36,7 @@ const ansibleName: Record<string, string> = {
 };
 
 /** sysfile params for a case (Ansible's names mapped to drover's). */
-export function droverParams(c: Case, file: string): SysfileParams {
+function droverParams(c: Case, file: string): SysfileParams {
   if (c.line) {
     const p: Record<string, unknown> = { path: file };
     for (const [k, v] of Object.entries(c.line)) {
@@ -73,7 +73,11 @@ async function readOrNull(file: string): Promise<string | null> {
   }
 }
 
-function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env } });
     let stdout = '';
@@ -100,23 +104,41 @@ test.before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'drover-lineinfile-'));
   const file = (side: 'a' | 'd', i: number) => path.join(dir, `${side}${i}.txt`);
   await Promise.all(
-    cases.flatMap((c, i) => (c.before === null ? [] : [writeFile(file('a', i), c.before), writeFile(file('d', i), c.before)])),
+    cases.flatMap((c, i) =>
+      c.before === null ? [] : [writeFile(file('a', i), c.before), writeFile(file('d', i), c.before)],
+    ),
   );
   // Ansible: all cases in one play (one ansible-playbook start), each result registered and all of
   // them written to results.json by a last task (ansible-core has no JSON stdout callback).
   const results = path.join(dir, 'results.json');
   const tasks = cases.map((c, i) => ansibleTask(c, file('a', i), `r${i}`));
   const all = `{{ [${cases.map((_, i) => `r${i}`).join(', ')}] | to_json }}`;
-  const play = [{ hosts: 'localhost', connection: 'local', gather_facts: false, tasks: [...tasks, { name: 'results', copy: { dest: results, content: all } }] }];
+  const play = [
+    {
+      hosts: 'localhost',
+      connection: 'local',
+      gather_facts: false,
+      tasks: [...tasks, { name: 'results', copy: { dest: results, content: all } }],
+    },
+  ];
   await writeFile(path.join(dir, 'play.json'), JSON.stringify(play));
-  const ansible = run('ansible-playbook', ['-i', 'localhost,', '-e', 'ansible_python_interpreter=/usr/bin/python3', path.join(dir, 'play.json')], {
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_LOCALHOST_WARNING: 'false',
-    ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false',
-    ANSIBLE_RETRY_FILES_ENABLED: 'false',
-    ANSIBLE_LOCAL_TEMP: path.join(dir, 'ansible-local'),
-    ANSIBLE_REMOTE_TEMP: path.join(dir, 'ansible-remote'),
-  }).catch((err: Error) => new Error(`ansible-playbook could not start (${err.message}): ansible-core must be installed (.ci/run installs it)`));
+  const ansible = run(
+    'ansible-playbook',
+    ['-i', 'localhost,', '-e', 'ansible_python_interpreter=/usr/bin/python3', path.join(dir, 'play.json')],
+    {
+      ANSIBLE_NOCOLOR: '1',
+      ANSIBLE_LOCALHOST_WARNING: 'false',
+      ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false',
+      ANSIBLE_RETRY_FILES_ENABLED: 'false',
+      ANSIBLE_LOCAL_TEMP: path.join(dir, 'ansible-local'),
+      ANSIBLE_REMOTE_TEMP: path.join(dir, 'ansible-remote'),
+    },
+  ).catch(
+    (err: Error) =>
+      new Error(
+        `ansible-playbook could not start (${err.message}): ansible-core must be installed (.ci/run installs it)`,
+      ),
+  );
   // drover, meanwhile: the real sysfile module over the local transport.
   th = localHost();
   for (const [i, c] of cases.entries()) {
@@ -130,11 +152,17 @@ test.before(async () => {
   const a = await ansible; // settled either way meanwhile: no unhandled rejection while drover runs
   if (a instanceof Error) throw a;
   const got = await readOrNull(results);
-  if (a.code !== 0 || got === null) throw new Error(`ansible-playbook exited ${a.code} without ${results}:\n${(a.stdout + a.stderr).slice(-3000)}`);
+  if (a.code !== 0 || got === null)
+    throw new Error(`ansible-playbook exited ${a.code} without ${results}:\n${(a.stdout + a.stderr).slice(-3000)}`);
   const registered: any[] = JSON.parse(got);
   for (const [i, c] of cases.entries()) {
     const r = registered[i];
-    ansibleOut.set(c.name, r.failed ? { failed: true, error: r.msg } : { failed: false, changed: r.changed, content: await readOrNull(file('a', i)) });
+    ansibleOut.set(
+      c.name,
+      r.failed
+        ? { failed: true, error: r.msg }
+        : { failed: false, changed: r.changed, content: await readOrNull(file('a', i)) },
+    );
   }
 });
 
@@ -165,7 +193,13 @@ for (const c of cases) {
     const a = ansibleOut.get(c.name)!;
     const d = droverOut.get(c.name)!;
     const shown = `\nansible: ${JSON.stringify(a)}\ndrover:  ${JSON.stringify(d)}`;
-    if (listed) t.notDeepEqual(comparable(d), comparable(a), `listed as a deliberate difference but drover now agrees with Ansible: remove it from deliberate.json${shown}`);
-    else t.deepEqual(comparable(d), comparable(a), `drover differs from Ansible (not listed in deliberate.json)${shown}`);
+    if (listed)
+      t.notDeepEqual(
+        comparable(d),
+        comparable(a),
+        `listed as a deliberate difference but drover now agrees with Ansible: remove it from deliberate.json${shown}`,
+      );
+    else
+      t.deepEqual(comparable(d), comparable(a), `drover differs from Ansible (not listed in deliberate.json)${shown}`);
   });
 }

@@ -30,7 +30,11 @@ const link = (target: string): Answer => [
 /** The module's plan and, from the same parsed answer, sysfile's pure action (what apply will do). */
 function planned(params: SysfileParams, answer: Answer, host: HostInfo = { name: 'h1', vars: {} }) {
   const plan = planFromAnswer(sysfile, params, answer, host);
-  const action: Action = planSysfile(params, factsFromAnswer<FileState>(sysfile, params, answer), host.vars as Record<string, unknown>).action;
+  const action: Action = planSysfile(
+    params,
+    factsFromAnswer<FileState>(sysfile, params, answer),
+    host.vars as Record<string, unknown>,
+  ).action;
   if (plan.result.changed) {
     if (typeof plan.apply !== 'function') throw new Error('a change with no apply');
   } else if (plan.apply !== undefined) throw new Error('no change but an apply');
@@ -47,7 +51,10 @@ test('content: the same bytes and attributes → nothing to do, no apply', (t) =
 
 test('content: static content sends its hash; "same as expected" (rc=2, no bytes back) is no change', (t) => {
   const sha = createHash('sha256').update('a=1\n').digest('hex');
-  t.is(probeCommand(sysfile, { path: '/etc/x.conf', content: 'a=1\n' }), `drover_probe 0123456789abcdef0123 f /etc/x.conf 1 1 ${sha}`);
+  t.is(
+    probeCommand(sysfile, { path: '/etc/x.conf', content: 'a=1\n' }),
+    `drover_probe 0123456789abcdef0123 f /etc/x.conf 1 1 ${sha}`,
+  );
   const r = planned({ path: '/etc/x.conf', content: 'a=1\n' }, [['f', stat('file'), 2]]);
   t.false(r.changed);
   t.is(r.action.kind, 'none');
@@ -88,18 +95,34 @@ test('attributes only: no rewrite, no diff, a chown/chmod', (t) => {
 });
 
 test('backup and validate travel with the write', (t) => {
-  const r = planned({ path: '/etc/sudoers', content: 'new\n', backup: true, validate: 'visudo -cf %s' }, file('old\n', '440'));
+  const r = planned(
+    { path: '/etc/sudoers', content: 'new\n', backup: true, validate: 'visudo -cf %s' },
+    file('old\n', '440'),
+  );
   t.like(r.action, { kind: 'write', backup: true, validate: 'visudo -cf %s', mode: '0440' });
   // a new file has nothing to back up
-  t.like(planned({ path: '/etc/sudoers', content: 'new\n', backup: true }, absent).action, { kind: 'write', backup: false });
+  t.like(planned({ path: '/etc/sudoers', content: 'new\n', backup: true }, absent).action, {
+    kind: 'write',
+    backup: false,
+  });
 });
 
 test('line: regexp replaced with a diff; a removal on a missing file is nothing to do', (t) => {
-  const r = planned({ path: '/etc/ssh/sshd_config', regexp: '^PermitRootLogin', line: 'PermitRootLogin no' }, file('Port 22\nPermitRootLogin yes\n'));
+  const r = planned(
+    { path: '/etc/ssh/sshd_config', regexp: '^PermitRootLogin', line: 'PermitRootLogin no' },
+    file('Port 22\nPermitRootLogin yes\n'),
+  );
   t.is(r.message, 'line replaced');
-  t.deepEqual(r.changes, [{ path: '/etc/ssh/sshd_config', before: 'Port 22\nPermitRootLogin yes\n', after: 'Port 22\nPermitRootLogin no\n' }]);
+  t.deepEqual(r.changes, [
+    { path: '/etc/ssh/sshd_config', before: 'Port 22\nPermitRootLogin yes\n', after: 'Port 22\nPermitRootLogin no\n' },
+  ]);
   t.is(r.action.kind, 'write');
-  t.false(planned({ path: '/etc/ssh/sshd_config', regexp: '^PermitRootLogin', line: 'PermitRootLogin no' }, file('PermitRootLogin no\n')).changed);
+  t.false(
+    planned(
+      { path: '/etc/ssh/sshd_config', regexp: '^PermitRootLogin', line: 'PermitRootLogin no' },
+      file('PermitRootLogin no\n'),
+    ).changed,
+  );
   const gone = planned({ path: '/etc/x', regexp: '^a', state: 'absent' }, absent);
   t.false(gone.changed);
   t.is(gone.action.kind, 'none');
@@ -107,7 +130,9 @@ test('line: regexp replaced with a diff; a removal on a missing file is nothing 
 
 test('line: create on a missing file says so; without create it is an error naming the path', (t) => {
   t.is(planned({ path: '/etc/x', line: 'a=1', create: true }, absent).message, 'created (line added)');
-  t.throws(() => planned({ path: '/etc/x', line: 'a=1' }, absent), { message: '/etc/x does not exist (set create: true to create it)' });
+  t.throws(() => planned({ path: '/etc/x', line: 'a=1' }, absent), {
+    message: '/etc/x does not exist (set create: true to create it)',
+  });
 });
 
 test('block: inserted, then the same block is nothing to do, then removed', (t) => {
@@ -116,7 +141,10 @@ test('block: inserted, then the same block is nothing to do, then removed', (t) 
   t.is(r.message, 'Block inserted');
   t.is(r.changes[0].after, '# BEGIN drover ganeti\nx = 1\n# END drover ganeti\ndevices {\n}\n');
   t.false(planned(p, file(r.changes[0].after!)).changed);
-  t.is(planned({ path: '/etc/lvm/lvm.conf', blockName: 'ganeti', state: 'absent' }, file(r.changes[0].after!)).message, 'Block removed');
+  t.is(
+    planned({ path: '/etc/lvm/lvm.conf', blockName: 'ganeti', state: 'absent' }, file(r.changes[0].after!)).message,
+    'Block removed',
+  );
 });
 
 test('absent: a file is removed (backup kept when asked), a link removed as a link, a directory only with recursive', (t) => {
@@ -127,8 +155,14 @@ test('absent: a file is removed (backup kept when asked), a link removed as a li
   const l = planned({ path: '/etc/l', state: 'absent' }, link('/etc/real'));
   t.deepEqual(l.changes, [{ path: '/etc/l', before: 'symlink -> /etc/real\n', after: null }]);
   t.false(planned({ path: '/etc/x', state: 'absent' }, absent).changed);
-  t.throws(() => planned({ path: '/srv/d', state: 'absent' }, dir()), { message: "/srv/d is a directory: state 'absent' removes it only with recursive: true" });
-  t.deepEqual(planned({ path: '/srv/d', state: 'absent', recursive: true }, dir()).action, { kind: 'remove', recursive: true, backup: false });
+  t.throws(() => planned({ path: '/srv/d', state: 'absent' }, dir()), {
+    message: "/srv/d is a directory: state 'absent' removes it only with recursive: true",
+  });
+  t.deepEqual(planned({ path: '/srv/d', state: 'absent', recursive: true }, dir()).action, {
+    kind: 'remove',
+    recursive: true,
+    backup: false,
+  });
 });
 
 test('directory: created 0755 with parents; an existing one only gets its attributes', (t) => {
@@ -136,19 +170,35 @@ test('directory: created 0755 with parents; an existing one only gets its attrib
   t.is(r.message, 'directory created');
   t.deepEqual(r.action, { kind: 'mkdir', owner: undefined, group: undefined, mode: '0755', createParents: true });
   t.false(planned({ path: '/srv/d', state: 'directory' }, dir()).changed);
-  t.deepEqual(planned({ path: '/srv/d', state: 'directory', mode: '0700' }, dir()).action, { kind: 'attrs', mode: '0700' });
-  t.throws(() => planned({ path: '/srv/d', state: 'directory' }, file('x')), { message: '/srv/d exists and is a file, not a directory' });
+  t.deepEqual(planned({ path: '/srv/d', state: 'directory', mode: '0700' }, dir()).action, {
+    kind: 'attrs',
+    mode: '0700',
+  });
+  t.throws(() => planned({ path: '/srv/d', state: 'directory' }, file('x')), {
+    message: '/srv/d exists and is a file, not a directory',
+  });
   // a directory is neither followed nor asked for content (args: nonce, section, path, follow, content, sha256)
-  t.is(probeCommand(sysfile, { path: '/srv/d', state: 'directory' }), `drover_probe 0123456789abcdef0123 f /srv/d 0 0 ''`);
+  t.is(
+    probeCommand(sysfile, { path: '/srv/d', state: 'directory' }),
+    `drover_probe 0123456789abcdef0123 f /srv/d 0 0 ''`,
+  );
 });
 
 test('link: made, repointed, left alone; a file only with force, never a directory', (t) => {
   const p = { path: '/etc/init.d/net.eth0', state: 'link' as const, target: 'net.lo' };
-  t.like(planned(p, absent), { changed: true, message: 'link → net.lo', action: { kind: 'link', target: 'net.lo', createParents: false } });
+  t.like(planned(p, absent), {
+    changed: true,
+    message: 'link → net.lo',
+    action: { kind: 'link', target: 'net.lo', createParents: false },
+  });
   t.is(planned(p, link('old')).message, 'link old → net.lo');
   t.false(planned(p, link('net.lo')).changed);
-  t.throws(() => planned(p, file('x')), { message: '/etc/init.d/net.eth0 is a file; set force: true to replace it with a symlink' });
-  t.deepEqual(planned({ ...p, force: true }, file('x\n')).changes, [{ path: p.path, before: 'x\n', after: 'symlink -> net.lo\n' }]);
+  t.throws(() => planned(p, file('x')), {
+    message: '/etc/init.d/net.eth0 is a file; set force: true to replace it with a symlink',
+  });
+  t.deepEqual(planned({ ...p, force: true }, file('x\n')).changes, [
+    { path: p.path, before: 'x\n', after: 'symlink -> net.lo\n' },
+  ]);
   t.throws(() => planned(p, dir()), { message: /is a directory; refusing/ });
 });
 
@@ -158,31 +208,64 @@ test('a symlink is followed for content: the change lands on its target and is r
   t.is(r.path, '/etc/real.conf');
   t.deepEqual(r.changes, [{ path: '/etc/real.conf', before: 'a=1\n', after: 'a=2\n' }]);
   // a dangling link: where it ends cannot be resolved, the probe says absent and the link is written through
-  const dangling = planned({ path: '/etc/x.conf', content: 'a\n' }, [['f.link', 'gone\n'], ['f.real', ''], ['f', 'absent']]);
+  const dangling = planned({ path: '/etc/x.conf', content: 'a\n' }, [
+    ['f.link', 'gone\n'],
+    ['f.real', ''],
+    ['f', 'absent'],
+  ]);
   t.like(dangling, { path: '/etc/x.conf', message: 'created' });
 });
 
 test('secret content: no hash in the probe, the real bytes written, the diff masked', (t) => {
   const pw = secret('s3cret-value');
   const params: SysfileParams = { path: '/etc/app.conf', content: secretText`user=app\npassword=${pw}\n` };
-  t.is(probeCommand(sysfile, params), `drover_probe 0123456789abcdef0123 f /etc/app.conf 1 1 ''`, 'a hash would let a weak secret be guessed');
+  t.is(
+    probeCommand(sysfile, params),
+    `drover_probe 0123456789abcdef0123 f /etc/app.conf 1 1 ''`,
+    'a hash would let a weak secret be guessed',
+  );
   const r = planned(params, file('user=app\npassword=old-one\n', '600'));
   t.is(r.action.kind === 'write' ? r.action.content.toString() : '', 'user=app\npassword=s3cret-value\n');
-  t.deepEqual(r.changes, [{ path: '/etc/app.conf', before: 'user=app\npassword=<old secret>\n', after: 'user=app\npassword=<secret>\n' }]);
+  t.deepEqual(r.changes, [
+    { path: '/etc/app.conf', before: 'user=app\npassword=<old secret>\n', after: 'user=app\npassword=<secret>\n' },
+  ]);
   t.false(JSON.stringify(r.changes).includes('s3cret') || JSON.stringify(r.changes).includes('old-one'));
   t.false(planned(params, file('user=app\npassword=s3cret-value\n', '600')).changed);
 });
 
 test('odd answers: unreadable, non-UTF-8 for a line edit, binary content, a "same" nobody asked for', (t) => {
-  t.throws(() => planned({ path: '/etc/x', content: 'a' }, [['f', stat('file', '000')], ['f.data', '', 1]]), { message: '/etc/x: the file exists but cannot be read' });
-  t.throws(() => planned({ path: '/etc/x', line: 'a' }, file(Buffer.from([0xff, 0xfe, 0x0a]))), { message: /^\/etc\/x is not valid UTF-8 text/ });
-  t.regex(planned({ path: '/etc/x', content: 'text\n' }, file(Buffer.from([0, 1, 2]))).changes[0].before!, /^\(binary content, 3 bytes, sha1 [0-9a-f]{12}\)\n$/);
+  t.throws(
+    () =>
+      planned({ path: '/etc/x', content: 'a' }, [
+        ['f', stat('file', '000')],
+        ['f.data', '', 1],
+      ]),
+    { message: '/etc/x: the file exists but cannot be read' },
+  );
+  t.throws(() => planned({ path: '/etc/x', line: 'a' }, file(Buffer.from([0xff, 0xfe, 0x0a]))), {
+    message: /^\/etc\/x is not valid UTF-8 text/,
+  });
+  t.regex(
+    planned({ path: '/etc/x', content: 'text\n' }, file(Buffer.from([0, 1, 2]))).changes[0].before!,
+    /^\(binary content, 3 bytes, sha1 [0-9a-f]{12}\)\n$/,
+  );
   // rc=2 means "matched the hash you sent": a content function sends none
-  t.throws(() => planned({ path: '/etc/x', content: () => 'a' }, [['f', stat('file'), 2]]), { message: /without being sent a hash/ });
+  t.throws(() => planned({ path: '/etc/x', content: () => 'a' }, [['f', stat('file'), 2]]), {
+    message: /without being sent a hash/,
+  });
   // bytes for a directory, or a missing section: a probe answer that is not what was framed
-  t.throws(() => planned({ path: '/etc/x', content: 'a' }, [['f', stat('directory')], ['f.data', 'x']]), { message: /content sent for a directory/ });
+  t.throws(
+    () =>
+      planned({ path: '/etc/x', content: 'a' }, [
+        ['f', stat('directory')],
+        ['f.data', 'x'],
+      ]),
+    { message: /content sent for a directory/ },
+  );
   t.throws(() => planned({ path: '/etc/x', content: 'a' }, [['f.data', 'x']]), { message: /section f is missing/ });
-  t.throws(() => planned({ path: '/dev/null', content: 'a' }, [['f', stat('other')]]), { message: '/dev/null is not a regular file' });
+  t.throws(() => planned({ path: '/dev/null', content: 'a' }, [['f', stat('other')]]), {
+    message: '/dev/null is not a regular file',
+  });
 });
 
 test('params are checked before the host is touched; errors name the path and never repeat "sysfile"', (t) => {
@@ -190,12 +273,18 @@ test('params are checked before the host is touched; errors name the path and ne
     [{ path: 'etc/x', content: 'a' }, /^path must be absolute: "etc\/x"$/],
     [{ path: '/etc/x' }, /^\/etc\/x: say what to manage/],
     [{ path: '/etc/x', content: 'a', mode: '0999' }, /^\/etc\/x: mode must be octal like '0644' or 0o644, got 0999$/],
-    [{ path: '/etc/x', content: 'a', owner: 'a:b' }, /^\/etc\/x: owner must be a user name or a numeric id, got "a:b"$/],
+    [
+      { path: '/etc/x', content: 'a', owner: 'a:b' },
+      /^\/etc\/x: owner must be a user name or a numeric id, got "a:b"$/,
+    ],
     [{ path: '/etc/x', content: 'a', validate: 'visudo -c' }, /^\/etc\/x: validate must contain %s: visudo -c$/],
     [{ path: '/etc/x', content: 'a', validate: 'true\0 %s' }, /^\/etc\/x: validate contains a NUL byte$/],
     // the line/block edit's own checks, made on an empty file before any probe
     [{ path: '/etc/x', line: 'a', regexp: '(' }, /^\/etc\/x: regexp: invalid regular expression "\(": /],
-    [{ path: '/etc/x', line: 'a', insertAfter: 'EOF', insertBefore: 'BOF' }, /^\/etc\/x: lineinfile: insertAfter and insertBefore are mutually exclusive$/],
+    [
+      { path: '/etc/x', line: 'a', insertAfter: 'EOF', insertBefore: 'BOF' },
+      /^\/etc\/x: lineinfile: insertAfter and insertBefore are mutually exclusive$/,
+    ],
     [{ path: '/etc/x', line: 'a', backrefs: true }, /^\/etc\/x: lineinfile: backrefs needs a regexp$/],
     [{ path: '/etc/x', blockName: 'a\nb', block: 'x' }, /^\/etc\/x: block marker name and prefix must be one line$/],
   ];

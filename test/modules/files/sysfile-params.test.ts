@@ -52,7 +52,10 @@ test('a 100 KB invalid regexp: the error names regexp, quotes 60 characters, say
     ['insertBefore', { insertBefore: '['.repeat(100_000) }],
   ] as const) {
     const err = await t.throwsAsync(sysfile(th!.host, { path: f, line: 'x', ...extra }));
-    t.regex(err!.message, new RegExp(`: ${param}: invalid regular expression "[a\\[]{60}"… \\(10000[01] characters\\): \\w`));
+    t.regex(
+      err!.message,
+      new RegExp(`: ${param}: invalid regular expression "[a\\[]{60}"… \\(10000[01] characters\\): \\w`),
+    );
     t.true(err!.message.length < 400, `${err!.message.length} characters: ${err!.message.slice(0, 300)}`);
   }
   t.is(await readFile(f, 'utf8'), 'a\n');

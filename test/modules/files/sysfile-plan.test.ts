@@ -39,7 +39,10 @@ test('plan: identical content and attributes → nothing; new content keeps owne
 });
 
 test('plan: attribute-only change says so and does not rewrite', (t) => {
-  const p = planSysfile({ path: '/etc/x.conf', content: 'a\n', mode: '0600', owner: 'root', group: 'adm' }, file('a\n'));
+  const p = planSysfile(
+    { path: '/etc/x.conf', content: 'a\n', mode: '0600', owner: 'root', group: 'adm' },
+    file('a\n'),
+  );
   t.deepEqual(p.action, { kind: 'attrs', mode: '0600', group: 'adm' });
   t.deepEqual(p.messages, ['group root → adm', 'mode 0644 → 0600']);
   t.deepEqual(p.changes, []);
@@ -48,7 +51,9 @@ test('plan: attribute-only change says so and does not rewrite', (t) => {
 
 test('plan: new file gets 0644 unless told; line mode on a missing file needs create', (t) => {
   t.like(planSysfile({ path: '/etc/x.conf', content: '' }, absent).action, { kind: 'write', mode: '0644' });
-  t.throws(() => planSysfile({ path: '/etc/x.conf', line: 'a' }, absent), { message: /does not exist \(set create: true/ });
+  t.throws(() => planSysfile({ path: '/etc/x.conf', line: 'a' }, absent), {
+    message: /does not exist \(set create: true/,
+  });
   const c = planSysfile({ path: '/etc/x.conf', line: 'a', create: true }, absent);
   t.deepEqual(c.changes, [{ path: '/etc/x.conf', before: null, after: 'a\n' }]);
   t.is(planSysfile({ path: '/etc/x.conf', regexp: 'a', state: 'absent' }, absent).action.kind, 'none');
@@ -63,17 +68,30 @@ test('plan: content as a function of vars; binary content shows a placeholder', 
 });
 
 test('plan: refusals name the path', (t) => {
-  t.throws(() => planSysfile({ path: '/etc/x.conf', content: 'a' }, { ...absent, kind: 'directory', mode: '0755' }), { message: /^\/etc\/x\.conf is a directory$/ });
-  t.throws(() => planSysfile({ path: '/etc/x.conf', line: 'a' }, file('', { content: Buffer.from([0xff, 0xfe]) })), { message: /not valid UTF-8/ });
-  t.throws(() => planSysfile({ path: '/d', state: 'absent' }, { ...absent, path: '/d', realPath: '/d', kind: 'directory' }), { message: /recursive: true/ });
+  t.throws(() => planSysfile({ path: '/etc/x.conf', content: 'a' }, { ...absent, kind: 'directory', mode: '0755' }), {
+    message: /^\/etc\/x\.conf is a directory$/,
+  });
+  t.throws(() => planSysfile({ path: '/etc/x.conf', line: 'a' }, file('', { content: Buffer.from([0xff, 0xfe]) })), {
+    message: /not valid UTF-8/,
+  });
+  t.throws(
+    () => planSysfile({ path: '/d', state: 'absent' }, { ...absent, path: '/d', realPath: '/d', kind: 'directory' }),
+    { message: /recursive: true/ },
+  );
   t.throws(() => planSysfile({ path: '/d', state: 'directory' }, file('x')), { message: /not a directory/ });
 });
 
 test('plan: link and directory', (t) => {
   const l = { path: '/etc/l', state: 'link' as const, target: 'net.lo' };
   t.is(planSysfile(l, { path: '/etc/l', realPath: '/etc/l', kind: 'link', linkTarget: 'net.lo' }).action.kind, 'none');
-  t.deepEqual(planSysfile(l, { path: '/etc/l', realPath: '/etc/l', kind: 'link', linkTarget: 'old' }).messages, ['link old → net.lo']);
-  t.like(planSysfile({ path: '/d', state: 'directory' }, { ...absent, path: '/d', realPath: '/d' }).action, { kind: 'mkdir', mode: '0755', createParents: true });
+  t.deepEqual(planSysfile(l, { path: '/etc/l', realPath: '/etc/l', kind: 'link', linkTarget: 'old' }).messages, [
+    'link old → net.lo',
+  ]);
+  t.like(planSysfile({ path: '/d', state: 'directory' }, { ...absent, path: '/d', realPath: '/d' }).action, {
+    kind: 'mkdir',
+    mode: '0755',
+    createParents: true,
+  });
 });
 
 test('splitWords: quotes and backslashes like sh, no expansion', (t) => {
@@ -84,7 +102,11 @@ test('splitWords: quotes and backslashes like sh, no expansion', (t) => {
 });
 
 test('write script: temp in the same dir, validate with the temp path quoted, no content in argv', (t) => {
-  const cmd = writeFileAtomic('/etc/my file', { size: 3, mode: '0640', owner: 'root', validate: 'visudo -cf %s' }, '/etc/.my file.drover-abc');
+  const cmd = writeFileAtomic(
+    '/etc/my file',
+    { size: 3, mode: '0640', owner: 'root', validate: 'visudo -cf %s' },
+    '/etc/.my file.drover-abc',
+  );
   t.true(cmd.text.includes(`t='/etc/.my file.drover-abc'`));
   t.true(cmd.text.includes(`(\nvisudo -cf '/etc/.my file.drover-abc'\n) </dev/null >&2`));
   t.true(cmd.text.includes('chown -- root "$t"'));
@@ -97,5 +119,8 @@ test('write script: temp in the same dir, validate with the temp path quoted, no
 });
 
 test('backup names sort by time and end in ~', (t) => {
-  t.is(backupPathFor('/etc/hosts', new Date(Date.UTC(2026, 10, 24, 13, 37, 5, 42))), '/etc/hosts.drover-20261124T133705.042~');
+  t.is(
+    backupPathFor('/etc/hosts', new Date(Date.UTC(2026, 10, 24, 13, 37, 5, 42))),
+    '/etc/hosts.drover-20261124T133705.042~',
+  );
 });

@@ -18,7 +18,8 @@ const file = (content: string): FileState => ({
 });
 const absent: FileState = { path: '/etc/app.conf', realPath: '/etc/app.conf', kind: 'absent' };
 
-const written = (plan: ReturnType<typeof planSysfile>) => (plan.action.kind === 'write' ? plan.action.content.toString() : undefined);
+const written = (plan: ReturnType<typeof planSysfile>) =>
+  plan.action.kind === 'write' ? plan.action.content.toString() : undefined;
 const shown = (plan: ReturnType<typeof planSysfile>) => plan.changes.map((c) => unifiedDiff(c)).join('\n');
 
 test('a whole-content Secret is written as is and shown as <secret>; the same content again is no change', (t) => {
@@ -54,10 +55,16 @@ test('several secrets are numbered; a content function may return a secretText b
 });
 
 test('line mode: a Secret line replacing a line by regexp, and removing lines equal to a Secret', (t) => {
-  const replaced = planSysfile({ path: '/etc/app.conf', line: secretText`TOKEN=${secret('tok-new-1')}`, regexp: '^TOKEN=' }, file('A=1\nTOKEN=tok-old-0\n'));
+  const replaced = planSysfile(
+    { path: '/etc/app.conf', line: secretText`TOKEN=${secret('tok-new-1')}`, regexp: '^TOKEN=' },
+    file('A=1\nTOKEN=tok-old-0\n'),
+  );
   t.is(written(replaced), 'A=1\nTOKEN=tok-new-1\n');
   t.regex(shown(replaced), /^-TOKEN=<old secret>\n\+TOKEN=<secret>$/m);
-  const removed = planSysfile({ path: '/etc/app.conf', line: secret('whole-line-secret'), state: 'absent' }, file('a\nwhole-line-secret\nb\n'));
+  const removed = planSysfile(
+    { path: '/etc/app.conf', line: secret('whole-line-secret'), state: 'absent' },
+    file('a\nwhole-line-secret\nb\n'),
+  );
   t.is(written(removed), 'a\nb\n');
   t.regex(shown(removed), /^-<secret>$/m);
   t.false(shown(removed).includes('whole-line-secret'));
@@ -76,8 +83,14 @@ test('block mode: a secret inside the block; an old multi-line secret shows as o
 });
 
 test('a plan error quoting a secret (a backrefs template) shows it masked, in the error and its causes', (t) => {
-  const params = { path: '/etc/app.conf', regexp: '^TOKEN=(.*)$', backrefs: true, line: secretText`TOKEN=${secret('tok-zzz-9')}\\9` };
+  const params = {
+    path: '/etc/app.conf',
+    regexp: '^TOKEN=(.*)$',
+    backrefs: true,
+    line: secretText`TOKEN=${secret('tok-zzz-9')}\\9`,
+  };
   const err = t.throws(() => planSysfile(params, file('TOKEN=old\n')));
   t.regex(err!.message, /^\/etc\/app\.conf: line: invalid group reference 9 .*TOKEN=\*\*\*/);
-  for (let e: unknown = err; e instanceof Error; e = e.cause) t.false(e.message.includes('tok-zzz-9') || String(e.stack).includes('tok-zzz-9'), e.message);
+  for (let e: unknown = err; e instanceof Error; e = e.cause)
+    t.false(e.message.includes('tok-zzz-9') || String(e.stack).includes('tok-zzz-9'), e.message);
 });

@@ -14,7 +14,9 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 test('localFile: absolute regular files only, errors name the param; the hash follows changes', (t) => {
   t.throws(() => localFile('rel/x', '/etc/x'), { message: '/etc/x: src must be an absolute local path, got "rel/x"' });
-  t.throws(() => localFile(path.join(dir, 'missing'), '/etc/x'), { message: `/etc/x: cannot read src ${dir}/missing: ENOENT` });
+  t.throws(() => localFile(path.join(dir, 'missing'), '/etc/x'), {
+    message: `/etc/x: cannot read src ${dir}/missing: ENOENT`,
+  });
   t.throws(() => localFile(dir, '/etc/x'), { message: `/etc/x: src ${dir} is not a regular file` });
   const f = path.join(dir, 'a.bin');
   writeFileSync(f, 'one');
@@ -48,14 +50,20 @@ test('sysfile src over the local transport: exact bytes, a rerun is one round tr
   const dest = path.join(dir, 'out', 'dest.bin');
   const r = await sysfile(host, { path: dest, src, mode: '0600', createParents: true });
   t.true(r.changed);
-  t.deepEqual(r.changes, [{ path: dest, before: null, after: `(content of ${src}, 3000000 bytes, sha256 ${sha(data).slice(0, 12)})\n` }]);
+  t.deepEqual(r.changes, [
+    { path: dest, before: null, after: `(content of ${src}, 3000000 bytes, sha256 ${sha(data).slice(0, 12)})\n` },
+  ]);
   t.true(readFileSync(dest).equals(data));
   t.is(statSync(dest).mode & 0o777, 0o600);
   t.deepEqual(readdirSync(path.dirname(dest)), ['dest.bin']);
   const n = countExecs(host);
   t.false((await sysfile(host, { path: dest, src, mode: '0600' })).changed);
   t.is(n.n, 1);
-  await t.throwsAsync(sysfile(host, { path: dest, src, content: 'x' } as never), { message: new RegExp(`${dest}: give content or src, not both`) });
-  await t.throwsAsync(sysfile(host, { path: dest, src: 'relative.bin' }), { message: new RegExp(`${dest}: src must be an absolute local path`) });
+  await t.throwsAsync(sysfile(host, { path: dest, src, content: 'x' } as never), {
+    message: new RegExp(`${dest}: give content or src, not both`),
+  });
+  await t.throwsAsync(sysfile(host, { path: dest, src: 'relative.bin' }), {
+    message: new RegExp(`${dest}: src must be an absolute local path`),
+  });
   t.is(n.n, 1);
 });

@@ -21,10 +21,15 @@ test('a link target with a lone surrogate is refused, naming target; nothing is 
   for (const target of LONE) {
     const link = path.join(dir, `link-${target.charCodeAt(target.length - 1)}`);
     const err = await t.throwsAsync(sysfile(th.host, { path: link, state: 'link', target }));
-    t.regex(err!.message, new RegExp(`${link}: target holds a lone UTF-16 surrogate \\(\\\\u[0-9A-F]{4} at index \\d\\)`));
+    t.regex(
+      err!.message,
+      new RegExp(`${link}: target holds a lone UTF-16 surrogate \\(\\\\u[0-9A-F]{4} at index \\d\\)`),
+    );
     t.false(existsSync(link));
   }
-  t.throws(() => makeSymlink('/tmp/l', 'a\uD800'), { message: /^link target holds a lone UTF-16 surrogate \(\\uD800 at index 1\)/ });
+  t.throws(() => makeSymlink('/tmp/l', 'a\uD800'), {
+    message: /^link target holds a lone UTF-16 surrogate \(\\uD800 at index 1\)/,
+  });
   // a well-formed pair is fine, and unchanged the second time
   const ok = path.join(dir, 'emoji');
   t.true((await sysfile(th.host, { path: ok, state: 'link', target: '/tmp/\uD83D\uDE00' })).changed);
@@ -37,7 +42,10 @@ test('content, line, block, blockName, validate, src, path with a lone surrogate
   const f = path.join(dir, 'f.conf');
   const cases: [SysfileParams, RegExp][] = [
     [{ path: f, content: 'a\uD800' }, /f\.conf: content holds a lone UTF-16 surrogate \(\\uD800 at index 1\)/],
-    [{ path: f, content: secretText`pw=${secret('s3cr\uDC00t')}\n` }, /f\.conf: content holds a lone UTF-16 surrogate \(\\uDC00 at index 7\)/],
+    [
+      { path: f, content: secretText`pw=${secret('s3cr\uDC00t')}\n` },
+      /f\.conf: content holds a lone UTF-16 surrogate \(\\uDC00 at index 7\)/,
+    ],
     [{ path: f, content: () => 'from a function \uD800' }, /f\.conf: content holds a lone UTF-16 surrogate/],
     [{ path: f, line: 'k=\uD800', create: true }, /f\.conf: line holds a lone/],
     [{ path: f, blockName: 'b\uD800', block: 'x\n', create: true }, /f\.conf: blockName holds a lone/],
@@ -51,5 +59,8 @@ test('content, line, block, blockName, validate, src, path with a lone surrogate
     t.regex(err!.message, re);
     t.false(err!.message.includes('s3cr'), 'a secret value is not shown');
   }
-  t.deepEqual(readdirSync(dir).filter((n) => n.startsWith('f.conf') || n.startsWith('.f.conf') || n.startsWith('p')), []);
+  t.deepEqual(
+    readdirSync(dir).filter((n) => n.startsWith('f.conf') || n.startsWith('.f.conf') || n.startsWith('p')),
+    [],
+  );
 });

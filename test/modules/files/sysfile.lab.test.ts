@@ -44,7 +44,10 @@ async function freshDir(): Promise<string> {
   return d;
 }
 /** Counts host.exec round trips during fn. */
-async function countExecs<T>(host: RunHost<Record<string, unknown>>, fn: () => Promise<T>): Promise<{ value: T; calls: number }> {
+async function countExecs<T>(
+  host: RunHost<Record<string, unknown>>,
+  fn: () => Promise<T>,
+): Promise<{ value: T; calls: number }> {
   const orig = host.exec.bind(host);
   let calls = 0;
   host.exec = (c, o) => {
@@ -58,31 +61,34 @@ async function countExecs<T>(host: RunHost<Record<string, unknown>>, fn: () => P
   }
 }
 
-labTest('content: create, run again (one round trip, changed:false), --check shows the diff and changes nothing', async (t) => {
-  const d = await freshDir();
-  const path = `${d}/app.conf`;
-  const r1 = await sysfile(h(), { path, content: 'a=1\n' });
-  t.true(r1.changed);
-  t.deepEqual(r1.changes, [{ path, before: null, after: 'a=1\n' }]);
-  t.is(await statOf(path), 'root:root 644');
-  const { value: r2, calls } = await countExecs(h(), () => sysfile(h(), { path, content: 'a=1\n' }));
-  t.false(r2.changed);
-  t.deepEqual(r2.changes, []);
-  t.is(calls, 1);
-  const r3 = await sysfile(checkHost(), { path, content: 'a=2\n' });
-  t.true(r3.changed);
-  t.deepEqual(r3.changes, [{ path, before: 'a=1\n', after: 'a=2\n' }]);
-  t.is((await bytesOf(path)).toString(), 'a=1\n');
-  // content as a function of host vars
-  const th2 = labHost(lab(), 0, { vars: { port: 8080 } });
-  try {
-    const r4 = await sysfile(th2.host, { path, content: (v) => `port=${v.port}\n` });
-    t.is(r4.message, 'content changed');
-    t.is((await bytesOf(path)).toString(), 'port=8080\n');
-  } finally {
-    await th2.close();
-  }
-});
+labTest(
+  'content: create, run again (one round trip, changed:false), --check shows the diff and changes nothing',
+  async (t) => {
+    const d = await freshDir();
+    const path = `${d}/app.conf`;
+    const r1 = await sysfile(h(), { path, content: 'a=1\n' });
+    t.true(r1.changed);
+    t.deepEqual(r1.changes, [{ path, before: null, after: 'a=1\n' }]);
+    t.is(await statOf(path), 'root:root 644');
+    const { value: r2, calls } = await countExecs(h(), () => sysfile(h(), { path, content: 'a=1\n' }));
+    t.false(r2.changed);
+    t.deepEqual(r2.changes, []);
+    t.is(calls, 1);
+    const r3 = await sysfile(checkHost(), { path, content: 'a=2\n' });
+    t.true(r3.changed);
+    t.deepEqual(r3.changes, [{ path, before: 'a=1\n', after: 'a=2\n' }]);
+    t.is((await bytesOf(path)).toString(), 'a=1\n');
+    // content as a function of host vars
+    const th2 = labHost(lab(), 0, { vars: { port: 8080 } });
+    try {
+      const r4 = await sysfile(th2.host, { path, content: (v) => `port=${v.port}\n` });
+      t.is(r4.message, 'content changed');
+      t.is((await bytesOf(path)).toString(), 'port=8080\n');
+    } finally {
+      await th2.close();
+    }
+  },
+);
 
 labTest('no final newline: kept exactly, no spurious diff; lineinfile adds one before appending', async (t) => {
   const d = await freshDir();
@@ -103,33 +109,46 @@ labTest('no final newline: kept exactly, no spurious diff; lineinfile adds one b
   t.deepEqual(await bytesOf(path), Buffer.alloc(0));
 });
 
-labTest('line mode: regexp replace, insertAfter, absent; each twice; --check reports and changes nothing', async (t) => {
-  const d = await freshDir();
-  const path = `${d}/sshd_config`;
-  await sysfile(h(), { path, content: '# sshd\nPort 22\nPermitRootLogin yes\n' });
-  const p1 = { path, regexp: '^PermitRootLogin', line: 'PermitRootLogin prohibit-password' };
-  const c = await sysfile(checkHost(), p1);
-  t.true(c.changed);
-  t.is(c.changes[0].after, '# sshd\nPort 22\nPermitRootLogin prohibit-password\n');
-  t.is((await bytesOf(path)).toString(), '# sshd\nPort 22\nPermitRootLogin prohibit-password\n'.replace('prohibit-password', 'yes'));
-  t.is((await sysfile(h(), p1)).message, 'line replaced');
-  t.false((await sysfile(h(), p1)).changed);
-  const p2 = { path, line: 'AddressFamily inet', insertAfter: '^Port ' };
-  t.is((await sysfile(h(), p2)).message, 'line added');
-  t.false((await sysfile(h(), p2)).changed);
-  const p3 = { path, regexp: '^#', state: 'absent' as const };
-  t.is((await sysfile(h(), p3)).message, '1 line(s) removed');
-  t.false((await sysfile(h(), p3)).changed);
-  t.is((await bytesOf(path)).toString(), 'Port 22\nAddressFamily inet\nPermitRootLogin prohibit-password\n');
-  await t.throwsAsync(sysfile(h(), { path: `${d}/missing`, line: 'x' }), { message: /does not exist \(set create: true/ });
-  t.true((await sysfile(h(), { path: `${d}/missing`, line: 'x', create: true })).changed);
-});
+labTest(
+  'line mode: regexp replace, insertAfter, absent; each twice; --check reports and changes nothing',
+  async (t) => {
+    const d = await freshDir();
+    const path = `${d}/sshd_config`;
+    await sysfile(h(), { path, content: '# sshd\nPort 22\nPermitRootLogin yes\n' });
+    const p1 = { path, regexp: '^PermitRootLogin', line: 'PermitRootLogin prohibit-password' };
+    const c = await sysfile(checkHost(), p1);
+    t.true(c.changed);
+    t.is(c.changes[0].after, '# sshd\nPort 22\nPermitRootLogin prohibit-password\n');
+    t.is(
+      (await bytesOf(path)).toString(),
+      '# sshd\nPort 22\nPermitRootLogin prohibit-password\n'.replace('prohibit-password', 'yes'),
+    );
+    t.is((await sysfile(h(), p1)).message, 'line replaced');
+    t.false((await sysfile(h(), p1)).changed);
+    const p2 = { path, line: 'AddressFamily inet', insertAfter: '^Port ' };
+    t.is((await sysfile(h(), p2)).message, 'line added');
+    t.false((await sysfile(h(), p2)).changed);
+    const p3 = { path, regexp: '^#', state: 'absent' as const };
+    t.is((await sysfile(h(), p3)).message, '1 line(s) removed');
+    t.false((await sysfile(h(), p3)).changed);
+    t.is((await bytesOf(path)).toString(), 'Port 22\nAddressFamily inet\nPermitRootLogin prohibit-password\n');
+    await t.throwsAsync(sysfile(h(), { path: `${d}/missing`, line: 'x' }), {
+      message: /does not exist \(set create: true/,
+    });
+    t.true((await sysfile(h(), { path: `${d}/missing`, line: 'x', create: true })).changed);
+  },
+);
 
 labTest('block mode: insert, replace as a unit, remove; each twice', async (t) => {
   const d = await freshDir();
   const path = `${d}/lvm.conf`;
   await sysfile(h(), { path, content: 'devices {\n}\n' });
-  const p = { path, blockName: 'ganeti', block: 'global_filter = [ "r|/dev/drbd.*|", "a|.*|" ]\n', insertBefore: 'BOF' };
+  const p = {
+    path,
+    blockName: 'ganeti',
+    block: 'global_filter = [ "r|/dev/drbd.*|", "a|.*|" ]\n',
+    insertBefore: 'BOF',
+  };
   t.is((await sysfile(h(), p)).message, 'Block inserted');
   t.false((await sysfile(h(), p)).changed);
   const p2 = { ...p, block: 'x = 1\n' };
@@ -162,7 +181,13 @@ labTest('validate: failure leaves the old file untouched and no temp file; succe
   const d = await freshDir();
   const path = `${d}/sudoers`;
   await sysfile(h(), { path, content: 'ok\n' });
-  const err = await t.throwsAsync(sysfile(h(), { path, content: 'bad\n', validate: `sh -c 'grep -q ok "$1" || { echo "syntax error near bad" >&2; exit 1; }' x %s` }));
+  const err = await t.throwsAsync(
+    sysfile(h(), {
+      path,
+      content: 'bad\n',
+      validate: `sh -c 'grep -q ok "$1" || { echo "syntax error near bad" >&2; exit 1; }' x %s`,
+    }),
+  );
   t.regex(err!.message, /validate rejected the new content/);
   t.regex(err!.message, /syntax error near bad/);
   t.is((await bytesOf(path)).toString(), 'ok\n');
@@ -170,26 +195,44 @@ labTest('validate: failure leaves the old file untouched and no temp file; succe
   const r = await sysfile(h(), { path, content: 'ok too\n', validate: 'grep -q ok %s' });
   t.true(r.changed);
   t.is((await bytesOf(path)).toString(), 'ok too\n');
-  await t.throwsAsync(sysfile(h(), { path, content: 'x\n', validate: 'true' }), { message: /validate must contain %s/ });
+  await t.throwsAsync(sysfile(h(), { path, content: 'x\n', validate: 'true' }), {
+    message: /validate must contain %s/,
+  });
 });
 
-labTest('validate function over ssh: its variables and exit stay in its own subshell, its output is the error', async (t) => {
-  const d = await freshDir();
-  const path = `${d}/target`;
-  const victim = `${d}/victim`;
-  await run(sh`printf 'old\\n' > ${path} && printf 'victim\\n' > ${victim}`);
-  // a loop variable named like the write script's target, then `exit 0`: the content is accepted and lands at `path`
-  const r = await sysfile(h(), { path, content: 'new\n', validate: (tmp) => sh`for p in ${victim}; do grep -q new ${tmp}; done; t=${victim}; exit 0` });
-  t.true(r.changed);
-  t.is((await bytesOf(path)).toString(), 'new\n');
-  t.is((await bytesOf(victim)).toString(), 'victim\n');
-  // `exit 1`: "validate rejected" with the exit code and the validator's output; nothing left behind
-  const err = await t.throwsAsync(sysfile(h(), { path, content: 'bad\n', validate: (tmp) => sh`p=${victim}; echo "rejecting $(cat ${tmp})"; exit 1` }));
-  t.regex(err!.message, /validate rejected the new content of .*\/target \(exit 1\); the old file is untouched:\nrejecting bad$/);
-  t.is((await bytesOf(path)).toString(), 'new\n');
-  t.is((await bytesOf(victim)).toString(), 'victim\n');
-  t.is((await run(sh`ls -A -- ${d}`)).trim(), 'target\nvictim');
-});
+labTest(
+  'validate function over ssh: its variables and exit stay in its own subshell, its output is the error',
+  async (t) => {
+    const d = await freshDir();
+    const path = `${d}/target`;
+    const victim = `${d}/victim`;
+    await run(sh`printf 'old\\n' > ${path} && printf 'victim\\n' > ${victim}`);
+    // a loop variable named like the write script's target, then `exit 0`: the content is accepted and lands at `path`
+    const r = await sysfile(h(), {
+      path,
+      content: 'new\n',
+      validate: (tmp) => sh`for p in ${victim}; do grep -q new ${tmp}; done; t=${victim}; exit 0`,
+    });
+    t.true(r.changed);
+    t.is((await bytesOf(path)).toString(), 'new\n');
+    t.is((await bytesOf(victim)).toString(), 'victim\n');
+    // `exit 1`: "validate rejected" with the exit code and the validator's output; nothing left behind
+    const err = await t.throwsAsync(
+      sysfile(h(), {
+        path,
+        content: 'bad\n',
+        validate: (tmp) => sh`p=${victim}; echo "rejecting $(cat ${tmp})"; exit 1`,
+      }),
+    );
+    t.regex(
+      err!.message,
+      /validate rejected the new content of .*\/target \(exit 1\); the old file is untouched:\nrejecting bad$/,
+    );
+    t.is((await bytesOf(path)).toString(), 'new\n');
+    t.is((await bytesOf(victim)).toString(), 'victim\n');
+    t.is((await run(sh`ls -A -- ${d}`)).trim(), 'target\nvictim');
+  },
+);
 
 labTest('backup: a timestamped copy of the old content, path in the result', async (t) => {
   const d = await freshDir();
@@ -204,7 +247,10 @@ labTest('backup: a timestamped copy of the old content, path in the result', asy
 
 labTest('hostile content round-trips byte for byte: quotes, $(), backslashes, NUL, long lines, 5 MB', async (t) => {
   const d = await freshDir();
-  const hostile = `it's "quoted" \`uname\` $(touch ${d}/pwned) $HOME \\ \\n '\\'' %s %%\n\ttab\r\ncrlf\n` + 'x'.repeat(200_000) + '\nend';
+  const hostile =
+    `it's "quoted" \`uname\` $(touch ${d}/pwned) $HOME \\ \\n '\\'' %s %%\n\ttab\r\ncrlf\n` +
+    'x'.repeat(200_000) +
+    '\nend';
   const p1 = `${d}/hostile`;
   t.true((await sysfile(h(), { path: p1, content: hostile })).changed);
   t.deepEqual(await bytesOf(p1), Buffer.from(hostile, 'utf8'));
@@ -257,17 +303,19 @@ labTest('a short stdin (as from a dropped connection) never replaces the file', 
   t.is((await run(sh`ls -A -- ${d}`)).trim(), 'f');
 });
 
-labTest('a connection killed during a write leaves the old file or the complete new one, and no temp file', async (t) => {
-  const d = await freshDir();
-  const path = `${d}/f`;
-  await sysfile(h(), { path, content: 'old\n' });
-  // A separate connection: its sshd session is killed (by exact PID) while the temp file is being written.
-  const victim = labHost(lab(), 0);
-  t.teardown(() => victim.close());
-  const watcher = labExec(lab(), lab().hosts[0].name, [
-    'sh',
-    '-c',
-    `d=${d}; i=0
+labTest(
+  'a connection killed during a write leaves the old file or the complete new one, and no temp file',
+  async (t) => {
+    const d = await freshDir();
+    const path = `${d}/f`;
+    await sysfile(h(), { path, content: 'old\n' });
+    // A separate connection: its sshd session is killed (by exact PID) while the temp file is being written.
+    const victim = labHost(lab(), 0);
+    t.teardown(() => victim.close());
+    const watcher = labExec(lab(), lab().hosts[0].name, [
+      'sh',
+      '-c',
+      `d=${d}; i=0
 while [ $i -lt 3000 ]; do t=$(ls -A "$d" | grep -F .drover- | head -1); [ -n "$t" ] && break; i=$((i+1)); sleep 0.01; done
 [ -n "$t" ] || { echo "no temp file seen"; exit 1; }
 p=; for f in /proc/[0-9]*/fd/*; do case "$(readlink "$f" 2>/dev/null)" in *"$d/$t") p=\${f#/proc/}; p=\${p%%/*}; break;; esac; done
@@ -275,31 +323,35 @@ p=; for f in /proc/[0-9]*/fd/*; do case "$(readlink "$f" 2>/dev/null)" in *"$d/$
 while [ -n "$p" ] && [ "$p" != 1 ] && [ "$(cat /proc/$p/comm)" != sshd ]; do p=$(cut -d' ' -f4 /proc/$p/stat); done
 [ "$(cat /proc/$p/comm)" = sshd ] || { echo "no sshd ancestor"; exit 1; }
 kill -9 "$p"; echo "killed $p"`,
-  ]);
-  const big = Buffer.alloc(40 * 1024 * 1024, 0x62);
-  const write = sysfile(victim.host, { path, content: big });
-  const w = await watcher;
-  if (w.code === 3) {
-    t.log(w.stdout.trim());
-    await write; // the kill came too late: the write completed normally
-  } else {
-    t.is(w.code, 0, w.stdout + w.stderr);
-    await t.throwsAsync(write);
-  }
-  // the remote shell notices the hang-up / short input and removes its temp file
-  let left = '';
-  for (let i = 0; i < 50; i++) {
-    left = (await run(sh`ls -A -- ${d}`)).trim();
-    if (left === 'f') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  t.is(left, 'f');
-  // Depending on how much of stdin had reached the host when the session died, the script either saw a
-  // short input (old file kept) or had everything and finished (new file complete): never anything else.
-  const now = sha1(await bytesOf(path));
-  t.true(now === sha1('old\n') || now === sha1(big), `file is neither the old nor the complete new content (sha1 ${now})`);
-  t.log(now === sha1('old\n') ? 'outcome: old file kept' : 'outcome: new file complete');
-});
+    ]);
+    const big = Buffer.alloc(40 * 1024 * 1024, 0x62);
+    const write = sysfile(victim.host, { path, content: big });
+    const w = await watcher;
+    if (w.code === 3) {
+      t.log(w.stdout.trim());
+      await write; // the kill came too late: the write completed normally
+    } else {
+      t.is(w.code, 0, w.stdout + w.stderr);
+      await t.throwsAsync(write);
+    }
+    // the remote shell notices the hang-up / short input and removes its temp file
+    let left = '';
+    for (let i = 0; i < 50; i++) {
+      left = (await run(sh`ls -A -- ${d}`)).trim();
+      if (left === 'f') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    t.is(left, 'f');
+    // Depending on how much of stdin had reached the host when the session died, the script either saw a
+    // short input (old file kept) or had everything and finished (new file complete): never anything else.
+    const now = sha1(await bytesOf(path));
+    t.true(
+      now === sha1('old\n') || now === sha1(big),
+      `file is neither the old nor the complete new content (sha1 ${now})`,
+    );
+    t.log(now === sha1('old\n') ? 'outcome: old file kept' : 'outcome: new file complete');
+  },
+);
 
 labTest('directory, link, absent: each twice; a symlink is followed for edits', async (t) => {
   const d = await freshDir();
@@ -317,7 +369,9 @@ labTest('directory, link, absent: each twice; a symlink is followed for edits', 
   t.is(e.path, target);
   t.is((await bytesOf(target)).toString(), 'r\nvia link\n');
   t.is((await run(sh`readlink ${link}`)).trim(), target);
-  await t.throwsAsync(sysfile(h(), { path: target, state: 'link', target: '/etc/hostname' }), { message: /force: true/ });
+  await t.throwsAsync(sysfile(h(), { path: target, state: 'link', target: '/etc/hostname' }), {
+    message: /force: true/,
+  });
   const a1 = await sysfile(h(), { path: target, state: 'absent' });
   t.deepEqual(a1.changes, [{ path: target, before: 'r\nvia link\n', after: null }]);
   t.false((await sysfile(h(), { path: target, state: 'absent' })).changed);
@@ -341,7 +395,10 @@ labTest('--check emits a module-end event whose changes render as the expected u
   t.is(ev.title, `sysfile ${path}`);
   t.is(ev.message, 'line replaced');
   const diff = unifiedDiff(ev.changes![0]);
-  t.is(diff, `--- ${path}\t(before)\n+++ ${path}\t(after)\n@@ -1,3 +1,3 @@\n one\n-two\n+2\n three\n\\ No newline at end of file\n`);
+  t.is(
+    diff,
+    `--- ${path}\t(before)\n+++ ${path}\t(after)\n@@ -1,3 +1,3 @@\n one\n-two\n+2\n three\n\\ No newline at end of file\n`,
+  );
   t.is((await bytesOf(path)).toString(), 'one\ntwo\nthree');
 });
 

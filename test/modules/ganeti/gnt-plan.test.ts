@@ -1,7 +1,15 @@
 // Pure planning of the gnt module: init/modify/add arguments and drift, without a cluster.
 import test from 'ava';
 import { publicKeyLines, type ClusterFacts } from '../../../modules/ganeti/gnt-facts.ts';
-import { initArgs, instanceAddArgs, normaliseParam, paramList, planClusterDrift, toMiB, type WantedCluster } from '../../../modules/ganeti/gnt-plan.ts';
+import {
+  initArgs,
+  instanceAddArgs,
+  normaliseParam,
+  paramList,
+  planClusterDrift,
+  toMiB,
+  type WantedCluster,
+} from '../../../modules/ganeti/gnt-plan.ts';
 
 const want: WantedCluster = {
   clusterName: 'ganeti.example.org',
@@ -46,8 +54,23 @@ test('initArgs: the recipe of ganeti-gentoo.md step 10, with --vg-name (Ganeti 3
     'ganeti.example.org',
   ]);
   t.false(initArgs(want).includes('-g'));
-  const lab = initArgs({ clusterName: 'c.example.org', masterNetdev: 'eth0', enabledHypervisors: ['fake'], enabledDiskTemplates: ['file', 'diskless'], noEtcHosts: true, fileStorageDir: '/srv/f' });
-  t.deepEqual(lab, ['--master-netdev=eth0', '--enabled-hypervisors=fake', '--enabled-disk-templates=file,diskless', '--file-storage-dir=/srv/f', '--no-etc-hosts', '--', 'c.example.org']);
+  const lab = initArgs({
+    clusterName: 'c.example.org',
+    masterNetdev: 'eth0',
+    enabledHypervisors: ['fake'],
+    enabledDiskTemplates: ['file', 'diskless'],
+    noEtcHosts: true,
+    fileStorageDir: '/srv/f',
+  });
+  t.deepEqual(lab, [
+    '--master-netdev=eth0',
+    '--enabled-hypervisors=fake',
+    '--enabled-disk-templates=file,diskless',
+    '--file-storage-dir=/srv/f',
+    '--no-etc-hosts',
+    '--',
+    'c.example.org',
+  ]);
 });
 
 test('planClusterDrift: nothing to do when info matches (memory in MiB, extra params ignored)', (t) => {
@@ -97,25 +120,90 @@ test('normaliseParam and toMiB compare values the way gnt-cluster info prints th
   t.is(normaliseParam('vcpus', 2), '2');
   t.is(normaliseParam('acpi', true), 'True');
   t.is(normaliseParam('kernel_path', '/boot/x'), '/boot/x');
-  t.throws(() => paramList({ kernel_args: 'a,b' }, 'hypervisorParams.kvm'), { message: /hypervisorParams\.kvm: parameter kernel_args=a,b/ });
+  t.throws(() => paramList({ kernel_args: 'a,b' }, 'hypervisorParams.kvm'), {
+    message: /hypervisorParams\.kvm: parameter kernel_args=a,b/,
+  });
 });
 
 test('instanceAddArgs: template, OS, disks, NIC, node, no name check', (t) => {
-  t.deepEqual(instanceAddArgs({ name: 'inst1', os: 'noop', template: 'file', disks: ['1G'], node: 'node2.example.org', nameCheck: false }), [
-    '-t', 'file', '-o', 'noop', '--disk', '0:size=1G', '--net', '0', '-n', 'node2.example.org', '--no-name-check', '--no-ip-check', '--', 'inst1',
-  ]);
   t.deepEqual(
-    instanceAddArgs({ name: 'vm', os: 'debootstrap+default', template: 'drbd', disks: ['10G', '2G'], nics: [{ link: 'br0' }], node: 'a', secondaryNode: 'b', start: false }),
-    ['-t', 'drbd', '-o', 'debootstrap+default', '--disk', '0:size=10G', '--disk', '1:size=2G', '--net', '0:link=br0', '-n', 'a:b', '--no-start', '--', 'vm'],
+    instanceAddArgs({
+      name: 'inst1',
+      os: 'noop',
+      template: 'file',
+      disks: ['1G'],
+      node: 'node2.example.org',
+      nameCheck: false,
+    }),
+    [
+      '-t',
+      'file',
+      '-o',
+      'noop',
+      '--disk',
+      '0:size=1G',
+      '--net',
+      '0',
+      '-n',
+      'node2.example.org',
+      '--no-name-check',
+      '--no-ip-check',
+      '--',
+      'inst1',
+    ],
   );
-  t.deepEqual(instanceAddArgs({ name: 'd', os: 'noop', template: 'diskless', nics: [] }), ['-t', 'diskless', '-o', 'noop', '--no-nics', '--', 'd']);
-  t.throws(() => instanceAddArgs({ name: 'x', os: 'noop', template: 'plain' }), { message: /template plain needs at least one disk/ });
+  t.deepEqual(
+    instanceAddArgs({
+      name: 'vm',
+      os: 'debootstrap+default',
+      template: 'drbd',
+      disks: ['10G', '2G'],
+      nics: [{ link: 'br0' }],
+      node: 'a',
+      secondaryNode: 'b',
+      start: false,
+    }),
+    [
+      '-t',
+      'drbd',
+      '-o',
+      'debootstrap+default',
+      '--disk',
+      '0:size=10G',
+      '--disk',
+      '1:size=2G',
+      '--net',
+      '0:link=br0',
+      '-n',
+      'a:b',
+      '--no-start',
+      '--',
+      'vm',
+    ],
+  );
+  t.deepEqual(instanceAddArgs({ name: 'd', os: 'noop', template: 'diskless', nics: [] }), [
+    '-t',
+    'diskless',
+    '-o',
+    'noop',
+    '--no-nics',
+    '--',
+    'd',
+  ]);
+  t.throws(() => instanceAddArgs({ name: 'x', os: 'noop', template: 'plain' }), {
+    message: /template plain needs at least one disk/,
+  });
 });
 
 test('publicKeyLines reads Ganeti known_hosts lines and .pub lines, dropping host fields and comments', (t) => {
-  t.deepEqual(publicKeyLines('# comment ssh-rsa X\nganeti.example.org ssh-rsa AAAAB3NzaC1\nganeti.example.org ssh-dss AAAAB3NzaC1kc3M\n'), [
-    'ssh-rsa AAAAB3NzaC1',
-    'ssh-dss AAAAB3NzaC1kc3M',
+  t.deepEqual(
+    publicKeyLines(
+      '# comment ssh-rsa X\nganeti.example.org ssh-rsa AAAAB3NzaC1\nganeti.example.org ssh-dss AAAAB3NzaC1kc3M\n',
+    ),
+    ['ssh-rsa AAAAB3NzaC1', 'ssh-dss AAAAB3NzaC1kc3M'],
+  );
+  t.deepEqual(publicKeyLines('ssh-rsa AAAAB3 root@node1\n\nnot a key\necdsa-sha2-nistp256 AAAAE2 c\n'), [
+    'ssh-rsa AAAAB3',
+    'ecdsa-sha2-nistp256 AAAAE2',
   ]);
-  t.deepEqual(publicKeyLines('ssh-rsa AAAAB3 root@node1\n\nnot a key\necdsa-sha2-nistp256 AAAAE2 c\n'), ['ssh-rsa AAAAB3', 'ecdsa-sha2-nistp256 AAAAE2']);
 });

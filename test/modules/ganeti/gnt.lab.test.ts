@@ -14,7 +14,11 @@ const FILE_DIR = LAB_FILE_DIR;
 
 const want = (state: LabState) => labClusterParams(state.cluster!.name);
 
-async function inside(state: LabState, i: number, cmd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function inside(
+  state: LabState,
+  i: number,
+  cmd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return labExec(state, state.hosts[i].short, ['sh', '-c', cmd]);
 }
 
@@ -38,14 +42,29 @@ labTest('check mode before init: says what would run, changes nothing', async (t
   const c = await gnt.cluster(m.host, want(state));
   t.true(c.changed);
   t.true(c.initialised);
-  t.regex(c.message ?? '', /^would run: gnt-cluster init --master-netdev=eth0 --master-netmask=24 --enabled-hypervisors=fake --enabled-disk-templates=file,diskless .*--no-etc-hosts -- cluster\.example\.org$/);
+  t.regex(
+    c.message ?? '',
+    /^would run: gnt-cluster init --master-netdev=eth0 --master-netmask=24 --enabled-hypervisors=fake --enabled-disk-templates=file,diskless .*--no-etc-hosts -- cluster\.example\.org$/,
+  );
   const n = await gnt.node(m.host, { name: state.hosts[1].name });
-  t.regex(n.message ?? '', /would run: gnt-node add --no-ssh-key-check -- node2\.example\.org \(the cluster is not initialised yet\)/);
+  t.regex(
+    n.message ?? '',
+    /would run: gnt-node add --no-ssh-key-check -- node2\.example\.org \(the cluster is not initialised yet\)/,
+  );
   const v = await gnt.verify(m.host, { ignore: ['ENODESETUP'] });
   // Shown as skipped; changed (as command's --check skips): a real run would act here (verify, or stop with an error), it is not "ok".
   t.true(v.changed);
-  t.regex(v.skipped ?? '', /^the cluster is not initialised yet: would run gnt-cluster verify --error-codes -I ENODESETUP$/);
-  const i = await gnt.instance(m.host, { name: 'inst1.example.org', os: 'noop', template: 'file', disks: ['1G'], nameCheck: false });
+  t.regex(
+    v.skipped ?? '',
+    /^the cluster is not initialised yet: would run gnt-cluster verify --error-codes -I ENODESETUP$/,
+  );
+  const i = await gnt.instance(m.host, {
+    name: 'inst1.example.org',
+    os: 'noop',
+    template: 'file',
+    disks: ['1G'],
+    nameCheck: false,
+  });
   t.regex(i.message ?? '', /would run: gnt-instance add -t file -o noop --disk 0:size=1G/);
   t.is(m.calls.length, 4, 'one probe per call');
   t.is((await inside(state, 0, 'test -e /var/lib/ganeti/config.data; echo $?')).stdout.trim(), '1');
@@ -55,7 +74,9 @@ labTest('node and verify before init: clear errors', async (t) => {
   const state = lab();
   const m = labHost(state, 0);
   t.teardown(() => m.close());
-  await t.throwsAsync(gnt.node(m.host, { name: state.hosts[1].name }), { message: /not initialised here \(no \/var\/lib\/ganeti\/config\.data\); run gnt\.cluster on the master first/ });
+  await t.throwsAsync(gnt.node(m.host, { name: state.hosts[1].name }), {
+    message: /not initialised here \(no \/var\/lib\/ganeti\/config\.data\); run gnt\.cluster on the master first/,
+  });
   await t.throwsAsync(gnt.verify(m.host, {}), { message: /not initialised/ });
 });
 
@@ -83,7 +104,10 @@ labTest('cluster: init, then no change in one probe; drift is reported and conve
   t.true(planned.changed);
   t.deepEqual(planned.drift, ['hypervisor fake migration_mode: non-live (want live)', 'backend vcpus: 2 (want 1)']);
   // as sh quotes the words for display (a word like vcpus=1 may be quoted: it looks like an assignment)
-  t.is(planned.message, `would run: ${sh`gnt-cluster modify ${['-H', 'fake:migration_mode=live', '-B', 'vcpus=1']}`.display}`);
+  t.is(
+    planned.message,
+    `would run: ${sh`gnt-cluster modify ${['-H', 'fake:migration_mode=live', '-B', 'vcpus=1']}`.display}`,
+  );
   t.regex((await inside(state, 0, 'gnt-cluster info')).stdout, /vcpus: 2/, '--check changed nothing');
   const fixed = await gnt.cluster(m.host, { ...want(state), hypervisorParams: { fake: { migration_mode: 'live' } } });
   t.true(fixed.changed);
@@ -92,7 +116,9 @@ labTest('cluster: init, then no change in one probe; drift is reported and conve
   t.regex((await inside(state, 0, 'gnt-cluster info')).stdout, /vcpus: 1/);
 
   // Another cluster name is never "fixed".
-  await t.throwsAsync(gnt.cluster(m.host, { ...want(state), clusterName: 'other.example.org' }), { message: /master of another cluster.*cluster\.example\.org, want other\.example\.org/ });
+  await t.throwsAsync(gnt.cluster(m.host, { ...want(state), clusterName: 'other.example.org' }), {
+    message: /master of another cluster.*cluster\.example\.org, want other\.example\.org/,
+  });
 });
 
 labTest('node: join from the master, trust the cluster host key, then no change', async (t) => {
@@ -110,9 +136,16 @@ labTest('node: join from the master, trust the cluster host key, then no change'
   const node2 = state.hosts[1];
   const added = await gnt.node(m.host, { name: node2.name, inventoryName: node2.address });
   t.true(added.changed);
-  t.regex(added.message ?? '', /added node2\.example\.org to the cluster; now trusting the cluster's 1 SSH host key\(s\) for 10\.88\.\d+\.12/);
+  t.regex(
+    added.message ?? '',
+    /added node2\.example\.org to the cluster; now trusting the cluster's 1 SSH host key\(s\) for 10\.88\.\d+\.12/,
+  );
   const clusterKey = (await inside(state, 0, "cut -d' ' -f2 /etc/ssh/ssh_host_rsa_key.pub")).stdout.trim();
-  t.is((await inside(state, 1, "cut -d' ' -f2 /etc/ssh/ssh_host_rsa_key.pub")).stdout.trim(), clusterKey, 'Ganeti gave node2 the cluster key');
+  t.is(
+    (await inside(state, 1, "cut -d' ' -f2 /etc/ssh/ssh_host_rsa_key.pub")).stdout.trim(),
+    clusterKey,
+    'Ganeti gave node2 the cluster key',
+  );
   const known = readFileSync(state.knownHostsFile, 'utf8');
   t.true(known.includes(`${node2.address} ssh-rsa ${clusterKey}`));
 
@@ -138,7 +171,10 @@ labTest('verify: fails naming the error; passes when the code is ignored', async
   const state = lab();
   const m = counted(state, 0);
   t.teardown(() => m.close());
-  await t.throwsAsync(gnt.verify(m.host, { retries: 0 }), { message: /gnt-cluster verify failed after 1 attempt\(s\):\nERROR:ENODESETUP:node:node\d\.example\.org:node setup error/ });
+  await t.throwsAsync(gnt.verify(m.host, { retries: 0 }), {
+    message:
+      /gnt-cluster verify failed after 1 attempt\(s\):\nERROR:ENODESETUP:node:node\d\.example\.org:node setup error/,
+  });
   m.calls.length = 0;
   const ok = await gnt.verify(m.host, { ignore: ['ENODESETUP'] });
   t.false(ok.changed);
@@ -164,7 +200,13 @@ labTest('instance: added on the fake hypervisor, then no change', async (t) => {
   };
   const added = await gnt.instance(m.host, params);
   t.true(added.changed);
-  t.deepEqual(added.instance, { name: 'inst1.example.org', pnode: state.hosts[1].name, status: 'running', template: 'file', os: 'noop' });
+  t.deepEqual(added.instance, {
+    name: 'inst1.example.org',
+    pnode: state.hosts[1].name,
+    status: 'running',
+    template: 'file',
+    os: 'noop',
+  });
   m.calls.length = 0;
   const again = await gnt.instance(m.host, params);
   t.false(again.changed);
@@ -180,14 +222,22 @@ labTest('errors: not the master; half-initialised cluster is never re-initialise
   t.teardown(() => n2.close());
   // The host is named once, by ModuleError; the module says only what is wrong.
   await t.throwsAsync(gnt.cluster(n2.host, want(state)), {
-    message: /^gnt\.cluster failed on node2\.example\.org \([^)]*\): gnt-cluster init\/modify must run on the cluster master, which is node1\.example\.org \(this host is node2\.example\.org\)$/,
+    message:
+      /^gnt\.cluster failed on node2\.example\.org \([^)]*\): gnt-cluster init\/modify must run on the cluster master, which is node1\.example\.org \(this host is node2\.example\.org\)$/,
   });
 
   // config.data present but getmaster fails: stop, say so, keep everything.
   await inside(state, 0, 'mv /var/lib/ganeti/ssconf_master_node /var/lib/ganeti/ssconf_master_node.away');
-  t.teardown(() => inside(state, 0, 'mv /var/lib/ganeti/ssconf_master_node.away /var/lib/ganeti/ssconf_master_node').then(() => undefined));
+  t.teardown(() =>
+    inside(state, 0, 'mv /var/lib/ganeti/ssconf_master_node.away /var/lib/ganeti/ssconf_master_node').then(
+      () => undefined,
+    ),
+  );
   const m = labHost(state, 0);
   t.teardown(() => m.close());
-  await t.throwsAsync(gnt.cluster(m.host, want(state)), { message: /half-initialised: \/var\/lib\/ganeti\/config\.data exists but `gnt-cluster getmaster` failed:[\s\S]*will not run gnt-cluster init over it/ });
+  await t.throwsAsync(gnt.cluster(m.host, want(state)), {
+    message:
+      /half-initialised: \/var\/lib\/ganeti\/config\.data exists but `gnt-cluster getmaster` failed:[\s\S]*will not run gnt-cluster init over it/,
+  });
   t.is((await inside(state, 0, 'test -e /var/lib/ganeti/config.data; echo $?')).stdout.trim(), '0');
 });

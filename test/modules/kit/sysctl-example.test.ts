@@ -16,16 +16,23 @@ test('different: the message and the one command that sets it', (t) => {
 });
 
 test('an unknown key and bad params are errors that say what is wrong', (t) => {
-  t.throws(() => planFromAnswer(sysctl, { key: 'net.nope', value: '1' }, [['live', '', 255]]), { message: 'no kernel parameter net.nope' });
-  t.throws(() => planFromAnswer(sysctl, { key: '--all', value: '1' }, [['live', '', 0]]), { message: 'key: not a sysctl name: "--all"' });
+  t.throws(() => planFromAnswer(sysctl, { key: 'net.nope', value: '1' }, [['live', '', 255]]), {
+    message: 'no kernel parameter net.nope',
+  });
+  t.throws(() => planFromAnswer(sysctl, { key: '--all', value: '1' }, [['live', '', 0]]), {
+    message: 'key: not a sysctl name: "--all"',
+  });
 });
 
 test('the probe reads with -- before the key', (t) => {
   t.regex(probeCommand(sysctl, { key: 'vm.swappiness', value: '10' }), /sysctl -n -- vm\.swappiness/);
 });
 
-test("docs/writing-a-module.md shows this file as it is", (t) => {
+test('docs/writing-a-module.md shows this file as it is', (t) => {
   const readme = fs.readFileSync(new URL('../../../docs/writing-a-module.md', import.meta.url), 'utf8');
   const file = fs.readFileSync(new URL('../../fixtures/modules/sysctl.ts', import.meta.url), 'utf8');
-  t.true(readme.includes('```ts\n' + file + '```'), 'docs/writing-a-module.md must contain test/fixtures/modules/sysctl.ts verbatim');
+  t.true(
+    readme.includes('```ts\n' + file + '```'),
+    'docs/writing-a-module.md must contain test/fixtures/modules/sysctl.ts verbatim',
+  );
 });

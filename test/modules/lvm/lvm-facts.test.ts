@@ -4,7 +4,19 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ProbeFormatError, ProbeFrame } from '../../../core/probe-frame.ts';
 import { ShellCommand } from '../../../core/sh.ts';
-import { deviceProbe, deviceSections, deviceState, parseBlkid, parseLvs, parsePvs, parseVgs, pvRows, pvsSection, vgRow, vgsSection } from '../../../modules/lvm/lvm-facts.ts';
+import {
+  deviceProbe,
+  deviceSections,
+  deviceState,
+  parseBlkid,
+  parseLvs,
+  parsePvs,
+  parseVgs,
+  pvRows,
+  pvsSection,
+  vgRow,
+  vgsSection,
+} from '../../../modules/lvm/lvm-facts.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/lvm/${name}`, import.meta.url), 'utf8');
 
@@ -56,7 +68,13 @@ test('recorded pvs/vgs/blkid output inside sections parses as before; noise arou
 
 test('blkid failing (not 0 or 2) on a block device is an error naming the device', (t) => {
   const frame = new ProbeFrame();
-  const s = frame.parse(frame.render([['REAL0', '/dev/vdb\n'], ['BLKID0', '', 4]]), deviceSections(1));
+  const s = frame.parse(
+    frame.render([
+      ['REAL0', '/dev/vdb\n'],
+      ['BLKID0', '', 4],
+    ]),
+    deviceSections(1),
+  );
   t.throws(() => deviceState(s, '/dev/vdb', '0', []), { message: /blkid -p \/dev\/vdb exited with 4/ });
 });
 
@@ -72,16 +90,27 @@ test('pvs: free PVs and PVs in a VG', (t) => {
     { name: '/dev/loop0', vg: null, size: 67108864, free: 67108864, uuid: 'jbPl6Q-ovpf-I2qA-O38r-IxCr-lgkM-kw23K9' },
     { name: '/dev/loop1', vg: null, size: 67108864, free: 67108864, uuid: 'rJkCrF-g1fM-S4RM-QrGK-fOhs-bohf-yYUeeS' },
   ]);
-  t.deepEqual(parsePvs(fixture('pvs-vg.out')).map((p) => [p.name, p.vg, p.size]), [
-    ['/dev/loop0', 'drovertest', 62914560],
-    ['/dev/loop1', 'drovertest', 62914560],
-  ]);
+  t.deepEqual(
+    parsePvs(fixture('pvs-vg.out')).map((p) => [p.name, p.vg, p.size]),
+    [
+      ['/dev/loop0', 'drovertest', 62914560],
+      ['/dev/loop1', 'drovertest', 62914560],
+    ],
+  );
   t.deepEqual(parsePvs(fixture('pvs-vg.err')), [], 'stderr noise yields no rows');
 });
 
 test('vgs: one PV, extended to two, and with LVs; noise lines mixed in are skipped', (t) => {
   t.deepEqual(parseVgs(fixture('vgs-one.out')), [
-    { name: 'drovertest', pvCount: 1, lvCount: 0, size: 62914560, free: 62914560, extentSize: 4194304, uuid: 'VZYdYh-STIi-zZPQ-I0aJ-0f9W-pfaE-yubHH0' },
+    {
+      name: 'drovertest',
+      pvCount: 1,
+      lvCount: 0,
+      size: 62914560,
+      free: 62914560,
+      extentSize: 4194304,
+      uuid: 'VZYdYh-STIi-zZPQ-I0aJ-0f9W-pfaE-yubHH0',
+    },
   ]);
   t.is(parseVgs(fixture('vgs-two.out'))[0].size, 125829120);
   const noisy = parseVgs(fixture('vgs-with-stderr-noise.out'));
@@ -90,10 +119,13 @@ test('vgs: one PV, extended to two, and with LVs; noise lines mixed in are skipp
 });
 
 test('lvs: sizes before and after lvextend', (t) => {
-  t.deepEqual(parseLvs(fixture('lvs.out')).map((l) => [l.vg, l.name, l.size, l.attr]), [
-    ['drovertest', 'data', 41943040, '-wi-XX----'],
-    ['drovertest', 'rest', 41943040, '-wi-XX----'],
-  ]);
+  t.deepEqual(
+    parseLvs(fixture('lvs.out')).map((l) => [l.vg, l.name, l.size, l.attr]),
+    [
+      ['drovertest', 'data', 41943040, '-wi-XX----'],
+      ['drovertest', 'rest', 41943040, '-wi-XX----'],
+    ],
+  );
   t.is(parseLvs(fixture('lvs-extended.out'))[0].size, 50331648);
 });
 

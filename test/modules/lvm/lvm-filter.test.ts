@@ -15,16 +15,24 @@ test('Debian lvm.conf has only a commented global_filter: one line is added insi
   const out = ensureGlobalFilter(debian, [DRBD]);
   const added = out.split('\n').filter((l) => !debian.split('\n').includes(l));
   t.deepEqual(added, ['\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]']);
-  t.is(out.replace('\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]\n', ''), debian, 'the rest is byte-identical');
+  t.is(
+    out.replace('\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]\n', ''),
+    debian,
+    'the rest is byte-identical',
+  );
   t.regex(out, /\ndevices \{\n\tglobal_filter = /);
   t.is(ensureGlobalFilter(out, [DRBD]), out, 'second run changes nothing');
   t.deepEqual(findGlobalFilter(out)!.entries, ['r|^/dev/drbd[0-9]+$|', 'a|.*|']);
 });
 
 test('an existing filter keeps its entries; the reject goes before the first accept; multi-line and comments', (t) => {
-  const conf = 'config {\n\tchecks = 1\n}\ndevices {\n\tdir = "/dev"\n\tglobal_filter = [ "a|^/dev/sd.*|", # disks\n\t\t"r|.*|" ]\n\tscan = [ "/dev" ]\n}\n';
+  const conf =
+    'config {\n\tchecks = 1\n}\ndevices {\n\tdir = "/dev"\n\tglobal_filter = [ "a|^/dev/sd.*|", # disks\n\t\t"r|.*|" ]\n\tscan = [ "/dev" ]\n}\n';
   const out = ensureGlobalFilter(conf, [DRBD]);
-  t.is(out, 'config {\n\tchecks = 1\n}\ndevices {\n\tdir = "/dev"\n\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|^/dev/sd.*|", "r|.*|" ]\n\tscan = [ "/dev" ]\n}\n');
+  t.is(
+    out,
+    'config {\n\tchecks = 1\n}\ndevices {\n\tdir = "/dev"\n\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|^/dev/sd.*|", "r|.*|" ]\n\tscan = [ "/dev" ]\n}\n',
+  );
   t.is(ensureGlobalFilter(out, [DRBD]), out);
 });
 
@@ -35,12 +43,18 @@ test('a reject placed after the accept-all is moved before it; one already first
 });
 
 test('no devices section: one is appended', (t) => {
-  t.is(ensureGlobalFilter('global {\n\tumask = 077\n}', [DRBD]), 'global {\n\tumask = 077\n}\ndevices {\n\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]\n}\n');
+  t.is(
+    ensureGlobalFilter('global {\n\tumask = 077\n}', [DRBD]),
+    'global {\n\tumask = 077\n}\ndevices {\n\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]\n}\n',
+  );
 });
 
 test('a global_filter outside devices (or commented out) is not touched', (t) => {
   const conf = '# global_filter = [ "a|.*|" ]\nactivation {\n\tglobal_filter = [ "a|x|" ]\n}\ndevices {\n}\n';
-  t.is(ensureGlobalFilter(conf, [DRBD]), '# global_filter = [ "a|.*|" ]\nactivation {\n\tglobal_filter = [ "a|x|" ]\n}\ndevices {\n\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]\n}\n');
+  t.is(
+    ensureGlobalFilter(conf, [DRBD]),
+    '# global_filter = [ "a|.*|" ]\nactivation {\n\tglobal_filter = [ "a|x|" ]\n}\ndevices {\n\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]\n}\n',
+  );
 });
 
 test('on this machine: a symlinked lvm.conf is edited where it points and the link stays (it used to be replaced by a file)', async (t) => {
@@ -52,7 +66,10 @@ test('on this machine: a symlinked lvm.conf is edited where it points and the li
     const r = await lvm.filter(host, { reject: [DRBD], file: path.join(dir, 'lvm.conf') });
     t.true(r.changed);
     t.true(lstatSync(path.join(dir, 'lvm.conf')).isSymbolicLink());
-    t.is(readFileSync(path.join(dir, 'real.conf'), 'utf8'), 'devices {\n\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]\n}\n');
+    t.is(
+      readFileSync(path.join(dir, 'real.conf'), 'utf8'),
+      'devices {\n\tglobal_filter = [ "r|^/dev/drbd[0-9]+$|", "a|.*|" ]\n}\n',
+    );
     t.is(lstatSync(path.join(dir, 'real.conf')).mode & 0o777, 0o640, 'mode kept');
     t.false((await lvm.filter(host, { reject: [DRBD], file: path.join(dir, 'lvm.conf') })).changed);
   } finally {

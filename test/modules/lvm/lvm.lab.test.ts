@@ -73,7 +73,10 @@ labTest('pv refuses a disk holding an ext4 filesystem, which still mounts afterw
   const loop = loopOf('/dev/vdd');
   t.is(spawnSync('mkfs.ext4', ['-q', '-L', 'keepme', loop]).status, 0);
   const err = await t.throwsAsync(lvm.pv(host(), { device: '/dev/vdd' }));
-  t.regex(err!.message, /refusing to create a physical volume: \/dev\/vdd holds a ext4 filesystem \(blkid -p: .*TYPE=ext4.*\)\. Pass force: true to wipe it\./);
+  t.regex(
+    err!.message,
+    /refusing to create a physical volume: \/dev\/vdd holds a ext4 filesystem \(blkid -p: .*TYPE=ext4.*\)\. Pass force: true to wipe it\./,
+  );
   const err2 = await t.throwsAsync(lvm.vg(host(), { name: 'other', devices: ['/dev/vdd'] }));
   t.regex(err2!.message, /refusing to use \/dev\/vdd holds a ext4 filesystem/);
   const mnt = mkdtempSync(path.join(tmpdir(), 'drover-lvm-ext4-'));
@@ -128,6 +131,7 @@ labTest('lv create, grow, never shrink; percentage on create; VG with LVs is not
   await t.throwsAsync(lvm.lv(host(), { vg: 'ganeti', name: 'huge', size: '1G' }), { message: /has 48 MiB free/ });
   // Layered once: the wrapper says module, host and call site; the module only what is wrong.
   await t.throwsAsync(lvm.vg(host(), { name: 'ganeti', devices: [], state: 'absent' }), {
-    message: /^lvm\.vg failed on \S+ \(.*lvm\.test\.ts:\d+(:\d+)?\): ganeti still holds 2 logical volume\(s\); remove them first$/,
+    message:
+      /^lvm\.vg failed on \S+ \(.*lvm\.test\.ts:\d+(:\d+)?\): ganeti still holds 2 logical volume\(s\); remove them first$/,
   });
 });

@@ -37,19 +37,39 @@ printf 'app-emulation/ganeti\n' > /var/lib/portage/world`;
 test('a directory, a file and an absent location; files in name order; old markers and a newline in a name stay data', (t) => {
   if (!canUnshare) return t.pass('no unshare -m here');
   const frame = new ProbeFrame();
-  const p = parseProbe(frame.parse(runProbe(SETUP, frame, ['app-emulation/ganeti', 'sys-fs/lvm2'])), ['app-emulation/ganeti', 'sys-fs/lvm2']);
+  const p = parseProbe(frame.parse(runProbe(SETUP, frame, ['app-emulation/ganeti', 'sys-fs/lvm2'])), [
+    'app-emulation/ganeti',
+    'sys-fs/lvm2',
+  ]);
   t.deepEqual(p.locations['/etc/portage/package.use'], {
     kind: 'dir',
     path: '/etc/portage/package.use',
     files: [
-      { path: '/etc/portage/package.use/a', content: '@@drover-0 END\n@@drover-0 FILE /etc/portage/package.use/zz\nsys-fs/lvm2 -thin' },
+      {
+        path: '/etc/portage/package.use/a',
+        content: '@@drover-0 END\n@@drover-0 FILE /etc/portage/package.use/zz\nsys-fs/lvm2 -thin',
+      },
       { path: '/etc/portage/package.use/b', content: 'app-emulation/ganeti kvm\n' },
       { path: '/etc/portage/package.use/sub/new\nline', content: 'x/y lxc\n' },
     ],
   });
-  t.deepEqual(p.locations['/etc/portage/package.accept_keywords'], { kind: 'file', path: '/etc/portage/package.accept_keywords', content: 'app-emulation/ganeti ~amd64\n' });
+  t.deepEqual(p.locations['/etc/portage/package.accept_keywords'], {
+    kind: 'file',
+    path: '/etc/portage/package.accept_keywords',
+    content: 'app-emulation/ganeti ~amd64\n',
+  });
   t.deepEqual(p.locations['/etc/portage/package.keywords'], { kind: 'absent', path: '/etc/portage/package.keywords' });
-  t.deepEqual(p.installed, { 'app-emulation/ganeti': [{ cpv: 'app-emulation/ganeti-3.0.2', version: '3.0.2', slot: '0', use: ['kvm', 'lxc'], iuse: ['kvm', 'lxc', 'xen'] }] });
+  t.deepEqual(p.installed, {
+    'app-emulation/ganeti': [
+      {
+        cpv: 'app-emulation/ganeti-3.0.2',
+        version: '3.0.2',
+        slot: '0',
+        use: ['kvm', 'lxc'],
+        iuse: ['kvm', 'lxc', 'xen'],
+      },
+    ],
+  });
   t.deepEqual(p.world, ['app-emulation/ganeti']);
   t.false(p.hasEmerge);
   t.like(p.managed['/etc/portage/package.accept_keywords'], { kind: 'file', mode: '0640', uid: 0, gid: 250 });
@@ -62,8 +82,17 @@ test("drover's file as a symlink is described where it ends (a rewrite keeps the
   if (!canUnshare) return t.pass('no unshare -m here');
   const frame = new ProbeFrame();
   const setup = `${SETUP}\nprintf 'app-misc/screen multiuser\\n' > /etc/portage/mine; chmod 0600 /etc/portage/mine; ln -s ../mine /etc/portage/package.use/ours`;
-  const p = parseProbe(frame.parse(runProbe(setup, frame, ['app-emulation/ganeti'], 'ours')), ['app-emulation/ganeti'], 'ours');
-  t.like(p.managed['/etc/portage/package.use/ours'], { kind: 'file', linkTarget: '../mine', realPath: '/etc/portage/mine', mode: '0600' });
+  const p = parseProbe(
+    frame.parse(runProbe(setup, frame, ['app-emulation/ganeti'], 'ours')),
+    ['app-emulation/ganeti'],
+    'ours',
+  );
+  t.like(p.managed['/etc/portage/package.use/ours'], {
+    kind: 'file',
+    linkTarget: '../mine',
+    realPath: '/etc/portage/mine',
+    mode: '0600',
+  });
   t.true(p.locations['/etc/portage/package.use'].kind === 'dir');
 });
 
@@ -73,14 +102,28 @@ test('a USE file holding newlines cannot add a package record or a flag', (t) =>
   const setup = `${SETUP}\nprintf 'kvm\\n@@drover-0 PKG app-emulation/ganeti app-emulation/ganeti-9\\n' > /var/db/pkg/app-emulation/ganeti-3.0.2/USE`;
   const p = parseProbe(frame.parse(runProbe(setup, frame, ['app-emulation/ganeti'])), ['app-emulation/ganeti']);
   t.is(p.installed['app-emulation/ganeti'].length, 1);
-  t.deepEqual(p.installed['app-emulation/ganeti'][0].use, ['kvm', '@@drover-0', 'PKG', 'app-emulation/ganeti', 'app-emulation/ganeti-9']);
+  t.deepEqual(p.installed['app-emulation/ganeti'][0].use, [
+    'kvm',
+    '@@drover-0',
+    'PKG',
+    'app-emulation/ganeti',
+    'app-emulation/ganeti-9',
+  ]);
 });
 
 const STATS = ['st.use', 'st.usecf', 'st.kw', 'st.kwcf'].map((n) => [n, 'absent'] as [string, string]);
 
 /** The answer of a host with nothing configured and nothing installed, built from the format. */
 function emptyAnswer(frame: ProbeFrame, extra: [string, string, number?][] = []): Buffer {
-  return frame.render([['loc.use', 'absent'], ['loc.kw', 'absent'], ['loc.kwold', 'absent'], ...extra, ['world', ''], ['emerge', ''], ...STATS]);
+  return frame.render([
+    ['loc.use', 'absent'],
+    ['loc.kw', 'absent'],
+    ['loc.kwold', 'absent'],
+    ...extra,
+    ['world', ''],
+    ['emerge', ''],
+    ...STATS,
+  ]);
 }
 
 test('refused: output around the sections, a truncated answer, unknown sections, files outside the locations, short package records', (t) => {
@@ -96,12 +139,35 @@ test('refused: output around the sections, a truncated answer, unknown sections,
     emptyAnswer(frame, [['f.1.1', 'no path']]),
     emptyAnswer(frame, [['pkg.1', 'app-emulation/ganeti\0app-emulation/ganeti-3\0' + '0']]),
     emptyAnswer(frame, [['pkg.1', 'app-misc/other\0app-misc/other-1\x000\0\0']]),
-    frame.render([['loc.use', 'file'], ['loc.kw', 'absent'], ['loc.kwold', 'absent'], ['world', ''], ['emerge', ''], ...STATS]),
-    frame.render([['loc.use', 'absent'], ['loc.kw', 'absent'], ['loc.kwold', 'absent'], ['world', ''], ['emerge', ''], ...STATS.slice(1)]),
+    frame.render([
+      ['loc.use', 'file'],
+      ['loc.kw', 'absent'],
+      ['loc.kwold', 'absent'],
+      ['world', ''],
+      ['emerge', ''],
+      ...STATS,
+    ]),
+    frame.render([
+      ['loc.use', 'absent'],
+      ['loc.kw', 'absent'],
+      ['loc.kwold', 'absent'],
+      ['world', ''],
+      ['emerge', ''],
+      ...STATS.slice(1),
+    ]),
     emptyAnswer(frame, [['st.other', 'absent']]),
   ];
-  for (const b of bad) t.throws(() => parseProbe(frame.parse(b), ['app-emulation/ganeti']), { instanceOf: ProbeFormatError });
+  for (const b of bad)
+    t.throws(() => parseProbe(frame.parse(b), ['app-emulation/ganeti']), { instanceOf: ProbeFormatError });
   t.throws(() => parseProbe(frame.parse(emptyAnswer(frame, [['loc.x', '']])), []), { instanceOf: ProbeFormatError });
-  const unreadable = frame.render([['loc.use', 'file'], ['f.1.1', '/etc/portage/package.use\0', 1], ['loc.kw', 'absent'], ['loc.kwold', 'absent'], ['world', ''], ['emerge', ''], ...STATS]);
+  const unreadable = frame.render([
+    ['loc.use', 'file'],
+    ['f.1.1', '/etc/portage/package.use\0', 1],
+    ['loc.kw', 'absent'],
+    ['loc.kwold', 'absent'],
+    ['world', ''],
+    ['emerge', ''],
+    ...STATS,
+  ]);
   t.throws(() => parseProbe(frame.parse(unreadable), []), { message: /cannot read \/etc\/portage\/package.use/ });
 });

@@ -20,13 +20,17 @@ async function read(path: string): Promise<string | null> {
 
 /** What --check must not change: config files, vdb, world, log. */
 async function snapshot(): Promise<string> {
-  const r = await labExec(lab(), 'node1', ['sh', '-c', 'cat /etc/portage/package.accept_keywords; ls -R /etc/portage/package.use /var/db/pkg; cat /etc/portage/package.use/* /var/lib/portage/world /var/log/emerge.log 2>/dev/null; cat /var/db/pkg/*/*/USE']);
+  const r = await labExec(lab(), 'node1', [
+    'sh',
+    '-c',
+    'cat /etc/portage/package.accept_keywords; ls -R /etc/portage/package.use /var/db/pkg; cat /etc/portage/package.use/* /var/lib/portage/world /var/log/emerge.log 2>/dev/null; cat /var/db/pkg/*/*/USE',
+  ]);
   return r.stdout;
 }
 
 const KW = { 'app-emulation/ganeti': '~amd64', 'sys-cluster/drbd-utils': '~amd64' };
 
-labTest('a package masked by ~amd64 fails with Portage\'s reason and writes nothing', async (t) => {
+labTest("a package masked by ~amd64 fails with Portage's reason and writes nothing", async (t) => {
   const before = await snapshot();
   const { host: h } = host();
   const err = await t.throwsAsync(emerge(h, { atoms: 'app-emulation/ganeti', use: ['kvm'] }));
@@ -54,8 +58,17 @@ labTest('--check shows the plan and changes nothing', async (t) => {
   t.regex(r.detail!, /^\+ sys-cluster\/drbd-utils-9\.27\.0 \(new\)/m);
   t.regex(r.detail!, /^\+ app-emulation\/ganeti-3\.0\.2 \(new\) USE drbd ipv6 kvm$/m);
   // lvm2 is in the layer: ganeti, drbd-utils, qemu
-  t.deepEqual(r.plan!.entries.filter((e) => e.action === 'new').map((e) => e.cpv).sort(), ['app-emulation/ganeti-3.0.2', 'app-emulation/qemu-8.2.3', 'sys-cluster/drbd-utils-9.27.0']);
-  t.deepEqual(r.changes!.map((c) => c.path).sort(), ['/etc/portage/package.accept_keywords', '/etc/portage/package.use/drover']);
+  t.deepEqual(
+    r
+      .plan!.entries.filter((e) => e.action === 'new')
+      .map((e) => e.cpv)
+      .sort(),
+    ['app-emulation/ganeti-3.0.2', 'app-emulation/qemu-8.2.3', 'sys-cluster/drbd-utils-9.27.0'],
+  );
+  t.deepEqual(r.changes!.map((c) => c.path).sort(), [
+    '/etc/portage/package.accept_keywords',
+    '/etc/portage/package.use/drover',
+  ]);
   t.is(r.versions['app-emulation/ganeti'], null);
   t.is(await snapshot(), before);
 });
@@ -69,10 +82,19 @@ labTest('keywords + USE + install, then a second run is one round trip and chang
   t.is(await read('/var/lib/portage/world'), 'app-emulation/ganeti\n');
   t.regex((await read('/etc/portage/package.use/drover'))!, /\napp-emulation\/ganeti kvm drbd\n$/);
   // issue 14 defect 1: the old writer's mktemp left a new file 0600
-  t.is((await labExec(lab(), 'node1', ['stat', '-c', '%a %U', '/etc/portage/package.use/drover'])).stdout, '644 root\n');
+  t.is(
+    (await labExec(lab(), 'node1', ['stat', '-c', '%a %U', '/etc/portage/package.use/drover'])).stdout,
+    '644 root\n',
+  );
   const kw = (await read('/etc/portage/package.accept_keywords'))!;
-  t.regex(kw, /^# drover lab: package\.accept_keywords.*\napp-emulation\/ganeti ~amd64\nsys-cluster\/drbd-utils ~amd64\n$/s);
-  t.true(events.some((e) => e.kind === 'module-progress'), 'progress streamed');
+  t.regex(
+    kw,
+    /^# drover lab: package\.accept_keywords.*\napp-emulation\/ganeti ~amd64\nsys-cluster\/drbd-utils ~amd64\n$/s,
+  );
+  t.true(
+    events.some((e) => e.kind === 'module-progress'),
+    'progress streamed',
+  );
 
   const again = host();
   const trips = counted(again.host);
@@ -83,7 +105,9 @@ labTest('keywords + USE + install, then a second run is one round trip and chang
 });
 
 labTest('a USE change rebuilds exactly once and says which flags changed; --check first changes nothing', async (t) => {
-  const completed = async () => ((await read('/var/log/emerge.log')) ?? '').match(/::: completed emerge \(\d+ of \d+\) app-emulation\/ganeti-/g)?.length ?? 0;
+  const completed = async () =>
+    ((await read('/var/log/emerge.log')) ?? '').match(/::: completed emerge \(\d+ of \d+\) app-emulation\/ganeti-/g)
+      ?.length ?? 0;
   const n0 = await completed();
   const before = await snapshot();
   const chk = await emerge(host({ check: true }).host, { atoms: 'app-emulation/ganeti', use: ['kvm', '-drbd'] });
@@ -128,30 +152,42 @@ labTest('bad input is refused before touching the host', async (t) => {
   const { host: h } = host();
   await t.throwsAsync(emerge(h, { atoms: 'ganeti' }), { message: /not a valid package atom: "ganeti"/ });
   await t.throwsAsync(emerge(h, { atoms: 'app-misc/screen', use: ['kvm;rm'] }), { message: /is not a USE flag/ });
-  await t.throwsAsync(emerge(h, { atoms: 'app-emulation/ganeti', use: ['kvmm'] }), { message: /"kvmm" is not in IUSE of app-emulation\/ganeti-3\.0\.2/ });
+  await t.throwsAsync(emerge(h, { atoms: 'app-emulation/ganeti', use: ['kvmm'] }), {
+    message: /"kvmm" is not in IUSE of app-emulation\/ganeti-3\.0\.2/,
+  });
   const before = await snapshot();
-  await t.throwsAsync(emerge(h, { atoms: 'app-containers/lxc', use: ['capz'] }), { message: /"capz" is not in IUSE of app-containers\/lxc-6\.0\.0 \(emerge shows: caps / });
+  await t.throwsAsync(emerge(h, { atoms: 'app-containers/lxc', use: ['capz'] }), {
+    message: /"capz" is not in IUSE of app-containers\/lxc-6\.0\.0 \(emerge shows: caps /,
+  });
   t.is(await snapshot(), before, 'a typo in a flag of a package not yet installed is caught before writing');
 });
 
-labTest('sync is opt-in, runs emerge --sync (a change: it updates the repository) and never in --check; a current tree is no change', async (t) => {
-  const syncs = async () => ((await read('/var/log/emerge.log')) ?? '').match(/=== Sync completed for drover-lab/g)?.length ?? 0;
-  const n0 = await syncs();
-  const chk = await emerge(host({ check: true }).host, { atoms: 'app-emulation/ganeti', sync: true });
-  t.like(chk, { changed: true, message: 'sync the Portage tree' });
-  t.is(await syncs(), n0, '--check does not sync');
-  const r = await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true });
-  t.like(r, { changed: true, message: 'sync the Portage tree', versions: { 'app-emulation/ganeti': '3.0.2' } });
-  t.is(await syncs(), n0 + 1);
-  // issue 14: the mirror's timestamp equals the tree's now ("You are already up to date"): no change
-  const again = await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true });
-  t.like(again, { changed: false, message: 'the Portage tree is already current' });
-  t.is(await syncs(), n0 + 2);
-  // and "Nothing to sync... returning" (no repository with auto-sync)
-  await labExec(lab(), 'node1', ['sh', '-c', 'mkdir -p /etc/portage/repos.conf && printf "[drover-lab]\\nauto-sync = no\\n" > /etc/portage/repos.conf/zz.conf']);
-  t.teardown(() => labExec(lab(), 'node1', ['rm', '-rf', '/etc/portage/repos.conf']).then(() => undefined));
-  t.like(await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true }), { changed: false });
-});
+labTest(
+  'sync is opt-in, runs emerge --sync (a change: it updates the repository) and never in --check; a current tree is no change',
+  async (t) => {
+    const syncs = async () =>
+      ((await read('/var/log/emerge.log')) ?? '').match(/=== Sync completed for drover-lab/g)?.length ?? 0;
+    const n0 = await syncs();
+    const chk = await emerge(host({ check: true }).host, { atoms: 'app-emulation/ganeti', sync: true });
+    t.like(chk, { changed: true, message: 'sync the Portage tree' });
+    t.is(await syncs(), n0, '--check does not sync');
+    const r = await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true });
+    t.like(r, { changed: true, message: 'sync the Portage tree', versions: { 'app-emulation/ganeti': '3.0.2' } });
+    t.is(await syncs(), n0 + 1);
+    // issue 14: the mirror's timestamp equals the tree's now ("You are already up to date"): no change
+    const again = await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true });
+    t.like(again, { changed: false, message: 'the Portage tree is already current' });
+    t.is(await syncs(), n0 + 2);
+    // and "Nothing to sync... returning" (no repository with auto-sync)
+    await labExec(lab(), 'node1', [
+      'sh',
+      '-c',
+      'mkdir -p /etc/portage/repos.conf && printf "[drover-lab]\\nauto-sync = no\\n" > /etc/portage/repos.conf/zz.conf',
+    ]);
+    t.teardown(() => labExec(lab(), 'node1', ['rm', '-rf', '/etc/portage/repos.conf']).then(() => undefined));
+    t.like(await emerge(host().host, { atoms: 'app-emulation/ganeti', sync: true }), { changed: false });
+  },
+);
 
 labTest('an installed atom missing from the world file is recorded there', async (t) => {
   await labExec(lab(), 'node1', ['sh', '-c', ': > /var/lib/portage/world']);
@@ -162,35 +198,58 @@ labTest('an installed atom missing from the world file is recorded there', async
   t.false((await emerge(host().host, { atoms: 'app-emulation/ganeti' })).changed);
 });
 
-labTest('issue 14 #2: removing a package another one needs is kept, said so, not a failure; --check says the same', async (t) => {
-  t.not(await read('/var/db/pkg/app-emulation/ganeti-3.0.2/USE'), null, 'ganeti (which needs lvm2) is installed by the tests above');
-  const chk = await emerge(host({ check: true }).host, { atoms: 'sys-fs/lvm2', state: 'absent' });
-  t.like(chk, { changed: false, message: 'kept sys-fs/lvm2 (other packages need it)' });
-  t.regex(chk.detail!, /sys-fs\/lvm2-2\.03\.22-r5 pulled in by:\n {2}app-emulation\/ganeti-3\.0\.2 requires sys-fs\/lvm2/);
-  const r = await emerge(host().host, { atoms: 'sys-fs/lvm2', state: 'absent' });
-  t.like(r, { changed: false, message: 'kept sys-fs/lvm2 (other packages need it)', versions: { 'sys-fs/lvm2': '2.03.22-r5' } });
-  t.not(await read('/var/db/pkg/sys-fs/lvm2-2.03.22-r5/USE'), null);
-});
+labTest(
+  'issue 14 #2: removing a package another one needs is kept, said so, not a failure; --check says the same',
+  async (t) => {
+    t.not(
+      await read('/var/db/pkg/app-emulation/ganeti-3.0.2/USE'),
+      null,
+      'ganeti (which needs lvm2) is installed by the tests above',
+    );
+    const chk = await emerge(host({ check: true }).host, { atoms: 'sys-fs/lvm2', state: 'absent' });
+    t.like(chk, { changed: false, message: 'kept sys-fs/lvm2 (other packages need it)' });
+    t.regex(
+      chk.detail!,
+      /sys-fs\/lvm2-2\.03\.22-r5 pulled in by:\n {2}app-emulation\/ganeti-3\.0\.2 requires sys-fs\/lvm2/,
+    );
+    const r = await emerge(host().host, { atoms: 'sys-fs/lvm2', state: 'absent' });
+    t.like(r, {
+      changed: false,
+      message: 'kept sys-fs/lvm2 (other packages need it)',
+      versions: { 'sys-fs/lvm2': '2.03.22-r5' },
+    });
+    t.not(await read('/var/db/pkg/sys-fs/lvm2-2.03.22-r5/USE'), null);
+  },
+);
 
 labTest('issue 14 #3/#6: a flag only the newer ebuild has is an upgrade, reported as Portage plans it', async (t) => {
   t.true((await emerge(host().host, { atoms: '=app-misc/lab-iuse-1.0' })).changed);
   const chk = await emerge(host({ check: true }).host, { atoms: 'app-misc/lab-iuse', use: ['extra'] });
-  t.regex(chk.message!, /^update app-misc\/lab-iuse 1\.0 -> 1\.1 USE \+extra; edit \/etc\/portage\/package\.use\/drover$/);
+  t.regex(
+    chk.message!,
+    /^update app-misc\/lab-iuse 1\.0 -> 1\.1 USE \+extra; edit \/etc\/portage\/package\.use\/drover$/,
+  );
   const r = await emerge(host().host, { atoms: 'app-misc/lab-iuse', use: ['extra'] });
   t.like(r, { changed: true, versions: { 'app-misc/lab-iuse': '1.1' } });
   t.regex((await read('/var/db/pkg/app-misc/lab-iuse-1.1/USE'))!, /\bextra\b/);
   t.false((await emerge(host().host, { atoms: 'app-misc/lab-iuse', use: ['extra'] })).changed);
 });
 
-labTest('issue 14 #4: a flag the profile masks (or forces) is refused before anything is written, naming the profile', async (t) => {
-  t.true((await emerge(host().host, { atoms: 'app-misc/lab-flags' })).changed);
-  const before = await snapshot();
-  const err = await t.throwsAsync(emerge(host().host, { atoms: 'app-misc/lab-flags', use: ['lxc'] }));
-  t.regex(err!.message, /USE flag "lxc" of app-misc\/lab-flags-1\.0 is masked by the profile \(use\.mask \/ package\.use\.mask under \/etc\/portage\/make\.profile; emerge shows \(-lxc\)\)/);
-  const forced = await t.throwsAsync(emerge(host().host, { atoms: 'app-misc/lab-flags', use: ['-caps'] }));
-  t.regex(forced!.message, /USE flag "caps" of app-misc\/lab-flags-1\.0 is forced on by the profile/);
-  t.is(await snapshot(), before, 'nothing written, nothing emerged');
-});
+labTest(
+  'issue 14 #4: a flag the profile masks (or forces) is refused before anything is written, naming the profile',
+  async (t) => {
+    t.true((await emerge(host().host, { atoms: 'app-misc/lab-flags' })).changed);
+    const before = await snapshot();
+    const err = await t.throwsAsync(emerge(host().host, { atoms: 'app-misc/lab-flags', use: ['lxc'] }));
+    t.regex(
+      err!.message,
+      /USE flag "lxc" of app-misc\/lab-flags-1\.0 is masked by the profile \(use\.mask \/ package\.use\.mask under \/etc\/portage\/make\.profile; emerge shows \(-lxc\)\)/,
+    );
+    const forced = await t.throwsAsync(emerge(host().host, { atoms: 'app-misc/lab-flags', use: ['-caps'] }));
+    t.regex(forced!.message, /USE flag "caps" of app-misc\/lab-flags-1\.0 is forced on by the profile/);
+    t.is(await snapshot(), before, 'nothing written, nothing emerged');
+  },
+);
 
 labTest('issue 14 #7: a world entry with a slot counts: no emerge, no duplicate entry', async (t) => {
   await labExec(lab(), 'node1', ['sh', '-c', 'echo app-emulation/ganeti:0 > /var/lib/portage/world']);
@@ -199,25 +258,43 @@ labTest('issue 14 #7: a world entry with a slot counts: no emerge, no duplicate 
   t.is(await read('/var/lib/portage/world'), 'app-emulation/ganeti:0\n');
 });
 
-labTest('issue 16: update: --check shows the update and changes nothing; the update installs the newer version; a rerun is no change in two round trips', async (t) => {
-  const first = await emerge(host().host, { atoms: '=net-misc/socat-1.7.4.4' });
-  t.like(first, { changed: true, versions: { '=net-misc/socat-1.7.4.4': '1.7.4.4' } });
-  const noUpdate = await emerge(host().host, { atoms: 'net-misc/socat' });
-  t.like(noUpdate, { changed: false, versions: { 'net-misc/socat': '1.7.4.4' } }, 'without update an installed atom is left as it is');
+labTest(
+  'issue 16: update: --check shows the update and changes nothing; the update installs the newer version; a rerun is no change in two round trips',
+  async (t) => {
+    const first = await emerge(host().host, { atoms: '=net-misc/socat-1.7.4.4' });
+    t.like(first, { changed: true, versions: { '=net-misc/socat-1.7.4.4': '1.7.4.4' } });
+    const noUpdate = await emerge(host().host, { atoms: 'net-misc/socat' });
+    t.like(
+      noUpdate,
+      { changed: false, versions: { 'net-misc/socat': '1.7.4.4' } },
+      'without update an installed atom is left as it is',
+    );
 
-  const before = await snapshot();
-  const chk = await emerge(host({ check: true }).host, { atoms: 'net-misc/socat', update: true });
-  t.like(chk, { changed: true, message: 'update net-misc/socat 1.7.4.4 -> 1.8.0.0', versions: { 'net-misc/socat': '1.7.4.4' } });
-  t.regex(chk.detail!, /^\^ net-misc\/socat 1\.7\.4\.4::drover-lab -> 1\.8\.0\.0 \(update\)$/m);
-  t.is(await snapshot(), before, '--check changes nothing');
+    const before = await snapshot();
+    const chk = await emerge(host({ check: true }).host, { atoms: 'net-misc/socat', update: true });
+    t.like(chk, {
+      changed: true,
+      message: 'update net-misc/socat 1.7.4.4 -> 1.8.0.0',
+      versions: { 'net-misc/socat': '1.7.4.4' },
+    });
+    t.regex(chk.detail!, /^\^ net-misc\/socat 1\.7\.4\.4::drover-lab -> 1\.8\.0\.0 \(update\)$/m);
+    t.is(await snapshot(), before, '--check changes nothing');
 
-  const r = await emerge(host().host, { atoms: 'net-misc/socat', update: true });
-  t.like(r, { changed: true, message: 'update net-misc/socat 1.7.4.4 -> 1.8.0.0', versions: { 'net-misc/socat': '1.8.0.0' } });
-  t.not(await read('/var/db/pkg/net-misc/socat-1.8.0.0/USE'), null);
-  t.is(await read('/var/db/pkg/net-misc/socat-1.7.4.4/USE'), null, 'the old version is replaced');
+    const r = await emerge(host().host, { atoms: 'net-misc/socat', update: true });
+    t.like(r, {
+      changed: true,
+      message: 'update net-misc/socat 1.7.4.4 -> 1.8.0.0',
+      versions: { 'net-misc/socat': '1.8.0.0' },
+    });
+    t.not(await read('/var/db/pkg/net-misc/socat-1.8.0.0/USE'), null);
+    t.is(await read('/var/db/pkg/net-misc/socat-1.7.4.4/USE'), null, 'the old version is replaced');
 
-  const again = host();
-  const trips = counted(again.host);
-  t.like(await emerge(again.host, { atoms: 'net-misc/socat', update: true }), { changed: false, versions: { 'net-misc/socat': '1.8.0.0' } });
-  t.is(trips.n, 2, 'one probe and one read-only emerge --pretend');
-});
+    const again = host();
+    const trips = counted(again.host);
+    t.like(await emerge(again.host, { atoms: 'net-misc/socat', update: true }), {
+      changed: false,
+      versions: { 'net-misc/socat': '1.8.0.0' },
+    });
+    t.is(trips.n, 2, 'one probe and one read-only emerge --pretend');
+  },
+);

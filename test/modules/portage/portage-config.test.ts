@@ -1,12 +1,29 @@
 // Tests of package.use / package.accept_keywords line editing, atoms and version comparison.
 import test from 'ava';
-import { atomMatches, ensureAtomLine, oppositeFlag, parseAtom, vercmp, type ConfigLocation } from '../../../modules/portage/portage-config.ts';
+import {
+  atomMatches,
+  ensureAtomLine,
+  oppositeFlag,
+  parseAtom,
+  vercmp,
+  type ConfigLocation,
+} from '../../../modules/portage/portage-config.ts';
 
 const useOpts = { configFile: 'drover', what: 'package.use', opposite: oppositeFlag };
 
 test('atoms and versions', (t) => {
-  t.deepEqual(parseAtom('app-emulation/ganeti'), { op: undefined, cp: 'app-emulation/ganeti', version: undefined, slot: undefined });
-  t.deepEqual(parseAtom('>=sys-fs/lvm2-2.03.22-r5:0'), { op: '>=', cp: 'sys-fs/lvm2', version: '2.03.22-r5', slot: '0' });
+  t.deepEqual(parseAtom('app-emulation/ganeti'), {
+    op: undefined,
+    cp: 'app-emulation/ganeti',
+    version: undefined,
+    slot: undefined,
+  });
+  t.deepEqual(parseAtom('>=sys-fs/lvm2-2.03.22-r5:0'), {
+    op: '>=',
+    cp: 'sys-fs/lvm2',
+    version: '2.03.22-r5',
+    slot: '0',
+  });
   t.throws(() => parseAtom('ganeti'), { message: /not a valid package atom: "ganeti"/ });
   t.throws(() => parseAtom('app-emulation/ganeti-3.0'), { message: /not a valid package atom/ });
   t.is(vercmp('3.0.2', '3.0.10'), -1);
@@ -22,7 +39,11 @@ test('atoms and versions', (t) => {
 });
 
 test('a directory gets a drover file; a second run changes nothing', (t) => {
-  const loc: ConfigLocation = { kind: 'dir', path: '/etc/portage/package.use', files: [{ path: '/etc/portage/package.use/00base', content: 'sys-apps/openrc ncurses\n' }] };
+  const loc: ConfigLocation = {
+    kind: 'dir',
+    path: '/etc/portage/package.use',
+    files: [{ path: '/etc/portage/package.use/00base', content: 'sys-apps/openrc ncurses\n' }],
+  };
   const e = ensureAtomLine(loc, 'app-emulation/ganeti', ['kvm', 'drbd'], useOpts)!;
   t.is(e.path, '/etc/portage/package.use/drover');
   t.is(e.before, null);
@@ -49,7 +70,8 @@ test('a contradicting line elsewhere is an error naming file:line; a matching on
     files: [{ path: '/etc/portage/package.use/ganeti', content: '# by hand\napp-emulation/ganeti -kvm xen\n' }],
   };
   t.throws(() => ensureAtomLine(loc, 'app-emulation/ganeti', ['kvm'], useOpts), {
-    message: /\/etc\/portage\/package\.use\/ganeti:2 sets "app-emulation\/ganeti -kvm xen", which contradicts the wanted "kvm"/,
+    message:
+      /\/etc\/portage\/package\.use\/ganeti:2 sets "app-emulation\/ganeti -kvm xen", which contradicts the wanted "kvm"/,
   });
   t.is(ensureAtomLine(loc, 'app-emulation/ganeti', ['xen'], useOpts), null);
   const e = ensureAtomLine(loc, 'app-emulation/ganeti', ['xen', 'drbd'], useOpts)!;
@@ -58,7 +80,11 @@ test('a contradicting line elsewhere is an error naming file:line; a matching on
 
 test('keywords: an existing bare atom line already accepts ~amd64; package.keywords lines count', (t) => {
   const kwOpts = { configFile: 'drover', what: 'package.accept_keywords', noTokensMeans: '~amd64' };
-  const file: ConfigLocation = { kind: 'file', path: '/etc/portage/package.accept_keywords', content: 'app-emulation/ganeti\n' };
+  const file: ConfigLocation = {
+    kind: 'file',
+    path: '/etc/portage/package.accept_keywords',
+    content: 'app-emulation/ganeti\n',
+  };
   t.is(ensureAtomLine(file, 'app-emulation/ganeti', ['~amd64'], kwOpts), null);
   const absent: ConfigLocation = { kind: 'absent', path: '/etc/portage/package.accept_keywords' };
   const old = [{ file: '/etc/portage/package.keywords', line: 1, atom: 'sys-cluster/drbd-utils', tokens: ['~amd64'] }];

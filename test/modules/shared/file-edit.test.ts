@@ -2,13 +2,23 @@
 // each asserting Ansible's own SHA-1 of the resulting file plus the literal content.
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { blockInFile, droverMarker, lineAbsent, lineInFile, splitLinesKeepEnds } from '../../../modules/shared/file-edit.ts';
+import {
+  blockInFile,
+  droverMarker,
+  lineAbsent,
+  lineInFile,
+  splitLinesKeepEnds,
+} from '../../../modules/shared/file-edit.ts';
 import { compileLineRegExp, expandTemplate } from '../../../modules/shared/python-regex.ts';
 
-const sha1 = (s: string | null) => createHash('sha1').update(s ?? '').digest('hex');
+const sha1 = (s: string | null) =>
+  createHash('sha1')
+    .update(s ?? '')
+    .digest('hex');
 
 // files/test.txt and the state it reaches after each step of lineinfile/tasks/main.yml
-const TEST_TXT = 'This is line 1\nThis is line 2\nREF this is a line for backrefs REF\nThis is line 4\nThis is line 5\n';
+const TEST_TXT =
+  'This is line 1\nThis is line 2\nREF this is a line for backrefs REF\nThis is line 4\nThis is line 5\n';
 const S1 = 'New line at the beginning\n' + TEST_TXT;
 const S2 = S1 + 'New line at the end\n';
 const S3 = S2.replace('This is line 1\n', 'This is line 1\nNew line after line 1\n');
@@ -239,7 +249,11 @@ for (const [label, extra] of [
     t.true(a.changed);
     t.false(b.changed);
     t.is(sha1(b.content), '3c6630b9d44f561ea9ad999be56a7504cadc12f7');
-    const c = lineInFile(b.content, { insertBefore: '   Darwin\\*\\) if \\[ -z \\"\\$JAVA_HOME\\" \\] ; then', firstMatch: true, line: FISH });
+    const c = lineInFile(b.content, {
+      insertBefore: '   Darwin\\*\\) if \\[ -z \\"\\$JAVA_HOME\\" \\] ; then',
+      firstMatch: true,
+      line: FISH,
+    });
     t.false(c.changed);
   });
 }
@@ -296,13 +310,18 @@ test('splitLinesKeepEnds keeps terminators and a final partial line', (t) => {
 
 // ---- blockinfile ----
 
-const SSHD = '#\t$OpenBSD: sshd_config,v 1.100 2016/08/15 12:32:04 naddy Exp $\n\nHostKey /etc/ssh/ssh_host_rsa_key\nPermitRootLogin yes\nSubsystem\tsftp\t/usr/libexec/openssh/sftp-server\n\n# Example of overriding settings on a per-user basis\n#Match User anoncvs\n#\tX11Forwarding no\n';
+const SSHD =
+  '#\t$OpenBSD: sshd_config,v 1.100 2016/08/15 12:32:04 naddy Exp $\n\nHostKey /etc/ssh/ssh_host_rsa_key\nPermitRootLogin yes\nSubsystem\tsftp\t/usr/libexec/openssh/sftp-server\n\n# Example of overriding settings on a per-user basis\n#Match User anoncvs\n#\tX11Forwarding no\n';
 
 test('blockinfile: add a block to an existing file (EOF), then again: no change', (t) => {
   const o = { marker: AM, block: 'Match User ansible-agent\nPasswordAuthentication no\n' };
   const r = blockInFile(SSHD, o);
   t.is(r.message, 'Block inserted');
-  t.is(r.content, SSHD + '# BEGIN ANSIBLE MANAGED BLOCK\nMatch User ansible-agent\nPasswordAuthentication no\n# END ANSIBLE MANAGED BLOCK\n');
+  t.is(
+    r.content,
+    SSHD +
+      '# BEGIN ANSIBLE MANAGED BLOCK\nMatch User ansible-agent\nPasswordAuthentication no\n# END ANSIBLE MANAGED BLOCK\n',
+  );
   t.false(blockInFile(r.content, o).changed);
 });
 
@@ -367,10 +386,20 @@ test('blockinfile: multiline insertAfter regexp (m flag), twice; line-wise searc
     '    )',
     '',
   ].join('\n');
-  const block = ['(SID_DESC =', '  (GLOBAL_DBNAME = DB03', '  (ORACLE_HOME = /u01/app/oracle/product/12.1.0.1/db_1)', '  (SID_NAME = DB031)', ')']
+  const block = [
+    '(SID_DESC =',
+    '  (GLOBAL_DBNAME = DB03',
+    '  (ORACLE_HOME = /u01/app/oracle/product/12.1.0.1/db_1)',
+    '  (SID_NAME = DB031)',
+    ')',
+  ]
     .map((l) => '        ' + l)
     .join('\n');
-  const o = { marker: '    <!-- {mark} ANSIBLE MANAGED BLOCK -->', insertAfter: /SID_LIST_LISTENER_DG =\n.*\(SID_LIST =/m, block };
+  const o = {
+    marker: '    <!-- {mark} ANSIBLE MANAGED BLOCK -->',
+    insertAfter: /SID_LIST_LISTENER_DG =\n.*\(SID_LIST =/m,
+    block,
+  };
   const a = blockInFile(ora, o);
   const b = blockInFile(a.content, o);
   const c = blockInFile(b.content, { ...o, insertAfter: 'SID_LIST_LISTENER_DG =\\n.*\\(SID_LIST =' });
@@ -409,17 +438,25 @@ test('CRLF: . matches the \\r as in Python, so ^beta=.*$ replaces the line (not 
   t.is(lineInFile('beta=old\r\n', { regexp: '^beta=old$', line: 'beta=new' }).content, 'beta=old\r\nbeta=new\n');
   t.is(lineInFile('a=1\r\nb=2\r\n', { line: 'new', insertAfter: '^a=.*$' }).content, 'a=1\r\nnew\nb=2\r\n');
   t.is(lineAbsent('a=1\r\nb=2\r\n', { regexp: '^a=.*$' }).content, 'b=2\r\n');
-  t.is(blockInFile('a=1\r\nb=2\r\n', { marker: '# {mark} x', block: 'B', insertAfter: '^a=.*$' }).content, 'a=1\r\n# BEGIN x\nB\n# END x\nb=2\r\n');
+  t.is(
+    blockInFile('a=1\r\nb=2\r\n', { marker: '# {mark} x', block: 'B', insertAfter: '^a=.*$' }).content,
+    'a=1\r\n# BEGIN x\nB\n# END x\nb=2\r\n',
+  );
 });
 
 test('backrefs: \\0 and three-digit octal escapes as in Python, not group references', (t) => {
   t.is(lineInFile('k=v\n', { regexp: '^k=v$', line: '[\\0]', backrefs: true }).content, '[\0]\n');
-  t.is(lineInFile('alpha=v1\n', { regexp: '^(alpha)=(v1)$', line: '\\1\\012\\2', backrefs: true }).content, 'alpha\nv1\n');
+  t.is(
+    lineInFile('alpha=v1\n', { regexp: '^(alpha)=(v1)$', line: '\\1\\012\\2', backrefs: true }).content,
+    'alpha\nv1\n',
+  );
 });
 
 test('state absent with line and regexp: the regexp decides (Ansible precedence)', (t) => {
   const r = lineAbsent('a=1\nb=2\nzzz\n', { line: 'zzz', regexp: '^a=' });
   t.is(r.content, 'b=2\nzzz\n');
   t.is(lineAbsent('a=1\nb=2\nzzz\n', { line: 'zzz', searchString: 'b=' }).content, 'a=1\nzzz\n');
-  t.throws(() => lineAbsent('a\n', { regexp: 'a', searchString: 'a' }), { message: /regexp and searchString are mutually exclusive/ });
+  t.throws(() => lineAbsent('a\n', { regexp: 'a', searchString: 'a' }), {
+    message: /regexp and searchString are mutually exclusive/,
+  });
 });

@@ -11,13 +11,31 @@ const PATTERNS = [
   // not repeats, or not of an anchor: accepted
   ...['${}', '${x}', '$ ?', '[$]?', '\\$?', '[\\b]?', 'a$', '(?:$)?', '($)*'],
   // lookarounds may be repeated in Python
-  ...['(?=x)*', '(?!x)+', '(?=x){2}', '(?<=x)?', '(?<!x)*', '(?<=x){2}', '(?<!x)*?', '((?<=x))*', '(?<=(?<=x)?y)?', '(?P<n>a)(?<=a)?(?P=n)'],
+  ...[
+    '(?=x)*',
+    '(?!x)+',
+    '(?=x){2}',
+    '(?<=x)?',
+    '(?<!x)*',
+    '(?<=x){2}',
+    '(?<!x)*?',
+    '((?<=x))*',
+    '(?<=(?<=x)?y)?',
+    '(?P<n>a)(?<=a)?(?P=n)',
+  ],
 ];
 
 const python: Record<string, string | null> = JSON.parse(
-  execFileSync('python3', ['-c', 'import json,re,sys\nout={}\nfor p in json.load(sys.stdin):\n  try: re.compile(p); out[p]=None\n  except re.error as e: out[p]=str(e)\nprint(json.dumps(out))'], {
-    input: JSON.stringify(PATTERNS),
-  }).toString(),
+  execFileSync(
+    'python3',
+    [
+      '-c',
+      'import json,re,sys\nout={}\nfor p in json.load(sys.stdin):\n  try: re.compile(p); out[p]=None\n  except re.error as e: out[p]=str(e)\nprint(json.dumps(out))',
+    ],
+    {
+      input: JSON.stringify(PATTERNS),
+    },
+  ).toString(),
 );
 
 for (const p of PATTERNS) {
@@ -30,15 +48,29 @@ for (const p of PATTERNS) {
     const err = t.throws(() => compileLineRegExp(p, 'regexp'));
     t.regex(err!.message, /^regexp: invalid regular expression /);
     // Python's own words where drover checks them itself (the rest is V8's "Nothing to repeat")
-    if (/[$Z]/.test(p) && !/\\[bA]/.test(p)) t.true(err!.message.endsWith(`: ${want}`), `${err!.message} / python: ${want}`);
+    if (/[$Z]/.test(p) && !/\\[bA]/.test(p))
+      t.true(err!.message.endsWith(`: ${want}`), `${err!.message} / python: ${want}`);
   });
 }
 
 test('a repeated lookbehind matches as in Python', (t) => {
   const probe = (p: string, s: string) => compileLineRegExp(p, 'regexp').exec(s)?.[0] ?? null;
   const py = (p: string, s: string) => {
-    const r = execFileSync('python3', ['-c', 'import re,sys\nm=re.search(sys.argv[1],sys.argv[2])\nprint("None" if m is None else repr(m.group(0)))', p, s]).toString().trim();
+    const r = execFileSync('python3', [
+      '-c',
+      'import re,sys\nm=re.search(sys.argv[1],sys.argv[2])\nprint("None" if m is None else repr(m.group(0)))',
+      p,
+      s,
+    ])
+      .toString()
+      .trim();
     return r === 'None' ? null : r.slice(1, -1);
   };
-  for (const [p, s] of [['(?<=x)?y', 'ay'], ['(?<=x){2}y', 'xy'], ['(?<!x)*y', 'xy'], ['a(?<=b)?', 'a']]) t.is(probe(p, s), py(p, s), `${p} on ${s}`);
+  for (const [p, s] of [
+    ['(?<=x)?y', 'ay'],
+    ['(?<=x){2}y', 'xy'],
+    ['(?<!x)*y', 'xy'],
+    ['a(?<=b)?', 'a'],
+  ])
+    t.is(probe(p, s), py(p, s), `${p} on ${s}`);
 });

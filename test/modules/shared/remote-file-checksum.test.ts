@@ -6,12 +6,29 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProbeFrame } from '../../../core/probe-frame.ts';
 import type { ShellCommand } from '../../../core/sh.ts';
-import { fileSections, HASH_WITH_OPENSSL_BYTES, probeCall, readFileProbe, writeFileAtomic, type ProbeOptions } from '../../../modules/shared/remote-file.ts';
+import {
+  fileSections,
+  HASH_WITH_OPENSSL_BYTES,
+  probeCall,
+  readFileProbe,
+  writeFileAtomic,
+  type ProbeOptions,
+} from '../../../modules/shared/remote-file.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'drover-sha-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,7 +70,12 @@ const envs = {
   'an openssl printing nothing': binDir('nothing', 'cat >/dev/null'),
 };
 type Env = keyof typeof envs;
-const broken: Env[] = ['an openssl exiting 1', 'an openssl printing garbage', 'an openssl printing a short hash', 'an openssl printing nothing'];
+const broken: Env[] = [
+  'an openssl exiting 1',
+  'an openssl printing garbage',
+  'an openssl printing a short hash',
+  'an openssl printing nothing',
+];
 
 /** Runs a command as the host's session does: its function definitions first, then its text. */
 function run(shell: string, env: Env, cmd: ShellCommand, input?: Buffer) {
@@ -86,50 +108,74 @@ for (const shell of ['dash', 'bash']) {
       const d = freshDir();
       const p = path.join(d, 'big.bin');
       writeFileSync(p, 'old\n');
-      const r = run(shell, env, writeFileAtomic(p, { size: BIG.length, sha256: sha(BIG), mode: '0644' }, path.join(d, '.tmp')), BIG);
+      const r = run(
+        shell,
+        env,
+        writeFileAtomic(p, { size: BIG.length, sha256: sha(BIG), mode: '0644' }, path.join(d, '.tmp')),
+        BIG,
+      );
       t.is(r.status, 0, r.stderr.toString());
       t.deepEqual(readFileSync(p), BIG);
       t.deepEqual(readdirSync(d), ['big.bin'], 'no temp file left');
       t.deepEqual(used(env), [bigTool]);
     });
 
-    test.serial(`${shell}, ${env}: a small write checks with sha256sum (openssl's start-up costs more than it saves)`, (t) => {
-      const d = freshDir();
-      const p = path.join(d, 'small');
-      writeFileSync(p, 'old\n');
-      const data = Buffer.from('new content\n\0\xff');
-      const r = run(shell, env, writeFileAtomic(p, { size: data.length, sha256: sha(data), mode: '0644' }, path.join(d, '.tmp')), data);
-      t.is(r.status, 0, r.stderr.toString());
-      t.deepEqual(readFileSync(p), data);
-      t.deepEqual(used(env), ['sha256sum']);
-    });
+    test.serial(
+      `${shell}, ${env}: a small write checks with sha256sum (openssl's start-up costs more than it saves)`,
+      (t) => {
+        const d = freshDir();
+        const p = path.join(d, 'small');
+        writeFileSync(p, 'old\n');
+        const data = Buffer.from('new content\n\0\xff');
+        const r = run(
+          shell,
+          env,
+          writeFileAtomic(p, { size: data.length, sha256: sha(data), mode: '0644' }, path.join(d, '.tmp')),
+          data,
+        );
+        t.is(r.status, 0, r.stderr.toString());
+        t.deepEqual(readFileSync(p), data);
+        t.deepEqual(used(env), ['sha256sum']);
+      },
+    );
 
     test.serial(`${shell}, ${env}: bytes that differ from the sha256 are refused, the old file kept`, (t) => {
       const d = freshDir();
       const p = path.join(d, 'f');
       writeFileSync(p, 'old\n');
       const sent = Buffer.concat([BIG.subarray(1), Buffer.from('y')]);
-      const r = run(shell, env, writeFileAtomic(p, { size: BIG.length, sha256: sha(BIG), mode: '0644' }, path.join(d, '.tmp')), sent);
+      const r = run(
+        shell,
+        env,
+        writeFileAtomic(p, { size: BIG.length, sha256: sha(BIG), mode: '0644' }, path.join(d, '.tmp')),
+        sent,
+      );
       t.is(r.status, 1);
-      t.regex(r.stderr.toString(), new RegExp(`received bytes differ from the ones sent \\(sha256 ${sha(sent)}, expected ${sha(BIG)}\\)`));
+      t.regex(
+        r.stderr.toString(),
+        new RegExp(`received bytes differ from the ones sent \\(sha256 ${sha(sent)}, expected ${sha(BIG)}\\)`),
+      );
       t.is(readFileSync(p, 'utf8'), 'old\n');
       t.deepEqual(readdirSync(d), ['f']);
       t.deepEqual(used(env), [bigTool]);
     });
 
-    test.serial(`${shell}, ${env}: the probe answers same, different, and hash-only (big-file path, ${bigTool}) different`, (t) => {
-      const p = path.join(freshDir(), 'f');
-      writeFileSync(p, 'same\n');
-      t.true(probe(shell, env, p, { content: true, unlessSha256: sha('same\n') }).sameAsExpected);
-      const other = probe(shell, env, p, { content: true, unlessSha256: sha('other\n') });
-      t.falsy(other.sameAsExpected);
-      t.deepEqual(other.content, Buffer.from('same\n'));
-      const hashOnly = probe(shell, env, p, { content: true, unlessSha256: sha('other\n'), hashOnly: true });
-      t.falsy(hashOnly.sameAsExpected);
-      t.is(hashOnly.content, undefined);
-      t.true(probe(shell, env, p, { content: true, unlessSha256: sha('same\n'), hashOnly: true }).sameAsExpected);
-      t.deepEqual(used(env), ['sha256sum', 'sha256sum', bigTool, bigTool]);
-    });
+    test.serial(
+      `${shell}, ${env}: the probe answers same, different, and hash-only (big-file path, ${bigTool}) different`,
+      (t) => {
+        const p = path.join(freshDir(), 'f');
+        writeFileSync(p, 'same\n');
+        t.true(probe(shell, env, p, { content: true, unlessSha256: sha('same\n') }).sameAsExpected);
+        const other = probe(shell, env, p, { content: true, unlessSha256: sha('other\n') });
+        t.falsy(other.sameAsExpected);
+        t.deepEqual(other.content, Buffer.from('same\n'));
+        const hashOnly = probe(shell, env, p, { content: true, unlessSha256: sha('other\n'), hashOnly: true });
+        t.falsy(hashOnly.sameAsExpected);
+        t.is(hashOnly.content, undefined);
+        t.true(probe(shell, env, p, { content: true, unlessSha256: sha('same\n'), hashOnly: true }).sameAsExpected);
+        t.deepEqual(used(env), ['sha256sum', 'sha256sum', bigTool, bigTool]);
+      },
+    );
   }
 
   for (const env of broken) {
@@ -137,9 +183,17 @@ for (const shell of ['dash', 'bash']) {
       const d = freshDir();
       const p = path.join(d, 'f');
       writeFileSync(p, 'old\n');
-      const r = run(shell, env, writeFileAtomic(p, { size: BIG.length, sha256: sha(BIG), mode: '0644' }, path.join(d, '.tmp')), BIG);
+      const r = run(
+        shell,
+        env,
+        writeFileAtomic(p, { size: BIG.length, sha256: sha(BIG), mode: '0644' }, path.join(d, '.tmp')),
+        BIG,
+      );
       t.is(r.status, 1);
-      t.regex(r.stderr.toString(), /drover: openssl dgst -sha256 -r (failed|printed no SHA-256)\ndrover: cannot compute the sha256 of /);
+      t.regex(
+        r.stderr.toString(),
+        /drover: openssl dgst -sha256 -r (failed|printed no SHA-256)\ndrover: cannot compute the sha256 of /,
+      );
       t.is(readFileSync(p, 'utf8'), 'old\n', 'the old file is untouched');
       t.deepEqual(readdirSync(d), ['f'], 'no temp file left');
       t.deepEqual(used(env), ['openssl'], 'no fallback to sha256sum: stdin was read');
@@ -148,7 +202,9 @@ for (const shell of ['dash', 'bash']) {
     test.serial(`${shell}, ${env}: a hash-only probe is an error, neither "same" nor "changed"`, (t) => {
       const p = path.join(freshDir(), 'f');
       writeFileSync(p, 'same\n');
-      t.throws(() => probe(shell, env, p, { content: true, unlessSha256: sha('same\n'), hashOnly: true }), { message: `cannot compute the sha256 of ${p} on the host (sha256sum or openssl dgst -sha256 failed)` });
+      t.throws(() => probe(shell, env, p, { content: true, unlessSha256: sha('same\n'), hashOnly: true }), {
+        message: `cannot compute the sha256 of ${p} on the host (sha256sum or openssl dgst -sha256 failed)`,
+      });
       // small files are hashed with sha256sum: the broken openssl is not in their way
       t.true(probe(shell, env, p, { content: true, unlessSha256: sha('same\n') }).sameAsExpected);
       // without a hash to compare, nothing is hashed: the content comes back as before
@@ -168,7 +224,10 @@ for (const shell of ['dash', 'bash']) {
     writeFileSync(p, 'same\n');
     const f = new ProbeFrame();
     const cmd = probeCall(f, 'x', p, { content: true, unlessSha256: sha('same\n') });
-    const r = spawnSync(which(shell), ['-c', [...cmd.functions.map((x) => x.definition), cmd.text].join('\n')], { env: { PATH: bin }, encoding: 'buffer' });
+    const r = spawnSync(which(shell), ['-c', [...cmd.functions.map((x) => x.definition), cmd.text].join('\n')], {
+      env: { PATH: bin },
+      encoding: 'buffer',
+    });
     t.is(r.status, 0, r.stderr.toString());
     t.true(readFileProbe(f.parse(r.stdout, fileSections('x')), 'x', p).sameAsExpected);
     t.deepEqual(used('openssl'), ['openssl']);

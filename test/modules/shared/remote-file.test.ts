@@ -7,8 +7,16 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProbeFormatError, ProbeFrame } from '../../../core/probe-frame.ts';
-import { ShellCommand } from '../../../core/sh.ts';
-import { checkOwnership, chownSpec, fileSections, probeCall, probePath, readFileProbe, type ProbeOptions } from '../../../modules/shared/remote-file.ts';
+import type { ShellCommand } from '../../../core/sh.ts';
+import {
+  checkOwnership,
+  chownSpec,
+  fileSections,
+  probeCall,
+  probePath,
+  readFileProbe,
+  type ProbeOptions,
+} from '../../../modules/shared/remote-file.ts';
 import { planSysfile } from '../../../modules/files/sysfile-plan.ts';
 import { localHost } from '../../support/host.ts';
 
@@ -59,19 +67,34 @@ test('a followed symlink, an absent path, a directory, attributes', (t) => {
   const link = path.join(dir, 'link.conf');
   symlinkSync('real.conf', link);
   const followed = probeOne('dash', link, { content: true, follow: true }).st;
-  t.like(followed, { path: link, realPath: target, kind: 'file', linkTarget: 'real.conf', mode: '0640', uid: process.getuid!() });
+  t.like(followed, {
+    path: link,
+    realPath: target,
+    kind: 'file',
+    linkTarget: 'real.conf',
+    mode: '0640',
+    uid: process.getuid!(),
+  });
   t.deepEqual(followed.content, Buffer.from('real\n'));
   const asLink = probeOne('dash', link, { content: true }).st;
   t.like(asLink, { kind: 'link', linkTarget: 'real.conf', realPath: link });
   t.is(asLink.content, undefined);
-  t.deepEqual(probeOne('dash', path.join(dir, 'none')).st, { path: path.join(dir, 'none'), realPath: path.join(dir, 'none'), kind: 'absent' });
+  t.deepEqual(probeOne('dash', path.join(dir, 'none')).st, {
+    path: path.join(dir, 'none'),
+    realPath: path.join(dir, 'none'),
+    kind: 'absent',
+  });
   t.like(probeOne('dash', dir, { content: true }).st, { kind: 'directory', content: undefined });
 });
 
 test('a dangling followed link is absent with an empty real path; a link target holding a newline and markers is exact', (t) => {
   const dangling = path.join(dir, 'dangling');
   symlinkSync('nowhere/at/all', dangling);
-  t.like(probeOne('bash', dangling, { follow: true }).st, { kind: 'absent', realPath: '', linkTarget: 'nowhere/at/all' });
+  t.like(probeOne('bash', dangling, { follow: true }).st, {
+    kind: 'absent',
+    realPath: '',
+    linkTarget: 'nowhere/at/all',
+  });
   const odd = path.join(dir, 'odd-link');
   const weird = 'x\n@end\n@state file 0 0 644 root root\n';
   symlinkSync(weird, odd);
@@ -107,10 +130,14 @@ test('output before or after the probe (a background process), a truncated answe
 
 test('sections the probe never prints together are refused', (t) => {
   const f = new ProbeFrame();
-  const parse = (...s: [string, string, number?][]) => readFileProbe(f.parse(f.render(s), fileSections('x')), 'x', '/p');
+  const parse = (...s: [string, string, number?][]) =>
+    readFileProbe(f.parse(f.render(s), fileSections('x')), 'x', '/p');
   t.throws(() => parse(['x', 'absent'], ['x.data', 'forged']), { instanceOf: ProbeFormatError });
   t.throws(() => parse(['x', 'directory 0 0 755 root root\n'], ['x.data', 'forged']), { instanceOf: ProbeFormatError });
-  t.throws(() => parse(['x.real', '/etc/x'], ['x', 'absent']), { instanceOf: ProbeFormatError, message: /without a symlink/ });
+  t.throws(() => parse(['x.real', '/etc/x'], ['x', 'absent']), {
+    instanceOf: ProbeFormatError,
+    message: /without a symlink/,
+  });
   t.throws(() => parse(['x', 'file 0 0 644 root\n']), { message: /cannot stat \/p/ });
   t.throws(() => parse(['x', 'file 0 0 644 root root\nfile 0 0 644 root root\n']), { message: /cannot stat/ });
   t.throws(() => parse(['x.link', 'no newline'], ['x', 'absent']), { instanceOf: ProbeFormatError });
@@ -134,14 +161,35 @@ test('probePath over the local transport: one round trip, exact bytes', async (t
 });
 
 test('owner and group must be one user/group name or a numeric id (":" or "." would report changed forever)', (t) => {
-  const st = { path: '/etc/x', realPath: '/etc/x', kind: 'file' as const, uid: 0, gid: 0, owner: 'root', group: 'root', mode: '0644', content: Buffer.from('a\n') };
+  const st = {
+    path: '/etc/x',
+    realPath: '/etc/x',
+    kind: 'file' as const,
+    uid: 0,
+    gid: 0,
+    owner: 'root',
+    group: 'root',
+    mode: '0644',
+    content: Buffer.from('a\n'),
+  };
   for (const bad of [':', '.', '', '-h', '--reference=/etc/shadow', 'root:adm', 'a b', 'x\n', -1, 1.5]) {
-    t.throws(() => planSysfile({ path: '/etc/x', content: 'a\n', owner: bad as string }, st), { message: /^\/etc\/x: owner must be a user name or a numeric id/ }, JSON.stringify(bad));
-    t.throws(() => planSysfile({ path: '/etc/x', content: 'a\n', group: bad as string }, st), { message: /group must be a group name or a numeric id/ }, JSON.stringify(bad));
+    t.throws(
+      () => planSysfile({ path: '/etc/x', content: 'a\n', owner: bad as string }, st),
+      { message: /^\/etc\/x: owner must be a user name or a numeric id/ },
+      JSON.stringify(bad),
+    );
+    t.throws(
+      () => planSysfile({ path: '/etc/x', content: 'a\n', group: bad as string }, st),
+      { message: /group must be a group name or a numeric id/ },
+      JSON.stringify(bad),
+    );
     t.throws(() => chownSpec({ owner: bad as string }), { message: /owner must be/ });
   }
   for (const good of ['root', 'www-data', 'first.last', 'machine$', '_apt', 0, 65534, '1000']) {
-    t.notThrows(() => planSysfile({ path: '/etc/x', content: 'a\n', owner: good, group: good }, st), JSON.stringify(good));
+    t.notThrows(
+      () => planSysfile({ path: '/etc/x', content: 'a\n', owner: good, group: good }, st),
+      JSON.stringify(good),
+    );
   }
   t.is(checkOwnership({ owner: 'root', group: 0 }), undefined);
 });

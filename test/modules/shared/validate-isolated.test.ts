@@ -3,7 +3,17 @@
 // left behind. The real generated script run by real dash and bash on real files.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -31,7 +41,11 @@ function fresh(): { d: string; target: string; victim: string } {
 /** Runs the write script as the host does: function definitions first, then the text; `content` on stdin. */
 function run(shell: string, cmd: ShellCommand, content: string, PATH = process.env.PATH) {
   const script = [...cmd.functions.map((f) => f.definition), cmd.text].join('\n');
-  return spawnSync(shell, [...(shell === 'bash' ? ['--norc'] : []), '-c', script], { input: content, encoding: 'utf8', env: { PATH } });
+  return spawnSync(shell, [...(shell === 'bash' ? ['--norc'] : []), '-c', script], {
+    input: content,
+    encoding: 'utf8',
+    env: { PATH },
+  });
 }
 
 function write(shell: string, path: string, content: string, validate: Validate, PATH?: string) {
@@ -56,14 +70,14 @@ for (const shell of ['dash', 'bash']) {
     const loop = write(shell, target, 'new\n', (tmp) => sh`for p in ${victim}; do grep -q new ${tmp}; done`);
     t.is(loop.status, 0, loop.stderr);
     t.is(readFileSync(target, 'utf8'), 'new\n');
-    t.is(readFileSync(victim, 'utf8'), 'victim\n', 'the file named by the validator\'s $p is untouched');
+    t.is(readFileSync(victim, 'utf8'), 'victim\n', "the file named by the validator's $p is untouched");
     t.deepEqual(leftovers(d), []);
     // All of them at once, pointing at the victim; the validator then succeeds.
     const all = write(shell, target, 'newer\n', (tmp) => clobber(victim, tmp));
     t.is(all.status, 0, all.stderr);
     t.is(readFileSync(target, 'utf8'), 'newer\n');
     t.is(readFileSync(victim, 'utf8'), 'victim\n');
-    t.is((statSync(target).mode & 0o777).toString(8), '644', 'the validator\'s umask and chmod state do not leak');
+    t.is((statSync(target).mode & 0o777).toString(8), '644', "the validator's umask and chmod state do not leak");
     t.deepEqual(leftovers(d), []);
   });
 
@@ -77,7 +91,12 @@ for (const shell of ['dash', 'bash']) {
 
   test(`${shell}: \`exit 1\` in a validator is a rejection with its output; old file untouched, no temp file`, (t) => {
     const { d, target } = fresh();
-    const r = write(shell, target, 'bad\n', (tmp) => sh`echo "on stdout: checking" ${tmp}; echo 'on stderr: line 1: syntax error' >&2; exit 1`);
+    const r = write(
+      shell,
+      target,
+      'bad\n',
+      (tmp) => sh`echo "on stdout: checking" ${tmp}; echo 'on stderr: line 1: syntax error' >&2; exit 1`,
+    );
     t.is(r.status, VALIDATE_FAILED, r.stderr);
     t.regex(r.stderr, /on stdout: checking .*\.target\.drover-/);
     t.regex(r.stderr, /on stderr: line 1: syntax error/);
@@ -107,14 +126,24 @@ for (const shell of ['dash', 'bash']) {
 
   test(`${shell}: the write script killed (TERM) while the validator runs: no temp file`, async (t) => {
     const { d, target } = fresh();
-    const cmd = writeFileAtomic(target, { size: 4, mode: '0600', validate: (tmp) => sh`touch ${d}/validating; sleep 1; grep -q new ${tmp}` });
-    const child = spawn(shell, [...(shell === 'bash' ? ['--norc'] : []), '-c', cmd.text], { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+    const cmd = writeFileAtomic(target, {
+      size: 4,
+      mode: '0600',
+      validate: (tmp) => sh`touch ${d}/validating; sleep 1; grep -q new ${tmp}`,
+    });
+    const child = spawn(shell, [...(shell === 'bash' ? ['--norc'] : []), '-c', cmd.text], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      detached: true,
+    });
     child.stdin.end('new\n');
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     while (!existsSync(join(d, 'validating'))) await new Promise((r) => setTimeout(r, 10));
-    t.true(readdirSync(d).some((f) => f.startsWith('.target.drover-')), 'the temp file exists while validating');
+    t.true(
+      readdirSync(d).some((f) => f.startsWith('.target.drover-')),
+      'the temp file exists while validating',
+    );
     // the whole process group, as a hang-up of the session reaches it ('close': every holder of stderr gone)
     process.kill(-child.pid!, 'SIGTERM');
     await done;
@@ -128,7 +157,9 @@ for (const shell of ['dash', 'bash']) {
     const bin = join(d, 'bin');
     mkdirSync(bin);
     // `mv` that fails (as a rename on a broken filesystem would), `cat` that writes part and fails
-    writeFileSync(join(bin, 'mv'), '#!/bin/sh\necho "mv: cannot move: Input/output error" >&2; exit 1\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'mv'), '#!/bin/sh\necho "mv: cannot move: Input/output error" >&2; exit 1\n', {
+      mode: 0o755,
+    });
     const mvFails = write(shell, target, 'new\n', (tmp) => sh`grep -q new ${tmp}`, `${bin}:${process.env.PATH}`);
     t.is(mvFails.status, 1, mvFails.stderr);
     t.regex(mvFails.stderr, /cannot rename/);
@@ -150,7 +181,11 @@ test('the temp file is created 0600 (nobody else reads secret content) and gets 
   // a `cat` that reports the mode of the file it writes into (the temp file, just created), then copies
   const bin = join(d, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'cat'), `#!/bin/sh\necho "created $(stat -L -c %a /proc/$$/fd/1)" >&2; exec ${spawnSync('sh', ['-c', 'command -v cat'], { encoding: 'utf8' }).stdout.trim()} "$@"\n`, { mode: 0o755 });
+  writeFileSync(
+    join(bin, 'cat'),
+    `#!/bin/sh\necho "created $(stat -L -c %a /proc/$$/fd/1)" >&2; exec ${spawnSync('sh', ['-c', 'command -v cat'], { encoding: 'utf8' }).stdout.trim()} "$@"\n`,
+    { mode: 0o755 },
+  );
   const r = write('dash', target, 'pw\n', (tmp) => sh`stat -c 'validating %a' ${tmp}`, `${bin}:${process.env.PATH}`);
   t.is(r.status, 0, r.stderr);
   t.regex(r.stderr, /created 600\n(.|\n)*validating 644\n/);
@@ -176,7 +211,11 @@ test('sysfile end to end (local sh): a rejection names the validator, shows its 
   t.is(readFileSync(target, 'utf8'), 'old\n');
   t.is(readFileSync(victim, 'utf8'), 'victim\n');
   t.deepEqual(leftovers(d), []);
-  const ok = await sysfile(th.host, { path: target, content: 'fine\n', validate: (tmp) => sh`for p in ${victim}; do exit 0; done; grep -q fine ${tmp}` });
+  const ok = await sysfile(th.host, {
+    path: target,
+    content: 'fine\n',
+    validate: (tmp) => sh`for p in ${victim}; do exit 0; done; grep -q fine ${tmp}`,
+  });
   t.true(ok.changed);
   t.is(readFileSync(target, 'utf8'), 'fine\n');
   t.is(readFileSync(victim, 'utf8'), 'victim\n');

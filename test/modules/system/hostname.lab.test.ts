@@ -20,10 +20,20 @@ const h = () => (main ??= host());
 const out = async (c: ReturnType<typeof sh>) => (await h().exec(c)).stdout;
 
 test('editEtcHosts: one line per address, names moved off other lines, 127.0.1.1 alias dropped, rest kept', (t) => {
-  const before = '127.0.0.1\tlocalhost\n127.0.1.1\tnode1.example.org node1\n# comment\n10.0.0.5 old.example.org node1 # note\n::1 localhost ip6-localhost\n';
-  const after = editEtcHosts(before, { '10.0.0.11': ['node1.example.org', 'node1'], '10.0.0.99': ['cluster.example.org'] });
-  t.is(after, '127.0.0.1\tlocalhost\n# comment\n10.0.0.5\told.example.org # note\n::1 localhost ip6-localhost\n10.0.0.11\tnode1.example.org node1\n10.0.0.99\tcluster.example.org\n');
-  t.is(editEtcHosts(after, { '10.0.0.11': ['node1.example.org', 'node1'], '10.0.0.99': ['cluster.example.org'] }), after);
+  const before =
+    '127.0.0.1\tlocalhost\n127.0.1.1\tnode1.example.org node1\n# comment\n10.0.0.5 old.example.org node1 # note\n::1 localhost ip6-localhost\n';
+  const after = editEtcHosts(before, {
+    '10.0.0.11': ['node1.example.org', 'node1'],
+    '10.0.0.99': ['cluster.example.org'],
+  });
+  t.is(
+    after,
+    '127.0.0.1\tlocalhost\n# comment\n10.0.0.5\told.example.org # note\n::1 localhost ip6-localhost\n10.0.0.11\tnode1.example.org node1\n10.0.0.99\tcluster.example.org\n',
+  );
+  t.is(
+    editEtcHosts(after, { '10.0.0.11': ['node1.example.org', 'node1'], '10.0.0.99': ['cluster.example.org'] }),
+    after,
+  );
   t.is(editEtcHosts('10.0.0.11 a\n10.0.0.11 b\n', { '10.0.0.11': ['c'] }), '10.0.0.11\tc\n');
   t.is(editEtcHosts('x y', { '1.2.3.4': ['z'] }), 'x y\n1.2.3.4\tz\n');
 });
@@ -53,20 +63,51 @@ test('a live host name holding newlines and old key=value lines cannot forge fqd
 
 test('verify answers: unframed, truncated or multi-line values are refused', (t) => {
   const frame = new ProbeFrame();
-  const good = frame.render([['live', 'n1'], ['fqdn', 'n1.example.org\n'], ['getent', '10.0.0.1\n'], ['openrc', '', 1]]);
-  t.deepEqual(parseVerify(frame.parse(good, VERIFY_SECTIONS)), { live: 'n1', fqdn: 'n1.example.org', addresses: ['10.0.0.1'], openrc: false });
-  for (const bad of [Buffer.concat([Buffer.from('live=n1.example.org\n'), good]), Buffer.concat([good, Buffer.from('openrc=1\n')]), good.subarray(0, good.length - 4)]) {
+  const good = frame.render([
+    ['live', 'n1'],
+    ['fqdn', 'n1.example.org\n'],
+    ['getent', '10.0.0.1\n'],
+    ['openrc', '', 1],
+  ]);
+  t.deepEqual(parseVerify(frame.parse(good, VERIFY_SECTIONS)), {
+    live: 'n1',
+    fqdn: 'n1.example.org',
+    addresses: ['10.0.0.1'],
+    openrc: false,
+  });
+  for (const bad of [
+    Buffer.concat([Buffer.from('live=n1.example.org\n'), good]),
+    Buffer.concat([good, Buffer.from('openrc=1\n')]),
+    good.subarray(0, good.length - 4),
+  ]) {
     t.throws(() => parseVerify(frame.parse(bad, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError });
   }
-  const twoLines = frame.render([['live', 'n1'], ['fqdn', 'a\nb\n'], ['getent', ''], ['openrc', '']]);
-  t.throws(() => parseVerify(frame.parse(twoLines, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError, message: /more than one line/ });
-  const notAnAddress = frame.render([['live', 'n1'], ['fqdn', '', 2], ['getent', '10.0.0.1\nopenrc=1\n'], ['openrc', '', 1]]);
+  const twoLines = frame.render([
+    ['live', 'n1'],
+    ['fqdn', 'a\nb\n'],
+    ['getent', ''],
+    ['openrc', ''],
+  ]);
+  t.throws(() => parseVerify(frame.parse(twoLines, VERIFY_SECTIONS)), {
+    instanceOf: ProbeFormatError,
+    message: /more than one line/,
+  });
+  const notAnAddress = frame.render([
+    ['live', 'n1'],
+    ['fqdn', '', 2],
+    ['getent', '10.0.0.1\nopenrc=1\n'],
+    ['openrc', '', 1],
+  ]);
   t.throws(() => parseVerify(frame.parse(notAnAddress, VERIFY_SECTIONS)), { instanceOf: ProbeFormatError });
 });
 
 test('names starting with a dash or holding spaces are refused before touching the host', async (t) => {
   for (const bad of ['-h', '--help', 'a b', 'x\nfqdn=y', '']) {
-    await t.throwsAsync(hostname(localHost({ check: true }).host, { name: bad }), { message: /is not a valid host name/ }, JSON.stringify(bad));
+    await t.throwsAsync(
+      hostname(localHost({ check: true }).host, { name: bad }),
+      { message: /is not a valid host name/ },
+      JSON.stringify(bad),
+    );
   }
 });
 
@@ -94,7 +135,10 @@ labTest('rename with /etc/hosts entries: --check first, then apply, then again u
   const addr = lab().hosts[0].address;
   const oldName = lab().hosts[0].name;
   await h().exec(sh`printf '127.0.1.1\tnodex.example.org nodex\n' >> /etc/hosts`);
-  const p = { name: 'nodex.example.org', hosts: { [addr]: ['nodex.example.org', 'nodex', oldName, lab().hosts[0].short] } };
+  const p = {
+    name: 'nodex.example.org',
+    hosts: { [addr]: ['nodex.example.org', 'nodex', oldName, lab().hosts[0].short] },
+  };
   const hostsBefore = await out(sh`cat /etc/hosts`);
   const c = await hostname(host({ check: true }), p);
   t.true(c.changed);
@@ -128,9 +172,14 @@ labTest('verification failure says what hostname -f and getent printed', async (
   const addr = lab().hosts[0].address;
   const { name: oldName, short } = lab().hosts[0];
   // the address's first name (the canonical one `hostname -f` prints) is not the name being set
-  const err = await t.throwsAsync(hostname(h(), { name: 'nodey.example.org', hosts: { [addr]: ['alias.example.org', 'nodey.example.org'] } }));
+  const err = await t.throwsAsync(
+    hostname(h(), { name: 'nodey.example.org', hosts: { [addr]: ['alias.example.org', 'nodey.example.org'] } }),
+  );
   // The host is named once, by the wrapper: `hostname failed on HOST (file:line): the names do not agree: ...`
-  t.regex(err!.message, /^hostname failed on \S+ \([^)]*\): the names do not agree: `hostname -f` printed "alias\.example\.org"/);
+  t.regex(
+    err!.message,
+    /^hostname failed on \S+ \([^)]*\): the names do not agree: `hostname -f` printed "alias\.example\.org"/,
+  );
   t.regex(err!.message, new RegExp(`getent ahosts nodey\\.example\\.org\` gave ${addr.replace(/\./g, '\\.')}`));
   await hostname(h(), { name: oldName, hosts: { [addr]: [oldName, short] } });
   t.is((await out(sh`hostname -f`)).trim(), oldName);

@@ -5,7 +5,13 @@ import type { RunHost } from '../../../core/host.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ProbeFormatError, ProbeFrame } from '../../../core/probe-frame.ts';
-import { checkModuleName, factsProbe, FACT_SECTIONS, parseKmodFacts, type KmodState } from '../../../modules/system/kmod-facts.ts';
+import {
+  checkModuleName,
+  factsProbe,
+  FACT_SECTIONS,
+  parseKmodFacts,
+  type KmodState,
+} from '../../../modules/system/kmod-facts.ts';
 import { decideLoad, mismatchedParams, modprobeConf, parseOptions } from '../../../modules/system/kmod-plan.ts';
 import { kmod } from '../../../modules/system/kmod.ts';
 import { localHost } from '../../support/host.ts';
@@ -44,8 +50,19 @@ function drbdAnswer(frame: ProbeFrame, params = 'minor_count\x00128\x00usermode_
 test('parse /sys facts and compare parameters (Y/N booleans)', (t) => {
   const frame = new ProbeFrame();
   const f = parseKmodFacts(frame.parse(drbdAnswer(frame), FACT_SECTIONS));
-  t.deepEqual(f, { kernel: '6.1.0-28-amd64', moduleDir: true, available: true, loaded: true, builtin: false, refcnt: 0, params: { minor_count: '128', usermode_helper: '/sbin/drbdadm' }, drbdMinors: 0 });
-  t.deepEqual(mismatchedParams(parseOptions(DRBD), f.params), { usermode_helper: { have: '/sbin/drbdadm', want: '/bin/true' } });
+  t.deepEqual(f, {
+    kernel: '6.1.0-28-amd64',
+    moduleDir: true,
+    available: true,
+    loaded: true,
+    builtin: false,
+    refcnt: 0,
+    params: { minor_count: '128', usermode_helper: '/sbin/drbdadm' },
+    drbdMinors: 0,
+  });
+  t.deepEqual(mismatchedParams(parseOptions(DRBD), f.params), {
+    usermode_helper: { have: '/sbin/drbdadm', want: '/bin/true' },
+  });
   t.deepEqual(mismatchedParams([['enable', 'Y']], { enable: 'Y' }), {});
   t.deepEqual(mismatchedParams([['enable', 'true']], { enable: 'Y' }), {});
   t.deepEqual(mismatchedParams([['x', '1']], {}), { x: { have: undefined, want: '1' } });
@@ -58,15 +75,28 @@ test('a parameter value holding newlines and old key=value lines stays that valu
   t.deepEqual(f.params, { usermode_helper: forged });
   t.false(f.builtin);
   const good = drbdAnswer(frame);
-  for (const bad of [Buffer.concat([Buffer.from('loaded=1\n'), good]), Buffer.concat([good, Buffer.from('builtin=1\n')]), good.subarray(0, good.length - 5)]) {
+  for (const bad of [
+    Buffer.concat([Buffer.from('loaded=1\n'), good]),
+    Buffer.concat([good, Buffer.from('builtin=1\n')]),
+    good.subarray(0, good.length - 5),
+  ]) {
     t.throws(() => parseKmodFacts(frame.parse(bad, FACT_SECTIONS)), { instanceOf: ProbeFormatError });
   }
-  t.throws(() => parseKmodFacts(frame.parse(drbdAnswer(frame, 'odd\0'), FACT_SECTIONS)), { instanceOf: ProbeFormatError, message: /pairs/ });
-  t.throws(() => parseKmodFacts(frame.parse(drbdAnswer(frame, 'a b\0v\0'), FACT_SECTIONS)), { instanceOf: ProbeFormatError, message: /parameter name/ });
+  t.throws(() => parseKmodFacts(frame.parse(drbdAnswer(frame, 'odd\0'), FACT_SECTIONS)), {
+    instanceOf: ProbeFormatError,
+    message: /pairs/,
+  });
+  t.throws(() => parseKmodFacts(frame.parse(drbdAnswer(frame, 'a b\0v\0'), FACT_SECTIONS)), {
+    instanceOf: ProbeFormatError,
+    message: /parameter name/,
+  });
 });
 
 test('the facts probe run by dash on this machine: a built-in module with parameters, and a missing one', (t) => {
-  for (const [name, loaded] of [['8250', true], ['drover_no_such_module', false]] as const) {
+  for (const [name, loaded] of [
+    ['8250', true],
+    ['drover_no_such_module', false],
+  ] as const) {
     if (loaded && !existsSync('/sys/module/8250/parameters')) continue;
     const frame = new ProbeFrame();
     const f = parseKmodFacts(frame.parse(execFileSync('dash', ['-c', factsProbe(frame, name).text]), FACT_SECTIONS));
@@ -80,18 +110,31 @@ test('the facts probe run by dash on this machine: a built-in module with parame
 test('kernel module names: no leading dash (an option to modinfo/modprobe), no spaces or paths', async (t) => {
   for (const bad of ['--help', '-r', '', 'a b', '../x', 'x/y', 'x\n', 'a'.repeat(56)]) {
     t.throws(() => checkModuleName(bad), { message: /^name must be a kernel module name/ }, JSON.stringify(bad));
-    await t.throwsAsync(kmod(localHost({ check: true }).host, { name: bad }), { message: /name must be a kernel module name/ });
+    await t.throwsAsync(kmod(localHost({ check: true }).host, { name: bad }), {
+      message: /name must be a kernel module name/,
+    });
   }
-  for (const good of ['drbd', 'vhost_net', 'snd-hda-intel', '8250', 'a'.repeat(55)]) t.notThrows(() => checkModuleName(good));
+  for (const good of ['drbd', 'vhost_net', 'snd-hda-intel', '8250', 'a'.repeat(55)])
+    t.notThrows(() => checkModuleName(good));
 });
 
-const loadedWrong: KmodState = { kernel: 'k', moduleDir: true, available: true, loaded: true, builtin: false, refcnt: 0, params: { minor_count: '128', usermode_helper: '/sbin/drbdadm' } };
+const loadedWrong: KmodState = {
+  kernel: 'k',
+  moduleDir: true,
+  available: true,
+  loaded: true,
+  builtin: false,
+  refcnt: 0,
+  params: { minor_count: '128', usermode_helper: '/sbin/drbdadm' },
+};
 
 test('decideLoad: wrong helper while loaded is only reported unless reload; reload only when unused', (t) => {
   const pairs = parseOptions(DRBD);
   const report = decideLoad({ name: 'drbd', options: DRBD }, pairs, loadedWrong);
   t.false(report.doReload);
-  t.deepEqual(report.messages, ['loaded with usermode_helper=/sbin/drbdadm (want /bin/true); not reloaded: pass reload: true to reload it']);
+  t.deepEqual(report.messages, [
+    'loaded with usermode_helper=/sbin/drbdadm (want /bin/true); not reloaded: pass reload: true to reload it',
+  ]);
   t.true(decideLoad({ name: 'drbd', options: DRBD, reload: true }, pairs, loadedWrong).doReload);
   const busy = decideLoad({ name: 'drbd', options: DRBD, reload: true }, pairs, { ...loadedWrong, refcnt: 2 });
   t.false(busy.doReload);
@@ -99,8 +142,14 @@ test('decideLoad: wrong helper while loaded is only reported unless reload; relo
   const minors = decideLoad({ name: 'drbd', options: DRBD, reload: true }, pairs, { ...loadedWrong, drbdMinors: 3 });
   t.false(minors.doReload);
   t.regex(minors.messages[0], /3 DRBD minor\(s\) configured/);
-  t.regex(decideLoad({ name: 'drbd', options: DRBD, reload: true }, pairs, { ...loadedWrong, builtin: true }).messages[0], /built into the kernel/);
-  const ok = decideLoad({ name: 'drbd', options: DRBD }, pairs, { ...loadedWrong, params: { minor_count: '128', usermode_helper: '/bin/true' } });
+  t.regex(
+    decideLoad({ name: 'drbd', options: DRBD, reload: true }, pairs, { ...loadedWrong, builtin: true }).messages[0],
+    /built into the kernel/,
+  );
+  const ok = decideLoad({ name: 'drbd', options: DRBD }, pairs, {
+    ...loadedWrong,
+    params: { minor_count: '128', usermode_helper: '/bin/true' },
+  });
   t.deepEqual(ok, { doLoad: false, doReload: false, skipped: undefined, messages: [], mismatched: {} });
   const notLoaded = decideLoad({ name: 'drbd' }, [], { ...loadedWrong, loaded: false, params: {} });
   t.true(notLoaded.doLoad);
@@ -122,8 +171,14 @@ labTest('drbd in the lab: files written, load skipped honestly; twice; --check c
   const r = await kmod(h(), { name: 'drbd', options: DRBD });
   t.true(r.changed);
   t.false(r.loaded);
-  t.regex(r.skipped!, /^module drbd not available in kernel \S+ \((no \/lib\/modules\/\S+|modinfo drbd failed)\); not loaded; /);
-  t.is((await h().exec(sh`cat /etc/modprobe.d/drbd.conf`)).stdout, 'options drbd minor_count=128 usermode_helper=/bin/true\n');
+  t.regex(
+    r.skipped!,
+    /^module drbd not available in kernel \S+ \((no \/lib\/modules\/\S+|modinfo drbd failed)\); not loaded; /,
+  );
+  t.is(
+    (await h().exec(sh`cat /etc/modprobe.d/drbd.conf`)).stdout,
+    'options drbd minor_count=128 usermode_helper=/bin/true\n',
+  );
   t.is((await h().exec(sh`cat /etc/modules-load.d/drbd.conf`)).stdout, 'drbd\n');
   t.is((await h().exec(sh`test -d /sys/module/drbd`, { allowFail: true })).code, 1);
 

@@ -57,42 +57,92 @@ test('the reboot command is detached and falls back from reboot to openrc-shutdo
 
 test('params are checked before the host is touched', (t) => {
   for (const timeoutMs of [0, 999, 3_600_001, 1500.5, Number.NaN, '60000' as unknown as number])
-    t.throws(() => planFromAnswer(reboot, { timeoutMs }, facts()), { message: /^timeoutMs must be a whole number of milliseconds from 1000 to 3600000, got / }, String(timeoutMs));
+    t.throws(
+      () => planFromAnswer(reboot, { timeoutMs }, facts()),
+      { message: /^timeoutMs must be a whole number of milliseconds from 1000 to 3600000, got / },
+      String(timeoutMs),
+    );
   t.notThrows(() => planFromAnswer(reboot, { timeoutMs: 1000 }, facts()));
   t.notThrows(() => planFromAnswer(reboot, { timeoutMs: 3_600_000 }, facts()));
-  t.throws(() => planFromAnswer(reboot, { reason: 'a\nb' }, facts()), { message: 'reason must be one line of at most 200 characters, got "a\\nb"' });
-  t.throws(() => planFromAnswer(reboot, { onlyIfExists: 'run/reboot-required' }, facts(0)), { message: 'onlyIfExists must be an absolute path, got "run/reboot-required"' });
+  t.throws(() => planFromAnswer(reboot, { reason: 'a\nb' }, facts()), {
+    message: 'reason must be one line of at most 200 characters, got "a\\nb"',
+  });
+  t.throws(() => planFromAnswer(reboot, { onlyIfExists: 'run/reboot-required' }, facts(0)), {
+    message: 'onlyIfExists must be an absolute path, got "run/reboot-required"',
+  });
 });
 
 test('odd facts are refused, not guessed', (t) => {
-  t.throws(() => planFromAnswer(reboot, {}, facts(2, 'not-a-uuid\n')), { instanceOf: ProbeFormatError, message: /boot_id read "not-a-uuid\\n"/ });
+  t.throws(() => planFromAnswer(reboot, {}, facts(2, 'not-a-uuid\n')), {
+    instanceOf: ProbeFormatError,
+    message: /boot_id read "not-a-uuid\\n"/,
+  });
   t.throws(() => planFromAnswer(reboot, {}, facts(2, `${ID}\n${NEW_ID}\n`)), { instanceOf: ProbeFormatError });
   t.throws(() => planFromAnswer(reboot, {}, facts(2, '')), { instanceOf: ProbeFormatError });
-  t.throws(() => planFromAnswer(reboot, {}, facts(2, `${ID}\n`, 'soon\n')), { instanceOf: ProbeFormatError, message: /\/proc\/uptime read "soon\\n"/ });
+  t.throws(() => planFromAnswer(reboot, {}, facts(2, `${ID}\n`, 'soon\n')), {
+    instanceOf: ProbeFormatError,
+    message: /\/proc\/uptime read "soon\\n"/,
+  });
   // The marker test can only say yes (0) or no (1); 2 = not asked.
-  t.throws(() => planFromAnswer(reboot, { onlyIfExists: '/run/reboot-required' }, facts(2)), { instanceOf: ProbeFormatError });
+  t.throws(() => planFromAnswer(reboot, { onlyIfExists: '/run/reboot-required' }, facts(2)), {
+    instanceOf: ProbeFormatError,
+  });
   t.throws(() => planFromAnswer(reboot, {}, facts(0)), { instanceOf: ProbeFormatError });
 });
 
 // A returning host, as recorded on a gentoo lab host during `openrc-shutdown -r now` and the boot after it.
 const look = (bootid: string, openrc: string, opts: { log?: string; init?: string; systemd?: string } = {}) => {
   const frame = new ProbeFrame();
-  const answer: Answer = [['bootid', `${bootid}\n`], ['log', opts.log ?? ''], ['init', opts.init ?? 'openrc'], ['openrc', openrc], ['systemd', opts.systemd ?? '']];
+  const answer: Answer = [
+    ['bootid', `${bootid}\n`],
+    ['log', opts.log ?? ''],
+    ['init', opts.init ?? 'openrc'],
+    ['openrc', openrc],
+    ['systemd', opts.systemd ?? ''],
+  ];
   return parseBootState(frame.parse(frame.render(answer), BOOT_SECTIONS));
 };
 
 test('booted: the same boot (going down) waits; the new one waits for OpenRC to reach the default runlevel', (t) => {
-  t.deepEqual(bootProgress(ID, look(ID, 'default\n')), { done: false, sameBoot: true, waiting: 'waiting for the host to go down' });
-  t.deepEqual(bootProgress(ID, look(ID, 'shutdown\n')), { done: false, sameBoot: true, waiting: 'waiting for the host to go down' });
-  t.deepEqual(bootProgress(ID, look(NEW_ID, '')), { done: false, sameBoot: false, waiting: 'booting: OpenRC runlevel (none yet)' });
-  t.deepEqual(bootProgress(ID, look(NEW_ID, 'sysinit\nrc.starting\n')), { done: false, sameBoot: false, waiting: 'booting: OpenRC runlevel sysinit (rc.starting)' });
-  t.deepEqual(bootProgress(ID, look(NEW_ID, 'boot\nrc.starting\n')), { done: false, sameBoot: false, waiting: 'booting: OpenRC runlevel boot (rc.starting)' });
-  t.deepEqual(bootProgress(ID, look(NEW_ID, 'default\nrc.starting\n')), { done: false, sameBoot: false, waiting: 'booting: OpenRC runlevel default (rc.starting)' });
+  t.deepEqual(bootProgress(ID, look(ID, 'default\n')), {
+    done: false,
+    sameBoot: true,
+    waiting: 'waiting for the host to go down',
+  });
+  t.deepEqual(bootProgress(ID, look(ID, 'shutdown\n')), {
+    done: false,
+    sameBoot: true,
+    waiting: 'waiting for the host to go down',
+  });
+  t.deepEqual(bootProgress(ID, look(NEW_ID, '')), {
+    done: false,
+    sameBoot: false,
+    waiting: 'booting: OpenRC runlevel (none yet)',
+  });
+  t.deepEqual(bootProgress(ID, look(NEW_ID, 'sysinit\nrc.starting\n')), {
+    done: false,
+    sameBoot: false,
+    waiting: 'booting: OpenRC runlevel sysinit (rc.starting)',
+  });
+  t.deepEqual(bootProgress(ID, look(NEW_ID, 'boot\nrc.starting\n')), {
+    done: false,
+    sameBoot: false,
+    waiting: 'booting: OpenRC runlevel boot (rc.starting)',
+  });
+  t.deepEqual(bootProgress(ID, look(NEW_ID, 'default\nrc.starting\n')), {
+    done: false,
+    sameBoot: false,
+    waiting: 'booting: OpenRC runlevel default (rc.starting)',
+  });
   t.deepEqual(bootProgress(ID, look(NEW_ID, 'default\n')), { done: true });
 });
 
 test('booted: systemd when running or degraded; another init as soon as the new boot answers', (t) => {
-  t.deepEqual(bootProgress(ID, look(NEW_ID, '', { init: 'systemd', systemd: 'starting\n' })), { done: false, sameBoot: false, waiting: 'booting: systemd is starting' });
+  t.deepEqual(bootProgress(ID, look(NEW_ID, '', { init: 'systemd', systemd: 'starting\n' })), {
+    done: false,
+    sameBoot: false,
+    waiting: 'booting: systemd is starting',
+  });
   t.deepEqual(bootProgress(ID, look(NEW_ID, '', { init: 'systemd', systemd: 'degraded\n' })), { done: true });
   t.deepEqual(bootProgress(ID, look(NEW_ID, '', { init: 'unknown' })), { done: true });
 });
@@ -100,10 +150,14 @@ test('booted: systemd when running or degraded; another init as soon as the new 
 test('no reboot command worked: a clear error at once, with what the commands said', (t) => {
   const log = `sh: 1: reboot: not found\nsh: 1: openrc-shutdown: not found\nsh: 1: shutdown: not found\n${REBOOT_FAILED}\n`;
   t.throws(() => bootProgress(ID, look(ID, '', { log, init: 'unknown' })), {
-    message: 'the host did not reboot: no reboot command worked (reboot, openrc-shutdown -r now, shutdown -r now): sh: 1: reboot: not found; sh: 1: openrc-shutdown: not found; sh: 1: shutdown: not found',
+    message:
+      'the host did not reboot: no reboot command worked (reboot, openrc-shutdown -r now, shutdown -r now): sh: 1: reboot: not found; sh: 1: openrc-shutdown: not found; sh: 1: shutdown: not found',
   });
   // A log from commands that failed before one worked says nothing: still waiting.
-  t.like(bootProgress(ID, look(ID, 'default\n', { log: 'sh: 1: reboot: not found\n' })), { done: false, sameBoot: true });
+  t.like(bootProgress(ID, look(ID, 'default\n', { log: 'sh: 1: reboot: not found\n' })), {
+    done: false,
+    sameBoot: true,
+  });
 });
 
 test('odd boot states are refused', (t) => {
@@ -111,10 +165,16 @@ test('odd boot states are refused', (t) => {
   t.throws(() => look(NEW_ID, 'default level\n'), { instanceOf: ProbeFormatError });
   t.throws(() => look(NEW_ID, 'default\nrc.confused\n'), { instanceOf: ProbeFormatError });
   t.throws(() => look('x', 'default\n'), { instanceOf: ProbeFormatError });
-  t.throws(() => look(NEW_ID, '', { init: 'systemd', systemd: 'running; rm -rf /\n' }), { instanceOf: ProbeFormatError });
+  t.throws(() => look(NEW_ID, '', { init: 'systemd', systemd: 'running; rm -rf /\n' }), {
+    instanceOf: ProbeFormatError,
+  });
 });
 
 test('the report after the reboot: how long it took, to a tenth of a second', (t) => {
-  t.deepEqual(rebootedResult({ reason: 'new kernel' }, NEW_ID, 5449), { bootIdAfter: NEW_ID, seconds: 5.4, message: 'rebooted in 5.4 s (new kernel)' });
+  t.deepEqual(rebootedResult({ reason: 'new kernel' }, NEW_ID, 5449), {
+    bootIdAfter: NEW_ID,
+    seconds: 5.4,
+    message: 'rebooted in 5.4 s (new kernel)',
+  });
   t.deepEqual(rebootedResult({}, NEW_ID, 61_000), { bootIdAfter: NEW_ID, seconds: 61, message: 'rebooted in 61.0 s' });
 });

@@ -42,9 +42,19 @@ function scripted(look: (n: number) => { bootid: string; openrc: string } | 'ref
         if (script.includes('rc-status --runlevel')) {
           const l = look(looks++);
           if (typeof l === 'string') throw new Error('unreachable');
-          return answer(script, [['bootid', `${l.bootid}\n`], ['log', ''], ['init', 'openrc'], ['openrc', l.openrc], ['systemd', '']]);
+          return answer(script, [
+            ['bootid', `${l.bootid}\n`],
+            ['log', ''],
+            ['init', 'openrc'],
+            ['openrc', l.openrc],
+            ['systemd', ''],
+          ]);
         }
-        return answer(script, [['bootid', `${OLD}\n`], ['uptime', '100.5 80.1\n'], ['marker', '', 2]]);
+        return answer(script, [
+          ['bootid', `${OLD}\n`],
+          ['uptime', '100.5 80.1\n'],
+          ['marker', '', 2],
+        ]);
       });
     },
   });
@@ -68,14 +78,21 @@ test('waits through the old boot, refused connections and OpenRC booting; reconn
   t.is(h.opened(), 5);
   // Progress lines on the host's line in the progress view.
   const lines = h.events.flatMap((e) => (e.kind === 'module-progress' ? [e.line] : []));
-  t.deepEqual(lines, ['rebooting', 'booting: OpenRC runlevel boot (rc.starting)', 'booting: OpenRC runlevel default (rc.starting)']);
+  t.deepEqual(lines, [
+    'rebooting',
+    'booting: OpenRC runlevel boot (rc.starting)',
+    'booting: OpenRC runlevel default (rc.starting)',
+  ]);
 });
 
 test('a host that never goes down: "did not reboot", after the timeout', async (t) => {
   const h = scripted(() => ({ bootid: OLD, openrc: 'default\n' }));
   const started = Date.now();
   const err = await t.throwsAsync(reboot(h.host, { timeoutMs: 1500 }));
-  t.regex(err!.message, /^reboot failed on h1 \(.*\): the host did not reboot within 1.5 s: its boot id is still 8b9d00cc-c39b-4f99-af3a-0840f91ae4c9$/);
+  t.regex(
+    err!.message,
+    /^reboot failed on h1 \(.*\): the host did not reboot within 1.5 s: its boot id is still 8b9d00cc-c39b-4f99-af3a-0840f91ae4c9$/,
+  );
   t.false(rootCause(err) instanceof UnreachableError, 'the host answers: a failure, not unreachable');
   t.true(Date.now() - started < 5000);
 });
@@ -83,14 +100,20 @@ test('a host that never goes down: "did not reboot", after the timeout', async (
 test('a host that comes back but never finishes booting: says where OpenRC stopped', async (t) => {
   const h = scripted((n) => (n === 0 ? 'refused' : { bootid: NEW, openrc: 'boot\nrc.starting\n' }));
   const err = await t.throwsAsync(reboot(h.host, { timeoutMs: 1500 }));
-  t.regex(err!.message, /: the host came back but did not finish booting within 1.5 s: booting: OpenRC runlevel boot \(rc\.starting\)$/);
+  t.regex(
+    err!.message,
+    /: the host came back but did not finish booting within 1.5 s: booting: OpenRC runlevel boot \(rc\.starting\)$/,
+  );
 });
 
 test('a host that never answers again: unreachable, from the reboot command on', async (t) => {
   const h = scripted(() => 'refused');
   const err = await t.throwsAsync(reboot(h.host, { timeoutMs: 1500 }));
   t.true(rootCause(err) instanceof UnreachableError);
-  t.regex(err!.message, /: rebooted, but the host did not come back within 1.5 s: cannot connect to root@h1:22: connection refused; last seen: no answer since the reboot command$/);
+  t.regex(
+    err!.message,
+    /: rebooted, but the host did not come back within 1.5 s: cannot connect to root@h1:22: connection refused; last seen: no answer since the reboot command$/,
+  );
 });
 
 test('a changed host key after the reboot is never accepted', async (t) => {

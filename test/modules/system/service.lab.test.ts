@@ -2,7 +2,14 @@
 import test from 'ava';
 import { sh } from '../../../core/sh.ts';
 import type { RunHost } from '../../../core/host.ts';
-import { notifyRestart, parseServiceProbe, planService, service, serviceProbe, SERVICE_SECTIONS } from '../../../modules/system/service.ts';
+import {
+  notifyRestart,
+  parseServiceProbe,
+  planService,
+  service,
+  serviceProbe,
+  SERVICE_SECTIONS,
+} from '../../../modules/system/service.ts';
 import { execFileSync } from 'node:child_process';
 import { ProbeFormatError, ProbeFrame } from '../../../core/probe-frame.ts';
 import { sysfile } from '../../../modules/files/sysfile.ts';
@@ -48,8 +55,18 @@ async function inDefault(): Promise<boolean> {
 }
 
 /** An answer built from the probe's format. */
-function answer(frame: ProbeFrame, init: string, o: { exists?: number; status?: number; enabled?: number; systemd?: string } = {}): Buffer {
-  return frame.render([['init', init], ['exists', '', o.exists ?? 1], ['status', '', o.status ?? 0], ['enabled', '', o.enabled ?? 1], ['systemd', o.systemd ?? '']]);
+function answer(
+  frame: ProbeFrame,
+  init: string,
+  o: { exists?: number; status?: number; enabled?: number; systemd?: string } = {},
+): Buffer {
+  return frame.render([
+    ['init', init],
+    ['exists', '', o.exists ?? 1],
+    ['status', '', o.status ?? 0],
+    ['enabled', '', o.enabled ?? 1],
+    ['systemd', o.systemd ?? ''],
+  ]);
 }
 const facts = (init: string, o: Parameters<typeof answer>[2] = {}) => {
   const frame = new ProbeFrame();
@@ -59,7 +76,11 @@ const facts = (init: string, o: Parameters<typeof answer>[2] = {}) => {
 test('parse and plan: OpenRC exit codes, crashed restarts, stopped is a no-op', (t) => {
   const f = facts('openrc', { exists: 0, status: 32, enabled: 1 });
   t.deepEqual(f, { init: 'openrc', exists: true, status: 'crashed', enabled: false });
-  t.deepEqual(planService({ name: 'x', state: 'started' }, f), { actions: ['zap', 'start'], enable: undefined, messages: ['restarted (was crashed)'] });
+  t.deepEqual(planService({ name: 'x', state: 'started' }, f), {
+    actions: ['zap', 'start'],
+    enable: undefined,
+    messages: ['restarted (was crashed)'],
+  });
   t.deepEqual(planService({ name: 'x', state: 'stopped' }, f).actions, ['zap']);
   const stopped = facts('openrc', { exists: 0, status: 3, enabled: 0 });
   t.deepEqual(planService({ name: 'x', state: 'stopped', enabled: true }, stopped).actions, []);
@@ -159,6 +180,8 @@ labTest('stopped + disabled, twice; a missing service is fine to stop/disable, a
   t.false((await service(h(), { name: 'drovertest', state: 'stopped', enabled: false })).changed);
   const missing = await service(h(), { name: 'drbd', enabled: false });
   t.false(missing.changed);
-  await t.throwsAsync(service(h(), { name: 'nosuchsvc', state: 'started' }), { message: /does not exist.*\/etc\/init\.d\/nosuchsvc/ });
+  await t.throwsAsync(service(h(), { name: 'nosuchsvc', state: 'started' }), {
+    message: /does not exist.*\/etc\/init\.d\/nosuchsvc/,
+  });
   await t.throwsAsync(service(h(), { name: '-x', state: 'started' }), { message: /bad name/ });
 });

@@ -48,9 +48,13 @@ test('labInventory with bridge: false: eth0 left as it is, master IP on eth0, ro
 });
 
 test('readLabState: a lab that is not up gets the command that brings it up', async (t) => {
-  await t.throwsAsync(readLabState('nosuchlab'), { message: /^no lab is up: run `npx drover lab up --profile ganeti` \(lab 'nosuchlab' has no state\)/ });
+  await t.throwsAsync(readLabState('nosuchlab'), {
+    message: /^no lab is up: run `npx drover lab up --profile ganeti` \(lab 'nosuchlab' has no state\)/,
+  });
 });
 
 test('labInventory: a lab without a cluster (not the ganeti profile) is refused', (t) => {
-  t.throws(() => labInventory({ ...state, profile: 'base', cluster: undefined }), { message: /no cluster name\/address: is it a ganeti-profile lab/ });
+  t.throws(() => labInventory({ ...state, profile: 'base', cluster: undefined }), {
+    message: /no cluster name\/address: is it a ganeti-profile lab/,
+  });
 });

@@ -16,14 +16,33 @@ const realCluster: ClusterVars = {
   diskTemplates: ['drbd', 'plain'],
   vgName: 'ganeti',
 };
-const labCluster: ClusterVars = { ...realCluster, masterNetdev: 'eth0', hypervisors: ['fake'], diskTemplates: ['file', 'diskless'], vgName: undefined };
+const labCluster: ClusterVars = {
+  ...realCluster,
+  masterNetdev: 'eth0',
+  hypervisors: ['fake'],
+  diskTemplates: ['file', 'diskless'],
+  vgName: undefined,
+};
 
 test('hostsMap: one address per name, with the short alias; a shared address is an error', (t) => {
-  t.deepEqual(hostsMap([{ ip: '10.1.0.11', fqdn: 'node1.example.org' }, { ip: '10.1.0.10', fqdn: 'ganeti.example.org' }]), {
-    '10.1.0.11': ['node1.example.org', 'node1'],
-    '10.1.0.10': ['ganeti.example.org', 'ganeti'],
-  });
-  t.throws(() => hostsMap([{ ip: '10.1.0.11', fqdn: 'a.example.org' }, { ip: '10.1.0.11', fqdn: 'b.example.org' }]), { message: /same address 10\.1\.0\.11/ });
+  t.deepEqual(
+    hostsMap([
+      { ip: '10.1.0.11', fqdn: 'node1.example.org' },
+      { ip: '10.1.0.10', fqdn: 'ganeti.example.org' },
+    ]),
+    {
+      '10.1.0.11': ['node1.example.org', 'node1'],
+      '10.1.0.10': ['ganeti.example.org', 'ganeti'],
+    },
+  );
+  t.throws(
+    () =>
+      hostsMap([
+        { ip: '10.1.0.11', fqdn: 'a.example.org' },
+        { ip: '10.1.0.11', fqdn: 'b.example.org' },
+      ]),
+    { message: /same address 10\.1\.0\.11/ },
+  );
 });
 
 test('hostsEntries lists every node and the cluster name', (t) => {
@@ -81,31 +100,84 @@ test('confNet writes netifrc strings (no arrays): port null, bridge, address, ro
 
 test('netServices: link, enable and start what is missing; take the port out of the runlevel (planned from probe answers)', (t) => {
   const p = { bridge: 'br0', port: 'eth0', drbdInterface: 'eth1' };
-  const plan = planFromAnswer(netServices, p, [['netifrc', ''], ['facts', 'enabled net.eth0\nstarted net.eth0\n']]);
+  const plan = planFromAnswer(netServices, p, [
+    ['netifrc', ''],
+    ['facts', 'enabled net.eth0\nstarted net.eth0\n'],
+  ]);
   // the port's service is stopped before the bridge starts (netifrc leaves the address on a started port)
-  t.deepEqual(plan.result.actions, ['link net.br0', 'enable net.br0', 'disable net.eth0', 'stop net.eth0', 'start net.br0', 'link net.eth1', 'enable net.eth1', 'start net.eth1']);
+  t.deepEqual(plan.result.actions, [
+    'link net.br0',
+    'enable net.br0',
+    'disable net.eth0',
+    'stop net.eth0',
+    'start net.br0',
+    'link net.eth1',
+    'enable net.eth1',
+    'start net.eth1',
+  ]);
   t.true(plan.result.changed);
   t.is(plan.result.message, plan.result.actions.join(', '));
   t.is(typeof plan.apply, 'function');
   const done = ['br0', 'eth1'].flatMap((i) => [`linked net.${i}`, `enabled net.${i}`, `started net.${i}`]).join('\n');
-  t.deepEqual(planFromAnswer(netServices, p, [['netifrc', ''], ['facts', done]]), { result: { changed: false, actions: [] } });
+  t.deepEqual(
+    planFromAnswer(netServices, p, [
+      ['netifrc', ''],
+      ['facts', done],
+    ]),
+    { result: { changed: false, actions: [] } },
+  );
   t.deepEqual(planNetServices(p, new Set(done.split('\n'))), []);
   // a node left by the old sequence (bridge up next to a started net.eth0): the port stopped, the bridge restarted
-  t.deepEqual(planNetServices(p, new Set([...done.split('\n'), 'started net.eth0'])), ['stop net.eth0', 'restart net.br0']);
+  t.deepEqual(planNetServices(p, new Set([...done.split('\n'), 'started net.eth0'])), [
+    'stop net.eth0',
+    'restart net.br0',
+  ]);
 });
 
 test('netServices: no netifrc (the lab) is skipped, saying what was not done; odd answers and names are refused', (t) => {
   const p = { bridge: 'br0', port: 'eth0' };
-  const plan = planFromAnswer(netServices, p, [['netifrc', '', 1], ['facts', '']]);
-  t.deepEqual(plan.result, { changed: false, actions: [], skipped: 'netifrc is not installed (no /etc/init.d/net.lo): /etc/conf.d/net is written, but net.br0 are not linked, enabled or started' });
+  const plan = planFromAnswer(netServices, p, [
+    ['netifrc', '', 1],
+    ['facts', ''],
+  ]);
+  t.deepEqual(plan.result, {
+    changed: false,
+    actions: [],
+    skipped:
+      'netifrc is not installed (no /etc/init.d/net.lo): /etc/conf.d/net is written, but net.br0 are not linked, enabled or started',
+  });
   t.is(plan.apply, undefined);
-  t.throws(() => planFromAnswer(netServices, p, [['netifrc', ''], ['facts', 'started net.br0\nno-netifrc\n']]), { instanceOf: ProbeFormatError });
-  t.throws(() => planFromAnswer(netServices, { ...p, bridge: '-br0' }, [['netifrc', ''], ['facts', '']]), { message: /^bridge "-br0" is not an interface name/ });
+  t.throws(
+    () =>
+      planFromAnswer(netServices, p, [
+        ['netifrc', ''],
+        ['facts', 'started net.br0\nno-netifrc\n'],
+      ]),
+    { instanceOf: ProbeFormatError },
+  );
+  t.throws(
+    () =>
+      planFromAnswer(netServices, { ...p, bridge: '-br0' }, [
+        ['netifrc', ''],
+        ['facts', ''],
+      ]),
+    { message: /^bridge "-br0" is not an interface name/ },
+  );
 });
 
 test('rootKey: the key, none yet before init, or a file that is no key (no host prefix: ModuleError adds it)', (t) => {
   const key = 'ssh-rsa AAAAB3NzaC1yc2E root@node1';
-  t.deepEqual(planFromAnswer(rootKey, {}, [['key', `${key}\n`]]).result, { changed: false, key, path: '/root/.ssh/id_rsa.pub', message: '/root/.ssh/id_rsa.pub: ssh-rsa' });
-  t.deepEqual(planFromAnswer(rootKey, {}, [['key', '', 1]]).result, { changed: false, message: 'root has no SSH key yet (gnt-cluster init creates it)' });
-  t.throws(() => planFromAnswer(rootKey, { type: 'ecdsa' }, [['key', 'hello\n']]), { message: '/root/.ssh/id_ecdsa.pub does not hold an OpenSSH public key' });
+  t.deepEqual(planFromAnswer(rootKey, {}, [['key', `${key}\n`]]).result, {
+    changed: false,
+    key,
+    path: '/root/.ssh/id_rsa.pub',
+    message: '/root/.ssh/id_rsa.pub: ssh-rsa',
+  });
+  t.deepEqual(planFromAnswer(rootKey, {}, [['key', '', 1]]).result, {
+    changed: false,
+    message: 'root has no SSH key yet (gnt-cluster init creates it)',
+  });
+  t.throws(() => planFromAnswer(rootKey, { type: 'ecdsa' }, [['key', 'hello\n']]), {
+    message: '/root/.ssh/id_ecdsa.pub does not hold an OpenSSH public key',
+  });
 });
