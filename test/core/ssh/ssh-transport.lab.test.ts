@@ -268,7 +268,7 @@ test('close over a dead link: the process exits within seconds, not when TCP giv
   writeFileSync(kh, sshd.hostKeyPub.map((k) => `[127.0.0.1]:${relay.port} ${k}\n`).join(''));
   const child = spawn(
     process.execPath,
-    ['--import=tsx', join(import.meta.dirname, 'close-child.ts'), String(relay.port), sshd.keyFile, kh],
+    ['--import=tsx', join(import.meta.dirname, '../shell/close-child.ts'), String(relay.port), sshd.keyFile, kh],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },

@@ -132,6 +132,6 @@ labTest('lv create, grow, never shrink; percentage on create; VG with LVs is not
   // Layered once: the wrapper says module, host and call site; the module only what is wrong.
   await t.throwsAsync(lvm.vg(host(), { name: 'ganeti', devices: [], state: 'absent' }), {
     message:
-      /^lvm\.vg failed on \S+ \(.*lvm\.test\.ts:\d+(:\d+)?\): ganeti still holds 2 logical volume\(s\); remove them first$/,
+      /^lvm\.vg failed on \S+ \(.*lvm\.lab\.test\.ts:\d+(:\d+)?\): ganeti still holds 2 logical volume\(s\); remove them first$/,
   });
 });

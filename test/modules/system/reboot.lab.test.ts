@@ -198,7 +198,7 @@ labTest('a host cut while the module waits for it: a clear unreachable error wit
     t.true(rootCause(err) instanceof UnreachableError, String(err));
     t.regex(
       err!.message,
-      /^reboot failed on node1\.example\.org \(test\/lab\/reboot\.test\.ts:\d+\): rebooted, but the host did not come back within 6 s: cannot connect to root@[\d.]+:22: /,
+      /^reboot failed on node1\.example\.org \(test\/modules\/system\/reboot\.lab\.test\.ts:\d+\): rebooted, but the host did not come back within 6 s: cannot connect to root@[\d.]+:22: /,
     );
     t.is(moduleEnd(events)?.status, 'unreachable');
     // The timeout bounds the wait (plus at most one connection attempt: 10 s here).
