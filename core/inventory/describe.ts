@@ -1,5 +1,8 @@
 // `drover inventory` output: the inventory in `ansible-inventory --list` shape, or one host's merged vars.
+import { randomUUID } from 'node:crypto';
+import { isSecret } from '../secret.ts';
 import { matchPattern } from './patterns.ts';
+import { isTemplate } from './template.ts';
 import { InventoryError, putVar, type Inventory, type InventoryHost, type Vars } from './model.ts';
 
 export interface InventoryGroupJson {
@@ -10,6 +13,23 @@ export interface InventoryGroupJson {
 export type InventoryJson = { _meta: { hostvars: Record<string, Vars> } } & {
   [group: string]: InventoryGroupJson | { hostvars: Record<string, Vars> };
 };
+
+/**
+ * A host's vars as ansible-inventory prints them: as written, templates unrendered; a plain value that is
+ * a Secret for the playbook (drover_secret_vars) is a Secret here too.
+ */
+function shownVars(h: InventoryHost): Vars {
+  if (!h.rawVars) return h.vars;
+  const out: Vars = {};
+  for (const k of Object.keys(h.rawVars)) {
+    const seen = Object.getOwnPropertyDescriptor(h.vars, k);
+    const raw = h.rawVars[k];
+    // A template is printed as written even when its value is secret (it holds no secret itself).
+    const template = typeof raw === 'string' && isTemplate(raw);
+    putVar(out, k, seen && 'value' in seen && isSecret(seen.value) && !template ? seen.value : raw);
+  }
+  return out;
+}
 
 /**
  * Exactly what `ansible-inventory --list` prints (its json_inventory): `_meta.hostvars` holds each
@@ -41,7 +61,7 @@ export function inventoryJson(inv: Inventory, selected?: readonly InventoryHost[
   };
   format('all');
   const hostvars: Record<string, Vars> = {};
-  for (const h of hosts) if (Object.keys(h.vars).length) putVar(hostvars, h.name, h.vars);
+  for (const h of hosts) if (Object.keys(h.rawVars ?? h.vars).length) putVar(hostvars, h.name, shownVars(h));
   out._meta = { hostvars };
   return out;
 }
@@ -52,9 +72,9 @@ export function inventoryJson(inv: Inventory, selected?: readonly InventoryHost[
  */
 export function hostJson(inv: Inventory, pattern: string): Vars {
   const exact = inv.hosts.find((h) => h.name === pattern);
-  if (exact) return exact.vars;
+  if (exact) return shownVars(exact);
   const { hosts } = matchPattern(inv, pattern);
-  if (hosts.length === 1) return hosts[0].vars;
+  if (hosts.length === 1) return shownVars(hosts[0]);
   if (hosts.length > 1) {
     const shown =
       hosts
@@ -70,4 +90,14 @@ export function hostJson(inv: Inventory, pattern: string): Vars {
   throw new InventoryError(
     `no host named ${pattern} in inventory ${inv.source}${names.length ? ` (hosts: ${shown})` : ' (it has no hosts)'}`,
   );
+}
+
+/**
+ * JSON text of `drover inventory` output: like JSON.stringify(value, null, 2), with integers past 2^53
+ * (BigInts) written as their digits, as ansible-inventory writes Python ints (JSON.stringify throws on them).
+ */
+export function inventoryText(value: unknown): string {
+  const mark = `bigint-${randomUUID()}:`;
+  const text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${mark}${v}` : v), 2);
+  return text.replace(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1');
 }

@@ -7,8 +7,10 @@ import { parseIni } from './ini.ts';
 import { InventoryBuilder, InventoryError, refusePlaintextSecret, type Inventory, type Vars } from './model.ts';
 import { resolveInventory } from './resolve.ts';
 import { loadTsInventory } from './typescript.ts';
+import { decryptVault, isVaultText, VaultError, type VaultKeyring } from './vault.ts';
 import { applyVarsDirs } from './vars-dirs.ts';
 import { parseYamlInventory } from './yaml.ts';
+import type { YamlContext } from './yaml-doc.ts';
 
 export { selectHosts, selectHostsReport, type PatternMatch } from './patterns.ts';
 export {
@@ -21,12 +23,22 @@ export {
 export type { InventorySpec, GroupSpec, HostVars, ConnectionVars } from './define.ts';
 export type { InventoryJson } from './describe.ts';
 export { playVars } from './resolve.ts';
+export type { VaultKeyring } from './vault.ts';
 
 export interface LoadInventoryOptions {
   /** Directory relative sources are resolved against (default: process.cwd()). */
   cwd?: string;
   /** -e extra vars: they win over every inventory var (see parseExtraVars). */
   extraVars?: Vars;
+  /**
+   * The playbook's directory: its group_vars/ and host_vars/ are read too, each winning over the
+   * inventory's of the same level (as ansible-playbook, and ansible-inventory --playbook-dir, do).
+   */
+  playbookDir?: string;
+  /** Vault passwords for `!vault` values and vault-encrypted files (see vault-passwords.ts). */
+  vault?: VaultKeyring;
+  /** Non-fatal findings (a duplicate YAML key) with file:line; default: stderr. */
+  warn?: (message: string) => void;
 }
 
 type Format = 'ini' | 'yaml' | 'ts';
@@ -58,7 +70,7 @@ function ignoredInDirectory(name: string): boolean {
   );
 }
 
-async function parseFile(file: string, format: Format, builder: InventoryBuilder): Promise<void> {
+async function parseFile(file: string, format: Format, builder: InventoryBuilder, ctx: YamlContext): Promise<void> {
   if (format === 'ts') {
     await loadTsInventory(file, builder);
     return;
@@ -72,9 +84,18 @@ async function parseFile(file: string, format: Format, builder: InventoryBuilder
       file,
     );
   }
-  if (format === 'yaml') parseYamlInventory(text, file, builder);
+  if (format === 'yaml') parseYamlInventory(text, file, builder, ctx);
   else {
     if (text.startsWith('#!')) throw new InventoryError(SCRIPT_REFUSED, file, 1);
+    // Ansible's loader decrypts any vault-encrypted file before its plugin reads it.
+    if (isVaultText(text)) {
+      try {
+        text = decryptVault(text, ctx.vault ?? []);
+      } catch (e) {
+        if (e instanceof VaultError) throw new InventoryError(e.message, file);
+        throw e;
+      }
+    }
     parseIni(text, file, builder);
   }
 }
@@ -83,13 +104,18 @@ async function parseFile(file: string, format: Format, builder: InventoryBuilder
 const SCRIPT_REFUSED =
   'this looks like a dynamic inventory script (it starts with #!), which Ansible would run and drover does not: convert its output once (ansible-inventory -i SCRIPT --list --yaml --export > hosts.yml), or remove the #! line if it is a static INI inventory';
 
-/** A file of no format drover reads, that Ansible would still read: TOML, or a script it would run. */
-async function refuseUnreadable(file: string): Promise<void> {
+/** Ansible reads *.toml with its toml plugin; drover has none. */
+async function refuseToml(file: string): Promise<void> {
   if (/\.toml$/i.test(file))
     throw new InventoryError(
       'Ansible reads TOML inventories (its toml plugin), drover does not: convert it to YAML or INI',
       file,
     );
+}
+
+/** A file of no format drover reads, that Ansible would still read: TOML, or a script it would run. */
+async function refuseUnreadable(file: string): Promise<void> {
+  await refuseToml(file);
   const st = await stat(file);
   let head = '';
   try {
@@ -153,13 +179,19 @@ async function statOrUndefined(path: string) {
 export async function loadInventory(source: string, opts: LoadInventoryOptions = {}): Promise<Inventory> {
   const cwd = opts.cwd ?? process.cwd();
   const extraVars = opts.extraVars ?? {};
+  const ctx: YamlContext = { vault: opts.vault, warn: opts.warn };
+  const playbookDir = opts.playbookDir === undefined ? undefined : resolveUserPath(opts.playbookDir, cwd);
   for (const k of Object.keys(extraVars)) refusePlaintextSecret(k, { label: '-e' });
   if (!source.trim()) throw new InventoryError('no inventory given (-i FILE, DIRECTORY or host1,host2,)');
   const path = resolveUserPath(source, cwd);
   const st = await statOrUndefined(path);
   const builder = new InventoryBuilder();
   if (!st) {
-    if (looksLikeHostList(source)) return resolveInventory(parseHostList(source, builder), source, cwd, extraVars);
+    if (looksLikeHostList(source)) {
+      parseHostList(source, builder);
+      if (playbookDir) await applyVarsDirs(builder, playbookDir, ctx, 'playbookVars');
+      return resolveInventory(builder, source, cwd, extraVars, playbookDir);
+    }
     throw new InventoryError(`inventory ${source} not found (looked for ${path})`);
   }
   let baseDir: string;
@@ -177,17 +209,15 @@ export async function loadInventory(source: string, opts: LoadInventoryOptions =
       throw new InventoryError(
         `inventory directory ${source} holds no inventory files (.ini, .yml, .yaml, .ts, or no extension)`,
       );
-    for (const s of sources) await parseFile(s.file, s.format, builder);
+    for (const s of sources) await parseFile(s.file, s.format, builder, ctx);
   } else {
     baseDir = dirname(path);
-    const format = formatOf(basename(path));
-    if (!format)
-      throw new InventoryError(
-        `unknown inventory format (expected .ini, .cfg, .yml, .yaml, .json, .ts, .mts, .js or no extension)`,
-        path,
-      );
-    await parseFile(path, format, builder);
+    await refuseToml(path);
+    // Named with -i, a file of any other extension (hosts.example, inventory.prod) is INI, as Ansible
+    // reads it: its yaml plugin takes .yml/.yaml/.json only, and its ini plugin any file.
+    await parseFile(path, formatOf(basename(path)) ?? 'ini', builder, ctx);
   }
-  await applyVarsDirs(builder, baseDir);
-  return resolveInventory(builder, source, baseDir, extraVars);
+  await applyVarsDirs(builder, baseDir, ctx);
+  if (playbookDir) await applyVarsDirs(builder, playbookDir, ctx, 'playbookVars');
+  return resolveInventory(builder, source, baseDir, extraVars, playbookDir);
 }

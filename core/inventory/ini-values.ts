@@ -1,4 +1,5 @@
 // The two lexical rules Ansible's INI inventory uses: POSIX shlex word splitting and Python literal values.
+import { exactInt } from './yaml-doc.ts';
 
 /**
  * Splits a host line like Python's `shlex.split(line, comments=True)`: whitespace separates words,
@@ -148,14 +149,16 @@ class LiteralParser {
     this.fail();
   }
 
-  private number(): number {
+  /** Python ints keep every digit: past 2^53 they are BigInts (exactInt), as a number would change them. */
+  private number(): number | bigint {
     const m = NUMBER.exec(this.s.slice(this.i));
     if (!m) this.fail();
     this.i += m[0].length;
     const t = m[0].replace(/_/g, '');
-    if (/^0[xX]/.test(t)) return parseInt(t.slice(2), 16);
-    if (/^0[oO]/.test(t)) return parseInt(t.slice(2), 8);
-    if (/^0[bB]/.test(t)) return parseInt(t.slice(2), 2);
+    if (/^0[xX]/.test(t)) return exactInt(t.slice(2), 16, 1);
+    if (/^0[oO]/.test(t)) return exactInt(t.slice(2), 8, 1);
+    if (/^0[bB]/.test(t)) return exactInt(t.slice(2), 2, 1);
+    if (/^\d+$/.test(t)) return exactInt(t, 10, 1);
     return Number(t);
   }
 

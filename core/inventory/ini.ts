@@ -8,22 +8,6 @@ type SectionKind = 'hosts' | 'vars' | 'children';
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:[#;].*)?$/;
 const GROUP_NAME = /^([^:\]\s]+)\s*(?:[#;].*)?$/;
 
-/**
- * Value of a `[group:vars]` line. Ansible's documentation: "When declared in a :vars section, INI
- * values are interpreted as strings" (ansible-core 2.14 actually runs them through literal_eval too;
- * drover follows the documentation). One pair of matching outer quotes is removed, and a `#` or `;`
- * preceded by whitespace starts a comment, so the documentation's own `http_port=8080 # comment`
- * gives "8080".
- */
-export function iniGroupVarValue(raw: string): string {
-  let v = raw;
-  const quoted = /^(["'])(.*)\1(\s+[#;].*)?$/.exec(v);
-  if (quoted) return quoted[2];
-  const comment = /\s[#;]/.exec(v);
-  if (comment) v = v.slice(0, comment.index);
-  return v.trim();
-}
-
 /** A line as shown in an error: values of password-like vars masked (a broken line may still hold one). */
 function masked(text: string): string {
   return text.replace(/(\w*pass\w*\s*=\s*)("[^"]*"?|'[^']*'?|\S+)/gi, '$1***');
@@ -110,7 +94,10 @@ export function parseIni(
       if (eq < 0) fail(`expected key=value in [${group}:vars], got '${masked(line)}'`);
       const key = line.slice(0, eq).trim();
       if (!key || /\s/.test(key)) fail(`invalid variable name '${key}' in [${group}:vars]`);
-      builder.setGroupVar(group, key, iniGroupVarValue(line.slice(eq + 1).trim()), origin);
+      // As ansible-core's INI plugin (_parse_variable_definition): the text after the first '=',
+      // stripped, typed as a Python literal when it is one (`False`, `42`, `[1, 2]`, `"a" "b"` → "ab",
+      // `8080 # note` → 8080), else kept as written (comment and all: `web # x` stays "web # x").
+      builder.setGroupVar(group, key, iniValue(line.slice(eq + 1).trim()), origin);
     } else {
       const m = GROUP_NAME.exec(line);
       if (!m) fail(`expected a group name in [${group}:children], got '${line}'`);

@@ -12,7 +12,10 @@ export interface InventoryHost {
    * `ungrouped` when it is in no other group), in var-merge order: by depth, priority, name.
    */
   groups: string[];
+  /** The merged vars as a playbook sees them: `{{ }}` rendered, typed (see templated-vars.ts). */
   vars: Vars;
+  /** The merged vars as written, templates unrendered: what `ansible-inventory --host` prints. */
+  rawVars?: Vars;
   connection: InventoryConnection;
   /** known_hosts file named by the `known_hosts_file` var, as an absolute path. */
   knownHostsFile?: string;
@@ -32,6 +35,8 @@ export interface InventoryGroup {
   inventoryVars: Vars;
   /** Vars from group_vars/<name>.yml|yaml|json or group_vars/<name>/ (win over every inventoryVars). */
   fileVars: Vars;
+  /** Vars from group_vars/ beside the playbook (each wins over the inventory's group_vars/ of the same level). */
+  playbookVars: Vars;
 }
 
 export interface Inventory {
@@ -45,6 +50,8 @@ export interface Inventory {
   groups: Map<string, InventoryGroup>;
   /** Extra vars (-e) the inventory was loaded with: they win over everything. */
   extraVars: Vars;
+  /** The playbook's directory, whose group_vars/ and host_vars/ were read too (as ansible-playbook does). */
+  playbookDir?: string;
 }
 
 /** Bad inventory: names the file and line when known. Exits 1 like any usage error. */
@@ -95,11 +102,11 @@ export function mergeVars(target: Vars, ...sources: Vars[]): Vars {
   return target;
 }
 
-/** A group's own vars: inventory vars, then group_vars/ files. */
+/** A group's own vars: inventory vars, then group_vars/ files beside the inventory, then beside the playbook. */
 export function groupVars(inv: Inventory, name: string): Vars {
   const g = inv.groups.get(name);
   if (!g) throw new InventoryError(`no group named ${name} in inventory ${inv.source}`);
-  return mergeVars({}, g.inventoryVars, g.fileVars);
+  return mergeVars({}, g.inventoryVars, g.fileVars, g.playbookVars);
 }
 
 /** Names of the vars in `required` that the host lacks (absent, undefined or null). */
@@ -164,6 +171,10 @@ export interface RawHost {
   vars: Vars;
   /** host_vars/<name> files. */
   fileVars: Vars;
+  /** host_vars/<name> files beside the playbook. */
+  playbookVars: Vars;
+  /** The inventory file that named the host first (Ansible's inventory_file / inventory_dir magic vars). */
+  file?: string;
 }
 
 /**
@@ -186,7 +197,17 @@ export class InventoryBuilder {
       refuseControlChars('group', name, origin);
       if (!name || /[\s:\]]/.test(name))
         throw new InventoryError(`invalid group name ${JSON.stringify(name)}`, origin?.file, origin?.line);
-      g = { name, hosts: [], children: [], parents: [], depth: 0, priority: 1, inventoryVars: {}, fileVars: {} };
+      g = {
+        name,
+        hosts: [],
+        children: [],
+        parents: [],
+        depth: 0,
+        priority: 1,
+        inventoryVars: {},
+        fileVars: {},
+        playbookVars: {},
+      };
       this.groups.set(name, g);
     }
     return g;
@@ -202,7 +223,7 @@ export class InventoryBuilder {
     refuseControlChars('host', name, origin);
     let h = this.hosts.get(name);
     if (!h) {
-      h = { name, vars: {}, fileVars: {} };
+      h = { name, vars: {}, fileVars: {}, playbookVars: {}, file: origin?.file };
       if (port !== undefined) putVar(h.vars, 'ansible_port', port, origin);
       this.hosts.set(name, h);
     }

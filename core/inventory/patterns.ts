@@ -1,7 +1,9 @@
 // Ansible host patterns (`hosts:` and --limit): all, *, groups, hosts, globs, ~regex, a:b, a:&b, a:!b, subscripts.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { groupVars, InventoryError, type Inventory, type InventoryHost } from './model.ts';
+import { groupVars, InventoryError, mergeVars, type Inventory, type InventoryHost } from './model.ts';
+import { templatedVars, varResolver } from './templated-vars.ts';
+import { translatePattern } from '../../modules/shared/python-regex.ts';
 import { isAnsibleAddress } from './ranges.ts';
 
 export interface PatternMatch {
@@ -52,13 +54,10 @@ export function globToRegExp(glob: string): RegExp {
 function regexOf(term: string): RegExp {
   if (term.startsWith('~')) {
     try {
-      // Python's re.match: anchored at the start only. (?P<name>...) is Python's spelling of (?<name>...).
-      return new RegExp(
-        `^(?:${term
-          .slice(1)
-          .replace(/\(\?P</g, '(?<')
-          .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')})`,
-      );
+      // Python's re (Ansible's): (?i) and other leading flags, \A, \Z, (?P<name>...); re.match anchors
+      // at the start only.
+      const t = translatePattern(term.slice(1), '', true);
+      return new RegExp(`^(?:${t.source})`, t.flags);
     } catch (e) {
       throw new InventoryError(`invalid host pattern regex '${term}': ${(e as Error).message}`);
     }
@@ -83,10 +82,13 @@ function implicitLocalhost(inv: Inventory, name: string): InventoryHost {
   if (!byName) implicitLocal.set(inv, (byName = new Map()));
   let h = byName.get(name);
   if (!h) {
+    const rawVars = mergeVars(groupVars(inv, 'all'), inv.extraVars);
+    const ctx = { name, groupNames: ['ungrouped'], groups: {}, hostvars: {}, playbookDir: inv.playbookDir };
     h = {
       name,
       groups: ['all', 'ungrouped'],
-      vars: { ...groupVars(inv, 'all'), ...inv.extraVars },
+      vars: templatedVars(`host ${name}`, rawVars, varResolver(rawVars, ctx)),
+      rawVars,
       connection: { connection: 'local' },
     };
     byName.set(name, h);
@@ -201,8 +203,9 @@ function applySubscript(
  * `&`/`!` term always goes through group and glob matching (so `!web` means the group web even when
  * a host is also named web). Hosts come out in the order the terms produce them, deduplicated.
  */
-export function matchPattern(inv: Inventory, pattern: string): PatternMatch {
-  const terms = splitPattern(pattern);
+export function matchPattern(inv: Inventory, pattern: string | readonly string[]): PatternMatch {
+  // A list is terms already (--limit with @file: each line is one term, as Ansible's subset() keeps them).
+  const terms = typeof pattern === 'string' ? splitPattern(pattern) : pattern;
   const regular = terms.filter((t) => t[0] !== '&' && t[0] !== '!');
   const ordered = [
     ...(regular.length ? regular : ['all']),
@@ -219,6 +222,8 @@ export function matchPattern(inv: Inventory, pattern: string): PatternMatch {
       continue;
     }
     const bare = t[0] === '&' || t[0] === '!' ? t.slice(1) : t;
+    // An empty line of a --limit @file matches nothing, without a warning (as in Ansible).
+    if (!t && typeof pattern !== 'string') continue;
     if (!bare) throw new InventoryError(`empty host pattern term in '${pattern}'`);
     const { hosts, matched, expr } = matchTerm(inv, bare);
     if (!matched && expr !== 'all' && !unmatched.includes(expr)) unmatched.push(expr);
@@ -237,27 +242,24 @@ export function matchPattern(inv: Inventory, pattern: string): PatternMatch {
   return { hosts: selected.filter((h) => !seen.has(h.name) && seen.add(h.name)), unmatched };
 }
 
-/** `@file` in --limit: host names, one per line (Ansible's retry files). */
-function limitTerms(limit: string, cwd: string): string {
-  return splitPattern(limit)
-    .map((t) => {
-      if (!t.startsWith('@')) return t;
-      let text: string;
-      try {
-        text = readFileSync(resolve(cwd, t.slice(1)), 'utf8');
-      } catch (e) {
-        throw new InventoryError(
-          `--limit ${t}: cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
-      }
-      return text
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .join(',');
-    })
-    .filter(Boolean)
-    .join(',');
+/**
+ * The terms of a --limit, as Ansible's InventoryManager.subset reads them: the limit split like a
+ * pattern, and `@file` replaced by its lines (Ansible's retry files), each line one term as written
+ * (`web:&db` on a line is a name, not a pattern).
+ */
+function limitTerms(limit: string, cwd: string): string[] {
+  return splitPattern(limit).flatMap((t) => {
+    if (!t.startsWith('@')) return [t];
+    let text: string;
+    try {
+      text = readFileSync(resolve(cwd, t.slice(1)), 'utf8');
+    } catch (e) {
+      throw new InventoryError(
+        `--limit ${t}: cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+    return text.split('\n').map((l) => l.trim());
+  });
 }
 
 /**
@@ -274,7 +276,8 @@ export function selectHostsReport(
   const main = matchPattern(inv, pattern);
   if (limit === undefined) return main;
   const terms = limitTerms(limit, opts.cwd ?? process.cwd());
-  if (!terms) return { hosts: [], unmatched: main.unmatched };
+  // An empty --limit ('') limits nothing, as in Ansible (its subset is then an empty list).
+  if (terms.length === 0) return main;
   const sub = matchPattern(inv, terms);
   const allowed = new Set(sub.hosts.map((h) => h.name));
   return {

@@ -1,7 +1,9 @@
 // Turns what the parsers built into an Inventory: implicit groups, depths, each host's groups and merged vars.
+import { isAbsolute } from 'node:path';
 import { connectionFromVars } from './connection-vars.ts';
 import { markSecretVars } from './secret-vars.ts';
 import { splitPattern } from './patterns.ts';
+import { checkTemplates, templatedVars, varResolver, type HostContext } from './templated-vars.ts';
 import {
   groupVars,
   InventoryError,
@@ -88,32 +90,106 @@ export function groupsOfHost(b: Pick<InventoryBuilder, 'groups'>, direct: readon
 }
 
 /**
- * A host's vars, lowest to highest: inventory group vars (all, then parents before children,
- * same depth by priority then name), group_vars/ files in the same group order, the host's
- * inventory vars, host_vars/ files, extra vars. Top-level keys replace (Ansible's hash_behaviour=replace).
+ * A host's vars, lowest to highest, in ansible-core's default VARIABLE_PRECEDENCE: inventory group vars
+ * (all, then parents before children, same depth by priority then name); group_vars/all beside the
+ * inventory, then beside the playbook; the other groups' group_vars/ beside the inventory, then beside
+ * the playbook, in the same group order; the host's inventory vars; host_vars/ beside the inventory,
+ * then beside the playbook; extra vars. Top-level keys replace (Ansible's hash_behaviour=replace).
  */
-export function mergeHostVars(groups: InventoryGroup[], hostVars: Vars, hostFileVars: Vars, extraVars: Vars): Vars {
+export function mergeHostVars(
+  groups: InventoryGroup[],
+  host: { vars: Vars; fileVars: Vars; playbookVars?: Vars },
+  extraVars: Vars,
+): Vars {
   const out: Vars = {};
   for (const g of groups) mergeVars(out, g.inventoryVars);
-  for (const g of groups) mergeVars(out, g.fileVars);
-  return mergeVars(out, hostVars, hostFileVars, extraVars);
+  const all = groups.filter((g) => g.name === 'all');
+  const others = groups.filter((g) => g.name !== 'all');
+  for (const g of all) mergeVars(out, g.fileVars, g.playbookVars ?? {});
+  for (const g of others) mergeVars(out, g.fileVars);
+  for (const g of others) mergeVars(out, g.playbookVars ?? {});
+  return mergeVars(out, host.vars, host.fileVars, host.playbookVars ?? {}, extraVars);
 }
 
 /** Builds the final Inventory (the builder must be complete: all sources and vars dirs applied). */
-export function resolveInventory(b: InventoryBuilder, source: string, baseDir: string, extraVars: Vars): Inventory {
+export function resolveInventory(
+  b: InventoryBuilder,
+  source: string,
+  baseDir: string,
+  extraVars: Vars,
+  playbookDir?: string,
+): Inventory {
   finishGroups(b);
-  const hosts: InventoryHost[] = [];
   const direct = directGroups(b);
-  for (const raw of b.hosts.values()) {
+  const merged = [...b.hosts.values()].map((raw) => {
     const groups = groupsOfHost(b, direct.get(raw.name) ?? []);
-    const vars = mergeHostVars(groups, raw.vars, raw.fileVars, extraVars);
-    markSecretVars(`host ${raw.name}`, vars);
-    const { connection, knownHostsFile } = connectionFromVars(raw.name, vars, baseDir, (k) => originOf(vars, k));
-    const host: InventoryHost = { name: raw.name, groups: groups.map((g) => g.name), vars, connection };
+    const rawVars = mergeHostVars(groups, raw, extraVars);
+    checkTemplates(`host ${raw.name}`, rawVars);
+    return { name: raw.name, groups, rawVars, file: raw.file };
+  });
+  // Templates may read every host's vars (hostvars) and every group's hosts (groups), as in Ansible.
+  const groupsVar: Record<string, string[]> = {};
+  for (const name of b.groups.keys())
+    Object.defineProperty(groupsVar, name, { value: groupHostNames(b, name), enumerable: true });
+  const hostvars: Record<string, unknown> = {};
+  const contexts = new Map<string, HostContext>();
+  const resolvers = new Map<string, (name: string) => unknown>();
+  for (const h of merged) {
+    const ctx: HostContext = {
+      name: h.name,
+      groupNames: h.groups
+        .map((g) => g.name)
+        .filter((g) => g !== 'all')
+        .sort(),
+      groups: groupsVar,
+      hostvars,
+      playbookDir,
+      inventoryFile: h.file && isAbsolute(h.file) ? h.file : undefined,
+    };
+    contexts.set(h.name, ctx);
+    resolvers.set(h.name, varResolver(h.rawVars, ctx));
+    // hostvars[NAME][KEY] renders NAME's var on first use.
+    const view: Vars = {};
+    for (const k of Object.keys(h.rawVars))
+      Object.defineProperty(view, k, { enumerable: true, get: () => resolvers.get(h.name)!(k) });
+    Object.defineProperty(hostvars, h.name, { value: view, enumerable: true });
+  }
+  const hosts: InventoryHost[] = [];
+  for (const h of merged) {
+    const vars = templatedVars(`host ${h.name}`, h.rawVars, resolvers.get(h.name)!);
+    markSecretVars(`host ${h.name}`, vars);
+    const { connection, knownHostsFile } = connectionFromVars(h.name, vars, baseDir, (k) => originOf(vars, k));
+    const host: InventoryHost = {
+      name: h.name,
+      groups: h.groups.map((g) => g.name),
+      vars,
+      rawVars: h.rawVars,
+      connection,
+    };
     if (knownHostsFile) host.knownHostsFile = knownHostsFile;
     hosts.push(host);
   }
-  return { source, baseDir, hosts, groups: b.groups, extraVars };
+  return { source, baseDir, hosts, groups: b.groups, extraVars, playbookDir };
+}
+
+/**
+ * A group's hosts as Ansible's Group.get_hosts gives them (the `groups` magic var): its own hosts, then
+ * its children's, level by level, without repeats.
+ */
+function groupHostNames(b: Pick<InventoryBuilder, 'groups'>, name: string): string[] {
+  const out = new Set<string>();
+  const seen = new Set<string>([name]);
+  let level = [name];
+  while (level.length) {
+    const next: string[] = [];
+    for (const g of level) {
+      const group = b.groups.get(g)!;
+      for (const h of group.hosts) out.add(h);
+      for (const c of group.children) if (!seen.has(c)) seen.add(c), next.push(c);
+    }
+    level = next;
+  }
+  return [...out];
 }
 
 /**
@@ -127,9 +203,11 @@ export function playVars(inv: Inventory, pattern: string): Vars {
     .filter((t) => t !== 'all' && inv.groups.has(t))
     .map((t) => inv.groups.get(t)!)
     .sort(compareGroups);
-  const out: Vars = groupVars(inv, 'all');
-  for (const g of named) mergeVars(out, groupVars(inv, g.name));
-  mergeVars(out, inv.extraVars);
+  const raw: Vars = groupVars(inv, 'all');
+  for (const g of named) mergeVars(raw, groupVars(inv, g.name));
+  mergeVars(raw, inv.extraVars);
+  checkTemplates('play vars', raw);
+  const out = templatedVars('play vars', raw, varResolver(raw));
   markSecretVars('play vars', out);
   return out;
 }

@@ -2,7 +2,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { InventoryError, mergeVars, putVar, refusePlaintextSecret, type InventoryBuilder, type Vars } from './model.ts';
-import { readVarsYaml } from './yaml-doc.ts';
+import { readVarsYaml, type YamlContext } from './yaml-doc.ts';
 
 /** Ansible's YAML_FILENAME_EXTENSIONS, after the bare NAME, in the order it tries them. */
 const VAR_FILE_EXT = ['', '.yml', '.yaml', '.json'];
@@ -42,7 +42,11 @@ async function filesIn(dir: string): Promise<string[]> {
  * only the FIRST of NAME, NAME.yml, NAME.yaml, NAME.json that exists is used (a NAME/ directory
  * stands for all its files, see filesIn); {} when there is none.
  */
-export async function readNamedVars(dir: string, name: string): Promise<{ vars: Vars; files: string[] }> {
+export async function readNamedVars(
+  dir: string,
+  name: string,
+  ctx: YamlContext = {},
+): Promise<{ vars: Vars; files: string[] }> {
   const files: string[] = [];
   for (const ext of VAR_FILE_EXT) {
     const p = join(dir, name + ext);
@@ -54,7 +58,7 @@ export async function readNamedVars(dir: string, name: string): Promise<{ vars: 
   }
   const vars: Vars = {};
   for (const file of files) {
-    const parsed = readVarsYaml(await readFile(file, 'utf8'), file);
+    const parsed = readVarsYaml(await readFile(file, 'utf8'), file, ctx);
     for (const [k, v] of Object.entries(parsed.vars)) {
       refusePlaintextSecret(k, { file, line: parsed.lines.get(k) });
       putVar(vars, k, v, { file, line: parsed.lines.get(k) });
@@ -64,19 +68,25 @@ export async function readNamedVars(dir: string, name: string): Promise<{ vars: 
 }
 
 /**
- * Merges `baseDir/group_vars` and `baseDir/host_vars` into the builder's groups and hosts
- * (only for groups and hosts the inventory defines, as Ansible does).
+ * Merges `baseDir/group_vars` and `baseDir/host_vars` into the builder's groups and hosts (only for
+ * groups and hosts the inventory defines, as Ansible does): into fileVars for the directories beside
+ * the inventory, into playbookVars for those beside the playbook (`into`).
  */
-export async function applyVarsDirs(builder: InventoryBuilder, baseDir: string): Promise<void> {
+export async function applyVarsDirs(
+  builder: InventoryBuilder,
+  baseDir: string,
+  ctx: YamlContext = {},
+  into: 'fileVars' | 'playbookVars' = 'fileVars',
+): Promise<void> {
   const groupDir = join(baseDir, 'group_vars');
   const hostDir = join(baseDir, 'host_vars');
   if ((await kind(groupDir)) === 'dir') {
-    for (const g of builder.groups.values()) mergeVars(g.fileVars, (await readNamedVars(groupDir, g.name)).vars);
+    for (const g of builder.groups.values()) mergeVars(g[into], (await readNamedVars(groupDir, g.name, ctx)).vars);
   } else if ((await kind(groupDir)) === 'file') {
     throw new InventoryError('group_vars must be a directory', groupDir);
   }
   if ((await kind(hostDir)) === 'dir') {
-    for (const h of builder.hosts.values()) mergeVars(h.fileVars, (await readNamedVars(hostDir, h.name)).vars);
+    for (const h of builder.hosts.values()) mergeVars(h[into], (await readNamedVars(hostDir, h.name, ctx)).vars);
   } else if ((await kind(hostDir)) === 'file') {
     throw new InventoryError('host_vars must be a directory', hostDir);
   }

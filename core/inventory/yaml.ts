@@ -2,7 +2,7 @@
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { InventoryBuilder, InventoryError, putVar, refusePlaintextSecret } from './model.ts';
 import { expandHostEntry } from './ranges.ts';
-import { keyLines, readYaml, toValue, type YamlSource } from './yaml-doc.ts';
+import { deref, keyLines, readYaml, toValue, varValue, type YamlContext, type YamlSource } from './yaml-doc.ts';
 
 /**
  * Parses YAML inventory text into `builder`. Like Ansible: top-level keys are groups (normally just
@@ -13,8 +13,9 @@ export function parseYamlInventory(
   text: string,
   file: string,
   builder: InventoryBuilder = new InventoryBuilder(),
+  ctx: YamlContext = {},
 ): InventoryBuilder {
-  const src = readYaml(text, file);
+  const src = readYaml(text, file, ctx);
   const root = src.doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
     throw new InventoryError('empty YAML inventory (expected `all:` with hosts, vars or children)', file);
@@ -57,8 +58,16 @@ function keyOf(src: YamlSource, key: unknown, what = 'key'): string {
   return v;
 }
 
-function parseGroup(src: YamlSource, b: InventoryBuilder, name: string, node: unknown, line: number | undefined): void {
+function parseGroup(
+  src: YamlSource,
+  b: InventoryBuilder,
+  name: string,
+  aliased: unknown,
+  line: number | undefined,
+): void {
   const { file } = src;
+  // A whole group, or its hosts/vars/children, may be a YAML alias (`web: *base`), as PyYAML resolves it.
+  const node = deref(src, aliased);
   b.group(name, { file, line });
   if (node === null || node === undefined || (isScalar(node) && node.value === null)) return;
   if (!isMap(node))
@@ -70,7 +79,7 @@ function parseGroup(src: YamlSource, b: InventoryBuilder, name: string, node: un
   for (const pair of (node as YAMLMap).items) {
     const section = keyOf(src, pair.key);
     const sectionLine = src.lineOf(pair.key);
-    const value = pair.value;
+    const value = deref(src, pair.value);
     if (value === null || (isScalar(value) && value.value === null)) continue;
     if (section !== 'hosts' && section !== 'vars' && section !== 'children') {
       throw new InventoryError(
@@ -99,7 +108,7 @@ function parseGroup(src: YamlSource, b: InventoryBuilder, name: string, node: un
     if (section === 'vars') {
       // The whole mapping at once, so `<<: *anchor` merge keys are resolved.
       const lines = keyLines(src, value as YAMLMap);
-      for (const [k, v] of Object.entries(toValue(src, value) as Record<string, unknown>))
+      for (const [k, v] of Object.entries(varValue(src, value) as Record<string, unknown>))
         b.setGroupVar(name, k, v, { file, line: lines.get(k) });
       continue;
     }
@@ -129,7 +138,7 @@ function addHostEntry(
   } catch (e) {
     throw new InventoryError((e as Error).message, file, line);
   }
-  const value = toValue(src, node);
+  const value = varValue(src, deref(src, node));
   if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
     throw new InventoryError(
       `host ${entry} in group ${group}: expected a mapping of vars or nothing, got ${JSON.stringify(value)}`,
@@ -138,7 +147,8 @@ function addHostEntry(
     );
   }
   const vars: Record<string, unknown> = {};
-  const lines = isMap(node) ? keyLines(src, node) : new Map<string, number>();
+  const target = deref(src, node);
+  const lines = isMap(target) ? keyLines(src, target) : new Map<string, number>();
   for (const [k, v] of Object.entries((value as Record<string, unknown> | null) ?? {}))
     putVar(vars, k, v, { file, line: lines.get(k) ?? line });
   // Per-var lines make a refused plain-text password point at its own line.

@@ -65,7 +65,17 @@ export interface SysfilePlan {
 
 type Mode = 'content' | 'line' | 'block' | 'absent' | 'directory' | 'link';
 
+/** Keys that choose sysfile's mode: one written but undefined is a mistake (a var that was not set), never another mode. */
+const MODE_KEYS = ['content', 'src', 'blockName', 'line', 'regexp', 'searchString'] as const;
+
 export function modeOf(p: SysfileParams): Mode {
+  // `{ state: 'absent', regexp: vars.pattern }` with the var unset would otherwise delete the whole file
+  // (Ansible's lineinfile fails on it): refuse, naming the key.
+  for (const k of MODE_KEYS)
+    if (Object.hasOwn(p, k) && (p as unknown as Record<string, unknown>)[k] === undefined)
+      throw new Error(
+        `${p.path}: ${k} is given but undefined (a var that is not set?): give it a value or leave the key out; sysfile does not pick another mode for it`,
+      );
   if ('src' in p && p.src !== undefined) {
     if ((p as { content?: unknown }).content !== undefined) throw new Error(`${p.path}: give content or src, not both`);
     return 'content';

@@ -12,6 +12,8 @@ import { hostJson, inventoryJson } from '../../../core/inventory/describe.ts';
 import { loadInventory } from '../../../core/inventory/index.ts';
 import type { Inventory } from '../../../core/inventory/model.ts';
 import { selectHostsReport } from '../../../core/inventory/patterns.ts';
+import type { VaultPassword } from '../../../core/inventory/vault.ts';
+import { isSecret, Secret } from '../../../core/secret.ts';
 import { ansiblePython } from './ansible-python.ts';
 
 const run = promisify(execFile);
@@ -23,10 +25,16 @@ interface Case {
   inventory: string;
   hosts: string[];
   patterns: [string, string | null][];
+  /** The playbook's directory (its group_vars/ and host_vars/ count, as for ansible-playbook). */
+  playbookDir?: string;
+  /** Vault passwords as --vault-id takes them, ID@FILE (FILE relative to the fixtures). */
+  vaultIds?: string[];
+  /** HOST → vars whose templated value must equal `ansible HOST -m debug -a var=NAME`. */
+  templated?: Record<string, string[]>;
 }
 interface Deliberate {
   inventory: string;
-  /** 'load', 'list', 'host PATTERN' or 'pattern PATTERN [--limit LIMIT]'. */
+  /** 'load', 'list', 'host PATTERN', 'pattern PATTERN [--limit LIMIT]' or 'template HOST VAR'. */
   check: string;
   reason: string;
 }
@@ -40,6 +48,7 @@ interface OracleCase {
   list: Outcome & { warnings: string[] };
   host: Record<string, Outcome & { warnings: string[] }>;
   patterns: OraclePattern[];
+  templated: Record<string, Record<string, Outcome>>;
 }
 
 const cases = JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as Case[];
@@ -48,8 +57,16 @@ const deliberate = JSON.parse(readFileSync(join(DIR, 'deliberate.json'), 'utf8')
 /** What Ansible says, for a slice of the cases, from one Python process (see oracle.py). */
 async function oracle(slice: Case[]): Promise<OracleCase[]> {
   const python = ansiblePython();
-  const input = JSON.stringify(slice.map((c) => ({ ...c, inventory: join(DIR, c.inventory) })));
-  const child = execFile(python, [join(DIR, 'oracle.py')], { env: ENV, maxBuffer: 64 << 20 });
+  const input = JSON.stringify(
+    slice.map((c) => ({
+      ...c,
+      inventory: join(DIR, c.inventory),
+      playbookDir: c.playbookDir && join(DIR, c.playbookDir),
+      vaultIds: c.vaultIds?.map(absoluteVaultId),
+    })),
+  );
+  // cwd DIR: a --limit @file is found where drover finds it (selectHostsReport's cwd).
+  const child = execFile(python, [join(DIR, 'oracle.py')], { env: ENV, cwd: DIR, maxBuffer: 64 << 20 });
   child.stdin!.end(input);
   let out = '';
   let err = '';
@@ -69,10 +86,37 @@ let answers: Promise<OracleCase[]> | undefined;
 const ansible = () =>
   (answers ??= Promise.all([oracle(cases.slice(0, half)), oracle(cases.slice(half))]).then(([a, b]) => [...a, ...b]));
 
-/** Infinity and NaN as oracle.py writes them (JSON has neither). */
+/** ID@FILE with FILE made absolute (the fixtures directory). */
+const absoluteVaultId = (id: string) => `${id.slice(0, id.indexOf('@'))}@${join(DIR, id.slice(id.indexOf('@') + 1))}`;
+
+/** The keyring drover gets for a case: the same passwords, with the same vault ids. */
+const keyringOf = (c: Case): VaultPassword[] =>
+  (c.vaultIds ?? []).map((id) => {
+    const [label, file] = absoluteVaultId(id).split('@');
+    return { id: label, password: new Secret(readFileSync(file, 'utf8').trim()), source: file };
+  });
+
+/** A value with its Secrets revealed: the templated values are compared with what Ansible's debug shows. */
+function revealed(value: unknown): unknown {
+  if (isSecret(value)) return value.reveal();
+  if (Array.isArray(value)) return value.map(revealed);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value))
+      Object.defineProperty(out, k, { value: revealed((value as Record<string, unknown>)[k]), enumerable: true });
+    return out;
+  }
+  return value;
+}
+
+/** Infinity and NaN, and ints past 2^53, as oracle.py writes them (JSON has neither); Secrets as *** (drover's output). */
 function plain(value: unknown): unknown {
   if (typeof value === 'number' && !Number.isFinite(value))
     return { $float: Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf' };
+  if (typeof value === 'bigint') return { $int: String(value) };
+  if (isSecret(value)) return '***';
+  // What ansible-inventory prints for a !vault value (oracle.py does the same).
+  if (value && typeof value === 'object' && Object.keys(value).join() === '__ansible_vault') return '***';
   if (Array.isArray(value)) return value.map(plain);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
@@ -108,7 +152,11 @@ for (const [i, c] of cases.entries()) {
     };
     let inv: Inventory | undefined;
     try {
-      inv = await loadInventory(join(DIR, c.inventory));
+      inv = await loadInventory(join(DIR, c.inventory), {
+        playbookDir: c.playbookDir && join(DIR, c.playbookDir),
+        vault: keyringOf(c),
+        warn: () => {},
+      });
     } catch (e) {
       differences.set('load', `drover refuses it: ${(e as Error).message}`);
     }
@@ -140,6 +188,18 @@ for (const [i, c] of cases.entries()) {
             : { error: true };
         const their = o.error === undefined ? { hosts: o.hosts, unmatched: unmatchedOf(o.warnings) } : { error: true };
         compare(label(p, limit), mine, their);
+      }
+      for (const [host, names] of Object.entries(c.templated ?? {})) {
+        const h = inv.hosts.find((x) => x.name === host);
+        for (const name of names) {
+          const o = theirs.templated[host][name];
+          const ours = attempt(() => sorted(plain(revealed(h!.vars[name]))));
+          compare(
+            `template ${host} ${name}`,
+            'value' in ours ? ours.value : 'error',
+            'json' in o ? sorted(o.json) : 'error',
+          );
+        }
       }
     }
     const known = deliberate.filter((d) => d.inventory === c.inventory);
@@ -186,4 +246,22 @@ test('oracle.py answers as the ansible-inventory and ansible commands do', async
   const j = cases[i].patterns.findIndex(([p]) => p === 'p[1:]');
   const k = cases[i].patterns.findIndex(([p]) => p === 'q[2]');
   t.deepEqual(listed, [...new Set([...theirs.patterns[j].hosts!, ...theirs.patterns[k].hosts!])]);
+});
+
+// The same for --playbook-dir, --vault-id and templated values (`ansible HOST -m debug -a var=NAME`, local connection).
+test('oracle.py answers as ansible-inventory --playbook-dir --vault-id and ansible -m debug do', async (t) => {
+  const i = cases.findIndex((c) => c.inventory === 'trellis/hosts/production');
+  const c = cases[i];
+  const theirs = (await ansible())[i];
+  const common = ['-i', join(DIR, c.inventory), '--playbook-dir', join(DIR, c.playbookDir!)];
+  for (const id of c.vaultIds!) common.push('--vault-id', absoluteVaultId(id));
+  const host = 'web1.example.com';
+  const [inv, debug] = await Promise.all([
+    run('ansible-inventory', [...common, '--host', host], { env: ENV, cwd: DIR }),
+    run('ansible', [...common, host, '-c', 'local', '-m', 'debug', '-a', 'var=db_url'], { env: ENV, cwd: DIR }),
+  ]);
+  t.deepEqual(plain(JSON.parse(inv.stdout)), (theirs.host[host] as { json: unknown }).json);
+  const shown = JSON.parse(debug.stdout.slice(debug.stdout.indexOf('{'))) as Record<string, unknown>;
+  t.is(shown.db_url, 'mysql://root:prod-root-pw@localhost/production');
+  t.deepEqual(shown.db_url, (theirs.templated[host].db_url as { json: unknown }).json);
 });

@@ -63,7 +63,7 @@ test("--list shape is ansible-inventory's: merged hostvars (var-less hosts left 
   t.deepEqual(json.all, { children: ['ungrouped', 'web'] });
   t.deepEqual(json.web, { hosts: ['host1', 'host2'], children: ['apache', 'nginx'] });
   t.false('ungrouped' in json, 'an empty ungrouped group is left out, as Ansible does');
-  t.deepEqual(json._meta.hostvars.tomcat2, { has_java: 'False', http_port: '8080', myvar: 34 });
+  t.deepEqual(json._meta.hostvars.tomcat2, { has_java: false, http_port: 8080, myvar: 34 });
   t.deepEqual(Object.keys(json._meta.hostvars), ['host1', 'host2', 'tomcat1', 'tomcat2', 'tomcat3', 'jenkins1']);
   const dir = await mkdtemp(join(tmpdir(), 'drover-describe-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));

@@ -40,19 +40,20 @@ test('format by extension', (t) => {
   t.is(formatOf('notes.txt'), undefined);
 });
 
-test('missing source, unknown extension and an empty directory are clear errors', async (t) => {
+test('missing source and an empty directory are clear errors; a file named with -i of another extension is INI, as in Ansible', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drover-inv-index-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await t.throwsAsync(loadInventory('nope.yml', { cwd: dir }), {
     instanceOf: InventoryError,
     message: /inventory nope\.yml not found/,
   });
-  await writeFile(join(dir, 'hosts.txt'), 'a\n');
-  await t.throwsAsync(loadInventory(join(dir, 'hosts.txt')), {
-    instanceOf: InventoryError,
-    message: /hosts\.txt: unknown inventory format/,
-  });
   await t.throwsAsync(loadInventory(dir), { instanceOf: InventoryError, message: /holds no inventory files/ });
+  await writeFile(join(dir, 'hosts.example'), '[web]\nw1 port=8080\n');
+  const example = await loadInventory(join(dir, 'hosts.example'));
+  t.deepEqual(
+    example.hosts.map((h) => [h.name, h.vars]),
+    [['w1', { port: 8080 }]],
+  );
   await t.throwsAsync(loadInventory(''), { instanceOf: InventoryError, message: /no inventory given/ });
 });
 
@@ -73,7 +74,7 @@ test('in a directory, [g:vars] and [p:children] may refer to groups an earlier f
   await writeFile(join(dir, '10-hosts.yml'), 'all:\n  children:\n    web:\n      hosts:\n        w1:\n');
   await writeFile(join(dir, '20-vars'), '[web:vars]\nport=80\n[front:children]\nweb\n');
   const inv = await loadInventory(dir);
-  t.deepEqual(inv.hosts[0].vars, { port: '80' });
+  t.deepEqual(inv.hosts[0].vars, { port: 80 });
   t.deepEqual(inv.hosts[0].groups, ['all', 'front', 'web']);
   await writeFile(join(dir, '20-vars'), '[db:vars]\nport=80\n');
   await t.throwsAsync(loadInventory(dir), {
@@ -158,4 +159,24 @@ test('files Ansible would read but drover cannot are refused, not skipped: scrip
     ['h1'],
     'a plain file of another extension is still skipped',
   );
+});
+
+test("group_vars/ and host_vars/ beside the playbook are read too, each winning over the inventory's of its level", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drover-inv-index-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const { mkdir, symlink } = await import('node:fs/promises');
+  for (const d of ['hosts', 'hosts/group_vars', 'shared/group_vars', 'play/host_vars'])
+    await mkdir(join(dir, d), { recursive: true });
+  await writeFile(join(dir, 'hosts/production'), '[web]\nw1 h=inv\n');
+  await writeFile(join(dir, 'hosts/group_vars/all.yml'), 'a: inv-all\nb: inv-all\n');
+  await writeFile(join(dir, 'hosts/group_vars/web.yml'), 'c: inv-web\n');
+  // The playbook's group_vars/ is a symlink, as sites share one between environments.
+  await writeFile(join(dir, 'shared/group_vars/all.yml'), 'b: play-all\nc: play-all\nd: play-all\n');
+  await writeFile(join(dir, 'shared/group_vars/web.yml'), 'd: play-web\n');
+  await symlink(join(dir, 'shared/group_vars'), join(dir, 'play/group_vars'));
+  await writeFile(join(dir, 'play/host_vars/w1.yml'), 'h: play-host\n');
+  const without = await loadInventory(join(dir, 'hosts/production'));
+  t.deepEqual(without.hosts[0].vars, { a: 'inv-all', b: 'inv-all', c: 'inv-web', h: 'inv' });
+  const inv = await loadInventory(join(dir, 'hosts/production'), { playbookDir: join(dir, 'play') });
+  t.deepEqual(inv.hosts[0].vars, { a: 'inv-all', b: 'play-all', c: 'inv-web', d: 'play-web', h: 'play-host' });
 });

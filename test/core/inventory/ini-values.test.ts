@@ -1,5 +1,6 @@
 import test from 'ava';
 import { iniValue, pythonLiteral, shlexSplit } from '../../../core/inventory/ini-values.ts';
+import { inventoryText } from '../../../core/inventory/describe.ts';
 
 // Expected values recorded from Python 3.11 shlex.split(line, comments=True).
 test('shlexSplit splits like Python shlex with comments', (t) => {
@@ -67,4 +68,15 @@ test('pythonLiteral says when text is not a literal', (t) => {
   t.deepEqual(pythonLiteral('abc'), { ok: false });
   t.deepEqual(pythonLiteral('[1, 2]'), { ok: true, value: [1, 2] });
   t.deepEqual(pythonLiteral('{[1]: 2}'), { ok: false });
+});
+
+test('integers past 2^53 keep every digit (BigInt), and drover inventory prints the digits as ansible-inventory does', (t) => {
+  t.is(iniValue('12345678901234567890'), 12345678901234567890n);
+  t.is(iniValue('-9007199254740993'), -9007199254740993n);
+  t.is(iniValue('9007199254740991'), 9007199254740991);
+  t.is(iniValue('0x1FFFFFFFFFFFFFFFF'), 0x1ffffffffffffffffn);
+  t.is(
+    inventoryText({ a: 12345678901234567890n, b: [1n], s: 'x' }),
+    '{\n  "a": 12345678901234567890,\n  "b": [\n    1\n  ],\n  "s": "x"\n}',
+  );
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { iniGroupVarValue, parseIni } from '../../../core/inventory/ini.ts';
+import { parseIni } from '../../../core/inventory/ini.ts';
 import { InventoryError } from '../../../core/inventory/model.ts';
 import { resolveInventory } from '../../../core/inventory/resolve.ts';
 
@@ -18,7 +18,7 @@ function loadText(text: string) {
 
 const vars = (inv: ReturnType<typeof load>, host: string) => inv.hosts.find((h) => h.name === host)!.vars;
 
-test('ini plugin docs, example 1: groups, children, inline typed vars, :vars strings', (t) => {
+test('ini plugin docs, example 1: groups, children, inline typed vars, typed :vars', (t) => {
   const inv = load('docs/ini-plugin-example1.ini');
   t.deepEqual(
     inv.hosts.map((h) => h.name),
@@ -28,14 +28,14 @@ test('ini plugin docs, example 1: groups, children, inline typed vars, :vars str
   t.deepEqual(inv.groups.get('all')!.children, ['ungrouped', 'web']);
   // Inline host var: typed (an integer), as the docs' comment says.
   t.is(vars(inv, 'host2').ansible_port, 222);
-  // :vars values are strings ("myvar=23 # ... interpreted as a string"), comments stripped.
-  t.is(vars(inv, 'host1').myvar, '23');
-  t.is(vars(inv, 'host1').http_port, '8080');
+  // :vars values: the docs say strings, ansible-core 2.14 types them (literal_eval ignores `# comment`).
+  t.is(vars(inv, 'host1').myvar, 23);
+  t.is(vars(inv, 'host1').http_port, 8080);
   t.is(vars(inv, 'tomcat2').myvar, 34);
   t.is(vars(inv, 'tomcat3').mysecret, '03#pa33w0rd');
   // Child group vars override the parent's; `all` is the top parent.
-  t.is(vars(inv, 'jenkins1').has_java, 'True');
-  t.is(vars(inv, 'tomcat1').has_java, 'False');
+  t.is(vars(inv, 'jenkins1').has_java, true);
+  t.is(vars(inv, 'tomcat1').has_java, false);
   t.deepEqual(inv.hosts.find((h) => h.name === 'jenkins1')!.groups, ['all', 'web', 'nginx']);
 });
 
@@ -88,7 +88,7 @@ test('a [p:children] naming a group never defined is an error at its line (as an
 test('a group may be declared after the [p:children] or [g:vars] that names it', (t) => {
   const inv = loadText('[p:children]\nc\n[c:vars]\nx=1\n[c]\nh1\n');
   t.deepEqual(inv.hosts[0].groups, ['all', 'p', 'c']);
-  t.is(inv.hosts[0].vars.x, '1');
+  t.is(inv.hosts[0].vars.x, 1);
 });
 
 test('hosts listed before any section are ungrouped unless a group lists them too', (t) => {
@@ -103,15 +103,46 @@ test('hosts listed before any section are ungrouped unless a group lists them to
   );
 });
 
-test(':vars values: strings, outer quotes removed, comments after whitespace, everything after the first =', (t) => {
-  t.is(iniGroupVarValue('8080 # all members'), '8080');
-  t.is(iniGroupVarValue('"quoted # not a comment"'), 'quoted # not a comment');
-  t.is(iniGroupVarValue("'x'"), 'x');
-  t.is(iniGroupVarValue('#fff'), '#fff');
-  t.is(iniGroupVarValue('a=b'), 'a=b');
-  t.is(iniGroupVarValue('spaced value ; comment'), 'spaced value');
-  const inv = loadText('[g]\nh\n[g:vars]\nkey = spaced value\nlist=[1, 2]\n');
-  t.deepEqual(inv.hosts[0].vars, { key: 'spaced value', list: '[1, 2]' });
+test(':vars values: typed as Python literals like ansible-core 2.14 (ini plugin _parse_value), else the text as written', (t) => {
+  const inv = loadText(
+    [
+      '[g]',
+      'h',
+      '[g:vars]',
+      'key = spaced value',
+      'list=[1, 2]',
+      'flag=False',
+      'num=42',
+      'dict={"a": {"b": None}}',
+      'port=8080 # all members',
+      'hex=#fff',
+      'eq=a=b',
+      'spaced=spaced value ; comment',
+      'quoted="quoted # not a comment"',
+      "single='x'",
+      'concat="a" "b"',
+      'big=12345678901234567890',
+      'float=8.0',
+      'yes=yes',
+    ].join('\n'),
+  );
+  t.deepEqual(inv.hosts[0].vars, {
+    key: 'spaced value',
+    list: [1, 2],
+    flag: false,
+    num: 42,
+    dict: { a: { b: null } },
+    port: 8080,
+    hex: '#fff',
+    eq: 'a=b',
+    spaced: 'spaced value ; comment',
+    quoted: 'quoted # not a comment',
+    single: 'x',
+    concat: 'ab',
+    big: 12345678901234567890n,
+    float: 8,
+    yes: 'yes',
+  });
 });
 
 test('; and # comment lines, blank lines, CRLF line ends', (t) => {

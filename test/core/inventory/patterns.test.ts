@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseIni } from '../../../core/inventory/ini.ts';
 import { InventoryError } from '../../../core/inventory/model.ts';
-import { globToRegExp, matchPattern, selectHosts, splitPattern } from '../../../core/inventory/patterns.ts';
+import {
+  globToRegExp,
+  matchPattern,
+  selectHosts,
+  selectHostsReport,
+  splitPattern,
+} from '../../../core/inventory/patterns.ts';
 import { resolveInventory } from '../../../core/inventory/resolve.ts';
 
 const inv = resolveInventory(
@@ -146,6 +152,29 @@ test('--limit restricts the play pattern; @file reads host names', async (t) => 
   t.throws(() => selectHosts(inv, 'all', '@missing', { cwd: dir }), {
     instanceOf: InventoryError,
     message: /--limit @missing: cannot read file: ENOENT/,
+  });
+});
+
+test('--limit as Ansible subset() reads it: each @file line one term, an empty limit limits nothing', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drover-inv-pat-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'retry'), 'web1\nweb:&east\n\n');
+  const r = selectHostsReport(inv, 'all', '@retry', { cwd: dir });
+  t.deepEqual(
+    r.hosts.map((h) => h.name),
+    ['web1'],
+  );
+  t.deepEqual(r.unmatched, ['web:&east'], 'a line is a name, not a pattern');
+  t.deepEqual(names('web', ''), ['web1', 'web2', 'web3']);
+});
+
+test('~regex terms are Python regexes: (?i), \\A, \\Z; a JavaScript-only or bad one is an error', (t) => {
+  t.deepEqual(names('~(?i)WEB[12]'), ['web1', 'web2']);
+  t.deepEqual(names('~\\Aweb3'), ['web3']);
+  t.deepEqual(names('~db\\d\\Z'), ['db1', 'db2']);
+  t.throws(() => names('~(?>web)1'), {
+    instanceOf: InventoryError,
+    message: /Python regex feature \(\?>\.\.\.\) \(atomic group\)/,
   });
 });
 

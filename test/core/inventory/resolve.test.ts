@@ -3,7 +3,14 @@ import { parseIni } from '../../../core/inventory/ini.ts';
 import { compareGroups, mergeHostVars, resolveInventory } from '../../../core/inventory/resolve.ts';
 import type { InventoryGroup } from '../../../core/inventory/model.ts';
 
-const group = (name: string, depth: number, priority = 1, inventoryVars = {}, fileVars = {}): InventoryGroup => ({
+const group = (
+  name: string,
+  depth: number,
+  priority = 1,
+  inventoryVars = {},
+  fileVars = {},
+  playbookVars = {},
+): InventoryGroup => ({
   name,
   hosts: [],
   children: [],
@@ -12,6 +19,7 @@ const group = (name: string, depth: number, priority = 1, inventoryVars = {}, fi
   priority,
   inventoryVars,
   fileVars,
+  playbookVars,
 });
 
 test('compareGroups: depth, then priority, then name', (t) => {
@@ -27,13 +35,31 @@ test('mergeHostVars: every inventory group var, then every group_vars file, then
     group('all', 0, 1, { v: 'all', a: 1 }, { f: 'all' }),
     group('child', 1, 1, { v: 'child', f: 'child-inv' }, { g: 'child-file' }),
   ];
-  t.deepEqual(mergeHostVars(groups, { h: 'inv', g: 'host' }, { h: 'file' }, { x: 'extra' }), {
+  t.deepEqual(mergeHostVars(groups, { vars: { h: 'inv', g: 'host' }, fileVars: { h: 'file' } }, { x: 'extra' }), {
     v: 'child',
     a: 1,
     f: 'all', // group_vars/all beats the child group's inventory var
     g: 'host',
     h: 'file',
     x: 'extra',
+  });
+});
+
+test('mergeHostVars: group_vars and host_vars beside the playbook win over those beside the inventory, level by level', (t) => {
+  const groups = [
+    group('all', 0, 1, { a: 'all-inv' }, { a: 'all-file', b: 'all-file' }, { b: 'all-play', c: 'all-play' }),
+    group('web', 1, 1, {}, { c: 'web-file', d: 'web-file' }, { d: 'web-play', e: 'web-play' }),
+    group('zz', 1, 1, {}, { e: 'zz-file' }, {}),
+  ];
+  const host = { vars: { f: 'host' }, fileVars: { f: 'host-file', g: 'host-file' }, playbookVars: { g: 'host-play' } };
+  t.deepEqual(mergeHostVars(groups, host, {}), {
+    a: 'all-file',
+    b: 'all-play',
+    c: 'web-file', // group_vars/web (inventory) beats group_vars/all beside the playbook
+    d: 'web-play',
+    e: 'web-play', // every playbook group_vars file comes after every inventory one
+    f: 'host-file',
+    g: 'host-play',
   });
 });
 

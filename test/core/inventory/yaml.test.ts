@@ -119,7 +119,6 @@ test('malformed YAML inventories: errors name file:line', (t) => {
     ['all:\n  hosts: [a, b]\n', /^inline\.yml:2: 'hosts' of group all must be a mapping/],
     ['all:\n  host:\n    a:\n', /^inline\.yml:2: unexpected key 'host' in group all/],
     ['all:\n  hosts:\n    a: 1\n', /^inline\.yml:3: host a in group all: expected a mapping of vars or nothing/],
-    ['all:\n  hosts:\n    a:\n    a:\n', /^inline\.yml:4: invalid YAML: Map keys must be unique/],
     ['all:\n  children:\n    web:\n      hosts:\n        w[1:3:0]:\n', /^inline\.yml:5: host range step/],
     ['plugin: aws_ec2\n', /^inline\.yml:1: this is an inventory plugin configuration/],
     ['', /^inline\.yml: empty YAML inventory/],
@@ -130,6 +129,42 @@ test('malformed YAML inventories: errors name file:line', (t) => {
     const err = t.throws(() => loadText(text), { instanceOf: InventoryError }, text);
     t.regex(err!.message, message, text);
   }
+});
+
+test('a key written twice warns with file:line and keeps the last value, as PyYAML under Ansible does', (t) => {
+  const warnings: string[] = [];
+  const b = parseYamlInventory(
+    'all:\n  hosts:\n    a: {x: 1}\n    a: {x: 2}\n  vars:\n    v: 1\n    v: 2\n',
+    'inline.yml',
+    undefined,
+    { warn: (m) => warnings.push(m) },
+  );
+  const inv = resolveInventory(b, 'inline.yml', '/', {});
+  t.deepEqual(inv.hosts[0].vars, { v: 2, x: 2 });
+  t.deepEqual(warnings, [
+    'inline.yml:4: found a duplicate dict key (a). Using last defined value only.',
+    'inline.yml:7: found a duplicate dict key (v). Using last defined value only.',
+  ]);
+});
+
+test('a YAML alias may stand for a group, its hosts or its vars (PyYAML resolves it before Ansible reads)', (t) => {
+  const inv = loadText(`all:
+  children:
+    web: &web
+      hosts: &webhosts
+        w1:
+        w2:
+      vars: &webvars
+        port: 80
+    db:
+      hosts: *webhosts
+      vars: *webvars
+    copy: *web
+`);
+  t.deepEqual(inv.groups.get('db')!.hosts, ['w1', 'w2']);
+  t.deepEqual(inv.groups.get('copy')!.hosts, ['w1', 'w2']);
+  t.deepEqual(inv.groups.get('db')!.inventoryVars, { port: 80 });
+  t.deepEqual(inv.groups.get('copy')!.inventoryVars, { port: 80 });
 });
 
 test('<<: *anchor merge keys are resolved in vars and host vars (YAML 1.1, as PyYAML does)', (t) => {

@@ -25,6 +25,17 @@ test('modeOf and normaliseMode', (t) => {
   t.is(modeOf({ path: '/a', regexp: 'x', state: 'absent' }), 'line');
   t.is(modeOf({ path: '/a', blockName: 'b', state: 'absent' }), 'block');
   t.is(modeOf({ path: '/a', state: 'absent' }), 'absent');
+  // A line-mode key written but undefined (an unset var) is an error, never state 'absent' on the whole file.
+  t.throws(() => modeOf({ path: '/a', state: 'absent', regexp: undefined }), {
+    message:
+      '/a: regexp is given but undefined (a var that is not set?): give it a value or leave the key out; sysfile does not pick another mode for it',
+  });
+  t.throws(() => modeOf({ path: '/a', state: 'absent', line: undefined }), {
+    message: /\/a: line is given but undefined/,
+  });
+  t.throws(() => modeOf({ path: '/a', content: undefined, state: 'absent' }), {
+    message: /content is given but undefined/,
+  });
   t.is(normaliseMode(0o644, 'w'), '0644');
   t.is(normaliseMode('755', 'w'), '0755');
   t.throws(() => normaliseMode('rw-r--r--', 'sysfile /a'), { message: /sysfile \/a: mode must be octal/ });

@@ -189,3 +189,32 @@ test('Python-only mistakes are errors with the parameter: unknown letter escapes
     message: /^regexp: invalid regular expression "\(": Unterminated group$/,
   });
 });
+
+test('Python regex features drover has no form for are named in the error, not "Invalid group"', (t) => {
+  const cases: [string, RegExp][] = [
+    ['(?i:a)b', /Python regex feature \(\?i:\.\.\.\) is not supported/],
+    ['x(?-i:a)', /Python regex feature \(\?-i:\.\.\.\) is not supported/],
+    ['(?>a)', /Python regex feature \(\?>\.\.\.\) \(atomic group\) is not supported/],
+    ['(a)(?(1)b|c)', /Python regex feature \(\?\(id\)yes\|no\) \(conditional group\) is not supported/],
+    ['(?x) a', /Python regex feature: inline flag \(\?x\) is not supported/],
+    // Python: "global flags not at the start of the expression at position 1"
+    ['a(?i)b', /global flags not at the start of the expression at position 1/],
+  ];
+  for (const [pattern, message] of cases) {
+    const err = t.throws(() => compileLineRegExp(pattern, 'regexp'), undefined, pattern);
+    t.regex(err!.message, message, pattern);
+    t.notRegex(err!.message, /Invalid group/, pattern);
+  }
+});
+
+test('a bare \\x is refused as Python refuses it ("incomplete escape"); \\x41 is A', (t) => {
+  t.throws(() => compileLineRegExp('a\\x', 'regexp'), { message: /incomplete escape \\x at position 1/ });
+  t.throws(() => compileLineRegExp('\\x4g', 'regexp'), { message: /incomplete escape \\x4 at position 0/ });
+  t.truthy(compileLineRegExp('\\x41', 'regexp').exec('A'));
+});
+
+test('\\g< 1>, \\g<+1> and \\g<1_0> name groups as Python 3.11 reads them (int())', (t) => {
+  t.is(expandTemplate('\\g< 1>|\\g<+1>|\\g<1 >', key, m12.groups), 'key|key|key');
+  t.is(expandTemplate('\\g<1_0>', key, m12.groups), '');
+  t.throws(() => expandTemplate('\\g<-1>', key, m12.groups), { message: /bad character in group name "-1"/ });
+});
