@@ -9,6 +9,8 @@ export const PORTAGE = '/etc/portage';
 export const USE_DIR = `${PORTAGE}/package.use`;
 export const KW_DIR = `${PORTAGE}/package.accept_keywords`;
 export const KW_OLD = `${PORTAGE}/package.keywords`;
+/** The local profile overlay: masks and forces an admin adds on top of make.profile (named as such in errors). */
+export const PROFILE_DIR = `${PORTAGE}/profile`;
 
 export interface InstalledPkg {
   cpv: string;
@@ -52,13 +54,29 @@ export interface EmergeFacts {
   flags?: CommandAnswer;
 }
 
-/** The files drover may write for `configFile`, and the section each one's stat is printed under. */
-export function managedPaths(configFile: string): (readonly [section: string, path: string])[] {
+/** package.mask / package.unmask / package.license / package.env: written only when their params are given. */
+export type ExtraKind = 'mask' | 'unmask' | 'license' | 'env';
+export const EXTRA_DIRS: Record<ExtraKind, string> = {
+  mask: `${PORTAGE}/package.mask`,
+  unmask: `${PORTAGE}/package.unmask`,
+  license: `${PORTAGE}/package.license`,
+  env: `${PORTAGE}/package.env`,
+};
+
+/** The files drover may write for `configFile` (and the extra kinds asked for), and the section each one's stat is printed under. */
+export function managedPaths(
+  configFile: string,
+  extra: readonly ExtraKind[] = [],
+): (readonly [section: string, path: string])[] {
   return [
     ['st.use', USE_DIR],
     ['st.usecf', `${USE_DIR}/${configFile}`],
     ['st.kw', KW_DIR],
     ['st.kwcf', `${KW_DIR}/${configFile}`],
+    ...extra.flatMap((k) => [
+      [`st.${k}`, EXTRA_DIRS[k]] as const,
+      [`st.${k}cf`, `${EXTRA_DIRS[k]}/${configFile}`] as const,
+    ]),
   ];
 }
 
@@ -66,7 +84,18 @@ const LOCATIONS = [
   ['use', USE_DIR],
   ['kw', KW_DIR],
   ['kwold', KW_OLD],
+  // read only to name a mask's file:line; optional in an answer (answers recorded before issue 26 lack them)
+  ['pumask', `${PROFILE_DIR}/package.use.mask`],
+  ['puforce', `${PROFILE_DIR}/package.use.force`],
+  ['umask', `${PROFILE_DIR}/use.mask`],
+  ['uforce', `${PROFILE_DIR}/use.force`],
+  // package.mask and friends: lines drover writes, and others' lines it must not contradict
+  ['mask', EXTRA_DIRS.mask],
+  ['unmask', EXTRA_DIRS.unmask],
+  ['license', EXTRA_DIRS.license],
+  ['env', EXTRA_DIRS.env],
 ] as const;
+const OPTIONAL = new Set(['pumask', 'puforce', 'umask', 'uforce', 'mask', 'unmask', 'license', 'env']);
 
 // Run by `find -exec ... {} +` with the nonce first: each file becomes a section f.<pid>.<n> holding its
 // path, a NUL (no path holds one), then its exact bytes. The pid keeps names unique across find's batches.
@@ -78,13 +107,19 @@ const FILE_SECTIONS = [
 /**
  * Sections of `frame` with the config files, the vdb entries of the packages `cps` and the world file:
  *   loc.use / loc.kw / loc.kwold  dir, file or absent (package.use, package.accept_keywords, package.keywords)
+ *   loc.pumask / loc.puforce / loc.umask / loc.uforce  the same for /etc/portage/profile's (package.)use.mask/force
  *   f.<pid>.<n>                   one config file (of a directory location, or the location itself): PATH NUL BYTES
  *   pkg.<n>                       one installed package: CP NUL CPV NUL SLOT NUL USE NUL IUSE
  *   world                         /var/lib/portage/world
  *   emerge                        rc 0 when there is an emerge command
  *   st.*                          remote-file's probe of each file drover may write (managedPaths)
  */
-export function probeScript(frame: ProbeFrame, cps: string[], configFile = 'drover'): ShellCommand {
+export function probeScript(
+  frame: ProbeFrame,
+  cps: string[],
+  configFile = 'drover',
+  extra: readonly ExtraKind[] = [],
+): ShellCommand {
   const parts: ShellCommand[] = [sh`n=${frame.nonce}`];
   for (const [key, p] of LOCATIONS) {
     parts.push(
@@ -102,16 +137,21 @@ for cp in ${cps}; do for d in /var/db/pkg/$cp-[0-9]*; do [ -d "$d" ] || continue
 done; done`,
     frame.section('world', sh`cat /var/lib/portage/world 2>/dev/null; true`),
     frame.section('emerge', sh`command -v emerge >/dev/null 2>&1`),
-    ...managedPaths(configFile).map(([name, path]) => probeCall(frame, name, path, { follow: true })),
+    ...managedPaths(configFile, extra).map(([name, path]) => probeCall(frame, name, path, { follow: true })),
   );
   return ShellCommand.join(parts);
 }
 
-const FIXED = ['loc.use', 'loc.kw', 'loc.kwold', 'world', 'emerge'];
+const FIXED = [...LOCATIONS.map(([key]) => `loc.${key}`), 'world', 'emerge'];
 
 /** The probe's answer (pure; strict: an unknown section, a file outside the locations or a short package record is a ProbeFormatError). */
-export function parseProbe(s: ProbeSections, cps: readonly string[], configFile = 'drover'): Probe {
-  const stats = managedPaths(configFile);
+export function parseProbe(
+  s: ProbeSections,
+  cps: readonly string[],
+  configFile = 'drover',
+  extra: readonly ExtraKind[] = [],
+): Probe {
+  const stats = managedPaths(configFile, extra);
   const statNames = new Set(stats.flatMap(([name]) => fileSections(name).map((n) => n.replace(/\?$/, ''))));
   for (const name of s.names()) {
     if (!FIXED.includes(name) && !statNames.has(name) && !/^f\.\d+\.\d+$/.test(name) && !/^pkg\.\d+$/.test(name))
@@ -119,6 +159,10 @@ export function parseProbe(s: ProbeSections, cps: readonly string[], configFile 
   }
   const locations: Record<string, ConfigLocation> = {};
   for (const [key, path] of LOCATIONS) {
+    if (OPTIONAL.has(key) && !s.has(`loc.${key}`)) {
+      locations[path] = { kind: 'absent', path };
+      continue;
+    }
     const kind = s.text(`loc.${key}`);
     if (kind === 'dir') locations[path] = { kind: 'dir', path, files: [] };
     else if (kind === 'absent') locations[path] = { kind: 'absent', path };
@@ -214,12 +258,25 @@ export function depcleanPretendCommand(atoms: readonly string[]): { command: She
   };
 }
 
-/** `emerge --pretend --verbose --nodeps --oneshot -- =CPV...`: the flags of installed versions as a rebuild would set them (read-only). */
-export function flagsPretendCommand(cpvs: readonly string[]): { command: ShellCommand; shown: string } {
+/**
+ * `emerge --pretend --verbose --nodeps --oneshot -- =CPV...`: the flags of installed versions as a rebuild would
+ * set them (read-only), with the config edits applied like the plan's question, so an overriding line shows.
+ */
+export function flagsPretendCommand(
+  cpvs: readonly string[],
+  edits: readonly ConfigEdit[] = [],
+): { command: ShellCommand; shown: string; stdin?: string } {
   const atoms = cpvs.map((c) => `=${c}`);
+  const shown = `emerge --pretend --verbose --nodeps --oneshot -- ${atoms.join(' ')}`;
+  if (!edits.length) return { command: sh`emerge --pretend --verbose --nodeps --oneshot -- ${atoms}`, shown };
+  const o = overlayScript(edits);
   return {
-    command: sh`emerge --pretend --verbose --nodeps --oneshot -- ${atoms}`,
-    shown: `emerge --pretend --verbose --nodeps --oneshot -- ${atoms.join(' ')}`,
+    command: ShellCommand.join([
+      o.script,
+      sh`PORTAGE_CONFIGROOT="$t" emerge --pretend --verbose --nodeps --oneshot -- ${atoms}`,
+    ]),
+    shown,
+    stdin: o.stdin,
   };
 }
 

@@ -12,9 +12,13 @@ import {
   USE_DIR,
   type CommandAnswer,
   type EmergeFacts,
+  type ExtraKind,
   type InstalledPkg,
   type Probe,
 } from './emerge-facts.ts';
+import { extraEdits, extraRequest, type ExtraParams, type ExtraRequest } from './emerge-extra.ts';
+import { skippedUpdates } from './emerge-failure.ts';
+import { checkFlags } from './emerge-flags.ts';
 import { emergeFailureReason, parseDepclean, parseEmergePlan, renderPlan, type EmergePlan } from './emerge-pretend.ts';
 import {
   checkExpected,
@@ -27,6 +31,7 @@ import {
 import {
   atomMatches,
   ensureAtomLine,
+  expandUseTokens,
   locationLines,
   oppositeFlag,
   parseAtom,
@@ -35,13 +40,18 @@ import {
   type ParsedAtom,
 } from './portage-config.ts';
 
-export interface EmergeParams {
-  /** Package atoms: "app-emulation/ganeti", ">=sys-fs/lvm2-2.03". */
+export interface EmergeParams extends ExtraParams {
+  /**
+   * Package atoms, every form Portage takes on the command line: "app-emulation/ganeti", ">=sys-fs/lvm2-2.03",
+   * "dev-lang/python:3.12" (slot), "app-misc/lab-sub:0/2" (sub-slot), "net-misc/socat::gentoo", "cat/pkg[flag]".
+   * Dependency-only forms (`:=`, `:*`, `[flag?]`, `!cat/pkg`) are refused before any host is contacted.
+   */
   atoms: string | string[];
   /** present (default): installed with the wanted USE; absent: removed with `emerge --depclean ATOMS`. */
   state?: 'present' | 'absent';
   /**
-   * USE flags ("kvm", "-lxc") written to package.use: a list applies to every atom; a record gives them per
+   * USE flags ("kvm", "-lxc"; USE_EXPAND ones as "python_targets_python3_13" or "PYTHON_TARGETS: python3_13")
+   * written to package.use: a list applies to every atom; a record gives them per
    * atom (keys may also be dependencies not in `atoms`: their line is written, but only listed atoms are rebuilt).
    * Flags not mentioned are left alone.
    */
@@ -76,14 +86,23 @@ export interface EmergeRequest {
   kwMap: Map<string, string>;
   configFile: string;
   update: boolean;
+  /** mask / unmask / license / env, checked. */
+  extra: ExtraRequest;
+  /** The extra config kinds asked for: the probe reads and stats their files. */
+  extraKinds: ExtraKind[];
+}
+
+/** Flags as given, USE_EXPAND groups written out: ["PYTHON_TARGETS: python3_13"] → ["python_targets_python3_13"]. */
+function useFlags(flags: readonly string[]): string[] {
+  return expandUseTokens(flags.flatMap((f) => (typeof f === 'string' ? f.trim().split(/\s+/) : [f])));
 }
 
 /** USE flags wanted per atom, from either form of `use`. */
 export function useByAtom(atoms: readonly string[], use: EmergeParams['use']): Map<string, string[]> {
   const m = new Map<string, string[]>();
   if (Array.isArray(use)) {
-    if (use.length) for (const a of atoms) m.set(a, [...use]);
-  } else if (use) for (const [a, flags] of Object.entries(use)) if (flags.length) m.set(a, [...flags]);
+    if (use.length) for (const a of atoms) m.set(a, useFlags(use));
+  } else if (use) for (const [a, flags] of Object.entries(use)) if (flags.length) m.set(a, useFlags(flags));
   return m;
 }
 
@@ -123,12 +142,26 @@ export function emergeRequest(p: EmergeParams): EmergeRequest {
   const configFile = p.configFile ?? 'drover';
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(configFile))
     throw new Error(`configFile must be a plain file name, got "${configFile}"`);
-  return { atoms, parsed, cps: [...new Set(parsed.map((a) => a.cp))], state, useMap, kwMap, configFile, update };
+  const extra = extraRequest(atoms, p);
+  if (state === 'absent' && extra.kinds.length)
+    throw new Error(`${extra.kinds.join(', ')} apply to state "present" only (state is "absent")`);
+  return {
+    atoms,
+    parsed,
+    cps: [...new Set(parsed.map((a) => a.cp))],
+    state,
+    useMap,
+    kwMap,
+    configFile,
+    update,
+    extra,
+    extraKinds: extra.kinds,
+  };
 }
 
 /** The installed package an atom refers to (highest matching version), or undefined. */
 function installedFor(p: Probe, atom: ParsedAtom): InstalledPkg | undefined {
-  return (p.installed[atom.cp] ?? []).find((i) => atomMatches(atom, i.version, i.slot));
+  return (p.installed[atom.cp] ?? []).find((i) => atomMatches(atom, i.version, i.slot, i.use));
 }
 
 export function versionsOf(p: Probe, r: EmergeRequest): Record<string, string | null> {
@@ -192,6 +225,7 @@ export function planConfigEdits(p: Probe, r: EmergeRequest): ConfigEdit[] {
       if (e) useLoc = withEdit(useLoc, e);
     }
   }
+  for (const e of extraEdits(p, r.extra, r.configFile)) merge(e);
   return edits;
 }
 
@@ -209,6 +243,25 @@ export function worldPackage(entry: string): string {
   return entry.replace(/::.*$/, '').replace(/:.*$/, '');
 }
 
+/** A world entry's slot ("2" of `cat/pkg:2/1::repo`), or undefined for an unslotted entry. */
+function worldSlot(entry: string): string | undefined {
+  return /^[^:]+:([^:/]+)/.exec(entry.replace(/::.*$/, ''))?.[1];
+}
+
+/**
+ * Is the atom in world? An unslotted atom: any entry for its package. A slotted one (other than slot 0): an
+ * entry for that slot. `cat/pkg` alone keeps only the best version's slot on `emerge --depclean`, so a
+ * second slot without its own entry (`cat/pkg:2`) would be removed; `emerge --noreplace cat/pkg:2` records it.
+ */
+export function inWorld(world: readonly string[], atom: ParsedAtom): boolean {
+  const slot = atom.slot?.split('/')[0];
+  return world.some((w) => {
+    if (worldPackage(w) !== atom.cp) return false;
+    if (slot === undefined || slot === '0') return true;
+    return worldSlot(w) === slot;
+  });
+}
+
 export function needsOf(p: Probe, r: EmergeRequest): Needs {
   const edits = planConfigEdits(p, r);
   const missing = r.atoms.filter((_, i) => !installedFor(p, r.parsed[i]));
@@ -220,10 +273,7 @@ export function needsOf(p: Probe, r: EmergeRequest): Needs {
     const diff = useDifference(inst, wanted);
     if (diff.length) useChanged.push({ atom: a, cpv: inst.cpv, diff });
   });
-  const world = new Set(p.world.flatMap((w) => [w, worldPackage(w)]));
-  const notInWorld = r.atoms.filter(
-    (a, i) => installedFor(p, r.parsed[i]) && !world.has(a) && !world.has(r.parsed[i].cp),
-  );
+  const notInWorld = r.atoms.filter((_, i) => installedFor(p, r.parsed[i]) && !inWorld(p.world, r.parsed[i]));
   return { edits, missing, useChanged, notInWorld };
 }
 
@@ -258,11 +308,17 @@ export function flagsQueryFor(
   r: EmergeRequest,
   p: Probe,
   pretend: CommandAnswer,
-): { command: ShellCommand; shown: string } | undefined {
+): { command: ShellCommand; shown: string; stdin?: string } | undefined {
   if (r.state !== 'present' || pretend.code !== 0) return undefined;
   const plan = parseEmergePlan(pretend.stdout);
-  const left = needsOf(p, r).useChanged.filter((u) => !planEntryFor(plan, r.parsed[r.atoms.indexOf(u.atom)]));
-  return left.length ? flagsPretendCommand(left.map((u) => u.cpv)) : undefined;
+  const n = needsOf(p, r);
+  const left = n.useChanged.filter((u) => !planEntryFor(plan, r.parsed[r.atoms.indexOf(u.atom)]));
+  return left.length
+    ? flagsPretendCommand(
+        left.map((u) => u.cpv),
+        n.edits,
+      )
+    : undefined;
 }
 
 /** A config file write: `path` as planned (shown in the diff), `target` the file replaced (a symlink's end). */
@@ -282,7 +338,8 @@ export interface ConfigWrite {
 export type EmergeSteps =
   | { kind: 'sync' }
   | { kind: 'install'; writes: ConfigWrite[]; emerge?: ShellCommand; expect?: ExpectedVersion[] }
-  | { kind: 'remove'; depclean: ShellCommand };
+  /** `remove`: the atoms depclean removes (the others Portage keeps, and the plan said so). */
+  | { kind: 'remove'; depclean: ShellCommand; remove: string[] };
 
 export interface EmergeDecision {
   result: EmergeResult;
@@ -314,37 +371,6 @@ function refused(a: CommandAnswer): Error {
   const reason =
     emergeFailureReason(a.stderr) ?? emergeFailureReason(a.stdout) ?? (tail(a.stderr) || tail(a.stdout, 5));
   return new Error(`${a.command} exited ${a.code}:\n${reason}`);
-}
-
-/**
- * Each wanted flag against the package Portage would build (its plan entry, else its rebuild view): a
- * flag it does not have (a typo) or one the profile masks or forces against the wish (shown in
- * parentheses: `(-lxc)`) fails before anything is written. drover does not override the profile: writing
- * the line would change nothing, and every later run would try again.
- */
-function checkFlags(plan: EmergePlan | undefined, flags: EmergePlan | undefined, r: EmergeRequest): void {
-  r.parsed.forEach((a, i) => {
-    const wanted = r.useMap.get(r.atoms[i]);
-    const entry = (plan && planEntryFor(plan, a)) ?? (flags && planEntryFor(flags, a));
-    if (!entry || !wanted) return;
-    const all = Object.values(entry.use).flat();
-    for (const w of wanted) {
-      const on = !w.startsWith('-');
-      const flag = on ? w : w.slice(1);
-      // `(-pypy%)`: removed from IUSE, shown only because the installed build had it
-      const f = all.find((x) => x.flag === flag && !(x.forced && x.iuseChanged && !x.enabled));
-      if (!f)
-        throw new Error(
-          `USE flag "${flag}" is not in IUSE of ${entry.cpv} (emerge shows: ${(entry.use.USE ?? []).map((x) => x.flag).join(' ') || 'none'})`,
-        );
-      if (f.forced && !f.bound && f.enabled !== on) {
-        throw new Error(
-          `USE flag "${flag}" of ${entry.cpv} is ${f.enabled ? 'forced on' : 'masked'} by the profile (${f.enabled ? 'use.force / package.use.force' : 'use.mask / package.use.mask'} under /etc/portage/make.profile; emerge shows (${f.enabled ? '' : '-'}${flag})): ` +
-            `drover does not override the profile; drop "${w}" from use`,
-        );
-      }
-    }
-  });
 }
 
 /** The whole decision (pure): the report, and the steps that make it true. */
@@ -396,7 +422,7 @@ function planRemove(r: EmergeRequest, p: Probe, pretend: CommandAnswer | undefin
       detail,
       versions,
     },
-    steps: { kind: 'remove', depclean: sh`emerge --depclean -- ${remove}` },
+    steps: { kind: 'remove', depclean: sh`emerge --depclean -- ${remove}`, remove },
   };
 }
 
@@ -416,7 +442,13 @@ function planInstall(
     plan = parseEmergePlan(pretend.stdout);
     const blocked = plan.entries.find((e) => e.action === 'blocker' && /\[blocks B/.test(e.line));
     if (blocked) throw new Error(`${pretend.command}: unresolved blocker:\n${blocked.line}`);
-    checkFlags(plan, flagsAnswer?.code === 0 ? parseEmergePlan(flagsAnswer.stdout) : undefined, r);
+    // An update Portage leaves out (a slot-operator dependant holds the old version) is not "up to date".
+    const skipped = r.update ? skippedUpdates(`${pretend.stdout}\n${pretend.stderr}`) : undefined;
+    if (skipped)
+      throw new Error(
+        `${pretend.command}: Portage skips an update, so the atoms would not be up to date (resolve the conflict, e.g. update or rebuild the package named below):\n${skipped}`,
+      );
+    checkFlags(plan, flagsAnswer?.code === 0 ? parseEmergePlan(flagsAnswer.stdout) : undefined, r, p);
   }
   const updates = r.update && plan ? updatesOf(plan, r, n) : { messages: [], expect: [] };
   // --update: anything Portage would merge is work (an update, a dependency the newer version needs).
@@ -478,7 +510,7 @@ export function checkInstalled(p: Probe, r: EmergeRequest, expect: readonly Expe
   });
 }
 
-/** After a depclean: the atoms still installed. */
-export function stillInstalled(p: Probe, r: EmergeRequest): string[] {
-  return r.atoms.filter((_, i) => installedFor(p, r.parsed[i]));
+/** After a depclean: which of the atoms it was to remove are still installed (kept ones are not its business). */
+export function stillInstalled(p: Probe, r: EmergeRequest, removed: readonly string[]): string[] {
+  return r.atoms.filter((a, i) => removed.includes(a) && installedFor(p, r.parsed[i]));
 }

@@ -3,6 +3,7 @@ import type { Host } from '../../core/host.ts';
 import { defineModule, readOnlyHost, type HostReader, type Plan } from '../../core/module.ts';
 import { ProbeFrame } from '../../core/probe-frame.ts';
 import { sh } from '../../core/sh.ts';
+import { runEmerge } from './emerge-run.ts';
 import { parseProbe, probeScript, type EmergeFacts, type Probe } from './emerge-facts.ts';
 import {
   checkInstalled,
@@ -25,8 +26,8 @@ export type { EmergeParams, EmergeResult } from './emerge-plan.ts';
 /** The probe, read-only (also run after the emerge, to check what it did). */
 async function probeHost(host: Pick<HostReader, 'exec'>, r: EmergeRequest): Promise<Probe> {
   const frame = new ProbeFrame();
-  const res = await host.exec(probeScript(frame, r.cps, r.configFile));
-  return parseProbe(frame.parse(res.stdoutBytes), r.cps, r.configFile);
+  const res = await host.exec(probeScript(frame, r.cps, r.configFile, r.extraKinds));
+  return parseProbe(frame.parse(res.stdoutBytes), r.cps, r.configFile, r.extraKinds);
 }
 
 /**
@@ -44,7 +45,7 @@ async function emergeFacts(host: HostReader, params: EmergeParams): Promise<Emer
   const pretend = { command: ask.shown, code: res.code, stdout: res.stdout, stderr: res.stderr };
   const more = flagsQueryFor(r, probe, pretend);
   if (!more) return { probe, pretend };
-  const f = await host.exec(more.command, { allowFail: true });
+  const f = await host.exec(more.command, { stdin: more.stdin, allowFail: true });
   return { probe, pretend, flags: { command: more.shown, code: f.code, stdout: f.stdout, stderr: f.stderr } };
 }
 
@@ -68,17 +69,17 @@ async function applySteps(
   if (steps.kind === 'remove') {
     const out = await host.exec(steps.depclean, { progress: true });
     const after = await probeHost(asReader, r);
-    const still = stillInstalled(after, r);
+    const still = stillInstalled(after, r, steps.remove);
     if (still.length)
       throw new Error(`emerge --depclean kept ${still.join(' ')} (other packages need it):\n${out.stdout.trim()}`);
-    const detail = out.stdout.trim();
-    return { ...(detail ? { detail } : {}), versions: versionsOf(after, r) };
+    // The plan's detail (what is kept and why) stays; depclean's own output is in the progress lines.
+    return { versions: versionsOf(after, r) };
   }
   for (const w of steps.writes) {
     if (w.makeDir) await host.exec(makeDirectory(w.makeDir, { mode: '0755' }));
     await writeFile(host, w.target, w.content, { mode: w.mode, owner: w.owner, group: w.group });
   }
-  if (steps.emerge) await host.exec(steps.emerge, { progress: true });
+  if (steps.emerge) await runEmerge(host, steps.emerge);
   const after = await probeHost(asReader, r);
   checkInstalled(after, r, steps.expect);
   return { versions: versionsOf(after, r) };

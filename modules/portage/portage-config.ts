@@ -4,21 +4,64 @@ export interface ParsedAtom {
   op?: string;
   cp: string;
   version?: string;
+  /** The slot as written: "0", "2" or, with a sub-slot, "0/2". */
   slot?: string;
+  /** `::repo`, when given (passed to emerge; the vdb's repository is not compared). */
+  repo?: string;
+  /** USE dependencies `[kvm,-drbd]`: the installed build must have kvm on and drbd off. */
+  useDeps?: string[];
 }
 
 const ATOM_RE =
-  /^(<=|>=|=|~|<|>)?([A-Za-z0-9_][A-Za-z0-9+_.-]*\/[A-Za-z0-9_][A-Za-z0-9+_-]*?)(?:-(\d[^:[*]*))?(\*)?(?::([^:[]+))?(?:::[A-Za-z0-9_-]+)?$/;
+  /^(<=|>=|=|~|<|>)?([A-Za-z0-9_][A-Za-z0-9+_.-]*\/[A-Za-z0-9_][A-Za-z0-9+_-]*?)(?:-(\d[^:[*]*))?(\*)?(?::([^:[\]]*))?(?:::([^:[\]]*))?(?:\[([^\]]*)\])?$/;
+const SLOT_RE = /^[A-Za-z0-9_][A-Za-z0-9+_.-]*(?:\/[A-Za-z0-9_][A-Za-z0-9+_.-]*)?$/;
+const REPO_RE = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
+const USE_DEP_RE = /^-?[A-Za-z0-9][A-Za-z0-9+_@.-]*(?:\([+-]\))?$/;
 
-/** Parses a package atom as drover accepts it (no USE deps): `cat/pn`, `>=cat/pn-1.2`, `cat/pn:0`. */
+/**
+ * Parses a package atom as Portage accepts it in a world file or on emerge's command line: `cat/pn`,
+ * `>=cat/pn-1.2`, `=cat/pn-1*`, `~cat/pn-1.2`, `cat/pn:SLOT`, `cat/pn:SLOT/SUBSLOT`, `cat/pn::repo`,
+ * `cat/pn[flag,-flag]`. Dependency-only forms (slot operators `:=` `:*` `:0=`, conditional USE deps `[flag?]`,
+ * blockers `!cat/pn`) are refused here, before any host is contacted: emerge would fail on them after running.
+ */
 export function parseAtom(atom: string): ParsedAtom {
-  const m = ATOM_RE.exec(atom);
-  if (!m || Boolean(m[1]) !== Boolean(m[3]) || (m[3] !== undefined && !VERSION_RE.test(m[3]))) {
-    throw new Error(
-      `not a valid package atom: "${atom}" (expected category/name, optionally with an operator and version like ">=app-emulation/ganeti-3.0")`,
+  const bad = (why: string) =>
+    new Error(
+      `not a valid package atom: "${atom}" (${why}; expected category/name, optionally with an operator and version like ">=app-emulation/ganeti-3.0", a slot "cat/pkg:2" or "cat/pkg:0/2", a repository "::gentoo")`,
     );
+  if (/^!/.test(atom)) throw bad('a blocker belongs to a dependency, not to a package to install');
+  if (atom.startsWith('@')) throw bad('a set is not a package atom');
+  const m = ATOM_RE.exec(atom);
+  if (!m) throw bad('not an atom');
+  const [, op, cp, version, star, slot, repo, use] = m;
+  if (Boolean(op) !== Boolean(version) || (version !== undefined && !VERSION_RE.test(version)))
+    throw bad(op ? 'the operator needs a version' : 'a version needs an operator (=, >=, <=, <, >, ~)');
+  if (star && op !== '=') throw bad('"*" goes with "=" only');
+  if (slot !== undefined) {
+    if (slot === '*' || slot.endsWith('='))
+      throw new Error(
+        `"${atom}": the slot operator ":${slot}" belongs to dependencies (RDEPEND), not to a package to install; emerge refuses it. Use "${cp}" or "${cp}:SLOT"`,
+      );
+    if (!SLOT_RE.test(slot)) throw bad(`"${slot}" is not a slot`);
   }
-  return { op: m[4] ? '=*' : m[1], cp: m[2], version: m[3], slot: m[5] };
+  if (repo !== undefined && !REPO_RE.test(repo)) throw bad(`"${repo}" is not a repository name`);
+  let useDeps: string[] | undefined;
+  if (use !== undefined) {
+    useDeps = use.split(',').map((u) => u.trim());
+    const wrong = useDeps.find((u) => !USE_DEP_RE.test(u));
+    if (wrong !== undefined)
+      throw bad(
+        `"[${wrong}]" is not a plain USE dependency (conditional forms like "flag?" and "flag=" belong to dependencies)`,
+      );
+  }
+  return {
+    op: star ? '=*' : op,
+    cp,
+    version,
+    slot,
+    ...(repo !== undefined ? { repo } : {}),
+    ...(useDeps ? { useDeps } : {}),
+  };
 }
 
 const VERSION_RE = /^(\d+(?:\.\d+)*)([a-z]?)((?:_(?:alpha|beta|pre|rc|p)\d*)*)(?:-r(\d+))?$/;
@@ -47,9 +90,24 @@ export function vercmp(a: string, b: string): number {
   return Math.sign(Number(pa[4] ?? 0) - Number(pb[4] ?? 0));
 }
 
-/** Does an installed `version` (in `slot`) satisfy the atom? */
-export function atomMatches(atom: ParsedAtom, version: string, slot = '0'): boolean {
-  if (atom.slot && atom.slot.split('/')[0] !== slot.split('/')[0]) return false;
+/**
+ * Does an installed `version` (in `slot`, "0/1" with its sub-slot, built with `use`) satisfy the atom? A
+ * sub-slot in the atom must match too: `cat/pkg:0/2` is not satisfied by a build in 0/1.
+ */
+export function atomMatches(atom: ParsedAtom, version: string, slot = '0', use?: readonly string[]): boolean {
+  if (atom.slot) {
+    const [want, wantSub] = atom.slot.split('/');
+    const [have, haveSub] = slot.split('/');
+    if (want !== have) return false;
+    if (wantSub !== undefined && wantSub !== (haveSub ?? have)) return false;
+  }
+  if (atom.useDeps && use) {
+    for (const u of atom.useDeps) {
+      const on = !u.startsWith('-');
+      const flag = u.replace(/^-/, '').replace(/\([+-]\)$/, '');
+      if (use.includes(flag) !== on) return false;
+    }
+  }
   if (!atom.version || !atom.op) return true;
   const c = vercmp(version, atom.version);
   switch (atom.op) {
@@ -80,12 +138,31 @@ export interface ConfigLine {
   tokens: string[];
 }
 
-/** Lines of one config file: `atom token token  # comment`; blank and comment lines skipped. */
+/**
+ * USE tokens with USE_EXPAND groups written out, as Portage reads package.use: `PYTHON_TARGETS: python3_13
+ * -python3_12` is `python_targets_python3_13 -python_targets_python3_12` (a `GROUP:` token applies to every
+ * token after it). Tokens without a group are returned as they are (keywords have none).
+ */
+export function expandUseTokens(tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  let prefix = '';
+  for (const t of tokens) {
+    const g = /^([A-Za-z][A-Za-z0-9_]*):$/.exec(t);
+    if (g) {
+      prefix = `${g[1].toLowerCase()}_`;
+      continue;
+    }
+    out.push(prefix ? (t.startsWith('-') ? `-${prefix}${t.slice(1)}` : `${prefix}${t}`) : t);
+  }
+  return out;
+}
+
+/** Lines of one config file: `atom token token  # comment`; blank and comment lines skipped; USE_EXPAND groups expanded. */
 export function parseConfigFile(file: string, content: string): ConfigLine[] {
   const out: ConfigLine[] = [];
   content.split('\n').forEach((raw, i) => {
     const words = raw.split('#', 1)[0].trim().split(/\s+/).filter(Boolean);
-    if (words.length) out.push({ file, line: i + 1, atom: words[0], tokens: words.slice(1) });
+    if (words.length) out.push({ file, line: i + 1, atom: words[0], tokens: expandUseTokens(words.slice(1)) });
   });
   return out;
 }
@@ -190,4 +267,24 @@ export function ensureAtomLine(
 /** "kvm" <-> "-kvm". */
 export function oppositeFlag(flag: string): string {
   return flag.startsWith('-') ? flag.slice(1) : `-${flag}`;
+}
+
+/**
+ * Ensures a line holding just `atom` (package.mask, package.unmask) in the location: none is added when any file
+ * already has that exact line. Returns null when nothing needs to change.
+ */
+export function ensureBareLine(loc: ConfigLocation, atom: string, configFile: string): ConfigEdit | null {
+  if (locationLines(loc).some((l) => l.atom === atom && l.tokens.length === 0)) return null;
+  const managedPath = loc.kind === 'file' ? loc.path : `${loc.path}/${configFile}`;
+  const managedContent =
+    loc.kind === 'file'
+      ? loc.content
+      : loc.kind === 'dir'
+        ? (loc.files.find((f) => f.path === managedPath)?.content ?? null)
+        : null;
+  const after =
+    managedContent === null
+      ? `${HEADER}${atom}\n`
+      : `${managedContent}${managedContent === '' || managedContent.endsWith('\n') ? '' : '\n'}${atom}\n`;
+  return { path: managedPath, before: managedContent, after, createDir: loc.kind === 'absent' };
 }

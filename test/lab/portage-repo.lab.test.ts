@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isBuildOf, layerChain, portageDescription, usesRealPortage } from '../../lab/layers.ts';
 import { labEbuilds, labRepoFiles, renderEbuild } from '../../lab/portage-repo.ts';
+import { labSlowFiles } from '../../lab/portage-slow.ts';
 import { realPortageByDefault, usesNetifrc } from '../../lab/types.ts';
 import { renderConfdNet } from '../../lab/render.ts';
 import {
@@ -23,7 +24,30 @@ test('the repository has a profile, a system set, a mask with its comment, and o
   t.is(f['profiles/drover-lab/amd64/eapi'], '8\n');
   t.is(f['profiles/drover-lab/amd64/packages'], '*sys-apps/baselayout\n*sys-apps/portage\n');
   t.regex(f['profiles/package.mask'], /^# drover lab: .*\nsys-cluster\/ceph\n/);
-  t.is(Object.keys(f).filter((k) => k.endsWith('.ebuild')).length, labEbuilds.length);
+  // labEbuilds, and the slow package (lab/portage-slow.ts) that joins the repository by its own files
+  t.is(
+    Object.keys(f).filter((k) => k.endsWith('.ebuild')).length,
+    labEbuilds.length + Object.keys(labSlowFiles()).filter((k) => k.endsWith('.ebuild')).length,
+  );
+  // issue 26: the packages the emerge tests need, and a real Manifest for the one with a distfile
+  for (const k of [
+    'app-misc/lab-fail/lab-fail-1.0.ebuild',
+    'app-misc/lab-sub/lab-sub-2.0.ebuild',
+    'app-misc/lab-pin/lab-pin-1.0.ebuild',
+    'app-misc/lab-slot/lab-slot-2.0.ebuild',
+    'dev-python/lab-py/lab-py-1.0.ebuild',
+  ])
+    t.true(k in f, k);
+  t.regex(
+    f['app-misc/lab-fetch/Manifest'],
+    /^DIST lab-fetch-1\.0\.tar\.gz \d+ BLAKE2B [0-9a-f]{128} SHA512 [0-9a-f]{128}\n$/,
+  );
+  t.regex(
+    f['app-misc/lab-fail/lab-fail-1.0.ebuild'],
+    /^src_compile\(\) \{\n(\t.*\n)+\tdie "lab-fail: compile failed on purpose \(drover lab\)"\n\}$/m,
+  );
+  t.regex(f['app-misc/lab-slot/lab-slot-2.0.ebuild'], /\/\$\{CATEGORY\}\/\$\{PN\}-2" \|\| die$/m);
+  t.regex(f['profiles/drover-lab/amd64/make.defaults'], /^USE_EXPAND=".*\bPYTHON_TARGETS\b.*"$/m);
   for (const cat of f['profiles/categories'].trim().split('\n'))
     t.true(
       Object.keys(f).some((k) => k.startsWith(`${cat}/`)),

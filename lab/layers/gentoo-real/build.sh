@@ -14,8 +14,9 @@ apt-get update -qq
 printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 chmod 755 /usr/sbin/policy-rc.d
 # bzip2, zstd: Portage's binpkg compressors (it complains on every run without them); make: netifrc's install;
-# rsync: `emerge --sync` of the lab's repository.
-apt-get install -y -q --no-install-recommends openrc lvm2 bzip2 zstd make rsync
+# rsync: `emerge --sync` of the lab's repository; wget: Portage's default FETCHCOMMAND (distfiles, binary packages
+# from a binhost), in Gentoo's @system: without it a fetch dies in a Python traceback (CommandNotFound: wget).
+apt-get install -y -q --no-install-recommends openrc lvm2 bzip2 zstd make rsync wget
 rm -f /usr/sbin/policy-rc.d
 f=/tmp/gentoo-files
 src=/tmp/lab-src
@@ -77,7 +78,10 @@ cp -a $src/repo /usr/share/drover-lab/repo
 cp -a $src/repo /var/db/repos/drover-lab
 # A mirror's timestamp (rsync sync reads it first): the layer's build time.
 LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S +0000' > /usr/share/drover-lab/repo/metadata/timestamp.chk
-mkdir -p /etc/portage/package.use /var/lib/portage /var/tmp/portage /var/cache/distfiles
+mkdir -p /etc/portage/package.use /var/lib/portage /var/tmp/portage /var/cache/distfiles /var/cache/binpkgs
+# Owned as on Gentoo (portage:portage, setgid group-writable): else every fetch first "Adjusts permissions recursively".
+chown portage:portage /var/cache/distfiles /var/cache/binpkgs
+chmod 2775 /var/cache/distfiles /var/cache/binpkgs
 install -m 644 /tmp/recipe/files/make.conf /etc/portage/make.conf
 ln -sfn ../../var/db/repos/drover-lab/profiles/drover-lab/amd64 /etc/portage/make.profile
 # Mixed on purpose, as on many real hosts: package.use is a directory, package.accept_keywords a file.

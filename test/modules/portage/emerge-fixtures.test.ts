@@ -473,6 +473,7 @@ test('absent (real Portage): asked with --pretend --verbose --depclean; nothing 
   t.deepEqual(d.steps && { ...d.steps, depclean: d.steps.kind === 'remove' && d.steps.depclean.display }, {
     kind: 'remove',
     depclean: 'emerge --depclean -- app-misc/screen',
+    remove: ['app-misc/screen'],
   });
   t.deepEqual(plan({ atoms: 'app-misc/screen', state: 'absent' }, {}), {
     result: { changed: false, versions: { 'app-misc/screen': null } },
