@@ -23,10 +23,10 @@ Commands:
   delay nodeI MS [JITTER] [LOSS%]          add latency (ms), jitter (ms), loss; "delay nodeI off" removes it
   disk nodeI SIZE [--device vdb]           attach a loop-backed block device (e.g. 1G) as /dev/vdb
 Every command takes --name NAME (default: lab) and --help.`,
-  up: `Usage: drover lab up [N] [--profile base|gentoo|ganeti|gentoo-real|ganeti-real] [--name NAME]
+  up: `Usage: drover lab up [N] [--profile base|debian|gentoo|ganeti|gentoo-real|ganeti-real] [--name NAME]
 Starts N hosts (default 3) node1.example.org ... with sshd, per-host SSH host keys (ed25519, RSA) and
 root access by a generated key. Writes an inventory, known_hosts and ssh_config under /run/drover/lab/NAME.
-Profiles: base (sshd), gentoo (+ OpenRC, LVM metadata-only, real Portage 3.0.82 and netifrc 0.7.14),
+Profiles: base (sshd), debian (+ systemd as init, cron), gentoo (+ OpenRC, LVM metadata-only, real Portage 3.0.82 and netifrc 0.7.14),
 ganeti (+ Ganeti 3.0.2); gentoo-real, ganeti-real: the same as gentoo, ganeti (DROVER_LAB_PORTAGE and
 DROVER_LAB_NETIFRC: path or URL of the release .tar.gz; default ../shared/... beside the project).
 Layers are built once (debootstrap + apt, minutes) and cached under /var/cache/drover/lab.`,

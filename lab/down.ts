@@ -1,6 +1,7 @@
 // `lab down`: kills only recorded processes (and any in the lab's own namespaces), deletes recorded links, netns, loop devices; idempotent.
 import { existsSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { removeHostCgroups } from './cgroup.ts';
 import { detachDisk } from './disk.ts';
 import { linkNames, networkDown } from './net.ts';
 import { diskRoot } from './paths.ts';
@@ -68,6 +69,7 @@ export async function labDown(name = 'lab'): Promise<void> {
   if (!rec) return;
   assertLabAvailable(downTools);
   await killHosts(rec);
+  removeHostCgroups(rec.hosts.map((h) => h.netns));
   for (const d of rec.disks) await detachDisk(d);
   await networkDown(rec);
   const left = await leftovers(rec);

@@ -9,10 +9,11 @@ import { mustRun } from './run.ts';
 import { renderConfdNet } from './render.ts';
 import { usesNetifrc, type LabHostState, type LabProfile, type LabRecord } from './types.ts';
 
-/** How a profile's hosts run: sshd as PID 1 (base), or openrc-init (eth0 set by the lab, or by netifrc). */
-export type HostMode = 'sshd' | 'openrc' | 'netifrc';
+/** How a profile's hosts run: sshd as PID 1 (base), systemd (debian), or openrc-init (eth0 set by the lab, or by netifrc). */
+export type HostMode = 'sshd' | 'systemd' | 'openrc' | 'netifrc';
 
 export function hostMode(profile: LabProfile): HostMode {
+  if (profile === 'debian') return 'systemd';
   return profile === 'base' ? 'sshd' : usesNetifrc(profile) ? 'netifrc' : 'openrc';
 }
 

@@ -20,11 +20,12 @@ import { listInstances, readRecord } from './state.ts';
 import { realPortageByDefault, type LabProfile } from './types.ts';
 
 /** gentoo-real / ganeti-real: real Portage and netifrc (from release tarballs); gentoo / ganeti: without Portage (unused while realPortageByDefault). */
-export type LayerName = 'base' | 'gentoo' | 'ganeti' | 'gentoo-real' | 'ganeti-real';
+export type LayerName = 'base' | 'debian' | 'gentoo' | 'ganeti' | 'gentoo-real' | 'ganeti-real';
 
 /** Which layer each layer is built on. */
 const parentOf: Record<LayerName, LayerName | undefined> = {
   base: undefined,
+  debian: 'base',
   gentoo: 'base',
   ganeti: 'gentoo',
   'gentoo-real': 'base',
@@ -33,6 +34,7 @@ const parentOf: Record<LayerName, LayerName | undefined> = {
 /** The recipe directory of each layer (ganeti-real runs the ganeti recipe over gentoo-real). */
 const recipeOf: Record<LayerName, string> = {
   base: 'base',
+  debian: 'debian',
   gentoo: 'gentoo',
   ganeti: 'ganeti',
   'gentoo-real': 'gentoo-real',
@@ -259,7 +261,7 @@ async function buildLayer(
 
 /** One line saying which Portage a profile's hosts run (undefined for base: no Portage). */
 export function portageDescription(profile: LabProfile): string | undefined {
-  if (profile === 'base') return undefined;
+  if (profile === 'base' || profile === 'debian') return undefined;
   if (usesRealPortage(profile)) return `profile ${profile} runs real ${portageTarball.what} and ${netifrcTarball.what}`;
   return `profile ${profile} has no Portage (realPortageByDefault is off in lab/types.ts); profile ${profile}-real runs real Portage`;
 }

@@ -1,8 +1,9 @@
 // The lab's public types: profiles, the state of one instance and its hosts (what state.json holds).
 // gentoo / ganeti run real Portage 3.0.82 and netifrc 0.7.14 (their layers are gentoo-real / ganeti-real; those
 // profile names stay, meaning the same).
-export type LabProfile = 'base' | 'gentoo' | 'ganeti' | 'gentoo-real' | 'ganeti-real';
-export const labProfiles: readonly LabProfile[] = ['base', 'gentoo', 'ganeti', 'gentoo-real', 'ganeti-real'];
+// debian: Debian 12 with systemd as PID 1 and cron (lab/layers/debian); base: Debian with sshd as PID 1.
+export type LabProfile = 'base' | 'debian' | 'gentoo' | 'ganeti' | 'gentoo-real' | 'ganeti-real';
+export const labProfiles: readonly LabProfile[] = ['base', 'debian', 'gentoo', 'ganeti', 'gentoo-real', 'ganeti-real'];
 
 /**
  * Whether the profiles gentoo and ganeti run real Portage and netifrc (their layers are then gentoo-real and

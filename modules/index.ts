@@ -6,8 +6,47 @@ export { hostname, type HostnameParams, type HostnameResult } from './system/hos
 export { kmod, type KmodParams, type KmodResult } from './system/kmod.ts';
 export { reboot, type RebootParams, type RebootResult } from './system/reboot.ts';
 export { emerge, type EmergeParams, type EmergeResult } from './portage/emerge.ts';
+export { emergeWorld, type EmergeWorldParams, type EmergeWorldResult } from './portage/emerge-world.ts';
 export { lvm } from './lvm/lvm.ts';
 export { gnt } from './ganeti/gnt.ts';
+// Accounts (modules/users/): local users and groups, and users' authorized_keys.
+export {
+  user,
+  group,
+  authorizedKey,
+  type UserParams,
+  type UserResult,
+  type GroupParams,
+  type GroupResult,
+  type AuthorizedKeyParams,
+  type AuthorizedKeyResult,
+} from './users/index.ts';
+// Typed facts on demand (modules/facts/): `await facts(host, 'os', 'init')`, one read-only round trip, memoised.
+export {
+  facts,
+  FACT_NAMES,
+  FactError,
+  type FactName,
+  type Facts,
+  type HostFacts,
+  type OsFact,
+  type OsFamily,
+  type KernelFact,
+  type CpuFact,
+  type MemoryFact,
+  type NetworkFact,
+  type NetInterface,
+  type NetAddress,
+  type DefaultRoute,
+  type MountEntry,
+  type BlockDevice,
+  type InitFact,
+  type InitSystem,
+  type PackageManager,
+  type PackageManagerFact,
+  type UserEntry,
+  type GroupEntry,
+} from './facts/index.ts';
 // The param and result types a site's own vars and helpers are written with (playbooks/ganeti/vars.ts).
 export type { PvParams, PvResult, VgParams, VgResult, LvParams, LvResult, FilterParams } from './lvm/lvm.ts';
 export type {
@@ -46,3 +85,9 @@ export type {
   DaemonsResult,
 } from './ganeti/gnt.ts';
 export { MIRRORED_TEMPLATES } from './ganeti/gnt.ts';
+// System basics every site needs (modules/system/): kernel parameters, fstab and mounts, cron jobs.
+export { sysctl, type SysctlParams, type SysctlResult } from './system/sysctl.ts';
+export { mount, type MountParams, type MountResult } from './system/mount.ts';
+export { cron, type CronParams, type CronResult } from './system/cron.ts';
+// Packages other than Portage (modules/packages/): Debian's apt.
+export { apt, type AptParams, type AptResult } from './packages/apt.ts';

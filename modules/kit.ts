@@ -5,7 +5,7 @@
 // else under modules/ is drover's own and may change in any release.
 
 /** The revision of the kit's exported surface (bumped when a name is added; a breaking change is a major drover release). */
-export const KIT_VERSION = 1;
+export const KIT_VERSION = 2;
 
 // The contract: facts (one read-only framed probe) → pure plan → apply; check mode is the engine's.
 export {
@@ -56,6 +56,9 @@ export {
   type LineAbsentOptions,
   type LinePresentOptions,
 } from './shared/file-edit.ts';
+
+// Facts a module's own facts step may read (memoised per host per run, read-only): revision 2.
+export { facts, FactError, type FactHost, type FactName, type Facts } from './facts/index.ts';
 
 // Fixture tests without a host: params + a recorded probe answer → the module's Plan.
 export { factsFromAnswer, planFromAnswer, probeCommand, type Answer } from './shared/plan-fixture.ts';

@@ -51,7 +51,16 @@ export function formatOutline(items: readonly OutlineItem[], opts: { hosts?: rea
     if (item.calls.length === 0) lines.push(`${indent}  (no module calls found)`);
     for (const c of item.calls) lines.push(callLine(c, `${indent}  `));
   }
+  const read = factNames(items);
+  if (read.length) lines.push(`facts read: ${read.join(', ')}`);
   return lines.join('\n');
+}
+
+/** The facts the playbook reads (`facts(host, ...)` calls, listed as module `facts`), each once, in order. */
+function factNames(items: readonly OutlineItem[]): string[] {
+  const calls = items.flatMap((i) => (i.kind === 'module-call' ? [i] : i.calls));
+  const names = calls.filter((c) => c.module === 'facts').flatMap((c) => c.title.split(', '));
+  return [...new Set(names)];
 }
 
 /** `batches: [a] [b c] [d e]; may lose 1 of 5 hosts` from literal options, assuming every host reaches the phase. */

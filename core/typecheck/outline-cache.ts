@@ -20,8 +20,8 @@ export interface OutlineCacheOptions {
  * (a checkout under development), so they are part of the key. import.meta.url names the .ts source even
  * in dist/ (see core/boot/compile.js), and the package ships core/ .ts sources.
  */
-const OWN_SOURCES = ['outline.ts', 'phase-values.ts', 'project.ts', 'compiler-options.ts'].map((f) =>
-  fileURLToPath(new URL(`./${f}`, import.meta.url)),
+const OWN_SOURCES = ['outline.ts', 'outline-facts.ts', 'phase-values.ts', 'project.ts', 'compiler-options.ts'].map(
+  (f) => fileURLToPath(new URL(`./${f}`, import.meta.url)),
 );
 
 /** The cache key of `abs`'s outline with paths relative to `cwd`, and the import walk's file hashes. */

@@ -5,6 +5,7 @@ import type { CallExpression, Node, SourceFile } from 'ts-morph';
 import { UsageError } from '../errors.ts';
 import { recordPhaseNode } from './phase-nodes.ts';
 import { addProducedValues } from './phase-values.ts';
+import { factsRead } from './outline-facts.ts';
 import { outlineCacheDir, outlineKey, readOutline, writeOutline, type OutlineCacheOptions } from './outline-cache.ts';
 import { createPlaybookProject, isUnderNodeModules, loadTsMorph, programFileHashes } from './project.ts';
 
@@ -352,11 +353,13 @@ function visit(node: Node, w: Walk): void {
   if (N.isCallExpression(node)) {
     const method = phaseCall(node, w);
     if (method) return visitPhase(node, method, w);
-    if (isModuleCall(node)) {
+    // A fact read is listed as a call of `facts` titled with the names it asks for (`facts os, init`).
+    const facts = factsRead(node);
+    if (facts || isModuleCall(node)) {
       const call: ModuleCallOutline = {
         kind: 'module-call',
-        module: moduleNameOf(node),
-        title: titleOf(node),
+        module: facts ? 'facts' : moduleNameOf(node),
+        title: facts ? facts.join(', ') : titleOf(node),
         ...where(node, w.cwd),
         conditional: w.baseConditional || isConditional(node, w.root),
         via: w.via,

@@ -4,7 +4,8 @@
 #   NODE: the host's dir on the machine (its overlay upper/work dirs, root mount point, boot_id);
 #   LOWERDIR: overlay lower dirs, top first (node files, layers...);
 #   MODE: sshd (sshd -D is the init) or openrc (openrc-init is the init, sshd an OpenRC service),
-#   or netifrc (as openrc, and eth0 is left unconfigured for netifrc's net.eth0).
+#   or netifrc (as openrc, and eth0 is left unconfigured for netifrc's net.eth0),
+#   or systemd (systemd is the init; launched in a cgroup namespace of its own by cgroup-enter.sh).
 set -eu
 node=$1 lowerdir=$2 cidr=$3 gw=$4 fqdn=$5 mode=$6
 # The writable layer lives in the node dir on the machine, not in a tmpfs of the host's own: a reboot
@@ -22,6 +23,12 @@ if [ "$mode" != sshd ]; then
   mount --bind -o ro "$node/boot_id" "$r/proc/sys/kernel/random/boot_id"
 fi
 mount -t sysfs -o ro sysfs "$r/sys"
+if [ "$mode" = systemd ]; then
+  # The host's own cgroup2 tree (this process's cgroup namespace is rooted at its directory): systemd manages it.
+  mount -t cgroup2 cgroup2 "$r/sys/fs/cgroup"
+  # A machine id of its own at first boot (the layer has none), kept in the overlay across reboots.
+  [ -s "$r/etc/machine-id" ] || tr -d - </proc/sys/kernel/random/uuid >"$r/etc/machine-id"
+fi
 # A reboot: the netns outlived the last boot (eth0 with its address, links the host made), where a real node's
 # NICs come up blank. Reset what the host made (this sysfs, mounted in the host's netns, lists its links) and
 # keep the lab's own: eth0, and a bastion's inner bridge and the veths moved onto it (topology.ts: bri0, dv-*).
@@ -69,5 +76,7 @@ rmdir /.oldroot
 case "$mode" in
   sshd) exec /usr/sbin/sshd -D -e ;;
   openrc|netifrc) exec /sbin/openrc-init ;;
+  # container=: systemd's own test for "in a container" (it skips what only a machine's init does).
+  systemd) exec env -i container=drover-lab PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd ;;
   *) echo "host-init: unknown mode $mode" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@ import { defineModule, probe, type Plan, type Result } from '../../core/module.t
 import type { Host } from '../../core/host.ts';
 import { ProbeFormatError, type ProbeFrame, type ProbeSections } from '../../core/probe-frame.ts';
 import { sh, ShellCommand } from '../../core/sh.ts';
+import { INIT_DETECT, parseInitSystem, type InitSystem } from '../facts/system.ts';
 
 export interface ServiceParams {
   /** Init script / unit name: 'sshd', 'ganeti', 'net.br0'. */
@@ -18,7 +19,7 @@ export interface ServiceParams {
   runlevel?: string;
 }
 
-export type InitSystem = 'openrc' | 'systemd';
+export type { InitSystem };
 
 /** What the probe saw. `status` is OpenRC's word for the rc-service exit code, or systemd's ActiveState. */
 export interface ServiceFacts {
@@ -27,6 +28,12 @@ export interface ServiceFacts {
   /** 'started' (0) | 'stopped' (3) | 'starting/stopping' (4) | 'inactive' (16) | 'crashed' (32) | other codes as 'exit N'; systemd: active/inactive/failed/... */
   status: string;
   enabled: boolean;
+  /** systemd: the unit's file changed on disk since systemd read it (NeedDaemonReload=yes). */
+  needsDaemonReload?: true;
+  /** systemd: LoadState=masked (it cannot be started or enabled until unmasked). */
+  masked?: true;
+  /** systemd: a UnitFileState that `systemctl enable` cannot change (static, indirect, generated, transient). */
+  notEnableable?: string;
 }
 
 export interface ServiceResult extends Result {
@@ -58,25 +65,31 @@ export function serviceProbe(frame: ProbeFrame, name: string, runlevel: string):
   checkName(name, 'name');
   checkName(runlevel, 'runlevel');
   return ShellCommand.join([
-    sh`if command -v rc-service >/dev/null 2>&1 || [ -x /sbin/openrc-run ]; then i=openrc
-elif [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then i=systemd
-else i=unknown; fi`,
+    // The init fact's own detection (modules/facts/system.ts): one word, the same on every path.
+    sh`i=$(${INIT_DETECT})`,
     frame.section('init', sh`printf '%s' "$i"`),
     frame.section('exists', sh`[ "$i" = openrc ] && [ -e /etc/init.d/${name} ]`),
     frame.section('status', sh`if [ "$i" = openrc ]; then rc-service ${name} status >/dev/null 2>&1; fi`),
     frame.section('enabled', sh`[ "$i" = openrc ] && [ -L /etc/runlevels/${runlevel}/${name} ]`),
     frame.section(
       'systemd',
-      sh`if [ "$i" = systemd ]; then systemctl show -p LoadState -p ActiveState -p UnitFileState -- ${name} 2>/dev/null; fi`,
+      sh`if [ "$i" = systemd ]; then systemctl show -p LoadState -p ActiveState -p UnitFileState -p NeedDaemonReload -- ${name} 2>/dev/null; fi`,
     ),
   ]);
 }
 
-const SYSTEMD_KEYS = new Set(['LoadState', 'ActiveState', 'UnitFileState']);
+const SYSTEMD_KEYS = new Set(['LoadState', 'ActiveState', 'UnitFileState', 'NeedDaemonReload']);
+// Unit file states `systemctl enable` leaves as they are (no [Install] section, or not a file of its own).
+const NOT_ENABLEABLE = new Set(['static', 'indirect', 'generated', 'transient']);
 
 /** Facts from serviceProbe's sections (strict: unknown or repeated systemd keys are a ProbeFormatError). */
 export function parseServiceProbe(s: ProbeSections): ServiceFacts {
-  const init = s.text('init');
+  let init: ServiceFacts['init'];
+  try {
+    init = parseInitSystem(s.text('init'));
+  } catch {
+    throw new ProbeFormatError(`service: init system ${JSON.stringify(s.text('init').slice(0, 80))}`);
+  }
   if (init === 'openrc') {
     const code = s.status('status');
     return {
@@ -98,14 +111,17 @@ export function parseServiceProbe(s: ProbeSections): ServiceFacts {
     }
     const load = kv.get('LoadState') ?? 'not-found';
     const ufs = kv.get('UnitFileState') ?? '';
-    return {
+    const f: ServiceFacts = {
       init,
       exists: load !== 'not-found',
       status: kv.get('ActiveState') ?? 'unknown',
       enabled: ufs === 'enabled' || ufs === 'enabled-runtime' || ufs === 'alias',
     };
+    if (kv.get('NeedDaemonReload') === 'yes') f.needsDaemonReload = true;
+    if (load === 'masked') f.masked = true;
+    if (NOT_ENABLEABLE.has(ufs)) f.notEnableable = ufs;
+    return f;
   }
-  if (init !== 'unknown') throw new ProbeFormatError(`service: init system ${JSON.stringify(init.slice(0, 80))}`);
   return { init: 'unknown', exists: false, status: 'unknown', enabled: false };
 }
 
@@ -175,8 +191,11 @@ function applyScript(
   runlevel: string,
   actions: Verb[],
   enable: boolean | undefined,
+  daemonReload = false,
 ): ShellCommand {
   const cmds: ShellCommand[] = [];
+  // systemd acts on the unit as it last read it: a changed unit file is read again first
+  if (daemonReload) cmds.push(sh`systemctl daemon-reload`);
   if (init === 'openrc') {
     if (enable === true) cmds.push(sh`rc-update add ${name} ${runlevel}`);
     if (enable === false) cmds.push(sh`rc-update del ${name} ${runlevel}`);
@@ -237,12 +256,21 @@ export function servicePlan(p: ServiceParams, f: ServiceFacts, hostName: string)
       result: { changed: false, init, before: 'absent', message: 'no such service (nothing to stop or disable)' },
     };
   }
+  const wantsRunning = p.state === 'started' || p.state === 'restarted' || p.state === 'reloaded';
+  if (f.masked && (wantsRunning || p.enabled === true))
+    throw new Error(`unit ${p.name} is masked on ${hostName}: unmask it first (systemctl unmask ${p.name})`);
+  if (f.notEnableable && p.enabled === true)
+    throw new Error(
+      `unit ${p.name} is ${f.notEnableable} (${f.notEnableable === 'static' ? 'no [Install] section' : 'not a unit file of its own'}): \`systemctl enable\` cannot enable it; leave enabled out`,
+    );
   const plan = planService(p, f);
-  const changed = plan.actions.length > 0 || plan.enable !== undefined;
+  const reload = f.needsDaemonReload === true;
+  if (reload) plan.messages.unshift('daemon-reload (unit file changed on disk)');
+  const changed = plan.actions.length > 0 || plan.enable !== undefined || reload;
   const result: ServiceResult = { changed, init, before: f.status };
   if (plan.messages.length) result.message = plan.messages.join(', ');
   if (!changed) return { result };
-  return { result, apply: applyScript(init, p.name, p.runlevel ?? 'default', plan.actions, plan.enable) };
+  return { result, apply: applyScript(init, p.name, p.runlevel ?? 'default', plan.actions, plan.enable, reload) };
 }
 
 /**

@@ -154,7 +154,7 @@ test('cli: --help, and errors as one line with exit 1', async (t) => {
   }
   const bad = await run(['up', '--profile', 'arch']);
   t.is(bad.code, 1);
-  t.is(bad.err, 'drover lab up: bad profile "arch": use base, gentoo, ganeti, gentoo-real, ganeti-real');
+  t.is(bad.err, 'drover lab up: bad profile "arch": use base, debian, gentoo, ganeti, gentoo-real, ganeti-real');
   const unknown = await run(['frobnicate']);
   t.is(unknown.code, 1);
   t.is(unknown.err, 'drover lab frobnicate: unknown lab command "frobnicate" (see drover lab --help)');
