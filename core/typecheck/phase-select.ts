@@ -57,6 +57,13 @@ export function selectPhases(items: readonly OutlineItem[], choice: PhaseChoice,
     return undefined;
   };
   const skippedPhases = top.filter((p) => !run.has(p.name));
+  // Nothing left to run (--phase names only phases before --start-at): the body would run with every
+  // phase's value undefined. Refused, saying how the two flags combine.
+  if (run.size === 0 && (choice.phases?.length || choice.startAt !== undefined))
+    throw new UsageError(
+      `${playbook}: ${choice.phases?.length ? `--phase ${choice.phases.map((n) => JSON.stringify(n)).join(', ')} with ` : ''}--start-at ${JSON.stringify(choice.startAt)} selects no phase ` +
+        `(--phase runs only the phases named; --start-at then leaves out those before it) — no host was contacted`,
+    );
 
   const problems: string[] = [];
   for (const a of skippedPhases) {
@@ -71,16 +78,30 @@ export function selectPhases(items: readonly OutlineItem[], choice: PhaseChoice,
     }
   }
   if (problems.length) {
-    const needed = [
-      ...new Set(
-        skippedPhases
-          .filter((a) => a.produces?.some((v) => v.usedBy.some((u) => u.phase === null || run.has(u.phase))))
-          .map((a) => a.name),
-      ),
-    ];
+    // Transitively: a phase added for its value may itself read a value of another skipped phase.
+    const wanted = new Set(run);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const a of skippedPhases) {
+        if (wanted.has(a.name)) continue;
+        if (a.produces?.some((v) => v.usedBy.some((u) => u.phase === null || wanted.has(u.phase)))) {
+          wanted.add(a.name);
+          grew = true;
+        }
+      }
+    }
+    const needed = names.filter((n) => wanted.has(n) && !run.has(n));
+    // With --start-at, adding --phase would intersect (and select less): the hint names every phase instead.
+    const hint =
+      choice.startAt === undefined
+        ? `Run those phases too (${needed.map((n) => `--phase ${JSON.stringify(n)}`).join(' ')}) or start earlier.`
+        : `Run those phases too: ${names
+            .filter((n) => wanted.has(n))
+            .map((n) => `--phase ${JSON.stringify(n)}`)
+            .join(' ')} (without --start-at), or start earlier.`;
     throw new UsageError(
       `${playbook}: the phases chosen need values from phases that would be skipped — no host was contacted:\n  ${[...new Set(problems)].join('\n  ')}\n` +
-        `Run those phases too (${needed.map((n) => `--phase ${JSON.stringify(n)}`).join(' ')}) or start earlier.`,
+        hint,
     );
   }
   return { skip: reasonFor, skipped: [...new Set(skippedPhases.map((p) => p.name))] };

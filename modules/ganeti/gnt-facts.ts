@@ -4,6 +4,11 @@ import { ProbeFormatError, type ProbeFrame, type ProbeSections } from '../../cor
 import { sh, ShellCommand } from '../../core/sh.ts';
 
 export const CONFIG = '/var/lib/ganeti/config.data';
+/**
+ * Every node of a cluster has it; config.data only the master candidates: a node drained or demoted
+ * (a roll cut short during the master's turn) has no config.data but is still in the cluster.
+ */
+const SSCONF_MASTER = '/var/lib/ganeti/ssconf_master_node';
 
 export type ProbeState = 'not-installed' | 'none' | 'broken' | 'not-master' | 'up';
 const STATES: readonly string[] = ['not-installed', 'none', 'broken', 'not-master', 'up'];
@@ -35,7 +40,7 @@ export function gntProbe(frame: ProbeFrame, then: ShellCommand): ShellCommand {
   return ShellCommand.join([
     sh`st=up gm= self= why= out= rc=0
 if ! command -v gnt-cluster >/dev/null 2>&1; then st=not-installed
-elif ! test -e ${CONFIG}; then st=none
+elif ! test -e ${CONFIG} && ! test -e ${SSCONF_MASTER}; then st=none
 elif ! gm=$(gnt-cluster getmaster 2>&1); then st=broken why='gnt-cluster getmaster' out=$gm gm=
 else
   self=$(hostname)
@@ -131,13 +136,22 @@ export interface VerifyReport {
 const FINDING = /(?:^|\s-\s)(ERROR|WARNING):([A-Z0-9_]+):([a-z_]*):([^:]*):(.*)$/;
 // Progress lines: "Tue Nov 24 12:00:00 2026 * Verifying node status", "Submitted jobs 4, 5", "Waiting for job 4 ...".
 const PROGRESS = /^(?:\S+ \S+ +\d+ [\d:]+ \d{4} +\* |Submitted jobs? |Waiting for job )/;
+// A finding's further lines (a failing hook's output): the timestamp, then deeper than "  - ".
+const CONTINUED = /^\S+ \S+ +\d+ [\d:]+ \d{4} {5,}(?![-*] )(\S.*)$/;
 
 /** Parses `gnt-cluster verify --error-codes` output (stdout and stderr together) into findings. */
 export function parseVerify(output: string): VerifyReport {
   const report: VerifyReport = { errors: [], warnings: [], other: [] };
+  let last: VerifyFinding | undefined;
   for (const raw of output.split('\n')) {
     const line = raw.replace(/\s+$/, '');
     if (!line.trim()) continue;
+    const more = last && CONTINUED.exec(line);
+    if (more && last) {
+      last.message = `${last.message} ${more[1]}`;
+      continue;
+    }
+    last = undefined;
     const m = FINDING.exec(line);
     if (m) {
       const finding: VerifyFinding = {
@@ -148,6 +162,7 @@ export function parseVerify(output: string): VerifyReport {
         message: m[5].trim(),
       };
       (finding.level === 'ERROR' ? report.errors : report.warnings).push(finding);
+      last = finding;
       continue;
     }
     if (PROGRESS.test(line)) continue;

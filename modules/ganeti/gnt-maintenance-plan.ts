@@ -83,10 +83,19 @@ export interface EvacuationWanted {
   targets?: readonly string[];
 }
 
-/** Nodes that can take instances: not `from`, not drained or offline, vm-capable, in `allowed` when given. */
+/**
+ * Nodes that can take instances: not `from`, not drained or offline, vm-capable, answering (a node whose
+ * ganeti-noded is down fails the migration half-way), in `allowed` when given.
+ */
 function candidates(state: ClusterState, from: string, allowed?: readonly string[]): NodeState[] {
   return state.nodes.filter(
-    (n) => n.name !== from && !n.drained && !n.offline && n.vmCapable && (!allowed || allowed.includes(n.name)),
+    (n) =>
+      n.name !== from &&
+      !n.drained &&
+      !n.offline &&
+      n.reachable !== false &&
+      n.vmCapable &&
+      (!allowed || allowed.includes(n.name)),
   );
 }
 
@@ -106,8 +115,12 @@ export function planEvacuation(want: EvacuationWanted, state: ClusterState): Mov
     name !== undefined && load.has(name) && load.set(name, load.get(name)! + 1);
   const pick = (exclude: readonly string[], what: string): string => {
     const free = pool.filter((n) => !exclude.includes(n.name));
-    if (!free.length)
-      throw new Error(`no node can take ${what}: every other node is drained, offline, not vm-capable or excluded`);
+    if (!free.length) {
+      const down = state.nodes.filter((n) => n.name !== want.node && n.reachable === false).map((n) => n.name);
+      throw new Error(
+        `no node can take ${what}: every other node is drained, offline, not answering, not vm-capable or excluded${down.length ? ` (not answering: ${down.join(', ')})` : ''}`,
+      );
+    }
     const best = free.reduce((a, b) => (load.get(b.name)! < load.get(a.name)! ? b : a));
     load.set(best.name, load.get(best.name)! + 1);
     return best.name;

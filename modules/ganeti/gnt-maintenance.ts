@@ -5,7 +5,14 @@ import { checkDnsName } from '../shared/dns-name.ts';
 import { gntFacts, type GntFacts } from './gnt-facts.ts';
 import { planEvacuation, planFlags, planPlacement, type Move, type NonMirroredPolicy } from './gnt-maintenance-plan.ts';
 import { onMaster, refuse } from './gnt-plan.ts';
-import { parseClusterState, QUERY_THEN, type ClusterState, type NodeState } from './gnt-query-facts.ts';
+import {
+  LISTS_SEPARATOR,
+  parseClusterState,
+  QUERY_LIVE_THEN,
+  QUERY_THEN,
+  type ClusterState,
+  type NodeState,
+} from './gnt-query-facts.ts';
 
 export type { Move, NonMirroredPolicy } from './gnt-maintenance-plan.ts';
 
@@ -13,6 +20,19 @@ export type { Move, NonMirroredPolicy } from './gnt-maintenance-plan.ts';
 const clusterFacts = gntFacts(
   () => QUERY_THEN,
   (probed) => parseClusterState(probed.out, probed.master),
+);
+
+/** Evacuate's facts: the cluster plus which nodes answer now, so no instance is sent to a node whose daemons are down. */
+const liveClusterFacts = gntFacts(
+  () => QUERY_LIVE_THEN,
+  // The live list is what the probe asks for; an answer without it (recorded before, in fixtures) plans
+  // as before, with every node taken as answering.
+  (probed) =>
+    parseClusterState(
+      probed.out,
+      probed.master,
+      probed.out.split('\n').filter((l) => l === LISTS_SEPARATOR).length === 2,
+    ),
 );
 
 /** Runs gnt-* commands one after the other (cluster jobs: progress shown); a failure stops at that command. */
@@ -129,7 +149,7 @@ export const evacuate = defineModule<EvacuateParams, GntFacts<ClusterState>, Eva
     if (p.nonMirrored !== undefined && !['stay', 'move', 'fail'].includes(p.nonMirrored))
       throw new Error(`nonMirrored ${JSON.stringify(p.nonMirrored)} must be 'stay', 'move' or 'fail'`);
   },
-  facts: clusterFacts,
+  facts: liveClusterFacts,
   plan: evacuatePlan,
 });
 

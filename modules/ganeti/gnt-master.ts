@@ -4,8 +4,11 @@ import { sh } from '../../core/sh.ts';
 import { gntFacts, type GntFacts } from './gnt-facts.ts';
 import { halfInitialised, notInitialised, notInstalled, refuse } from './gnt-plan.ts';
 
-/** Params of {@link gnt.master}: none — the host it runs on becomes the master (Ganeti's own rule: master-failover runs on the new master). */
-export type MasterParams = Record<string, never>;
+/** Params of {@link gnt.master}: the host it runs on becomes the master (Ganeti's own rule: master-failover runs on the new master). */
+export interface MasterParams {
+  /** false: only report where the master is (`master` in the result), from any node of the cluster; never a change. Default true. */
+  takeOver?: boolean;
+}
 
 export interface MasterResult extends Result {
   /** The master after the call (before it in --check). */
@@ -21,8 +24,13 @@ export interface MasterResult extends Result {
 const FAILOVER = sh`gnt-cluster master-failover`;
 
 /** The whole decision (pure): nothing on the master, master-failover on another node of the cluster. */
-export function masterPlan(_p: MasterParams, f: GntFacts<true>): Plan<MasterResult> {
+export function masterPlan(p: MasterParams, f: GntFacts<true>): Plan<MasterResult> {
   if (f.state === 'broken') throw halfInitialised(f);
+  if (p.takeOver === false) {
+    if (f.state !== 'up' && f.state !== 'not-master')
+      throw f.state === 'none' ? notInitialised('gnt-cluster getmaster') : notInstalled('gnt-cluster getmaster');
+    return { result: { changed: false, master: f.master, previous: f.master, message: `master: ${f.master}` } };
+  }
   if (f.state === 'none' || f.state === 'not-installed') {
     const cannot =
       f.state === 'none' ? notInitialised('gnt-cluster master-failover') : notInstalled('gnt-cluster master-failover');
@@ -67,7 +75,10 @@ function failover(previous: string, self: string): Apply<MasterResult> {
 
 export const master = defineModule<MasterParams, GntFacts<true>, MasterResult>({
   name: 'gnt.master',
-  title: () => 'gnt master (this node)',
+  title: (p) => (p.takeOver === false ? 'gnt master (where is it)' : 'gnt master (this node)'),
+  validate: (p) => {
+    if (p.takeOver !== undefined && typeof p.takeOver !== 'boolean') throw new Error('takeOver must be true or false');
+  },
   // No query: the probe's own getmaster says who the master is.
   facts: gntFacts(
     () => sh`:`,

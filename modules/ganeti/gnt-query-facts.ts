@@ -20,6 +20,11 @@ export interface NodeState {
   primaryInstances: string[];
   /** Instances (DRBD) whose secondary node this is. */
   secondaryInstances: string[];
+  /**
+   * Whether the master reached the node's ganeti-noded just now (a live field answered); absent when
+   * not asked (QUERY_THEN). False: the daemon is down or the node cannot be reached.
+   */
+  reachable?: boolean;
 }
 
 /** An instance's state as Ganeti reports it (`status` field); `running` is the one that means "up and where it should be". */
@@ -84,6 +89,12 @@ export const INSTANCE_LIST: ShellCommand = sh`gnt-instance list --no-headers --s
 export const LISTS_SEPARATOR = '%%';
 
 /**
+ * A live field per node: Ganeti asks each node's ganeti-noded for its boot id and prints `?` (or `*`
+ * for an offline node) when the node does not answer. The config-only fields above never show that.
+ */
+export const LIVE_LIST: ShellCommand = sh`gnt-node list --no-headers --separator='|' -o name,bootid`;
+
+/**
  * A `then` for gntProbe: both lists in $out, separated by a `%%` line; the first list that fails makes
  * the cluster count as broken (`why` names it). Two queries, one round trip.
  */
@@ -92,6 +103,12 @@ elif ! insts=$(${INSTANCE_LIST} 2>&1); then st=broken why='gnt-instance list' ou
 else out="$nodes
 %%
 $insts"; fi`;
+
+/** QUERY_THEN plus LIVE_LIST after a second `%%` line: which nodes answer now (one more round of node RPCs). */
+export const QUERY_LIVE_THEN: ShellCommand = sh`${QUERY_THEN}
+if test "$st" = up; then if live=$(${LIVE_LIST} 2>&1); then out="$out
+%%
+$live"; else st=broken why='gnt-node list -o bootid' out=$live; fi; fi`;
 
 function yesNo(v: string, field: string, line: string): boolean {
   if (v === 'Y') return true;
@@ -151,15 +168,31 @@ export function parseInstances(text: string): InstanceState[] {
   });
 }
 
-/** QUERY_THEN's $out: the two lists around exactly one separator line. */
-export function parseClusterState(out: string, master: string): ClusterState {
+/** LIVE_LIST's output: node name → whether its live field answered. */
+export function parseLive(text: string): Map<string, boolean> {
+  return new Map(
+    parseList(text, ['name', 'bootid'] as const).map((r) => [r.name, !['?', '*', '', '-'].includes(r.bootid)]),
+  );
+}
+
+/** QUERY_THEN's $out (the two lists around one separator line), or with `withLive` QUERY_LIVE_THEN's (three lists, two separators). */
+export function parseClusterState(out: string, master: string, withLive = false): ClusterState {
   const lines = out.split('\n');
   const at = lines.indexOf(LISTS_SEPARATOR);
-  if (at < 0 || lines.indexOf(LISTS_SEPARATOR, at + 1) >= 0)
-    throw new ProbeFormatError(`gnt query: want one ${LISTS_SEPARATOR} line between the node and instance lists`);
+  const live = at < 0 ? -1 : lines.indexOf(LISTS_SEPARATOR, at + 1);
+  const extra = live < 0 ? -1 : lines.indexOf(LISTS_SEPARATOR, live + 1);
+  if (at < 0 || extra >= 0 || live >= 0 !== withLive)
+    throw new ProbeFormatError(
+      `gnt query: want ${withLive ? 'two' : 'one'} ${LISTS_SEPARATOR} line(s) between the node, instance${withLive ? ' and live' : ''} lists`,
+    );
+  const nodes = parseNodes(lines.slice(0, at).join('\n'));
+  if (live >= 0) {
+    const answered = parseLive(lines.slice(live + 1).join('\n'));
+    for (const n of nodes) n.reachable = answered.get(n.name) ?? false;
+  }
   return {
     master,
-    nodes: parseNodes(lines.slice(0, at).join('\n')),
-    instances: parseInstances(lines.slice(at + 1).join('\n')),
+    nodes,
+    instances: parseInstances(lines.slice(at + 1, live >= 0 ? live : undefined).join('\n')),
   };
 }

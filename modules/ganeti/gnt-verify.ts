@@ -37,10 +37,34 @@ export function verifyCommand(p: VerifyParams): ShellCommand {
   return sh`gnt-cluster verify --error-codes ${(p.ignore ?? []).flatMap((c) => ['-I', c])}`;
 }
 
-const once: ProbeFacts<VerifyParams, GntFacts<VerifyVerdict>> = gntFacts(
-  (p) => captureWithStatus(verifyCommand(p)),
-  (probed, p) => judgeVerify(p.ignore ?? [], parseVerify(probed.out), probed.rc, probed.out),
-);
+/** The line after verify's output that starts the uuid|name list (Ganeti names a node by UUID in some findings; written literally in verifyThen). */
+const UUIDS = '%%uuids';
+
+/** Verify, then the nodes' UUIDs and names after a UUIDS line (same round trip; verify's status stays in $rc). */
+function verifyThen(p: VerifyParams): ShellCommand {
+  return sh`${captureWithStatus(verifyCommand(p))}
+if names=$(gnt-node list --no-headers --separator='|' -o uuid,name 2>/dev/null); then out="$out
+%%uuids
+$names"; fi`;
+}
+
+/** Verify's output with every node UUID replaced by the node's name (hook findings name nodes by UUID). */
+export function namedVerifyOutput(out: string): string {
+  const lines = out.split('\n');
+  const at = lines.lastIndexOf(UUIDS);
+  if (at < 0) return out;
+  let text = lines.slice(0, at).join('\n');
+  for (const row of lines.slice(at + 1)) {
+    const [uuid, name] = row.split('|').map((c) => c.trim());
+    if (uuid && name && /^[0-9a-f-]{36}$/.test(uuid)) text = text.split(uuid).join(name);
+  }
+  return text;
+}
+
+const once: ProbeFacts<VerifyParams, GntFacts<VerifyVerdict>> = gntFacts(verifyThen, (probed, p) => {
+  const out = namedVerifyOutput(probed.out);
+  return judgeVerify(p.ignore ?? [], parseVerify(out), probed.rc, out);
+});
 
 /**
  * One probe per attempt, read-only (so also in --check): right after init or a join the master IP and

@@ -172,7 +172,7 @@ test('gnt.evacuate: nowhere to go is an error naming the instance', (t) => {
   );
   t.is(
     err?.message,
-    'no node can take inst2.example.org: every other node is drained, offline, not vm-capable or excluded',
+    'no node can take inst2.example.org: every other node is drained, offline, not answering, not vm-capable or excluded',
   );
   const only = planFromAnswer(gnt.evacuate, { node: N3, targets: [N2] }, DRAINED3);
   t.is(only.result.detail, `gnt-instance migrate -f -n ${N2} -- inst2.example.org`);

@@ -1,0 +1,118 @@
+// Ctrl-C as a state of the run: "stopping" (first: finish the critical section, deliver one Interrupted per host, allow cleanups) and "stop now" (second: refuse everything).
+import { Interrupted } from '../errors.ts';
+
+/**
+ * The run's interruption state. The first Ctrl-C (`stopping`) lets a critical section (a rolling
+ * batch's turn) run to its end and delivers one Interrupted to each host at work elsewhere: thrown by
+ * its command in flight once that command finished, or by its next one. After its Interrupted a host's
+ * code is unwinding, so its `finally`/`catch` cleanups run commands again. The second Ctrl-C
+ * (`now`) refuses every command; the runner stops waiting for the body.
+ */
+export class RunInterrupt {
+  /** Depth of critical sections in progress (rolling batches). */
+  private critical = 0;
+  /** Hosts that got their Interrupted in their current turn (their code is unwinding). */
+  private readonly unwound = new Set<string>();
+  /** Set once a phase threw Interrupted to the body: what the body does now is cleanup. */
+  private unwindingNow = false;
+  get unwinding(): boolean {
+    return this.unwindingNow;
+  }
+  set unwinding(v: boolean) {
+    this.unwindingNow = v;
+    this.update();
+  }
+  /** Per host: aborted when its waits must end (stopping outside a critical section, or stop now). */
+  private readonly hostControllers = new Map<string, AbortController>();
+
+  constructor(
+    /** The first Ctrl-C. */
+    readonly stopping: AbortSignal,
+    /** The second Ctrl-C. */
+    readonly now: AbortSignal,
+  ) {
+    stopping.addEventListener('abort', () => this.update(), { once: true });
+    now.addEventListener('abort', () => this.update(), { once: true });
+  }
+
+  get requested(): boolean {
+    return this.stopping.aborted || this.now.aborted;
+  }
+
+  /** Whether a new unit of work (phase, batch, host in a phase) may start. */
+  mayStart(): boolean {
+    if (this.now.aborted) return false;
+    return !this.stopping.aborted || this.critical > 0 || this.unwinding;
+  }
+
+  /** Whether `host`'s waits must end now: stop at once, or stopping outside any critical section and cleanup. */
+  private waitsEnd(host: string): boolean {
+    if (this.now.aborted) return true;
+    return this.stopping.aborted && this.critical === 0 && !this.unwinding && !this.unwound.has(host);
+  }
+
+  /** Runs `fn` as a critical section: the first Ctrl-C waits for its end. */
+  async criticalSection<T>(fn: () => Promise<T>): Promise<T> {
+    this.critical++;
+    try {
+      return await fn();
+    } finally {
+      this.critical--;
+      this.update();
+    }
+  }
+
+  /** A host starts its turn in a phase: a fresh turn gets its own Interrupted. */
+  beginTurn(host: string): void {
+    this.unwound.delete(host);
+    this.update();
+  }
+
+  /**
+   * The signal a host's waits (retry delays, reconnects, long commands) end on, as of now: ask again for
+   * each wait. Once the host got its Interrupted, its cleanups get a fresh one that only the second Ctrl-C ends.
+   */
+  waitSignal(host: string): AbortSignal {
+    if (!this.hostControllers.has(host)) this.hostControllers.set(host, new AbortController());
+    this.update();
+    return this.hostControllers.get(host)!.signal;
+  }
+
+  /** Before a command is sent on `host`: throws the Interrupted it is due, or when everything stops. */
+  beforeCommand(host: string, what: string): void {
+    if (this.now.aborted) throw new Interrupted(`stopped at once (second Ctrl-C) before: ${what}`);
+    this.deliver(host, `interrupted before: ${what}`);
+  }
+
+  /** After a command on `host` returned: the command finished; the host now gets its Interrupted if due. */
+  afterCommand(host: string, what: string): void {
+    if (this.now.aborted) throw new Interrupted(`stopped at once (second Ctrl-C) after ${what}`);
+    this.deliver(host, `interrupted after ${what} finished`);
+  }
+
+  /** `host` got an Interrupted some other way (its wait on a long command ended): it counts as delivered. */
+  delivered(host: string): void {
+    if (this.stopping.aborted) this.unwound.add(host);
+    this.update();
+  }
+
+  private deliver(host: string, message: string): void {
+    if (!this.stopping.aborted || this.critical > 0 || this.unwinding || this.unwound.has(host)) return;
+    this.unwound.add(host);
+    this.update();
+    throw new Interrupted(message);
+  }
+
+  private update(): void {
+    for (const [host, c] of this.hostControllers) {
+      const end = this.waitsEnd(host);
+      if (end && !c.signal.aborted) c.abort();
+      else if (!end && c.signal.aborted) this.hostControllers.set(host, new AbortController());
+    }
+  }
+}
+
+/** A RunInterrupt that never fires (runs without Ctrl-C handling: tests, library use). */
+export function neverInterrupted(signal?: AbortSignal, now?: AbortSignal): RunInterrupt {
+  return new RunInterrupt(signal ?? new AbortController().signal, now ?? new AbortController().signal);
+}
