@@ -59,6 +59,20 @@ export type RunEvent =
   | { kind: 'phase-host-end'; phase: string; host: string; status: 'ok' | 'failed' | 'unreachable' | 'interrupted' }
   | { kind: 'module-start'; host: string; module: string; title: string; callsite?: string }
   | { kind: 'module-progress'; host: string; module: string; line: string }
+  /**
+   * Where a long command is (emitted after its first 2 s, then every 5 s, at once on a change): its elapsed
+   * time, its own step parsed from its output (`step`, in it for `stepMs`: "(12 of 57) dev-lang/ghc-9.2.8
+   * compile"), and while the link is lost, for how long and the re-attach budget (the command runs on).
+   */
+  | {
+      kind: 'progress';
+      host: string;
+      module: string;
+      elapsedMs: number;
+      step?: string;
+      stepMs?: number;
+      link?: { lostMs: number; budgetMs: number; pid?: number };
+    }
   | {
       /**
        * status 'failed' says the call failed at that moment; the playbook may still catch it (then the
@@ -117,6 +131,8 @@ export type RunEvent =
       check: boolean;
       interrupted: boolean;
       notStarted?: string[];
+      /** What the play reported about the systems it manages (play.state), and what a second Ctrl-C left unfinished. */
+      state?: string[];
     };
 
 export type EventKind = RunEvent['kind'];

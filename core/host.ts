@@ -3,8 +3,18 @@ import { CheckModeViolation, CommandError, HostKeyError, Interrupted, Unreachabl
 import { currentModuleOn } from './engine/module-context.ts';
 import { redacting, type EventSink } from './events.ts';
 import { isSecret, SecretSet, type Secret, type SecretText } from './secret.ts';
+import { randomBytes } from 'node:crypto';
 import { ShellCommand } from './sh.ts';
-import { isStreamedStdin, type StreamedStdin, type Transport } from './transport/transport.ts';
+import { isStreamedStdin, type RawResult, type StreamedStdin, type Transport } from './transport/transport.ts';
+import { runJob } from './transport/job-run.ts';
+import {
+  DEFAULT_REATTACH_BUDGET_MS,
+  jobKey,
+  OutputCursor,
+  parseDuration,
+  ProgressTicker,
+  REATTACH_BUDGET_VAR,
+} from './transport/long-command.ts';
 
 export interface ExecOptions {
   /**
@@ -19,8 +29,17 @@ export interface ExecOptions {
   okCodes?: readonly number[];
   /** Never throw on the exit code; the caller inspects `code`. */
   allowFail?: boolean;
-  /** Stream output lines to the progress view (long emerges). */
-  progress?: boolean;
+  /**
+   * Stream output lines to the progress view (long emerges). A function also reads each line and returns
+   * the command's current step when it changed ("(12 of 57) dev-lang/ghc-9.2.8 compile"), for `progress` events.
+   */
+  progress?: boolean | ((line: string) => string | undefined);
+  /**
+   * A changing command (not readOnly) runs detached from the connection by default: it survives a dropped
+   * link, is re-attached after a reconnect or by a rerun, never started twice (docs/connections.md "Long
+   * commands"). `false` runs it in the session as before (a command that must die with the connection).
+   */
+  detach?: boolean;
 }
 
 export interface ExecResult {
@@ -118,8 +137,19 @@ export interface HostInit<V> {
   secrets?: SecretSet;
   /** Implements Host.trustHostKeys (the runner passes one bound to its known_hosts file). */
   trustHostKeys?: (target: string, keys: readonly string[]) => Promise<void>;
-  /** Aborted on Ctrl-C: commands not yet sent are refused, the one in flight finishes. */
+  /** This host's stop-waiting signal (core/engine/interrupt.ts): retry delays and reconnects end on it. */
   signal?: AbortSignal;
+  /** Ctrl-C's refusals (core/engine/interrupt.ts): each throws the Interrupted due before or after a command. */
+  interrupt?: {
+    beforeCommand(host: string, what: string): void;
+    afterCommand(host: string, what: string): void;
+    /** The host got its Interrupted elsewhere (a wait cut short): its cleanups may run commands. */
+    delivered(host: string): void;
+    /** The signal this host's wait for a command ends on, as of now. */
+    waitSignal(host: string): AbortSignal;
+  };
+  /** How long a lost link may stay lost while a detached command runs (--reattach-budget; the host var wins). */
+  reattachBudgetMs?: number;
 }
 
 /** The one implementation of Host: everything goes through a lazily opened Transport. */
@@ -131,20 +161,37 @@ export class RunHost<V> implements Host<V> {
   private transportP?: Promise<Transport>;
   private readonly openTransport: (o?: { timeoutMs?: number }) => Promise<Transport>;
   private readonly memos = new Map<string, Promise<unknown>>();
+  /** Names this run to the host's jobs: a finished job goes only to the run that started it (job-script.ts). */
+  private readonly runId = randomBytes(8).toString('hex');
+  /** Identical changing commands in flight on this host: each gets a job of its own (the key's occurrence). */
+  private readonly jobsInFlight = new Set<string>();
   private readonly rt: HostRuntime;
   private readonly trust?: (target: string, keys: readonly string[]) => Promise<void>;
   private readonly signal?: AbortSignal;
+  private readonly interrupt?: HostInit<V>['interrupt'];
+  private readonly budgetMs?: number;
 
   constructor(init: HostInit<V>) {
     this.trust = init.trustHostKeys;
     this.signal = init.signal;
+    this.interrupt = init.interrupt;
+    this.budgetMs = init.reattachBudgetMs;
     this.name = init.name;
     this.vars = init.vars;
     this.groups = init.groups;
     this.check = init.check;
     this.openTransport = init.transport;
     const secrets = init.secrets ?? new SecretSet();
-    this.rt = { events: redacting(init.events, secrets), secrets, handlers: new Map(), signal: init.signal };
+    const interrupt = init.interrupt;
+    this.rt = {
+      events: redacting(init.events, secrets),
+      secrets,
+      handlers: new Map(),
+      // Asked per wait (retry delays): a host's cleanup after its Interrupted waits again.
+      get signal() {
+        return interrupt?.waitSignal(init.name) ?? init.signal;
+      },
+    };
     Object.defineProperty(this, RUNTIME, { value: this.rt, enumerable: false });
   }
 
@@ -209,13 +256,15 @@ export class RunHost<V> implements Host<V> {
         `${currentModuleOn(this.name) ?? 'a module'} tried to run a changing command in --check mode: ${cmd.display}`,
       );
     }
-    if (this.signal?.aborted) {
-      // One line: the message reaches every output (JSON too); a write script can be 15 lines long.
+    // Ctrl-C: the module's name, not its probe script, says what did not run (one line, in every output).
+    const what = (): string => {
+      const m = currentModuleOn(this.name);
+      if (m) return m;
       const first = cmd.display.split('\n', 1)[0];
-      throw new Interrupted(
-        `interrupted before: ${first.length > 80 ? first.slice(0, 77) + '...' : first}${cmd.display.includes('\n') ? ' ...' : ''}`,
-      );
-    }
+      return `${first.length > 80 ? first.slice(0, 77) + '...' : first}${cmd.display.includes('\n') ? ' ...' : ''}`;
+    };
+    if (this.interrupt) this.interrupt.beforeCommand(this.name, what());
+    else if (this.signal?.aborted) throw new Interrupted(`interrupted before: ${what()}`);
     // Registered before it runs: output echoing one of them is masked in every event from now on.
     const secrets = this.rt.secrets;
     secrets.add(...cmd.secrets);
@@ -234,14 +283,69 @@ export class RunHost<V> implements Host<V> {
                 Buffer.from(options.stdin.buffer, options.stdin.byteOffset, options.stdin.byteLength);
     // One unfinished line per stream: stdout and stderr both come live, a line never mixes the two.
     const partial = { stdout: '', stderr: '' };
-    const onOutput = options.progress
-      ? (chunk: Buffer, stream: 'stdout' | 'stderr') => {
-          const lines = (partial[stream] + chunk.toString('utf8')).split('\n');
-          partial[stream] = lines.pop() ?? '';
-          for (const l of lines) if (l.trim()) this.log(l);
-        }
-      : undefined;
-    const raw = await transport.run(cmd.text, { stdin, onOutput, functions: cmd.functions });
+    const module = currentModuleOn(this.name) ?? '';
+    const ticker = new ProgressTicker((p) => this.rt.events.emit({ kind: 'progress', host: this.name, module, ...p }));
+    const parse = typeof options.progress === 'function' ? options.progress : undefined;
+    const cursor = new OutputCursor(
+      options.progress
+        ? (chunk: Buffer, stream: 'stdout' | 'stderr') => {
+            const lines = (partial[stream] + chunk.toString('utf8')).split('\n');
+            partial[stream] = lines.pop() ?? '';
+            for (const l of lines) {
+              if (!l.trim()) continue;
+              this.log(l);
+              const step = parse?.(l);
+              if (step) ticker.setStep(step);
+            }
+          }
+        : undefined,
+    );
+    // A changing command runs as a job (see ExecOptions.detach); streamed input ties a command to the channel.
+    const detach = !options.readOnly && options.detach !== false && !(stdin && isStreamedStdin(stdin));
+    let raw: RawResult;
+    // The same command twice at once on this host (Promise.all) is two jobs: the second gets an occurrence.
+    let key = '';
+    for (let occurrence = 0; detach && (!key || this.jobsInFlight.has(key)); occurrence++) {
+      const text = occurrence ? `${cmd.text}\0#${occurrence}` : cmd.text;
+      key = jobKey(this.name, module, text, stdin as Buffer | undefined);
+    }
+    if (detach) this.jobsInFlight.add(key);
+    try {
+      raw = detach
+        ? await runJob(
+            {
+              name: this.name,
+              // Asked per command: a host's cleanup after its Interrupted waits again (core/engine/interrupt.ts).
+              signal: this.interrupt?.waitSignal(this.name) ?? this.signal,
+              connect: () => this.connect(),
+              reconnect: (o) => this.reconnect(o),
+              forget: () => void (this.transportP = undefined),
+              log: (line) => this.log(line),
+            },
+            transport,
+            {
+              text: cmd.text,
+              display: cmd.display,
+              stdin: stdin as Buffer | undefined,
+              functions: cmd.functions,
+              key,
+              run: this.runId,
+              budgetMs: this.reattachBudget(),
+              cursor,
+              ticker,
+            },
+          )
+        : await transport.run(cmd.text, { stdin, onOutput: cursor.attempt(), functions: cmd.functions });
+    } catch (err) {
+      // Stopped waiting on Ctrl-C: that is this host's Interrupted; its cleanups may run commands now.
+      if (err instanceof Interrupted) this.interrupt?.delivered(this.name);
+      throw err;
+    } finally {
+      ticker.stop();
+      this.jobsInFlight.delete(key);
+    }
+    // The command in flight when Ctrl-C came has finished: the host's code now unwinds from here.
+    this.interrupt?.afterCommand(this.name, what());
     const result: ExecResult = {
       code: raw.code,
       stdout: raw.stdout.toString('utf8'),
@@ -261,6 +365,14 @@ export class RunHost<V> implements Host<V> {
       );
     }
     return result;
+  }
+
+  /** The host var wins over the run's --reattach-budget (as connection vars win over flags). */
+  private reattachBudget(): number {
+    const v = (this.vars as Record<string, unknown> | undefined)?.[REATTACH_BUDGET_VAR];
+    return v === undefined
+      ? (this.budgetMs ?? DEFAULT_REATTACH_BUDGET_MS)
+      : parseDuration(v, `${this.name}: ${REATTACH_BUDGET_VAR}`);
   }
 
   log(line: string): void {

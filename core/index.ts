@@ -5,11 +5,13 @@ export {
   type Playbook,
   type PlaybookMeta,
   type RollingOptions,
+  type PhaseOptions,
   type BatchSize,
   type MaxFailed,
   type BatchInfo,
 } from './playbook.ts';
 export { retry, RetryExhausted, type RetryOptions } from './retry.ts';
+export { waitFor, type WaitOptions, type WaitTarget } from './engine/wait-for.ts';
 export type { Host, ExecOptions, ExecResult } from './host.ts';
 export { defineModule, changed, type Result, type ModuleFn, type ModuleSpec } from './module.ts';
 export { sh, quote, ShellCommand, type ShellValue } from './sh.ts';

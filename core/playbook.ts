@@ -26,11 +26,21 @@ export interface Play<H, P> {
   /** A selected host by inventory name; throws a clear error for a name that is not selected. */
   host(name: string): Host<H>;
   /**
+   * True once Ctrl-C was pressed. A rolling batch runs to its end after the first Ctrl-C (nothing is
+   * refused in it): it reads this to roll back instead of going on. See docs/cli.md (Ctrl-C).
+   */
+  readonly stopping: boolean;
+  /**
+   * What the play says about the systems it manages (a cluster's drained nodes, where its master is),
+   * shown after the recap and in the JSON recap (`state`); the last call wins. For a run cut short.
+   */
+  state(lines: readonly string[]): void;
+  /**
    * A phase on every host still in play, in parallel (bounded by --forks); waits for all.
    * A host whose fn throws is reported failed (or unreachable) and leaves the later phases.
    * Returns each surviving host's value by host name.
    */
-  each<T>(name: string, fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>>;
+  each<T>(name: string, fn: (host: Host<H>) => Promise<T>, options?: PhaseOptions): Promise<Map<string, T>>;
   /**
    * A phase on one chosen host (the cluster master). If that host has left the play, or fails here,
    * the play stops: later phases would depend on its result.
@@ -41,6 +51,7 @@ export interface Play<H, P> {
     targets: readonly (Host<H> | string)[],
     name: string,
     fn: (host: Host<H>) => Promise<T>,
+    options?: PhaseOptions,
   ): Promise<Map<string, T>>;
   /**
    * A rolling phase: the hosts still in play, in batches (`batch: 1 | '25%' | [1, 2, '50%']`), one
@@ -55,6 +66,12 @@ export interface Play<H, P> {
     options: RollingOptions,
     fn: (batch: Play<H, P>, info: BatchInfo) => Promise<void>,
   ): Promise<void>;
+}
+
+/** Options of a phase over several hosts. */
+export interface PhaseOptions {
+  /** At most this many hosts at work at once in this phase (a whole number >= 1; --forks still caps it). */
+  throttle?: number;
 }
 
 export type PlaybookBody<H, P> = (play: Play<H, P>) => Promise<void>;

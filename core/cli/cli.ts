@@ -1,6 +1,7 @@
 // Command line: parses argv, dispatches to run/check/list/inventory/lab/demo, maps errors to exit codes.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Interrupted, UsageError } from '../errors.ts';
 import { Secret } from '../secret.ts';
@@ -21,6 +22,7 @@ Usage: drover <command> [options]
 
 Commands:
   run PLAYBOOK -i INVENTORY   run a playbook across the inventory's hosts
+  exec PATTERN -i INV -- CMD  run one shell command on the hosts PATTERN selects (ad hoc)
   check PLAYBOOK [-i INV]     type-check a playbook (and its required vars against INV) without touching hosts
   list PLAYBOOK [-i INV]      show a playbook's phases and module calls, from its source
   inventory -i INVENTORY      show the inventory as JSON (--host NAME: one host's merged vars)
@@ -45,11 +47,30 @@ Options:
       --json                 one JSON event per line on stdout
       --accept-new-host-keys record the key of a host not yet in known_hosts (a changed key is always refused)
   -K, --ask-become-pass      ask for the sudo password once (hosts with ansible_become)
+      --vault-password-file F  vault password in file F, for !vault values and encrypted vars files (repeatable)
+      --ask-vault-pass       ask for the vault password once
+      --vault-id [ID@]F      a vault password for vault id ID, from file F or "prompt" (repeatable)
       --no-typecheck         skip the ts-morph type check
+      --reattach-budget D    how long a host may stay unreachable while a command runs on it (default 5m; 90s, 10m, 1h)
   -v, --verbose              show module progress lines and timings
   -h, --help                 this help
 
 Exit codes: 0 all ok, 2 a host failed, 4 a host was unreachable, 1 usage/playbook error (no host touched), 130 interrupted.`,
+  exec: `Usage: drover exec PATTERN -i INVENTORY [options] -- CMD...
+
+Runs CMD (with sh -c) on every host PATTERN selects (group, web*, a:b, a:&b, a:!b), in parallel,
+with the inventory's connections, the run's recap, exit codes, --json events and secret masking.
+Each host's output is the module's detail (shown with -v as it comes, whole in --json).
+
+Options:
+  -i, --inventory INV        inventory (as for run)
+  -f, --forks N              hosts at once (default 10)
+  -e, --extra-vars K=V       set a var (repeatable)
+      --check                run nothing, say what would run
+      --json                 one JSON event per line on stdout
+      --accept-new-host-keys record the key of a host not yet in known_hosts
+  -K, --ask-become-pass      ask for the sudo password once
+  -v, --verbose              each output line as it comes`,
   check: `Usage: drover check PLAYBOOK [-i INVENTORY] [-l PATTERN] [-e K=V]
 
 Type-checks PLAYBOOK and everything it imports (cached by content). With -i, also loads the
@@ -63,12 +84,30 @@ With -i (and -l), a rolling phase with literal options shows its batches for the
   inventory: `Usage: drover inventory -i INVENTORY [-l PATTERN] [--host PATTERN]
 
 Prints the inventory as JSON in ansible-inventory --list shape (with -l: only the hosts PATTERN
-selects), or with --host the merged vars of the one host PATTERN selects. Secret values print as ***.`,
+selects), or with --host the merged vars of the one host PATTERN selects, as written (templates not
+rendered, as ansible-inventory prints them). Secret values, vault-decrypted ones included, print as ***.
+--vault-password-file, --ask-vault-pass and --vault-id as for drover run (also for check and list).`,
 };
 
 type Opts = ParseArgsConfig['options'];
 
+// Ansible's vault flags (core/inventory/vault-passwords.ts), for every command that reads an inventory.
+const VAULT_OPTIONS = {
+  'vault-password-file': { type: 'string', multiple: true },
+  'ask-vault-pass': { type: 'boolean' },
+  'vault-id': { type: 'string', multiple: true },
+} satisfies Opts;
+
+async function vaultOf(v: { 'vault-password-file'?: string[]; 'ask-vault-pass'?: boolean; 'vault-id'?: string[] }) {
+  const { vaultKeyring } = await import('../inventory/vault-passwords.ts');
+  return vaultKeyring(
+    { passwordFiles: v['vault-password-file'], ask: v['ask-vault-pass'], ids: v['vault-id'] },
+    askHidden,
+  );
+}
+
 const RUN_OPTIONS = {
+  ...VAULT_OPTIONS,
   inventory: { type: 'string', short: 'i' },
   check: { type: 'boolean' },
   diff: { type: 'boolean' },
@@ -82,6 +121,7 @@ const RUN_OPTIONS = {
   'accept-new-host-keys': { type: 'boolean' },
   'ask-become-pass': { type: 'boolean', short: 'K' },
   'no-typecheck': { type: 'boolean' },
+  'reattach-budget': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } satisfies Opts;
@@ -110,7 +150,7 @@ function needFile(command: string, what: string, file: string | undefined): stri
   return file;
 }
 
-async function cmdRun(args: string[], signal: AbortSignal): Promise<number> {
+async function cmdRun(args: string[], sigint: Sigint): Promise<number> {
   const { values: v, positionals } = parse('run', args, RUN_OPTIONS, 1);
   if (v.help) return help('run');
   const playbook = needFile('run', 'PLAYBOOK', positionals[0]);
@@ -118,6 +158,15 @@ async function cmdRun(args: string[], signal: AbortSignal): Promise<number> {
   const forks = v.forks === undefined ? 10 : Number(v.forks);
   if (!Number.isInteger(forks) || forks < 1)
     throw new UsageError(`drover run: --forks must be a whole number >= 1, got ${v.forks}`);
+  let reattachBudgetMs: number | undefined;
+  if (v['reattach-budget'] !== undefined) {
+    const { parseDuration } = await import('../transport/long-command.ts');
+    try {
+      reattachBudgetMs = parseDuration(v['reattach-budget'], 'drover run: --reattach-budget');
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   const { parseExtraVars } = await import('../inventory/extra-vars.ts');
   if (v['list-hosts'])
     return listHosts({
@@ -126,12 +175,14 @@ async function cmdRun(args: string[], signal: AbortSignal): Promise<number> {
       limit: v.limit,
       extraVars: parseExtraVars(v['extra-vars'] ?? []),
       json: v.json,
+      vault: await vaultOf(v),
     });
   const becomePassword = v['ask-become-pass'] ? new Secret(await askHidden('BECOME password: ')) : undefined;
   const { runPlaybook } = await import('../engine/runner.ts');
   return runPlaybook({
     playbook,
     inventory,
+    vault: await vaultOf(v),
     check: v.check,
     diff: v.diff,
     limit: v.limit,
@@ -144,8 +195,60 @@ async function cmdRun(args: string[], signal: AbortSignal): Promise<number> {
     verbose: v.verbose,
     renderer: v.json ? 'json' : undefined,
     becomePassword,
+    reattachBudgetMs,
     askBecomePassword: async () => new Secret(await askHidden('BECOME password: ')),
-    signal,
+    signal: sigint.signal,
+    stopNow: sigint.now,
+  });
+}
+
+/** `drover exec PATTERN -- CMD`: the ad-hoc command as a one-phase run of core/cli/exec-playbook.ts, limited to PATTERN. */
+async function cmdExec(args: string[], sigint: Sigint): Promise<number> {
+  const dash = args.indexOf('--');
+  const { values: v, positionals } = parse(
+    'exec',
+    dash < 0 ? args : args.slice(0, dash),
+    {
+      inventory: { type: 'string', short: 'i' },
+      forks: { type: 'string', short: 'f' },
+      'extra-vars': { type: 'string', short: 'e', multiple: true },
+      check: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'accept-new-host-keys': { type: 'boolean' },
+      'ask-become-pass': { type: 'boolean', short: 'K' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    1,
+  );
+  if (v.help) return help('exec');
+  const pattern = needFile('exec', 'PATTERN', positionals[0]);
+  const inventory = needFile('exec', '-i INVENTORY', v.inventory);
+  const command = dash < 0 ? '' : args.slice(dash + 1).join(' ');
+  if (!command.trim())
+    throw new UsageError('drover exec: missing the command after -- (drover exec PATTERN -i INV -- CMD)');
+  const forks = v.forks === undefined ? 10 : Number(v.forks);
+  if (!Number.isInteger(forks) || forks < 1)
+    throw new UsageError(`drover exec: --forks must be a whole number >= 1, got ${v.forks}`);
+  const { parseExtraVars } = await import('../inventory/extra-vars.ts');
+  const { EXEC_VAR } = await import('./exec-playbook.ts');
+  const becomePassword = v['ask-become-pass'] ? new Secret(await askHidden('BECOME password: ')) : undefined;
+  const { runPlaybook } = await import('../engine/runner.ts');
+  return runPlaybook({
+    playbook: fileURLToPath(new URL('./exec-playbook.ts', import.meta.url)),
+    inventory,
+    limit: pattern,
+    check: v.check,
+    forks,
+    extraVars: { ...parseExtraVars(v['extra-vars'] ?? []), [EXEC_VAR]: command },
+    acceptNewHostKeys: v['accept-new-host-keys'],
+    typecheck: false,
+    verbose: v.verbose,
+    renderer: v.json ? 'json' : undefined,
+    becomePassword,
+    askBecomePassword: async () => new Secret(await askHidden('BECOME password: ')),
+    signal: sigint.signal,
+    stopNow: sigint.now,
   });
 }
 
@@ -154,6 +257,7 @@ async function cmdCheck(args: string[]): Promise<number> {
     'check',
     args,
     {
+      ...VAULT_OPTIONS,
       inventory: { type: 'string', short: 'i' },
       limit: { type: 'string', short: 'l' },
       'extra-vars': { type: 'string', short: 'e', multiple: true },
@@ -171,6 +275,18 @@ async function cmdCheck(args: string[]): Promise<number> {
   const ms = Math.round(performance.now() - started);
   process.stdout.write(`${playbook}: types ok (${tc.cached ? 'cached' : 'checked'}, ${ms} ms)\n`);
   if (v.inventory) {
+    // A TypeScript inventory is code too: its types (inventory<NodeVars & ClusterVars>) are checked like the playbook's.
+    const tsInventory = typescriptInventory(v.inventory);
+    if (tsInventory) {
+      // The playbook checker also asks for a playbook default export (DROVER…): an inventory has none.
+      const errors = (await typecheckPlaybook(tsInventory.file, {})).diagnostics.filter(
+        (d) => d.category === 'error' && !d.code.startsWith('DROVER'),
+      );
+      if (errors.length)
+        throw new UsageError(
+          `type errors in the inventory ${tsInventory.shown}:\n\n` + errors.map(formatDiagnostic).join('\n\n'),
+        );
+    }
     const { parseExtraVars } = await import('../inventory/extra-vars.ts');
     const { prepareRun } = await import('../engine/runner.ts');
     const { hosts, unmatched } = await prepareRun({
@@ -178,6 +294,7 @@ async function cmdCheck(args: string[]): Promise<number> {
       inventory: v.inventory,
       limit: v.limit,
       extraVars: parseExtraVars(v['extra-vars'] ?? []),
+      vault: await vaultOf(v),
     });
     warnUnmatched(unmatched);
     process.stdout.write(`${v.inventory}: ${hosts.length} host(s) selected, every required var present\n`);
@@ -185,11 +302,19 @@ async function cmdCheck(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The .ts file of a TypeScript inventory (a .ts/.mts file, or a directory's index.ts), else undefined. */
+function typescriptInventory(source: string): { file: string; shown: string } | undefined {
+  if (/\.m?ts$/.test(source) && existsSync(source)) return { file: path.resolve(source), shown: source };
+  const index = path.join(source, 'index.ts');
+  return existsSync(index) ? { file: path.resolve(index), shown: index } : undefined;
+}
+
 async function cmdList(args: string[]): Promise<number> {
   const { values: v, positionals } = parse(
     'list',
     args,
     {
+      ...VAULT_OPTIONS,
       inventory: { type: 'string', short: 'i' },
       limit: { type: 'string', short: 'l' },
       help: { type: 'boolean', short: 'h' },
@@ -202,7 +327,13 @@ async function cmdList(args: string[]): Promise<number> {
   let hosts: string[] | undefined;
   if (v.inventory) {
     const { prepareRun } = await import('../engine/runner.ts');
-    const prepared = await prepareRun({ playbook, inventory: v.inventory, limit: v.limit, typecheck: false });
+    const prepared = await prepareRun({
+      playbook,
+      inventory: v.inventory,
+      limit: v.limit,
+      typecheck: false,
+      vault: await vaultOf(v),
+    });
     warnUnmatched(prepared.unmatched);
     hosts = prepared.hosts.map((h) => h.name);
   }
@@ -223,6 +354,7 @@ async function listHosts(o: {
   limit?: string;
   extraVars: Record<string, unknown>;
   json?: boolean;
+  vault: import('../inventory/index.ts').VaultKeyring;
 }): Promise<number> {
   const { prepareRun } = await import('../engine/runner.ts');
   // No type check: only the play's `hosts` pattern is needed (required vars are checked by run and check).
@@ -259,6 +391,7 @@ async function cmdInventory(args: string[]): Promise<number> {
     'inventory',
     args,
     {
+      ...VAULT_OPTIONS,
       inventory: { type: 'string', short: 'i' },
       host: { type: 'string' },
       limit: { type: 'string', short: 'l' },
@@ -272,8 +405,8 @@ async function cmdInventory(args: string[]): Promise<number> {
   if (v.host && v.limit)
     throw new UsageError('drover inventory: --host and -l/--limit do not go together (--host takes a pattern itself)');
   const { loadInventory, selectHostsReport } = await import('../inventory/index.ts');
-  const { inventoryJson, hostJson } = await import('../inventory/describe.ts');
-  const inv = await loadInventory(source, { cwd: process.cwd() });
+  const { inventoryJson, hostJson, inventoryText } = await import('../inventory/describe.ts');
+  const inv = await loadInventory(source, { cwd: process.cwd(), vault: await vaultOf(v) });
   let out: unknown;
   if (v.host) out = hostJson(inv, v.host);
   else if (v.limit !== undefined) {
@@ -282,7 +415,7 @@ async function cmdInventory(args: string[]): Promise<number> {
     out = inventoryJson(inv, hosts);
   } else out = inventoryJson(inv);
   // Secret values print as *** (Secret.toJSON): the output may be pasted anywhere.
-  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  process.stdout.write(inventoryText(out) + '\n');
   return 0;
 }
 
@@ -291,16 +424,36 @@ function help(topic: string): number {
   return 0;
 }
 
-/** Ctrl-C once: stop starting work, finish what is in flight, recap, exit 130. Twice: exit now. */
-function interruptOnSigint(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
+interface Sigint {
+  /** The first Ctrl-C. */
+  signal: AbortSignal;
+  /** The second. */
+  now: AbortSignal;
+  dispose: () => void;
+}
+
+/**
+ * Ctrl-C once: a rolling batch in flight finishes (or rolls back), other hosts stop after their command
+ * in flight, cleanups run, recap, exit 130 (core/engine/interrupt.ts). Twice: stop at once, the recap
+ * says what is left. A third Ctrl-C exits without a recap.
+ */
+function interruptOnSigint(): Sigint {
+  const first = new AbortController();
+  const second = new AbortController();
   const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nInterrupted: finishing commands in flight (Ctrl-C again to quit at once)\n');
-    controller.abort();
+    if (second.signal.aborted) process.exit(130);
+    if (first.signal.aborted) {
+      process.stderr.write('\nStopping at once: the recap says what is left (Ctrl-C again to exit without it)\n');
+      second.abort();
+      return;
+    }
+    process.stderr.write(
+      '\nInterrupted: finishing the batch or commands in flight, then cleanups (Ctrl-C again to stop at once)\n',
+    );
+    first.abort();
   };
   process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+  return { signal: first.signal, now: second.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -317,8 +470,14 @@ export async function main(argv: string[]): Promise<number> {
       case '-V':
         process.stdout.write(VERSION + '\n');
         return 0;
-      case 'run':
-        return await cmdRun(rest, sigint.signal);
+      case 'run': {
+        const code = await cmdRun(rest, sigint);
+        // Stopped at once: a command may still hold its connection open; the recap is out, so leave.
+        if (sigint.now.aborted) setTimeout(() => process.exit(code), 1000).unref();
+        return code;
+      }
+      case 'exec':
+        return await cmdExec(rest, sigint);
       case 'check':
         return await cmdCheck(rest);
       case 'list':

@@ -4,8 +4,9 @@ import { callerLocation } from './callsite.ts';
 import { Interrupted, ModuleError, reportedFailure, rootCause, UnreachableError } from '../errors.ts';
 import type { EventSink } from '../events.ts';
 import type { Host, RunHost } from '../host.ts';
-import type { Play } from '../playbook.ts';
+import type { PhaseOptions, Play } from '../playbook.ts';
 import { failureBudget, planBatches, validateRolling, type BatchInfo, type RollingOptions } from './rolling.ts';
+import { neverInterrupted, type RunInterrupt } from './interrupt.ts';
 
 /** Thrown out of the body when a phase the rest depends on (`play.on`) cannot go on. */
 export class PlayStopped extends Error {
@@ -19,7 +20,12 @@ export interface PlayInit<H, P> {
   hosts: RunHost<H>[];
   forks: number;
   events: EventSink;
+  /** The first Ctrl-C (used when `interrupt` is not given). */
   signal: AbortSignal;
+  /** Ctrl-C as a state (core/engine/interrupt.ts); the runner passes the one its hosts share. */
+  interrupt?: RunInterrupt;
+  /** Hosts of the play's pattern that --limit left out: reachable by name (play.host, play.on), in no phase over hosts. */
+  outside?: RunHost<H>[];
   /**
    * --phase / --start-at: why a phase of this name is left out (its fn never runs), or undefined to
    * run it. Phases inside a selected rolling phase always run.
@@ -40,13 +46,38 @@ export class PlayRunner<H, P> implements Play<H, P> {
   readonly notStarted: string[] = [];
   /** Set once any phase has started: errors after that are host-touching failures, not usage errors. */
   phasesStarted = 0;
+  /** What the playbook last said about the systems it manages (play.state): shown after the recap. */
+  stateLines: string[] = [];
+  /** The hosts of the rolling phase in flight after its current batch (not started if the run stops at once). */
+  rollingLeft: string[] = [];
+  /** Per host, the phase and module it is in (what a second Ctrl-C leaves unfinished). */
+  readonly atWork = new Map<string, string>();
+  private readonly interrupt: RunInterrupt;
 
   constructor(private readonly init: PlayInit<H, P>) {
     this.name = init.name;
     this.check = init.check;
     this.vars = init.vars;
     this.all = init.hosts;
-    this.active = new Set(init.hosts.map((h) => h.name));
+    // Hosts outside --limit count as in the play for play.on until they fail; `hosts` lists only the selected.
+    this.active = new Set([...init.hosts, ...(init.outside ?? [])].map((h) => h.name));
+    this.interrupt = init.interrupt ?? neverInterrupted(init.signal);
+  }
+
+  get stopping(): boolean {
+    return this.interrupt.requested;
+  }
+
+  state(lines: readonly string[]): void {
+    if (!Array.isArray(lines) || lines.some((l) => typeof l !== 'string'))
+      throw new TypeError('play.state(lines): lines must be a list of strings');
+    this.stateLines = [...lines];
+  }
+
+  /** Thrown to the body when Ctrl-C stops the play: from then on the body's cleanups may run phases. */
+  private interrupted(): never {
+    this.interrupt.unwinding = true;
+    throw new Interrupted('interrupted');
   }
 
   get hosts(): readonly Host<H>[] {
@@ -54,7 +85,7 @@ export class PlayRunner<H, P> implements Play<H, P> {
   }
 
   host(name: string): Host<H> {
-    const h = this.all.find((x) => x.name === name);
+    const h = this.all.find((x) => x.name === name) ?? this.init.outside?.find((x) => x.name === name);
     if (!h) {
       throw new Error(
         `play.host(${JSON.stringify(name)}): no such host in this play (selected: ${this.all.map((x) => x.name).join(', ') || 'none'})`,
@@ -63,22 +94,26 @@ export class PlayRunner<H, P> implements Play<H, P> {
     return h;
   }
 
-  each<T>(name: string, fn: (host: Host<H>) => Promise<T>): Promise<Map<string, T>> {
+  async each<T>(name: string, fn: (host: Host<H>) => Promise<T>, options?: PhaseOptions): Promise<Map<string, T>> {
+    const throttle = checkThrottle(options, name);
     if (this.skipped(name)) return Promise.resolve(new Map());
     return this.phase(
       name,
       this.all.filter((h) => this.active.has(h.name)),
       fn,
+      throttle,
     );
   }
 
-  onEach<T>(
+  async onEach<T>(
     targets: readonly (Host<H> | string)[],
     name: string,
     fn: (host: Host<H>) => Promise<T>,
+    options?: PhaseOptions,
   ): Promise<Map<string, T>> {
+    const throttle = checkThrottle(options, name);
     if (this.skipped(name)) return Promise.resolve(new Map());
-    return this.runOnEach(targets, name, fn);
+    return this.runOnEach(targets, name, fn, throttle);
   }
 
   on<T>(target: Host<H> | string, name: string, fn: (host: Host<H>) => Promise<T>): Promise<T> {
@@ -104,9 +139,23 @@ export class PlayRunner<H, P> implements Play<H, P> {
     );
     // The budget is over the play's hosts: a host lost in an earlier phase is as gone as one lost here.
     const budget = failureBudget(options.maxFailed, this.all.length, where);
-    const { events, signal } = this.init;
+    const { events } = this.init;
     events.emit({ kind: 'rolling-plan', phase: name, batches, budget, of: this.all.length });
     for (let i = 0; i <= batches.length; i++) {
+      if (i < batches.length && !this.interrupt.mayStart()) {
+        const notStarted = batches
+          .slice(i)
+          .flat()
+          .filter((h) => this.active.has(h));
+        this.notStarted.push(...notStarted);
+        events.emit({
+          kind: 'rolling-stopped',
+          phase: name,
+          reason: `"${name}": interrupted (Ctrl-C)${notStarted.length ? `; ${notStarted.length} host(s) not started: ${notStarted.join(', ')}` : ''}`,
+          notStarted,
+        });
+        this.interrupted();
+      }
       if (this.lost.size > budget) {
         const notStarted = batches
           .slice(i)
@@ -119,11 +168,17 @@ export class PlayRunner<H, P> implements Play<H, P> {
         this.stop(reason);
       }
       if (i === batches.length) break;
-      if (signal.aborted) throw new Interrupted('interrupted');
       const hosts = batches[i].filter((h) => this.active.has(h));
       const info: BatchInfo = { index: i + 1, count: batches.length, hosts };
       events.emit({ kind: 'batch-start', phase: name, index: i + 1, count: batches.length, hosts });
-      await fn(this.batchView(new Set(hosts)), info);
+      // A batch is a critical section: the first Ctrl-C lets it end (play.stopping tells it to roll back).
+      // What a second Ctrl-C during this batch leaves not started (the runner reports it).
+      this.rollingLeft = batches
+        .slice(i + 1)
+        .flat()
+        .filter((h) => this.active.has(h));
+      await this.interrupt.criticalSection(() => fn(this.batchView(new Set(hosts)), info));
+      this.rollingLeft = [];
       events.emit({
         kind: 'batch-end',
         phase: name,
@@ -138,6 +193,7 @@ export class PlayRunner<H, P> implements Play<H, P> {
   /** The play as a rolling phase's fn sees it: `each` and `hosts` limited to the batch; no selection inside. */
   private batchView(scope: Set<string>): Play<H, P> {
     const inScope = () => this.all.filter((h) => scope.has(h.name) && this.active.has(h.name));
+    const self = this;
     return {
       name: this.name,
       check: this.check,
@@ -145,10 +201,14 @@ export class PlayRunner<H, P> implements Play<H, P> {
       get hosts() {
         return inScope();
       },
+      get stopping() {
+        return self.stopping;
+      },
+      state: (lines) => this.state(lines),
       host: (n) => this.host(n),
-      each: (name, fn) => this.phase(name, inScope(), fn),
+      each: async (name, fn, options) => this.phase(name, inScope(), fn, checkThrottle(options, name)),
       on: (target, name, fn) => this.runOn(target, name, fn),
-      onEach: (targets, name, fn) => this.runOnEach(targets, name, fn),
+      onEach: async (targets, name, fn, options) => this.runOnEach(targets, name, fn, checkThrottle(options, name)),
       rolling: () =>
         Promise.reject(new Error('play.rolling: rolling phases do not nest (a batch runs each/on/onEach phases)')),
     };
@@ -166,6 +226,7 @@ export class PlayRunner<H, P> implements Play<H, P> {
     targets: readonly (Host<H> | string)[],
     name: string,
     fn: (host: Host<H>) => Promise<T>,
+    throttle?: number,
   ): Promise<Map<string, T>> {
     const chosen = targets.map((t) => this.resolve(t));
     for (const h of chosen) {
@@ -180,6 +241,7 @@ export class PlayRunner<H, P> implements Play<H, P> {
       name,
       chosen.filter((h) => this.active.has(h.name)),
       fn,
+      throttle,
     );
   }
 
@@ -204,21 +266,25 @@ export class PlayRunner<H, P> implements Play<H, P> {
     name: string,
     hosts: RunHost<H>[],
     fn: (host: Host<H>) => Promise<T>,
+    throttle?: number,
   ): Promise<Map<string, T>> {
-    const { events, signal } = this.init;
-    if (signal.aborted) throw new Interrupted('interrupted');
+    const { events } = this.init;
+    const interrupt = this.interrupt;
+    if (!interrupt.mayStart()) this.interrupted();
     this.phasesStarted++;
     const started = performance.now();
     events.emit({ kind: 'phase-start', phase: name, hosts: hosts.map((h) => h.name) });
-    const limit = pLimit(Math.max(1, this.init.forks));
+    const limit = pLimit(Math.max(1, Math.min(this.init.forks, throttle ?? this.init.forks)));
     const results = new Map<string, T>();
     await Promise.all(
       hosts.map((h) =>
         limit(async () => {
-          if (signal.aborted) {
+          if (!interrupt.mayStart()) {
             events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'interrupted' });
             return;
           }
+          interrupt.beginTurn(h.name);
+          this.atWork.set(h.name, name);
           try {
             await h.connect();
             const value = await fn(h);
@@ -233,9 +299,16 @@ export class PlayRunner<H, P> implements Play<H, P> {
               events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'interrupted' });
               return;
             }
+            // Another host the turn used (the master, while a node is maintained) became unreachable: that host
+            // is the one lost; this turn failed because of it.
+            if (cause instanceof UnreachableError && cause.host !== h.name && this.active.has(cause.host)) {
+              this.active.delete(cause.host);
+              this.lost.add(cause.host);
+              events.emit({ kind: 'host-unreachable', host: cause.host, phase: name, message });
+            }
             this.active.delete(h.name);
             this.lost.add(h.name);
-            if (cause instanceof UnreachableError) {
+            if (cause instanceof UnreachableError && cause.host === h.name) {
               events.emit({ kind: 'host-unreachable', host: h.name, phase: name, message });
               events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'unreachable' });
             } else {
@@ -250,14 +323,24 @@ export class PlayRunner<H, P> implements Play<H, P> {
               });
               events.emit({ kind: 'phase-host-end', phase: name, host: h.name, status: 'failed' });
             }
+          } finally {
+            this.atWork.delete(h.name);
           }
         }),
       ),
     );
     events.emit({ kind: 'phase-end', phase: name, ms: performance.now() - started });
-    if (signal.aborted) throw new Interrupted('interrupted');
+    if (!interrupt.mayStart()) this.interrupted();
     return results;
   }
+}
+
+/** A phase's `throttle`, checked before any host is touched: a whole number >= 1, or undefined. */
+function checkThrottle(options: PhaseOptions | undefined, phase: string): number | undefined {
+  const t = options?.throttle;
+  if (t !== undefined && !(Number.isInteger(t) && t >= 1))
+    throw new TypeError(`phase ${JSON.stringify(phase)}: throttle ${JSON.stringify(t)} is not a whole number >= 1`);
+  return t;
 }
 
 /** An error thrown by playbook code itself (not a module) gets the playbook line it came from. */

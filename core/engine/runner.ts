@@ -6,8 +6,16 @@ import { connectHost, trustHostKeys } from '../transport/inventory-host.ts';
 import { Interrupted, reportedFailure, rootCause, UsageError } from '../errors.ts';
 import { EventBus, RedactingSink, type EventSink, type HostStats } from '../events.ts';
 import { RunHost } from '../host.ts';
-import { loadInventory, missingVars, playVars, selectHostsReport, type InventoryHost } from '../inventory/index.ts';
+import {
+  loadInventory,
+  missingVars,
+  playVars,
+  selectHostsReport,
+  type InventoryHost,
+  type VaultKeyring,
+} from '../inventory/index.ts';
 import { PlayRunner, PlayStopped } from './play-runner.ts';
+import { RunInterrupt } from './interrupt.ts';
 import { isPlaybook, type Playbook } from '../playbook.ts';
 import { createRenderer, type RendererKind } from '../render/index.ts';
 import { StatsCollector } from '../render/recap.ts';
@@ -25,6 +33,8 @@ export interface RunOptions {
   forks?: number;
   /** -e vars: override every other source. */
   extraVars?: Record<string, unknown>;
+  /** Vault passwords (--vault-password-file, --ask-vault-pass, --vault-id) for encrypted inventory vars. */
+  vault?: VaultKeyring;
   acceptNewHostKeys?: boolean;
   /** --phase NAME (repeatable): only these phases run. */
   phases?: string[];
@@ -38,12 +48,16 @@ export interface RunOptions {
   write?: (text: string) => void;
   /** An extra sink (tests collect events). */
   sink?: EventSink;
-  /** Aborted by Ctrl-C. */
+  /** Aborted by the first Ctrl-C: critical sections (rolling batches) end, other hosts get one Interrupted. */
   signal?: AbortSignal;
+  /** Aborted by the second Ctrl-C: stop at once, say what is left unfinished. */
+  stopNow?: AbortSignal;
   /** sudo password asked at the prompt (-K), for hosts whose become password is 'prompt'. */
   becomePassword?: Secret;
   /** Asks for it when a selected host's become password is 'prompt' and none was given. */
   askBecomePassword?: () => Promise<Secret>;
+  /** --reattach-budget: how long a lost link may stay lost while a detached command runs (ms). */
+  reattachBudgetMs?: number;
   cwd?: string;
 }
 
@@ -64,7 +78,13 @@ export async function prepareRun(o: RunOptions) {
     }
     required = { host: tc.requiredHostVars, play: tc.requiredPlayVars };
   }
-  const inventory = await loadInventory(o.inventory, { cwd, extraVars: o.extraVars });
+  // group_vars/ and host_vars/ beside the playbook count too, as in ansible-playbook.
+  const inventory = await loadInventory(o.inventory, {
+    cwd,
+    extraVars: o.extraVars,
+    vault: o.vault,
+    playbookDir: path.dirname(file),
+  });
   const book = await importPlaybook(file);
   // Terms that matched no group and no host are warned about, as Ansible does (inventory helper).
   const { hosts, unmatched } = selectHostsReport(inventory, book.meta.hosts, o.limit, { cwd });
@@ -88,7 +108,13 @@ export async function prepareRun(o: RunOptions) {
       `${path.relative(cwd, file)} requires vars the inventory does not give:\n  ${problems.join('\n  ')}`,
     );
   }
-  return { file, book, inventory, hosts, vars, unmatched, selection };
+  // With --limit, the play's other hosts stay reachable by name (play.host / play.on: the cluster master
+  // while one node is maintained), never part of its phases over hosts.
+  const selected = new Set(hosts.map((h) => h.name));
+  const outside = o.limit
+    ? selectHostsReport(inventory, book.meta.hosts, undefined, { cwd }).hosts.filter((h) => !selected.has(h.name))
+    : [];
+  return { file, book, inventory, hosts, vars, unmatched, selection, outside };
 }
 
 /** --phase / --start-at from the playbook's syntax tree (the same outline `drover list` prints). */
@@ -118,7 +144,7 @@ async function importPlaybook(file: string): Promise<Playbook<Record<string, unk
 
 /** Runs a playbook; resolves to the exit code (0 ok, 2 a host failed, 4 a host unreachable, 130 interrupted). */
 export async function runPlaybook(o: RunOptions): Promise<number> {
-  const { book, inventory, hosts, vars, unmatched, selection } = await prepareRun(o);
+  const { book, inventory, hosts, vars, unmatched, selection, outside } = await prepareRun(o);
   if (
     !o.becomePassword &&
     o.askBecomePassword &&
@@ -127,6 +153,7 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
     o = { ...o, becomePassword: await o.askBecomePassword() };
   }
   const signal = o.signal ?? new AbortController().signal;
+  const interrupt = new RunInterrupt(signal, o.stopNow ?? new AbortController().signal);
   const bus = new EventBus();
   const stats = new StatsCollector();
   bus.add(stats);
@@ -134,28 +161,30 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
     await createRenderer({ kind: o.renderer, diff: Boolean(o.diff), verbose: Boolean(o.verbose), write: o.write }),
   );
   if (o.sink) bus.add(o.sink);
-  const secrets = runSecrets(o, hosts, vars);
+  const secrets = runSecrets(o, [...hosts, ...outside], vars);
   // Every event below goes through `events`: secrets are masked before any renderer or sink sees them.
   const events = new RedactingSink(bus, secrets);
-  const runHosts = hosts.map(
-    (h) =>
-      new RunHost<Record<string, unknown>>({
-        name: h.name,
-        vars: h.vars,
-        groups: h.groups,
-        check: Boolean(o.check),
-        events,
-        secrets,
-        signal,
-        transport: (t) =>
-          connectHost(h, {
-            acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
-            becomePassword: o.becomePassword,
-            timeoutMs: t?.timeoutMs,
-          }),
-        trustHostKeys: (target, keys) => trustHostKeys(inventory, target, keys),
-      }),
-  );
+  const makeHost = (h: InventoryHost) =>
+    new RunHost<Record<string, unknown>>({
+      name: h.name,
+      vars: h.vars,
+      groups: h.groups,
+      check: Boolean(o.check),
+      events,
+      secrets,
+      signal: interrupt.waitSignal(h.name),
+      interrupt,
+      reattachBudgetMs: o.reattachBudgetMs,
+      transport: (t) =>
+        connectHost(h, {
+          acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
+          becomePassword: o.becomePassword,
+          timeoutMs: t?.timeoutMs,
+        }),
+      trustHostKeys: (target, keys) => trustHostKeys(inventory, target, keys),
+    });
+  const runHosts = hosts.map(makeHost);
+  const outsideHosts = outside.map(makeHost);
   for (const term of unmatched)
     events.emit({ kind: 'warning', message: `Could not match supplied host pattern, ignoring: ${term}` });
   const started = performance.now();
@@ -174,13 +203,31 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
     forks: o.forks ?? 10,
     events,
     signal,
+    interrupt,
+    outside: outsideHosts,
     skip: selection?.skip,
   });
   let bodyError: unknown;
+  // The second Ctrl-C stops waiting for the body: what it left unfinished goes into the recap.
+  let stopNow: (() => void) | undefined;
+  const stoppedNow = new Promise<'now'>((resolve) => {
+    stopNow = () => resolve('now');
+    interrupt.now.addEventListener('abort', stopNow, { once: true });
+  });
+  const unfinished: string[] = [];
   try {
-    await book.body(play);
+    const how = await Promise.race([book.body(play).then(() => 'done' as const), stoppedNow]);
+    if (how === 'now') {
+      for (const [host, phase] of play.atWork) unfinished.push(`${host}: stopped at once in "${phase}"`);
+      events.emit({
+        kind: 'play-stopped',
+        reason: `stopped at once (second Ctrl-C)${unfinished.length ? `; left unfinished: ${unfinished.join('; ')}` : ''}`,
+      });
+    }
   } catch (err) {
     if (!(err instanceof PlayStopped) && !(rootCause(err) instanceof Interrupted)) bodyError = err;
+  } finally {
+    if (stopNow) interrupt.now.removeEventListener('abort', stopNow);
   }
   if (bodyError !== undefined) {
     const message = locatedMessage(bodyError, o.cwd);
@@ -190,18 +237,24 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
   }
   // Module failures no phase body settled (calls outside a phase) did not escape: they were handled.
   stats.settle();
-  await Promise.all(runHosts.map((h) => h.close()));
-  const notStarted = play.notStarted.length ? { notStarted: [...play.notStarted] } : {};
+  // After a second Ctrl-C a command may still be in flight: closing waits for nobody.
+  const opened = [...runHosts, ...outsideHosts];
+  if (interrupt.now.aborted) void Promise.all(opened.map((h) => h.close())).catch(() => undefined);
+  else await Promise.all(opened.map((h) => h.close()));
+  const never = [...play.notStarted, ...(interrupt.now.aborted ? play.rollingLeft : [])];
+  const notStarted = never.length ? { notStarted: never } : {};
+  const stateLines = [...play.stateLines, ...unfinished];
   events.emit({
     kind: 'recap',
     stats: stats.stats,
     ms: performance.now() - started,
     check: Boolean(o.check),
-    interrupted: signal.aborted,
+    interrupted: interrupt.requested,
     ...notStarted,
+    ...(stateLines.length && { state: stateLines }),
   });
   await events.end();
-  return exitCode(stats.stats, signal.aborted, bodyError !== undefined, play.phasesStarted > 0);
+  return exitCode(stats.stats, interrupt.requested, bodyError !== undefined, play.phasesStarted > 0);
 }
 
 /**

@@ -4,6 +4,7 @@ import { Listr, type ListrTaskWrapper } from 'listr2';
 import pc from 'picocolors';
 import { unhandledEvent, type EventSink, type RunEvent } from '../events.ts';
 import { moduleMessage } from './module-message.ts';
+import { progressText } from './progress-text.ts';
 import { formatDiffGroups } from './phase-diffs.ts';
 import { PhaseSummary } from './phase-summary.ts';
 import { formatRecap } from './recap.ts';
@@ -38,6 +39,8 @@ interface HostLine {
    * host often starts its first module before Listr has started the host's task. */
   last?: string;
   failures: string[];
+  /** Its phase is over for this host: later events of the host (a call on the master while a node is maintained) go elsewhere. */
+  ended?: boolean;
 }
 
 /**
@@ -51,6 +54,8 @@ export class ListrRenderer implements EventSink {
   /** Hosts of summarised phases → their phase's summary. */
   private summarised = new Map<string, PhaseSummary>();
   private summaries = new Set<PhaseSummary>();
+  /** The lines of the per-host phase started last. */
+  private current: HostLine[] = [];
 
   constructor(private readonly o: ListrOptions) {}
 
@@ -96,6 +101,7 @@ export class ListrRenderer implements EventSink {
           this.hosts.set(name, line);
           return { name, line, finished };
         });
+        this.current = lines.map((l) => l.line);
         const list = new Listr(
           [
             {
@@ -132,36 +138,46 @@ export class ListrRenderer implements EventSink {
       }
       case 'module-start':
         this.summarised.get(e.host)?.moduleStart(e.host, e.title);
-        this.output(e.host, L(e.title));
+        this.output(e.host, L(e.title), true);
         break;
       case 'module-progress':
         this.summarised.get(e.host)?.progress(e.host, `${e.module}: ${e.line}`);
         this.output(e.host, L(`${e.module}: ${e.line}`));
         break;
+      case 'progress': {
+        // The long command's step and elapsed time (or the lost link's countdown) on the host's line.
+        const text = `${e.module}: ${progressText(e)}`;
+        this.summarised.get(e.host)?.progress(e.host, text);
+        this.output(e.host, L(text));
+        break;
+      }
       case 'module-end': {
         this.summarised.get(e.host)?.moduleEnd(e.host, e.status);
+        const mark =
+          e.status === 'changed'
+            ? pc.yellow('changed')
+            : e.status === 'ok'
+              ? pc.green('✔')
+              : e.status === 'skipped'
+                ? pc.cyan('skipped')
+                : e.status === 'interrupted'
+                  ? pc.yellow('interrupted')
+                  : pc.red('✖');
+        const message = e.status === 'ok' ? undefined : moduleMessage(e);
+        const text = `${mark} ${L(e.title)}${message ? ` — ${L(message.split('\n')[0].replace(/\r$/, ''))}` : ''}`;
         const h = this.hosts.get(e.host);
-        if (h) {
+        if (h && !h.ended) {
           if (e.status === 'ok') h.counts.ok++;
           else if (e.status === 'changed') h.counts.changed++;
           else if (e.status === 'skipped') h.counts.skipped++;
-          const mark =
-            e.status === 'changed'
-              ? pc.yellow('changed')
-              : e.status === 'ok'
-                ? pc.green('✔')
-                : e.status === 'skipped'
-                  ? pc.cyan('skipped')
-                  : e.status === 'interrupted'
-                    ? pc.yellow('interrupted')
-                    : pc.red('✖');
-          const message = e.status === 'ok' ? undefined : moduleMessage(e);
-          h.last = `${mark} ${L(e.title)}${message ? ` — ${L(message.split('\n')[0].replace(/\r$/, ''))}` : ''}`;
+          h.last = text;
           if (h.task) {
             h.task.output = h.last;
             h.task.title = `${L(e.host)}  ${summary(h)}`;
           }
-        }
+          // A call on a host whose own phase is over (the master drains the node in the phase at work):
+          // its outcome shows on that phase's line, never on a finished one.
+        } else this.output(e.host, text, true);
         break;
       }
       case 'phase-host-end': {
@@ -172,6 +188,7 @@ export class ListrRenderer implements EventSink {
         }
         const h = this.hosts.get(e.host);
         if (!h) break;
+        h.ended = true;
         if (e.status === 'ok') h.done();
         else
           h.done(new Error(h.failures.join('; ') || (e.status === 'interrupted' ? 'interrupted by Ctrl-C' : e.status)));
@@ -212,7 +229,11 @@ export class ListrRenderer implements EventSink {
               pc.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) +
               pc.dim(` ${(e.ms / 1000).toFixed(2)} s`) +
               '\n' +
-              formatRecap(safeKeys(e.stats), { color: true, notStarted: e.notStarted?.map(L) }) +
+              formatRecap(safeKeys(e.stats), {
+                color: true,
+                notStarted: e.notStarted?.map(L),
+                state: e.state?.map(L),
+              }) +
               '\n',
           ),
         );
@@ -308,11 +329,25 @@ export class ListrRenderer implements EventSink {
     });
   }
 
-  private output(host: string, text: string): void {
-    const h = this.hosts.get(host);
+  /**
+   * `text` on the host's line while its phase is at work there. A host whose phase is over (the master,
+   * called while a node of the next phase is maintained) shows `host: text` on the line of the phase at
+   * work when that phase has one host still at work (`always`: module starts and ends; progress only then).
+   */
+  private output(host: string, text: string, always = false): void {
+    const own = this.hosts.get(host);
+    const h = own && !own.ended ? own : this.openLine();
     if (!h) return;
-    h.last = text;
-    if (h.task) h.task.output = text;
+    const shown = h === own ? text : `${L(host)}: ${text}`;
+    if (h !== own && !always && !h.last?.startsWith(`${L(host)}: `)) return;
+    h.last = shown;
+    if (h.task) h.task.output = shown;
+  }
+
+  /** The one line still at work in the per-host phase started last, if exactly one is. */
+  private openLine(): HostLine | undefined {
+    const open = this.current.filter((l) => !l.ended);
+    return open.length === 1 ? open[0] : undefined;
   }
 
   async end(): Promise<void> {

@@ -2,6 +2,7 @@
 import pc from 'picocolors';
 import { unhandledEvent, type EventSink, type RunEvent } from '../events.ts';
 import { moduleMessage } from './module-message.ts';
+import { progressText } from './progress-text.ts';
 import { formatDiffGroups } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
 import { safeBlock, safeKeys, safeLine as L } from './terminal-safe.ts';
@@ -17,6 +18,8 @@ export interface PlainOptions {
 
 export class PlainRenderer implements EventSink {
   private readonly c;
+  /** Per host: what its last progress line said (step or link state) and when. */
+  private readonly progressed = new Map<string, { key: string; at: number }>();
   constructor(private readonly o: PlainOptions) {
     this.c = o.color ? pc : pc.createColors(false);
   }
@@ -50,6 +53,16 @@ export class PlainRenderer implements EventSink {
       case 'module-progress':
         if (this.o.verbose) this.line(c.dim(`${L(e.host)} | ${L(e.module)} | ${L(e.line)}`));
         break;
+      case 'progress': {
+        // A line when the step or the link's state changes, else once a minute (every 15 s while the link is lost).
+        const key = e.link ? 'link' : (e.step ?? '');
+        const last = this.progressed.get(e.host);
+        const every = e.link ? 15_000 : 60_000;
+        if (last && last.key === key && Date.now() - last.at < every) break;
+        this.progressed.set(e.host, { key, at: Date.now() });
+        this.line(c.dim(`${L(e.host)} | progress | ${L(e.module)}: ${L(progressText(e))}`));
+        break;
+      }
       case 'module-end': {
         const paint =
           e.status === 'changed' ? c.yellow : e.status === 'ok' ? c.green : e.status === 'skipped' ? c.cyan : c.red;
@@ -85,7 +98,13 @@ export class PlainRenderer implements EventSink {
           c.bold(`RECAP${e.check ? ' (check mode)' : ''}${e.interrupted ? ' (interrupted)' : ''}`) +
             c.dim(` ${(e.ms / 1000).toFixed(2)} s`),
         );
-        this.line(formatRecap(safeKeys(e.stats), { color: this.o.color, notStarted: e.notStarted?.map(L) }));
+        this.line(
+          formatRecap(safeKeys(e.stats), {
+            color: this.o.color,
+            notStarted: e.notStarted?.map(L),
+            state: e.state?.map(L),
+          }),
+        );
         break;
       case 'phase-skipped':
         this.line(c.cyan(`SKIPPED ${L(e.phase)}: ${B(e.reason)}`));

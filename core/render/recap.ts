@@ -56,6 +56,7 @@ export class StatsCollector implements EventSink {
       case 'phase-diffs':
       case 'module-start':
       case 'module-progress':
+      case 'progress':
       case 'warning':
       case 'recap':
       case 'phase-skipped':
@@ -100,7 +101,7 @@ export class StatsCollector implements EventSink {
  */
 export function formatRecap(
   stats: Record<string, HostStats>,
-  options: { color?: boolean; notStarted?: readonly string[] } = {},
+  options: { color?: boolean; notStarted?: readonly string[]; state?: readonly string[] } = {},
 ): string {
   const c = options.color ? pc : { green: id, yellow: id, red: id, cyan: id, bold: id, dim: id };
   const names = Object.keys(stats);
@@ -124,7 +125,9 @@ export function formatRecap(
       ...(options.notStarted?.includes(name) ? [c.yellow(' not started')] : []),
     ].join(' ');
   });
-  return lines.join('\n');
+  // What the play said about the systems it manages (play.state) and what a second Ctrl-C left: after the counts.
+  const state = options.state?.length ? ['', c.bold('STATE'), ...options.state.map((l) => `  ${l}`)] : [];
+  return [...lines, ...state].join('\n');
 }
 
 function id(s: string): string {

@@ -1,6 +1,16 @@
 // Frames one command for a long-lived `sh` and cuts its exact stdout/stderr/exit code back out of the channel.
 import { randomBytes } from 'node:crypto';
 import { quote } from '../sh.ts';
+import {
+  JOB_DONE,
+  JOB_STATES,
+  jobPrepare,
+  jobRun,
+  parseJobMarker,
+  type JobFrame,
+  type JobInfo,
+  type JobState,
+} from './job-script.ts';
 
 /**
  * Why this shape (README "Guarantees of the command channel"):
@@ -87,6 +97,8 @@ export interface FrameOptions {
   live?: boolean;
   /** Remove the files of earlier commands first. */
   sweep?: boolean;
+  /** Run it detached, as a job that outlives the session (job-script.ts); its files are the job's. */
+  job?: JobFrame;
 }
 
 /** The sh text that runs `command` as described above. */
@@ -94,18 +106,23 @@ export function frameCommand(command: string, nonce: string, o: FrameOptions): s
   if (command.includes('\0') || o.definitions?.includes('\0'))
     throw new Error('a shell command cannot contain a NUL byte');
   const tag = endTag(nonce);
-  const f = `"$${DIR_VAR}/${o.seq}`;
-  const out = `${f}.o"`;
-  const err = `${f}.e"`;
+  const job = o.job;
+  if (job && (o.streamSize !== undefined || o.definitions))
+    throw new Error('frameCommand: a job takes no streamed input and carries its own definitions');
+  const f = job ? `"$drover_j/` : `"$${DIR_VAR}/${o.seq}.`;
+  const out = `${f}o"`;
+  const err = `${f}e"`;
   const parts: string[] = [];
   // Earlier commands' files: a background process may still write to them; unlinking them only frees the space.
   if (o.sweep) parts.push(`[ -z "$${DIR_VAR}" ] || rm -f -- "$${DIR_VAR}"/*`);
   // Definitions run in the session's shell (a brace group, no subshell); their complaints go to the command's stderr.
   if (o.definitions) parts.push(`{ ${o.definitions}\n} 2>${err}`);
   const errRedir = o.definitions ? `2>>${err}` : `2>${err}`;
+  if (job) parts.push(jobPrepare(job));
   if (o.live) {
     parts.push(
-      `{ :; } >${out} ${errRedir}`,
+      // A job's files are made (or kept, when re-attaching) by jobPrepare.
+      ...(job ? [] : [`{ :; } >${out} ${errRedir}`]),
       `printf '%s b\\n' ${tag} >&2`,
       `tail --pid=$$ -c +1 -f ${out} 2>/dev/null & drover_t1=$!`,
       // Order matters: `>&2` first (stdout to the channel's stderr), then tail's own complaints away.
@@ -115,7 +132,11 @@ export function frameCommand(command: string, nonce: string, o: FrameOptions): s
   const run = `( eval ${quote(command)} )`;
   if (o.stdin !== undefined && o.streamSize !== undefined)
     throw new Error('frameCommand: stdin and streamSize exclude each other');
-  if (o.streamSize !== undefined) {
+  if (job) {
+    parts.push(
+      jobRun(command, tag, job, o.stdin === undefined ? '' : `base64 -d <<'DROVER_IN_${nonce}' 2>/dev/null |`),
+    );
+  } else if (o.streamSize !== undefined) {
     if (!Number.isSafeInteger(o.streamSize) || o.streamSize < 0)
       throw new Error(`frameCommand: bad streamSize ${o.streamSize}`);
     // `r` is printed only after the shell has read this whole line (it is executing it), and drover sends
@@ -141,18 +162,23 @@ export function frameCommand(command: string, nonce: string, o: FrameOptions): s
     parts.push(
       `kill -9 $drover_t1 $drover_t2 2>/dev/null; wait $drover_t1 $drover_t2 2>/dev/null; printf '%s l\\n' ${tag} >&2`,
     );
-  const mid = `${f}.m"`;
+  const mid = `${f}m"`;
+  // A job's own state (died, reboot, gone, nodir) wins over the output's.
+  const k = (state: string) => (job ? `\${drover_jk:-${state}}` : state);
+  // A job's directory goes once its files were copied, before the frame ends: a result drover has read is
+  // never found again (a dropped frame then reads as "gone", never as a second run).
+  const done = job ? `${JOB_DONE}; ` : '';
   parts.push(
     // The middle marker goes to a file of its own: then one `cat` copies stdout, marker and stderr (one
     // process per command, none when there is no output). Writing it needs a new block: when none is
     // left, a write of the command may have failed too, and its output cannot be trusted.
-    `if ! [ -f ${out} ] || ! [ -f ${err} ]; then drover_k=nofile; elif printf '%s o %s\\n' ${tag} "$drover_s" >${mid}; then drover_k=ok; else drover_k=full; fi`,
+    `if ! [ -f ${out} ] || ! [ -f ${err} ]; then drover_k=${k('nofile')}; elif printf '%s o %s\\n' ${tag} "$drover_s" >${mid}; then drover_k=${k('ok')}; else drover_k=${k('full')}; fi`,
     // No output (most commands): the whole frame in one write.
-    `if ! [ -s ${out} ] && ! [ -s ${err} ]; then printf '%s s\\n%s o %s\\n%s e %s\\n' ${tag} ${tag} "$drover_s" ${tag} "$drover_k"; else printf '%s s\\n' ${tag}`,
+    `if ! [ -s ${out} ] && ! [ -s ${err} ]; then ${done}printf '%s s\\n%s o %s\\n%s e %s\\n' ${tag} ${tag} "$drover_s" ${tag} "$drover_k"; else printf '%s s\\n' ${tag}`,
     `if [ $drover_k = ok ]; then cat -- ${out} ${mid} ${err} || drover_k=unreadable`,
     // No marker file: the marker comes from printf itself.
     `else { ! [ -s ${out} ] || cat -- ${out} || drover_k=unreadable; }; printf '%s o %s\\n' ${tag} "$drover_s"; { ! [ -s ${err} ] || cat -- ${err} || drover_k=unreadable; }; fi`,
-    `printf '%s e %s\\n' ${tag} "$drover_k"; fi`,
+    `${done}printf '%s e %s\\n' ${tag} "$drover_k"; fi`,
   );
   let text = parts.join('; ') + '\n';
   if (o.stdin !== undefined) {
@@ -260,8 +286,8 @@ export class LiveErrReader {
   }
 }
 
-/** Whether the output came back whole (see point 3 above). */
-export type OutputState = 'ok' | 'full' | 'nofile' | 'unreadable';
+/** Whether the output came back whole (see point 3 above), and a job's own end (job-script.ts). */
+export type OutputState = 'ok' | 'full' | 'nofile' | 'unreadable' | JobState;
 
 export interface FrameResult {
   code: number;
@@ -280,14 +306,19 @@ export class FrameReader {
   private code = 0;
   private state: OutputState = 'ok';
 
-  /** @param onReady with a streamed payload: called at the `<tag> r` marker (once), when the host reads it */
+  /**
+   * @param onReady with a streamed payload: called at the `<tag> r` marker (once), when the host reads it
+   * @param onJob with a job: called at its `<tag> j` marker (pid and directory)
+   */
   constructor(
     nonce: string,
     private onReady?: () => void,
+    private readonly onJob?: (job: JobInfo) => void,
   ) {
     const tag = endTag(nonce);
     this.tag = tag;
-    this.scanners = [new MarkerScanner(`${tag} `), new MarkerScanner(`${tag} `), new MarkerScanner(`${tag} `)];
+    // The first marker may be a job's `j`, which carries a directory path: a longer line.
+    this.scanners = [new MarkerScanner(`${tag} `, 4096), new MarkerScanner(`${tag} `), new MarkerScanner(`${tag} `)];
   }
 
   /** Feeds bytes of the channel's stdout; returns live stdout (bytes before the frame), possibly empty. */
@@ -301,14 +332,16 @@ export class FrameReader {
         else this.chunks[this.phase === 1 ? 'stdout' : 'stderr'].push(Buffer.from(before));
       }
       if (!sc.done) break;
-      if (this.phase === 0 && sc.arg === 'r') {
-        // The host reads the streamed payload now; the frame itself follows.
-        if (!this.onReady)
-          throw new Error('broken frame from the remote shell: a payload request nobody sent a payload for');
-        const ready = this.onReady;
-        this.onReady = undefined;
-        ready();
-        this.scanners[0] = new MarkerScanner(`${this.tag} `);
+      if (this.phase === 0 && (sc.arg === 'r' || (sc.arg.startsWith('j ') && this.onJob))) {
+        if (sc.arg === 'r') {
+          // The host reads the streamed payload now; the frame itself follows.
+          if (!this.onReady)
+            throw new Error('broken frame from the remote shell: a payload request nobody sent a payload for');
+          const ready = this.onReady;
+          this.onReady = undefined;
+          ready();
+        } else this.onJob!(parseJobMarker(sc.arg));
+        this.scanners[0] = new MarkerScanner(`${this.tag} `, 4096);
         chunk = sc.rest;
         if (!chunk.length) break;
         continue;
@@ -333,7 +366,7 @@ export class FrameReader {
         throw new Error(`malformed end marker from the remote shell: exit code ${JSON.stringify(m[2])}`);
       this.code = Number(m[2]);
     } else {
-      if (!['ok', 'full', 'nofile', 'unreadable'].includes(m[2]))
+      if (!['ok', 'full', 'nofile', 'unreadable', ...JOB_STATES].includes(m[2]))
         throw new Error(`malformed end marker from the remote shell: state ${JSON.stringify(m[2])}`);
       this.state = m[2] as OutputState;
     }

@@ -2,7 +2,13 @@
 import type { Readable, Writable } from 'node:stream';
 import { tail, UnreachableError } from '../errors.ts';
 import { redact, type Secret } from '../secret.ts';
-import { isStreamedStdin, type RawResult, type CommandOptions, type StreamedStdin } from '../transport/transport.ts';
+import {
+  CutOffError,
+  isStreamedStdin,
+  type RawResult,
+  type CommandOptions,
+  type StreamedStdin,
+} from '../transport/transport.ts';
 import { quote } from '../sh.ts';
 import { bufferSource, pumpStdin, STREAM_MIN_BYTES } from './stdin-stream.ts';
 import {
@@ -16,8 +22,15 @@ import {
   parseInit,
   type FrameResult,
 } from './framing.ts';
+import { jobFailure, type JobInfo } from './job-script.ts';
 
 type StreamName = 'stdout' | 'stderr';
+
+/** The last lines of a failed job's stderr, for its error message. */
+function errTailOf(f: FrameResult): string {
+  const t = tail(f.stderr.toString('utf8'), 3);
+  return t ? `\n${t}` : '';
+}
 
 /** Earlier commands' output files are removed together (one `rm`) once this many commands or bytes piled up. */
 const SWEEP_COMMANDS = 32;
@@ -53,6 +66,10 @@ interface Running {
   readyCame?: boolean;
   /** Why the streamed payload was not sent as given (its source failed or had the wrong size): the run rejects. */
   inputError?: string;
+  /** A job: its key, and its pid and directory once the host said them. */
+  jobKey?: string;
+  jobInfo?: JobInfo;
+  onJob?: CommandOptions['onJob'];
   resolve(r: RawResult): void;
   reject(e: unknown): void;
 }
@@ -168,7 +185,8 @@ export class ShellSession {
     this.dead = error;
     const r = this.running;
     this.running = undefined;
-    r?.reject(error);
+    // The command in flight was sent: the host may still be running it (a job can be re-attached).
+    r?.reject(new CutOffError(error));
     this.starting?.reject(error);
     try {
       this.teardown();
@@ -191,8 +209,17 @@ export class ShellSession {
   private runNow(script: string, options: CommandOptions): Promise<RawResult> {
     if (this.dead) return Promise.reject(this.dead);
     const nonce = newNonce();
+    const input = options.stdin;
+    const stream: StreamedStdin | undefined = isStreamedStdin(input)
+      ? input
+      : input && input.length > STREAM_MIN_BYTES
+        ? bufferSource(input)
+        : undefined;
+    // Streamed input comes off this channel while the command reads it: such a command cannot outlive it.
+    const job = stream ? undefined : options.job;
     // Functions not yet defined in this shell (or defined differently) are defined now, in front of the command.
-    const missing = (options.functions ?? []).filter((f) => this.defined.get(f.name) !== f.definition);
+    // A job runs in a shell of its own: it gets every definition it calls, the session's shell none.
+    const missing = job ? [] : (options.functions ?? []).filter((f) => this.defined.get(f.name) !== f.definition);
     for (const f of missing) this.defined.set(f.name, f.definition);
     // Each definition is tried in a subshell first: a syntax error there would otherwise end this shell
     // (and the connection); this way it only fails the command that needed it, with sh's message.
@@ -200,12 +227,6 @@ export class ShellSession {
     const u = this.unswept;
     const sweep = u.now || u.commands >= SWEEP_COMMANDS || u.bytes >= SWEEP_BYTES;
     if (sweep) this.unswept = { commands: 0, bytes: 0, now: false };
-    const input = options.stdin;
-    const stream: StreamedStdin | undefined = isStreamedStdin(input)
-      ? input
-      : input && input.length > STREAM_MIN_BYTES
-        ? bufferSource(input)
-        : undefined;
     const inline = stream ? undefined : (input as Buffer | undefined);
     const text = frameCommand(script, nonce, {
       seq: ++this.seq,
@@ -214,6 +235,10 @@ export class ShellSession {
       definitions: defs,
       live: Boolean(options.onOutput),
       sweep,
+      job: job && {
+        ...job,
+        definitions: (options.functions ?? []).map((f) => f.definition).join('\n') || undefined,
+      },
     });
     this.diag = '';
     return new Promise<RawResult>((resolve, reject) => {
@@ -221,11 +246,14 @@ export class ShellSession {
         reader: new FrameReader(
           nonce,
           stream ? () => ((running.readyCame = true), void this.pump(running, stream)) : undefined,
+          job ? (info) => ((running.jobInfo = info), options.onJob?.(info)) : undefined,
         ),
         expectsReady: Boolean(stream),
         onOutput: options.onOutput,
         errReader: options.onOutput ? new LiveErrReader(nonce) : undefined,
         defines: missing.map((f) => f.name),
+        jobKey: job?.key,
+        onJob: options.onJob,
         streamed: { stdout: 0, stderr: 0 },
         resolve,
         reject,
@@ -319,6 +347,10 @@ export class ShellSession {
     // Free the space at the next command, and send the definitions again (they may not have been made).
     u.now = true;
     for (const name of r.defines) this.defined.delete(name);
+    if (r.jobKey) {
+      const why = jobFailure(f.state, f.code, r.jobInfo?.dir ?? `~/.drover/jobs/${r.jobKey}`);
+      if (why) return r.reject(new Error(`${this.where}: ${why}${errTailOf(f)}`));
+    }
     const dir = this.outputDir ?? 'its output directory';
     const errTail = tail(f.stderr.toString('utf8'), 3);
     const why =

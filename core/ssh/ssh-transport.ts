@@ -97,6 +97,7 @@ export async function openSshTransport(
   return {
     kind: 'ssh',
     run: (script: string, options?: CommandOptions): Promise<RawResult> => s.run(script, options),
+    drop: (why: string) => s.fail(new UnreachableError(name, `${where}: ${why}`)),
     async close(): Promise<void> {
       await s.close();
       // The shell reads EOF and exits (its EXIT trap removes its output directory); then disconnect.

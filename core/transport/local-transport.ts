@@ -59,6 +59,7 @@ export async function openLocalTransport(opts: LocalOptions = {}): Promise<Trans
   return {
     kind: 'local',
     run: (script: string, options?: CommandOptions): Promise<RawResult> => session.run(script, options),
+    drop: (why: string) => session.fail(new UnreachableError(name, `local: ${why}`)),
     async close(): Promise<void> {
       await session.close();
       const timer = setTimeout(teardown, 5000);

@@ -1,5 +1,7 @@
 // The contract between a host and the thing that runs its commands (SSH shell, local shell).
+import { UnreachableError } from '../errors.ts';
 import type { ShellFunction } from '../sh.ts';
+import type { JobInfo } from '../shell/job-script.ts';
 
 /** What one command produced, byte for byte. */
 export interface RawResult {
@@ -44,6 +46,25 @@ export interface CommandOptions {
   onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** Functions the script calls: defined in the session's shell before it runs, unless already defined there. */
   functions?: readonly ShellFunction[];
+  /**
+   * Run it as a job that outlives the connection (core/shell/job-script.ts), named by `key` (jobKey): a
+   * job already running under that key is waited for, never started twice. `attachOnly`: only wait for
+   * it (after a reconnect). Not with a StreamedStdin.
+   */
+  job?: { key: string; run: string; attachOnly?: boolean };
+  /** With `job`: its pid and directory on the host, once known (after a second, or at once when re-attaching). */
+  onJob?: (job: JobInfo) => void;
+}
+
+/**
+ * The connection went while this command was in flight (it had been sent): a job may still run on the
+ * host and be re-attached. A command queued behind it, or one sent on a dead connection, gets a plain
+ * UnreachableError.
+ */
+export class CutOffError extends UnreachableError {
+  constructor(lost: UnreachableError) {
+    super(lost.host, lost.message, { cause: lost });
+  }
 }
 
 /**
@@ -57,6 +78,11 @@ export interface Transport {
   readonly kind: 'ssh' | 'local';
   run(script: string, options?: CommandOptions): Promise<RawResult>;
   close(): Promise<void>;
+  /**
+   * Drops the connection now without waiting for the command in flight (Ctrl-C while a job runs: the job
+   * keeps running on the host); pending and later runs reject.
+   */
+  drop?(why: string): void;
 }
 
 /** How to reach one host: resolved from the inventory (and ~/.ssh/config) before connecting. */

@@ -90,7 +90,8 @@ async function rebootAndWait(
     );
   };
   try {
-    await within(host.exec(rebootCommand()), deadline);
+    // Not a job (issue 24): the link dropping here is the reboot itself, handled below, never re-attached.
+    await within(host.exec(rebootCommand(), { detach: false }), deadline);
   } catch (err) {
     if (err instanceof OutOfTime) throw notBack('the reboot command got no answer');
     if (!dropped(err)) throw err; // else the connection went down with the reboot already

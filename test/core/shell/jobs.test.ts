@@ -1,0 +1,298 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { HostKeyError, Interrupted, UnreachableError } from '../../../core/errors.ts';
+import type { RunEvent } from '../../../core/events.ts';
+import { RunHost } from '../../../core/host.ts';
+import { Secret } from '../../../core/secret.ts';
+import { sh, shellFunction, withFunction } from '../../../core/sh.ts';
+import { openLocalTransport } from '../../../core/transport/local-transport.ts';
+import { jobKey } from '../../../core/transport/long-command.ts';
+import type { Transport } from '../../../core/transport/transport.ts';
+
+// Commands that change things run as jobs (core/shell/job-script.ts), here on real sh through the local
+// transport: killing the session's shell is what a dropped link does to it.
+
+const dir = mkdtempSync(path.join(tmpdir(), 'drover-jobs-'));
+let n = 0;
+/** A file of its own per test: how many times the command ran. */
+const counter = () => path.join(dir, `count-${++n}`);
+
+interface Made {
+  host: RunHost<Record<string, unknown>>;
+  events: RunEvent[];
+  opened: Transport[];
+}
+
+function makeHost(
+  o: { name?: string; signal?: AbortSignal; budgetMs?: number; open?: (i: number) => Promise<Transport> } = {},
+): Made {
+  const events: RunEvent[] = [];
+  const opened: Transport[] = [];
+  const host = new RunHost<Record<string, unknown>>({
+    name: o.name ?? `jobs-${process.pid}`,
+    vars: {},
+    groups: [],
+    check: false,
+    events: { emit: (e) => void events.push(e), end: async () => undefined },
+    signal: o.signal,
+    reattachBudgetMs: o.budgetMs,
+    transport: async () => {
+      const t = await (o.open ?? (() => openLocalTransport({ name: 'localhost' })))(opened.length);
+      opened.push(t);
+      return t;
+    },
+  });
+  made.push({ host, events, opened });
+  return { host, events, opened };
+}
+
+// Hosts a test leaves open (a budget that ran out, a refused key) still hold a local shell: closed at the end
+// so the worker can exit (an open shell kept it alive until ava's timeout).
+const made: Made[] = [];
+test.after.always(async () => {
+  await Promise.all(
+    made.flatMap((m) => [
+      m.host.close().catch(() => undefined),
+      ...m.opened.map((t) => t.close().catch(() => undefined)),
+    ]),
+  );
+});
+
+/** The pid of the host's session shell (a read-only command runs in its subshell: `$$` is the shell's). */
+async function shellPid(host: RunHost<Record<string, unknown>>): Promise<number> {
+  return Number((await host.exec(sh`echo $$`, { readOnly: true })).stdout.trim());
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const jobsDir = path.join(homedir(), '.drover', 'jobs');
+const lines = (events: RunEvent[]) =>
+  events.flatMap((e) => (e.kind === 'module-progress' && /^(line|out|err) /.test(e.line) ? [e.line] : []));
+
+test('a quick changing command: exact result, one frame, its job directory removed', async (t) => {
+  const { host } = makeHost();
+  const r = await host.exec(sh`printf 'a\\0b'; echo oops >&2; exit 3`, { allowFail: true });
+  t.is(r.code, 3);
+  t.deepEqual(r.stdoutBytes, Buffer.from('a\0b'));
+  t.is(r.stderr, 'oops\n');
+  const piped = await host.exec(sh`cat; echo "$0" >&2`, { stdin: 'payload\n' });
+  t.is(piped.stdout, 'payload\n');
+  const key = jobKey(host.name, '', 'cat; echo "$0" >&2', Buffer.from('payload\n'));
+  t.false(existsSync(path.join(jobsDir, key)), 'the result was handed over: the job directory is gone');
+  await host.close();
+});
+
+test('functions a job calls are defined in its own shell', async (t) => {
+  const { host } = makeHost();
+  const greet = shellFunction('drover_test_greet', sh`printf 'hi %s\\n' "$1"`);
+  const r = await host.exec(withFunction(greet, sh`drover_test_greet there`));
+  t.is(r.stdout, 'hi there\n');
+  await host.close();
+});
+
+test.serial('the session shell dies mid-command: drover reconnects, re-attaches, output whole and once', async (t) => {
+  const { host, events, opened } = makeHost();
+  const count = counter();
+  const pid = await shellPid(host);
+  const run = host.exec(sh`echo x >>${count}; echo line 1; echo err 1 >&2; sleep 1.5; echo line 2; echo err 2 >&2`, {
+    progress: true,
+  });
+  await sleep(700);
+  process.kill(pid, 'SIGKILL');
+  const r = await run;
+  t.is(r.stdout, 'line 1\nline 2\n');
+  t.is(r.stderr, 'err 1\nerr 2\n');
+  t.is(readFileSync(count, 'utf8'), 'x\n', 'the command ran once');
+  t.deepEqual(
+    lines(events).filter((l) => l.startsWith('line')),
+    ['line 1', 'line 2'],
+    'live lines in order, none twice',
+  );
+  t.deepEqual(
+    lines(events).filter((l) => l.startsWith('err')),
+    ['err 1', 'err 2'],
+  );
+  t.is(opened.length, 2, 'one reconnect');
+  t.true(events.some((e) => e.kind === 'progress' && e.link !== undefined));
+  await host.close();
+});
+
+test.serial(
+  'Ctrl-C stops waiting, says where the command runs; a rerun re-attaches instead of starting it again',
+  async (t) => {
+    const ctrlC = new AbortController();
+    const first = makeHost({ signal: ctrlC.signal });
+    const count = counter();
+    const cmd = () => sh`echo x >>${count}; sleep 2; echo done`;
+    const run = first.host.exec(cmd());
+    await sleep(1300);
+    const started = Date.now();
+    ctrlC.abort();
+    const err = await t.throwsAsync(run, { instanceOf: Interrupted });
+    t.true(Date.now() - started < 500, 'stopped waiting at once');
+    t.regex(err!.message, /is still running on .* \(pid \d+, output in \/.*\/\.drover\/jobs\/[0-9a-f]{32}\/o/);
+    t.regex(err!.message, /a rerun re-attaches/);
+    const second = makeHost();
+    const r = await second.host.exec(cmd());
+    t.is(r.stdout, 'done\n');
+    t.is(readFileSync(count, 'utf8'), 'x\n', 'never started twice');
+    t.true(
+      second.events.some(
+        (e) => e.kind === 'module-progress' && /already running on the host since an earlier run/.test(e.line),
+      ),
+    );
+    await first.host.close();
+    await second.host.close();
+  },
+);
+
+test.serial('a finished but unreported command is reported once, then runs afresh', async (t) => {
+  const ctrlC = new AbortController();
+  const first = makeHost({ signal: ctrlC.signal });
+  const count = counter();
+  const cmd = () => sh`echo x >>${count}; sleep 1.2; echo ran; exit 4`;
+  const run = first.host.exec(cmd(), { allowFail: true });
+  await sleep(1100);
+  ctrlC.abort();
+  await t.throwsAsync(run, { instanceOf: Interrupted });
+  await sleep(600);
+  const second = makeHost();
+  const r = await second.host.exec(cmd(), { allowFail: true });
+  t.is(r.code, 4, 'its real exit status');
+  t.is(r.stdout, 'ran\n');
+  t.is(readFileSync(count, 'utf8'), 'x\n');
+  await second.host.exec(cmd(), { allowFail: true });
+  t.is(readFileSync(count, 'utf8'), 'x\nx\n', 'reported once: the next call runs it again');
+  await second.host.close();
+});
+
+test.serial(
+  'the budget runs out: unreachable with the last known state; the command finishes on the host',
+  async (t) => {
+    const done = counter();
+    const { host } = makeHost({
+      budgetMs: 1500,
+      open: async (i) => {
+        if (i === 0) return openLocalTransport({ name: 'localhost' });
+        throw new UnreachableError('h', 'cannot connect: connection timed out');
+      },
+    });
+    const pid = await shellPid(host);
+    const cmd = sh`sleep 2.5; echo finished >${done}`;
+    const run = host.exec(cmd);
+    await sleep(1300);
+    process.kill(pid, 'SIGKILL');
+    const err = await t.throwsAsync(run, { instanceOf: UnreachableError });
+    t.regex(err!.message, /not back within the re-attach budget \(0:01\)/);
+    t.regex(err!.message, /last known state: running \(pid \d+, output in \/\S+\/o and \S+\/e, exit status in \S+\/s/);
+    await sleep(1800);
+    t.is(readFileSync(done, 'utf8'), 'finished\n', 'the command ran to its end on the host');
+    const key = jobKey(host.name, '', cmd.text);
+    t.true(existsSync(path.join(jobsDir, key, 's')), 'its exit status waits for a rerun');
+  },
+);
+
+test.serial('a changed host key at reconnect is refused, as before', async (t) => {
+  const { host } = makeHost({
+    open: async (i) => {
+      if (i === 0) return openLocalTransport({ name: 'localhost' });
+      throw new HostKeyError('h', 'host key CHANGED for h:22');
+    },
+  });
+  const pid = await shellPid(host);
+  const run = host.exec(sh`sleep 1.5`);
+  await sleep(500);
+  process.kill(pid, 'SIGKILL');
+  await t.throwsAsync(run, { instanceOf: HostKeyError });
+});
+
+test.serial('a command killed while the link was down is reported as such, never as success', async (t) => {
+  const { host } = makeHost();
+  const pid = await shellPid(host);
+  const cmd = sh`sleep 3; echo never ${String(pid)}`;
+  const run = host.exec(cmd);
+  await sleep(1200);
+  const job = path.join(jobsDir, jobKey(host.name, '', cmd.text));
+  process.kill(pid, 'SIGKILL');
+  process.kill(-Number(readFileSync(path.join(job, 'p'), 'utf8')), 'SIGKILL');
+  await t.throwsAsync(run, { message: /ended without writing its exit status/ });
+});
+
+test.serial(
+  'a host that rebooted while the link was down (boot id changed) is reported, never as success',
+  async (t) => {
+    const { host } = makeHost();
+    const pid = await shellPid(host);
+    const cmd = sh`sleep 2; echo ok`;
+    const run = host.exec(cmd);
+    await sleep(700);
+    const key = jobKey(host.name, '', cmd.text);
+    writeFileSync(path.join(jobsDir, key, 'b'), 'another-boot\n');
+    process.kill(pid, 'SIGKILL');
+    await t.throwsAsync(run, { message: /host rebooted while drover was away \(its boot id changed\)/ });
+  },
+);
+
+test.serial('no secret in the job key, the process list, or the still-running message', async (t) => {
+  const ctrlC = new AbortController();
+  const { host } = makeHost({ signal: ctrlC.signal });
+  const pw = new Secret('hunter2-job-secret');
+  const run = host.exec(sh`sleep 1.6; echo ${pw} >/dev/null`);
+  await sleep(1200);
+  const ps = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .map((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    })
+    .join('\n');
+  t.false(ps.includes('hunter2'), 'argv of every process is free of it');
+  t.true(ps.includes('drover-job'), 'the job is there');
+  ctrlC.abort();
+  const err = await t.throwsAsync(run, { instanceOf: Interrupted });
+  t.false(err!.message.includes('hunter2'));
+  t.regex(err!.message, /\*\*\*/);
+  t.false(jobKey('h', 'm', `echo hunter2`).includes('hunter2'));
+});
+
+test('detach: false runs the command in the session as before', async (t) => {
+  const { host } = makeHost();
+  const r = await host.exec(sh`echo $$ $PPID`, { detach: false });
+  const ro = await host.exec(sh`echo $$ $PPID`, { readOnly: true });
+  t.is(r.stdout, ro.stdout, 'the same shell');
+  const job = await host.exec(sh`echo $$`);
+  t.not(job.stdout.split(' ')[0], ro.stdout.split(' ')[0], 'a job has a shell of its own');
+  await host.close();
+});
+
+test.serial(
+  'two live runs with the same command on one host: each runs its own, neither takes the other’s result',
+  async (t) => {
+    // Two operators (or two test workers) at once: the job of a run whose session is alive is never shared.
+    const count = counter();
+    const cmd = () => sh`echo "$$" >>${count}; sleep 1.3; echo "mine $$"`;
+    const a = makeHost();
+    const b = makeHost();
+    const [ra, rb] = await Promise.all([a.host.exec(cmd()), b.host.exec(cmd())]);
+    t.is(readFileSync(count, 'utf8').split('\n').filter(Boolean).length, 2, 'the command ran once per run');
+    t.regex(ra.stdout, /^mine \d+\n$/);
+    t.regex(rb.stdout, /^mine \d+\n$/);
+    t.not(ra.stdout, rb.stdout, 'each run got its own command’s output');
+    await Promise.all([a.host.close(), b.host.close()]);
+  },
+);
+
+test.serial('the same command twice at once in one run (Promise.all): two jobs, two results', async (t) => {
+  const count = counter();
+  const cmd = () => sh`echo "$$" >>${count}; sleep 1.2; echo "done $$"`;
+  const { host } = makeHost();
+  const [r1, r2] = await Promise.all([host.exec(cmd()), host.exec(cmd())]);
+  t.is(readFileSync(count, 'utf8').split('\n').filter(Boolean).length, 2);
+  t.not(r1.stdout, r2.stdout);
+  t.regex(r1.stdout + r2.stdout, /^done \d+\ndone \d+\n$/);
+  await host.close();
+});
