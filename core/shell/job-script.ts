@@ -7,7 +7,7 @@ import { quote } from '../sh.ts';
  * - A job lives in `~/.drover/jobs/<key>/` (mode 0700, on disk: it survives the session, and a reboot is seen
  *   by the boot id it recorded): `o`, `e` (its stdout/stderr), `p` (its pid), `b` (the boot id when it started),
  *   `s` (its exit status: one small write; a reader that catches it empty reads it again a second later).
- * - `mkdir` of that directory is the lock: the first caller starts the command, any later one (the same run
+ * - `mkdir` of that directory is the lock (owned by a run, see jobPrepare): the first caller starts the command, any later one (the same run
  *   after a reconnect, a rerun) finds it and waits for it instead of starting a second copy. The key is a hash
  *   (jobKey in job.ts): it names the command without holding any of its text.
  * - The command runs in `sh -c` under `setsid` (its own session and process group), with SIGHUP ignored and
