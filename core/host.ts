@@ -35,9 +35,9 @@ export interface ExecOptions {
    */
   progress?: boolean | ((line: string) => string | undefined);
   /**
-   * A changing command (not readOnly) runs detached from the connection by default: it survives a dropped
-   * link, is re-attached after a reconnect or by a rerun, never started twice (docs/connections.md "Long
-   * commands"). `false` runs it in the session as before (a command that must die with the connection).
+   * Run a changing command (not readOnly) detached from the connection: it survives a dropped link, is
+   * re-attached after a reconnect or by a rerun, never started twice (docs/connections.md "Long commands").
+   * Default: the run's `--detach` (or the host var `drover_detach`); off unless asked, for now (see there).
    */
   detach?: boolean;
 }
@@ -96,6 +96,8 @@ export interface HostRuntime {
   handlers: Map<string, () => Promise<unknown>>;
   /** The run's Ctrl-C signal: retry() cuts its delays short with it. */
   signal?: AbortSignal;
+  /** After a top-level module call completed: throws the host's Interrupted when Ctrl-C made one due. */
+  afterModule?: () => void;
 }
 
 /**
@@ -147,9 +149,13 @@ export interface HostInit<V> {
     delivered(host: string): void;
     /** The signal this host's wait for a command ends on, as of now. */
     waitSignal(host: string): AbortSignal;
+    /** After a top-level module call completed: its Interrupted, when one is due. */
+    afterModule?(host: string): void;
   };
   /** How long a lost link may stay lost while a detached command runs (--reattach-budget; the host var wins). */
   reattachBudgetMs?: number;
+  /** Run changing commands as jobs that outlive the connection (--detach; the var drover_detach wins). */
+  detach?: boolean;
 }
 
 /** The one implementation of Host: everything goes through a lazily opened Transport. */
@@ -165,6 +171,7 @@ export class RunHost<V> implements Host<V> {
   private readonly runId = randomBytes(8).toString('hex');
   /** Identical changing commands in flight on this host: each gets a job of its own (the key's occurrence). */
   private readonly jobsInFlight = new Set<string>();
+  private readonly detachDefault: boolean;
   private readonly rt: HostRuntime;
   private readonly trust?: (target: string, keys: readonly string[]) => Promise<void>;
   private readonly signal?: AbortSignal;
@@ -176,6 +183,7 @@ export class RunHost<V> implements Host<V> {
     this.signal = init.signal;
     this.interrupt = init.interrupt;
     this.budgetMs = init.reattachBudgetMs;
+    this.detachDefault = init.detach === true;
     this.name = init.name;
     this.vars = init.vars;
     this.groups = init.groups;
@@ -191,6 +199,7 @@ export class RunHost<V> implements Host<V> {
       get signal() {
         return interrupt?.waitSignal(init.name) ?? init.signal;
       },
+      afterModule: () => interrupt?.afterModule?.(init.name),
     };
     Object.defineProperty(this, RUNTIME, { value: this.rt, enumerable: false });
   }
@@ -301,7 +310,8 @@ export class RunHost<V> implements Host<V> {
         : undefined,
     );
     // A changing command runs as a job (see ExecOptions.detach); streamed input ties a command to the channel.
-    const detach = !options.readOnly && options.detach !== false && !(stdin && isStreamedStdin(stdin));
+    const detach =
+      !options.readOnly && (options.detach ?? this.detachByDefault()) && !(stdin && isStreamedStdin(stdin));
     let raw: RawResult;
     // The same command twice at once on this host (Promise.all) is two jobs: the second gets an occurrence.
     let key = '';
@@ -368,6 +378,12 @@ export class RunHost<V> implements Host<V> {
   }
 
   /** The host var wins over the run's --reattach-budget (as connection vars win over flags). */
+  /** drover_detach (a host var, true/false) wins over --detach. */
+  private detachByDefault(): boolean {
+    const v = (this.vars as Record<string, unknown> | undefined)?.drover_detach;
+    return typeof v === 'boolean' ? v : this.detachDefault;
+  }
+
   private reattachBudget(): number {
     const v = (this.vars as Record<string, unknown> | undefined)?.[REATTACH_BUDGET_VAR];
     return v === undefined

@@ -133,6 +133,7 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>):
     }
     const started = performance.now();
     rt.events.emit({ kind: 'module-start', host: host.name, module: spec.name, title, callsite });
+    let done: R;
     try {
       const result = await runAsModule({ host: host.name, module: spec.name }, () =>
         run(host as Host<unknown>, params),
@@ -151,7 +152,7 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>):
         changes: result.changes?.map((c) => ({ path: c.path, before: c.before, after: c.after })),
         detail: result.detail,
       });
-      return result;
+      done = result;
     } catch (err) {
       const wrapped = err instanceof ModuleError ? err : new ModuleError(host.name, spec.name, callsite, err);
       // Masked in the error itself too (and its causes): the playbook may catch and print it.
@@ -174,6 +175,10 @@ export function defineModule<P, F, R extends Result>(spec: ModuleSpec<P, F, R>):
       });
       throw wrapped;
     }
+    // The call completed and counts; Ctrl-C may have made this host's Interrupted due meanwhile (its finally
+    // cleanups then run): it is thrown here, after the module-end, never as this call's failure.
+    rt.afterModule?.();
+    return done;
   };
   return Object.assign(fn, { moduleName: spec.name, spec });
 }

@@ -51,7 +51,8 @@ Options:
       --ask-vault-pass       ask for the vault password once
       --vault-id [ID@]F      a vault password for vault id ID, from file F or "prompt" (repeatable)
       --no-typecheck         skip the ts-morph type check
-      --reattach-budget D    how long a host may stay unreachable while a command runs on it (default 5m; 90s, 10m, 1h)
+      --detach               changing commands run as jobs that outlive the connection (re-attached after a drop)
+      --reattach-budget D    how long a host may stay unreachable while a job runs on it (default 5m; 90s, 10m, 1h)
   -v, --verbose              show module progress lines and timings
   -h, --help                 this help
 
@@ -122,6 +123,7 @@ const RUN_OPTIONS = {
   'ask-become-pass': { type: 'boolean', short: 'K' },
   'no-typecheck': { type: 'boolean' },
   'reattach-budget': { type: 'string' },
+  detach: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } satisfies Opts;
@@ -196,6 +198,7 @@ async function cmdRun(args: string[], sigint: Sigint): Promise<number> {
     renderer: v.json ? 'json' : undefined,
     becomePassword,
     reattachBudgetMs,
+    detach: v.detach === true,
     askBecomePassword: async () => new Secret(await askHidden('BECOME password: ')),
     signal: sigint.signal,
     stopNow: sigint.now,

@@ -84,10 +84,24 @@ export class RunInterrupt {
     this.deliver(host, `interrupted before: ${what}`);
   }
 
-  /** After a command on `host` returned: the command finished; the host now gets its Interrupted if due. */
+  /**
+   * After a command on `host` returned. On a second Ctrl-C nothing goes on. On the first, the command in
+   * flight finished and its result stands (its module call completes and counts): the host gets its
+   * Interrupted at its next command (beforeCommand), as drover has always done ("commands in flight finish,
+   * nothing new starts").
+   */
   afterCommand(host: string, what: string): void {
     if (this.now.aborted) throw new Interrupted(`stopped at once (second Ctrl-C) after ${what}`);
-    this.deliver(host, `interrupted after ${what} finished`);
+    if (this.stopping.aborted) this.pending.add(host);
+  }
+
+  /**
+   * After a top-level module call on `host` completed (its module-end already shows its real status): the
+   * host's Interrupted comes here, so a `finally` after it runs its cleanups, and the call still counts.
+   */
+  afterModule(host: string): void {
+    if (!this.pending.delete(host)) return;
+    this.deliver(host, 'interrupted after the module call in flight finished');
   }
 
   /** `host` got an Interrupted some other way (its wait on a long command ended): it counts as delivered. */
@@ -95,6 +109,9 @@ export class RunInterrupt {
     if (this.stopping.aborted) this.unwound.add(host);
     this.update();
   }
+
+  /** Hosts whose command in flight finished after the first Ctrl-C: their module call ends, then Interrupted. */
+  private readonly pending = new Set<string>();
 
   private deliver(host: string, message: string): void {
     if (!this.stopping.aborted || this.critical > 0 || this.unwinding || this.unwound.has(host)) return;

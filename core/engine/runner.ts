@@ -58,6 +58,8 @@ export interface RunOptions {
   askBecomePassword?: () => Promise<Secret>;
   /** --reattach-budget: how long a lost link may stay lost while a detached command runs (ms). */
   reattachBudgetMs?: number;
+  /** --detach: changing commands run as jobs that outlive the connection. */
+  detach?: boolean;
   cwd?: string;
 }
 
@@ -175,6 +177,7 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
       signal: interrupt.waitSignal(h.name),
       interrupt,
       reattachBudgetMs: o.reattachBudgetMs,
+      detach: o.detach,
       transport: (t) =>
         connectHost(h, {
           acceptNewHostKeys: Boolean(o.acceptNewHostKeys),

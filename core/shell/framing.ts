@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { quote } from '../sh.ts';
 import {
-  JOB_DONE,
+  jobDone,
   JOB_STATES,
   jobPrepare,
   jobRun,
@@ -167,7 +167,7 @@ export function frameCommand(command: string, nonce: string, o: FrameOptions): s
   const k = (state: string) => (job ? `\${drover_jk:-${state}}` : state);
   // A job's directory goes once its files were copied, before the frame ends: a result drover has read is
   // never found again (a dropped frame then reads as "gone", never as a second run).
-  const done = job ? `${JOB_DONE}; ` : '';
+  const done = job ? `${jobDone(job.run)}; ` : '';
   parts.push(
     // The middle marker goes to a file of its own: then one `cat` copies stdout, marker and stderr (one
     // process per command, none when there is no output). Writing it needs a new block: when none is

@@ -69,11 +69,10 @@ const readBoot = (v: string) => `${v}=; { read -r ${v} </proc/sys/kernel/random/
 export function jobPrepare(o: JobFrame): string {
   if (!/^[0-9a-f]{16}$/.test(o.run)) throw new Error(`job run id must be 16 hex digits, got ${JSON.stringify(o.run)}`);
   const parts = [jobDir(o.key)];
-  // This run's own copy, made when another live run held the key (see below): a reconnect finds it first.
-  parts.push(`[ -d "$drover_j.${o.run}" ] && drover_j="$drover_j.${o.run}"`);
-  // Ownership: this run and its current session shell ($$ is the session's shell, subshells included).
-  const own = `printf '%s\\n' ${o.run} >"$drover_j/r"; printf '%s\\n' "$$" >"$drover_j/sp"`;
-  const create = `drover_jl=1; : >"$drover_j/o"; : >"$drover_j/e"; ${own}; ${readBoot('drover_b')}; printf '%s\\n' "$drover_b" >"$drover_j/b"`;
+  // Ownership: the run that waits for the job now. Only the owner removes the directory once it has copied
+  // the result (jobDone): another run that waits for the same job (a rerun that adopted it, an earlier
+  // session still blocked in `wait` after its link was dropped) never takes the result away from it.
+  const own = `printf '%s\\n' ${o.run} >"$drover_j/r"`;
   if (o.attachOnly) {
     parts.push(`drover_jl=; if [ -d "$drover_j" ]; then ${own}; else drover_jk=gone; fi`);
     return parts.join('; ');
@@ -81,18 +80,14 @@ export function jobPrepare(o: JobFrame): string {
   parts.push(
     // A status older than a day: nobody collected it in time, so it is not this call's result.
     `if [ -f "$drover_j/s" ] && [ -n "$(find "$drover_j/s" -mmin +1440 2>/dev/null)" ]; then rm -rf -- "$drover_j"; fi`,
-    // mkdir is the lock. When the directory is there already: a job another run left is adopted (waited for,
-    // or its uncollected result reported once) only when that run's session is gone, so a rerun after a cut or
-    // Ctrl-C never starts it twice; a job another LIVE run is waiting for is never shared (two runs would race
-    // for one result): this run makes its own copy. Its creator writes r and sp right after its mkdir, so a
-    // directory without them yet is waited for (a second or two at most).
-    `drover_jl=; if mkdir -m 700 -- "$drover_j" 2>/dev/null; then ${create}; ` +
-      `elif [ -d "$drover_j" ]; then drover_n=0; while ! [ -s "$drover_j/sp" ] && [ -d "$drover_j" ] && [ $drover_n -lt 2 ]; do sleep 1; drover_n=$((drover_n + 1)); done; ` +
-      `drover_or=; drover_os=; { read -r drover_or <"$drover_j/r"; read -r drover_os <"$drover_j/sp"; } 2>/dev/null; ` +
-      `if [ "$drover_or" != ${o.run} ]; then ` +
-      `if [ -n "$drover_os" ] && kill -0 "$drover_os" 2>/dev/null; then drover_j="$drover_j.${o.run}"; if mkdir -m 700 -- "$drover_j" 2>/dev/null; then ${create}; fi; ` +
-      `else ${own}; fi; fi; ` +
-      `else drover_jk=nodir; fi`,
+    // mkdir is the lock: the first caller starts the command; a caller that finds the directory (a rerun
+    // after a cut or Ctrl-C, or a run at the same time) waits for the job already there and takes it over.
+    // The directory may go between the two tests (its job just handed over): then try again. An adopter takes
+    // the job once its creator wrote b (after r): the creator's own r never overwrites the adopter's.
+    `drover_jl=; drover_t=0; while :; do if mkdir -m 700 -- "$drover_j" 2>/dev/null; then drover_jl=1; : >"$drover_j/o"; : >"$drover_j/e"; ${own}; ` +
+      `${readBoot('drover_b')}; printf '%s\\n' "$drover_b" >"$drover_j/b"; break; ` +
+      `elif [ -f "$drover_j/b" ] && { ${own}; } 2>/dev/null; then break; ` +
+      `elif [ $drover_t -ge 20 ]; then drover_jk=nodir; break; fi; drover_t=$((drover_t + 1)); sleep 0.1 2>/dev/null || sleep 1; done`,
   );
   return parts.join('; ');
 }
@@ -126,8 +121,13 @@ export function jobRun(command: string, tag: string, o: JobFrame, stdinSource: s
   return `${run}; ${status}`;
 }
 
-/** Once the job's files are copied into the frame: its result is being handed over, the directory goes. */
-export const JOB_DONE = `rm -rf -- "$drover_j"`;
+/**
+ * Once the job's files are copied into the frame: its result is being handed over, and the directory goes
+ * when this run still owns it (a run that took the job over removes it when it has its copy).
+ */
+export function jobDone(run: string): string {
+  return `drover_or=; { read -r drover_or <"$drover_j/r"; } 2>/dev/null; [ "$drover_or" != ${run} ] || rm -rf -- "$drover_j"`;
+}
 
 /** The state words a job adds to the frame's end marker. */
 export const JOB_STATES = ['died', 'reboot', 'gone', 'nodir'] as const;

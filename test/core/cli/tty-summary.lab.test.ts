@@ -92,7 +92,10 @@ tty('while a summarised phase runs it shows the slowest hosts at work; Ctrl-C en
   t.log(screen);
   t.is(screen.match(/ Wait {2}/g)?.length, 1, 'one frame left on screen');
   // The CLI's own line, written while the frame was live, is kept above it (not erased by a redraw).
-  t.regex(screen, /^Interrupted: finishing commands in flight \(Ctrl-C again to quit at once\)\n. Wait {2}/m);
+  t.regex(
+    screen,
+    /^Interrupted: finishing the batch or commands in flight, then cleanups \(Ctrl-C again to stop at once\)\n. Wait {2}/m,
+  );
   t.regex(screen, /^! Wait {2}30\/30 done · 30 interrupted {2}\d+\.\d s$/m);
   t.regex(screen, /^RECAP \(interrupted\) \d+\.\d\d s$/m);
   t.notRegex(screen, /Never/);

@@ -1,4 +1,4 @@
-// Ctrl-C: no new work starts, the command in flight finishes (on the host, drover no longer waits for it), the recap prints, exit 130.
+// Ctrl-C: no new work starts, the command in flight finishes, the recap prints, exit 130.
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -35,10 +35,6 @@ test('SIGINT lets the command in flight finish, starts nothing new, prints the r
   child.kill('SIGINT');
   const [code] = await once(child, 'exit');
   t.is(code, 130, stdout + stderr);
-  // A changing command runs detached (docs/connections.md "Long commands"): drover stops waiting at once,
-  // says where it still runs, and the command runs to its end on the host.
-  t.regex(stdout, /is still running on localhost \(pid (\d+|in \S+\/p), output in \S+\/o .*a rerun re-attaches to it/);
-  for (let i = 0; i < 100 && !existsSync(path.join(dir, 'finished')); i++) await new Promise((r) => setTimeout(r, 50));
   t.true(existsSync(path.join(dir, 'finished')), 'the command in flight ran to its end');
   t.false(existsSync(path.join(dir, 'next-command')), 'no new command started');
   t.false(existsSync(path.join(dir, 'second-phase')), 'no new phase started');

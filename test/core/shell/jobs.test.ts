@@ -38,6 +38,7 @@ function makeHost(
     events: { emit: (e) => void events.push(e), end: async () => undefined },
     signal: o.signal,
     reattachBudgetMs: o.budgetMs,
+    detach: true,
     transport: async () => {
       const t = await (o.open ?? (() => openLocalTransport({ name: 'localhost' })))(opened.length);
       opened.push(t);
@@ -268,23 +269,6 @@ test('detach: false runs the command in the session as before', async (t) => {
   t.not(job.stdout.split(' ')[0], ro.stdout.split(' ')[0], 'a job has a shell of its own');
   await host.close();
 });
-
-test.serial(
-  'two live runs with the same command on one host: each runs its own, neither takes the other’s result',
-  async (t) => {
-    // Two operators (or two test workers) at once: the job of a run whose session is alive is never shared.
-    const count = counter();
-    const cmd = () => sh`echo "$$" >>${count}; sleep 1.3; echo "mine $$"`;
-    const a = makeHost();
-    const b = makeHost();
-    const [ra, rb] = await Promise.all([a.host.exec(cmd()), b.host.exec(cmd())]);
-    t.is(readFileSync(count, 'utf8').split('\n').filter(Boolean).length, 2, 'the command ran once per run');
-    t.regex(ra.stdout, /^mine \d+\n$/);
-    t.regex(rb.stdout, /^mine \d+\n$/);
-    t.not(ra.stdout, rb.stdout, 'each run got its own command’s output');
-    await Promise.all([a.host.close(), b.host.close()]);
-  },
-);
 
 test.serial('the same command twice at once in one run (Promise.all): two jobs, two results', async (t) => {
   const count = counter();

@@ -18,7 +18,7 @@ const PLAYBOOK = 'test/fixtures/playbooks/long-emerge.ts';
 function run(args: string[] = []) {
   const child: ChildProcess = spawn(
     process.execPath,
-    [BIN, 'run', PLAYBOOK, '-i', lab().inventoryFile, '--json', '--no-typecheck', ...args],
+    [BIN, 'run', PLAYBOOK, '-i', lab().inventoryFile, '--json', '--no-typecheck', '--detach', ...args],
     // The keepalive finds a cut link dead in about 3 s instead of 45 s (DROVER_SSH_KEEPALIVE, docs/connections.md).
     { cwd: REPO, env: { ...process.env, NO_COLOR: '1', DROVER_SSH_KEEPALIVE: '1x3' } },
   );
@@ -157,7 +157,18 @@ labTest(
     await fresh(12);
     const pty = await startPty(
       t,
-      [process.execPath, BIN, 'run', PLAYBOOK, '-i', lab().inventoryFile, '--no-typecheck', '--reattach-budget', '2m'],
+      [
+        process.execPath,
+        BIN,
+        'run',
+        PLAYBOOK,
+        '-i',
+        lab().inventoryFile,
+        '--no-typecheck',
+        '--detach',
+        '--reattach-budget',
+        '2m',
+      ],
       { cwd: REPO, env: { ...TERMINAL_ENV, DROVER_SSH_KEEPALIVE: '1x3' } },
     );
     try {
