@@ -78,8 +78,11 @@ export function jobPrepare(o: JobFrame): string {
     return parts.join('; ');
   }
   parts.push(
-    // A status older than a day: nobody collected it in time, so it is not this call's result.
-    `if [ -f "$drover_j/s" ] && [ -n "$(find "$drover_j/s" -mmin +1440 2>/dev/null)" ]; then rm -rf -- "$drover_j"; fi`,
+    // A job an earlier run left that has FINISHED is not this call's result: the host may have changed since
+    // (a rerun found "success" for an emerge whose package had been removed meanwhile). It goes, and the
+    // command runs afresh. A job still running is adopted below (never twice). This run's own finished job
+    // is only ever collected by a re-attach (attachOnly), never by a new call.
+    `drover_or=; { read -r drover_or <"$drover_j/r"; } 2>/dev/null; if [ -f "$drover_j/s" ] && [ "$drover_or" != ${o.run} ]; then rm -rf -- "$drover_j"; fi`,
     // mkdir is the lock: the first caller starts the command; a caller that finds the directory (a rerun
     // after a cut or Ctrl-C, or a run at the same time) waits for the job already there and takes it over.
     // The directory may go between the two tests (its job just handed over): then try again. An adopter takes
