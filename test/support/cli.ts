@@ -19,10 +19,13 @@ export type RecapStats = Record<
   { ok: number; changed: number; failed: number; skipped: number; unreachable: number; rescued: number }
 >;
 
-export async function drover(args: string[], opts: { cwd?: string } = {}): Promise<Outcome> {
+export async function drover(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<Outcome> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
   });
   let stdout = '';
   let stderr = '';

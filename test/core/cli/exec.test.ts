@@ -1,11 +1,9 @@
 // `drover exec PATTERN -- CMD` on local hosts: the pattern selects, each host's output is reported (JSON detail), a failing command fails its host (exit 2), secrets are masked, --check runs nothing.
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, REPO } from '../../support/cli.ts';
+import { drover } from '../../support/cli.ts';
 
 function inventory(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'drover-exec-'));
@@ -17,21 +15,8 @@ function inventory(): string {
   return file;
 }
 
-async function exec(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'exec', ...args], {
-    cwd: REPO,
-    env: { ...process.env, NO_COLOR: '1', DROVER_EXEC_TEST_PW: 'pw-0f9e8d7c' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = await once(child, 'exit');
-  const events = stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, any>);
-  return { code: code as number, stdout, stderr, events };
+function exec(args: string[]) {
+  return drover(['exec', ...args], { env: { DROVER_EXEC_TEST_PW: 'pw-0f9e8d7c' } });
 }
 
 test('drover exec: the pattern selects the hosts, each one reports its output, the recap counts it', async (t) => {
