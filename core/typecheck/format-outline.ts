@@ -1,6 +1,6 @@
 // Renders an outline as text: a line per phase, an indented line per module call.
 import { failureBudget, planBatches, type BatchSize, type MaxFailed } from '../engine/rolling.ts';
-import type { ModuleCallOutline, OutlineItem, PhaseOutline } from './outline.ts';
+import type { ModuleCallOutline, OutlineItem, PhaseOutline } from './outline-types.ts';
 
 function callLine(c: ModuleCallOutline, indent: string): string {
   const notes: string[] = [];

@@ -6,7 +6,7 @@ import { droverCacheDir } from '../boot/cache-dir.ts';
 import { cacheKey, isFresh, readEntry, toolVersions, writeEntry } from './cache.ts';
 import { chooseTypeRoots, playbookOptionsJson } from './compiler-options.ts';
 import { hashFile, walkImports } from './import-graph.ts';
-import type { OutlineItem } from './outline.ts';
+import type { OutlineItem } from './outline-types.ts';
 
 export interface OutlineCacheOptions {
   /** Where entries go (default: `$XDG_CACHE_HOME/drover/outline`, else `~/.cache/drover/outline`). */

@@ -9,89 +9,12 @@ import { factsRead } from './outline-facts.ts';
 import { outlineCacheDir, outlineKey, readOutline, writeOutline, type OutlineCacheOptions } from './outline-cache.ts';
 import { createPlaybookProject, isUnderNodeModules, loadTsMorph, programFileHashes } from './project.ts';
 
-export interface ModuleCallOutline {
-  kind: 'module-call';
-  /** The module's name (`defineModule({ name })`), else the callee as written. */
-  module: string;
-  /** Short description from literal params (`/etc/hosts`, atoms); '' when none is literal. */
-  title: string;
-  file: string;
-  line: number;
-  /** Under if/else, ?:, &&/||/??, switch, a loop, catch or a nested callback: may run zero or many times. */
-  conditional: boolean;
-  /** Reached through a local helper function: its name and the line that calls it. */
-  via: { fn: string; file: string; line: number } | null;
-  /** Name of the enclosing phase; null for a module call outside any phase (worth a warning). */
-  phase: string | null;
-}
-
-export interface PhaseOutline {
-  kind: 'phase';
-  method: 'each' | 'on' | 'onEach' | 'rolling';
-  /** The phase name: the string literal's value, else its source text. */
-  name: string;
-  /** Source text of on/onEach's target(s); null for each. */
-  target: string | null;
-  file: string;
-  line: number;
-  /** The phase itself sits under a condition or in a loop. */
-  conditional: boolean;
-  calls: ModuleCallOutline[];
-  /** Only on a phase inside a rolling phase: the rolling phase's name (it is selected as a whole). */
-  parent?: string;
-  /** Only on a phase started in a local helper the body passed the play to: the helper and its call. */
-  via?: { fn: string; file: string; line: number };
-  /** Only on a rolling phase: its options as written (`batch`, `maxFailed`), and the values when literal. */
-  rolling?: RollingOutline;
-  /** Only when the phase's result is kept in a variable that later code reads (see phase-values.ts). */
-  produces?: ProducedValue[];
-}
-
-export interface RollingOutline {
-  batch: string;
-  maxFailed: string | null;
-  /** The batch sizes when literal (then `drover list -i` can plan the batches), else null. */
-  batchValue: (number | string)[] | number | string | null;
-  /** maxFailed when literal; null when computed; undefined when not given (the default, 0). */
-  maxFailedValue?: { count: number } | { percent: number } | null;
-}
-
-/** A variable holding a phase's result, and where it is read. */
-export interface ProducedValue {
-  variable: string;
-  file: string;
-  line: number;
-  /** The top-level phase reading it, or null for code outside any phase (it runs whatever is selected). */
-  usedBy: { phase: string | null; file: string; line: number }[];
-}
-
-/** In source order: phases, and module calls made outside any phase. */
-export type OutlineItem = PhaseOutline | ModuleCallOutline;
+import type { ModuleCallOutline, OutlineItem, PhaseOutline, RollingOutline } from './outline-types.ts';
+import { moduleNameOf, titleOf } from './outline-titles.ts';
 
 /** Index of the name argument of each phase method. */
 const PHASE_METHODS = { each: 0, on: 1, onEach: 1, rolling: 0 } as const;
 type PhaseMethod = keyof typeof PHASE_METHODS;
-
-/** Param keys that best say what a module call is about, in order of preference. */
-const TITLE_KEYS = [
-  'path',
-  'atoms',
-  'name',
-  'names',
-  'package',
-  'service',
-  'dest',
-  'device',
-  'vg',
-  'lv',
-  'user',
-  'group',
-  'command',
-  'cmd',
-  'url',
-  'key',
-];
-const TITLE_MAX = 60;
 
 interface Walk {
   cwd: string;
@@ -112,8 +35,6 @@ const where = (node: Node, cwd: string): { file: string; line: number } => {
   const rel = path.relative(cwd, node.getSourceFile().getFilePath());
   return { file: rel.startsWith('..') ? node.getSourceFile().getFilePath() : rel, line: node.getStartLineNumber() };
 };
-
-const clip = (s: string): string => (s.length > TITLE_MAX ? `${s.slice(0, TITLE_MAX - 1)}…` : s);
 
 /** True when `node` may run zero or several times relative to `root`. */
 export function isConditional(node: Node, root: Node): boolean {
@@ -149,68 +70,6 @@ export function isConditional(node: Node, root: Node): boolean {
       return true;
   }
   return false;
-}
-
-/** The callee resolved through import aliases. */
-function calleeDeclaration(call: CallExpression): Node | undefined {
-  const symbol = call.getExpression().getSymbol();
-  const target = symbol?.isAlias() ? symbol.getAliasedSymbol() : symbol;
-  return target?.getDeclarations()[0];
-}
-
-/** `defineModule({ name: 'x' })` behind the callee, through variables and `{ a, b }` namespace objects. */
-function moduleNameOf(call: CallExpression): string {
-  const { Node: N } = loadTsMorph();
-  let decl = calleeDeclaration(call);
-  if (decl && N.isShorthandPropertyAssignment(decl)) decl = decl.getValueSymbol()?.getDeclarations()[0];
-  const init =
-    decl && (N.isVariableDeclaration(decl) || N.isPropertyAssignment(decl)) ? decl.getInitializer() : undefined;
-  if (init && N.isCallExpression(init)) {
-    const spec = init.getArguments()[0];
-    const name = spec && N.isObjectLiteralExpression(spec) ? spec.getProperty('name') : undefined;
-    const value = name && N.isPropertyAssignment(name) ? name.getInitializer() : undefined;
-    if (value && (N.isStringLiteral(value) || N.isNoSubstitutionTemplateLiteral(value))) return value.getLiteralValue();
-  }
-  return call.getExpression().getText();
-}
-
-/** A literal-ish rendering of a param value, or undefined when it is computed. */
-function literalText(value: Node | undefined): string | undefined {
-  const { Node: N } = loadTsMorph();
-  if (!value) return undefined;
-  if (N.isStringLiteral(value) || N.isNoSubstitutionTemplateLiteral(value)) return value.getLiteralValue();
-  if (N.isTemplateExpression(value)) return value.getText().slice(1, -1);
-  if (N.isNumericLiteral(value)) return value.getText();
-  // sh`...` params (command's cmd): the command as written is the best title there is.
-  if (N.isTaggedTemplateExpression(value)) return value.getTemplate().getText().slice(1, -1);
-  if (N.isArrayLiteralExpression(value)) {
-    const parts = value.getElements().map(literalText);
-    return parts.every((p) => p !== undefined) ? parts.join(' ') : undefined;
-  }
-  if (N.isAsExpression(value) || N.isSatisfiesExpression(value)) return literalText(value.getExpression());
-  return undefined;
-}
-
-/** Title from the first object-literal argument (its most telling key, if literal), or a tagged template (sh`...`). */
-function titleOf(call: CallExpression): string {
-  const { Node: N } = loadTsMorph();
-  for (const arg of call.getArguments()) {
-    if (N.isObjectLiteralExpression(arg)) {
-      const props = arg
-        .getProperties()
-        .flatMap((p) =>
-          N.isPropertyAssignment(p)
-            ? [{ key: p.getName().replace(/^['"]|['"]$/g, ''), value: literalText(p.getInitializer()) }]
-            : [],
-        );
-      // The most telling key decides, even when computed (then no title): `mode: '0600'` must not pass for a path.
-      const preferred = TITLE_KEYS.map((k) => props.find((p) => p.key === k)).find((p) => p !== undefined);
-      const best = preferred ?? props.find((p) => p.value !== undefined && p.value !== '');
-      return best?.value ? clip(best.value) : '';
-    }
-    if (N.isTaggedTemplateExpression(arg)) return clip(literalText(arg)!);
-  }
-  return '';
 }
 
 /** The callee's type carries `moduleName`: a function made by defineModule. */

@@ -1,6 +1,6 @@
 // --phase / --start-at, resolved against the outline: which phases run, and a refusal when a skipped phase's value is needed.
 import { UsageError } from '../errors.ts';
-import type { OutlineItem, PhaseOutline } from './outline.ts';
+import type { OutlineItem, PhaseOutline } from './outline-types.ts';
 
 export interface PhaseChoice {
   /** --phase NAME (repeatable): only these top-level phases run. */

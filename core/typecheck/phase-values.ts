@@ -1,7 +1,7 @@
 // Which phases produce values that later code reads: `const x = await play.on(...)` and who reads x (for --phase/--start-at and `drover list`).
 import path from 'node:path';
 import type { Node, Symbol as TsSymbol } from 'ts-morph';
-import type { PhaseOutline, ProducedValue } from './outline.ts';
+import type { PhaseOutline, ProducedValue } from './outline-types.ts';
 import { phaseNode } from './phase-nodes.ts';
 import { loadTsMorph } from './project.ts';
 

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { entryPath, readEntry } from '../../../core/typecheck/cache.ts';
-import { outlinePlaybook, type OutlineItem, type PhaseOutline } from '../../../core/typecheck/outline.ts';
+import { outlinePlaybook } from '../../../core/typecheck/outline.ts';
+import type { OutlineItem, PhaseOutline } from '../../../core/typecheck/outline-types.ts';
 import { writeFileAtomicSync } from '../../../core/boot/write-atomic.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../../core/errors.ts';
 import { formatOutline } from '../../../core/typecheck/format-outline.ts';
-import { outlinePlaybook, type ModuleCallOutline, type OutlineItem } from '../../../core/typecheck/outline.ts';
+import { outlinePlaybook } from '../../../core/typecheck/outline.ts';
+import type { ModuleCallOutline, OutlineItem } from '../../../core/typecheck/outline-types.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const F = 'test/fixtures/playbooks';

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { UsageError } from '../../../core/errors.ts';
-import { outlinePlaybook, type PhaseOutline } from '../../../core/typecheck/outline.ts';
+import { outlinePlaybook } from '../../../core/typecheck/outline.ts';
+import type { PhaseOutline } from '../../../core/typecheck/outline-types.ts';
 import { selectPhases } from '../../../core/typecheck/phase-select.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

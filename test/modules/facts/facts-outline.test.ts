@@ -2,7 +2,8 @@
 import path from 'node:path';
 import test from 'ava';
 import { formatOutline } from '../../../core/typecheck/format-outline.ts';
-import { outlinePlaybook, type PhaseOutline } from '../../../core/typecheck/outline.ts';
+import { outlinePlaybook } from '../../../core/typecheck/outline.ts';
+import type { PhaseOutline } from '../../../core/typecheck/outline-types.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..', '..');
 
