@@ -82,11 +82,13 @@ Prints the playbook's phases and the module calls in each, with file:line, read 
 (nothing runs). Calls inside if/?:/&&/loops are marked (conditional). A phase whose result later
 phases read is marked with the variable and its readers (--phase/--start-at must keep it).
 With -i (and -l), a rolling phase with literal options shows its batches for the selected hosts.`,
-  inventory: `Usage: drover inventory -i INVENTORY [-l PATTERN] [--host PATTERN]
+  inventory: `Usage: drover inventory -i INVENTORY [-l PATTERN] [--host PATTERN] [--playbook-dir DIR]
 
 Prints the inventory as JSON in ansible-inventory --list shape (with -l: only the hosts PATTERN
 selects), or with --host the merged vars of the one host PATTERN selects, as written (templates not
 rendered, as ansible-inventory prints them). Secret values, vault-decrypted ones included, print as ***.
+--playbook-dir DIR: read DIR's group_vars/ and host_vars/ too, as drover run reads the playbook's
+(each wins over the inventory's of its level), as ansible-inventory --playbook-dir does.
 --vault-password-file, --ask-vault-pass and --vault-id as for drover run (also for check and list).`,
 };
 
@@ -398,6 +400,7 @@ async function cmdInventory(args: string[]): Promise<number> {
       inventory: { type: 'string', short: 'i' },
       host: { type: 'string' },
       limit: { type: 'string', short: 'l' },
+      'playbook-dir': { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -407,9 +410,17 @@ async function cmdInventory(args: string[]): Promise<number> {
   const source = needFile('inventory', '-i INVENTORY', v.inventory);
   if (v.host && v.limit)
     throw new UsageError('drover inventory: --host and -l/--limit do not go together (--host takes a pattern itself)');
-  const { loadInventory, selectHostsReport } = await import('../inventory/index.ts');
+  const { loadInventory, selectHostsReport, playbookDirWarning } = await import('../inventory/index.ts');
   const { inventoryJson, hostJson, inventoryText } = await import('../inventory/describe.ts');
-  const inv = await loadInventory(source, { cwd: process.cwd(), vault: await vaultOf(v) });
+  // As ansible-inventory: a --playbook-dir that is not a directory is a warning, and adds no vars.
+  const dirWarning =
+    v['playbook-dir'] === undefined ? undefined : await playbookDirWarning(v['playbook-dir'], process.cwd());
+  if (dirWarning) process.stderr.write(`drover: warning: ${dirWarning}\n`);
+  const inv = await loadInventory(source, {
+    cwd: process.cwd(),
+    vault: await vaultOf(v),
+    playbookDir: v['playbook-dir'],
+  });
   let out: unknown;
   if (v.host) out = hostJson(inv, v.host);
   else if (v.limit !== undefined) {

@@ -6,6 +6,7 @@ import { isSecret } from '../secret.ts';
 import { opensshHostProblem, opensshUserProblem, shown } from '../ssh/host-token-check.ts';
 import { SECRET_SOURCE } from '../ssh/ssh-config-resolve.ts';
 import { InventoryError, type Origin, type Vars } from './model.ts';
+import { jsonText } from './json-text.ts';
 import { parseSshArgs } from './ssh-args.ts';
 
 /** Ansible's boolean strings (yes/no/true/false/on/off/1/0, any case) and real booleans. */
@@ -47,7 +48,7 @@ export function connectionFromVars(
     const at = originOf(key);
     const where = at?.file ? '' : at?.label ? ` (set by ${at.label})` : '';
     throw new InventoryError(
-      `host ${name}: ${key} must be ${expected}, got ${JSON.stringify(value)}${where}`,
+      `host ${name}: ${key} must be ${expected}, got ${jsonText(value)}${where}`,
       at?.file,
       at?.line,
     );

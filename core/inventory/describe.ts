@@ -1,7 +1,7 @@
 // `drover inventory` output: the inventory in `ansible-inventory --list` shape, or one host's merged vars.
-import { randomUUID } from 'node:crypto';
 import { isSecret } from '../secret.ts';
 import { matchPattern } from './patterns.ts';
+import { jsonText } from './json-text.ts';
 import { isTemplate } from './template.ts';
 import { InventoryError, putVar, type Inventory, type InventoryHost, type Vars } from './model.ts';
 
@@ -92,12 +92,7 @@ export function hostJson(inv: Inventory, pattern: string): Vars {
   );
 }
 
-/**
- * JSON text of `drover inventory` output: like JSON.stringify(value, null, 2), with integers past 2^53
- * (BigInts) written as their digits, as ansible-inventory writes Python ints (JSON.stringify throws on them).
- */
+/** JSON text of `drover inventory` output: numbers as ansible-inventory writes Python's (see jsonText). */
 export function inventoryText(value: unknown): string {
-  const mark = `bigint-${randomUUID()}:`;
-  const text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${mark}${v}` : v), 2);
-  return text.replace(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1');
+  return jsonText(value, 2);
 }

@@ -1,6 +1,8 @@
 // Parses -e / --extra-vars items: key=value (JSON-typed when the value is JSON), @file.yml|json, or a JSON object.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { IntegralFloat } from './py-float.ts';
 import { InventoryError, putVar, refusePlaintextSecret, type Vars } from './model.ts';
 import { readVarsYaml } from './yaml-doc.ts';
 
@@ -40,7 +42,7 @@ export function parseExtraVars(items: readonly string[], opts: { cwd?: string } 
     if (item.trimStart().startsWith('{')) {
       let obj: unknown;
       try {
-        obj = JSON.parse(item);
+        obj = exactJsonParse(item);
       } catch (e) {
         throw new InventoryError(`${label}: not valid JSON: ${(e as Error).message}`);
       }
@@ -60,8 +62,34 @@ export function parseExtraVars(items: readonly string[], opts: { cwd?: string } 
 
 function jsonOrText(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return exactJsonParse(text);
   } catch {
     return text;
   }
+}
+
+// A JSON string literal, or a number outside one.
+const STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|(?<![\w.+-])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])/g;
+
+/**
+ * JSON.parse with numbers as Ansible's json.loads gives them: an integer past 2^53 keeps every digit (a
+ * BigInt, as the inventory readers keep it) where JSON.parse would round it, and a float with a whole
+ * value (`8.0`, `1e3`) stays a float (IntegralFloat: the playbook gets 8, templates write `8.0`).
+ */
+function exactJsonParse(text: string): unknown {
+  const mark = `number-${randomUUID()}:`;
+  let marked = false;
+  const tagged = text.replace(STRING_OR_NUMBER, (m) => {
+    if (m[0] === '"') return m;
+    const float = /[.eE]/.test(m);
+    if (float ? !Number.isInteger(Number(m)) : Number.isSafeInteger(Number(m))) return m;
+    marked = true;
+    return `"${mark}${m}"`;
+  });
+  if (!marked) return JSON.parse(text);
+  return JSON.parse(tagged, (_k, v) => {
+    if (typeof v !== 'string' || !v.startsWith(mark)) return v;
+    const m = v.slice(mark.length);
+    return /[.eE]/.test(m) ? new IntegralFloat(Number(m)) : BigInt(m);
+  });
 }

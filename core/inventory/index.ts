@@ -168,6 +168,16 @@ async function statOrUndefined(path: string) {
 }
 
 /**
+ * The warning ansible-inventory gives for a --playbook-dir that is not a directory (it goes on without
+ * its group_vars), or undefined when it is one.
+ */
+export async function playbookDirWarning(dir: string, cwd: string): Promise<string | undefined> {
+  const path = resolveUserPath(dir, cwd);
+  if ((await statOrUndefined(path))?.isDirectory()) return undefined;
+  return `--playbook-dir ${path} is not a directory: no group_vars/ or host_vars/ read from it`;
+}
+
+/**
  * Loads `source` (the -i argument):
  * - a file: .ini/.cfg/no extension → INI; .yml/.yaml/.json → YAML; .ts/.mts/.js/.mjs → module whose
  *   default export is an inventory({...}) spec;

@@ -1,4 +1,5 @@
 // The two lexical rules Ansible's INI inventory uses: POSIX shlex word splitting and Python literal values.
+import { IntegralFloat, pyFloatValue } from './py-float.ts';
 import { exactInt } from './yaml-doc.ts';
 
 /**
@@ -129,7 +130,8 @@ class LiteralParser {
       this.i++;
       this.skipSpace();
       const n = this.number();
-      return c === '-' ? -n : n;
+      if (c === '+') return n;
+      return n instanceof IntegralFloat ? new IntegralFloat(-n.value) : -n;
     }
     if (/[0-9.]/.test(c)) return this.number();
     const word = /^[A-Za-z_]\w*/.exec(this.s.slice(this.i))?.[0];
@@ -150,7 +152,7 @@ class LiteralParser {
   }
 
   /** Python ints keep every digit: past 2^53 they are BigInts (exactInt), as a number would change them. */
-  private number(): number | bigint {
+  private number(): number | bigint | IntegralFloat {
     const m = NUMBER.exec(this.s.slice(this.i));
     if (!m) this.fail();
     this.i += m[0].length;
@@ -159,7 +161,8 @@ class LiteralParser {
     if (/^0[oO]/.test(t)) return exactInt(t.slice(2), 8, 1);
     if (/^0[bB]/.test(t)) return exactInt(t.slice(2), 2, 1);
     if (/^\d+$/.test(t)) return exactInt(t, 10, 1);
-    return Number(t);
+    // A float keeps being one when its value is whole (`8.0`, `1e3`): Ansible prints and templates it so.
+    return pyFloatValue(Number(t));
   }
 
   /** One or more adjacent string literals (Python concatenates them). */
@@ -272,7 +275,8 @@ class LiteralParser {
       const out: Record<string, unknown> = {};
       let key = first;
       for (;;) {
-        if (typeof key === 'object' && key !== null) this.fail(); // unhashable in Python
+        // unhashable in Python (a whole float is a key: `{1.0: x}` → "1.0")
+        if (typeof key === 'object' && key !== null && !(key instanceof IntegralFloat)) this.fail();
         // defineProperty: a `__proto__` key stays a key.
         Object.defineProperty(out, String(key), {
           value: this.expression(),

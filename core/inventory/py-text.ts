@@ -1,19 +1,7 @@
 // Values written into template output as Python writes them (str() and repr()), as Ansible's templating does.
 import { isSecret } from '../secret.ts';
+import { IntegralFloat, pyFloatRepr } from './py-float.ts';
 import { UnsafeText } from './unsafe.ts';
-
-/** Python's repr() of a float: `8.0`, `1e+16`, `1.5e-05`, `inf`, `nan`. */
-export function pyFloatRepr(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  const abs = Math.abs(x);
-  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
-    // JavaScript: 1.5e-5; Python: 1.5e-05 (at least two exponent digits).
-    return x.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
-  }
-  const s = String(x);
-  return Number.isInteger(x) ? `${s}.0` : s;
-}
 
 /** Python's repr() of a str: single quotes unless the text holds ' and no ", escapes for \\, \n, \r, \t and non-printables. */
 function pyStrRepr(s: string): string {
@@ -53,6 +41,7 @@ export function pyRepr(v: unknown): string {
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (typeof v === 'bigint') return v.toString();
+  if (v instanceof IntegralFloat) return pyFloatRepr(v.value);
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : pyFloatRepr(v);
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   if (typeof v === 'object')

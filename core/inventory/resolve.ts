@@ -1,6 +1,8 @@
 // Turns what the parsers built into an Inventory: implicit groups, depths, each host's groups and merged vars.
 import { isAbsolute } from 'node:path';
 import { connectionFromVars } from './connection-vars.ts';
+import { jsonText } from './json-text.ts';
+import { numberOf } from './py-float.ts';
 import { markSecretVars } from './secret-vars.ts';
 import { splitPattern } from './patterns.ts';
 import { checkTemplates, templatedVars, varResolver, type HostContext } from './templated-vars.ts';
@@ -51,11 +53,11 @@ export function finishGroups(b: InventoryBuilder): void {
   };
   visit(all, 0);
   for (const g of b.groups.values()) {
-    const p = g.inventoryVars.ansible_group_priority;
+    const p = numberOf(g.inventoryVars.ansible_group_priority);
     if (p === undefined) continue;
     const n = typeof p === 'string' && /^-?\d+$/.test(p.trim()) ? Number(p) : p;
     if (typeof n !== 'number' || !Number.isInteger(n))
-      throw new InventoryError(`group ${g.name}: ansible_group_priority must be an integer, got ${JSON.stringify(p)}`);
+      throw new InventoryError(`group ${g.name}: ansible_group_priority must be an integer, got ${jsonText(p)}`);
     g.priority = n;
     // Ansible uses it to order groups and does not show it as a var.
     delete g.inventoryVars.ansible_group_priority;

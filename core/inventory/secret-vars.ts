@@ -1,5 +1,6 @@
 // `drover_secret_vars: [name, ...]`: vars a user marks secret from any var source (INI, YAML, TS, -e).
 import { isSecret, Secret } from '../secret.ts';
+import { jsonText } from './json-text.ts';
 import { InventoryError, originOf, putVar, type Vars } from './model.ts';
 
 export const SECRET_VARS = 'drover_secret_vars';
@@ -23,7 +24,7 @@ function listedNames(owner: string, value: unknown, where: string): string[] {
   }
   if (!Array.isArray(list) || !list.every((n) => typeof n === 'string')) {
     throw new InventoryError(
-      `${owner}: ${SECRET_VARS}${where} must be a list of var names (or "a,b"), got ${JSON.stringify(value)}`,
+      `${owner}: ${SECRET_VARS}${where} must be a list of var names (or "a,b"), got ${jsonText(value)}`,
     );
   }
   return list;

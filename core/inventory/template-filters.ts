@@ -1,6 +1,7 @@
 // The Jinja filters, tests and string methods drover's inventory templating supports, with Jinja2's and Ansible's semantics.
 import { dirname as posixDirname } from 'node:path/posix';
 import { compileLineRegExp, expandTemplate, translatePattern } from '../../modules/shared/python-regex.ts';
+import { IntegralFloat, numberOf, pyFloatValue } from './py-float.ts';
 import { pyStr } from './py-text.ts';
 
 /** A value Jinja calls undefined (a missing var or key); `name` is what was looked up, for the error. */
@@ -25,6 +26,7 @@ export function defined(v: unknown): unknown {
 /** Python truthiness (Jinja's `if`, `default(x, true)`, `ternary`). */
 export function truthy(v: unknown): boolean {
   if (v instanceof Undefined) return false;
+  if (v instanceof IntegralFloat) return v.value !== 0;
   if (v === null || v === undefined || v === false || v === 0 || v === '' || v === 0n) return false;
   if (Array.isArray(v)) return v.length > 0;
   if (typeof v === 'object') return Object.keys(v).length > 0;
@@ -59,7 +61,7 @@ function pyFloatText(text: string): number | undefined {
 
 /** Jinja2's `int` filter: int(value, base), else int(float(value)), else the default. */
 function intFilter(v: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
-  const x = defined(v);
+  const x = numberOf(defined(v));
   if (typeof x === 'boolean') return x ? 1 : 0;
   if (typeof x === 'number') return Number.isFinite(x) ? Math.trunc(x) : dflt;
   if (typeof x === 'bigint') return x;
@@ -72,18 +74,25 @@ function intFilter(v: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
   return dflt;
 }
 
-function floatFilter(v: unknown, dflt: unknown = 0): unknown {
-  const x = defined(v);
-  if (typeof x === 'number') return x;
-  if (typeof x === 'boolean') return x ? 1 : 0;
-  if (typeof x === 'bigint') return Number(x);
-  if (typeof x === 'string') return pyFloatText(x) ?? dflt;
-  return dflt;
+/** Jinja2's `float` filter: a float (a whole one stays a float: `{{ 8 | float }}` is 8.0), else the default. */
+function floatFilter(v: unknown, dflt: unknown = new IntegralFloat(0)): unknown {
+  const x = numberOf(defined(v));
+  const f =
+    typeof x === 'number'
+      ? x
+      : typeof x === 'boolean'
+        ? Number(x)
+        : typeof x === 'bigint'
+          ? Number(x)
+          : typeof x === 'string'
+            ? pyFloatText(x)
+            : undefined;
+  return f === undefined ? dflt : pyFloatValue(f);
 }
 
 /** Ansible's `bool` filter (to_bool): yes/on/1/true (any case) and 1 are true; everything else false. */
 function boolFilter(v: unknown): boolean {
-  const x = defined(v);
+  const x = numberOf(defined(v));
   if (typeof x === 'boolean') return x;
   if (x === null) return false;
   const t = typeof x === 'string' ? x.toLowerCase() : x;
@@ -166,7 +175,11 @@ export const FILTERS: Record<string, Filter> = {
     const x = defined(v);
     return Array.isArray(x) ? x : typeof x === 'string' ? [...x] : Object.keys(x as object);
   },
-  unique: (v) => [...new Set(defined(v) as unknown[])],
+  unique: (v) => {
+    // Python's equality: 1 and 1.0 are one item.
+    const seen = new Set<unknown>();
+    return (defined(v) as unknown[]).filter((x) => !seen.has(numberOf(x)) && Boolean(seen.add(numberOf(x))));
+  },
   basename: (v) => str(v, 'basename').slice(str(v, 'basename').lastIndexOf('/') + 1),
   dirname: (v) => posixDirname(str(v, 'dirname')),
   split: (v, sep = null) => {

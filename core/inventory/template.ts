@@ -2,7 +2,8 @@
 import { Environment, Interpreter, parse, tokenize } from '@huggingface/jinja';
 import { isSecret, Secret } from '../secret.ts';
 import { pythonLiteral } from './ini-values.ts';
-import { pyFloatRepr, pyStr } from './py-text.ts';
+import { IntegralFloat, pyFloatRepr, pyFloatValue } from './py-float.ts';
+import { pyStr } from './py-text.ts';
 import { defined, FILTERS, STRING_METHODS, TemplateError, TESTS, Undefined } from './template-filters.ts';
 
 // The library's AST and runtime values, as far as drover touches them (its .d.ts keeps most private).
@@ -187,7 +188,9 @@ function toRuntime(v: unknown, taint: { secret: boolean }): RuntimeValue {
     taint.secret = true;
     return toRuntime(v.reveal(), taint);
   }
-  if (typeof v === 'bigint') return toRuntime(Number(v), taint);
+  // Its exact digits: `{{ big }}` writes them all. Arithmetic mixing it with a number throws (see renderTemplate).
+  if (typeof v === 'bigint') return new IntegerValue(v as unknown as number);
+  if (v instanceof IntegralFloat) return new FloatValue(v.value);
   if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Map)) {
     if (typeof (v as { toJSON?: unknown }).toJSON === 'function' && !(Object.getPrototypeOf(v) === Object.prototype))
       return toRuntime(pyStr(v), taint);
@@ -254,6 +257,9 @@ function fromRuntime(rv: RuntimeValue): unknown {
         Object.defineProperty(out, k, { value: fromRuntime(v), enumerable: true, writable: true, configurable: true });
       return out;
     }
+    case 'FloatValue':
+      // A whole float stays one (`{{ x | string }}` is "8.0", as in Jinja).
+      return pyFloatValue(rv.value as number);
     default:
       return rv.value;
   }
@@ -345,7 +351,10 @@ export function renderTemplate(text: string, scope: Scope, secret = false): unkn
     try {
       rv = interp.evaluate(node as never, env) as unknown as RuntimeValue;
     } catch (e) {
-      const message = (e as Error).message;
+      let message = (e as Error).message;
+      if (e instanceof TypeError && /BigInt/.test(message))
+        message =
+          'arithmetic on an integer past 2^53 is not supported (drover keeps its exact digits; Ansible computes with them)';
       // An error over secret values says what went wrong only when it names no value (an undefined var).
       if (taint.secret && !/^'[^']*' is undefined/.test(message))
         throw new TemplateError('rendering failed on a secret value (the detail is not shown, it may hold the value)');
@@ -364,6 +373,7 @@ export function renderTemplate(text: string, scope: Scope, secret = false): unkn
 
 function sealStrings(v: unknown): unknown {
   if (typeof v === 'string') return new Secret(v);
+  if (v instanceof IntegralFloat) return v;
   if (Array.isArray(v)) return v.map(sealStrings);
   if (v && typeof v === 'object' && !isSecret(v)) {
     const out: Record<string, unknown> = {};

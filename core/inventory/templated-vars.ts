@@ -4,6 +4,7 @@ import { isSecret } from '../secret.ts';
 import { InventoryError, originOf, putVar, type Vars } from './model.ts';
 import { isTemplate, renderTemplate, templateProblem, type Scope } from './template.ts';
 import { TemplateError, Undefined } from './template-filters.ts';
+import { IntegralFloat, plainNumbers } from './py-float.ts';
 import { UnsafeText } from './unsafe.ts';
 
 const where = (vars: Vars, key: string) => originOf(vars, key) ?? {};
@@ -57,6 +58,7 @@ export interface HostContext {
 function templateValue(v: unknown, scope: Scope): unknown {
   if (typeof v === 'string') return isTemplate(v) ? renderTemplate(v, scope) : v;
   if (v instanceof UnsafeText) return v.text;
+  if (v instanceof IntegralFloat) return v;
   // Ansible templates decrypted text too; the result stays secret.
   if (isSecret(v)) return isTemplate(v.reveal()) ? renderTemplate(v.reveal(), scope, true) : v;
   if (v === null || typeof v !== 'object') return v;
@@ -113,7 +115,8 @@ export function templatedVars(owner: string, raw: Vars, resolve: (name: string) 
   const out: Vars = {};
   for (const key of Object.keys(raw)) {
     try {
-      putVar(out, key, resolve(key), originOf(raw, key));
+      // A whole float (`8.0`) is the number 8 for the playbook: JavaScript has one number type.
+      putVar(out, key, plainNumbers(resolve(key)), originOf(raw, key));
     } catch (e) {
       const at = where(raw, key);
       const err = new InventoryError(`${owner}: var ${key}: ${(e as Error).message}`, at.file, at.line);

@@ -15,6 +15,7 @@ import {
 } from 'yaml';
 import { isSecret, Secret } from '../secret.ts';
 import { InventoryError } from './model.ts';
+import { IntegralFloat, pyFloatValue } from './py-float.ts';
 import { UnsafeText } from './unsafe.ts';
 import { decryptVault, isVaultText, VaultError, type VaultKeyring } from './vault.ts';
 
@@ -56,8 +57,12 @@ export function pyInt(text: string): number | bigint {
   return exactInt(v, 10, sign);
 }
 
-/** PyYAML's construct_yaml_float. */
-export function pyFloat(text: string): number {
+/** PyYAML's construct_yaml_float: a whole value stays a float (IntegralFloat), as Ansible prints and templates it. */
+function pyFloat(text: string): number | IntegralFloat {
+  return pyFloatValue(pyFloatNumber(text));
+}
+
+function pyFloatNumber(text: string): number {
   let v = text.replace(/_/g, '').toLowerCase();
   const sign = v[0] === '-' ? -1 : 1;
   if (v[0] === '-' || v[0] === '+') v = v.slice(1);
@@ -94,7 +99,7 @@ export const warnOnStderr = (message: string): void => {
  */
 function pyyamlTags(tags: Tags, vault: VaultKeyring): Tags {
   const out: Tags = tags.filter((t) => !IMPLICIT.has((t as ScalarTag).tag));
-  const num = (v: unknown) => typeof v === 'number' || typeof v === 'bigint';
+  const num = (v: unknown) => typeof v === 'number' || typeof v === 'bigint' || v instanceof IntegralFloat;
   out.push(
     {
       tag: 'tag:yaml.org,2002:bool',
@@ -244,6 +249,7 @@ export function deref(source: YamlSource, node: unknown): unknown {
 /** Every string in a decrypted file's value becomes a Secret: it was encrypted for a reason. */
 function seal(value: unknown): unknown {
   if (typeof value === 'string') return new Secret(value);
+  if (value instanceof IntegralFloat) return value;
   if (value instanceof UnsafeText) return new Secret(value.text);
   if (Array.isArray(value)) return value.map(seal);
   if (value && typeof value === 'object' && !isSecret(value)) {

@@ -1,6 +1,8 @@
 // Parser for Ansible's YAML inventory format: groups with hosts / vars / children, starting at `all`.
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { InventoryBuilder, InventoryError, putVar, refusePlaintextSecret } from './model.ts';
+import { jsonText } from './json-text.ts';
+import { IntegralFloat, numberOf } from './py-float.ts';
 import { expandHostEntry } from './ranges.ts';
 import { deref, keyLines, readYaml, toValue, varValue, type YamlContext, type YamlSource } from './yaml-doc.ts';
 
@@ -43,7 +45,7 @@ export function parseYamlInventory(
  * YAML reads a name as a number or boolean (`0777:` is 511, `yes:` is True); drover says so with file:line.
  */
 function keyOf(src: YamlSource, key: unknown, what = 'key'): string {
-  const v = toValue(src, key);
+  const v = numberOf(toValue(src, key));
   if (v === null || typeof v === 'object') {
     throw new InventoryError('keys must be plain names', src.file, src.lineOf(key));
   }
@@ -139,9 +141,9 @@ function addHostEntry(
     throw new InventoryError((e as Error).message, file, line);
   }
   const value = varValue(src, deref(src, node));
-  if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+  if (value !== null && (typeof value !== 'object' || Array.isArray(value) || value instanceof IntegralFloat)) {
     throw new InventoryError(
-      `host ${entry} in group ${group}: expected a mapping of vars or nothing, got ${JSON.stringify(value)}`,
+      `host ${entry} in group ${group}: expected a mapping of vars or nothing, got ${jsonText(value)}`,
       file,
       line,
     );

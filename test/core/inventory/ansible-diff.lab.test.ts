@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { hostJson, inventoryJson } from '../../../core/inventory/describe.ts';
+import { parseExtraVars } from '../../../core/inventory/extra-vars.ts';
 import { loadInventory } from '../../../core/inventory/index.ts';
 import type { Inventory } from '../../../core/inventory/model.ts';
 import { selectHostsReport } from '../../../core/inventory/patterns.ts';
+import { IntegralFloat, pyFloatRepr } from '../../../core/inventory/py-float.ts';
 import type { VaultPassword } from '../../../core/inventory/vault.ts';
 import { isSecret, Secret } from '../../../core/secret.ts';
 import { ansiblePython } from './ansible-python.ts';
@@ -29,6 +31,8 @@ interface Case {
   playbookDir?: string;
   /** Vault passwords as --vault-id takes them, ID@FILE (FILE relative to the fixtures). */
   vaultIds?: string[];
+  /** Extra vars, a JSON object as `-e` takes it (both sides: -e for the commands, drover's parseExtraVars). */
+  extraVars?: string;
   /** HOST → vars whose templated value must equal `ansible HOST -m debug -a var=NAME`. */
   templated?: Record<string, string[]>;
 }
@@ -109,8 +113,12 @@ function revealed(value: unknown): unknown {
   return value;
 }
 
-/** Infinity and NaN, and ints past 2^53, as oracle.py writes them (JSON has neither); Secrets as *** (drover's output). */
+/**
+ * Infinity and NaN, ints past 2^53 and whole floats (8.0, which JSON.parse reads as 8), as oracle.py writes
+ * them; Secrets as *** (drover's output).
+ */
 function plain(value: unknown): unknown {
+  if (value instanceof IntegralFloat) return { $float: pyFloatRepr(value.value) };
   if (typeof value === 'number' && !Number.isFinite(value))
     return { $float: Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf' };
   if (typeof value === 'bigint') return { $int: String(value) };
@@ -154,6 +162,7 @@ for (const [i, c] of cases.entries()) {
     try {
       inv = await loadInventory(join(DIR, c.inventory), {
         playbookDir: c.playbookDir && join(DIR, c.playbookDir),
+        extraVars: c.extraVars === undefined ? undefined : parseExtraVars([c.extraVars]),
         vault: keyringOf(c),
         warn: () => {},
       });
@@ -264,4 +273,19 @@ test('oracle.py answers as ansible-inventory --playbook-dir --vault-id and ansib
   const shown = JSON.parse(debug.stdout.slice(debug.stdout.indexOf('{'))) as Record<string, unknown>;
   t.is(shown.db_url, 'mysql://root:prod-root-pw@localhost/production');
   t.deepEqual(shown.db_url, (theirs.templated[host].db_url as { json: unknown }).json);
+});
+
+// The same for -e: oracle.py gives the VariableManager the extra vars itself; the command reads them from -e.
+test('oracle.py answers as ansible -e JSON -m debug does', async (t) => {
+  const i = cases.findIndex((c) => c.extraVars !== undefined);
+  const c = cases[i];
+  const theirs = (await ansible())[i];
+  const args = ['-i', join(DIR, c.inventory), '--playbook-dir', join(DIR, c.playbookDir!), '-e', c.extraVars!];
+  const debug = await run('ansible', [...args, 'w1', '-c', 'local', '-m', 'debug', '-a', 'var=url'], {
+    env: ENV,
+    cwd: DIR,
+  });
+  const shown = JSON.parse(debug.stdout.slice(debug.stdout.indexOf('{'))) as Record<string, unknown>;
+  t.is(shown.url, 'http://w1:6060/v10.0');
+  t.deepEqual(shown.url, (theirs.templated.w1.url as { json: unknown }).json);
 });

@@ -86,6 +86,11 @@ test('bad connection values name the host, the var and the value', (t) => {
     /ansible_become_password_env must be the name of an environment variable/,
   );
   t.regex(bad({ ansible_user: ['x'] }), /ansible_user must be a non-empty string/);
+  // An int past 2^53 (YAML and INI keep its digits as a BigInt) is named with its digits; JSON.stringify would throw.
+  t.is(
+    bad({ ansible_port: 123456789012345678901n }),
+    'host node1: ansible_port must be a port number (1-65535), got 123456789012345678901',
+  );
 });
 
 test('a plain-text become password is refused, pointing at ansible_become_password_env', async (t) => {

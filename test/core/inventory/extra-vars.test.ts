@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseExtraVars } from '../../../core/inventory/extra-vars.ts';
 import { InventoryError } from '../../../core/inventory/model.ts';
+import { IntegralFloat } from '../../../core/inventory/py-float.ts';
 
 test('key=value: JSON values are typed, anything else stays text', (t) => {
   t.deepEqual(
@@ -90,4 +91,22 @@ test('-e @file.yml reads scalars as Ansible does (issue 18: e1, 09, 1e5 stay str
   await writeFile(join(dir, 'vars.yml'), 'e1: e3\nv: 1e5\ny: 09\nz: 1.5e3\no: 0777\ntoken: !secret abc\n');
   const vars = parseExtraVars(['@vars.yml'], { cwd: dir });
   t.is(JSON.stringify(vars), '{"e1":"e3","v":"1e5","y":"09","z":"1.5e3","o":511,"token":"***"}');
+});
+
+// What Ansible's json.loads gives for `-e '{...}'`: an exact Python int, and a float that stays one (8.0).
+test('-e JSON: an int past 2^53 keeps every digit, a whole float stays a float; text and other numbers as JSON.parse', (t) => {
+  const v = parseExtraVars([
+    '{"big": 12345678901234567890, "neg": [-98765432109876543210, 3], "s": "99999999999999999999 \\" 8.0", "f": 8.0, "e": 1e3, "r": 1.25, "i": 7}',
+    'k=12345678901234567890',
+  ]);
+  t.deepEqual(v, {
+    big: 12345678901234567890n,
+    neg: [-98765432109876543210n, 3],
+    s: '99999999999999999999 " 8.0',
+    f: new IntegralFloat(8),
+    e: new IntegralFloat(1000),
+    r: 1.25,
+    i: 7,
+    k: 12345678901234567890n,
+  });
 });

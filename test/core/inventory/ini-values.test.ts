@@ -1,6 +1,7 @@
 import test from 'ava';
 import { iniValue, pythonLiteral, shlexSplit } from '../../../core/inventory/ini-values.ts';
 import { inventoryText } from '../../../core/inventory/describe.ts';
+import { IntegralFloat } from '../../../core/inventory/py-float.ts';
 
 // Expected values recorded from Python 3.11 shlex.split(line, comments=True).
 test('shlexSplit splits like Python shlex with comments', (t) => {
@@ -40,7 +41,11 @@ test('iniValue types values like ast.literal_eval, else keeps the text', (t) => 
     ["'03'", '03'],
     ['01', '01'],
     ['00', 0],
-    ['1e3', 1000],
+    ['1e3', new IntegralFloat(1000)],
+    ['8.0', new IntegralFloat(8)],
+    ['-2.0', new IntegralFloat(-2)],
+    ['[1.0, 2.5]', [new IntegralFloat(1), 2.5]],
+    ['{1.0: 2}', { '1.0': 2 }],
     ['-3', -3],
     ['+4', 4],
     ['{a:1}', '{a:1}'],
@@ -78,5 +83,13 @@ test('integers past 2^53 keep every digit (BigInt), and drover inventory prints 
   t.is(
     inventoryText({ a: 12345678901234567890n, b: [1n], s: 'x' }),
     '{\n  "a": 12345678901234567890,\n  "b": [\n    1\n  ],\n  "s": "x"\n}',
+  );
+});
+
+// Recorded from ansible-inventory 2.14: `x=8.0` is the float 8.0, printed `8.0` (a JavaScript number would print 8).
+test('a float with a whole value stays a float: drover inventory prints 8.0, -0.0, 1e+16 as ansible-inventory does', (t) => {
+  t.is(
+    inventoryText({ a: iniValue('8.0'), b: iniValue('-0.0'), c: iniValue('1e16'), d: iniValue('[1.0, 2.5, 3]'), e: 8 }),
+    '{\n  "a": 8.0,\n  "b": -0.0,\n  "c": 1e+16,\n  "d": [\n    1.0,\n    2.5,\n    3\n  ],\n  "e": 8\n}',
   );
 });

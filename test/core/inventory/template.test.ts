@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { hostJson } from '../../../core/inventory/describe.ts';
 import { loadInventory, playVars } from '../../../core/inventory/index.ts';
 import { InventoryError } from '../../../core/inventory/model.ts';
+import { IntegralFloat } from '../../../core/inventory/py-float.ts';
 import { renderTemplate } from '../../../core/inventory/template.ts';
 import { Undefined } from '../../../core/inventory/template-filters.ts';
 import { isSecret, Secret } from '../../../core/secret.ts';
@@ -139,4 +140,32 @@ test('an error while rendering over a secret value never shows the value', (t) =
   t.throws(() => render('{{ x | lower }}', { x: ['hunter2'] }), {
     message: 'filter lower expects a string, got a list',
   });
+});
+
+// Jinja2 (ansible-core 2.14) writes a float as Python does: `{{ 8.0 }}` is "8.0"; the differential test checks the same in real inventories.
+test('a whole float stays a float in templates ("8.0", as Jinja writes it); the playbook gets the number', async (t) => {
+  const x = new IntegralFloat(8);
+  t.is(render('{{ x }}', { x }), '8.0');
+  t.is(render('v{{ x }}', { x }), 'v8.0');
+  t.is(render('{{ x | string }}', { x }), '8.0');
+  t.is(render('{{ x + 1 }}', { x }), '9.0');
+  t.is(render('{{ x | int }}', { x }), '8');
+  t.is(render("{{ '3' | float }}"), '3.0');
+  t.is(render("{{ 'x' | float }}"), '0.0');
+  t.is(render('{{ [x, 1] | join(",") }}', { x }), '8.0,1');
+  t.deepEqual(render('{{ [x, 8, 1] | unique }}', { x }), [new IntegralFloat(8), 1], 'Python: 8.0 == 8');
+  t.is(render('{{ "yes" if z else "no" }}', { z: new IntegralFloat(0) }), 'no', '0.0 is falsy');
+  const dir = await site(t, { 'hosts.ini': '[g]\nh1 x=8.0 l="[1.0, 2.5]"\n[g:vars]\nt="v{{ x }}"\n' });
+  const h = (await loadInventory(join(dir, 'hosts.ini'))).hosts[0];
+  t.is(h.vars.x, 8, 'the playbook sees the number 8 (JavaScript has one number type)');
+  t.deepEqual(h.vars.l, [1, 2.5]);
+  t.is(h.vars.t, 'v8.0');
+});
+
+test('an int past 2^53 keeps its digits through a template; arithmetic on it is an error at use, never a rounded number', (t) => {
+  const big = 12345678901234567890n;
+  t.is(render('{{ big }}', { big }), '12345678901234567890');
+  t.is(render('n={{ big | int }}', { big }), 'n=12345678901234567890');
+  t.deepEqual(render('{{ [big] }}', { big }), [big]);
+  t.throws(() => render('{{ big + 1 }}', { big }), { message: /arithmetic on an integer past 2\^53 is not supported/ });
 });

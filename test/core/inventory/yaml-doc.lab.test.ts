@@ -1,5 +1,6 @@
 import test from 'ava';
 import { InventoryError } from '../../../core/inventory/model.ts';
+import { IntegralFloat } from '../../../core/inventory/py-float.ts';
 import { readVarsYaml, readYaml } from '../../../core/inventory/yaml-doc.ts';
 import { isSecret, type Secret } from '../../../core/secret.ts';
 import { execFileSync } from 'node:child_process';
@@ -126,8 +127,8 @@ import json, math, sys, datetime, yaml
 from yaml import SafeLoader
 def enc(v):
     if isinstance(v, bool): return ['bool', v]
-    if isinstance(v, int): return ['number', v]
-    if isinstance(v, float): return ['number', 'nan' if math.isnan(v) else ('inf' if v == math.inf else ('-inf' if v == -math.inf else v))]
+    if isinstance(v, int): return ['int', v]
+    if isinstance(v, float): return ['float', 'nan' if math.isnan(v) else ('inf' if v == math.inf else ('-inf' if v == -math.inf else v))]
     if v is None: return ['null', None]
     if isinstance(v, (datetime.date, datetime.datetime)): return ['date', str(v)]
     return ['string', v]
@@ -148,8 +149,11 @@ print(json.dumps(out))
   };
   const enc = (v: unknown): [string, unknown] => {
     if (typeof v === 'boolean') return ['bool', v];
+    // An int and a float are told apart (`1.0` is a float in Python, and drover keeps it one: IntegralFloat).
+    if (v instanceof IntegralFloat) return ['float', v.value];
+    if (typeof v === 'number' && Number.isInteger(v)) return ['int', v];
     if (typeof v === 'number')
-      return ['number', Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v];
+      return ['float', Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v];
     if (v === null) return ['null', null];
     return ['string', v];
   };
@@ -221,7 +225,7 @@ test('!secret makes a Secret; !vault without a password is an error with file:li
 test('explicit tags: !!int, !!float, !!str, !!bool', (t) => {
   t.deepEqual(readVarsYaml('a: !!int "0777"\nb: !!float "1"\nc: !!str 12\nd: !!bool "yes"\n', 'v.yml').vars, {
     a: 511,
-    b: 1,
+    b: new IntegralFloat(1),
     c: '12',
     d: true,
   });
