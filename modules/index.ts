@@ -7,6 +7,7 @@ export { kmod, type KmodParams, type KmodResult } from './system/kmod.ts';
 export { reboot, type RebootParams, type RebootResult } from './system/reboot.ts';
 export { emerge, type EmergeParams, type EmergeResult } from './portage/emerge.ts';
 export { emergeWorld, type EmergeWorldParams, type EmergeWorldResult } from './portage/emerge-world.ts';
+export { binhostServer, type BinhostServerParams, type BinhostServerResult } from './portage/binhost-server.ts';
 export { lvm } from './lvm/lvm.ts';
 export { gnt } from './ganeti/gnt.ts';
 // Accounts (modules/users/): local users and groups, and users' authorized_keys.

@@ -1,17 +1,25 @@
 // Flagship playbook: bare Gentoo/OpenRC nodes to a verified Ganeti cluster (ganeti-gentoo.md, every step).
 import { playbook } from 'drover';
 import { gnt, sysfile } from 'drover/modules';
+import { binaryPackages, type BinhostVars } from './ganeti/binhost.ts';
 import { FILE_STORAGE_DEFAULT, hostsEntries } from './ganeti/plan.ts';
 import { prepareNode } from './ganeti/prepare.ts';
 import { rootKey } from './ganeti/ssh.ts';
 import type { ClusterVars, NodeVars } from './ganeti/vars.ts';
 
 export type { ClusterVars, NodeVars, InstanceVars } from './ganeti/vars.ts';
+export type { BinhostVars } from './ganeti/binhost.ts';
 
-export default playbook<NodeVars, ClusterVars>({ name: 'Ganeti cluster', hosts: 'ganeti' }, async (play) => {
+/** The play's vars: the cluster's, and the optional binhost (playbooks/ganeti/binhost.ts). */
+type PlayVars = ClusterVars & BinhostVars;
+
+export default playbook<NodeVars, PlayVars>({ name: 'Ganeti cluster', hosts: 'ganeti' }, async (play) => {
   const c = play.vars;
   const master = play.host(c.master);
   const entries = hostsEntries(play.hosts, c);
+
+  // With a binhost (var `binhost`): it builds the packages once and serves them; the other nodes install its binaries.
+  await binaryPackages(play);
 
   // Phase 1, every node in parallel: names, hostname, DRBD, Portage, network, LVM, SSH, services.
   await play.each('Prepare nodes', (host) => prepareNode(host, c, entries));

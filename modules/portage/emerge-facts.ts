@@ -2,6 +2,7 @@
 // sections and its strict parse; the read-only `emerge --pretend` commands whose answers complete the facts.
 import { ProbeFormatError, type ProbeFrame, type ProbeSections } from '../../core/probe-frame.ts';
 import { sh, ShellCommand } from '../../core/sh.ts';
+import { binpkgOptions, emergeWith, type BinpkgRequest } from './emerge-binpkg.ts';
 import { vercmp, type ConfigEdit, type ConfigLocation } from './portage-config.ts';
 import { fileSections, probeCall, readFileProbe, type FileState } from '../shared/remote-file.ts';
 
@@ -52,6 +53,12 @@ export interface EmergeFacts {
    * --oneshot -- =CPV`, which lists their flags as a rebuild would, `(-lxc)` for a masked one.
    */
   flags?: CommandAnswer;
+  /**
+   * USE given for packages that are not among the atoms (dependencies), whose package.use line is to be written:
+   * `emerge --pretend --verbose --nodeps --oneshot -- DEPS` with the edits applied, so Portage says whether each
+   * flag exists for the version it would build (and whether the profile masks it) before the line is written.
+   */
+  deps?: CommandAnswer;
 }
 
 /** package.mask / package.unmask / package.license / package.env: written only when their params are given. */
@@ -223,7 +230,7 @@ export function parseProbe(
 }
 
 /**
- * `emerge --pretend --verbose [--update] --noreplace [--changed-use] -- ATOMS`: Portage's plan, read-only. With
+ * `emerge --pretend --verbose [--update] --noreplace [--changed-use] [--getbinpkg ...] -- ATOMS`: Portage's plan, read-only. With
  * config edits it runs against a throwaway PORTAGE_CONFIGROOT mirroring /etc/portage with the edits
  * applied (their bytes on stdin), so the plan and its errors are those of the config about to be written.
  */
@@ -232,6 +239,7 @@ export function pretendCommand(
   edits: readonly ConfigEdit[],
   changedUse: boolean,
   update = false,
+  binpkg: BinpkgRequest = { buildpkg: false },
 ): { command: ShellCommand; shown: string; stdin?: string } {
   const flags = [
     '--pretend',
@@ -239,12 +247,14 @@ export function pretendCommand(
     ...(update ? ['--update'] : []),
     '--noreplace',
     ...(changedUse ? ['--changed-use'] : []),
+    // with a binhost Portage's plan says which packages come as binaries ([binary ...]) and which it would build
+    ...binpkgOptions(binpkg, { pretend: true }),
   ];
-  const shown = `emerge ${flags.join(' ')} -- ${atoms.join(' ')}`;
-  if (!edits.length) return { command: sh`emerge ${flags} -- ${atoms}`, shown };
+  const shown = emergeWith(binpkg, flags, atoms).display;
+  if (!edits.length) return { command: emergeWith(binpkg, flags, atoms), shown };
   const o = overlayScript(edits);
   return {
-    command: ShellCommand.join([o.script, sh`PORTAGE_CONFIGROOT="$t" emerge ${flags} -- ${atoms}`]),
+    command: ShellCommand.join([o.script, emergeWith(binpkg, flags, atoms, sh`PORTAGE_CONFIGROOT="$t"`)]),
     shown,
     stdin: o.stdin,
   };
@@ -266,7 +276,20 @@ export function flagsPretendCommand(
   cpvs: readonly string[],
   edits: readonly ConfigEdit[] = [],
 ): { command: ShellCommand; shown: string; stdin?: string } {
-  const atoms = cpvs.map((c) => `=${c}`);
+  return nodepsPretendCommand(
+    cpvs.map((c) => `=${c}`),
+    edits,
+  );
+}
+
+/**
+ * `emerge --pretend --verbose --nodeps --oneshot -- ATOMS`: the version Portage would build for each atom alone and
+ * its flags (IUSE, profile masks, the effective USE), with the config edits applied. Read-only.
+ */
+export function nodepsPretendCommand(
+  atoms: readonly string[],
+  edits: readonly ConfigEdit[] = [],
+): { command: ShellCommand; shown: string; stdin?: string } {
   const shown = `emerge --pretend --verbose --nodeps --oneshot -- ${atoms.join(' ')}`;
   if (!edits.length) return { command: sh`emerge --pretend --verbose --nodeps --oneshot -- ${atoms}`, shown };
   const o = overlayScript(edits);

@@ -1,8 +1,10 @@
 // Each wanted USE flag against what Portage says it would build (pure): a flag not in IUSE, one the profile (or the
 // local overlay /etc/portage/profile) masks or forces, or one another package.use line overrides, named by file:line.
-import { PROFILE_DIR, USE_DIR, type Probe } from './emerge-facts.ts';
-import type { EmergeRequest } from './emerge-plan.ts';
-import type { EmergePlan, PlanEntry } from './emerge-pretend.ts';
+import { tail } from '../../core/errors.ts';
+import { PROFILE_DIR, USE_DIR, type CommandAnswer, type Probe } from './emerge-facts.ts';
+import { depsToCheck } from './emerge-needs.ts';
+import type { EmergeRequest } from './emerge-request.ts';
+import { emergeFailureReason, parseEmergePlan, type EmergePlan, type PlanEntry } from './emerge-pretend.ts';
 import { planEntryFor } from './emerge-update.ts';
 import { atomMatches, locationLines, parseAtom, type ConfigLine } from './portage-config.ts';
 
@@ -91,4 +93,38 @@ export function checkFlags(
       );
     }
   });
+}
+
+/**
+ * USE for packages that are not among the atoms (dependencies, `use: { 'sys-cluster/drbd-utils': [...] }`), checked
+ * before their package.use line is written, from Portage's view of each alone (`emerge --pretend --verbose --nodeps
+ * --oneshot`, edits applied): a flag that version does not have, one the profile masks or forces, one another
+ * line overrides, or a package Portage does not know, fails like the atoms' own flags. (Before issue 26 the line was
+ * written unchecked: a typo stayed in package.use and only showed when something pulled the package in.)
+ */
+export function checkDepFlags(r: EmergeRequest, p: Probe, answer: CommandAnswer | undefined): void {
+  const deps = depsToCheck(p, r);
+  if (!deps.length) return;
+  const what = `use for ${deps.join(' ')} (not among the atoms, so Portage was asked about ${deps.length > 1 ? 'them' : 'it'} alone)`;
+  if (!answer) throw new Error(`${what}: no answer from Portage (a bug in the emerge module)`);
+  if (answer.code !== 0) {
+    const reason =
+      emergeFailureReason(answer.stderr) ??
+      emergeFailureReason(answer.stdout) ??
+      tail(answer.stderr || answer.stdout, 5);
+    throw new Error(`${what}: ${answer.command} exited ${answer.code}:\n${reason}`);
+  }
+  const plan = parseEmergePlan(answer.stdout);
+  const parsed = deps.map(parseAtom);
+  parsed.forEach((a, i) => {
+    if (!planEntryFor(plan, a))
+      throw new Error(
+        `${what}: Portage's answer has no version of ${deps[i]}:\n${tail(`${answer.stdout}\n${answer.stderr}`, 5)}`,
+      );
+  });
+  try {
+    checkFlags(plan, undefined, { ...r, atoms: deps, parsed }, p);
+  } catch (err) {
+    throw new Error(`${what}: ${(err as Error).message}`);
+  }
 }

@@ -41,6 +41,8 @@ export interface PlanEntry {
   /** Depth in --tree output (leading indentation). */
   depth: number;
   line: string;
+  /** A binary package's build id (FEATURES=binpkg-multi-instance): `[binary ...] cat/pkg-1.0-1` is version 1.0, build 1. */
+  buildId?: number;
 }
 
 export interface EmergePlan {
@@ -74,6 +76,20 @@ export function parsePackageString(s: string): {
   }
   const m = /^(.+?)-(\d[^-]*(?:-r\d+)?)$/.exec(rest);
   return { cpv: rest, cp: m ? m[1] : rest, version: m ? m[2] : '', slot, repo };
+}
+
+/**
+ * A binary package's name as emerge shows it: with binpkg-multi-instance (Portage's default) the build id follows
+ * the version, `app-misc/lab-slow-1.0-1`. Taken off only when what is left still has a version (a package name
+ * never ends in `-<digits>`, so `cat/pkg-1` stays version 1).
+ */
+function withoutBuildId(s: string): ReturnType<typeof parsePackageString> & { buildId?: number } {
+  const pkg = parsePackageString(s);
+  const b = /^(.*)-(\d+)$/.exec(pkg.cpv);
+  if (!b) return pkg;
+  const inner = parsePackageString(b[1]);
+  if (!inner.version) return pkg;
+  return { ...inner, slot: pkg.slot, repo: pkg.repo, buildId: Number(b[2]) };
 }
 
 export function parseUseFlag(token: string): UseFlag {
@@ -136,7 +152,8 @@ export function parseEmergePlan(stdout: string): EmergePlan {
     let rest = body.trim();
     const first = /^(\S+)\s*(.*)$/.exec(rest);
     if (!first) continue;
-    const pkg = parsePackageString(first[1]);
+    const pkg: ReturnType<typeof withoutBuildId> =
+      kind === 'binary' ? withoutBuildId(first[1]) : parsePackageString(first[1]);
     rest = first[2];
     const replaces: string[] = [];
     const old = /^\[([^\]"]+)\]\s*(.*)$/.exec(rest);
@@ -165,6 +182,7 @@ export function parseEmergePlan(stdout: string): EmergePlan {
       size,
       depth,
       line,
+      ...(pkg.buildId !== undefined ? { buildId: pkg.buildId } : {}),
     });
   }
   return { entries, total };
@@ -199,7 +217,7 @@ export function renderPlan(plan: EmergePlan): string {
     let s = `${MARK[e.action]} ${e.action === 'blocker' ? e.cpv : e.cp}`;
     if (e.action === 'update' || e.action === 'downgrade') s += ` ${e.replaces.join(', ')} -> ${e.version}`;
     else if (e.action !== 'blocker') s += `-${e.version}`;
-    s += ` (${e.action}${e.forceReinstall ? ', forced by a dependency' : ''})`;
+    s += ` (${e.action}${e.kind === 'binary' ? ', binary package' : ''}${e.forceReinstall ? ', forced by a dependency' : ''})`;
     const changes = useChanges(e);
     if (e.action === 'rebuild' || e.action === 'update' || e.action === 'downgrade') {
       if (changes.length) s += ` USE ${changes.join(' ')}`;

@@ -2,7 +2,8 @@
 // `--update` is performed ("update net-misc/socat 1.7.4.4 -> 1.8.0.0"), and the versions the after-check must find.
 import type { EmergePlan, PlanEntry } from './emerge-pretend.ts';
 import { useChanges } from './emerge-pretend.ts';
-import type { EmergeRequest, Needs } from './emerge-plan.ts';
+import type { Needs } from './emerge-needs.ts';
+import type { EmergeRequest } from './emerge-request.ts';
 import type { Probe } from './emerge-facts.ts';
 import type { ParsedAtom } from './portage-config.ts';
 

@@ -18,6 +18,7 @@ import {
   type EmergeResult,
   type EmergeSteps,
 } from './emerge-plan.ts';
+import { depsQueryFor } from './emerge-needs.ts';
 import { syncChanged } from './emerge-pretend.ts';
 import { makeDirectory, writeFile } from '../shared/remote-file.ts';
 
@@ -34,19 +35,30 @@ async function probeHost(host: Pick<HostReader, 'exec'>, r: EmergeRequest): Prom
  * Facts: one probe round trip; then, only when a package is to be built or removed, Portage's own plan
  * (`emerge --pretend`, read-only, with the config edits applied in a throwaway config root) in a second;
  * a third only when that plan leaves out a package whose USE is to change (how a rebuild would set its
- * flags: a profile mask shows there). Answers are kept whole: the pure plan decides what they mean.
+ * flags: a profile mask shows there); one more only when a package.use line for a package not among the atoms is
+ * to be written (Portage's view of that package). Answers are kept whole: the pure plan decides what they mean.
  */
 async function emergeFacts(host: HostReader, params: EmergeParams): Promise<EmergeFacts> {
   const r = emergeRequest(params);
   const probe = await probeHost(host, r);
   const ask = pretendFor(r, probe, params.sync === true);
-  if (!ask) return { probe };
-  const res = await host.exec(ask.command, { stdin: ask.stdin, allowFail: true });
-  const pretend = { command: ask.shown, code: res.code, stdout: res.stdout, stderr: res.stderr };
-  const more = flagsQueryFor(r, probe, pretend);
-  if (!more) return { probe, pretend };
-  const f = await host.exec(more.command, { stdin: more.stdin, allowFail: true });
-  return { probe, pretend, flags: { command: more.shown, code: f.code, stdout: f.stdout, stderr: f.stderr } };
+  const facts: EmergeFacts = { probe };
+  if (ask) {
+    const res = await host.exec(ask.command, { stdin: ask.stdin, allowFail: true });
+    facts.pretend = { command: ask.shown, code: res.code, stdout: res.stdout, stderr: res.stderr };
+    const more = flagsQueryFor(r, probe, facts.pretend);
+    if (more) {
+      const f = await host.exec(more.command, { stdin: more.stdin, allowFail: true });
+      facts.flags = { command: more.shown, code: f.code, stdout: f.stdout, stderr: f.stderr };
+    }
+  }
+  // USE lines for packages not among the atoms: asked about only when such a line is to be written (not under sync)
+  const deps = params.sync === true ? undefined : depsQueryFor(r, probe);
+  if (deps) {
+    const d = await host.exec(deps.command, { stdin: deps.stdin, allowFail: true });
+    facts.deps = { command: deps.shown, code: d.code, stdout: d.stdout, stderr: d.stderr };
+  }
+  return facts;
 }
 
 /** Makes the plan true: config writes (remote-file's atomic writer), the emerge, and a probe checking the outcome. */
