@@ -35,7 +35,13 @@ const host = new RunHost<Record<string, unknown>>({
 });
 
 type Kind = 'job' | 'session' | 'read-only';
-const opts: Record<Kind, object> = { job: {}, session: { detach: false }, 'read-only': { readOnly: true } };
+// A raw exec outside any module is framed by default (core/host.ts): `job` asks for one explicitly, as a
+// module's apply gets it by default; `session` is what --no-detach gives every command.
+const opts: Record<Kind, object> = {
+  job: { detach: true },
+  session: { detach: false },
+  'read-only': { readOnly: true },
+};
 
 /** ms per command for N commands of one kind; `print`: each prints a line. */
 async function batch(kind: Kind, print: boolean): Promise<number> {

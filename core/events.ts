@@ -133,6 +133,8 @@ export type RunEvent =
       notStarted?: string[];
       /** What the play reported about the systems it manages (play.state), and what a second Ctrl-C left unfinished. */
       state?: string[];
+      /** Per host: the commands Ctrl-C left running there (a job past its grace): what, pid, output path. */
+      stillRunning?: Record<string, string[]>;
     };
 
 export type EventKind = RunEvent['kind'];

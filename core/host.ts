@@ -1,6 +1,7 @@
 // The handle a playbook and its modules hold for one host: vars, check mode, and exec over its transport.
 import { CheckModeViolation, CommandError, HostKeyError, Interrupted, UnreachableError } from './errors.ts';
 import { currentModuleOn } from './engine/module-context.ts';
+import { parseBool } from './inventory/connection-vars.ts';
 import { redacting, type EventSink } from './events.ts';
 import { isSecret, SecretSet, type Secret, type SecretText } from './secret.ts';
 import { randomBytes } from 'node:crypto';
@@ -35,9 +36,11 @@ export interface ExecOptions {
    */
   progress?: boolean | ((line: string) => string | undefined);
   /**
-   * Run a changing command (not readOnly) detached from the connection: it survives a dropped link, is
-   * re-attached after a reconnect or by a rerun, never started twice (docs/connections.md "Long commands").
-   * Default: the run's `--detach` (or the host var `drover_detach`); off unless asked, for now (see there).
+   * Run a changing command (not readOnly) detached from the connection, as a job: it survives a dropped
+   * link, is re-attached after a reconnect or by a rerun, never started twice (docs/connections.md "Long
+   * commands"). Default: on for a module's apply, off for a raw exec outside any module; `--detach` /
+   * `--no-detach` (the host var `drover_detach` wins) turn it on or off for every changing command.
+   * `false` opts this one out (a command that must die with the connection, or takes it down on purpose).
    */
   detach?: boolean;
 }
@@ -151,10 +154,19 @@ export interface HostInit<V> {
     waitSignal(host: string): AbortSignal;
     /** After a top-level module call completed: its Interrupted, when one is due. */
     afterModule?(host: string): void;
+    /** After the first Ctrl-C, how long a job in flight may still finish and count. */
+    readonly graceMs?: number;
+    /** The second Ctrl-C: a job's wait ends at once. */
+    readonly now?: AbortSignal;
+    /** A job the host's wait gave up on runs on there: what and where, for the recap. */
+    leftRunning?(host: string, line: string): void;
   };
   /** How long a lost link may stay lost while a detached command runs (--reattach-budget; the host var wins). */
   reattachBudgetMs?: number;
-  /** Run changing commands as jobs that outlive the connection (--detach; the var drover_detach wins). */
+  /**
+   * Which changing commands run as jobs that outlive the connection: true (--detach) every one, false
+   * (--no-detach) none, undefined (the default) those a module's apply runs. The var drover_detach wins.
+   */
   detach?: boolean;
 }
 
@@ -171,7 +183,7 @@ export class RunHost<V> implements Host<V> {
   private readonly runId = randomBytes(8).toString('hex');
   /** Identical changing commands in flight on this host: each gets a job of its own (the key's occurrence). */
   private readonly jobsInFlight = new Set<string>();
-  private readonly detachDefault: boolean;
+  private readonly detachDefault: boolean | undefined;
   private readonly rt: HostRuntime;
   private readonly trust?: (target: string, keys: readonly string[]) => Promise<void>;
   private readonly signal?: AbortSignal;
@@ -183,7 +195,7 @@ export class RunHost<V> implements Host<V> {
     this.signal = init.signal;
     this.interrupt = init.interrupt;
     this.budgetMs = init.reattachBudgetMs;
-    this.detachDefault = init.detach === true;
+    this.detachDefault = init.detach;
     this.name = init.name;
     this.vars = init.vars;
     this.groups = init.groups;
@@ -311,7 +323,7 @@ export class RunHost<V> implements Host<V> {
     );
     // A changing command runs as a job (see ExecOptions.detach); streamed input ties a command to the channel.
     const detach =
-      !options.readOnly && (options.detach ?? this.detachByDefault()) && !(stdin && isStreamedStdin(stdin));
+      !options.readOnly && (options.detach ?? this.detachByDefault(module)) && !(stdin && isStreamedStdin(stdin));
     let raw: RawResult;
     // The same command twice at once on this host (Promise.all) is two jobs: the second gets an occurrence.
     let key = '';
@@ -327,6 +339,9 @@ export class RunHost<V> implements Host<V> {
               name: this.name,
               // Asked per command: a host's cleanup after its Interrupted waits again (core/engine/interrupt.ts).
               signal: this.interrupt?.waitSignal(this.name) ?? this.signal,
+              graceMs: this.interrupt?.graceMs,
+              stopNow: this.interrupt?.now,
+              leftRunning: (line) => this.interrupt?.leftRunning?.(this.name, `${module || 'exec'}: ${line}`),
               connect: () => this.connect(),
               reconnect: (o) => this.reconnect(o),
               forget: () => void (this.transportP = undefined),
@@ -377,13 +392,25 @@ export class RunHost<V> implements Host<V> {
     return result;
   }
 
-  /** The host var wins over the run's --reattach-budget (as connection vars win over flags). */
-  /** drover_detach (a host var, true/false) wins over --detach. */
-  private detachByDefault(): boolean {
+  /**
+   * drover_detach (a host var, true/false) wins over --detach/--no-detach; without either, a module's apply
+   * (`module`: the call running, '' outside any) runs its changes as jobs and a raw exec in a playbook body
+   * stays in the session: a half-done apply is worse than a finished one, while a bare exec keeps the
+   * channel's old guarantee (a command that kills its shell fails its host at once).
+   */
+  private detachByDefault(module: string): boolean {
     const v = (this.vars as Record<string, unknown> | undefined)?.drover_detach;
-    return typeof v === 'boolean' ? v : this.detachDefault;
+    if (v !== undefined && v !== null) {
+      // An INI inventory gives `drover_detach=false` as text: Ansible's boolean words count, anything else is refused.
+      const b = parseBool(v);
+      if (b === undefined)
+        throw new Error(`${this.name}: drover_detach: ${JSON.stringify(v)} is not a boolean (say true or false)`);
+      return b;
+    }
+    return this.detachDefault ?? module !== '';
   }
 
+  /** The host var wins over the run's --reattach-budget (as connection vars win over flags). */
   private reattachBudget(): number {
     const v = (this.vars as Record<string, unknown> | undefined)?.[REATTACH_BUDGET_VAR];
     return v === undefined

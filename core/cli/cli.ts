@@ -51,10 +51,16 @@ Options:
       --ask-vault-pass       ask for the vault password once
       --vault-id [ID@]F      a vault password for vault id ID, from file F or "prompt" (repeatable)
       --no-typecheck         skip the ts-morph type check
-      --detach               changing commands run as jobs that outlive the connection (re-attached after a drop)
+      --detach               every changing command runs as a job that outlives the connection (re-attached
+                             after a drop, never started twice); by default only module applies do
+      --no-detach            no jobs: every command dies with its connection (host var drover_detach wins)
       --reattach-budget D    how long a host may stay unreachable while a job runs on it (default 5m; 90s, 10m, 1h)
   -v, --verbose              show module progress lines and timings
   -h, --help                 this help
+
+Ctrl-C: a rolling batch and the commands in flight finish, nothing new starts, then the recap. A job (a
+module's change) still running 5 s later (DROVER_INTERRUPT_GRACE_MS=ms) is left running on its host: the
+recap names it (pid, output path) and a rerun re-attaches to it. Ctrl-C again: stop at once.
 
 Exit codes: 0 all ok, 2 a host failed, 4 a host was unreachable, 1 usage/playbook error (no host touched), 130 interrupted.`,
   exec: `Usage: drover exec PATTERN -i INVENTORY [options] -- CMD...
@@ -126,6 +132,7 @@ const RUN_OPTIONS = {
   'no-typecheck': { type: 'boolean' },
   'reattach-budget': { type: 'string' },
   detach: { type: 'boolean' },
+  'no-detach': { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } satisfies Opts;
@@ -200,11 +207,17 @@ async function cmdRun(args: string[], sigint: Sigint): Promise<number> {
     renderer: v.json ? 'json' : undefined,
     becomePassword,
     reattachBudgetMs,
-    detach: v.detach === true,
+    detach: detachOption(v.detach, v['no-detach']),
     askBecomePassword: async () => new Secret(await askHidden('BECOME password: ')),
     signal: sigint.signal,
     stopNow: sigint.now,
   });
+}
+
+/** --detach (true), --no-detach (false), neither (undefined: module applies only); both is a usage error. */
+function detachOption(on: boolean | undefined, off: boolean | undefined): boolean | undefined {
+  if (on && off) throw new UsageError('drover run: --detach and --no-detach contradict each other: give one');
+  return on ? true : off ? false : undefined;
 }
 
 /** `drover exec PATTERN -- CMD`: the ad-hoc command as a one-phase run of core/cli/exec-playbook.ts, limited to PATTERN. */

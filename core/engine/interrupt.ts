@@ -1,11 +1,14 @@
 // Ctrl-C as a state of the run: "stopping" (first: finish the critical section, deliver one Interrupted per host, allow cleanups) and "stop now" (second: refuse everything).
+import { setMaxListeners } from 'node:events';
 import { Interrupted } from '../errors.ts';
 
 /**
  * The run's interruption state. The first Ctrl-C (`stopping`) lets a critical section (a rolling
  * batch's turn) run to its end and delivers one Interrupted to each host at work elsewhere: thrown by
  * its command in flight once that command finished, or by its next one. After its Interrupted a host's
- * code is unwinding, so its `finally`/`catch` cleanups run commands again. The second Ctrl-C
+ * code is unwinding, so its `finally`/`catch` cleanups run commands again. A job in flight (a command
+ * detached from the connection) gets `graceMs` to finish and count; after that drover stops waiting for it,
+ * leaves it running on the host and says where (`left`). The second Ctrl-C
  * (`now`) refuses every command; the runner stops waiting for the body.
  */
 export class RunInterrupt {
@@ -25,12 +28,20 @@ export class RunInterrupt {
   /** Per host: aborted when its waits must end (stopping outside a critical section, or stop now). */
   private readonly hostControllers = new Map<string, AbortController>();
 
+  /** Per host: the jobs the first Ctrl-C left running there (what, pid, where): the recap says so. */
+  readonly left = new Map<string, string[]>();
+
   constructor(
     /** The first Ctrl-C. */
     readonly stopping: AbortSignal,
     /** The second Ctrl-C. */
     readonly now: AbortSignal,
+    /** How long a job in flight gets after the first Ctrl-C before drover stops waiting for it (interruptGraceMs). */
+    readonly graceMs: number = interruptGraceMs(),
   ) {
+    // Every host's job in flight listens for the second Ctrl-C (job-run.ts): with --forks 30, 30 listeners
+    // are the design, not a leak (Node's warning would land on the user's terminal).
+    setMaxListeners(0, now);
     stopping.addEventListener('abort', () => this.update(), { once: true });
     now.addEventListener('abort', () => this.update(), { once: true });
   }
@@ -110,6 +121,11 @@ export class RunInterrupt {
     this.update();
   }
 
+  /** A job on `host` still ran when its grace ended: left running there, named in the recap. */
+  leftRunning(host: string, line: string): void {
+    this.left.set(host, [...(this.left.get(host) ?? []), line]);
+  }
+
   /** Hosts whose command in flight finished after the first Ctrl-C: their module call ends, then Interrupted. */
   private readonly pending = new Set<string>();
 
@@ -127,6 +143,22 @@ export class RunInterrupt {
       else if (!end && c.signal.aborted) this.hostControllers.set(host, new AbortController());
     }
   }
+}
+
+/** The env var that sets the grace (whole milliseconds; 0 stops waiting for jobs at once). */
+export const GRACE_VAR = 'DROVER_INTERRUPT_GRACE_MS';
+
+/**
+ * How long a job (a changing command a module applies, detached from the connection) may still run after
+ * the first Ctrl-C and count: long enough for the usual quick command to finish and report, short enough
+ * that an hour-long build never holds the prompt; the build goes on on the host and a rerun re-attaches.
+ */
+export function interruptGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env[GRACE_VAR];
+  if (v === undefined || v === '') return 5000;
+  if (!/^\d{1,9}$/.test(v.trim()))
+    throw new Error(`${GRACE_VAR}=${JSON.stringify(v.slice(0, 40))}: expected whole milliseconds (say 5000, or 0)`);
+  return Number(v.trim());
 }
 
 /** A RunInterrupt that never fires (runs without Ctrl-C handling: tests, library use). */

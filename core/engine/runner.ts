@@ -58,7 +58,10 @@ export interface RunOptions {
   askBecomePassword?: () => Promise<Secret>;
   /** --reattach-budget: how long a lost link may stay lost while a detached command runs (ms). */
   reattachBudgetMs?: number;
-  /** --detach: changing commands run as jobs that outlive the connection. */
+  /**
+   * Which changing commands run as jobs that outlive the connection: true (--detach) all, false
+   * (--no-detach) none, undefined (default) those a module's apply runs (core/host.ts).
+   */
   detach?: boolean;
   cwd?: string;
 }
@@ -255,6 +258,8 @@ export async function runPlaybook(o: RunOptions): Promise<number> {
     interrupted: interrupt.requested,
     ...notStarted,
     ...(stateLines.length && { state: stateLines }),
+    // Jobs Ctrl-C left running on their hosts (what, pid, where): each host's recap line says so.
+    ...(interrupt.left.size && { stillRunning: Object.fromEntries(interrupt.left) }),
   });
   await events.end();
   return exitCode(stats.stats, interrupt.requested, bodyError !== undefined, play.phasesStarted > 0);

@@ -5,7 +5,7 @@ import { moduleMessage } from './module-message.ts';
 import { progressText } from './progress-text.ts';
 import { formatDiffGroups } from './phase-diffs.ts';
 import { formatRecap } from './recap.ts';
-import { safeBlock, safeKeys, safeLine as L } from './terminal-safe.ts';
+import { safeBlock, safeKeys, safeLine as L, safeLineLists } from './terminal-safe.ts';
 import { describeAttempt } from '../retry.ts';
 import { describePlan } from '../engine/rolling.ts';
 
@@ -103,6 +103,7 @@ export class PlainRenderer implements EventSink {
             color: this.o.color,
             notStarted: e.notStarted?.map(L),
             state: e.state?.map(L),
+            stillRunning: e.stillRunning && safeLineLists(e.stillRunning),
           }),
         );
         break;

@@ -97,11 +97,16 @@ export class StatsCollector implements EventSink {
  * ansible-playbook style: `node1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0`, then
  * `rescued=N` on every line when any host has handled failures (Ansible's order; left out otherwise so
  * a run without one prints what it always did); a host that a stopped rolling phase never started
- * (`notStarted`) ends with `not started`.
+ * (`notStarted`) ends with `not started`; one where Ctrl-C left a job running ends with `interrupted: <what, pid, where>`.
  */
 export function formatRecap(
   stats: Record<string, HostStats>,
-  options: { color?: boolean; notStarted?: readonly string[]; state?: readonly string[] } = {},
+  options: {
+    color?: boolean;
+    notStarted?: readonly string[];
+    state?: readonly string[];
+    stillRunning?: Readonly<Record<string, readonly string[]>>;
+  } = {},
 ): string {
   const c = options.color ? pc : { green: id, yellow: id, red: id, cyan: id, bold: id, dim: id };
   const names = Object.keys(stats);
@@ -123,6 +128,10 @@ export function formatRecap(
       // Ansible paints rescued with its "ok" colour: the playbook dealt with these.
       ...(rescued ? [field('rescued', s.rescued, c.green)] : []),
       ...(options.notStarted?.includes(name) ? [c.yellow(' not started')] : []),
+      // A job Ctrl-C stopped waiting for runs on there: the host's own line says what and where.
+      ...(options.stillRunning?.[name]?.length
+        ? [c.yellow(`interrupted: ${options.stillRunning[name].join('; ')}`)]
+        : []),
     ].join(' ');
   });
   // What the play said about the systems it manages (play.state) and what a second Ctrl-C left: after the counts.

@@ -78,6 +78,11 @@ export function safeKeys<V>(record: Record<string, V>): Record<string, V> {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [safeLine(k), v]));
 }
 
+/** A record of lines keyed by host names (the recap's stillRunning): keys and every line made safeLines. */
+export function safeLineLists(record: Record<string, readonly string[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [safeLine(k), v.map(safeLine)]));
+}
+
 /** safeLines joined with bare newlines: an error message printed as it is, its control characters escaped. */
 export function safeText(text: string): string {
   return safeLines(text).join('\n');

@@ -7,8 +7,9 @@ import { quote } from '../sh.ts';
  * - A job lives in `~/.drover/jobs/<key>/` (mode 0700, on disk: it survives the session, and a reboot is seen
  *   by the boot id it recorded): `o`, `e` (its stdout/stderr), `p` (its pid), `b` (the boot id when it started),
  *   `s` (its exit status: one small write; a reader that catches it empty reads it again a second later).
- * - `mkdir` of that directory is the lock (owned by a run, see jobPrepare): the first caller starts the command, any later one (the same run
- *   after a reconnect, a rerun) finds it and waits for it instead of starting a second copy. The key is a hash
+ * - `mkdir` of that directory is the lock (see jobPrepare): the first caller starts the command, any later one (the same run
+ *   after a reconnect, a rerun, another run at the same moment) finds it and waits for it instead of starting a
+ *   second copy; each waiter marks itself (`w.<run>`) and the last to collect the result removes it. The key is a hash
  *   (jobKey in job.ts): it names the command without holding any of its text.
  * - The command runs in `sh -c` under `setsid` (its own session and process group), with SIGHUP ignored and
  *   its output only in files, so a dropped link or a killed session shell does not touch it. Its text and
@@ -19,8 +20,8 @@ import { quote } from '../sh.ts';
  *   after a second does a helper print `<tag> j <pid> start <dir>` (the pid and the directory, for Ctrl-C
  *   and link-loss messages); re-attaching prints `<tag> j <pid> attach <dir>` at once.
  * - The directory is removed once its files are copied, before the frame's last marker: a result is never
- *   handed over twice (a frame lost on the way reads as `gone` at the next attach, never as a second run). A job whose status is older than a
- *   day is not re-attached (its result went stale): it is removed and the command starts afresh.
+ *   handed over twice (a frame lost on the way reads as `gone` at the next attach, never as a second run). A finished job
+ *   a new call finds is not its result: once its waiters had 3 s to collect it, it is removed and the command starts afresh.
  *
  * The job state (`drover_jk`) ends in the frame's state word: empty (the status file was read), `died` (the
  * job ended without writing a status: killed), `reboot` (the boot id changed since it started), `gone` (no
@@ -31,9 +32,8 @@ export interface JobFrame {
   /** 32 hex digits (jobKey): names the job directory. */
   key: string;
   /**
-   * 16 hex digits naming the drover run that asks (one per RunHost): a job records the run that owns it
-   * (`r`) and that run's session shell (`sp`), so that a finished result goes only to the run that started
-   * it, and a job another live run is waiting for is never shared (see jobPrepare).
+   * 16 hex digits naming the drover run that asks (one per RunHost): each run waiting for a job marks itself
+   * in its directory (`w.<run>`), and the last one to collect the result removes it (see jobPrepare, jobDone).
    */
   run: string;
   /** Only wait for an existing job (after a reconnect): never start the command. */
@@ -69,28 +69,31 @@ const readBoot = (v: string) => `${v}=; { read -r ${v} </proc/sys/kernel/random/
 export function jobPrepare(o: JobFrame): string {
   if (!/^[0-9a-f]{16}$/.test(o.run)) throw new Error(`job run id must be 16 hex digits, got ${JSON.stringify(o.run)}`);
   const parts = [jobDir(o.key)];
-  // Ownership: the run that waits for the job now. Only the owner removes the directory once it has copied
-  // the result (jobDone): another run that waits for the same job (a rerun that adopted it, an earlier
-  // session still blocked in `wait` after its link was dropped) never takes the result away from it.
-  const own = `printf '%s\\n' ${o.run} >"$drover_j/r"`;
+  // Every run that waits for the job marks itself (`w.<run>`); the last one to copy the result removes the
+  // directory (jobDone). So runs waiting for one job at once (a rerun that adopted it, two live runs of the
+  // same command at the same moment) each get the result: none takes it away from another.
+  const own = `: >"$drover_j/w.${o.run}"`;
   if (o.attachOnly) {
     parts.push(`drover_jl=; if [ -d "$drover_j" ]; then ${own}; else drover_jk=gone; fi`);
     return parts.join('; ');
   }
+  const nap = `drover_t=$((drover_t + 1)); sleep 0.1 2>/dev/null || sleep 1`;
   parts.push(
-    // A job an earlier run left that has FINISHED is not this call's result: the host may have changed since
-    // (a rerun found "success" for an emerge whose package had been removed meanwhile). It goes, and the
-    // command runs afresh. A job still running is adopted below (never twice). This run's own finished job
-    // is only ever collected by a re-attach (attachOnly), never by a new call.
-    `drover_or=; { read -r drover_or <"$drover_j/r"; } 2>/dev/null; if [ -f "$drover_j/s" ] && [ "$drover_or" != ${o.run} ]; then rm -rf -- "$drover_j"; fi`,
+    // A job that has FINISHED is not a new call's result: the host may have changed since (a rerun found
+    // "success" for an emerge whose package had been removed meanwhile). Its waiters (live runs copying it
+    // now) get 3 s to collect it, then it goes (waiters that never came back: Ctrl-C, a budget that ran out)
+    // and the command runs afresh. A job still running is adopted below (never twice).
+    `drover_t=0; while [ -f "$drover_j/s" ] && [ $drover_t -lt 30 ]; do ${nap}; done; [ ! -f "$drover_j/s" ] || rm -rf -- "$drover_j" 2>/dev/null`,
     // mkdir is the lock: the first caller starts the command; a caller that finds the directory (a rerun
-    // after a cut or Ctrl-C, or a run at the same time) waits for the job already there and takes it over.
-    // The directory may go between the two tests (its job just handed over): then try again. An adopter takes
-    // the job once its creator wrote b (after r): the creator's own r never overwrites the adopter's.
+    // after a cut or Ctrl-C, or a run at the same time) waits for the job already there. An adopter joins
+    // once the creator wrote b (its last file), and only while b is still there after it marked itself (a
+    // directory being removed is not joined: try again). A directory with no b for 2 s is what a removal
+    // cut short left (nothing writes b later): it goes, once, and mkdir is tried again.
     `drover_jl=; drover_t=0; while :; do if mkdir -m 700 -- "$drover_j" 2>/dev/null; then drover_jl=1; : >"$drover_j/o"; : >"$drover_j/e"; ${own}; ` +
       `${readBoot('drover_b')}; printf '%s\\n' "$drover_b" >"$drover_j/b"; break; ` +
-      `elif [ -f "$drover_j/b" ] && { ${own}; } 2>/dev/null; then break; ` +
-      `elif [ $drover_t -ge 20 ]; then drover_jk=nodir; break; fi; drover_t=$((drover_t + 1)); sleep 0.1 2>/dev/null || sleep 1; done`,
+      `elif [ -f "$drover_j/b" ] && { ${own}; } 2>/dev/null; then [ -f "$drover_j/b" ] && break; rm -f -- "$drover_j/w.${o.run}"; ` +
+      `elif [ $drover_t -ge 40 ]; then drover_jk=nodir; break; ` +
+      `elif [ $drover_t -eq 20 ]; then rm -rf -- "$drover_j" 2>/dev/null; fi; ${nap}; done`,
   );
   return parts.join('; ');
 }
@@ -125,11 +128,15 @@ export function jobRun(command: string, tag: string, o: JobFrame, stdinSource: s
 }
 
 /**
- * Once the job's files are copied into the frame: its result is being handed over, and the directory goes
- * when this run still owns it (a run that took the job over removes it when it has its copy).
+ * Once the job's files are copied into the frame: this run's mark goes, and the directory with it when no
+ * other run waits for the job (each waiter copies before it unmarks; the last one removes it).
  */
 export function jobDone(run: string): string {
-  return `drover_or=; { read -r drover_or <"$drover_j/r"; } 2>/dev/null; [ "$drover_or" != ${run} ] || rm -rf -- "$drover_j"`;
+  if (!/^[0-9a-f]{16}$/.test(run)) throw new Error(`job run id must be 16 hex digits, got ${JSON.stringify(run)}`);
+  return (
+    `rm -f -- "$drover_j/w.${run}"; drover_x=; for drover_f in "$drover_j"/w.*; do [ -e "$drover_f" ] && drover_x=1; done; ` +
+    `[ -n "$drover_x" ] || rm -rf -- "$drover_j" 2>/dev/null`
+  );
 }
 
 /** The state words a job adds to the frame's end marker. */

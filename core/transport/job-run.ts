@@ -8,7 +8,14 @@ import { CutOffError, type RawResult, type Transport } from './transport.ts';
 /** What a job needs of its host (RunHost). */
 export interface JobHost {
   readonly name: string;
+  /** Ends the wait (Ctrl-C): the job then gets `graceMs` more to finish and count, unless `stopNow` ends it. */
   readonly signal?: AbortSignal;
+  /** After `signal`, how long the job may still finish and count (RunInterrupt.graceMs; default 0). */
+  readonly graceMs?: number;
+  /** The second Ctrl-C: stop waiting at once, grace or not. */
+  readonly stopNow?: AbortSignal;
+  /** Drover stopped waiting; the job runs on: `line` says what and where (for the recap). */
+  leftRunning?(line: string): void;
   connect(): Promise<Transport>;
   reconnect(options: { timeoutMs: number; delayMs: number }): Promise<void>;
   /** Forgets a dropped connection: the next command opens a new one. */
@@ -39,10 +46,13 @@ function short(display: string): string {
   return `${first.length > 80 ? first.slice(0, 77) + '...' : first}${display.includes('\n') ? ' ...' : ''}`;
 }
 
-/** Where the job is on the host, as far as drover knows it. */
-function whereItIs(c: JobCommand, job?: JobInfo): string {
+/** Where the job is on the host, as far as drover knows it (`brief`: pid and stdout only, for the recap). */
+function whereItIs(c: JobCommand, job?: JobInfo, brief = false): string {
   const dir = job?.dir ?? `~/.drover/jobs/${c.key}`;
-  return `${job ? `pid ${job.pid}` : `pid in ${dir}/p`}, output in ${dir}/o and ${dir}/e, exit status in ${dir}/s when it ends`;
+  const pid = job ? `pid ${job.pid}` : `pid in ${dir}/p`;
+  return brief
+    ? `${pid}, output in ${dir}/o`
+    : `${pid}, output in ${dir}/o and ${dir}/e, exit status in ${dir}/s when it ends`;
 }
 
 /**
@@ -58,8 +68,10 @@ export async function runJob(h: JobHost, t: Transport, c: JobCommand): Promise<R
     if (j.how === 'attach' && attempt === 0)
       h.log(`already running on the host since an earlier run (pid ${j.pid}): waiting for it, not starting it again`);
   };
-  const stillRunning = () =>
-    `${STILL_RUNNING}${short(c.display)} is still running on ${h.name} (${whereItIs(c, job)}); a rerun re-attaches to it`;
+  const stillRunning = () => {
+    h.leftRunning?.(`${short(c.display)} still running (${whereItIs(c, job, true)}); a rerun re-attaches`);
+    return `${STILL_RUNNING}${short(c.display)} is still running on ${h.name} (${whereItIs(c, job)}); a rerun re-attaches to it`;
+  };
   for (;;) {
     try {
       return await untilAborted(
@@ -70,7 +82,7 @@ export async function runJob(h: JobHost, t: Transport, c: JobCommand): Promise<R
           job: { key: c.key, run: c.run, attachOnly: attempt > 0 },
           onJob,
         }),
-        h.signal,
+        h,
         () => {
           // The job runs on in its own session: drop the connection the shell waits on, and say where it is.
           t.drop?.('interrupted: stopped waiting for the command');
@@ -103,13 +115,41 @@ export async function runJob(h: JobHost, t: Transport, c: JobCommand): Promise<R
   }
 }
 
-/** `p`, or `stop()`'s error as soon as `signal` aborts. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, stop: () => Error): Promise<T> {
-  if (!signal) return p;
+/**
+ * `p`, or `stop()`'s error once `w.signal` aborted and `w.graceMs` passed without `p` settling (at once on
+ * `w.stopNow`). Within the grace the job's result counts as any command's does: a quick command in flight at
+ * Ctrl-C finishes and reports, as before jobs; only one still running after it is left on the host.
+ */
+function untilAborted<T>(
+  p: Promise<T>,
+  w: Pick<JobHost, 'signal' | 'graceMs' | 'stopNow'>,
+  stop: () => Error,
+): Promise<T> {
+  const { signal, stopNow } = w;
+  if (!signal && !stopNow) return p;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(stop());
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const end = () => {
+      if (stopped) return;
+      stopped = true;
+      reject(stop());
+    };
+    const onAbort = () => {
+      if (stopNow?.aborted || !w.graceMs) return end();
+      timer ??= setTimeout(end, w.graceMs);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stopNow?.addEventListener('abort', end, { once: true });
+    if (stopNow?.aborted) end();
+    else if (signal?.aborted) onAbort();
+    p.then(
+      (v) => (stopped ? undefined : ((stopped = true), resolve(v))),
+      (e) => (stopped ? undefined : ((stopped = true), reject(e))),
+    ).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      stopNow?.removeEventListener('abort', end);
+    });
   });
 }

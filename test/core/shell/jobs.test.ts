@@ -5,6 +5,8 @@ import test from 'ava';
 import { HostKeyError, Interrupted, UnreachableError } from '../../../core/errors.ts';
 import type { RunEvent } from '../../../core/events.ts';
 import { RunHost } from '../../../core/host.ts';
+import { RunInterrupt } from '../../../core/engine/interrupt.ts';
+import { command } from '../../../modules/command/command.ts';
 import { Secret } from '../../../core/secret.ts';
 import { sh, shellFunction, withFunction } from '../../../core/sh.ts';
 import { openLocalTransport } from '../../../core/transport/local-transport.ts';
@@ -26,19 +28,29 @@ interface Made {
 }
 
 function makeHost(
-  o: { name?: string; signal?: AbortSignal; budgetMs?: number; open?: (i: number) => Promise<Transport> } = {},
+  o: {
+    name?: string;
+    signal?: AbortSignal;
+    budgetMs?: number;
+    open?: (i: number) => Promise<Transport>;
+    /** The run's --detach/--no-detach (absent: true, as these tests are about jobs; undefined: the default). */
+    detach?: boolean;
+    vars?: Record<string, unknown>;
+    interrupt?: RunInterrupt;
+  } = {},
 ): Made {
   const events: RunEvent[] = [];
   const opened: Transport[] = [];
   const host = new RunHost<Record<string, unknown>>({
     name: o.name ?? `jobs-${process.pid}`,
-    vars: {},
+    vars: o.vars ?? {},
     groups: [],
     check: false,
     events: { emit: (e) => void events.push(e), end: async () => undefined },
-    signal: o.signal,
+    signal: o.signal ?? o.interrupt?.waitSignal(o.name ?? `jobs-${process.pid}`),
+    interrupt: o.interrupt,
     reattachBudgetMs: o.budgetMs,
-    detach: true,
+    detach: 'detach' in o ? o.detach : true,
     transport: async () => {
       const t = await (o.open ?? (() => openLocalTransport({ name: 'localhost' })))(opened.length);
       opened.push(t);
@@ -280,3 +292,160 @@ test.serial('the same command twice at once in one run (Promise.all): two jobs, 
   t.regex(r1.stdout + r2.stdout, /^done \d+\ndone \d+\n$/);
   await host.close();
 });
+
+// Issue 24: which commands are jobs when nothing says (core/host.ts detachByDefault).
+test('by default a module apply runs as a job; a raw exec and the probe stay in the session', async (t) => {
+  const { host } = makeHost({ detach: undefined });
+  const session = await shellPid(host);
+  const raw = await host.exec(sh`echo $$`);
+  t.is(Number(raw.stdout.trim()), session, 'a raw exec outside any module is framed in the session');
+  const applied = await command(host, { cmd: sh`echo $$` });
+  t.not(Number(applied.stdout?.trim()), session, "the command module's apply has a shell of its own (a job)");
+  await host.close();
+});
+
+test('--no-detach, drover_detach: false and detach: false turn jobs off; drover_detach: true wins over --no-detach', async (t) => {
+  const pidIn = async (h: RunHost<Record<string, unknown>>) => ({
+    session: await shellPid(h),
+    applied: Number((await command(h, { cmd: sh`echo $$` })).stdout?.trim()),
+  });
+  const off = makeHost({ detach: false });
+  const a = await pidIn(off.host);
+  t.is(a.applied, a.session, '--no-detach: the apply runs in the session');
+  const varOff = makeHost({ detach: undefined, vars: { drover_detach: 'false' } });
+  const b = await pidIn(varOff.host);
+  t.is(b.applied, b.session, 'drover_detach=false (INI text): no jobs');
+  const varOn = makeHost({ detach: false, vars: { drover_detach: true } });
+  const c = await pidIn(varOn.host);
+  t.not(c.applied, c.session, 'the host var wins over the flag');
+  t.not(Number((await varOn.host.exec(sh`echo $$`)).stdout.trim()), c.session, 'true: a raw exec is a job too');
+  const one = makeHost({ detach: undefined });
+  const d = await shellPid(one.host);
+  const optOut = await command(one.host, { cmd: sh`echo $$` }).then(async () =>
+    Number((await one.host.exec(sh`echo $$`, { detach: false })).stdout.trim()),
+  );
+  t.is(optOut, d, 'detach: false opts one command out');
+  const bad = makeHost({ detach: undefined, vars: { drover_detach: 'sometimes' } });
+  const err = await t.throwsAsync(command(bad.host, { cmd: sh`true` }));
+  t.regex(err!.message, /drover_detach: "sometimes" is not a boolean \(say true or false\)/);
+  t.regex(err!.message, /jobs-\d+/, 'names the host');
+  for (const m of [off, varOff, varOn, one, bad]) await m.host.close();
+});
+
+/** A run's Ctrl-C (core/engine/interrupt.ts) with a short grace: `first.abort()` is the first Ctrl-C. */
+function ctrlC(graceMs: number) {
+  const first = new AbortController();
+  const second = new AbortController();
+  return { first, second, interrupt: new RunInterrupt(first.signal, second.signal, graceMs) };
+}
+
+test.serial(
+  'first Ctrl-C: a job that ends within the grace finishes and counts, nothing is left running',
+  async (t) => {
+    const c = ctrlC(3000);
+    const count = counter();
+    const { host, events } = makeHost({ interrupt: c.interrupt });
+    const run = command(host, { cmd: sh`echo x >>${count}; sleep 1.2; echo done` });
+    await sleep(400);
+    c.first.abort();
+    // The call completes and counts (its module-end), then the host gets its Interrupted (nothing new starts).
+    await t.throwsAsync(run, { instanceOf: Interrupted, message: /after the module call in flight finished/ });
+    const end = events.find((e) => e.kind === 'module-end');
+    t.like(end, { status: 'changed', message: 'done' }, 'the result counts');
+    t.is(readFileSync(count, 'utf8'), 'x\n');
+    t.deepEqual([...c.interrupt.left], [], 'nothing left running');
+    await host.close();
+  },
+);
+
+test.serial(
+  'first Ctrl-C: a job still running after the grace is left on the host, named with pid and path, and finishes there',
+  async (t) => {
+    const c = ctrlC(300);
+    const done = path.join(dir, `done-${++n}`);
+    const { host, events } = makeHost({ interrupt: c.interrupt });
+    const run = command(host, { cmd: sh`sleep 1.5; touch ${done}` });
+    await sleep(1200);
+    const pressed = Date.now();
+    c.first.abort();
+    const err = await t.throwsAsync(run);
+    const waited = Date.now() - pressed;
+    t.true(waited >= 250 && waited < 1000, `stopped waiting after the grace (${waited} ms)`);
+    t.regex(err!.message, /stopped waiting: sleep 1\.5; touch .* is still running on jobs-\d+ \(pid \d+, output in /);
+    const end = events.find((e) => e.kind === 'module-end');
+    t.is(end?.kind === 'module-end' ? end.status : undefined, 'interrupted');
+    const left = c.interrupt.left.get(host.name) ?? [];
+    t.is(left.length, 1);
+    t.regex(
+      left[0],
+      /^command: sleep 1\.5; touch \S+ still running \(pid \d+, output in \/\S+\/\.drover\/jobs\/[0-9a-f]{32}\/o\); a rerun re-attaches$/,
+    );
+    t.false(existsSync(done), 'not finished when drover stopped waiting');
+    for (let i = 0; i < 60 && !existsSync(done); i++) await sleep(100);
+    t.true(existsSync(done), 'the job went on and finished on the host');
+  },
+);
+
+test.serial('the second Ctrl-C ends the grace at once', async (t) => {
+  const c = ctrlC(5000);
+  const { host } = makeHost({ interrupt: c.interrupt });
+  const run = command(host, { cmd: sh`sleep 1.4; echo late` });
+  await sleep(1100);
+  c.first.abort();
+  await sleep(100);
+  const pressed = Date.now();
+  c.second.abort();
+  await t.throwsAsync(run, { message: /still running/ });
+  t.true(Date.now() - pressed < 300, 'no grace after the second Ctrl-C');
+  await sleep(500);
+});
+
+test.serial('many hosts with a job in flight share the second Ctrl-C without a listener-leak warning', async (t) => {
+  const c = ctrlC(5000);
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => void warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  const hosts = Array.from({ length: 12 }, (_, i) =>
+    makeHost({ name: `jobs-${process.pid}-w${i}`, interrupt: c.interrupt }),
+  );
+  await Promise.all(hosts.map((m) => command(m.host, { cmd: sh`sleep 0.3` })));
+  // Node emits its warnings on the next tick.
+  await sleep(50);
+  process.off('warning', onWarning);
+  t.deepEqual(
+    warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')),
+    [],
+    'a warning would land on the user terminal',
+  );
+  for (const m of hosts) await m.host.close();
+});
+
+test.serial(
+  'different live runs with the identical command at the same moment: every call gets its own real result',
+  async (t) => {
+    // Each RunHost is a run of its own (its run id); the same host name and command give them one job key, as
+    // parallel `drover run`s on one host do. Before, they removed each other's directories mid-copy.
+    const runs = Array.from({ length: 4 }, () => makeHost({ name: `jobs-${process.pid}-shared` }));
+    const outcomes = await Promise.all(
+      runs.map(async (m) => {
+        const seen: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const ok = await m.host.exec(sh`true`).then(
+            (r) => `ok ${r.code}`,
+            (e: Error) => e.message,
+          );
+          const bad = await m.host.exec(sh`echo out; exit 3`, { allowFail: true }).then(
+            (r) => `code ${r.code} ${r.stdout.trim()}`,
+            (e: Error) => e.message,
+          );
+          seen.push(ok, bad);
+        }
+        return seen;
+      }),
+    );
+    for (const seen of outcomes) t.deepEqual(seen, Array.from({ length: 4 }, () => ['ok 0', 'code 3 out']).flat());
+    const left = readdirSync(jobsDir).filter((d) => d === jobKey(runs[0].host.name, '', 'true'));
+    t.deepEqual(left, [], 'no directory left behind');
+    for (const m of runs) await m.host.close();
+  },
+);

@@ -1,5 +1,6 @@
 // Issue 24: a real multi-second Portage build (app-misc/lab-slow, lab/portage-slow.ts) over real sshd survives a cut
-// link, is re-attached by a rerun after Ctrl-C (never built twice), and a budget that runs out leaves it building.
+// link by default (a module apply is a job), is re-attached by a rerun after Ctrl-C (never built twice), and a
+// budget that runs out leaves it building; --no-detach gives the old behaviour.
 import { spawn, type ChildProcess } from 'node:child_process';
 import test from 'ava';
 import { labCut, labExec, labHeal } from '../../../lab/index.ts';
@@ -14,13 +15,13 @@ const lab = useLab(test, { name: NAME, hosts: 1, profile: 'gentoo' });
 const labTest = labSerialTest(test);
 const PLAYBOOK = 'test/fixtures/playbooks/long-emerge.ts';
 
-/** A drover run as a user starts it (--json), its events as they arrive. */
-function run(args: string[] = []) {
+/** A drover run as a user starts it (--json, no --detach: jobs are the default for a module apply), its events as they arrive. */
+function run(args: string[] = [], env: Record<string, string> = {}) {
   const child: ChildProcess = spawn(
     process.execPath,
-    [BIN, 'run', PLAYBOOK, '-i', lab().inventoryFile, '--json', '--no-typecheck', '--detach', ...args],
+    [BIN, 'run', PLAYBOOK, '-i', lab().inventoryFile, '--json', '--no-typecheck', ...args],
     // The keepalive finds a cut link dead in about 3 s instead of 45 s (DROVER_SSH_KEEPALIVE, docs/connections.md).
-    { cwd: REPO, env: { ...process.env, NO_COLOR: '1', DROVER_SSH_KEEPALIVE: '1x3' } },
+    { cwd: REPO, env: { ...process.env, NO_COLOR: '1', DROVER_SSH_KEEPALIVE: '1x3', ...env } },
   );
   const events: Record<string, any>[] = [];
   let buf = '';
@@ -51,8 +52,17 @@ const builds = async (mark: string) =>
   );
 const installed = async () => (await node1('ls -d /var/db/pkg/app-misc/lab-slow-* 2>/dev/null || true')).trim() !== '';
 
+/** Waits until no emerge runs on node1 (a build a test left behind ends before the next test starts). */
+async function idle(ms = 60_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(500))
+    // -f: emerge is a python script (its process name is python's); [/] keeps this sh's own argv from matching.
+    if ((await node1(`pgrep -f '[/]emerge( |$)' >/dev/null && echo busy || true`)).trim() === '') return;
+  throw new Error(`emerge still running on node1 after ${ms} ms`);
+}
+
 /** A fresh start: lab-slow not installed, its build takes `seconds`, a mark in emerge.log to count from. */
 async function fresh(seconds: number): Promise<string> {
+  await idle();
   const mark = `drover-test-${Date.now()}`;
   await node1(
     `emerge --unmerge --quiet app-misc/lab-slow >/dev/null 2>&1; mkdir -p /etc/drover-lab && echo ${seconds} >${LAB_SLOW_SECONDS_FILE}; echo ${mark} >>/var/log/emerge.log`,
@@ -101,11 +111,17 @@ labTest('a build survives a cut link: reconnect, re-attach, output whole and in 
 
 labTest('Ctrl-C leaves the build running and says where; a rerun re-attaches instead of building again', async (t) => {
   const mark = await fresh(8);
-  const first = run();
+  // A grace of 1 s (default 5 s): the build outlasts it by far.
+  const first = run([], { DROVER_INTERRUPT_GRACE_MS: '1000' });
   await first.until('the build', building);
   await sleep(1500);
   first.child.kill('SIGINT');
   t.is(await first.exited, 130, first.stderr());
+  const recap = first.events.find((e) => e.kind === 'recap');
+  t.regex(
+    recap?.stillRunning?.['node1.example.org']?.[0] ?? JSON.stringify(recap),
+    /^emerge: emerge .* still running \(pid \d+, output in \/root\/\.drover\/jobs\/[0-9a-f]{32}\/o\); a rerun re-attaches$/,
+  );
   const end = first.events.find((e) => e.kind === 'module-end');
   t.is(end?.status, 'interrupted');
   t.regex(
@@ -157,18 +173,7 @@ labTest(
     await fresh(12);
     const pty = await startPty(
       t,
-      [
-        process.execPath,
-        BIN,
-        'run',
-        PLAYBOOK,
-        '-i',
-        lab().inventoryFile,
-        '--no-typecheck',
-        '--detach',
-        '--reattach-budget',
-        '2m',
-      ],
+      [process.execPath, BIN, 'run', PLAYBOOK, '-i', lab().inventoryFile, '--no-typecheck', '--reattach-budget', '2m'],
       { cwd: REPO, env: { ...TERMINAL_ENV, DROVER_SSH_KEEPALIVE: '1x3' } },
     );
     try {
@@ -185,3 +190,64 @@ labTest(
     t.regex(await pty.screen(), /^node1\.example\.org : ok=0 changed=1 /m);
   },
 );
+
+labTest(
+  'on a terminal, one Ctrl-C during a long build: exit 130, pid and output path named, the build finishes',
+  async (t) => {
+    if (!hasTmux()) return t.pass('tmux is not installed');
+    const mark = await fresh(14);
+    // The default grace (5 s): the build outlasts it.
+    const pty = await startPty(
+      t,
+      [process.execPath, BIN, 'run', PLAYBOOK, '-i', lab().inventoryFile, '--no-typecheck'],
+      {
+        cwd: REPO,
+        env: TERMINAL_ENV,
+      },
+    );
+    t.log(await pty.waitFor(/emerge: \(1 of 1\) app-misc\/lab-slow-1\.0 \d+s, \d:\d\d/, 60_000));
+    const pressed = Date.now();
+    await pty.keys('C-c');
+    t.is(await pty.exitCode(30_000), 130, await pty.screen());
+    const waited = Date.now() - pressed;
+    const screen = await pty.screen();
+    t.log(screen);
+    t.true(waited >= 4500 && waited < 12_000, `stopped waiting after the grace, not at the build's end (${waited} ms)`);
+    t.regex(
+      screen,
+      // The module line wraps at the terminal's width.
+      /stopped waiting: emerge [\s\S]*is still running on node1\.example\.org \(pid \d+, output in\s+\/root\/\.drover\/jobs\/[0-9a-f]{32}\/o/,
+    );
+    t.regex(
+      screen,
+      /^node1\.example\.org : ok=0 changed=0 unreachable=0 failed=0 skipped=0 interrupted: emerge: emerge .* still running \(pid \d+, output in \/root\/\.drover\/jobs\/[0-9a-f]{32}\/o\); a rerun re-attaches$/m,
+    );
+    t.notRegex(screen, /Stopping at once/, 'one Ctrl-C was enough');
+    t.false(await installed(), 'still building when drover left');
+    await idle();
+    t.true(await installed(), 'the build finished on the host');
+    t.is(await builds(mark), 1);
+  },
+);
+
+labTest('--no-detach: the old behaviour, a cut link fails the host at once, no re-attach', async (t) => {
+  await fresh(8);
+  const r = run(['--no-detach']);
+  try {
+    await r.until('the build', building);
+    await sleep(1500);
+    await labCut(NAME, 'node1');
+    t.is(await r.exited, 4, r.stderr());
+    t.is(r.events.find((e) => e.kind === 'module-end')?.status, 'unreachable');
+    t.false(
+      r.events.some((e) => e.kind === 'progress' && e.link !== undefined),
+      'no link-lost countdown',
+    );
+    t.false(r.events.some((e) => e.kind === 'module-progress' && /reconnecting|re-attaching/.test(e.line)));
+  } finally {
+    r.child.kill('SIGKILL');
+    await labHeal(NAME, 'node1');
+  }
+  // The session's emerge dies with the session once sshd sees it gone, or ends: either way, out of the next test's way.
+  await idle();
+});
