@@ -129,6 +129,15 @@ export function renderResults(input: ReportInput): string {
         `Floor at ${d.scenario.hosts} hosts with ${d.scenario.delayMs} ms each way: connect ${d.floorConnectMs.toFixed(0)} ms (median per host) + ${d.scenario.workload === 'ten' ? 10 : 40} × ${d.floorRoundTripMs.toFixed(1)} ms round trip = ${s1(d.floorMs)} s measured end to end.`,
         '',
       );
+      const rt = d.roundTrips;
+      if (rt)
+        lines.push(
+          `Round trips on one host (${rt.host}, +${rt.delayMs} ms each way; bench/round-trips.ts, one connection, medians of ${rt.rounds} rounds in the same run): ` +
+            `${rt.commands} × \`true\` ${rt.silentMs.toFixed(0)} ms, ${rt.commands} × \`echo x\` ${rt.printingMs.toFixed(0)} ms (${(rt.printingMs / rt.silentMs).toFixed(2)}x); ` +
+            `${rt.commands} independent checks one by one ${rt.checksSequentialMs.toFixed(0)} ms, started at once (pipelined) ${rt.checksConcurrentMs.toFixed(0)} ms ` +
+            `(${(rt.checksConcurrentMs / (rt.silentMs / rt.commands)).toFixed(1)} round trips for ${rt.commands} checks).`,
+          '',
+        );
     }
   }
   const scale = byWorkload('ten', false);

@@ -29,6 +29,7 @@ import {
 } from './options.ts';
 import { renderPlot } from './plot.ts';
 import { renderResults } from './report.ts';
+import { measureRoundTrips } from './round-trips.ts';
 import {
   commandLine,
   MITOGEN_STRATEGY_PLUGINS,
@@ -127,6 +128,13 @@ async function runScenario(
       result.floor.push(f);
       say(
         `  floor        ${(f.totalMs / 1000).toFixed(2).padStart(7)} s (connect ${f.connectMsMedian.toFixed(0)} ms, round trip ${f.roundTripMsMedian.toFixed(2)} ms; as a process ${(f.process.wallMs / 1000).toFixed(2)} s)`,
+      );
+    }
+    if (scenario.delayMs) {
+      const rt = await measureRoundTrips(inv.hosts[0], fleet.knownHostsFile, scenario.delayMs);
+      result.roundTrips = rt;
+      say(
+        `  round trips  ${rt.commands} x true ${rt.silentMs.toFixed(0)} ms, ${rt.commands} x echo x ${rt.printingMs.toFixed(0)} ms; ${rt.commands} checks one by one ${rt.checksSequentialMs.toFixed(0)} ms, at once ${rt.checksConcurrentMs.toFixed(0)} ms`,
       );
     }
     const rounds = Math.max(...runners.map((r) => roundsOf(opts, r)));

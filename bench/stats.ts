@@ -1,5 +1,6 @@
 // Summaries of measured runs: medians per runner and pass, ratios, the floor, and the issue-7 targets (pure).
 import { RUNNERS, type Runner, type Scenario } from './options.ts';
+import type { RoundTripRecord } from './round-trips.ts';
 import type { FloorRecord, RunRecord } from './runners.ts';
 
 /** What one scenario's JSON file in bench/out/results holds. */
@@ -11,6 +12,8 @@ export interface ScenarioResult {
   commands: Partial<Record<Runner, string>>;
   floor: FloorRecord[];
   runs: RunRecord[];
+  /** Delay scenarios: silent vs printing commands and checks one by one vs at once, on one host (round-trips.ts). */
+  roundTrips?: RoundTripRecord;
 }
 
 export interface PassSummary {
@@ -45,6 +48,7 @@ export interface ScenarioSummary {
   /** Both runners were measured in one invocation, alternating; false: in separate invocations (different load). */
   alternated: boolean | undefined;
   runners: Partial<Record<Runner, { first?: PassSummary; second?: PassSummary }>>;
+  roundTrips?: RoundTripRecord;
 }
 
 export function median(xs: readonly number[]): number {
@@ -100,6 +104,7 @@ export function summarise(result: ScenarioResult): ScenarioSummary {
     floorRoundTripMs: median(result.floor.map((f) => f.roundTripMsMedian)),
     floorProcessMs: median(result.floor.map((f) => f.process.wallMs)),
     runners,
+    roundTrips: result.roundTrips,
   };
 }
 

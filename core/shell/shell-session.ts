@@ -1,7 +1,7 @@
-// Drives one long-lived `sh` over any stdin/stdout/stderr triple: start-up handshake, a command queue, framing.
+// Drives one long-lived `sh` over any stdin/stdout/stderr triple: start-up handshake, a command queue that pipelines plain commands, framing.
 import type { Readable, Writable } from 'node:stream';
 import { tail, UnreachableError } from '../errors.ts';
-import { redact, type Secret } from '../secret.ts';
+import { redact } from '../secret.ts';
 import {
   CutOffError,
   isStreamedStdin,
@@ -11,26 +11,10 @@ import {
 } from '../transport/transport.ts';
 import { quote } from '../sh.ts';
 import { bufferSource, pumpStdin, STREAM_MIN_BYTES } from './stdin-stream.ts';
-import {
-  endTag,
-  FrameReader,
-  frameCommand,
-  initScript,
-  LiveErrReader,
-  MarkerScanner,
-  newNonce,
-  parseInit,
-  type FrameResult,
-} from './framing.ts';
-import { jobFailure, type JobInfo } from './job-script.ts';
-
-type StreamName = 'stdout' | 'stderr';
-
-/** The last lines of a failed job's stderr, for its error message. */
-function errTailOf(f: FrameResult): string {
-  const t = tail(f.stderr.toString('utf8'), 3);
-  return t ? `\n${t}` : '';
-}
+import { endTag, frameCommand, initScript, newNonce } from './framing.ts';
+import { sudoStep, type ReadyOptions } from './ready.ts';
+import { failureReason, handOut, handOutRest, type Running, type StreamName } from './command-outcome.ts';
+import { FrameReader, LiveErrReader, MarkerScanner, parseInit, type FrameResult } from './frame-reader.ts';
 
 /** Earlier commands' output files are removed together (one `rm`) once this many commands or bytes piled up. */
 const SWEEP_COMMANDS = 32;
@@ -42,44 +26,20 @@ export interface ShellStreams {
   stderr: Readable;
 }
 
-/** How the shell announces it is ready (see become.ts: the launcher prints `token` on stdout and stderr). */
-export interface ReadyOptions {
-  token: string;
-  /** sudo's prompt (`sudo -S -p <prompt>`): seen on stderr means sudo wants the password. */
-  sudoPrompt?: string;
-  password?: Secret;
-  /** Give up when the shell is not ready within this time. */
-  timeoutMs: number;
-}
-
-interface Running {
-  reader: FrameReader;
-  onOutput?: CommandOptions['onOutput'];
-  /** With onOutput: the live stderr on the channel's stderr; the command is done once this is done too. */
-  errReader?: LiveErrReader;
-  /** Functions first defined by this command: forgotten again when its output state is not ok. */
-  defines: string[];
-  /** Bytes handed to onOutput so far, per stream: the rest of the result follows when the frame is read. */
-  streamed: Record<StreamName, number>;
-  /** A streamed payload is due, and whether the host asked for it (`<tag> r`). */
-  expectsReady?: boolean;
-  readyCame?: boolean;
-  /** Why the streamed payload was not sent as given (its source failed or had the wrong size): the run rejects. */
-  inputError?: string;
-  /** A job: its key, and its pid and directory once the host said them. */
-  jobKey?: string;
-  jobInfo?: JobInfo;
-  onJob?: CommandOptions['onJob'];
-  resolve(r: RawResult): void;
-  reject(e: unknown): void;
-}
-
 /**
- * One shell, commands strictly one at a time. Whatever the streams do (end, error, a dropped connection
- * reported through `fail`), the pending and all later runs reject with an UnreachableError.
+ * One shell; it runs commands strictly one at a time, in order. Plain commands (no live output, no
+ * streamed input, not a job, no new definitions) are pipelined: written back to back without waiting for
+ * the frames before them, which the shell then answers in order (N probes cost about one round trip). Any
+ * other command waits until everything written before it is answered, and holds back the ones after it
+ * until it is. Whatever the streams do (end, error, a dropped connection reported through `fail`), the
+ * commands in flight, the queued and all later runs reject with an UnreachableError.
  */
 export class ShellSession {
-  private running?: Running;
+  /** Written, frames not read yet, in order: the first one is reading the channel. */
+  private inflight: Running[] = [];
+  /** Settles when the last command written is answered (so are all before it: frames come in order). */
+  private lastDone: Promise<unknown> = Promise.resolve();
+  /** What the next command waits for before it is written. */
   private queue: Promise<unknown> = Promise.resolve();
   private dead?: UnreachableError;
   private closing = false;
@@ -171,22 +131,36 @@ export class ShellSession {
     });
   }
 
-  /** Runs one command after the ones queued before it. */
+  /** Runs one command after the ones queued before it (pipelined behind them when it is plain). */
   run(script: string, options: CommandOptions = {}): Promise<RawResult> {
     if (this.closing) return Promise.reject(new UnreachableError(this.host, `${this.where}: the connection is closed`));
-    const p = this.queue.then(() => this.runNow(script, options));
-    this.queue = p.catch(() => undefined);
-    return p;
+    const input = options.stdin;
+    // Live output reads the channel's stderr, streamed input its stdin, a job re-attaches: one at a time.
+    const alone =
+      Boolean(options.onOutput || options.job) ||
+      isStreamedStdin(input) ||
+      (input !== undefined && input.length > STREAM_MIN_BYTES);
+    const sent = this.queue.then(async () => {
+      if (alone) await this.lastDone;
+      return this.runNow(script, options);
+    });
+    // A command that defines functions is answered before the next is written: if its output was not
+    // whole, the definitions may not have been made, and the next command must carry them again.
+    this.queue = sent.then(
+      (s) => (alone || s.defines ? s.done.catch(() => undefined) : undefined),
+      () => undefined,
+    );
+    return sent.then((s) => s.done);
   }
 
-  /** Marks the shell lost: rejects the running, queued and later commands with `error`. */
+  /** Marks the shell lost: rejects the commands in flight, the queued and later ones with `error`. */
   fail(error: UnreachableError): void {
     if (this.dead) return;
     this.dead = error;
-    const r = this.running;
-    this.running = undefined;
-    // The command in flight was sent: the host may still be running it (a job can be re-attached).
-    r?.reject(new CutOffError(error));
+    const sent = this.inflight;
+    this.inflight = [];
+    // The commands in flight were sent: the host may still be running one (a job can be re-attached).
+    for (const r of sent) r.reject(new CutOffError(error));
     this.starting?.reject(error);
     try {
       this.teardown();
@@ -203,11 +177,13 @@ export class ShellSession {
   async close(): Promise<void> {
     this.closing = true;
     await this.queue;
+    await this.lastDone;
     if (!this.dead) this.streams.stdin.end();
   }
 
-  private runNow(script: string, options: CommandOptions): Promise<RawResult> {
-    if (this.dead) return Promise.reject(this.dead);
+  /** Writes one command now; `done` settles with its frame, `defines` says it defines functions. */
+  private runNow(script: string, options: CommandOptions): { done: Promise<RawResult>; defines: boolean } {
+    if (this.dead) return { done: Promise.reject(this.dead), defines: false };
     const nonce = newNonce();
     const input = options.stdin;
     const stream: StreamedStdin | undefined = isStreamedStdin(input)
@@ -240,13 +216,14 @@ export class ShellSession {
         definitions: (options.functions ?? []).map((f) => f.definition).join('\n') || undefined,
       },
     });
-    this.diag = '';
-    return new Promise<RawResult>((resolve, reject) => {
+    if (!this.inflight.length) this.diag = '';
+    const done = new Promise<RawResult>((resolve, reject) => {
       const running: Running = {
         reader: new FrameReader(
           nonce,
           stream ? () => ((running.readyCame = true), void this.pump(running, stream)) : undefined,
           job ? (info) => ((running.jobInfo = info), options.onJob?.(info)) : undefined,
+          Boolean(options.onOutput),
         ),
         expectsReady: Boolean(stream),
         onOutput: options.onOutput,
@@ -258,9 +235,11 @@ export class ShellSession {
         resolve,
         reject,
       };
-      this.running = running;
+      this.inflight.push(running);
       this.streams.stdin.write(text);
     });
+    this.lastDone = done.catch(() => undefined);
+    return { done, defines: missing.length > 0 };
   }
 
   /** Streams the command's input once the host is ready for it; a short or failed source fails the run. */
@@ -273,7 +252,7 @@ export class ShellSession {
     if (this.dead) return;
     if (this.early) return void this.early.push([stream, chunk]);
     if (this.starting && !this.initializing) return this.onStartData(stream, chunk);
-    const r = this.running;
+    const r = this.inflight[0];
     if (stream === 'stderr') {
       // Live stderr (tail -f of the command's file, between its markers) while a command with onOutput runs;
       // else the shell's own words.
@@ -284,7 +263,7 @@ export class ShellSession {
         } catch (e) {
           return this.fail(this.lostError((e as Error).message));
         }
-        if (parts.live.length) this.live(r, parts.live, 'stderr');
+        if (parts.live.length) handOut(r, parts.live, 'stderr');
         if (parts.other.length) this.diag = (this.diag + parts.other.toString('utf8')).slice(-2000);
         return this.finishIfDone(r);
       }
@@ -301,24 +280,21 @@ export class ShellSession {
     } catch (e) {
       return this.fail(this.lostError((e as Error).message));
     }
-    if (live.length && r.onOutput) this.live(r, live, 'stdout');
+    if (live.length && r.onOutput) handOut(r, live, 'stdout');
     this.finishIfDone(r);
   }
 
-  /** A command is done when its frame is read and, with live output, its live stderr has ended too. */
+  /**
+   * A command is done when its frame is read and, with live output, its live stderr has ended too. What
+   * came after its frame belongs to the next command in flight (pipelined), if any.
+   */
   private finishIfDone(r: Running): void {
-    if (this.running !== r || !r.reader.complete || (r.errReader && !r.errReader.done)) return;
-    this.running = undefined;
+    if (this.inflight[0] !== r || !r.reader.complete || (r.errReader && !r.errReader.done)) return;
+    this.inflight.shift();
     this.finish(r, r.reader.result());
-  }
-
-  private live(r: Running, chunk: Buffer, stream: StreamName): void {
-    r.streamed[stream] += chunk.length;
-    try {
-      r.onOutput!(chunk, stream);
-    } catch {
-      // a progress callback must not break the framing
-    }
+    this.diag = '';
+    const rest = r.reader.rest;
+    if (rest.length && this.inflight.length) this.onData('stdout', rest);
   }
 
   private finish(r: Running, f: FrameResult): void {
@@ -332,34 +308,13 @@ export class ShellSession {
       return r.reject(new Error(`${this.where}: the command's input was not sent whole (${r.inputError}); ${ran}`));
     }
     if (f.state === 'ok') {
-      // Live output is a prefix of the result (tail was stopped before the frame): hand out what it missed,
-      // so a progress view sees every line exactly once.
-      if (r.onOutput) {
-        for (const [stream, bytes] of [
-          ['stdout', f.stdout],
-          ['stderr', f.stderr],
-        ] as const) {
-          if (bytes.length > r.streamed[stream]) this.live(r, bytes.subarray(r.streamed[stream]), stream);
-        }
-      }
+      handOutRest(r, f);
       return r.resolve({ code: f.code, stdout: f.stdout, stderr: f.stderr });
     }
     // Free the space at the next command, and send the definitions again (they may not have been made).
     u.now = true;
     for (const name of r.defines) this.defined.delete(name);
-    if (r.jobKey) {
-      const why = jobFailure(f.state, f.code, r.jobInfo?.dir ?? `~/.drover/jobs/${r.jobKey}`);
-      if (why) return r.reject(new Error(`${this.where}: ${why}${errTailOf(f)}`));
-    }
-    const dir = this.outputDir ?? 'its output directory';
-    const errTail = tail(f.stderr.toString('utf8'), 3);
-    const why =
-      f.state === 'nofile'
-        ? `no space for command output in ${dir}: its output files could not be created, the command did not run${this.diag ? `\n${tail(this.diag, 3)}` : ''}`
-        : f.state === 'full'
-          ? `no space for command output in ${dir}: the command ran (exit code ${f.code}) but its output may be incomplete${errTail ? `\n${errTail}` : ''}`
-          : `cannot read the command's output back from ${dir} (exit code ${f.code})${this.diag ? `\n${tail(this.diag, 3)}` : ''}`;
-    r.reject(new Error(`${this.where}: ${why}`));
+    r.reject(new Error(`${this.where}: ${failureReason(r, f, this.outputDir, this.diag)}`));
   }
 
   /** The answer to initScript: the output directory exists, or the host cannot be used. */
@@ -427,24 +382,16 @@ export class ShellSession {
   }
 
   private answerSudo(s: NonNullable<ShellSession['starting']>): void {
-    const prompts = this.startErr.split(s.opts.sudoPrompt!).length - 1;
-    if (prompts === s.prompts) return;
-    s.prompts = prompts;
-    if (!s.opts.password) {
-      return this.fail(
-        new UnreachableError(this.host, `${this.where}: sudo asks for a password but no become password was given`),
-      );
-    }
-    if (prompts > 1) {
-      return this.fail(new UnreachableError(this.host, `${this.where}: sudo rejected the become password`));
-    }
-    this.streams.stdin.write(s.opts.password.reveal() + '\n');
+    const step = sudoStep(this.startErr, s.opts, s.prompts);
+    s.prompts = step.prompts;
+    if (step.fail) return this.fail(new UnreachableError(this.host, `${this.where}: ${step.fail}`));
+    if (step.write) this.streams.stdin.write(step.write);
   }
 
   private lostError(what: string): UnreachableError {
     const secrets = this.starting?.opts.password ? [this.starting.opts.password] : [];
     const before = this.starting ? tail(redact(this.startErr, secrets), 5) : '';
-    const phase = this.starting ? ' before it was ready' : this.running ? ' while a command was running' : '';
+    const phase = this.starting ? ' before it was ready' : this.inflight.length ? ' while a command was running' : '';
     return new UnreachableError(this.host, `${this.where}: ${what}${phase}${before ? `\n${before}` : ''}`);
   }
 }

@@ -294,6 +294,8 @@ async function connectHopNow(
     void shutdown();
     throw hostKeyError ?? connectError(name, where, spec, e as Error, tried);
   }
+  // Commands written back to back (pipelined probes, shell-session.ts) must not wait on Nagle for an ACK.
+  (client as unknown as { setNoDelay?(on: boolean): void }).setNoDelay?.(true);
   return { client, where, lost: () => lostReason, closed: () => closed, shutdown };
 }
 

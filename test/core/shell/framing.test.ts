@@ -1,20 +1,14 @@
 import test from 'ava';
-import {
-  endTag,
-  FrameReader,
-  frameCommand,
-  initScript,
-  MarkerScanner,
-  parseInit,
-} from '../../../core/shell/framing.ts';
+import { FrameReader, MarkerScanner, parseInit } from '../../../core/shell/frame-reader.ts';
+import { endTag, frameCommand, initScript } from '../../../core/shell/framing.ts';
 
 const NONCE = '0123456789abcdef0123456789abcdef';
 const OTHER = 'fedcba9876543210fedcba9876543210';
 const tag = endTag(NONCE);
 
 /** Feeds a reader the channel's stdout in the given chunk sizes; returns it and the live bytes it handed out. */
-function readAll(stream: Buffer, sizes: (i: number) => number) {
-  const r = new FrameReader(NONCE);
+function readAll(stream: Buffer, sizes: (i: number) => number, isLive = false) {
+  const r = new FrameReader(NONCE, undefined, undefined, isLive);
   const live: Buffer[] = [];
   for (let at = 0, i = 0; at < stream.length; i++) {
     const n = Math.max(1, sizes(i));
@@ -41,19 +35,20 @@ for (const [label, sizes] of [
   ['whole', () => 1 << 20],
 ] as const) {
   test(`frame reader: hostile output, ${label}`, (t) => {
-    const stream = Buffer.concat([
-      liveBytes,
-      Buffer.from(`${tag} s\n`),
-      hostileOut,
-      Buffer.from(`${tag} o 42\n`),
-      hostileErr,
-      Buffer.from(`${tag} e ok\n`),
-    ]);
-    const { r, live } = readAll(stream, sizes);
+    const frame = [Buffer.from(`${tag} s\n`), hostileOut, Buffer.from(`${tag} o 42\n`), hostileErr];
+    const end = Buffer.from(`${tag} e ok\n`);
+    // Bytes an earlier command's background process appended to its file as it was sent: never this command's.
+    const stale = Buffer.from(`LATE ${endTag(OTHER)} e ok\n`);
+    const stream = Buffer.concat([stale, Buffer.from(`${tag} b\n`), liveBytes, ...frame, end]);
+    const { r, live } = readAll(stream, sizes, true);
     t.true(r.complete);
     t.deepEqual(r.result(), { code: 42, stdout: hostileOut, stderr: hostileErr, state: 'ok' });
-    t.deepEqual(live, liveBytes, 'live bytes are exactly what came before the frame');
+    t.deepEqual(live, liveBytes, 'live bytes are exactly what came between `b` and the frame');
     t.is(r.rest.length, 0);
+    // Without a live copy nothing before the frame is this command's.
+    const quiet = readAll(Buffer.concat([stale, ...frame, end, Buffer.from('after')]), sizes);
+    t.deepEqual(quiet.r.result(), { code: 42, stdout: hostileOut, stderr: hostileErr, state: 'ok' });
+    t.is(quiet.live.length, 0);
   });
 }
 
@@ -65,6 +60,23 @@ test('frame reader: not complete until the stderr marker, and its state is repor
   r.feed(Buffer.from(`${tag} e full\n`));
   t.true(r.complete);
   t.deepEqual(r.result(), { code: 0, stdout: Buffer.from('x'), stderr: Buffer.alloc(0), state: 'full' });
+});
+
+test('frame reader: `x` ends a frame in any phase with its code and state', (t) => {
+  for (const before of ['', `${tag} s\npart`, `${tag} s\nout${tag} o 3\nerr`]) {
+    const r = new FrameReader(NONCE);
+    r.feed(Buffer.from(`${before}${tag} x 3 unreadable\nnext`));
+    t.true(r.complete, before);
+    t.is(r.result().state, 'unreadable');
+    t.is(r.result().code, 3);
+    t.is(r.rest.toString(), 'next');
+  }
+  const full = new FrameReader(NONCE);
+  full.feed(Buffer.from(`${tag} x 0 full\n`));
+  t.is(full.result().state, 'full');
+  t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} x 0 ok\n`)), { message: /malformed end marker/ });
+  // `b` starts live output only for a live command: otherwise it is a broken frame.
+  t.throws(() => new FrameReader(NONCE).feed(Buffer.from(`${tag} b\n`)), { message: /broken frame.*"b"/ });
 });
 
 test('frame reader: malformed markers are a broken protocol, not output', (t) => {
@@ -99,20 +111,18 @@ test('marker scanner: holds back only what may be a marker start', (t) => {
 
 test('frameCommand: the command runs in a subshell with its own output files; only the shell writes frames', (t) => {
   const text = frameCommand(`echo 'it''s'`, NONCE, { seq: 7 });
+  // The start marker heads the stdout file; the command appends to it.
   t.true(
     text.startsWith(
-      `( eval 'echo '\\''it'\\'''\\''s'\\''' ) </dev/null >"$drover_d/7.o" 2>"$drover_d/7.e"; drover_s=$?; `,
+      `printf '%s s\\n' ${tag} >"$drover_d/7.o"; ( eval 'echo '\\''it'\\'''\\''s'\\''' ) </dev/null >>"$drover_d/7.o" 2>"$drover_d/7.e"; drover_s=$?; `,
     ),
   );
-  // No output: the whole frame in one printf; else one cat copies stdout, the middle marker's file and stderr.
+  // The rest of the frame is appended by builtins, and one cat sends the one file: one write.
   t.true(
     text.includes(
-      `then printf '%s s\\n%s o %s\\n%s e %s\\n' ${tag} ${tag} "$drover_s" ${tag} "$drover_k"; else printf '%s s\\n' ${tag}; `,
-    ),
-  );
-  t.true(
-    text.includes(
-      `if [ $drover_k = ok ]; then cat -- "$drover_d/7.o" "$drover_d/7.m" "$drover_d/7.e" || drover_k=unreadable; else`,
+      `elif { IFS= read -r drover_l <"$drover_d/7.o"; } 2>/dev/null && [ "$drover_l" = '${tag} s' ]; then ` +
+        `if printf '%s o %s\\n' ${tag} "$drover_s" >>"$drover_d/7.o" && { ! [ -s "$drover_d/7.e" ] || cat -- "$drover_d/7.e" >>"$drover_d/7.o"; } && printf '%s e %s\\n' ${tag} "$drover_k" >>"$drover_d/7.o"; ` +
+        `then cat -- "$drover_d/7.o" || printf '%s x %s unreadable\\n' ${tag} "$drover_s"; else printf '%s x %s full\\n' ${tag} "$drover_s"; fi; `,
     ),
   );
   t.true(text.endsWith(`printf '%s e %s\\n' ${tag} "$drover_k"; fi\n`));
@@ -128,7 +138,7 @@ test('frameCommand: stdin as a base64 here-doc delimited by the nonce, piped int
   const lines = frameCommand('cat', NONCE, { seq: 3, stdin: payload }).split('\n');
   t.true(
     lines[0].startsWith(
-      `base64 -d <<'DROVER_IN_${NONCE}' 2>/dev/null | ( eval cat ) >"$drover_d/3.o" 2>"$drover_d/3.e"; drover_s=$?;`,
+      `printf '%s s\\n' ${tag} >"$drover_d/3.o"; base64 -d <<'DROVER_IN_${NONCE}' 2>/dev/null | ( eval cat ) >>"$drover_d/3.o" 2>"$drover_d/3.e"; drover_s=$?;`,
     ),
   );
   t.is(lines.at(-2), `DROVER_IN_${NONCE}`);
@@ -139,11 +149,20 @@ test('frameCommand: stdin as a base64 here-doc delimited by the nonce, piped int
 test('frameCommand: definitions, live copy and sweep', (t) => {
   const defs = `( eval 'drover_f() { echo f; }' ) && eval 'drover_f() { echo f; }'`;
   const text = frameCommand('drover_f', NONCE, { seq: 2, definitions: defs, live: true, sweep: true });
-  t.true(text.startsWith(`[ -z "$drover_d" ] || rm -f -- "$drover_d"/*; { ${defs}\n} 2>"$drover_d/2.e"; `));
-  t.true(text.includes(`tail --pid=$$ -c +1 -f "$drover_d/2.o" 2>/dev/null & drover_t1=$!`));
+  t.true(
+    text.startsWith(
+      `[ -z "$drover_d" ] || rm -f -- "$drover_d"/*; printf '%s s\\n' ${tag} >"$drover_d/2.o"; { ${defs}\n} 2>"$drover_d/2.e"; `,
+    ),
+  );
+  // Live stdout starts after `b` on both streams, and skips the start marker at the head of the file.
   t.true(
     text.includes(
-      `( eval drover_f ) </dev/null >"$drover_d/2.o" 2>>"$drover_d/2.e"; drover_s=$?; kill -9 $drover_t1 $drover_t2`,
+      `printf '%s b\\n' ${tag}; printf '%s b\\n' ${tag} >&2; tail --pid=$$ -c +${tag.length + 4} -f "$drover_d/2.o" 2>/dev/null & drover_t1=$!`,
+    ),
+  );
+  t.true(
+    text.includes(
+      `( eval drover_f ) </dev/null >>"$drover_d/2.o" 2>>"$drover_d/2.e"; drover_s=$?; kill -9 $drover_t1 $drover_t2`,
     ),
   );
   t.throws(() => frameCommand('true', NONCE, { seq: 1, definitions: 'f() {\0}' }), { message: /NUL/ });
