@@ -135,7 +135,10 @@ export function renderResults(input: ReportInput): string {
           `Round trips on one host (${rt.host}, +${rt.delayMs} ms each way; bench/round-trips.ts, one connection, medians of ${rt.rounds} rounds in the same run): ` +
             `${rt.commands} × \`true\` ${rt.silentMs.toFixed(0)} ms, ${rt.commands} × \`echo x\` ${rt.printingMs.toFixed(0)} ms (${(rt.printingMs / rt.silentMs).toFixed(2)}x); ` +
             `${rt.commands} independent checks one by one ${rt.checksSequentialMs.toFixed(0)} ms, started at once (pipelined) ${rt.checksConcurrentMs.toFixed(0)} ms ` +
-            `(${(rt.checksConcurrentMs / (rt.silentMs / rt.commands)).toFixed(1)} round trips for ${rt.commands} checks).`,
+            `(${(rt.checksConcurrentMs / (rt.silentMs / rt.commands)).toFixed(1)} round trips for ${rt.commands} checks).` +
+            (rt.jobMs !== undefined && rt.framedMs !== undefined
+              ? ` A changing command as a job (a module's apply, the default) vs framed (\`--no-detach\`): ${rt.commands} × \`true\` ${rt.jobMs.toFixed(0)} vs ${rt.framedMs.toFixed(0)} ms (+${((rt.jobMs - rt.framedMs) / rt.commands).toFixed(1)} ms per command).`
+              : ''),
           '',
         );
     }

@@ -1,4 +1,6 @@
-// Round trips on one delayed host over drover's own channel: a printing command vs a silent one, and N independent checks one by one vs at once (pipelined).
+// Round trips on one delayed host over drover's own channel: a printing command vs a silent one, N independent checks one by one vs at once (pipelined), and a changing command as a job vs framed.
+import { RunHost } from '../core/host.ts';
+import { sh } from '../core/sh.ts';
 import { openSshTransport } from '../core/ssh/ssh-transport.ts';
 import type { Transport } from '../core/transport/transport.ts';
 import type { FleetHost } from './lab-hosts.ts';
@@ -18,6 +20,21 @@ export interface RoundTripRecord {
   checksSequentialMs: number;
   /** The same checks started at once (Promise.all): written back to back, answered in order. */
   checksConcurrentMs: number;
+  /** `commands` x `true` as changing commands run as jobs (what a module's apply gets by default), one after the other. */
+  jobMs?: number;
+  /** The same commands framed in the session (`--no-detach`), on the same connection, in the same rounds. */
+  framedMs?: number;
+}
+
+/** `n` changing commands as jobs, then `n` framed, on one RunHost (jobs live in core/host.ts, not in a Transport). */
+async function jobBatches(host: RunHost<Record<string, unknown>>, n: number): Promise<[number, number]> {
+  const run = (detach: boolean) => async () => {
+    for (let i = 0; i < n; i++) {
+      const r = await host.exec(sh`true ${String(i)}`, { detach });
+      if (r.code !== 0) throw new Error(`round-trip bench: true as ${detach ? 'a job' : 'framed'} exited ${r.code}`);
+    }
+  };
+  return [await timed(run(true)), await timed(run(false))];
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -58,24 +75,38 @@ export async function measureRoundTrips(
   rounds = 5,
   commands = 10,
 ): Promise<RoundTripRecord> {
-  const tr = await openSshTransport(
-    {
-      kind: 'ssh',
-      address: host.address,
-      port: 22,
-      user: 'root',
-      keyFiles: [host.lab.keyFile],
-      agent: false,
-      become: false,
-      connectTimeout: 30,
-    },
-    { knownHostsFiles: [knownHostsFile], acceptNew: false },
-    { name: host.name },
-  );
+  const open = () =>
+    openSshTransport(
+      {
+        kind: 'ssh',
+        address: host.address,
+        port: 22,
+        user: 'root',
+        keyFiles: [host.lab.keyFile],
+        agent: false,
+        become: false,
+        connectTimeout: 30,
+      },
+      { knownHostsFiles: [knownHostsFile], acceptNew: false },
+      { name: host.name },
+    );
+  const tr = await open();
+  const runHost = new RunHost<Record<string, unknown>>({
+    name: host.name,
+    vars: {},
+    groups: [],
+    check: false,
+    events: { emit: () => undefined, end: async () => undefined },
+    transport: open,
+  });
   try {
     await batches(tr, commands);
-    const got: number[][] = [[], [], [], []];
-    for (let r = 0; r < rounds; r++) (await batches(tr, commands)).forEach((ms, i) => got[i].push(ms));
+    await jobBatches(runHost, commands);
+    const got: number[][] = [[], [], [], [], [], []];
+    for (let r = 0; r < rounds; r++) {
+      (await batches(tr, commands)).forEach((ms, i) => got[i].push(ms));
+      (await jobBatches(runHost, commands)).forEach((ms, i) => got[4 + i].push(ms));
+    }
     return {
       host: host.name,
       delayMs,
@@ -85,8 +116,11 @@ export async function measureRoundTrips(
       printingMs: median(got[1]),
       checksSequentialMs: median(got[2]),
       checksConcurrentMs: median(got[3]),
+      jobMs: median(got[4]),
+      framedMs: median(got[5]),
     };
   } finally {
     await tr.close();
+    await runHost.close();
   }
 }

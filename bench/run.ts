@@ -134,7 +134,7 @@ async function runScenario(
       const rt = await measureRoundTrips(inv.hosts[0], fleet.knownHostsFile, scenario.delayMs);
       result.roundTrips = rt;
       say(
-        `  round trips  ${rt.commands} x true ${rt.silentMs.toFixed(0)} ms, ${rt.commands} x echo x ${rt.printingMs.toFixed(0)} ms; ${rt.commands} checks one by one ${rt.checksSequentialMs.toFixed(0)} ms, at once ${rt.checksConcurrentMs.toFixed(0)} ms`,
+        `  round trips  ${rt.commands} x true ${rt.silentMs.toFixed(0)} ms, ${rt.commands} x echo x ${rt.printingMs.toFixed(0)} ms; ${rt.commands} checks one by one ${rt.checksSequentialMs.toFixed(0)} ms, at once ${rt.checksConcurrentMs.toFixed(0)} ms; ${rt.commands} x true as jobs ${rt.jobMs?.toFixed(0)} ms, framed ${rt.framedMs?.toFixed(0)} ms`,
       );
     }
     const rounds = Math.max(...runners.map((r) => roundsOf(opts, r)));
