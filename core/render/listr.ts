@@ -4,13 +4,15 @@ import { Listr, type ListrTaskWrapper } from 'listr2';
 import pc from 'picocolors';
 import { unhandledEvent, type EventSink, type RunEvent } from '../events.ts';
 import { moduleMessage } from './module-message.ts';
-import { progressText } from './progress-text.ts';
+import { progressLater, progressText } from './progress-text.ts';
 import { formatDiffGroups } from './phase-diffs.ts';
 import { PhaseSummary } from './phase-summary.ts';
 import { formatRecap } from './recap.ts';
-import { safeBlock, safeKeys, safeLine as L } from './terminal-safe.ts';
+import { safeBlock, safeKeys, safeLine as L, safeLineLists } from './terminal-safe.ts';
 import { describeAttempt } from '../retry.ts';
 import { describePlan } from '../engine/rolling.ts';
+import { drawLiveFrame } from './above-frame.ts';
+import { countsText, endMark, hostOutput, newHostLine, type HostLine } from './host-line.ts';
 
 export interface ListrOptions {
   write: (text: string) => void;
@@ -31,18 +33,6 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
 /** Lines kept free under a summary (the prompt, a warning) when deciding whether hosts fit. */
 const SPARE_ROWS = 4;
 
-interface HostLine {
-  done: (error?: Error) => void;
-  task?: ListrTaskWrapper<unknown, never, never>;
-  counts: { ok: number; changed: number; skipped: number };
-  /** The host's output row: the module at work, or the last one's outcome. Kept here too because a
-   * host often starts its first module before Listr has started the host's task. */
-  last?: string;
-  failures: string[];
-  /** Its phase is over for this host: later events of the host (a call on the master while a node is maintained) go elsewhere. */
-  ended?: boolean;
-}
-
 /**
  * Phases are only known as the playbook reaches them, so each phase gets its own Listr run. Events
  * arrive synchronously while Listr renders asynchronously: per-host promises are created at once, and
@@ -56,6 +46,14 @@ export class ListrRenderer implements EventSink {
   private summaries = new Set<PhaseSummary>();
   /** The lines of the per-host phase started last. */
   private current: HostLine[] = [];
+  /** Inside a rolling batch (batch-start … batch-end): its phases keep each host's steps on screen. */
+  private inBatch = false;
+  /** Rows each host of the per-host phase started last may use for its steps. */
+  private stepRows = 1;
+  /** Module calls at work per host: a line a host logs outside them is the playbook's own (a step). */
+  private calls = new Map<string, number>();
+  /** Advances the clocks of long commands on screen every second (see HostLine.ticking). */
+  private ticker?: ReturnType<typeof setInterval>;
 
   constructor(private readonly o: ListrOptions) {}
 
@@ -97,11 +95,13 @@ export class ListrRenderer implements EventSink {
           // A host may fail before Listr starts its task and awaits this: without a handler, that
           // rejection is unhandled and Node ends the run. The task still sees the rejection.
           finished.catch(() => undefined);
-          const line: HostLine = { done, counts: { ok: 0, changed: 0, skipped: 0 }, failures: [] };
+          const line = newHostLine(done, this.inBatch);
           this.hosts.set(name, line);
           return { name, line, finished };
         });
         this.current = lines.map((l) => l.line);
+        // The phase's frame (its title, then per host a title and its rows) must fit the terminal.
+        this.stepRows = Math.min(30, Math.floor((this.rows() - SPARE_ROWS - 1) / lines.length) - 1);
         const list = new Listr(
           [
             {
@@ -115,10 +115,17 @@ export class ListrRenderer implements EventSink {
                     task: async (_c, task) => {
                       // Fast hosts may finish before Listr starts this task: show what already happened.
                       line.task = task as unknown as ListrTaskWrapper<unknown, never, never>;
-                      task.title = `${L(name)}  ${summary(line)}`;
-                      if (line.last) task.output = line.last;
-                      await finished;
-                      task.title = `${L(name)}  ${summary(line)}`;
+                      task.title = `${L(name)}  ${countsText(line)}`;
+                      this.show(line);
+                      try {
+                        await finished;
+                      } finally {
+                        task.title = `${L(name)}  ${countsText(line)}`;
+                        // Done: nothing that comes later (a call on this host for the next batch's node,
+                        // events after a second Ctrl-C) may change this line, or make listr2 draw it again.
+                        line.ended = true;
+                        line.task = undefined;
+                      }
                     },
                   })),
                   { concurrent: true, exitOnError: false },
@@ -137,32 +144,32 @@ export class ListrRenderer implements EventSink {
         break;
       }
       case 'module-start':
+        this.calls.set(e.host, (this.calls.get(e.host) ?? 0) + 1);
         this.summarised.get(e.host)?.moduleStart(e.host, e.title);
         this.output(e.host, L(e.title), true);
         break;
-      case 'module-progress':
-        this.summarised.get(e.host)?.progress(e.host, `${e.module}: ${e.line}`);
-        this.output(e.host, L(`${e.module}: ${e.line}`));
+      case 'module-progress': {
+        // A line without a module name: the playbook's own (`node.log('Ctrl-C: rolling back …')`, a step of
+        // the turn that stays), or a module's output that arrived outside the call's async context (no call's
+        // name to show, but a call is at work on the host: it passes like any progress line).
+        const text = e.module ? `${e.module}: ${e.line}` : e.line;
+        const own = !e.module && !this.calls.get(e.host);
+        this.summarised.get(e.host)?.progress(e.host, text);
+        this.output(e.host, L(text), own, own);
         break;
+      }
       case 'progress': {
         // The long command's step and elapsed time (or the lost link's countdown) on the host's line.
         const text = `${e.module}: ${progressText(e)}`;
         this.summarised.get(e.host)?.progress(e.host, text);
-        this.output(e.host, L(text));
+        this.output(e.host, L(text), false, false, (ms) => L(`${e.module}: ${progressText(progressLater(e, ms))}`));
+        this.ticker ??= setInterval(() => this.tick(), 1000).unref();
         break;
       }
       case 'module-end': {
+        this.calls.set(e.host, Math.max(0, (this.calls.get(e.host) ?? 0) - 1));
         this.summarised.get(e.host)?.moduleEnd(e.host, e.status);
-        const mark =
-          e.status === 'changed'
-            ? pc.yellow('changed')
-            : e.status === 'ok'
-              ? pc.green('✔')
-              : e.status === 'skipped'
-                ? pc.cyan('skipped')
-                : e.status === 'interrupted'
-                  ? pc.yellow('interrupted')
-                  : pc.red('✖');
+        const mark = endMark(e.status);
         const message = e.status === 'ok' ? undefined : moduleMessage(e);
         const text = `${mark} ${L(e.title)}${message ? ` — ${L(message.split('\n')[0].replace(/\r$/, ''))}` : ''}`;
         const h = this.hosts.get(e.host);
@@ -171,13 +178,14 @@ export class ListrRenderer implements EventSink {
           else if (e.status === 'changed') h.counts.changed++;
           else if (e.status === 'skipped') h.counts.skipped++;
           h.last = text;
-          if (h.task) {
-            h.task.output = h.last;
-            h.task.title = `${L(e.host)}  ${summary(h)}`;
-          }
+          h.steps?.push(text);
+          h.atWork = undefined;
+          h.ticking = undefined;
+          if (h.task) h.task.title = `${L(e.host)}  ${countsText(h)}`;
+          this.show(h);
           // A call on a host whose own phase is over (the master drains the node in the phase at work):
           // its outcome shows on that phase's line, never on a finished one.
-        } else this.output(e.host, text, true);
+        } else this.output(e.host, text, true, true);
         break;
       }
       case 'phase-host-end': {
@@ -220,8 +228,14 @@ export class ListrRenderer implements EventSink {
         this.queue(() => this.o.write(pc.red(`PLAY STOPPED: ${safeBlock(e.reason, '  ')}`) + '\n'));
         break;
       case 'recap':
-        // Any host still waiting (Ctrl-C) must let its phase's Listr end.
-        for (const h of this.hosts.values()) h.done(new Error('interrupted'));
+        // Any host still waiting (Ctrl-C) must let its phase's Listr end; after a second Ctrl-C the body may
+        // still emit events (a call in flight ends): none of them may reach a line again.
+        for (const h of this.hosts.values()) {
+          h.done(new Error('interrupted'));
+          h.ended = true;
+        }
+        this.current = [];
+        clearInterval(this.ticker);
         for (const s of this.summaries) s.end();
         this.queue(() =>
           this.o.write(
@@ -233,6 +247,7 @@ export class ListrRenderer implements EventSink {
                 color: true,
                 notStarted: e.notStarted?.map(L),
                 state: e.state?.map(L),
+                stillRunning: e.stillRunning && safeLineLists(e.stillRunning),
               }) +
               '\n',
           ),
@@ -245,11 +260,13 @@ export class ListrRenderer implements EventSink {
         this.queue(() => this.o.write(pc.bold(L(e.phase)) + pc.dim(` · rolling · ${L(describePlan(e))}`) + '\n'));
         break;
       case 'batch-start':
+        this.inBatch = true;
         this.queue(() =>
           this.o.write(pc.dim(`batch ${e.index}/${e.count} of ${L(e.phase)}: ${e.hosts.map(L).join(', ')}`) + '\n'),
         );
         break;
       case 'batch-end':
+        this.inBatch = false;
         break;
       case 'rolling-stopped':
         this.queue(() =>
@@ -271,9 +288,25 @@ export class ListrRenderer implements EventSink {
     }
   }
 
+  private rows(): number {
+    return this.o.rows || process.stdout.rows || 24;
+  }
+
+  /**
+   * A per-host phase takes its title and two rows per host (its line, its last module): a frame taller than
+   * the terminal cannot be redrawn in place (the rows scrolled off stay behind, a copy with a frozen spinner
+   * per redraw), so a phase on more hosts than that is summarised.
+   */
   private summaryAbove(): number {
-    const rows = this.o.rows || process.stdout.rows || 24;
-    return Math.max(1, Math.min(SUMMARY_ABOVE, rows - SPARE_ROWS));
+    return Math.max(1, Math.min(SUMMARY_ABOVE, Math.floor((this.rows() - SPARE_ROWS - 1) / 2)));
+  }
+
+  /** The host's rows on screen now: its last line, or its steps in a rolling turn (see hostOutput). */
+  private show(h: HostLine): void {
+    // listr2 draws output as `› text` 4 columns in and wraps 2 columns short of the edge.
+    const width = (this.o.columns || process.stdout.columns || 80) - 8;
+    const text = hostOutput(h, this.stepRows, width);
+    if (h.task && text !== undefined) h.task.output = text;
   }
 
   /** Shows a phase as a summary redrawn in place, from when the output before it is written until its hosts end. */
@@ -286,45 +319,17 @@ export class ListrRenderer implements EventSink {
       this.hosts.delete(h);
     }
     this.queue(async () => {
-      const columns = () => this.o.columns || process.stdout.columns || 80;
-      const rows = () => this.o.rows || process.stdout.rows || 24;
-      let drawn = 0;
-      let tick = 0;
-      let drawing = false;
-      const own = (text: string) => {
-        drawing = true;
-        try {
-          this.o.write(text);
-        } finally {
-          drawing = false;
-        }
-      };
-      // Up to the frame's first line, clear to the end of the screen.
-      const erase = () => {
-        if (drawn) own(`\u001b[${drawn}A\r\u001b[0J`);
-        drawn = 0;
-      };
-      const draw = () => {
-        const lines = summary
-          .frame(columns(), { spinner: SPINNER[tick++ % SPINNER.length] })
-          .slice(0, Math.max(1, rows() - 1));
-        const up = drawn ? `\u001b[${drawn}A\r\u001b[0J` : '';
-        drawn = 0;
-        own(up + lines.join('\n') + '\n');
-        drawn = lines.length;
-      };
-      // Text others write to the terminal meanwhile (the CLI's "Interrupted: ..." on Ctrl-C) would sit
-      // inside the frame and be erased by the next redraw: it goes above the frame instead.
-      const unhook = this.o.hookTerminal === false ? () => undefined : aboveFrame(() => drawing, erase, draw);
-      draw();
-      const timer = setInterval(draw, REFRESH_MS);
-      try {
-        await summary.done;
-      } finally {
-        clearInterval(timer);
-        unhook();
-      }
-      draw();
+      await drawLiveFrame(
+        {
+          write: this.o.write,
+          columns: () => this.o.columns || process.stdout.columns || 80,
+          rows: () => this.rows(),
+          hookTerminal: this.o.hookTerminal !== false,
+          refreshMs: REFRESH_MS,
+        },
+        (columns, tick) => summary.frame(columns, { spinner: SPINNER[tick % SPINNER.length] }),
+        summary.done,
+      );
       this.summaries.delete(summary);
     });
   }
@@ -333,15 +338,31 @@ export class ListrRenderer implements EventSink {
    * `text` on the host's line while its phase is at work there. A host whose phase is over (the master,
    * called while a node of the next phase is maintained) shows `host: text` on the line of the phase at
    * work when that phase has one host still at work (`always`: module starts and ends; progress only then).
+   * `step`: a call on another host ended, a step of this host's turn. `tick`: the text `ms` later (a clock).
    */
-  private output(host: string, text: string, always = false): void {
+  private output(host: string, text: string, always = false, step = false, tick?: (ms: number) => string): void {
     const own = this.hosts.get(host);
     const h = own && !own.ended ? own : this.openLine();
     if (!h) return;
     const shown = h === own ? text : `${L(host)}: ${text}`;
     if (h !== own && !always && !h.last?.startsWith(`${L(host)}: `)) return;
     h.last = shown;
-    if (h.task) h.task.output = shown;
+    if (step) {
+      h.steps?.push(shown);
+      h.atWork = undefined;
+    } else h.atWork = shown;
+    const prefix = h === own ? '' : `${L(host)}: `;
+    h.ticking = tick && { since: Date.now(), text: (ms) => prefix + tick(ms) };
+    this.show(h);
+  }
+
+  /** Each line at work on a long command shows its clock as of `now`. */
+  private tick(now = Date.now()): void {
+    for (const h of this.current) {
+      if (!h.ticking || h.ended) continue;
+      h.last = h.atWork = h.ticking.text(now - h.ticking.since);
+      this.show(h);
+    }
   }
 
   /** The one line still at work in the per-host phase started last, if exactly one is. */
@@ -353,36 +374,4 @@ export class ListrRenderer implements EventSink {
   async end(): Promise<void> {
     await this.chain;
   }
-}
-
-/**
- * While a frame is live, writes to the terminal's stdout/stderr that are not the frame's own (`isOwn`)
- * first erase the frame, then the frame is drawn again under them, as listr2 does for its task list.
- * Returns the function that puts the streams' write back.
- */
-function aboveFrame(isOwn: () => boolean, erase: () => void, draw: () => void): () => void {
-  const restore: (() => void)[] = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    if (!stream.isTTY) continue;
-    const original = stream.write;
-    const hooked = function (this: unknown, ...args: unknown[]): boolean {
-      if (isOwn()) return (original as (...a: unknown[]) => boolean).apply(stream, args);
-      erase();
-      const ok = (original as (...a: unknown[]) => boolean).apply(stream, args);
-      draw();
-      return ok;
-    };
-    stream.write = hooked as typeof stream.write;
-    restore.push(() => {
-      if (stream.write === hooked) stream.write = original;
-    });
-  }
-  return () => restore.forEach((r) => r());
-}
-
-function summary(h: HostLine): string {
-  const parts = [`${h.counts.ok} ok`];
-  if (h.counts.changed) parts.push(pc.yellow(`${h.counts.changed} changed`));
-  if (h.counts.skipped) parts.push(pc.cyan(`${h.counts.skipped} skipped`));
-  return pc.dim(parts.join(', '));
 }

@@ -10,6 +10,20 @@ function span(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * The same event `ms` later: its clocks (elapsed, in its step, the link lost) advanced, so a view can keep
+ * them running between events (they come every 5 s: a clock that stands still for 5 s looks stuck).
+ */
+export function progressLater<E extends Extract<RunEvent, { kind: 'progress' }>>(e: E, ms: number): E {
+  return {
+    ...e,
+    elapsedMs: e.elapsedMs + ms,
+    ...(e.stepMs !== undefined && { stepMs: e.stepMs + ms }),
+    // The countdown never shows more than its budget: past it the next event says what happened.
+    ...(e.link && { link: { ...e.link, lostMs: Math.min(e.link.budgetMs, e.link.lostMs + ms) } }),
+  };
+}
+
 /** "link lost, command still running, reconnecting 0:12 / 5:00" or "(12 of 57) dev-lang/ghc-9.2.8 compile 14m, 1:02:03". */
 export function progressText(e: Extract<RunEvent, { kind: 'progress' }>): string {
   if (e.link)

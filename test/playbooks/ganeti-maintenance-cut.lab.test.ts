@@ -3,43 +3,21 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { labCut, labExec, labHeal, type LabState } from '../../lab/index.ts';
+import { labCut, labHeal } from '../../lab/index.ts';
 import { labSerialTest, useLab } from '../support/lab.ts';
 import { BIN, drover, REPO, type Outcome } from '../support/cli.ts';
+import {
+  inLabHost,
+  LAB_INSTANCES,
+  LAB_UPDATE,
+  labClusterHealthy,
+  whyFailed,
+  writeLabInventory,
+} from '../support/ganeti.ts';
 
 // A name no other test file uses.
 const lab = useLab(test, { name: 'gcut', hosts: 3, profile: 'ganeti' });
 const labTest = labSerialTest(test);
-
-function writeInventory(dir: string, state: LabState): string {
-  const file = path.join(dir, 'inventory.ts');
-  writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
-  const builder = path.join(REPO, 'playbooks/ganeti/lab-inventory.ts');
-  writeFileSync(
-    file,
-    `import { labInventory, readLabState } from ${JSON.stringify(builder)};\nexport default labInventory(await readLabState(${JSON.stringify(state.name)}), { bridge: false });\n`,
-  );
-  return file;
-}
-
-async function inHost(state: LabState, i: number, cmd: string): Promise<string> {
-  const r = await labExec(state, state.hosts[i].short, ['sh', '-c', cmd]);
-  if (r.code !== 0) throw new Error(`${state.hosts[i].short}: ${cmd}: exit ${r.code}\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-function why(o: Outcome): string {
-  const failed = o.events.filter(
-    (e) =>
-      (e.kind === 'module-end' && (e.status === 'failed' || e.status === 'unreachable')) ||
-      e.kind === 'host-failed' ||
-      e.kind === 'play-stopped',
-  );
-  return `exit ${o.code}\n${failed.map((e) => `${e.host ?? ''} ${e.title ?? ''}: ${e.message ?? e.reason}`).join('\n')}\n${o.stderr.slice(-1500)}`;
-}
 
 /**
  * The maintenance playbook with --json, and `when(event, press)` called for each event as it comes:
@@ -81,9 +59,6 @@ async function roll(
   return { code: code as number, stdout, stderr, events };
 }
 
-const INSTANCES = "gnt-instance list --no-headers --separator='|' -o name,status,pnode";
-const NODES = "gnt-node list --no-headers --separator='|' -o name,role,drained";
-const UPDATE = 'touch /var/lib/dpkg/info/ganeti-3.0.list';
 const ended = (o: Outcome, module: string, host?: string) =>
   o.events.filter((e) => e.kind === 'module-end' && e.module === module && (host === undefined || e.host === host));
 const recapOf = (o: Outcome) => o.events.find((e) => e.kind === 'recap') ?? {};
@@ -93,25 +68,19 @@ labTest(
   async (t) => {
     t.timeout(30 * 60_000);
     const state = lab();
-    const dir = mkdtempSync(path.join(tmpdir(), 'drover-gcut-'));
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const inv = writeInventory(dir, state);
+    const inv = writeLabInventory(state, (r) => t.teardown(r));
     const [n1, n2, n3] = state.hosts.map((h) => h.name);
-    const home = `inst1.example.org|running|${n2}\ninst2.example.org|running|${n3}`;
-    const healthy = async () => {
-      t.is((await inHost(state, 0, INSTANCES)).trim(), home);
-      t.is((await inHost(state, 0, NODES)).trim(), `${n1}|M|N\n${n2}|C|N\n${n3}|C|N`);
-    };
+    const healthy = () => labClusterHealthy(t, state);
 
     const converge = await drover(['run', 'playbooks/ganeti.ts', '-i', inv, '--json', '--no-typecheck']);
-    t.is(converge.code, 0, why(converge));
+    t.is(converge.code, 0, whyFailed(converge));
     await healthy();
 
     // 1. ganeti-noded dead on node3 (inst2 ERROR_nodedown): the gate refuses before any node, exit 2, loudly.
     //    (It used to pass with "1/2 instance(s) running" as an ok line.)
-    await inHost(state, 2, 'start-stop-daemon --stop --pidfile /var/run/ganeti/ganeti-noded.pid');
+    await inLabHost(state, 2, 'start-stop-daemon --stop --pidfile /var/run/ganeti/ganeti-noded.pid');
     const dead = await drover(['run', 'playbooks/ganeti-maintenance.ts', '-i', inv, '--json', '--no-typecheck']);
-    t.is(dead.code, 2, why(dead));
+    t.is(dead.code, 2, whyFailed(dead));
     const refusal = dead.events.find((e) => e.kind === 'host-failed')?.message ?? '';
     t.regex(refusal, /the cluster is not healthy; no node was touched/);
     t.regex(refusal, new RegExp(`${n3.replace(/\./g, '\\.')}: ganeti-noded is not running`));
@@ -120,20 +89,20 @@ labTest(
       dead.events.filter((e) => e.kind === 'module-end' && e.status === 'changed').map((e) => e.title),
       [],
     );
-    await inHost(state, 2, 'rc-service ganeti start >/dev/null 2>&1 || rc-service ganeti restart');
-    for (let i = 0; i < 30 && !/running\|/.test((await inHost(state, 0, INSTANCES)).split('\n')[1] ?? ''); i++)
+    await inLabHost(state, 2, 'rc-service ganeti start >/dev/null 2>&1 || rc-service ganeti restart');
+    for (let i = 0; i < 30 && !/running\|/.test((await inLabHost(state, 0, LAB_INSTANCES)).split('\n')[1] ?? ''); i++)
       await new Promise((r) => setTimeout(r, 1000));
     await healthy();
 
     // 2. Ctrl-C once between node1's restart and its undrain (it used to leave node1 drained and the rerun
     //    failed with "node is drained"): the turn finishes (undrain, verify, master role back), no other node
     //    starts, exit 130, the recap says where the cluster is and which hosts did not start.
-    for (const i of [0, 1, 2]) await inHost(state, i, UPDATE);
+    for (const i of [0, 1, 2]) await inLabHost(state, i, LAB_UPDATE);
     const once1 = await roll(inv, (e, press) => {
       if (e.kind === 'module-end' && e.module === 'gnt.daemons' && e.status === 'changed' && e.host === n1)
         press.sigint();
     });
-    t.is(once1.code, 130, why(once1));
+    t.is(once1.code, 130, whyFailed(once1));
     t.deepEqual(recapOf(once1).notStarted, [n2, n3]);
     t.deepEqual(
       ended(once1, 'gnt.daemons', n2).filter((e) => e.status === 'changed'),
@@ -145,7 +114,7 @@ labTest(
     t.regex((recapOf(once1).state ?? []).join('\n'), /drained: none/);
     await healthy();
     const rerun1 = await drover(['run', 'playbooks/ganeti-maintenance.ts', '-i', inv, '--json', '--no-typecheck']);
-    t.is(rerun1.code, 0, why(rerun1));
+    t.is(rerun1.code, 0, whyFailed(rerun1));
     t.deepEqual(
       ended(rerun1, 'gnt.daemons')
         .filter((e) => e.status === 'changed')
@@ -157,7 +126,7 @@ labTest(
 
     // 3. Ctrl-C twice once node1 is drained and empty (master on node2, node1 demoted): stops at once, says
     //    what is left; the rerun used to fail with "cluster is not initialised here (no config.data)".
-    await inHost(state, 0, UPDATE);
+    await inLabHost(state, 0, LAB_UPDATE);
     let presses = 0;
     const twice = await roll(inv, (e, press) => {
       if (e.kind === 'module-end' && e.module === 'gnt.evacuate' && presses === 0) {
@@ -166,31 +135,31 @@ labTest(
         setTimeout(press.sigint, 100);
       }
     });
-    t.is(twice.code, 130, why(twice));
+    t.is(twice.code, 130, whyFailed(twice));
     t.regex(twice.stdout, /stopped at once \(second Ctrl-C\)/);
     t.regex((recapOf(twice).state ?? []).join('\n'), new RegExp(`${n1.replace(/\./g, '\\.')}: .*left: `));
-    t.regex(await inHost(state, 1, 'gnt-cluster getmaster'), new RegExp(n2.replace(/\./g, '\\.')));
+    t.regex(await inLabHost(state, 1, 'gnt-cluster getmaster'), new RegExp(n2.replace(/\./g, '\\.')));
     const rerun2 = await drover(['run', 'playbooks/ganeti-maintenance.ts', '-i', inv, '--json', '--no-typecheck']);
-    t.is(rerun2.code, 0, why(rerun2));
-    t.is((await inHost(state, 0, 'gnt-cluster getmaster')).trim(), n1);
+    t.is(rerun2.code, 0, whyFailed(rerun2));
+    t.is((await inLabHost(state, 0, 'gnt-cluster getmaster')).trim(), n1);
     await healthy();
 
     // 4. node3 cut off right after its instances left it: UNREACHABLE, the roll stops, and the recap says
     //    node3 is left drained; healed, a plain rerun finishes node3.
-    await inHost(state, 2, UPDATE);
+    await inLabHost(state, 2, LAB_UPDATE);
     const cut = await roll(inv, (e, press) => {
       if (e.kind === 'module-end' && e.module === 'gnt.evacuate' && /node3/.test(e.title))
         press.cut(() => labCut(state.name, state.hosts[2].short));
     });
     await labHeal(state.name, state.hosts[2].short);
-    t.is(cut.code, 4, why(cut));
+    t.is(cut.code, 4, whyFailed(cut));
     t.deepEqual(
       cut.events.filter((e) => e.kind === 'host-unreachable').map((e) => e.host),
       [n3],
     );
     t.regex((recapOf(cut).state ?? []).join('\n'), new RegExp(`drained: ${n3.replace(/\./g, '\\.')}`));
     const rerun3 = await drover(['run', 'playbooks/ganeti-maintenance.ts', '-i', inv, '--json', '--no-typecheck']);
-    t.is(rerun3.code, 0, why(rerun3));
+    t.is(rerun3.code, 0, whyFailed(rerun3));
     await healthy();
   },
 );

@@ -1,46 +1,14 @@
 // playbooks/ganeti-maintenance.ts through the CLI on a 3-node ganeti lab converged by playbooks/ganeti.ts: --check, a roll with a live migration, a rerun with 0 changed, a verify that fails on node2 stopping the roll, a reboot refused before anything changes.
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { labExec, type LabState } from '../../lab/index.ts';
 import { labSerialTest, useLab } from '../support/lab.ts';
-import { drover, recap, REPO, type Outcome } from '../support/cli.ts';
+import { drover, recap, type Outcome } from '../support/cli.ts';
+import { inLabHost, LAB_INSTANCES, LAB_UPDATE, whyFailed, writeLabInventory } from '../support/ganeti.ts';
 
 // A name no other test file uses.
 const lab = useLab(test, { name: 'gmaint', hosts: 3, profile: 'ganeti' });
 const labTest = labSerialTest(test);
 
-function writeInventory(dir: string, state: LabState): string {
-  const file = path.join(dir, 'inventory.ts');
-  writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
-  const builder = path.join(REPO, 'playbooks/ganeti/lab-inventory.ts');
-  // bridge: false (master IP on eth0, routed NICs): the roll is about Ganeti; moving the address onto
-  // br0 with netifrc is playbooks/ganeti.ts's own test (test/playbooks/ganeti.test.ts).
-  writeFileSync(
-    file,
-    `import { labInventory, readLabState } from ${JSON.stringify(builder)};\nexport default labInventory(await readLabState(${JSON.stringify(state.name)}), { bridge: false });\n`,
-  );
-  return file;
-}
-
-async function inHost(state: LabState, i: number, cmd: string): Promise<string> {
-  const r = await labExec(state, state.hosts[i].short, ['sh', '-c', cmd]);
-  if (r.code !== 0) throw new Error(`${state.hosts[i].short}: ${cmd}: exit ${r.code}\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-function why(o: Outcome): string {
-  const failed = o.events.filter(
-    (e) => e.kind === 'module-end' && (e.status === 'failed' || e.status === 'unreachable'),
-  );
-  return `exit ${o.code}\n${failed.map((e) => `${e.host} ${e.title}: ${e.message}`).join('\n')}\n${o.stderr.slice(-2000)}`;
-}
-
-/** What a package manager does when it installs a newer Ganeti: rewrite the package's record (here dpkg's; the lab's Ganeti is Debian's). */
-const UPDATE = 'touch /var/lib/dpkg/info/ganeti-3.0.list';
 const PIDTIME = 'stat -c %Y.%y /var/run/ganeti/ganeti-noded.pid';
-const INSTANCES = "gnt-instance list --no-headers --separator='|' -o name,status,pnode";
 // Fails cluster verify once node2's daemons restart after the hook is written: the roll's verify after node2, not before.
 const HOOK_DIR = '/etc/ganeti/hooks/cluster-verify-post.d';
 const HOOK = `${HOOK_DIR}/50-drover-test`;
@@ -53,37 +21,35 @@ labTest(
   async (t) => {
     t.timeout(15 * 60_000);
     const state = lab();
-    const dir = mkdtempSync(path.join(tmpdir(), 'drover-gmaint-'));
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const inv = writeInventory(dir, state);
+    const inv = writeLabInventory(state, (r) => t.teardown(r));
     const [n1, n2, n3] = state.hosts.map((h) => h.name);
 
     // 0. The cluster from bare nodes, with both lab instances (inst1 file on node2, inst2 diskless on node3).
     const converge = await drover(['run', 'playbooks/ganeti.ts', '-i', inv, '--json']);
-    t.is(converge.code, 0, why(converge));
+    t.is(converge.code, 0, whyFailed(converge));
     t.is(
-      (await inHost(state, 0, INSTANCES)).trim(),
+      (await inLabHost(state, 0, LAB_INSTANCES)).trim(),
       `inst1.example.org|running|${n2}\ninst2.example.org|running|${n3}`,
     );
 
     // 1. An update installed on every node (the daemons now run older code than installed).
-    for (const i of [0, 1, 2]) await inHost(state, i, UPDATE);
-    const pids = async () => Promise.all([0, 1, 2].map((i) => inHost(state, i, PIDTIME)));
+    for (const i of [0, 1, 2]) await inLabHost(state, i, LAB_UPDATE);
+    const pids = async () => Promise.all([0, 1, 2].map((i) => inLabHost(state, i, PIDTIME)));
     const before = await pids();
 
     // 2. --check: plans the roll, changes nothing.
     const check = await drover(['run', 'playbooks/ganeti-maintenance.ts', '-i', inv, '--check', '--json']);
-    t.is(check.code, 0, why(check));
+    t.is(check.code, 0, whyFailed(check));
     t.deepEqual(await pids(), before, '--check restarted daemons');
     t.is(
-      (await inHost(state, 0, INSTANCES)).trim(),
+      (await inLabHost(state, 0, LAB_INSTANCES)).trim(),
       `inst1.example.org|running|${n2}\ninst2.example.org|running|${n3}`,
     );
-    t.is((await inHost(state, 0, 'gnt-cluster getmaster')).trim(), n1);
+    t.is((await inLabHost(state, 0, 'gnt-cluster getmaster')).trim(), n1);
 
     // 3. The roll: every node restarted one after the other, the master role and inst2 away and back.
     const run = await drover(['run', 'playbooks/ganeti-maintenance.ts', '-i', inv, '--json']);
-    t.is(run.code, 0, why(run));
+    t.is(run.code, 0, whyFailed(run));
     const after = await pids();
     for (const i of [0, 1, 2]) t.not(after[i], before[i], `${state.hosts[i].name}'s daemons were not restarted`);
     const restarts = modules(run, 'gnt.daemons')
@@ -127,18 +93,18 @@ labTest(
       'instances: 2 running where they should',
     ]);
     t.is(
-      (await inHost(state, 0, INSTANCES)).trim(),
+      (await inLabHost(state, 0, LAB_INSTANCES)).trim(),
       `inst1.example.org|running|${n2}\ninst2.example.org|running|${n3}`,
     );
-    t.is((await inHost(state, 0, 'gnt-cluster getmaster')).trim(), n1);
+    t.is((await inLabHost(state, 0, 'gnt-cluster getmaster')).trim(), n1);
     t.is(
-      (await inHost(state, 0, "gnt-node list --no-headers -o name,drained,offline --separator='|'")).trim(),
+      (await inLabHost(state, 0, "gnt-node list --no-headers -o name,drained,offline --separator='|'")).trim(),
       [n1, n2, n3].map((n) => `${n}|N|N`).join('\n'),
     );
 
     // 4. Rerun: nothing is due, nothing changes anywhere.
     const again = await drover(['run', 'playbooks/ganeti-maintenance.ts', '-i', inv, '--json']);
-    t.is(again.code, 0, why(again));
+    t.is(again.code, 0, whyFailed(again));
     for (const [host, s] of Object.entries(recap(again))) {
       const changed = again.events
         .filter((e) => e.kind === 'module-end' && e.host === host && e.status === 'changed')
@@ -148,10 +114,10 @@ labTest(
     t.deepEqual(await pids(), after, 'the rerun restarted daemons');
 
     // 5. Verify fails on purpose after node2: the roll stops, node3 is never touched, the instances still run.
-    await inHost(state, 1, FAILING_HOOK);
-    for (const i of [0, 1, 2]) await inHost(state, i, UPDATE);
+    await inLabHost(state, 1, FAILING_HOOK);
+    for (const i of [0, 1, 2]) await inLabHost(state, i, LAB_UPDATE);
     const stopped = await drover(['run', 'playbooks/ganeti-maintenance.ts', '-i', inv, '--json']);
-    t.is(stopped.code, 2, why(stopped));
+    t.is(stopped.code, 2, whyFailed(stopped));
     const failedVerify = modules(stopped, 'gnt.verify').find((e) => e.status === 'failed');
     // The node by name (Ganeti prints its UUID) and the hook's own output (it used to be dropped).
     t.regex(
@@ -173,10 +139,10 @@ labTest(
     const last = await pids();
     t.is(last[2], after[2], 'node3 was maintained after verify failed');
     t.is(
-      (await inHost(state, 0, INSTANCES)).trim(),
+      (await inLabHost(state, 0, LAB_INSTANCES)).trim(),
       `inst1.example.org|running|${n2}\ninst2.example.org|running|${n3}`,
     );
-    await inHost(state, 1, `rm -f ${HOOK}`);
+    await inLabHost(state, 1, `rm -f ${HOOK}`);
 
     // 6. A reboot would stop inst1 (file: cannot migrate): node2's maintenance refuses before changing anything
     //    (it used to drain node2 first and leave it drained).
@@ -191,7 +157,7 @@ labTest(
       '-e',
       `maintain=["${n2}"]`,
     ]);
-    t.is(refused.code, 2, why(refused));
+    t.is(refused.code, 2, whyFailed(refused));
     t.regex(
       refused.events.find((e) => e.kind === 'host-failed' && e.host === n2)?.message ?? '',
       /inst1\.example\.org \(file\) cannot migrate off node2\.example\.org; nothing was changed/,
@@ -203,7 +169,7 @@ labTest(
       [],
     );
     t.is(
-      (await inHost(state, 0, "gnt-node list --no-headers -o name,drained --separator='|'")).trim(),
+      (await inLabHost(state, 0, "gnt-node list --no-headers -o name,drained --separator='|'")).trim(),
       [n1, n2, n3].map((n) => `${n}|N`).join('\n'),
     );
   },

@@ -28,6 +28,8 @@ export interface Pty {
   keys(...keys: string[]): Promise<void>;
   /** Waits for the command to end; its exit status (128+n when signal n ended it, as sh reports). */
   exitCode(timeoutMs?: number): Promise<number>;
+  /** The exit status if the command has ended, else undefined (for a test that samples the screen meanwhile). */
+  ended(): number | undefined;
 }
 
 /** True when tmux is installed: PTY tests need it (CI installs it, see .ci/run). Synchronous: ava wants tests declared at once. */
@@ -123,6 +125,7 @@ export async function startPty(t: ExecutionContext<unknown>, argv: string[], o: 
     async keys(...keys) {
       await tmux('send-keys', ...target, ...keys);
     },
+    ended: status,
     async exitCode(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

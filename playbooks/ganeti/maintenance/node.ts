@@ -79,8 +79,12 @@ export async function maintainNode(node: Host<NodeVars>, ctx: MaintenanceContext
   if (!ctx.stopping()) {
     await gnt.nodeFlags(master(), { name: node.name, drained: true });
     ctx.progress(node.name, 'drained', 'evacuate, update, restart, undrain, verify, migrate back');
-    await gnt.evacuate(master(), { node: node.name, live, nonMirrored });
-    ctx.progress(node.name, 'drained, instances moved away', 'update, restart, undrain, verify, migrate back');
+    // Ctrl-C during the drain: nothing has moved yet, so the rollback starts here (moving every instance
+    // away only to move it back would make the person who pressed it wait minutes for nothing).
+    if (!ctx.stopping()) {
+      await gnt.evacuate(master(), { node: node.name, live, nonMirrored });
+      ctx.progress(node.name, 'drained, instances moved away', 'update, restart, undrain, verify, migrate back');
+    }
   }
 
   if (ctx.stopping()) {
