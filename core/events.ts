@@ -72,6 +72,8 @@ export type RunEvent =
       step?: string;
       stepMs?: number;
       link?: { lostMs: number; budgetMs: number; pid?: number };
+      /** The command was already running, started by an earlier run: this run waits for it (never starts it twice). */
+      attached?: { pid: number };
     }
   | {
       /**

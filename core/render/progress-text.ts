@@ -29,5 +29,7 @@ export function progressText(e: Extract<RunEvent, { kind: 'progress' }>): string
   if (e.link)
     return `link lost, command still running${e.link.pid ? ` (pid ${e.link.pid})` : ''}, reconnecting ${clock(e.link.lostMs)} / ${clock(e.link.budgetMs)}`;
   const step = e.step ? `${e.step} ${span(e.stepMs ?? 0)}, ` : 'running ';
-  return `${step}${clock(e.elapsedMs)}`;
+  // A rerun waiting for the command an earlier run started: the line says so for as long as it waits.
+  const attached = e.attached ? `re-attached to an earlier run's command (pid ${e.attached.pid}): ` : '';
+  return `${attached}${step}${clock(e.elapsedMs)}`;
 }

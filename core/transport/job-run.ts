@@ -65,8 +65,10 @@ export async function runJob(h: JobHost, t: Transport, c: JobCommand): Promise<R
   let attempt = 0;
   const onJob = (j: JobInfo) => {
     job = j;
-    if (j.how === 'attach' && attempt === 0)
+    if (j.how === 'attach' && attempt === 0) {
+      c.ticker.attached(j.pid);
       h.log(`already running on the host since an earlier run (pid ${j.pid}): waiting for it, not starting it again`);
+    }
   };
   const stillRunning = () => {
     h.leftRunning?.(`${short(c.display)} still running (${whereItIs(c, job, true)}); a rerun re-attaches`);

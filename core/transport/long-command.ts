@@ -79,6 +79,7 @@ export class ProgressTicker {
   private readonly started = Date.now();
   private step?: { label: string; since: number };
   private link?: { lostAt: number; budgetMs: number; pid?: number };
+  private attachedPid?: number;
   private last = 0;
   private readonly timer: NodeJS.Timeout;
 
@@ -91,6 +92,12 @@ export class ProgressTicker {
   setStep(label: string): void {
     if (this.step?.label === label) return;
     this.step = { label, since: Date.now() };
+    this.tick(true);
+  }
+
+  /** The command was already running, started by an earlier run (a rerun re-attached to it): every event says so. */
+  attached(pid: number): void {
+    this.attachedPid = pid;
     this.tick(true);
   }
 
@@ -116,6 +123,7 @@ export class ProgressTicker {
     this.emit({
       elapsedMs,
       ...(this.step ? { step: this.step.label, stepMs: t - this.step.since } : {}),
+      ...(this.attachedPid ? { attached: { pid: this.attachedPid } } : {}),
       ...(this.link
         ? {
             link: {

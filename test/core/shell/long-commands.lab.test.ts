@@ -136,6 +136,13 @@ labTest('Ctrl-C leaves the build running and says where; a rerun re-attaches ins
       (e) => e.kind === 'module-progress' && /already running on the host since an earlier run/.test(e.line),
     ),
   );
+  // The progress of the wait says so too, on every event (the terminal's host line shows the last one).
+  const waits = second.events.filter((e) => e.kind === 'progress' && e.step);
+  t.true(waits.length > 0, 'progress while waiting');
+  t.true(
+    waits.every((e) => typeof e.attached?.pid === 'number'),
+    JSON.stringify(waits),
+  );
   t.is(second.events.find((e) => e.kind === 'module-end')?.status, 'changed');
   t.is(await builds(mark), 1, 'built once');
   t.true(await installed());
