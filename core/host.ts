@@ -314,7 +314,7 @@ export class RunHost<V> implements Host<V> {
             partial[stream] = lines.pop() ?? '';
             for (const l of lines) {
               if (!l.trim()) continue;
-              this.log(l);
+              this.logAs(module, l);
               const step = parse?.(l);
               if (step) ticker.setStep(step);
             }
@@ -345,7 +345,7 @@ export class RunHost<V> implements Host<V> {
               connect: () => this.connect(),
               reconnect: (o) => this.reconnect(o),
               forget: () => void (this.transportP = undefined),
-              log: (line) => this.log(line),
+              log: (line) => this.logAs(module, line),
             },
             transport,
             {
@@ -419,7 +419,15 @@ export class RunHost<V> implements Host<V> {
   }
 
   log(line: string): void {
-    this.rt.events.emit({ kind: 'module-progress', host: this.name, module: currentModuleOn(this.name) ?? '', line });
+    this.logAs(currentModuleOn(this.name) ?? '', line);
+  }
+
+  /**
+   * A progress line of `module`, named when its command started: output arrives from the connection's
+   * stream, whose callbacks run in the async context the connection was opened in, not the command's.
+   */
+  private logAs(module: string, line: string): void {
+    this.rt.events.emit({ kind: 'module-progress', host: this.name, module, line });
   }
 
   notify(key: string, handler: () => Promise<unknown>): void {

@@ -100,3 +100,32 @@ test('in --check, a changing command of one of two concurrent calls names that c
   t.true(e.cause instanceof CheckModeViolation);
   t.regex((e.cause as Error).message, /^bad tried to run a changing command in --check mode/);
 });
+
+/** Runs a command whose output lines are progress lines (exec's `progress`), as `emerge` and `command` do. */
+const live = defineModule<{ lines: string[] }, null, { changed: boolean }>({
+  name: 'live',
+  title: () => 'live output',
+  facts: async (host, p) => {
+    await host.exec(sh`for l in ${p.lines}; do echo "$l"; sleep 0.05; done`, { readOnly: true, progress: true });
+    return null;
+  },
+  plan: () => ({ result: { changed: false } }),
+});
+
+test("a command's live output lines belong to the module that ran it, wherever the connection was opened", async (t) => {
+  const { host, events, close } = localHost();
+  t.teardown(close);
+  // The connection (and its stream's async context) is made outside any module call.
+  await host.exec(sh`true`, { readOnly: true });
+  await Promise.all([live(host, { lines: ['a1', 'a2'] }), live(host, { lines: ['b1', 'b2'] })]);
+  const progress = events.flatMap((e) => (e.kind === 'module-progress' ? [[e.module, e.line]] : []));
+  t.deepEqual(
+    progress.filter(([, l]) => /^[ab][12]$/.test(l)).sort((x, y) => x[1].localeCompare(y[1])),
+    [
+      ['live', 'a1'],
+      ['live', 'a2'],
+      ['live', 'b1'],
+      ['live', 'b2'],
+    ],
+  );
+});
