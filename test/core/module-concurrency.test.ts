@@ -106,7 +106,7 @@ const live = defineModule<{ lines: string[] }, null, { changed: boolean }>({
   name: 'live',
   title: () => 'live output',
   facts: async (host, p) => {
-    await host.exec(sh`for l in ${p.lines}; do echo "$l"; sleep 0.05; done`, { readOnly: true, progress: true });
+    await host.exec(sh`for l in ${p.lines}; do echo "$l"; sleep 0.05; done`, { progress: true });
     return null;
   },
   plan: () => ({ result: { changed: false } }),

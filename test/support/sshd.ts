@@ -4,6 +4,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, w
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSshTransport } from '../../core/ssh/ssh-transport.ts';
+import type { Transport } from '../../core/transport/transport.ts';
 
 export interface Sshd {
   port: number;
@@ -152,4 +154,22 @@ export async function startSshd(): Promise<Sshd> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** drover's SSH transport to `sshd` as root with its key, host key checked against its known_hosts. */
+export function openTransportTo(sshd: Sshd, name = 'testhost'): Promise<Transport> {
+  return openSshTransport(
+    {
+      kind: 'ssh',
+      address: '127.0.0.1',
+      port: sshd.port,
+      user: 'root',
+      keyFiles: [sshd.keyFile],
+      agent: false,
+      become: false,
+      connectTimeout: 5,
+    },
+    { knownHostsFiles: [sshd.knownHostsFile], acceptNew: false },
+    { name },
+  );
 }

@@ -6,10 +6,9 @@ import { sh } from '../../../core/sh.ts';
 import { LiveErrReader } from '../../../core/shell/frame-reader.ts';
 import { endTag } from '../../../core/shell/framing.ts';
 import { ShellSession } from '../../../core/shell/shell-session.ts';
-import { openSshTransport } from '../../../core/ssh/ssh-transport.ts';
 import type { Transport } from '../../../core/transport/transport.ts';
 import { localHost } from '../../support/host.ts';
-import { startSshd, type Sshd } from '../../support/sshd.ts';
+import { openTransportTo, startSshd, type Sshd } from '../../support/sshd.ts';
 import { withTimeout } from './hostile.ts';
 
 const NONCE = '0123456789abcdef0123456789abcdef';
@@ -114,20 +113,7 @@ test.after.always(() => sshd?.stop());
 
 test('ssh to a loopback sshd: live stderr', async (t) => {
   sshd = await startSshd();
-  const tr = await openSshTransport(
-    {
-      kind: 'ssh',
-      address: '127.0.0.1',
-      port: sshd.port,
-      user: 'root',
-      keyFiles: [sshd.keyFile],
-      agent: false,
-      become: false,
-      connectTimeout: 5,
-    },
-    { knownHostsFiles: [sshd.knownHostsFile], acceptNew: false },
-    { name: 'testhost' },
-  );
+  const tr = await openTransportTo(sshd);
   t.teardown(() => tr.close());
   await stderrComesLive(t, tr);
   await noMisattribution(t, tr);

@@ -3,9 +3,8 @@ import { spawn } from 'node:child_process';
 import test, { type ExecutionContext } from 'ava';
 import { UnreachableError } from '../../../core/errors.ts';
 import { ShellSession } from '../../../core/shell/shell-session.ts';
-import { openSshTransport } from '../../../core/ssh/ssh-transport.ts';
 import type { CommandOptions, RawResult } from '../../../core/transport/transport.ts';
-import { startSshd, type Sshd } from '../../support/sshd.ts';
+import { openTransportTo, startSshd, type Sshd } from '../../support/sshd.ts';
 
 type Run = (script: string, options?: CommandOptions) => Promise<RawResult>;
 
@@ -109,20 +108,7 @@ test.after.always(() => sshd?.stop());
 
 test('ssh to a loopback sshd: pipelined commands each get their own answer', async (t) => {
   sshd = await startSshd();
-  const tr = await openSshTransport(
-    {
-      kind: 'ssh',
-      address: '127.0.0.1',
-      port: sshd.port,
-      user: 'root',
-      keyFiles: [sshd.keyFile],
-      agent: false,
-      become: false,
-      connectTimeout: 5,
-    },
-    { knownHostsFiles: [sshd.knownHostsFile], acceptNew: false },
-    { name: 'testhost' },
-  );
+  const tr = await openTransportTo(sshd);
   t.teardown(() => tr.close());
   await allAtOnce(t, (s, o) => tr.run(s, o), 4);
 });
