@@ -45,10 +45,40 @@ export function endMark(status: string): string {
   return pc.red('✖');
 }
 
-/** `text` (already terminal-safe) cut to `width` characters, an ellipsis marking the cut. */
-function clip(text: string, width: number): string {
-  const chars = [...text];
-  return chars.length <= width ? text : `${chars.slice(0, Math.max(1, width - 1)).join('')}…`;
+/** Our own colour codes (picocolors): the only escape sequences left in terminal-safe text. */
+const SGR = /\x1b\[[0-9;]*m/y;
+
+/**
+ * `text` (already terminal-safe) cut to `width` visible characters, an ellipsis marking the cut. Colour
+ * codes take no room on screen: counting them cut coloured lines ~10 columns early whenever colours were
+ * on (a terminal, or CI=true), and a cut could split one and leave the terminal coloured.
+ */
+export function clip(text: string, width: number): string {
+  const max = Math.max(1, width);
+  let visible = 0;
+  let out = '';
+  let coloured = false;
+  for (let i = 0; i < text.length; ) {
+    SGR.lastIndex = i;
+    const code = SGR.exec(text);
+    if (code) {
+      out += code[0];
+      coloured = true;
+      i += code[0].length;
+      continue;
+    }
+    const ch = String.fromCodePoint(text.codePointAt(i)!);
+    if (visible === max - 1 && hasVisibleAfter(text, i + ch.length)) return `${out}…${coloured ? '\x1b[0m' : ''}`;
+    out += ch;
+    visible++;
+    i += ch.length;
+  }
+  return out;
+}
+
+/** Whether anything but colour codes follows position `i`. */
+function hasVisibleAfter(text: string, i: number): boolean {
+  return text.slice(i).replace(/\x1b\[[0-9;]*m/g, '').length > 0;
 }
 
 /**
