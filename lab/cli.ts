@@ -28,7 +28,8 @@ Starts N hosts (default 3) node1.example.org ... with sshd, per-host SSH host ke
 root access by a generated key. Writes an inventory, known_hosts and ssh_config under /run/drover/lab/NAME.
 Profiles: base (sshd), debian (+ systemd as init, cron), gentoo (+ OpenRC, LVM metadata-only, real Portage 3.0.82 and netifrc 0.7.14),
 ganeti (+ Ganeti 3.0.2); gentoo-real, ganeti-real: the same as gentoo, ganeti (DROVER_LAB_PORTAGE and
-DROVER_LAB_NETIFRC: path or URL of the release .tar.gz; default ../shared/... beside the project).
+DROVER_LAB_NETIFRC: path or URL of the release .tar.gz; else ../shared/... beside the project; else the
+pinned upstream release, downloaded once, sha256-checked, cached).
 Layers are built once (debootstrap + apt, minutes) and cached under /var/cache/drover/lab.`,
   down: `Usage: drover lab down [--name NAME]
 Kills the lab's processes and removes its namespaces, links, loop devices and files. Safe to run twice.`,
