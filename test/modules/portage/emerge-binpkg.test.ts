@@ -2,6 +2,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { ProbeFrame } from '../../../core/probe-frame.ts';
+import { BARE_GENTOO_SECTIONS } from '../../support/emerge-probe.ts';
 import { binhostInitScript, binhostServerRequest } from '../../../modules/portage/binhost-server.ts';
 import { binpkgRequest } from '../../../modules/portage/emerge-binpkg.ts';
 import { parseProbe, pretendCommand } from '../../../modules/portage/emerge-facts.ts';
@@ -67,17 +68,7 @@ test('Portage is asked with the binhost (check mode shows binaries); buildpkg on
 function plan(params: EmergeParams, pretendOut: string) {
   const r = emergeRequest(params);
   const frame = new ProbeFrame();
-  const answer = frame.render([
-    ['loc.use', 'dir'],
-    ['loc.kw', 'absent'],
-    ['loc.kwold', 'absent'],
-    ['world', ''],
-    ['emerge', '', 0],
-    ['st.use', 'directory 0 0 755 root root\n'],
-    ['st.usecf', 'absent'],
-    ['st.kw', 'absent'],
-    ['st.kwcf', 'absent'],
-  ]);
+  const answer = frame.render(BARE_GENTOO_SECTIONS);
   const probe = parseProbe(frame.parse(answer), r.cps, r.configFile, r.extraKinds);
   const cmd = pretendCommand(r.atoms, [], false, false, r.binpkg).shown;
   return planEmerge(params, { probe, pretend: { command: cmd, code: 0, stdout: pretendOut, stderr: '' } });

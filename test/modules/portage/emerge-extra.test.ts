@@ -1,6 +1,7 @@
 // Issue 26: package.mask / package.unmask / package.license / package.env params planned from a probe answer, no host.
 import test from 'ava';
 import { ProbeFrame } from '../../../core/probe-frame.ts';
+import { BARE_GENTOO_SECTIONS } from '../../support/emerge-probe.ts';
 import { parseProbe, probeScript } from '../../../modules/portage/emerge-facts.ts';
 import { emergeRequest, planEmerge, type EmergeParams } from '../../../modules/portage/emerge-plan.ts';
 
@@ -9,17 +10,7 @@ type Sections = [string, string, number?][];
 /** A host with nothing installed, package.use a directory, the extra locations as given (path → file content). */
 function facts(params: EmergeParams, extra: Record<string, string> = {}) {
   const r = emergeRequest(params);
-  const s: Sections = [
-    ['loc.use', 'dir'],
-    ['loc.kw', 'absent'],
-    ['loc.kwold', 'absent'],
-    ['world', ''],
-    ['emerge', '', 0],
-    ['st.use', 'directory 0 0 755 root root\n'],
-    ['st.usecf', 'absent'],
-    ['st.kw', 'absent'],
-    ['st.kwcf', 'absent'],
-  ];
+  const s: Sections = [...BARE_GENTOO_SECTIONS];
   let n = 0;
   for (const k of ['mask', 'unmask', 'license', 'env']) {
     const dir = `/etc/portage/package.${k}`;
