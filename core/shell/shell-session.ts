@@ -63,6 +63,8 @@ export class ShellSession {
   private early: [StreamName, Buffer][] | undefined = [];
   /** Waiting for the answer to initScript (after the ready token, before start() resolves). */
   private initializing?: MarkerScanner;
+  /** The output directory could not be made: fails the start once the shell's reason (stderr) is in. */
+  private initFailed?: () => void;
   /** The shell's private directory for command output (see framing.ts). */
   outputDir?: string;
   /** Names the next command's output files. */
@@ -251,6 +253,10 @@ export class ShellSession {
   private onData(stream: StreamName, chunk: Buffer): void {
     if (this.dead) return;
     if (this.early) return void this.early.push([stream, chunk]);
+    if (this.initFailed) {
+      if (stream === 'stderr') this.diag = (this.diag + chunk.toString('utf8')).slice(-2000);
+      return this.failInit();
+    }
     if (this.starting && !this.initializing) return this.onStartData(stream, chunk);
     const r = this.inflight[0];
     if (stream === 'stderr') {
@@ -335,10 +341,17 @@ export class ShellSession {
       return this.fail(this.lostError((e as Error).message));
     }
     if (answer.status !== 0 || !answer.dir.startsWith('/')) {
-      this.startErr = this.diag;
-      return this.fail(
-        this.lostError('cannot create a private directory for command output (tried /dev/shm, $TMPDIR, /tmp)'),
-      );
+      const failNow = () => {
+        this.startErr = this.diag;
+        this.fail(
+          this.lostError('cannot create a private directory for command output (tried /dev/shm, $TMPDIR, /tmp)'),
+        );
+      };
+      if (this.diag.trim()) return failNow();
+      // mktemp says why on stderr, a stream of its own: its words may come just after this answer on stdout.
+      this.initFailed = failNow;
+      setTimeout(() => this.initFailed === failNow && this.failInit(), 500).unref();
+      return;
     }
     this.outputDir = answer.dir;
     this.diag = '';
@@ -379,6 +392,12 @@ export class ShellSession {
       if (carried.stderr.length) this.onData('stderr', carried.stderr);
       if (carried.stdout.length) this.onData('stdout', carried.stdout);
     }
+  }
+
+  private failInit(): void {
+    const f = this.initFailed;
+    this.initFailed = undefined;
+    f?.();
   }
 
   private answerSudo(s: NonNullable<ShellSession['starting']>): void {
